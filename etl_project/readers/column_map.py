@@ -1,0 +1,61 @@
+"""Column maps: per source, the header spellings of each field, kept as data under schemas/column_maps."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+COLUMN_MAP_DIR = Path(__file__).resolve().parents[2] / "schemas" / "column_maps"
+
+# Units in brackets are part of how a header is written, not of what it means.
+_BRACKETED_UNIT = re.compile(r"[(（\[【](?:元|万元|人|户|个|亩|%|年)[)）\]】]")
+_NOISE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\ufeff*＊:：]+")
+
+
+def header_key(text: object) -> str:
+    """A header cell reduced to what identifies it: NFKC, no spaces, no bracketed unit."""
+    if text is None:
+        return ""
+    value = unicodedata.normalize("NFKC", str(text))
+    value = _NOISE.sub("", value)
+    return _BRACKETED_UNIT.sub("", value)
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    source: str
+    aliases: dict[str, str]  # header key -> field
+    required: tuple[str, ...]
+    fields: tuple[str, ...]
+    spellings: dict[str, tuple[str, ...]]  # field -> aliases as declared, for messages
+
+    def field_for(self, key: str) -> str | None:
+        return self.aliases.get(key)
+
+
+@cache
+def load_column_map(source: str, directory: Path = COLUMN_MAP_DIR) -> ColumnMap:
+    path = directory / f"{source}.yaml"
+    declared = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for field_name, spellings in declared["fields"].items():
+        for spelling in spellings:
+            key = "/".join(header_key(part) for part in str(spelling).split("/"))
+            if aliases.get(key, field_name) != field_name:
+                raise ValueError(f"{path.name}: header {spelling!r} is declared for both {aliases[key]} and {field_name}")
+            aliases[key] = field_name
+    unknown = set(declared.get("required", [])) - set(declared["fields"])
+    if unknown:
+        raise ValueError(f"{path.name}: required fields {sorted(unknown)} have no aliases")
+    return ColumnMap(
+        source=declared["source"],
+        aliases=aliases,
+        required=tuple(declared.get("required", [])),
+        fields=tuple(declared["fields"]),
+        spellings={k: tuple(v) for k, v in declared["fields"].items()},
+    )

@@ -1,0 +1,80 @@
+"""Turning cell text into typed values, column at a time.
+
+Every parser returns the typed column and a mask of the cells that held something it could not
+read, so the caller can quarantine exactly those cells with their original text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from schemas.vocabularies import Vocabulary
+
+_SPACES = re.compile(r"\s+")
+_YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年度?|年)?$")
+_INTEGER = re.compile(r"^[+]?(\d+)(?:\.0+)?(?:人|户|口)?$")
+_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|亿)?(?:元)?$")
+MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
+
+
+def normalise(series: pd.Series) -> pd.Series:
+    """NFKC (full-width digits, letters and spaces to half-width), trimmed; empty text becomes NA."""
+    text = series.astype("string").str.normalize("NFKC").str.strip()
+    return text.mask(text == "")
+
+
+def squeeze(series: pd.Series) -> pd.Series:
+    """Normalised and with every inner space removed: for names and codes, where spaces are noise."""
+    return normalise(series).str.replace(_SPACES, "", regex=True)
+
+
+def _unreadable(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    return (text.notna() & parsed.isna()).fillna(False).astype(bool)
+
+
+def parse_year(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = squeeze(series)
+    digits = text.str.extract(_YEAR, expand=False)
+    years = pd.to_numeric(digits, errors="coerce").astype("Int64")
+    return years, _unreadable(text, years)
+
+
+def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = squeeze(series)
+    digits = text.str.extract(_INTEGER, expand=False)
+    values = pd.to_numeric(digits, errors="coerce").astype("Int64")
+    return values, _unreadable(text, values)
+
+
+def parse_money(series: pd.Series, multiplier: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan."""
+    text = squeeze(series).str.replace(r"[,，]", "", regex=True)
+    parts = text.str.extract(_MONEY)
+    number = pd.to_numeric(parts[0], errors="coerce")
+    scale = parts[1].map(MULTIPLIERS).astype(float).fillna(1.0)
+    values = pd.Series(np.round(number * scale * multiplier, 2), index=series.index).astype("Float64")
+    # inf and NaN spelt out are not amounts.
+    values = values.mask(~np.isfinite(values.astype(float).fillna(0.0)))
+    return values, _unreadable(text, values)
+
+
+def parse_code(series: pd.Series, vocabulary: Vocabulary) -> pd.Series:
+    """Codes or names mapped to the vocabulary's code; anything unknown is kept as written so the
+    vocabulary rule can report the value itself."""
+    text = squeeze(series).str.replace(r"[()]", lambda m: "（" if m.group() == "(" else "）", regex=True)
+    lookup = vocabulary.lookup()
+    lookup.update({k.replace("(", "（").replace(")", "）"): v for k, v in lookup.items()})
+    # Numeric cells arrive as "1" or "1.0"; a code never has a fractional part.
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    coded = text.map(lookup)
+    return coded.fillna(text).astype("string")
+
+
+def parse_flag(series: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series, pd.Series]:
+    text = squeeze(series)
+    coded = text.map(vocabulary.lookup())
+    flags = coded.map({"1": True, "0": False}).astype("boolean")
+    return flags, _unreadable(text, flags)

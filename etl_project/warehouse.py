@@ -1,0 +1,148 @@
+"""The warehouse behind SQLAlchemy: DuckDB file by default, PostgreSQL by URL.
+
+Tables are replaced atomically: rows go into ``<table>__loading`` and one transaction drops the old
+table and renames the new one, so a reader sees the old version or the new one, never a mix.
+Bulk rows travel the engine's fast path: Arrow into DuckDB, COPY into PostgreSQL. Row-by-row
+inserts (``DataFrame.to_sql``) are hundreds of times slower and are not used.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from schemas.registry import Table
+from schemas.sql import sql_table
+
+WAREHOUSE_URL_ENV = "ETL_WAREHOUSE_URL"
+DEFAULT_WAREHOUSE_PATH = Path("data") / "warehouse" / "warehouse.duckdb"
+LOADING_SUFFIX = "__loading"
+
+
+def default_url() -> str:
+    return os.environ.get(WAREHOUSE_URL_ENV) or f"duckdb:///{DEFAULT_WAREHOUSE_PATH}"
+
+
+class Warehouse:
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        if self.url.startswith("duckdb:///") and not self.url.startswith("duckdb:///:memory:"):
+            Path(self.url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(self.url)
+        self.dialect = self.engine.dialect.name  # "duckdb" or "postgresql"
+
+    def close(self) -> None:
+        # A DuckDB file stays locked against other processes while any connection is open.
+        self.engine.dispose()
+
+    def quote(self, name: str) -> str:
+        return self.engine.dialect.identifier_preparer.quote(name)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        with self.engine.connect() as connection:
+            result = connection.execute(sa.text(sql), params or {})
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def scalar(self, sql: str, params: dict | None = None):
+        with self.engine.connect() as connection:
+            return connection.execute(sa.text(sql), params or {}).scalar()
+
+    def has_table(self, name: str) -> bool:
+        return sa.inspect(self.engine).has_table(name)
+
+    def row_count(self, name: str) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(name)}"))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _loading(self, table: Table):
+        """A transaction holding a fresh ``__loading`` table; on exit it replaces the real one."""
+        loading_name = table.name + LOADING_SUFFIX
+        loading = sql_table(table, sa.MetaData(), name=loading_name)
+        with self.engine.begin() as connection:
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.quote(loading_name)}"))
+            loading.create(connection)
+            yield connection, loading_name
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.quote(table.name)}"))
+            connection.execute(sa.text(f"ALTER TABLE {self.quote(loading_name)} RENAME TO {self.quote(table.name)}"))
+            self._comment(connection, table)
+
+    def _comment(self, connection, table: Table) -> None:
+        # Comments were made on the __loading table; renaming keeps column comments but say the
+        # table comment again so both engines end up the same.
+        connection.execute(sa.text(f"COMMENT ON TABLE {self.quote(table.name)} IS {self._literal(table.description)}"))
+
+    def _literal(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def replace(self, table: Table, frames: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
+        """Replace the table's rows with the given frame(s); returns rows written."""
+        if isinstance(frames, pd.DataFrame):
+            frames = [frames]
+        written = 0
+        with self._loading(table) as (connection, loading_name):
+            for frame in frames:
+                written += self._bulk_insert(connection, loading_name, table, frame)
+        return written
+
+    def replace_from_sql(self, table: Table, select_sql: str, params: dict | None = None) -> int:
+        """Replace the table with the result of a SELECT that yields its columns in order."""
+        columns = ", ".join(self.quote(c) for c in table.column_names)
+        with self._loading(table) as (connection, loading_name):
+            connection.execute(sa.text(f"INSERT INTO {self.quote(loading_name)} ({columns}) {select_sql}"), params or {})
+            count = connection.execute(sa.text(f"SELECT COUNT(*) FROM {self.quote(loading_name)}")).scalar()
+        return int(count)
+
+    def append(self, table: Table, frame: pd.DataFrame, delete_where: dict | None = None) -> int:
+        """Append rows (creating the table if needed), first deleting rows matching ``delete_where``
+        so that re-running the same run does not count twice."""
+        target = sql_table(table, sa.MetaData())
+        with self.engine.begin() as connection:
+            target.create(connection, checkfirst=True)
+            if delete_where:
+                condition = " AND ".join(f"{self.quote(k)} = :{k}" for k in delete_where)
+                connection.execute(sa.text(f"DELETE FROM {self.quote(table.name)} WHERE {condition}"), delete_where)
+            return self._bulk_insert(connection, table.name, table, frame)
+
+    def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        frame = frame[table.column_names]
+        if self.dialect == "duckdb":
+            return self._insert_arrow(connection, target, frame)
+        if self.dialect == "postgresql":
+            return self._insert_copy(connection, target, frame)
+        raise ValueError(f"unsupported warehouse dialect {self.dialect}: use duckdb:/// or postgresql+psycopg://")
+
+    def _insert_arrow(self, connection, target: str, frame: pd.DataFrame) -> int:
+        duck = connection.connection.driver_connection
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        view = f"arrow_{id(arrow)}"
+        duck.register(view, arrow)
+        try:
+            columns = ", ".join(self.quote(c) for c in frame.columns)
+            duck.execute(f"INSERT INTO {self.quote(target)} ({columns}) SELECT {columns} FROM {self.quote(view)}")
+        finally:
+            duck.unregister(view)
+        return len(frame)
+
+    def _insert_copy(self, connection, target: str, frame: pd.DataFrame) -> int:
+        buffer = io.StringIO()
+        # NULL is written as an unquoted empty field and empty text as "" (quoted), which COPY's CSV
+        # format tells apart.
+        frame.to_csv(buffer, index=False, header=False, na_rep="", quoting=0, date_format="%Y-%m-%d %H:%M:%S.%f")
+        columns = ", ".join(self.quote(c) for c in frame.columns)
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {self.quote(target)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
+        return len(frame)

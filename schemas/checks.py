@@ -1,0 +1,70 @@
+"""Pandera checks the built-ins do not cover, registered so that DataFrameModels can name them.
+
+Frame checks must treat missing values themselves (pandera only drops nulls for column checks):
+a missing year is the required rule's business, not these.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandera import extensions
+
+from etl_project import idcard
+from schemas.vocabularies import EXITED_STATUSES
+
+
+def _register(fn, **kwargs):
+    # Importing this module twice (tests, Dagster reloads) must not fail on re-registration.
+    try:
+        return extensions.register_check_method(check_type="vectorized", **kwargs)(fn)
+    except ValueError:
+        return fn
+
+
+def id_number_format(series: pd.Series) -> pd.Series:
+    return idcard.well_formed(series)
+
+
+def id_check_digit(series: pd.Series) -> pd.Series:
+    return idcard.check_digit_valid(series)
+
+
+def exit_not_before_identification(frame: pd.DataFrame) -> pd.Series:
+    ok = frame["exit_year"] >= frame["identification_year"]
+    return ok.fillna(True).astype(bool)
+
+
+def returned_after_exit(frame: pd.DataFrame) -> pd.Series:
+    ok = frame["returned_year"] > frame["exit_year"]
+    return ok.fillna(True).astype(bool)
+
+
+def status_consistent(frame: pd.DataFrame) -> pd.Series:
+    """Status 0 has no exit year; 1 and 4 have one and no return; 3 has both exit and return years."""
+    status = frame["status_code"]
+    has_exit = frame["exit_year"].notna()
+    has_return = frame["returned_year"].notna()
+    known = status.isin(["0", *EXITED_STATUSES])
+    ok = (
+        ((status == "0") & ~has_exit & ~has_return)
+        | (status.isin(["1", "4"]) & has_exit & ~has_return)
+        | ((status == "3") & has_exit & has_return)
+    )
+    # An unknown status is the vocabulary rule's failure; don't report it twice.
+    return (ok | ~known).fillna(True).astype(bool)
+
+
+def first_occurrence(frame: pd.DataFrame, *, keys: tuple[str, ...]) -> pd.Series:
+    """False for a row whose value in any of ``keys`` appeared on an earlier row (within the frame)."""
+    repeated = pd.Series(False, index=frame.index)
+    for key in keys:
+        values = frame[key]
+        repeated |= values.duplicated(keep="first") & values.notna()
+    return ~repeated
+
+
+for _fn in (id_number_format, id_check_digit):
+    _register(_fn)
+for _fn in (exit_not_before_identification, returned_after_exit, status_consistent):
+    _register(_fn)
+_register(first_occurrence, statistics=["keys"])

@@ -1,0 +1,44 @@
+"""Pandera DataFrameModels derived from the registry's table declarations."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+
+import schemas.checks  # noqa: F401  (registers the custom checks the models name)
+from schemas.registry import CATALOG, Table
+
+_DTYPES = {"string": pd.StringDtype, "Int64": pd.Int64Dtype, "Float64": pd.Float64Dtype, "boolean": pd.BooleanDtype}
+
+
+def _field_checks(rules) -> dict:
+    """Field(...) keyword arguments for a field's rules: ``in_range={...}``, ``isin=[...]``, …"""
+    kwargs = {}
+    for rule in rules:
+        if rule.check == "isin":
+            kwargs["isin"] = rule.params["allowed_values"]
+        else:
+            kwargs[rule.check] = dict(rule.params) if rule.params else ()
+    return kwargs
+
+
+@cache
+def model_for(table_name: str) -> type[pa.DataFrameModel]:
+    """A DataFrameModel class for one declared table; frame rules become Config-level checks."""
+    table: Table = CATALOG[table_name]
+    annotations, namespace = {}, {}
+    for f in table.fields:
+        if f.pandas_dtype not in _DTYPES:
+            continue
+        annotations[f.name] = _DTYPES[f.pandas_dtype]
+        namespace[f.name] = pa.Field(nullable=not f.required, **_field_checks(f.rules))
+    config = {"strict": False, "coerce": False, "name": table.name, "description": table.description}
+    for rule in table.frame_rules:
+        config[rule.check] = dict(rule.params) if rule.params else ()
+    namespace["__annotations__"] = annotations
+    namespace["Config"] = type("Config", (), config)
+    namespace["__doc__"] = table.description
+    class_name = "".join(part.title() for part in table.name.split("_")) + "Model"
+    return type(class_name, (pa.DataFrameModel,), namespace)

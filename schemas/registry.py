@@ -1,0 +1,128 @@
+"""The schema registry's vocabulary: fields, rules and tables, each declared once.
+
+Everything else that describes a table (pandera models, SQLAlchemy tables with comments, Dagster
+column schemas, the data dictionary) is derived from these declarations, so a field changes in one
+place only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Logical types, each with one pandas dtype and one database type (see schemas/sql.py).
+STRING, INTEGER, YEAR, MONEY, NUMBER, FLAG, CODE, TIMESTAMP = (
+    "string",
+    "integer",
+    "year",
+    "money",
+    "number",
+    "flag",
+    "code",
+    "timestamp",
+)
+
+PANDAS_DTYPES = {
+    STRING: "string",
+    CODE: "string",
+    INTEGER: "Int64",
+    YEAR: "Int64",
+    MONEY: "Float64",
+    NUMBER: "Float64",
+    FLAG: "boolean",
+    TIMESTAMP: "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data-quality rule: how pandera checks it and what a data steward is told when it fails.
+
+    ``check`` names a pandera check (a built-in such as ``in_range`` or one registered in
+    schemas/checks.py) and ``params`` its arguments.
+    """
+
+    id: str
+    check: str
+    params: dict[str, Any]
+    zh: str
+    en: str
+    columns: tuple[str, ...] = ()  # for frame rules: the columns a failure is reported against
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    zh: str
+    en: str
+    unit: str | None = None
+    required: bool = False
+    rules: tuple[Rule, ...] = ()
+    vocabulary: str | None = None
+    personal: bool = False  # personal data: validated, never stored in the warehouse
+
+    @property
+    def pandas_dtype(self) -> str:
+        return PANDAS_DTYPES[self.type]
+
+    @property
+    def description(self) -> str:
+        unit = f" [{self.unit}]" if self.unit else ""
+        return f"{self.zh} / {self.en}{unit}"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    en: str
+    layer: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    frame_rules: tuple[Rule, ...] = ()
+    source: str = ""  # where the rows come from, for the data dictionary
+
+    @property
+    def description(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    def field(self, name: str) -> Field:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(f"{self.name} has no field {name}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def rules(self) -> dict[str, Rule]:
+        """Every rule of the table by id, field rules and frame rules alike."""
+        found = {rule.id: rule for f in self.fields for rule in f.rules}
+        found.update({rule.id: rule for rule in self.frame_rules})
+        return found
+
+
+@dataclass
+class Catalog:
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def add(self, table: Table) -> Table:
+        if table.name in self.tables:
+            raise ValueError(f"table {table.name} declared twice")
+        self.tables[table.name] = table
+        return table
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]
+
+    def by_layer(self, layer: str) -> list[Table]:
+        return [t for t in self.tables.values() if t.layer == layer]
+
+
+CATALOG = Catalog()
+
+# Rules shared by many fields. A required field that is empty fails this one rule, whatever
+# field it is, so stewards see one consistent message.
+REQUIRED_RULE = Rule("required_missing", "not_nullable", {}, "必填项为空", "required value is missing")

@@ -1,0 +1,249 @@
+"""Source records as they come out of the readers, before anything reaches the warehouse.
+
+A source record still holds personal data (names, ID numbers, phones): it is validated here, the ID
+number feeds the pseudonymous key, and then the personal fields are dropped.
+"""
+
+from __future__ import annotations
+
+from schemas.registry import (
+    CATALOG,
+    CODE,
+    FLAG,
+    MONEY,
+    REQUIRED_RULE,
+    STRING,
+    YEAR,
+    INTEGER,
+    Field,
+    Rule,
+    Table,
+)
+from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE
+
+FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
+INCOME_CEILING_YUAN = 100_000
+
+
+def _unknown_code(vocabulary) -> Rule:
+    allowed = "、".join(f"{code} {name}" for code, name in vocabulary.codes.items())
+    return Rule(
+        "unknown_code",
+        "isin",
+        {"allowed_values": sorted(vocabulary.codes)},
+        f"不在代码表内，应为：{allowed}",
+        f"not in the {vocabulary.name} code list ({', '.join(sorted(vocabulary.codes))})",
+    )
+
+
+def _flag(name: str, zh: str, en: str) -> Field:
+    return Field(name, FLAG, zh, en)
+
+
+REGISTRY_HOUSEHOLD = CATALOG.add(
+    Table(
+        name="src_registry_household",
+        zh="建档立卡户登记表（源记录）",
+        en="Registered poor household as read from a county registry file",
+        layer="source",
+        source="data/raw/registry/*.xlsx|xls|csv",
+        fields=(
+            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True),
+            Field("township_name", STRING, "乡（镇）名称", "township name", required=True),
+            Field("village_name", STRING, "行政村名称", "administrative village name", required=True),
+            Field("household_id", STRING, "户编号", "household number in the county registry", required=True),
+            Field("head_name", STRING, "户主姓名", "name of the household head", personal=True),
+            Field(
+                "id_number",
+                STRING,
+                "户主证件号码",
+                "ID number of the household head (15-digit numbers upgraded to 18)",
+                required=True,
+                personal=True,
+                rules=(
+                    Rule(
+                        "id_number_format",
+                        "id_number_format",
+                        {},
+                        "证件号码应为15、18、20或22位（18位为17位数字加校验位）",
+                        "ID number must have 15, 18, 20 or 22 characters (18 = 17 digits + check character)",
+                    ),
+                    Rule(
+                        "id_check_digit",
+                        "id_check_digit",
+                        {},
+                        "证件号码校验位错误（GB 11643-1999）",
+                        "ID number check digit is wrong (GB 11643-1999)",
+                    ),
+                ),
+            ),
+            Field(
+                "household_size",
+                INTEGER,
+                "家庭人口数",
+                "persons in the household",
+                unit="人 / persons",
+                required=True,
+                rules=(
+                    Rule(
+                        "household_size_range",
+                        "in_range",
+                        {"min_value": 1, "max_value": 20},
+                        "家庭人口数应在1至20之间",
+                        "household size must be between 1 and 20",
+                    ),
+                ),
+            ),
+            Field(
+                "attribute_code",
+                CODE,
+                "贫困户属性代码",
+                "household attribute code",
+                required=True,
+                vocabulary=HOUSEHOLD_ATTRIBUTE.name,
+                rules=(_unknown_code(HOUSEHOLD_ATTRIBUTE),),
+            ),
+            Field(
+                "main_cause_code",
+                CODE,
+                "主要致贫原因代码",
+                "main cause of poverty code",
+                required=True,
+                vocabulary=POVERTY_CAUSE.name,
+                rules=(_unknown_code(POVERTY_CAUSE),),
+            ),
+            Field(
+                "identification_year",
+                YEAR,
+                "识别年度",
+                "year the household was identified as poor",
+                required=True,
+                rules=(
+                    Rule(
+                        "identification_year_range",
+                        "in_range",
+                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": LAST_IDENTIFICATION_YEAR},
+                        f"识别年度应在{FIRST_PROGRAMME_YEAR}至{LAST_IDENTIFICATION_YEAR}年之间",
+                        f"identification year must be {FIRST_PROGRAMME_YEAR}-{LAST_IDENTIFICATION_YEAR}",
+                    ),
+                ),
+            ),
+            Field(
+                "exit_year",
+                YEAR,
+                "脱贫年度",
+                "year the household exited poverty",
+                rules=(
+                    Rule(
+                        "exit_year_range",
+                        "in_range",
+                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": 2035},
+                        f"脱贫年度应在{FIRST_PROGRAMME_YEAR}至2035年之间",
+                        f"exit year must be {FIRST_PROGRAMME_YEAR}-2035",
+                    ),
+                ),
+            ),
+            Field(
+                "status_code",
+                CODE,
+                "脱贫状态代码",
+                "exit status code (0 not exited, 1 exited with support, 3 returned, 4 exited, support ended)",
+                required=True,
+                vocabulary=EXIT_STATUS.name,
+                rules=(_unknown_code(EXIT_STATUS),),
+            ),
+            Field(
+                "returned_year",
+                YEAR,
+                "返贫年度",
+                "year the household returned to poverty",
+                rules=(
+                    Rule(
+                        "returned_year_range",
+                        "in_range",
+                        {"min_value": FIRST_PROGRAMME_YEAR + 1, "max_value": 2035},
+                        "返贫年度应在2014至2035年之间",
+                        "returned year must be 2014-2035",
+                    ),
+                ),
+            ),
+            Field(
+                "income_per_person",
+                MONEY,
+                "人均纯收入",
+                "net income per person",
+                unit="元 / yuan",
+                required=True,
+                rules=(
+                    Rule(
+                        "income_range",
+                        "in_range",
+                        {"min_value": 0, "max_value": INCOME_CEILING_YUAN, "include_max": False},
+                        f"人均纯收入应不小于0且小于{INCOME_CEILING_YUAN}元",
+                        f"income per person must be ≥ 0 and < {INCOME_CEILING_YUAN} yuan",
+                    ),
+                ),
+            ),
+            _flag("housing_secure", "住房安全有保障", "safe housing assured"),
+            _flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
+            _flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
+            _flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
+            Field("phone", STRING, "联系电话", "contact phone", personal=True),
+        ),
+        frame_rules=(
+            Rule(
+                "exit_before_identification",
+                "exit_not_before_identification",
+                {},
+                "脱贫年度早于识别年度",
+                "exit year is before the identification year",
+                columns=("exit_year",),
+            ),
+            Rule(
+                "returned_before_exit",
+                "returned_after_exit",
+                {},
+                "返贫年度应晚于脱贫年度",
+                "returned year must be after the exit year",
+                columns=("returned_year",),
+            ),
+            Rule(
+                "status_inconsistent",
+                "status_consistent",
+                {},
+                "脱贫状态与脱贫/返贫年度不符（未脱贫不应有脱贫年度；已脱贫须有脱贫年度；返贫须有脱贫和返贫年度）",
+                "exit status disagrees with the exit/returned years (0: none; 1, 4: exit year; 3: exit and returned years)",
+                columns=("status_code",),
+            ),
+            Rule(
+                "duplicate_household",
+                "first_occurrence",
+                {"keys": ("household_id", "id_number")},
+                "重复户：户编号或户主证件号码与前面某行相同",
+                "duplicate household: household number or head's ID number repeats an earlier row",
+                columns=("household_id",),
+            ),
+        ),
+    )
+)
+
+# Parse failures are found before pandera runs (a value that is not a number cannot be typed).
+PARSE_RULES = {
+    INTEGER: Rule("not_an_integer", "parse", {}, "应为整数", "expected a whole number"),
+    YEAR: Rule("not_a_year", "parse", {}, "应为年份（如 2016 或 2016年）", "expected a year such as 2016 or 2016年"),
+    MONEY: Rule("not_a_number", "parse", {}, "应为数字金额", "expected an amount of money"),
+    FLAG: Rule("not_yes_no", "parse", {}, "应为“是”或“否”", "expected 是 (yes) or 否 (no)"),
+}
+UNKNOWN_REGION = Rule(
+    "unknown_region",
+    "lookup",
+    {},
+    "无法识别的县（市、区）名称，请使用统计用区划名称",
+    "county not recognised; use the name in the statistical division codes",
+)
+ALL_SOURCE_RULES = {
+    **REGISTRY_HOUSEHOLD.rules(),
+    REQUIRED_RULE.id: REQUIRED_RULE,
+    UNKNOWN_REGION.id: UNKNOWN_REGION,
+    **{rule.id: rule for rule in PARSE_RULES.values()},
+}

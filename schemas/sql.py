@@ -1,0 +1,37 @@
+"""SQLAlchemy tables, with Chinese/English comments, derived from the registry."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from schemas.registry import CATALOG, Table
+
+SQL_TYPES = {
+    "string": sa.Text,
+    "code": sa.Text,
+    "integer": sa.BigInteger,
+    "year": sa.SmallInteger,
+    "money": sa.Float,
+    "number": sa.Float,
+    "flag": sa.Boolean,
+    "timestamp": sa.DateTime,
+}
+
+
+def sql_table(table: Table, metadata: sa.MetaData, name: str | None = None, schema: str | None = None) -> sa.Table:
+    """The table's SQLAlchemy definition; ``name`` lets a load build it under a temporary name."""
+    columns = [
+        sa.Column(
+            f.name,
+            SQL_TYPES[f.type](),
+            nullable=not f.required,
+            comment=f.description,
+        )
+        for f in table.fields
+    ]
+    return sa.Table(name or table.name, metadata, *columns, comment=table.description, schema=schema)
+
+
+def all_tables(metadata: sa.MetaData | None = None) -> dict[str, sa.Table]:
+    metadata = metadata or sa.MetaData()
+    return {name: sql_table(t, metadata) for name, t in CATALOG.tables.items() if t.layer != "source"}

@@ -1,0 +1,170 @@
+"""Warehouse tables: staging, dimensions, facts, marts and the audit trail.
+
+Money is in yuan, counts are integers, years are integers, regions are referred to by code.
+"""
+
+from __future__ import annotations
+
+from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, STRING, TIMESTAMP, YEAR, Field, Table
+from schemas.sources import REGISTRY_HOUSEHOLD
+
+_src = REGISTRY_HOUSEHOLD.field
+
+REGION_LEVELS = ("province", "city", "county", "township", "village")
+
+_PROVENANCE = (
+    Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
+    Field("source_sheet", STRING, "来源工作表", "source sheet (empty for CSV)"),
+    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True),
+)
+
+_HOUSEHOLD_FACTS = (
+    Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash (HMAC-SHA-256) of the head's ID number", required=True),
+    Field("county_code", STRING, "县级区划代码", "county-level region code (2023 codes; renamed counties followed)", required=True),
+    Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True),
+    Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True),
+    _src("household_size"),
+    _src("attribute_code"),
+    _src("main_cause_code"),
+    _src("identification_year"),
+    _src("exit_year"),
+    _src("status_code"),
+    _src("returned_year"),
+    Field("income_per_person_yuan", MONEY, "人均纯收入", "net income per person", unit="元 / yuan"),
+    _src("housing_secure"),
+    _src("water_secure"),
+    _src("schooling_secure"),
+    _src("medical_secure"),
+)
+
+STG_HOUSEHOLD = CATALOG.add(
+    Table(
+        name="stg_household",
+        zh="建档立卡户（已校验暂存）",
+        en="Validated, pseudonymised registry households, one row per accepted source row",
+        layer="staging",
+        source="registry files after validation",
+        fields=(
+            *_HOUSEHOLD_FACTS,
+            Field("county_name_as_written", STRING, "文件中的县名", "county name as the file writes it"),
+            Field("township_name", STRING, "乡镇名称", "township name"),
+            Field("village_name", STRING, "行政村名称", "village name"),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+FACT_HOUSEHOLD = CATALOG.add(
+    Table(
+        name="fact_household",
+        zh="建档立卡户事实表",
+        en="One row per registered poor household; no names, ID numbers or phones",
+        layer="warehouse",
+        primary_key=("household_key",),
+        source="stg_household",
+        fields=(*_HOUSEHOLD_FACTS, *_PROVENANCE),
+    )
+)
+
+DIM_REGION = CATALOG.add(
+    Table(
+        name="dim_region",
+        zh="行政区划维表",
+        en="Regions from province to village, with the 832-county flag and exit year",
+        layer="warehouse",
+        primary_key=("region_code",),
+        source="data/reference (2023 statistical division codes, code history, 832-county list) and registry townships/villages",
+        fields=(
+            Field("region_code", STRING, "区划代码", "region code: 6-digit statistical code, or a project-local code below county level", required=True),
+            Field("region_name", STRING, "区划名称", "region name", required=True),
+            Field("short_name", STRING, "简称", "short name (e.g. 紫云县 for 紫云苗族布依族自治县)"),
+            Field("region_level", STRING, "层级", "level: province, city, county, township or village", required=True),
+            Field("parent_code", STRING, "上级区划代码", "code of the parent region"),
+            Field("province_code", STRING, "省级代码", "province code"),
+            Field("city_code", STRING, "地级代码", "prefecture-level code"),
+            Field("county_code", STRING, "县级代码", "county-level code"),
+            Field("township_code", STRING, "乡镇代码", "township code"),
+            Field("is_local_code", FLAG, "是否本地编码", "true when the code is assigned by this warehouse (townships, villages)"),
+            Field("is_poverty_county", FLAG, "是否国家级贫困县", "one of the 832 national poverty counties"),
+            Field("county_exit_year", YEAR, "贫困县摘帽年度", "year the poverty county exited (摘帽)"),
+        ),
+    )
+)
+
+_COUNT = "户 / households"
+_PERSONS = "人 / persons"
+
+MART_POVERTY_EXIT = CATALOG.add(
+    Table(
+        name="mart_poverty_exit",
+        zh="脱贫进度集市表",
+        en="Poverty exit by region and year, at province, city, county, township and village level",
+        layer="marts",
+        primary_key=("region_code", "year"),
+        source="fact_household, dim_region",
+        fields=(
+            Field("region_code", STRING, "区划代码", "region code", required=True),
+            Field("region_level", STRING, "层级", "province, city, county, township or village", required=True),
+            Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
+            Field("registered_households", INTEGER, "累计识别户数", "households identified in or before the year", unit=_COUNT),
+            Field("registered_persons", INTEGER, "累计识别人数", "persons in households identified in or before the year", unit=_PERSONS),
+            Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year", unit=_COUNT),
+            Field("exited_persons", INTEGER, "当年脱贫人数", "persons in households whose exit year is the year", unit=_PERSONS),
+            Field("cumulative_exited_households", INTEGER, "累计脱贫户数", "households whose exit year is the year or earlier, including those that later returned", unit=_COUNT),
+            Field("cumulative_exited_persons", INTEGER, "累计脱贫人数", "persons in households that exited in or before the year, including those that later returned", unit=_PERSONS),
+            Field("remaining_households", INTEGER, "剩余贫困户数", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end", unit=_COUNT),
+            Field("remaining_persons", INTEGER, "剩余贫困人数", "persons in households poor at year end (counts those that returned)", unit=_PERSONS),
+            Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year", unit=_COUNT),
+        ),
+    )
+)
+
+QUARANTINE = CATALOG.add(
+    Table(
+        name="quarantine",
+        zh="隔离区（被拒绝的行）",
+        en="Every rejected source row with its file, sheet, row, column, rule and reason; personal data masked",
+        layer="audit",
+        source="validation of every source file",
+        fields=(
+            Field("run_id", STRING, "运行编号", "pipeline run that rejected the row", required=True),
+            Field("source", STRING, "数据源", "source kind, e.g. registry", required=True),
+            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
+            Field("source_sheet", STRING, "工作表", "sheet (empty for CSV)"),
+            Field("source_row", INTEGER, "行号", "row number as Excel shows it (CSV: line number)"),
+            Field("column_name", STRING, "字段", "warehouse field the rule concerns"),
+            Field("source_header", STRING, "表头", "the column header as written in the file"),
+            Field("rule", STRING, "规则", "rule identifier", required=True),
+            Field("message_zh", STRING, "说明（中文）", "what is wrong and what was expected, in Chinese"),
+            Field("message_en", STRING, "说明（英文）", "what is wrong and what was expected, in English"),
+            Field("value_masked", STRING, "问题值（已脱敏）", "offending value, personal data masked"),
+        ),
+    )
+)
+
+LOAD_AUDIT = CATALOG.add(
+    Table(
+        name="load_audit",
+        zh="装载审计",
+        en="Per run and file: content hash and row accounting (read = loaded + quarantined + skipped)",
+        layer="audit",
+        source="every source file of every run",
+        fields=(
+            Field("run_id", STRING, "运行编号", "pipeline run", required=True),
+            Field("source", STRING, "数据源", "source kind, e.g. registry", required=True),
+            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
+            Field("content_sha256", STRING, "内容哈希", "SHA-256 of the file's bytes"),
+            Field("file_bytes", INTEGER, "文件大小", "file size", unit="字节 / bytes"),
+            Field("status", STRING, "状态", "loaded or failed", required=True),
+            Field("rows_read", INTEGER, "读取行数", "rows below the header (data, blank, total and note rows)"),
+            Field("rows_loaded", INTEGER, "装载行数", "rows accepted into staging"),
+            Field("rows_quarantined", INTEGER, "隔离行数", "rows rejected into quarantine"),
+            Field("rows_skipped", INTEGER, "跳过行数", "blank, 合计/小计/总计 and note rows"),
+            Field("skipped_blank", INTEGER, "空行", "blank rows"),
+            Field("skipped_total", INTEGER, "合计行", "合计/小计/总计 rows"),
+            Field("skipped_note", INTEGER, "注释行", "notes under the table"),
+            Field("message", STRING, "说明", "why a file failed, naming the file, sheet and columns"),
+            Field("loaded_at", TIMESTAMP, "装载时间", "when the file was processed (UTC)"),
+        ),
+    )
+)
