@@ -37,6 +37,7 @@ class Warehouse:
             Path(self.url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url)
         self.dialect = self.engine.dialect.name  # "duckdb" or "postgresql"
+        self._references: dict[str, sa.TableClause] = {}
 
     def close(self) -> None:
         # A DuckDB file stays locked against other processes while any connection is open.
@@ -55,6 +56,10 @@ class Warehouse:
     def scalar(self, sql: str, params: dict | None = None):
         with self.engine.connect() as connection:
             return connection.execute(sa.text(sql), params or {}).scalar()
+
+    def one(self, sql: str, params: dict | None = None) -> tuple:
+        with self.engine.connect() as connection:
+            return tuple(connection.execute(sa.text(sql), params or {}).one())
 
     def has_table(self, name: str) -> bool:
         return sa.inspect(self.engine).has_table(name)
@@ -103,15 +108,22 @@ class Warehouse:
             count = connection.execute(sa.text(f"SELECT COUNT(*) FROM {self.quote(loading_name)}")).scalar()
         return int(count)
 
-    def append(self, table: Table, frame: pd.DataFrame, delete_where: dict | None = None) -> int:
-        """Append rows (creating the table if needed), first deleting rows matching ``delete_where``
-        so that re-running the same run does not count twice."""
-        target = sql_table(table, sa.MetaData())
+    def reference(self, table: Table) -> sa.TableClause:
+        """A lightweight handle for building bound, quoted statements against the table. The same
+        object is returned each time: a condition built on one handle and a DELETE on another
+        would make SQLAlchemy join the table to itself."""
+        if table.name not in self._references:
+            self._references[table.name] = sa.table(table.name, *[sa.column(c) for c in table.column_names])
+        return self._references[table.name]
+
+    def replace_where(self, table: Table, frame: pd.DataFrame, condition) -> int:
+        """In one transaction: delete the rows matching ``condition`` (a clause over
+        ``reference(table)``, or None for none) and insert ``frame``; the table is created if new.
+        Re-running the same load therefore never counts rows twice."""
         with self.engine.begin() as connection:
-            target.create(connection, checkfirst=True)
-            if delete_where:
-                condition = " AND ".join(f"{self.quote(k)} = :{k}" for k in delete_where)
-                connection.execute(sa.text(f"DELETE FROM {self.quote(table.name)} WHERE {condition}"), delete_where)
+            sql_table(table, sa.MetaData()).create(connection, checkfirst=True)
+            if condition is not None:
+                connection.execute(sa.delete(self.reference(table)).where(condition))
             return self._bulk_insert(connection, table.name, table, frame)
 
     def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame) -> int:

@@ -1,0 +1,1 @@
+"""Assets by layer: raw → staging → warehouse → marts."""

@@ -1,0 +1,148 @@
+"""Asset checks: what an engineer sees pass or fail in the Dagster UI, with counts and samples.
+
+Blocking checks guard what must not flow on (unbalanced row accounting, personal data in an
+analyst-facing table, inconsistent marts); rejected rows are a warning with their rules and a sample.
+"""
+
+
+import dagster as dg
+import pandas as pd
+
+from etl_project.resources import WarehouseResource
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
+
+SAMPLE_ROWS = 10
+ID_LIKE = r"(^|[^0-9])([0-9]{17}[0-9Xx]|[0-9]{15})([^0-9]|$)"
+PHONE_LIKE = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)"
+
+
+def _md(frame: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(SAMPLE_ROWS).to_markdown(index=False) if not frame.empty else "none")
+
+
+def _this_run(context) -> dict:
+    return {"run_id": context.run.run_id}
+
+
+@dg.asset_check(asset="stg_household", description="每个登记文件都能读取且表头完整 / every registry file could be read and has the required columns")
+def registry_files_readable(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        failed = db.query(
+            f"SELECT source_file, message FROM {db.quote(LOAD_AUDIT.name)} WHERE run_id = :run_id AND status = 'failed' ORDER BY source_file",
+            _this_run(context),
+        )
+    finally:
+        db.close()
+    return dg.AssetCheckResult(
+        passed=failed.empty,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"failed_files": len(failed), "failures": _md(failed)},
+    )
+
+
+@dg.asset_check(asset="stg_household", description="被隔离的行（按规则统计）/ rows rejected into quarantine, by rule")
+def registry_rows_valid(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        q = db.quote(QUARANTINE.name)
+        by_rule = db.query(
+            f"SELECT rule, COUNT(*) AS failures FROM {q} WHERE source = 'registry' GROUP BY rule ORDER BY failures DESC, rule"
+        )
+        sample = db.query(
+            f"SELECT source_file, source_sheet, source_row, source_header, rule, message_en, value_masked FROM {q} "
+            "WHERE source = 'registry' ORDER BY source_file, source_sheet, source_row LIMIT :limit",
+            {"limit": SAMPLE_ROWS},
+        )
+        rows = db.scalar(
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q} WHERE source = 'registry') AS rejected"
+        )
+    finally:
+        db.close()
+    return dg.AssetCheckResult(
+        passed=int(rows) == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"quarantined_rows": int(rows), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
+    )
+
+
+@dg.asset_check(asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
+def load_audit_balanced(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        unbalanced = db.query(
+            f"SELECT source_file, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM {db.quote(LOAD_AUDIT.name)} "
+            "WHERE run_id = :run_id AND rows_read <> rows_loaded + rows_quarantined + rows_skipped",
+            _this_run(context),
+        )
+        files = db.scalar(f"SELECT COUNT(*) FROM {db.quote(LOAD_AUDIT.name)} WHERE run_id = :run_id", _this_run(context))
+    finally:
+        db.close()
+    return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": int(files), "unbalanced": _md(unbalanced)})
+
+
+def personal_data_hits(db, table_name: str, columns: list[str]) -> pd.DataFrame:
+    """Values in text columns that look like an ID number or a mobile phone number."""
+    pattern_sql = "regexp_matches({col}, :pattern)" if db.dialect == "duckdb" else "{col} ~ :pattern"
+    hits = []
+    for column in columns:
+        col = db.quote(column)
+        for label, pattern in (("id_number", ID_LIKE), ("phone", PHONE_LIKE)):
+            condition = pattern_sql.format(col=col)
+            found = db.query(
+                f"SELECT {col} AS value FROM {db.quote(table_name)} WHERE {condition} LIMIT 3", {"pattern": pattern}
+            )
+            for value in found["value"]:
+                hits.append({"table": table_name, "column": column, "looks_like": label, "value_masked": str(value)[:4] + "…"})
+    return pd.DataFrame(hits, columns=["table", "column", "looks_like", "value_masked"])
+
+
+@dg.asset_check(asset="fact_household", blocking=True, description="事实表不含身份证号、电话等个人信息 / no ID-number-like or phone-like values in the fact table")
+def fact_household_has_no_personal_data(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        text_columns = [f.name for f in FACT_HOUSEHOLD.fields if f.type in ("string", "code")]
+        hits = personal_data_hits(db, FACT_HOUSEHOLD.name, text_columns)
+    finally:
+        db.close()
+    return dg.AssetCheckResult(passed=hits.empty, metadata={"hits": len(hits), "sample": _md(hits)})
+
+
+@dg.asset_check(asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
+def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        dupes = db.query(
+            f"SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
+            f"FROM {db.quote(FACT_HOUSEHOLD.name)} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
+        )
+    finally:
+        db.close()
+    return dg.AssetCheckResult(passed=dupes.empty, severity=dg.AssetCheckSeverity.WARN, metadata={"duplicated_keys": len(dupes), "sample": _md(dupes)})
+
+
+@dg.asset_check(asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
+def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    db = warehouse.open()
+    try:
+        mart, dim = db.quote(MART_POVERTY_EXIT.name), db.quote(DIM_REGION.name)
+        parent_mismatch = db.query(
+            f"""
+            SELECT p.region_code, p.year, p.registered_households, SUM(c.registered_households) AS children_sum
+            FROM {mart} c JOIN {dim} d ON d.region_code = c.region_code
+            JOIN {mart} p ON p.region_code = d.parent_code AND p.year = c.year
+            WHERE c.region_level IN ('township', 'village')
+            GROUP BY p.region_code, p.year, p.registered_households
+            HAVING p.registered_households <> SUM(c.registered_households)
+            LIMIT 20"""
+        )
+        arithmetic = db.query(
+            f"SELECT region_code, year FROM {mart} WHERE remaining_households < 0 OR registered_persons < registered_households "
+            "OR cumulative_exited_households > registered_households OR exited_households > cumulative_exited_households LIMIT 20"
+        )
+    finally:
+        db.close()
+    return dg.AssetCheckResult(
+        passed=parent_mismatch.empty and arithmetic.empty,
+        metadata={"parent_child_mismatches": _md(parent_mismatch), "arithmetic_failures": _md(arithmetic)},
+    )

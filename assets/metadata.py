@@ -1,0 +1,25 @@
+"""Metadata every warehouse asset carries, derived from the schema registry."""
+
+
+import dagster as dg
+
+from schemas.dagster_metadata import column_schema
+from schemas.registry import Table
+
+OWNERS = ["team:data-engineering"]
+
+
+def table_metadata(table: Table, rows: int | None = None) -> dict:
+    metadata = {
+        "dagster/table_name": table.name,
+        "dagster/column_schema": column_schema(table),
+        "description_zh": table.zh,
+        "description_en": table.en,
+    }
+    if rows is not None:
+        metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
+    return metadata
+
+
+def describe(table: Table, extra: str = "") -> str:
+    return f"{table.zh}\n\n{table.en}" + (f"\n\n{extra}" if extra else "")

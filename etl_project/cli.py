@@ -1,0 +1,105 @@
+"""The ``etl-project`` command line. Bad input gets a message a person can act on, not a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from etl_project.definitions import FULL_JOB_NAME, build_definitions
+    from etl_project.summary import check_outcomes, file_accounting, render, table_counts
+    from etl_project.warehouse import Warehouse
+
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        print(f"etl-project run: raw data folder {raw} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    defs = build_definitions(str(raw), args.warehouse)
+    job = defs.resolve_job_def(FULL_JOB_NAME)
+    with dg.instance_for_test() if args.ephemeral else dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    db = Warehouse(args.warehouse)
+    try:
+        print(render(table_counts(db), check_outcomes(result), file_accounting(db, result.run_id)))
+    finally:
+        db.close()
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"\nrun {result.run_id} succeeded; warehouse {db.url}")
+    return EXIT_OK
+
+
+def _sample_data(args: argparse.Namespace) -> int:
+    from etl_project.sample_data import generate
+
+    summary = generate(
+        Path(args.out),
+        households=args.households,
+        seed=args.seed,
+        truth=Path(args.truth) if args.truth else None,
+        fmt=args.format,
+        counties=args.counties,
+    )
+    print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    return EXIT_OK
+
+
+def _derive_reference(args: argparse.Namespace) -> int:
+    from etl_project.reference.derive import write_reference
+
+    counts = write_reference(Path(args.source), Path(args.out))
+    for name, rows in counts.items():
+        print(f"{name}: {rows} rows")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    from etl_project.warehouse import WAREHOUSE_URL_ENV
+
+    parser = argparse.ArgumentParser(prog="etl-project", description="Poverty-alleviation data warehouse")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the full pipeline (the nightly job) in this process")
+    run.add_argument("--raw", default=os.environ.get("ETL_RAW_DIR", "data/raw"), help="raw data folder (default data/raw)")
+    run.add_argument("--warehouse", default=None, help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or duckdb:///data/warehouse/warehouse.duckdb)")
+    run.add_argument("--ephemeral", action="store_true", help="keep no run history (no DAGSTER_HOME needed)")
+    run.set_defaults(handler=_run)
+
+    sample = commands.add_parser("sample-data", help="write realistic sample source files and their truth")
+    sample.add_argument("--out", required=True)
+    sample.add_argument("--households", type=int, default=2000)
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--truth", default=None, help="write the expected marts and injected defects as JSON")
+    sample.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    sample.add_argument("--counties", type=int, default=5, help="5 showcase counties, more drawn from the 832")
+    sample.set_defaults(handler=_sample_data)
+
+    derive = commands.add_parser("derive-reference", help="rebuild data/reference from the public source files")
+    derive.add_argument("--source", required=True)
+    derive.add_argument("--out", default="data/reference")
+    derive.set_defaults(handler=_derive_reference)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (OSError, ValueError) as exc:
+        print(f"etl-project {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

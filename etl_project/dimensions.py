@@ -1,0 +1,56 @@
+"""dim_region: the reference hierarchy plus the townships and villages the registries name."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl_project.regions import RegionIndex, city_code, province_code, short_name
+from schemas.tables import DIM_REGION
+
+
+def build_dim_region(index: RegionIndex, places: pd.DataFrame) -> pd.DataFrame:
+    """``places`` has county_code, township_code, township_name, village_code, village_name."""
+    reference = index.regions.copy()
+    codes = reference["region_code"]
+    levels = reference["region_level"]
+    reference["short_name"] = reference["region_name"].map(short_name)
+    reference["province_code"] = codes.map(province_code)
+    reference["city_code"] = codes.map(city_code).where(levels != "province")
+    reference["county_code"] = codes.where(levels == "county")
+    reference["township_code"] = None
+    reference["is_local_code"] = False
+    exits = dict(zip(index.poverty["region_code"], index.poverty["exit_year"]))
+    reference["is_poverty_county"] = codes.map(lambda c: c in exits).where(levels == "county")
+    reference["county_exit_year"] = codes.map(exits)
+
+    townships = places.drop_duplicates("township_code")
+    township_rows = pd.DataFrame(
+        {
+            "region_code": townships["township_code"],
+            "region_name": townships["township_name"],
+            "region_level": "township",
+            "parent_code": townships["county_code"],
+            "county_code": townships["county_code"],
+            "township_code": townships["township_code"],
+        }
+    )
+    villages = places.drop_duplicates("village_code")
+    village_rows = pd.DataFrame(
+        {
+            "region_code": villages["village_code"],
+            "region_name": villages["village_name"],
+            "region_level": "village",
+            "parent_code": villages["township_code"],
+            "county_code": villages["county_code"],
+            "township_code": villages["township_code"],
+        }
+    )
+    local = pd.concat([township_rows, village_rows], ignore_index=True)
+    local["province_code"] = local["county_code"].map(province_code)
+    local["city_code"] = local["county_code"].map(city_code)
+    local["is_local_code"] = True
+    frame = pd.concat([reference, local], ignore_index=True)
+    frame["is_local_code"] = frame["is_local_code"].astype("boolean")
+    frame["is_poverty_county"] = frame["is_poverty_county"].astype("boolean")
+    frame["county_exit_year"] = pd.to_numeric(frame["county_exit_year"]).astype("Int64")
+    return frame[DIM_REGION.column_names]
