@@ -92,8 +92,11 @@ def _read_csv(path: Path) -> SheetGrid:
 
 
 def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
+    # The reader trusts the extension; a workbook saved under the other one is handed over as bytes
+    # so that its content decides.
+    source = path if path.suffix.lower().lstrip(".") == kind else path.read_bytes()
     try:
-        workbook = fastexcel.read_excel(path)
+        workbook = fastexcel.read_excel(source)
     except Exception as exc:  # fastexcel raises its own hierarchy; all mean "not a workbook"
         if kind == "xls" and _is_encrypted_ooxml(path):
             raise UnreadableFile(f"{path.name}: the workbook is password-protected; send it without a password") from exc

@@ -60,12 +60,21 @@ def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
     return group
 
 
+def _header_block(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
+    """The header rows as text, group names spread over the columns they cover."""
+    rows = [_cell_text(grid.cells, start + offset) for offset in range(depth)]
+    for offset in range(depth - 1):
+        rows[offset] = _filled_group_row(grid, start + offset, rows[offset + 1])
+    return rows
+
+
+def _display_headers(rows: list[list[str]]) -> list[str]:
+    return ["/".join(dict.fromkeys(r[col].strip() for r in rows if r[col].strip())) for col in range(len(rows[0]))]
+
+
 def _names_for(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
     """For each column, the header keys to try, most specific first ("group/leaf", leaf, group)."""
-    rows = [_cell_text(grid.cells, start + offset) for offset in range(depth)]
-    if depth > 1:
-        for offset in range(depth - 1):
-            rows[offset] = _filled_group_row(grid, start + offset, rows[offset + 1])
+    rows = _header_block(grid, start, depth)
     names = []
     for col in range(grid.cells.shape[1]):
         parts = [header_key(rows[level][col]) for level in range(depth)]
@@ -104,32 +113,25 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
             if start + depth > len(grid.cells):
                 break
             matched = _match(_names_for(grid, start, depth), column_map)
-            # A deeper header must earn its extra rows by matching more fields.
-            if best is None or len(matched) > len(best[2]):
+            # A deeper header must earn its extra rows by matching more fields: at equal matches
+            # the shallower block wins, so a unit row above the header is not swallowed into it.
+            if best is None or (len(matched), -depth) > (len(best[2]), -best[1]):
                 best = (start, depth, matched)
     where = f"sheet {grid.name!r}" if grid.name else "the file"
     if best is None or not best[2]:
         raise LayoutError(f"{where}: no header row found; expected headers such as " + _expected(column_map, column_map.required))
     start, depth, matched = best
     missing = [f for f in column_map.required if f not in matched]
+    display = _display_headers(_header_block(grid, start, depth))
     if missing:
-        found = [" / ".join(filter(None, (str(grid.cells.iat[start + o, c] or "") for o in range(depth)))) for c in range(grid.cells.shape[1])]
         raise LayoutError(
             f"{where}, header at row {grid.row_number(start)}: missing required columns "
             + _expected(column_map, missing)
-            + f"; headers found: {', '.join(h for h in found if h)}"
+            + f"; headers found: {', '.join(h for h in display if h)}"
         )
-    headers = {}
-    for field_name, col in matched.items():
-        parts = [grid.cells.iat[start + o, col] for o in range(depth)]
-        headers[field_name] = "/".join(str(p).strip() for p in parts if p is not None and str(p).strip())
-    unmapped = []
-    mapped_cols = set(matched.values())
-    for col in range(grid.cells.shape[1]):
-        if col not in mapped_cols:
-            text = "/".join(str(grid.cells.iat[start + o, col]) for o in range(depth) if grid.cells.iat[start + o, col])
-            if text:
-                unmapped.append(text)
+    headers = {field_name: display[col] for field_name, col in matched.items()}
+    mapped = set(matched.values())
+    unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
     return Layout(start, depth, matched, headers, unmapped)
 
 

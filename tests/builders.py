@@ -1,0 +1,130 @@
+"""Writers of registry files for tests: the same rows as a messy xlsx, xls or CSV, the way counties send them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import xlsxwriter
+
+GROUP = "两不愁三保障"
+HEADERS_A = [
+    "县", "乡镇", "行政村", "户编号", "户主姓名", "证件号码", "家庭人口数", "贫困户属性", "主要致贫原因",
+    "识别年度", "脱贫年度", "脱贫状态", "返贫年度", "人均纯收入（元）",
+    (GROUP, "住房安全有保障"), (GROUP, "饮水安全有保障"), (GROUP, "义务教育有保障"), (GROUP, "基本医疗有保障"),
+    "联系电话",
+]
+
+# Valid GB 11643 numbers (check digits computed by hand from the standard's weights).
+VALID_IDS = ["11010519491231002X", "520425198001010014", "520425197503150020", "520425196612240039", "520425198808080048", "520425199007070055"]
+
+
+def household(**overrides) -> list:
+    """One valid household row in layout A; keyword overrides by header name."""
+    row = {
+        "县": "紫云县", "乡镇": "猫营镇", "行政村": "大河村", "户编号": "5204250010001", "户主姓名": "王小明",
+        "证件号码": VALID_IDS[1], "家庭人口数": "4", "贫困户属性": "一般贫困户", "主要致贫原因": "因病",
+        "识别年度": "2014", "脱贫年度": "2016", "脱贫状态": "已脱贫（享受政策）", "返贫年度": "", "人均纯收入（元）": "4,567.50",
+        "住房安全有保障": "是", "饮水安全有保障": "是", "义务教育有保障": "是", "基本医疗有保障": "是", "联系电话": "13812345678",
+    }
+    row.update(overrides)
+    return [row[h if isinstance(h, str) else h[1]] for h in HEADERS_A]
+
+
+def _header_rows(headers) -> tuple[list, list]:
+    top, bottom = [], []
+    for h in headers:
+        if isinstance(h, tuple):
+            top.append(h[0] if not top or top[-1] != h[0] or bottom[-1] == "" else "")
+            bottom.append(h[1])
+        else:
+            top.append(h)
+            bottom.append("")
+    return top, bottom
+
+
+def write_xlsx(path: Path, rows: list[list], headers=HEADERS_A, sheet="花名册", title="紫云县建档立卡贫困户信息表",
+               total=True, notes=("注：本表由乡镇填报。", "填表人："), blank_after: tuple[int, ...] = ()) -> dict:
+    """Title (merged), unit row, two-row merged header, data, 合计, notes. Returns the Excel row
+    number of each data row (by position in ``rows``)."""
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet(sheet)
+    width = len(headers)
+    ws.merge_range(0, 0, 0, width - 1, title)
+    ws.write(1, 0, "填报单位：扶贫开发办公室    统计时间：2020年12月31日    单位：人、元")
+    top, bottom = _header_rows(headers)
+    col = 0
+    while col < width:
+        if bottom[col] == "":
+            ws.merge_range(2, col, 3, col, top[col])
+            col += 1
+            continue
+        end = col
+        while end + 1 < width and bottom[end + 1] != "" and top[end + 1] == "":
+            end += 1
+        if end > col:
+            ws.merge_range(2, col, 2, end, top[col])
+        else:
+            ws.write(2, col, top[col])
+        for c in range(col, end + 1):
+            ws.write(3, c, bottom[c])
+        col = end + 1
+    excel_rows = {}
+    r = 4
+    for i, row in enumerate(rows):
+        ws.write_row(r, 0, row)
+        excel_rows[i] = r + 1
+        r += 1
+        if i in blank_after:
+            r += 1
+    if total:
+        ws.write_row(r, 0, ["合计", "", "", f"{len(rows)}户"])
+        r += 1
+    for note in notes:
+        ws.write(r, 0, note)
+        r += 1
+    workbook.close()
+    return excel_rows
+
+
+def write_csv(path: Path, rows: list[list], encoding: str, headers=HEADERS_A, total=True, notes=("注：本表由乡镇填报。",)) -> dict:
+    width = len(headers)
+    top, bottom = _header_rows(headers)
+    lines = [["紫云县建档立卡贫困户信息表"] + [""] * (width - 1), ["单位：人、元"] + [""] * (width - 1), top, bottom]
+    excel_rows = {}
+    for i, row in enumerate(rows):
+        lines.append(row)
+        excel_rows[i] = len(lines)
+    if total:
+        lines.append(["合计", "", "", f"{len(rows)}户"] + [""] * (width - 4))
+    for note in notes:
+        lines.append([note] + [""] * (width - 1))
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(lines)
+    return excel_rows
+
+
+def write_xls(path: Path, rows: list[list], headers=HEADERS_A) -> dict:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("Sheet1")
+    width = len(headers)
+    ws.write_merge(0, 0, 0, width - 1, "紫云县建档立卡贫困户信息表")
+    ws.write(1, 0, "单位：人、元")
+    top, bottom = _header_rows(headers)
+    for c in range(width):
+        if bottom[c] == "":
+            ws.write_merge(2, 3, c, c, top[c])
+        else:
+            if top[c]:
+                ws.write(2, c, top[c])
+            ws.write(3, c, bottom[c])
+    excel_rows = {}
+    for i, row in enumerate(rows):
+        for c, value in enumerate(row):
+            ws.write(4 + i, c, value)
+        excel_rows[i] = 5 + i
+    ws.write(4 + len(rows), 0, "合计")
+    book.save(str(path))
+    return excel_rows
