@@ -129,9 +129,12 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
         parent_mismatch = db.query(
             f"""
             SELECT p.region_code, p.year, p.registered_households, SUM(c.registered_households) AS children_sum
-            FROM {mart} c JOIN {dim} d ON d.region_code = c.region_code
+            FROM {mart} c
+            JOIN {dim} d ON d.region_code = c.region_code AND d.region_level = c.region_level
             JOIN {mart} p ON p.region_code = d.parent_code AND p.year = c.year
-            WHERE c.region_level IN ('township', 'village')
+             AND p.region_level = CASE c.region_level WHEN 'village' THEN 'township' WHEN 'township' THEN 'county'
+                                                      WHEN 'county' THEN 'city' ELSE 'province' END
+            WHERE c.region_level <> 'province'
             GROUP BY p.region_code, p.year, p.registered_households
             HAVING p.registered_households <> SUM(c.registered_households)
             LIMIT 20"""
