@@ -24,8 +24,16 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     defs = build_definitions(str(raw), args.warehouse)
     job = defs.resolve_job_def(FULL_JOB_NAME)
-    with dg.instance_for_test() if args.ephemeral else dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
+    persistent = not args.ephemeral and os.environ.get("DAGSTER_HOME")
+    instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+    with instance:
+        log_level = "INFO" if args.verbose else "WARNING"
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     db = Warehouse(args.warehouse)
     try:
         print(render(table_counts(db), check_outcomes(result), file_accounting(db, result.run_id)))
@@ -73,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the full pipeline (the nightly job) in this process")
     run.add_argument("--raw", default=os.environ.get("ETL_RAW_DIR", "data/raw"), help="raw data folder (default data/raw)")
     run.add_argument("--warehouse", default=None, help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or duckdb:///data/warehouse/warehouse.duckdb)")
-    run.add_argument("--ephemeral", action="store_true", help="keep no run history (no DAGSTER_HOME needed)")
+    run.add_argument("--ephemeral", action="store_true", help="keep no run history even when DAGSTER_HOME is set")
+    run.add_argument("--verbose", action="store_true", help="log every step, not only warnings and errors")
     run.set_defaults(handler=_run)
 
     sample = commands.add_parser("sample-data", help="write realistic sample source files and their truth")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
@@ -16,7 +17,9 @@ def table_counts(db: Warehouse) -> pd.DataFrame:
         if table.layer == "source":
             continue
         rows.append({"table": table.name, "layer": table.layer, "rows": db.row_count(table.name) if db.has_table(table.name) else None})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["rows"] = frame["rows"].astype("Int64")
+    return frame
 
 
 def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
@@ -24,8 +27,6 @@ def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
     columns = ["source_file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "message"]
     if not db.has_table(LOAD_AUDIT.name):
         return pd.DataFrame(columns=columns)
-    import sqlalchemy as sa
-
     statement = sa.select(*[audit.c[c] for c in columns]).where(audit.c.run_id == run_id).order_by(audit.c.source_file)
     with db.engine.connect() as connection:
         return pd.read_sql(statement, connection)

@@ -121,8 +121,13 @@ def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes) -
 
 
 def _staged_rows(clean: pd.DataFrame, raw: pd.DataFrame, county_codes: pd.Series, source_file: str, key: bytes) -> pd.DataFrame:
-    township_codes = [local_code(c, t) for c, t in zip(county_codes, clean["township_name"])]
-    village_codes = [local_code(tc, t, v) for tc, t, v in zip(township_codes, clean["township_name"], clean["village_name"])]
+    places = pd.DataFrame({"county": county_codes.to_numpy(), "township": clean["township_name"].to_numpy(), "village": clean["village_name"].to_numpy()})
+    # Hash each distinct place once: a county has thousands of households but a few hundred villages.
+    distinct = places.drop_duplicates().copy()
+    distinct["township_code"] = [local_code(c, t) for c, t in zip(distinct["county"], distinct["township"])]
+    distinct["village_code"] = [local_code(tc, t, v) for tc, t, v in zip(distinct["township_code"], distinct["township"], distinct["village"])]
+    coded = places.merge(distinct, on=["county", "township", "village"], how="left")
+    township_codes, village_codes = coded["township_code"].to_numpy(), coded["village_code"].to_numpy()
     staged = pd.DataFrame(
         {
             "household_key": pii.keyed_hash(clean["id_number"].str[:18], key),

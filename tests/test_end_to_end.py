@@ -1,0 +1,152 @@
+"""The whole pipeline on generated files against the generator's own truth.
+
+The truth comes from the generator's clean model, never from running the pipeline: every mart row
+must equal it, every injected defect must be in quarantine at its file, sheet and row, and every
+file's accounting must balance.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from assets.checks import ID_LIKE, PHONE_LIKE
+from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.readers.column_map import load_column_map
+from etl_project.readers.extract import extract
+from etl_project.sample_data import generate
+from etl_project.warehouse import Warehouse
+from schemas.registry import CATALOG
+
+MART_KEY = ["region_level", "region_code", "year"]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("raw")
+    truth_path = out / "truth.json"
+    generate(out, households=3000, seed=11, truth=truth_path)
+    return out, json.loads(truth_path.read_text(encoding="utf-8"))
+
+
+def _run(raw: Path, url: str) -> dg.ExecuteInProcessResult:
+    job = build_definitions(str(raw), url).resolve_job_def(FULL_JOB_NAME)
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def _assert_matches_truth(db: Warehouse, truth: dict, run_id: str) -> None:
+    mart = db.query('SELECT * FROM "mart_poverty_exit"')
+    expected = pd.DataFrame(truth["mart_poverty_exit"])
+    assert len(expected) > 0
+    columns = list(expected.columns)
+    mart = mart[columns].sort_values(MART_KEY).reset_index(drop=True)
+    expected = expected.sort_values(MART_KEY).reset_index(drop=True)
+    for column in columns:
+        if column not in ("region_code", "region_level"):
+            mart[column] = mart[column].astype("int64")
+            expected[column] = expected[column].astype("int64")
+    merged = mart.merge(expected, on=MART_KEY, how="outer", suffixes=("", "_truth"), indicator=True)
+    only = merged[merged["_merge"] != "both"]
+    assert only.empty, f"rows on one side only:\n{only[MART_KEY + ['_merge']].head(20)}"
+    pd.testing.assert_frame_equal(mart, expected, check_dtype=False)
+
+    quarantine = db.query('SELECT source_file, source_sheet, source_row, rule FROM "quarantine"')
+    found = set(zip(quarantine["source_file"], quarantine["source_sheet"].fillna(""), quarantine["source_row"].astype(int), quarantine["rule"]))
+    missing = [d for d in truth["defects"] if (d["file"], d["sheet"], int(d["row"]), d["rule"]) not in found]
+    assert not missing, f"{len(missing)} injected defects not in quarantine, e.g. {missing[:5]}"
+    # Nothing else is rejected: a clean row in quarantine would be a false alarm.
+    defect_rows = {(d["file"], d["sheet"], int(d["row"])) for d in truth["defects"]}
+    extra = {(f, s, r) for f, s, r, _ in found} - defect_rows
+    assert not extra, f"clean rows rejected: {sorted(extra)[:5]}"
+
+    audit = db.query('SELECT * FROM "load_audit" WHERE run_id = :run_id', {"run_id": run_id})
+    truth_files = {f["file"] for f in truth["files"]}
+    assert (audit.loc[audit["source_file"].isin(truth_files), "status"] == "loaded").all()
+    assert (audit["rows_read"] == audit["rows_loaded"] + audit["rows_quarantined"] + audit["rows_skipped"]).all()
+    by_file = audit.set_index("source_file")
+    for entry in pd.DataFrame(truth["files"]).groupby("file").sum(numeric_only=True).itertuples():
+        row = by_file.loc[entry.Index]
+        assert row["skipped_blank"] == entry.blank_rows and row["skipped_total"] == entry.total_rows
+        assert row["skipped_note"] == entry.note_rows and row["rows_quarantined"] == entry.defect_rows
+
+
+def _assert_no_personal_data(db: Warehouse, raw: Path) -> None:
+    """No ID-number-like or phone-like value anywhere, and no head's name from the files."""
+    column_map = load_column_map("registry")
+    names = set()
+    for path in (raw / "registry").iterdir():
+        names |= set(extract(path, column_map).rows["head_name"].dropna())
+    assert len(names) > 100
+    for table in CATALOG.tables.values():
+        if table.layer in ("source",):
+            continue
+        frame = db.query(f'SELECT * FROM "{table.name}"')
+        text = frame.astype(str)
+        for column in text.columns:
+            values = text[column]
+            if table.name != "quarantine":
+                assert not values.str.contains(ID_LIKE).any(), f"{table.name}.{column} holds an ID-number-like value"
+                assert not values.str.contains(PHONE_LIKE).any(), f"{table.name}.{column} holds a phone-like value"
+            else:
+                assert not values.str.fullmatch(r"\d{17}[\dX]|\d{15}|1[3-9]\d{9}").any(), f"unmasked personal data in quarantine.{column}"
+            if column in ("township_name", "village_name", "region_name", "county_name_as_written"):
+                continue
+            assert not set(values) & names, f"{table.name}.{column} holds a registry name"
+
+
+def test_duckdb_run_equals_truth(sample, tmp_path):
+    raw, truth = sample
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    result = _run(raw, url)
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["load_audit_balanced"] and checks["fact_household_has_no_personal_data"]
+    assert checks["mart_poverty_exit_consistent"] and checks["registry_files_readable"]
+    assert checks["registry_rows_valid"] is False  # the sample carries defects on purpose
+    db = Warehouse(url)
+    try:
+        _assert_matches_truth(db, truth, result.run_id)
+        _assert_no_personal_data(db, raw)
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+def test_postgres_run_equals_truth(sample, postgres_database):
+    raw, truth = sample
+    result = _run(raw, postgres_database)
+    assert result.success
+    db = Warehouse(postgres_database)
+    try:
+        _assert_matches_truth(db, truth, result.run_id)
+    finally:
+        db.close()
+
+
+def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
+    raw, truth = sample
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert _run(raw, url).success
+    broken = raw / "registry" / "zz_broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not a workbook")
+    try:
+        result = _run(raw, url)
+    finally:
+        broken.unlink()
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["registry_files_readable"] is False
+    db = Warehouse(url)
+    try:
+        audit = db.query('SELECT * FROM "load_audit" WHERE run_id = :r', {"r": result.run_id})
+        failed = audit[audit["status"] == "failed"]
+        assert failed["source_file"].tolist() == ["registry/zz_broken.xlsx"]
+        assert "zz_broken.xlsx" in failed["message"].iloc[0]
+        _assert_matches_truth(db, truth, result.run_id)  # the good files loaded as before
+    finally:
+        db.close()
