@@ -51,3 +51,43 @@ def test_dagster_definitions_validate_on_workspace():
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_webserver_serves_the_asset_graph(tmp_path):
+    """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
+    import json
+    import time
+    import urllib.request
+
+    port = _free_port()
+    webserver = Path(sys.executable).parent / "dagster-webserver"
+    env = {**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [str(webserver), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    query = json.dumps({"query": "{ assetNodes { assetKey { path } dependencyKeys { path } groupName } }"}).encode()
+    try:
+        deadline, nodes = time.time() + 120, None
+        while time.time() < deadline and nodes is None:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    nodes = json.load(response)["data"]["assetNodes"]
+            except OSError:
+                time.sleep(1)
+        assert nodes is not None, "webserver did not answer within 120 s"
+        graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
+        assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")
+        assert graph["raw_registry_files"] == (set(), "raw")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
