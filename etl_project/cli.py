@@ -63,6 +63,14 @@ def _sample_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from etl_project.steward import validate_file
+
+    verdict = validate_file(Path(args.file), args.source)
+    print(verdict.as_json() if args.format == "json" else verdict.as_text())
+    return verdict.exit_code
+
+
 def _derive_reference(args: argparse.Namespace) -> int:
     from etl_project.reference.derive import write_reference
 
@@ -93,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     sample.add_argument("--counties", type=int, default=5, help="5 showcase counties, more drawn from the 832")
     sample.set_defaults(handler=_sample_data)
+
+    validate = commands.add_parser(
+        "validate", help="check one file as the pipeline would; exit 0 clean, 1 rows rejected, 2 cannot be ingested"
+    )
+    validate.add_argument("file")
+    validate.add_argument("--source", default=None, help="registry (detected from the headers when omitted)")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=_validate)
 
     derive = commands.add_parser("derive-reference", help="rebuild data/reference from the public source files")
     derive.add_argument("--source", required=True)
