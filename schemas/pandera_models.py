@@ -10,7 +10,13 @@ import pandera.pandas as pa
 import schemas.checks  # noqa: F401  (registers the custom checks the models name)
 from schemas.registry import CATALOG, Table
 
-_DTYPES = {"string": pd.StringDtype, "Int64": pd.Int64Dtype, "Float64": pd.Float64Dtype, "boolean": pd.BooleanDtype}
+_DTYPES = {
+    "string": pd.StringDtype,
+    "Int64": pd.Int64Dtype,
+    "Float64": pd.Float64Dtype,
+    "boolean": pd.BooleanDtype,
+    "datetime64[ns]": pa.DateTime,
+}
 
 
 def _field_checks(rules) -> dict:

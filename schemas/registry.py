@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Logical types, each with one pandas dtype and one database type (see schemas/sql.py).
-STRING, INTEGER, YEAR, MONEY, NUMBER, FLAG, CODE, TIMESTAMP = (
+STRING, INTEGER, YEAR, MONEY, NUMBER, FLAG, CODE, TIMESTAMP, DATE = (
     "string",
     "integer",
     "year",
@@ -20,6 +20,7 @@ STRING, INTEGER, YEAR, MONEY, NUMBER, FLAG, CODE, TIMESTAMP = (
     "flag",
     "code",
     "timestamp",
+    "date",
 )
 
 PANDAS_DTYPES = {
@@ -31,7 +32,13 @@ PANDAS_DTYPES = {
     NUMBER: "Float64",
     FLAG: "boolean",
     TIMESTAMP: "datetime64[ns]",
+    DATE: "datetime64[ns]",
 }
+
+# How text fields are cleaned before validation: "text" trims and NFKC-normalises; "compact" also
+# drops inner spaces (names, codes: "新 村" is 新村); "id_number" also upper-cases and upgrades
+# 15-digit numbers to 18.
+TEXT, COMPACT, ID_NUMBER = "text", "compact", "id_number"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Field:
     rules: tuple[Rule, ...] = ()
     vocabulary: str | None = None
     personal: bool = False  # personal data: validated, never stored in the warehouse
+    form: str = TEXT
 
     @property
     def pandas_dtype(self) -> str:

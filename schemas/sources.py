@@ -9,12 +9,16 @@ from __future__ import annotations
 from schemas.registry import (
     CATALOG,
     CODE,
+    COMPACT,
+    ID_NUMBER,
     FLAG,
     MONEY,
     REQUIRED_RULE,
     STRING,
     YEAR,
     INTEGER,
+    NUMBER,
+    DATE,
     Field,
     Rule,
     Table,
@@ -48,11 +52,11 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
         layer="source",
         source="data/raw/registry/*.xlsx|xls|csv",
         fields=(
-            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True),
-            Field("township_name", STRING, "乡（镇）名称", "township name", required=True),
-            Field("village_name", STRING, "行政村名称", "administrative village name", required=True),
-            Field("household_id", STRING, "户编号", "household number in the county registry", required=True),
-            Field("head_name", STRING, "户主姓名", "name of the household head", personal=True),
+            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
+            Field("township_name", STRING, "乡（镇）名称", "township name", required=True, form=COMPACT),
+            Field("village_name", STRING, "行政村名称", "administrative village name", required=True, form=COMPACT),
+            Field("household_id", STRING, "户编号", "household number in the county registry", required=True, form=COMPACT),
+            Field("head_name", STRING, "户主姓名", "name of the household head", personal=True, form=COMPACT),
             Field(
                 "id_number",
                 STRING,
@@ -60,6 +64,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "ID number of the household head (15-digit numbers upgraded to 18)",
                 required=True,
                 personal=True,
+                form=ID_NUMBER,
                 rules=(
                     Rule(
                         "id_number_format",
@@ -188,7 +193,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
             _flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
             _flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
             _flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
-            Field("phone", STRING, "联系电话", "contact phone", personal=True),
+            Field("phone", STRING, "联系电话", "contact phone", personal=True, form=COMPACT),
         ),
         frame_rules=(
             Rule(
@@ -230,6 +235,8 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
 # Parse failures are found before pandera runs (a value that is not a number cannot be typed).
 PARSE_RULES = {
     INTEGER: Rule("not_an_integer", "parse", {}, "应为整数", "expected a whole number"),
+    NUMBER: Rule("not_a_number", "parse", {}, "应为数字", "expected a number"),
+    DATE: Rule("not_a_date", "parse", {}, "应为日期（如 2019年5月27日、2019.5.27、20190527）", "expected a date such as 2019年5月27日, 2019.5.27 or 20190527"),
     YEAR: Rule("not_a_year", "parse", {}, "应为年份（如 2016 或 2016年）", "expected a year such as 2016 or 2016年"),
     MONEY: Rule("not_a_number", "parse", {}, "应为数字金额", "expected an amount of money"),
     FLAG: Rule("not_yes_no", "parse", {}, "应为“是”或“否”", "expected 是 (yes) or 否 (no)"),
@@ -247,3 +254,4 @@ ALL_SOURCE_RULES = {
     UNKNOWN_REGION.id: UNKNOWN_REGION,
     **{rule.id: rule for rule in PARSE_RULES.values()},
 }
+

@@ -15,6 +15,7 @@ SQL_TYPES = {
     "number": sa.Float,
     "flag": sa.Boolean,
     "timestamp": sa.DateTime,
+    "date": sa.Date,
 }
 
 

@@ -104,3 +104,5 @@ YES_NO = Vocabulary(
 )
 
 EXITED_STATUSES = ("1", "3", "4")
+
+VOCABULARIES = {v.name: v for v in (HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE, EXIT_STATUS, YES_NO)}

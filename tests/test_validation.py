@@ -8,7 +8,8 @@ import pytest
 
 from etl_project.regions import RegionIndex
 from etl_project.staging.registry import stage_file
-from schemas.sources import ALL_SOURCE_RULES
+from etl_project.staging.pipeline import rules_of
+from etl_project.staging.registry import REGISTRY
 from tests.builders import VALID_IDS, household, write_xlsx
 
 REGIONS = RegionIndex()
@@ -37,7 +38,7 @@ BREAKERS = {
 
 
 def test_every_rule_has_a_breaking_fixture():
-    assert set(BREAKERS) == set(ALL_SOURCE_RULES)
+    assert set(BREAKERS) == set(rules_of(REGISTRY))
 
 
 def _stage(tmp_path: Path, rows):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,26 @@ from etl_project.readers.grid import UnreadableFile, read_grids
 from etl_project.readers.layout import LayoutError, classify_rows, locate
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
+UNIT_SCALES = {"亿元": 1e8, "万元": 1e4, "千元": 1e3, "元": 1.0}
+_UNIT_IN_HEADER = re.compile(r"[(（\[【]\s*(亿元|万元|千元|元)\s*[)）\]】]|(亿元|万元|千元)$")
+_UNIT_ROW = re.compile(r"单位\s*[:：]\s*(?:[^\s,，;；]*[、,，])*\s*(亿元|万元|千元|元)")
+
+
+def _unit_of(text: str) -> float | None:
+    match = _UNIT_IN_HEADER.search(unicodedata.normalize("NFKC", text).replace(" ", ""))
+    if match:
+        return UNIT_SCALES[match.group(1) or match.group(2)]
+    return None
+
+
+def _sheet_unit(cells: pd.DataFrame, header_start: int) -> float:
+    """The unit a title or unit row above the table states ("单位：万元"); yuan when none does."""
+    for row in range(header_start):
+        text = unicodedata.normalize("NFKC", " ".join(str(v) for v in cells.iloc[row] if v is not None))
+        match = _UNIT_ROW.search(text)
+        if match:
+            return UNIT_SCALES[match.group(1)]
+    return 1.0
 
 
 class SourceFileError(Exception):
@@ -37,6 +59,16 @@ class Extract:
     ignored_sheets: list[str] = field(default_factory=list)
     skipped_rows: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, row, blank|total|note)
     encoding: str | None = None
+    # per sheet: field -> scale of its amounts (万元 → 10 000), from the header or the unit row
+    units: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def money_multipliers(self) -> dict[str, pd.Series]:
+        """Per field, the scale of each row's amount, following the sheet the row came from."""
+        if not self.units:
+            return {}
+        sheets = self.rows[SHEET_COLUMN]
+        fields = {f for per_sheet in self.units.values() for f in per_sheet}
+        return {f: sheets.map({s: u.get(f, 1.0) for s, u in self.units.items()}).astype(float) for f in fields}
 
     def count(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.sheets)
@@ -50,7 +82,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         raise SourceFileError(str(exc)) from exc
     if not grids:
         raise SourceFileError(f"{name}: the workbook has no visible sheet")
-    frames, headers, summaries, ignored, skipped, errors = [], {}, [], [], [], []
+    frames, headers, summaries, ignored, skipped, errors, units = [], {}, [], [], [], [], {}
     for grid in grids:
         if grid.cells.empty:
             ignored.append(grid.name)
@@ -68,6 +100,8 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         frames.append(frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
+        sheet_unit = _sheet_unit(grid.cells, layout.header_start)
+        units[grid.name] = {f: _unit_of(h) or sheet_unit for f, h in layout.headers.items()}
         for reason, positions in (("blank", kinds.blank), ("total", kinds.total), ("note", kinds.note)):
             skipped.extend((grid.name, grid.row_number(p), reason) for p in positions)
         summaries.append(
@@ -95,4 +129,4 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
     for f in column_map.fields:
         if f not in rows.columns:
             rows[f] = None
-    return Extract(rows, headers, summaries, ignored, skipped, grids[0].encoding)
+    return Extract(rows, headers, summaries, ignored, skipped, grids[0].encoding, units)

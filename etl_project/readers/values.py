@@ -78,3 +78,51 @@ def parse_flag(series: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series, pd
     coded = text.map(vocabulary.lookup())
     flags = coded.map({"1": True, "0": False}).astype("boolean")
     return flags, _unreadable(text, flags)
+
+
+_DATE_PATTERNS = (
+    # 2019年5月27日, 2019年05月, 2019.5.27, 2019-5-27, 2019/5/27
+    re.compile(r"^(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})(?:\s*[月.\-/]\s*(?P<d>\d{1,2})\s*日?)?\s*月?(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    # 20190527
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def parse_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates as counties write them, and Excel serial numbers (days since 1899-12-30); a date given
+    only to the month is taken as its first day."""
+    text = normalise(series)
+    result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    pending = text.notna()
+    serial = pending & text.str.fullmatch(_SERIAL).fillna(False).astype(bool)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        result[serial] = EXCEL_EPOCH + pd.to_timedelta(days.round(), unit="D")
+        pending &= ~serial
+    for pattern in _DATE_PATTERNS:
+        if not pending.any():
+            break
+        parts = text[pending].str.extract(pattern)
+        matched = parts["y"].notna()
+        if matched.any():
+            frame = pd.DataFrame(
+                {"year": parts["y"], "month": parts["m"], "day": parts["d"].fillna("1")}
+            )[matched].astype(int)
+            result[frame.index] = pd.to_datetime(frame, errors="coerce")
+            pending[frame.index] = False
+    return result, _unreadable(text, result)
+
+
+_SCALE = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<multiplier>万|千)?\s*(?P<unit>\D{1,6})$")
+
+
+def parse_scale(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Construction scale as written ("200亩", "485盏", "2公里", "1.2万平方米") → value and unit."""
+    text = squeeze(series).str.replace(r"[,，]", "", regex=True)
+    parts = text.str.extract(_SCALE)
+    number = pd.to_numeric(parts["value"], errors="coerce")
+    scale = parts["multiplier"].map({"万": 1e4, "千": 1e3}).astype(float).fillna(1.0)
+    value = (number * scale).astype("Float64")
+    return value, parts["unit"].astype("string"), _unreadable(text, value)

@@ -1,0 +1,168 @@
+"""Any source file through the same steps: read → type → validate → look up → stage, with every row
+accounted for. A source is a ``SourceSpec``: its record declaration, its column map, and the two
+source-specific steps (lookups that can reject rows, and the shaping of staged rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl_project import pii
+from etl_project.readers.column_map import load_column_map
+from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
+from etl_project.staging.typing import type_rows
+from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
+from schemas.registry import REQUIRED_RULE, Rule, Table
+from schemas.sources import ALL_SOURCE_RULES, PARSE_RULES
+from schemas.tables import QUARANTINE
+
+MAX_VALUE_CHARS = 200
+QUARANTINE_COLUMNS = [c for c in QUARANTINE.column_names if c != "run_id"]
+
+
+@dataclass
+class StageContext:
+    """What the source-specific steps may look things up in."""
+
+    regions: object
+    pii_key: bytes
+    source_file: str
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    record: Table
+    staged: Table
+    # (typed rows, context) -> (columns to add to typed rows, issues with an optional "detail")
+    look_up: Callable[[pd.DataFrame, StageContext], tuple[pd.DataFrame, pd.DataFrame]]
+    # (clean typed rows incl. looked-up columns, raw rows, context) -> staged rows
+    shape: Callable[[pd.DataFrame, pd.DataFrame, StageContext], pd.DataFrame]
+    extra_rules: tuple[Rule, ...] = ()
+
+
+@dataclass
+class StagedFile:
+    source: str
+    source_file: str
+    staged: pd.DataFrame
+    quarantine: pd.DataFrame  # quarantine rows without run_id
+    rows_read: int
+    skipped_blank: int
+    skipped_total: int
+    skipped_note: int
+    extract: Extract | None = field(default=None, repr=False)
+    typed: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.skipped_blank + self.skipped_total + self.skipped_note
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.staged)
+
+    @property
+    def rows_quarantined(self) -> int:
+        if self.quarantine.empty:
+            return 0
+        return self.quarantine[["source_sheet", "source_row"]].drop_duplicates().shape[0]
+
+
+def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext) -> StagedFile:
+    """Raises SourceFileError when the file cannot be read or lacks required columns."""
+    extracted = extract(path, load_column_map(spec.name), source_file)
+    raw = extracted.rows
+    typed, parse_issues = type_rows(raw, spec.record, extracted.money_multipliers())
+    rule_issues = validate(typed, spec.record)
+    if not parse_issues.empty and not rule_issues.empty:
+        # A cell that could not be parsed is already reported; its NA is not also "missing".
+        parsed_cells = set(zip(parse_issues["index"], parse_issues["column"]))
+        keep = [
+            (i, c) not in parsed_cells or r != REQUIRED_RULE.id
+            for i, c, r in zip(rule_issues["index"], rule_issues["column"], rule_issues["rule"])
+        ]
+        rule_issues = rule_issues[keep]
+    looked_up, lookup_issues = spec.look_up(typed, context)
+    typed = typed.join(looked_up)
+    frames = [df for df in (parse_issues, rule_issues, lookup_issues) if not df.empty]
+    issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
+    clean = typed.drop(index=pd.Index(issues["index"].unique()))
+    staged = spec.shape(clean, raw.loc[clean.index], context)
+    return StagedFile(
+        source=spec.name,
+        source_file=source_file,
+        staged=staged.reset_index(drop=True),
+        quarantine=_quarantine_rows(issues, raw, extracted, spec, source_file),
+        rows_read=sum(s.rows_read for s in extracted.sheets),
+        skipped_blank=extracted.count("blank_rows"),
+        skipped_total=extracted.count("total_rows"),
+        skipped_note=extracted.count("note_rows"),
+        extract=extracted,
+        typed=typed,
+    )
+
+
+def rules_of(spec: SourceSpec) -> dict[str, Rule]:
+    """Every rule a row of this source can be rejected by."""
+    found = {REQUIRED_RULE.id: REQUIRED_RULE} if any(f.required for f in spec.record.fields) else {}
+    found.update({PARSE_RULES[f.type].id: PARSE_RULES[f.type] for f in spec.record.fields if f.type in PARSE_RULES})
+    found.update(spec.record.rules())
+    found.update({rule.id: rule for rule in spec.extra_rules})
+    return found
+
+
+def _rule_for(spec: SourceSpec, column: str, rule_id: str) -> Rule:
+    # Several fields share a rule id (unknown_code): the field's own rule carries its message.
+    if column in spec.record.column_names:
+        for rule in spec.record.field(column).rules:
+            if rule.id == rule_id:
+                return rule
+    for rule in (*spec.record.frame_rules, *spec.extra_rules):
+        if rule.id == rule_id:
+            return rule
+    return ALL_SOURCE_RULES[rule_id]
+
+
+def _display_value(spec: SourceSpec, column: str, value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value)
+    if column in spec.record.column_names and spec.record.field(column).personal:
+        text = pii.mask(column, text)
+    return text[:MAX_VALUE_CHARS]
+
+
+def _quarantine_rows(issues: pd.DataFrame, raw: pd.DataFrame, extracted: Extract, spec: SourceSpec, source_file: str) -> pd.DataFrame:
+    if issues.empty:
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    details = issues["detail"] if "detail" in issues else pd.Series(None, index=issues.index)
+    messages_zh, messages_en = [], []
+    for rule_id, column, detail in zip(issues["rule"], issues["column"], details):
+        rule = _rule_for(spec, column, rule_id)
+        header = extracted.headers.get(column, column)
+        messages_zh.append(f"{header}：{rule.zh}")
+        messages_en.append(f"{header} ({column}): {detail if isinstance(detail, str) else rule.en}")
+    index = issues["index"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "source": spec.name,
+            "source_file": source_file,
+            "source_sheet": raw.loc[index, SHEET_COLUMN].to_numpy(),
+            "source_row": raw.loc[index, ROW_COLUMN].to_numpy().astype(np.int64),
+            "column_name": issues["column"].to_numpy(),
+            "source_header": [extracted.headers.get(c) for c in issues["column"]],
+            "rule": issues["rule"].to_numpy(),
+            "message_zh": messages_zh,
+            "message_en": messages_en,
+            "value_masked": [_display_value(spec, c, v) for c, v in zip(issues["column"], issues["value"])],
+        }
+    )
+    return frame.sort_values(["source_sheet", "source_row", "rule"], kind="stable").reset_index(drop=True)
+
+
+__all__ = ["ISSUE_COLUMNS", "SourceSpec", "StageContext", "StagedFile", "stage"]

@@ -1,0 +1,50 @@
+"""Text cells → the typed columns a source record declares, plus the cells that could not be read."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl_project import idcard
+from etl_project.readers import values
+from etl_project.validation import empty_issues
+from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, NUMBER, YEAR, Table
+from schemas.sources import PARSE_RULES
+from schemas.vocabularies import VOCABULARIES, YES_NO
+
+
+def _text(column: pd.Series, form: str) -> pd.Series:
+    if form == ID_NUMBER:
+        return idcard.upgrade_15(values.squeeze(column).str.upper())
+    if form == COMPACT:
+        return values.squeeze(column)
+    return values.normalise(column)
+
+
+def type_rows(raw: pd.DataFrame, record: Table, money_multipliers: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``money_multipliers`` gives, per money field, the unit scale of each row (万元 → 10 000)."""
+    typed = pd.DataFrame(index=raw.index)
+    issues = []
+    for f in record.fields:
+        column = raw[f.name] if f.name in raw else pd.Series(None, index=raw.index, dtype=object)
+        bad = None
+        if f.type == INTEGER:
+            typed[f.name], bad = values.parse_integer(column)
+        elif f.type == YEAR:
+            typed[f.name], bad = values.parse_year(column)
+        elif f.type in (MONEY, NUMBER):
+            typed[f.name], bad = values.parse_money(column)
+            if f.type == MONEY and money_multipliers and f.name in money_multipliers:
+                typed[f.name] = (typed[f.name] * money_multipliers[f.name]).round(2)
+        elif f.type == FLAG:
+            typed[f.name], bad = values.parse_flag(column, YES_NO)
+        elif f.type == DATE:
+            typed[f.name], bad = values.parse_date(column)
+        elif f.type == CODE:
+            typed[f.name] = values.parse_code(column, VOCABULARIES[f.vocabulary])
+        else:
+            typed[f.name] = _text(column, f.form)
+        if bad is not None and bad.any():
+            issues.append(
+                pd.DataFrame({"index": raw.index[bad], "column": f.name, "rule": PARSE_RULES[f.type].id, "value": column[bad].to_numpy()})
+            )
+    return typed, (pd.concat(issues, ignore_index=True) if issues else empty_issues())
