@@ -6,6 +6,7 @@ for the shipped sample data and wrong for real registries (the summary warns).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -25,11 +26,12 @@ def using_development_key() -> bool:
 
 
 def keyed_hash(values: pd.Series, key: bytes) -> pd.Series:
-    """HMAC-SHA-256, hex, first 32 characters (128 bits): stable across runs for the same key,
-    and useless to anyone who has the warehouse but not the key."""
+    """HMAC-SHA-256, first 160 bits in lower-case base32: stable across runs for the same key, and
+    useless to anyone who has the warehouse but not the key. Base32 has no digits 0, 1, 8 or 9, so
+    a key can never look like an ID number or a phone number to a personal-data scan."""
     digest = hmac.new
     return pd.Series(
-        [digest(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:32] for v in values.tolist()],
+        [base64.b32encode(digest(key, v.encode("utf-8"), hashlib.sha256).digest()[:20]).decode("ascii").lower() for v in values.tolist()],
         index=values.index,
         dtype="string",
     )

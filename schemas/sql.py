@@ -11,8 +11,9 @@ SQL_TYPES = {
     "code": sa.Text,
     "integer": sa.BigInteger,
     "year": sa.SmallInteger,
-    "money": sa.Float,
-    "number": sa.Float,
+    # Double precision: yuan amounts up to 10^13 keep their fen exactly; single precision would not.
+    "money": sa.Double,
+    "number": sa.Double,
     "flag": sa.Boolean,
     "timestamp": sa.DateTime,
     "date": sa.Date,

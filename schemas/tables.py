@@ -19,7 +19,7 @@ _PROVENANCE = (
 )
 
 _HOUSEHOLD_FACTS = (
-    Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash (HMAC-SHA-256) of the head's ID number", required=True),
+    Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number", required=True),
     Field("county_code", STRING, "县级区划代码", "county-level region code (2023 codes; renamed counties followed)", required=True),
     Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True),
     Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True),

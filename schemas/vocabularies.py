@@ -106,3 +106,78 @@ YES_NO = Vocabulary(
 EXITED_STATUSES = ("1", "3", "4")
 
 VOCABULARIES = {v.name: v for v in (HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE, EXIT_STATUS, YES_NO)}
+
+# Investment sources (fund ledgers, project lists). Codes are the project's own, short English words
+# that read well in SQL; names are how ledgers write them.
+FUND_CATEGORY = Vocabulary(
+    name="fund_category",
+    codes={
+        "industry": "产业",
+        "infrastructure": "基础设施",
+        "education": "教育",
+        "health": "医疗",
+        "employment": "就业",
+        "consumption": "消费帮扶",
+        "relocation": "易地搬迁",
+        "other": "其他",
+    },
+    aliases={
+        "产业扶贫": "industry", "产业发展": "industry", "产业项目": "industry",
+        "基础设施建设": "infrastructure", "基础设施扶贫": "infrastructure", "基础建设": "infrastructure",
+        "教育扶贫": "education", "助学": "education",
+        "健康扶贫": "health", "医疗扶贫": "health", "医疗卫生": "health",
+        "就业扶贫": "employment", "劳务协作": "employment", "就业帮扶": "employment",
+        "消费扶贫": "consumption", "消费": "consumption",
+        "易地扶贫搬迁": "relocation", "搬迁": "relocation",
+        "其它": "other",
+    },
+    code_width=0,
+)
+
+FUND_SOURCE = Vocabulary(
+    name="fund_source",
+    codes={
+        "fiscal": "财政专项",
+        "credit": "信贷",
+        "own_funds": "单位自筹",
+        "donation": "社会募捐",
+        "social_investment": "社会引资",
+        "other": "其他",
+    },
+    aliases={
+        "财政专项资金": "fiscal", "财政资金": "fiscal", "财政": "fiscal", "财政扶贫资金": "fiscal",
+        "信贷资金": "credit", "扶贫贷款": "credit", "贷款": "credit",
+        "自筹": "own_funds", "自筹资金": "own_funds", "单位自筹资金": "own_funds",
+        "捐赠": "donation", "捐款": "donation", "社会捐赠": "donation", "募捐": "donation",
+        "引资": "social_investment", "招商引资": "social_investment", "社会资金": "social_investment",
+        "其它": "other",
+    },
+    code_width=0,
+)
+
+DONOR_TYPE = Vocabulary(
+    name="donor_type",
+    codes={"department": "部门", "enterprise": "企业", "social_org": "社会组织", "individual": "个人"},
+    aliases={
+        "单位": "department", "机关": "department", "部门单位": "department", "机关单位": "department", "事业单位": "department",
+        "国有企业": "enterprise", "民营企业": "enterprise", "国企": "enterprise", "民企": "enterprise", "公司": "enterprise",
+        "社会团体": "social_org", "协会": "social_org", "基金会": "social_org", "商会": "social_org",
+        "爱心人士": "individual", "党员": "individual", "干部职工": "individual",
+    },
+    code_width=0,
+)
+
+PROJECT_STATUS = Vocabulary(
+    name="project_status",
+    codes={"planned": "未开工", "in_progress": "在建", "completed": "完工", "accepted": "已验收", "suspended": "停建"},
+    aliases={
+        "计划": "planned", "拟建": "planned", "待建": "planned",
+        "在建中": "in_progress", "实施中": "in_progress", "建设中": "in_progress", "已开工": "in_progress",
+        "已完工": "completed", "竣工": "completed", "已竣工": "completed", "完成": "completed",
+        "验收": "accepted", "已验收完成": "accepted",
+        "暂停": "suspended", "终止": "suspended",
+    },
+    code_width=0,
+)
+
+VOCABULARIES.update({v.name: v for v in (FUND_CATEGORY, FUND_SOURCE, DONOR_TYPE, PROJECT_STATUS)})

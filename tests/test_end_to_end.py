@@ -86,7 +86,8 @@ def _assert_no_personal_data(db: Warehouse, raw: Path) -> None:
         if table.layer in ("source",):
             continue
         frame = db.query(f'SELECT * FROM "{table.name}"')
-        text = frame.astype(str)
+        text_columns = [f.name for f in table.fields if f.type in ("string", "code")]
+        text = frame[text_columns].astype(str)
         for column in text.columns:
             values = text[column]
             if table.name != "quarantine":

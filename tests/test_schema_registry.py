@@ -45,4 +45,4 @@ def test_dagster_column_schema_matches_table():
 def test_warehouse_types_map_to_sql():
     fact = all_tables()["fact_household"]
     assert isinstance(fact.c.identification_year.type, sa.SmallInteger)
-    assert isinstance(fact.c.income_per_person_yuan.type, sa.Float)
+    assert isinstance(fact.c.income_per_person_yuan.type, sa.Double)

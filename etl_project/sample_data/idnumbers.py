@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import numpy as np
@@ -10,27 +9,40 @@ import numpy as np
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 CHECK_CHARS = np.array(list("10X98765432"), dtype=object)
 FIRST_BIRTH, LAST_BIRTH = date(1940, 1, 1), date(1995, 12, 31)
-_DAYS = (LAST_BIRTH - FIRST_BIRTH).days + 1
-SEQUENCES = 999  # sequence numbers 001-999 per birth date and address
-KEY_SPACE = _DAYS * SEQUENCES
-_STRIDES = (1_000_003, 1_299_709, 2_750_159, 15_485_863, 32_452_843, 49_979_687)
+DAYS = (LAST_BIRTH - FIRST_BIRTH).days + 1
+SEQUENCES = 999  # 001-999 for each birth date within one address code
+_SEQUENCE_STRIDE = 100  # coprime with 999, so one date's numbers never repeat before all are used
 
 
-def key_mapping(rng: np.random.Generator) -> tuple[int, int]:
-    """An affine permutation k → (a·k + b) mod KEY_SPACE: distinct households get distinct
-    (birth date, sequence) pairs without remembering the ones already handed out."""
-    stride = next(s for s in np.roll(_STRIDES, int(rng.integers(len(_STRIDES)))).tolist() if math.gcd(s, KEY_SPACE) == 1)
-    return stride, int(rng.integers(KEY_SPACE))
+class Allocator:
+    """Hands out (birth date, sequence) pairs for one county's heads, never the same pair twice.
 
+    Remembering one counter per birth date (twenty thousand of them) rather than every number
+    handed out keeps the memory flat however many households the county has.
+    """
 
-def birth_and_sequence(positions: np.ndarray, mapping: tuple[int, int]) -> tuple[np.ndarray, ...]:
-    stride, offset = mapping
-    keys = (positions.astype(np.int64) * stride + offset) % KEY_SPACE
-    born = np.datetime64(FIRST_BIRTH.isoformat(), "D") + (keys // SEQUENCES)
-    year = born.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = born.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day = (born - born.astype("datetime64[M]")).astype(np.int64) + 1
-    return year, month, day, keys % SEQUENCES + 1
+    def __init__(self, rng: np.random.Generator):
+        self._offset = rng.integers(0, SEQUENCES, size=DAYS)
+        self._used = np.zeros(DAYS, dtype=np.int64)
+
+    def draw(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # Heads of registered households were mostly born in the 1950s-1970s.
+        days = np.minimum((rng.beta(2.2, 2.0, size=count) * DAYS).astype(np.int64), DAYS - 1)
+        order = np.argsort(days, kind="stable")
+        ordered = days[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        rank = np.empty(count, dtype=np.int64)
+        rank[order] = np.arange(count) - np.repeat(starts, np.diff(np.r_[starts, count]))
+        taken = self._used[days] + rank
+        if count and taken.max() >= SEQUENCES:
+            raise ValueError("too many households in one county for distinct ID numbers")
+        self._used += np.bincount(days, minlength=DAYS)
+        sequence = (self._offset[days] + taken * _SEQUENCE_STRIDE) % SEQUENCES + 1
+        born = np.datetime64(FIRST_BIRTH.isoformat(), "D") + days
+        year = born.astype("datetime64[Y]").astype(np.int64) + 1970
+        month = born.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        day = (born - born.astype("datetime64[M]")).astype(np.int64) + 1
+        return year, month, day, sequence
 
 
 def _digit_sum(values: np.ndarray, width: int, weights: np.ndarray) -> np.ndarray:

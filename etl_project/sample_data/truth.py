@@ -1,0 +1,157 @@
+"""What the warehouse should end up with, counted from the generator's clean model.
+
+Counts are kept as yearly flows per village (registrations, exits, returns; households and
+persons), so memory grows with the number of villages, never with the number of households.
+Cumulative figures and the higher levels are derived only when the file is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from etl_project.sample_data.geography import Geography
+from etl_project.sample_data.households import Batch
+from etl_project.sample_data.vocab import FIRST_YEAR, LAST_EXIT_YEAR, LAST_RETURN_YEAR
+
+FIRST_MART_YEAR = 2014
+_YEARS = LAST_RETURN_YEAR - FIRST_YEAR + 1
+# Flow columns: registered (h, p), exited (h, p), returned (h, p).
+_REG_H, _REG_P, _EXIT_H, _EXIT_P, _RET_H, _RET_P = range(6)
+LEVELS = ("province", "city", "county", "township", "village")
+# Above this many households the defect and skipped-row lists are replaced by their counts.
+LISTING_LIMIT = 1_000_000
+
+
+class Mart:
+    def __init__(self) -> None:
+        self._upper: dict[tuple[str, str], np.ndarray] = {}  # (level, code) for province, city, county
+        self._townships: list[tuple[list[str], np.ndarray]] = []
+        self._villages: list[tuple[list[str], np.ndarray]] = []
+        self._geo: Geography | None = None
+        self._county: np.ndarray | None = None  # (village, year, flow) of the county being written
+
+    def start_county(self, geo: Geography) -> None:
+        self._geo = geo
+        self._county = np.zeros((len(geo.village_codes), _YEARS, 6), dtype=np.int64)
+
+    def add(self, batch: Batch, clean: np.ndarray) -> None:
+        """Counts the clean households of a batch; ``clean`` is False where a row was corrupted."""
+        flows, village, size = self._county, batch.village[clean], batch.size[clean]
+        for year, households_col in ((batch.identified, _REG_H), (batch.exited, _EXIT_H), (batch.returned, _RET_H)):
+            year = year[clean]
+            has = year > 0
+            index = (village[has], year[has] - FIRST_YEAR)
+            np.add.at(flows[:, :, households_col], index, 1)
+            np.add.at(flows[:, :, households_col + 1], index, size[has])
+
+    def finish_county(self, county_code: str) -> None:
+        geo, villages = self._geo, self._county
+        townships = np.zeros((len(geo.township_codes), _YEARS, 6), dtype=np.int64)
+        np.add.at(townships, geo.village_township, villages)
+        self._villages.append((geo.village_codes, villages))
+        self._townships.append((geo.township_codes, townships))
+        county = villages.sum(axis=0)
+        for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00"), ("county", county_code)):
+            self._upper[level, code] = self._upper.get((level, code), 0) + county
+        self._geo = self._county = None
+
+    def last_year(self) -> int:
+        """max(2020, the latest year any clean household was identified, exited or returned in)."""
+        seen = np.zeros(_YEARS, dtype=bool)
+        for (level, _), flows in self._upper.items():
+            if level == "province":
+                seen |= flows[:, [_REG_H, _EXIT_H, _RET_H]].sum(axis=1) > 0
+        years = FIRST_YEAR + np.flatnonzero(seen)
+        return int(max(LAST_EXIT_YEAR, years.max() if len(years) else LAST_EXIT_YEAR))
+
+    def _regions(self, level: str):
+        if level in ("province", "city", "county"):
+            for (lvl, code), flows in sorted(self._upper.items()):
+                if lvl == level:
+                    yield code, flows
+            return
+        blocks = self._townships if level == "township" else self._villages
+        order = sorted((code, b, i) for b, (codes, _) in enumerate(blocks) for i, code in enumerate(codes))
+        for code, b, i in order:
+            yield code, blocks[b][1][i]
+
+    def rows(self):
+        last = self.last_year()
+        shown = slice(FIRST_MART_YEAR - FIRST_YEAR, last - FIRST_YEAR + 1)
+        years = range(FIRST_MART_YEAR, last + 1)
+        for level in LEVELS:
+            for code, flows in self._regions(level):
+                if not flows[:, _REG_H].any():
+                    continue
+                cumulative = flows.cumsum(axis=0)
+                for year, flow, total in zip(years, flows[shown].tolist(), cumulative[shown].tolist()):
+                    yield {
+                        "region_code": code,
+                        "region_level": level,
+                        "year": year,
+                        "registered_households": total[_REG_H],
+                        "registered_persons": total[_REG_P],
+                        "exited_households": flow[_EXIT_H],
+                        "exited_persons": flow[_EXIT_P],
+                        "cumulative_exited_households": total[_EXIT_H],
+                        "cumulative_exited_persons": total[_EXIT_P],
+                        "remaining_households": total[_REG_H] - total[_EXIT_H] + total[_RET_H],
+                        "remaining_persons": total[_REG_P] - total[_EXIT_P] + total[_RET_P],
+                        "returned_households": flow[_RET_H],
+                    }
+
+
+class Log:
+    """Defects, skipped rows and per-sheet counts, as the truth file lists them."""
+
+    def __init__(self, households: int):
+        self.listed = households <= LISTING_LIMIT
+        self.defects: list[dict] = []
+        self.skipped: list[dict] = []
+        self.files: list[dict] = []
+        self.defect_counts: Counter[str] = Counter()
+        self.skipped_counts: Counter[str] = Counter()
+
+    def defect(self, file: str, sheet: str, row: int, rule: str, column: str) -> None:
+        self.defect_counts[rule] += 1
+        if self.listed:
+            self.defects.append({"file": file, "sheet": sheet, "row": row, "rule": rule, "column": column})
+
+    def skipped_row(self, file: str, sheet: str, row: int, reason: str) -> None:
+        self.skipped_counts[reason] += 1
+        if self.listed:
+            self.skipped.append({"file": file, "sheet": sheet, "row": row, "reason": reason})
+
+
+def _items(handle, rows) -> None:
+    handle.write("[")
+    for i, row in enumerate(rows):
+        handle.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+    handle.write("\n]")
+
+
+def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log) -> None:
+    """Streams the truth file: the mart alone can reach a million rows at national scale."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = {
+        "seed": seed,
+        "households": households,
+        "clean_households": clean,
+        "defect_counts": dict(sorted(log.defect_counts.items())),
+        "skipped_counts": dict(sorted(log.skipped_counts.items())),
+        "defects_truncated": not log.listed,
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("{\n")
+        for key, value in head.items():
+            handle.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+        for key, rows in (("mart_poverty_exit", mart.rows()), ("defects", log.defects), ("skipped_rows", log.skipped),
+                          ("files", log.files)):
+            handle.write(f"{json.dumps(key)}: ")
+            _items(handle, rows)
+            handle.write(",\n" if key != "files" else "\n")
+        handle.write("}\n")
