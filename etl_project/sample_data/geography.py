@@ -35,10 +35,6 @@ class Geography:
     village_start: np.ndarray  # county-wide position of each village's first household
     sheet_bounds: list[tuple[int, int]]  # [start, end) of the households on each sheet
 
-    @property
-    def households(self) -> int:
-        return self.sheet_bounds[-1][1]
-
     def village_of(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.village_start, positions, side="right") - 1
 

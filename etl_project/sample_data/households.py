@@ -90,7 +90,8 @@ class Model:
         large = rng.random(n) < 0.003
         size[large] = rng.integers(9, 13, size=int(large.sum()))
 
-        # Late registrations had less time to exit before the 2020 deadline.
+        # Late registrations had less time to exit before the 2020 deadline; the first exits
+        # were counted in 2014, even for households registered in 2013.
         never = rng.random(n) < np.where(identified >= 2019, 0.3, 0.03)
         exited = np.clip(identified + rng.choice(len(_EXIT_DELAY_P), size=n, p=_EXIT_DELAY_P),
                          np.maximum(identified, FIRST_YEAR + 1), LAST_EXIT_YEAR)
