@@ -43,7 +43,12 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     env = dict(os.environ)
     env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        # Local run history in SQLite under .dagster_home; nothing is sent anywhere.
+        settings.write_text("telemetry:\n  enabled: false\n")
     if argv[0] == "pipeline":
         command = [str(BIN / "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]
     else:

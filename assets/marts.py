@@ -4,11 +4,18 @@
 import dagster as dg
 
 from assets.metadata import OWNERS, describe, table_metadata
-from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, poverty_exit_sql
+from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
 from etl_project.resources import WarehouseResource
-from schemas.tables import FACT_HOUSEHOLD, MART_POVERTY_EXIT
+from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
-_COUNT_COLUMNS = [c for c in MART_POVERTY_EXIT.column_names if c not in ("region_code", "region_level", "year")]
+_COUNT_COLUMNS = [
+    c for c in MART_POVERTY_EXIT.column_names if c not in ("region_code", "region_level", "year", "villages_exited", "poverty_incidence")
+]
+
+
+def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
+    return [dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=c) for c in columns]
 
 
 @dg.asset(
@@ -30,6 +37,8 @@ _COUNT_COLUMNS = [c for c in MART_POVERTY_EXIT.column_names if c not in ("region
                     ]
                     for column in _COUNT_COLUMNS
                 },
+                "villages_exited": _deps("dim_region", "is_poor_village", "village_exit_year"),
+                "poverty_incidence": _deps("dim_region", "agricultural_population") + _deps("fact_household", "household_size", "exit_year", "returned_year"),
             }
         ),
     },
@@ -44,9 +53,46 @@ def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
             "mart_first_year": FIRST_MART_YEAR,
         }
-        rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact), params)
+        rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.quote(DIM_REGION.name), db.dialect), params)
     finally:
         db.close()
     return dg.MaterializeResult(
         metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{params['last_year']}"}
+    )
+
+
+@dg.asset(
+    group_name="marts",
+    owners=OWNERS,
+    kinds={"duckdb"},
+    deps=["fact_investment", "dim_project"],
+    description=describe(MART_INVESTMENT),
+    metadata={
+        **table_metadata(MART_INVESTMENT),
+        "dagster/column_lineage": dg.TableColumnLineage(
+            deps_by_column={
+                "region_code": _deps("fact_investment", "county_code", "township_code", "village_code"),
+                "year": _deps("fact_investment", "year"),
+                "category": _deps("fact_investment", "category"),
+                "donor_type": _deps("fact_investment", "donor_type"),
+                "amount_yuan": _deps("fact_investment", "amount_yuan"),
+                "project_count": _deps("fact_investment", "project_code"),
+                "households_benefited": _deps("dim_project", "households_benefited"),
+                "persons_benefited": _deps("dim_project", "persons_benefited"),
+                "yuan_per_household_benefited": _deps("fact_investment", "amount_yuan") + _deps("dim_project", "households_benefited"),
+            }
+        ),
+    },
+)
+def mart_investment(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    db = warehouse.open()
+    try:
+        rows = db.replace_from_sql(
+            MART_INVESTMENT, investment_sql(db.quote(FACT_INVESTMENT.name), db.quote(DIM_PROJECT.name), db.dialect)
+        )
+        total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.quote(FACT_INVESTMENT.name)}")
+    finally:
+        db.close()
+    return dg.MaterializeResult(
+        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount_yuan": float(total or 0)}
     )

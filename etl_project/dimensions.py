@@ -8,8 +8,12 @@ from etl_project.regions import RegionIndex, city_code, province_code, short_nam
 from schemas.tables import DIM_REGION
 
 
-def build_dim_region(index: RegionIndex, places: pd.DataFrame) -> pd.DataFrame:
-    """``places`` has county_code, township_code, township_name, village_code, village_name."""
+VILLAGE_FACTS = ["is_poor_village", "village_exit_year", "registered_population", "agricultural_population"]
+
+
+def build_dim_region(index: RegionIndex, places: pd.DataFrame, village_list: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``places`` has county_code, township_code, township_name, village_code, village_name, from
+    every source that names villages; ``village_list`` adds the village list's facts by village_code."""
     reference = index.regions.copy()
     codes = reference["region_code"]
     levels = reference["region_level"]
@@ -49,7 +53,17 @@ def build_dim_region(index: RegionIndex, places: pd.DataFrame) -> pd.DataFrame:
     local["province_code"] = local["county_code"].map(province_code)
     local["city_code"] = local["county_code"].map(city_code)
     local["is_local_code"] = True
+    if village_list is not None and not village_list.empty:
+        facts = village_list.drop_duplicates("village_code").set_index("village_code")
+        for column in VILLAGE_FACTS:
+            local[column] = local["region_code"].map(facts[column]).where(local["region_level"] == "village")
     frame = pd.concat([reference, local], ignore_index=True)
+    for column in VILLAGE_FACTS:
+        if column not in frame:
+            frame[column] = None
+    frame["is_poor_village"] = frame["is_poor_village"].astype("boolean")
+    for column in VILLAGE_FACTS[1:]:
+        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
     frame["is_local_code"] = frame["is_local_code"].astype("boolean")
     frame["is_poverty_county"] = frame["is_poverty_county"].astype("boolean")
     frame["county_exit_year"] = pd.to_numeric(frame["county_exit_year"]).astype("Int64")

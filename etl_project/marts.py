@@ -18,6 +18,24 @@ _LEVEL_KEYS = {
 }
 
 
+def round_sql(expression: str, digits: int, dialect: str) -> str:
+    # PostgreSQL rounds to a number of digits only for NUMERIC; DuckDB's plain NUMERIC has three
+    # decimals, so each engine gets its own spelling.
+    if dialect == "postgresql":
+        return f"CAST(ROUND(CAST({expression} AS NUMERIC), {digits}) AS DOUBLE PRECISION)"
+    return f"ROUND({expression}, {digits})"
+
+
+def _by_level(select: str, source: str, where: str = "", levels=tuple(_LEVEL_KEYS)) -> str:
+    """The same aggregation at every level, ``{key}`` standing for the level's region code."""
+    parts = []
+    for level in levels:
+        key = _LEVEL_KEYS[level]
+        condition = f" WHERE {key} IS NOT NULL" + (f" AND {where}" if where else "") if level in ("township", "village") else (f" WHERE {where}" if where else "")
+        parts.append(f"SELECT '{level}' AS region_level, {key} AS region_code, {select.format(key=key)} FROM {source}{condition}")
+    return "\nUNION ALL\n".join(parts)
+
+
 def event_year_bounds_sql(fact: str) -> str:
     return (
         f"SELECT MIN(LEAST(identification_year, COALESCE(exit_year, identification_year))), "
@@ -25,16 +43,19 @@ def event_year_bounds_sql(fact: str) -> str:
     )
 
 
-def poverty_exit_sql(fact: str) -> str:
+def poverty_exit_sql(fact: str, dim_region: str, dialect: str) -> str:
     """SELECT yielding mart_poverty_exit's columns; params: first_year, last_year (axis of the
     cumulative sums, which may start before 2014) and mart_first_year."""
-    by_level = "\nUNION ALL\n".join(
-        f"SELECT '{level}' AS region_level, {key} AS region_code, year, "
-        "SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, "
-        "SUM(ret_h) AS ret_h, SUM(ret_p) AS ret_p FROM village_events "
-        f"GROUP BY {key}, year"
+    sums = "year, SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, SUM(ret_h) AS ret_h, SUM(ret_p) AS ret_p"
+    level_events = "\nUNION ALL\n".join(
+        f"SELECT '{level}' AS region_level, {key} AS region_code, {sums} FROM village_events GROUP BY {key}, year"
         for level, key in _LEVEL_KEYS.items()
     )
+    listed_levels = "\nUNION ALL\n".join(
+        f"SELECT '{level}' AS region_level, {key} AS region_code, is_poor_village, village_exit_year, agricultural_population, has_households FROM listed"
+        for level, key in _LEVEL_KEYS.items()
+    )
+    incidence = round_sql("100.0 * (cum_reg_p - cum_exit_p + cum_ret_p) / a.agri_pop", 4, dialect)
     return f"""
 WITH events AS (
     SELECT county_code, township_code, village_code, identification_year AS year,
@@ -48,13 +69,11 @@ WITH events AS (
     FROM {fact} WHERE returned_year IS NOT NULL
 ),
 village_events AS (
-    SELECT county_code, township_code, village_code, year,
-           SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p,
-           SUM(ret_h) AS ret_h, SUM(ret_p) AS ret_p
+    SELECT county_code, township_code, village_code, {sums}
     FROM events GROUP BY county_code, township_code, village_code, year
 ),
 level_events AS (
-{by_level}
+{level_events}
 ),
 regions AS (SELECT DISTINCT region_level, region_code FROM level_events),
 years AS (SELECT y AS year FROM generate_series(CAST(:first_year AS INTEGER), CAST(:last_year AS INTEGER)) AS axis(y)),
@@ -74,14 +93,65 @@ running AS (
            SUM(ret_h) OVER w AS cum_ret_h, SUM(ret_p) OVER w AS cum_ret_p
     FROM dense
     WINDOW w AS (PARTITION BY region_level, region_code ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+listed AS (
+    SELECT d.county_code, d.township_code, d.region_code AS village_code, d.is_poor_village, d.village_exit_year,
+           d.agricultural_population, CASE WHEN h.village_code IS NULL THEN 0 ELSE 1 END AS has_households
+    FROM {dim_region} d
+    LEFT JOIN (SELECT DISTINCT village_code FROM {fact}) h ON h.village_code = d.region_code
+    WHERE d.region_level = 'village' AND d.is_poor_village IS NOT NULL
+),
+listed_levels AS (
+{listed_levels}
+),
+village_exits AS (
+    SELECT region_level, region_code, village_exit_year AS year, COUNT(*) AS exited
+    FROM listed_levels WHERE is_poor_village AND village_exit_year IS NOT NULL
+    GROUP BY region_level, region_code, village_exit_year
+),
+agricultural AS (
+    SELECT region_level, region_code, SUM(agricultural_population) AS agri_pop
+    FROM listed_levels WHERE has_households = 1 GROUP BY region_level, region_code
 )
-SELECT region_code, region_level, year,
+SELECT r.region_code, r.region_level, r.year,
        CAST(cum_reg_h AS BIGINT), CAST(cum_reg_p AS BIGINT),
        CAST(exit_h AS BIGINT), CAST(exit_p AS BIGINT),
        CAST(cum_exit_h AS BIGINT), CAST(cum_exit_p AS BIGINT),
        CAST(cum_reg_h - cum_exit_h + cum_ret_h AS BIGINT), CAST(cum_reg_p - cum_exit_p + cum_ret_p AS BIGINT),
-       CAST(ret_h AS BIGINT)
-FROM running
-WHERE year >= CAST(:mart_first_year AS INTEGER)
-ORDER BY region_level, region_code, year
+       CAST(ret_h AS BIGINT),
+       CAST(COALESCE(v.exited, 0) AS BIGINT),
+       CASE WHEN a.agri_pop > 0 THEN {incidence} END
+FROM running r
+LEFT JOIN village_exits v ON v.region_level = r.region_level AND v.region_code = r.region_code AND v.year = r.year
+LEFT JOIN agricultural a ON a.region_level = r.region_level AND a.region_code = r.region_code
+WHERE r.year >= CAST(:mart_first_year AS INTEGER)
+ORDER BY r.region_level, r.region_code, r.year
+"""
+
+
+def investment_sql(fact: str, dim_project: str, dialect: str) -> str:
+    """SELECT yielding mart_investment's columns. Township and village rows come only from
+    movements whose ledger row names the township or village."""
+    group = "region_level, region_code, year, category, donor_type"
+    levels = _by_level("year, category, donor_type, amount_yuan, project_code", fact)
+    per_household = round_sql("a.amount / b.households", 2, dialect)
+    same = " AND ".join(f"b.{c} IS NOT DISTINCT FROM a.{c}" for c in group.split(", "))
+    return f"""
+WITH levels AS (
+{levels}
+),
+amounts AS (SELECT {group}, SUM(amount_yuan) AS amount FROM levels GROUP BY {group}),
+booked AS (SELECT DISTINCT {group}, project_code FROM levels WHERE project_code IS NOT NULL),
+benefit AS (
+    SELECT k.region_level, k.region_code, k.year, k.category, k.donor_type, COUNT(*) AS projects,
+           SUM(COALESCE(p.households_benefited, 0)) AS households, SUM(COALESCE(p.persons_benefited, 0)) AS persons
+    FROM booked k JOIN {dim_project} p ON p.project_code = k.project_code
+    GROUP BY k.region_level, k.region_code, k.year, k.category, k.donor_type
+)
+SELECT a.region_code, a.region_level, a.year, a.category, a.donor_type,
+       {round_sql("a.amount", 2, dialect)},
+       CAST(COALESCE(b.projects, 0) AS BIGINT), CAST(COALESCE(b.households, 0) AS BIGINT), CAST(COALESCE(b.persons, 0) AS BIGINT),
+       CASE WHEN COALESCE(b.households, 0) > 0 THEN {per_household} END
+FROM amounts a LEFT JOIN benefit b ON {same}
+ORDER BY a.region_level, a.region_code, a.year, a.category, a.donor_type
 """

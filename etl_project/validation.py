@@ -13,6 +13,8 @@ from schemas.pandera_models import model_for
 from schemas.registry import REQUIRED_RULE, Table
 
 ISSUE_COLUMNS = ["index", "column", "rule", "value"]
+# Pandera reports comparison checks under their long names.
+_CHECK_ALIASES = {"greater_than": "gt", "greater_than_or_equal_to": "ge", "less_than": "lt", "less_than_or_equal_to": "le"}
 
 
 def empty_issues() -> pd.DataFrame:
@@ -40,6 +42,7 @@ def _issues_from(failures: pd.DataFrame, frame: pd.DataFrame, table: Table) -> p
     records = []
     for case in failures.itertuples(index=False):
         check = str(case.check).split("(")[0]
+        check = _CHECK_ALIASES.get(check, check)
         if case.index is None or (isinstance(case.index, float) and pd.isna(case.index)):
             # A failure without a row is a broken schema or check, not bad data: stop loudly.
             raise RuntimeError(f"{table.name}: check {case.check} failed as a whole: {case.failure_case}")

@@ -63,8 +63,35 @@ def first_occurrence(frame: pd.DataFrame, *, keys: tuple[str, ...]) -> pd.Series
     return ~repeated
 
 
+def date_in_range(series: pd.Series, *, first: str, last: str) -> pd.Series:
+    return (series >= pd.Timestamp(first)) & (series <= pd.Timestamp(last))
+
+
+def end_not_before_start(frame: pd.DataFrame) -> pd.Series:
+    return (frame["end_date"] >= frame["start_date"]).fillna(True).astype(bool) | frame["end_date"].isna() | frame["start_date"].isna()
+
+
+def exit_only_if_poor(frame: pd.DataFrame) -> pd.Series:
+    return (frame["exit_year"].isna() | frame["is_poor_village"].fillna(False)).astype(bool)
+
+
+def agricultural_within_registered(frame: pd.DataFrame) -> pd.Series:
+    ok = frame["agricultural_population"] <= frame["registered_population"]
+    return ok.fillna(True).astype(bool)
+
+
+def first_occurrence_of_combination(frame: pd.DataFrame, *, keys: tuple[str, ...]) -> pd.Series:
+    """False for a row whose combination of ``keys`` appeared on an earlier row."""
+    subset = frame[list(keys)]
+    return ~(subset.duplicated(keep="first") & subset.notna().all(axis=1))
+
+
 for _fn in (id_number_format, id_check_digit):
     _register(_fn)
 for _fn in (exit_not_before_identification, returned_after_exit, status_consistent):
     _register(_fn)
 _register(first_occurrence, statistics=["keys"])
+_register(first_occurrence_of_combination, statistics=["keys"])
+_register(date_in_range, statistics=["first", "last"])
+for _fn in (end_not_before_start, exit_only_if_poor, agricultural_within_registered):
+    _register(_fn)

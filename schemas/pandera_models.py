@@ -25,6 +25,8 @@ def _field_checks(rules) -> dict:
     for rule in rules:
         if rule.check == "isin":
             kwargs["isin"] = rule.params["allowed_values"]
+        elif rule.check in ("gt", "ge", "lt", "le"):
+            kwargs[rule.check] = rule.params["min_value"]
         else:
             kwargs[rule.check] = dict(rule.params) if rule.params else ()
     return kwargs

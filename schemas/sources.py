@@ -29,14 +29,20 @@ FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
 INCOME_CEILING_YUAN = 100_000
 
 
-def _unknown_code(vocabulary) -> Rule:
-    allowed = "、".join(f"{code} {name}" for code, name in vocabulary.codes.items())
+def unknown_code(vocabulary) -> Rule:
+    """Numbered vocabularies are quoted as "01 因病"; worded ones (产业, 企业, …) by name alone."""
+    if vocabulary.code_width:
+        allowed_zh = "、".join(f"{code} {name}" for code, name in vocabulary.codes.items())
+        allowed_en = ", ".join(sorted(vocabulary.codes))
+    else:
+        allowed_zh = "、".join(vocabulary.codes.values())
+        allowed_en = ", ".join(f"{name} ({code})" for code, name in vocabulary.codes.items())
     return Rule(
         "unknown_code",
         "isin",
         {"allowed_values": sorted(vocabulary.codes)},
-        f"不在代码表内，应为：{allowed}",
-        f"not in the {vocabulary.name} code list ({', '.join(sorted(vocabulary.codes))})",
+        f"不在代码表内，应为：{allowed_zh}",
+        f"not in the {vocabulary.name} list: {allowed_en}",
     )
 
 
@@ -106,7 +112,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "household attribute code",
                 required=True,
                 vocabulary=HOUSEHOLD_ATTRIBUTE.name,
-                rules=(_unknown_code(HOUSEHOLD_ATTRIBUTE),),
+                rules=(unknown_code(HOUSEHOLD_ATTRIBUTE),),
             ),
             Field(
                 "main_cause_code",
@@ -115,7 +121,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "main cause of poverty code",
                 required=True,
                 vocabulary=POVERTY_CAUSE.name,
-                rules=(_unknown_code(POVERTY_CAUSE),),
+                rules=(unknown_code(POVERTY_CAUSE),),
             ),
             Field(
                 "identification_year",
@@ -155,7 +161,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "exit status code (0 not exited, 1 exited with support, 3 returned, 4 exited, support ended)",
                 required=True,
                 vocabulary=EXIT_STATUS.name,
-                rules=(_unknown_code(EXIT_STATUS),),
+                rules=(unknown_code(EXIT_STATUS),),
             ),
             Field(
                 "returned_year",

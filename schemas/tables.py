@@ -5,7 +5,7 @@ Money is in yuan, counts are integers, years are integers, regions are referred 
 
 from __future__ import annotations
 
-from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, STRING, TIMESTAMP, YEAR, Field, Table
+from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table
 from schemas.sources import REGISTRY_HOUSEHOLD
 
 _src = REGISTRY_HOUSEHOLD.field
@@ -88,6 +88,10 @@ DIM_REGION = CATALOG.add(
             Field("is_local_code", FLAG, "是否本地编码", "true when the code is assigned by this warehouse (townships, villages)"),
             Field("is_poverty_county", FLAG, "是否国家级贫困县", "one of the 832 national poverty counties"),
             Field("county_exit_year", YEAR, "贫困县摘帽年度", "year the poverty county exited (摘帽)"),
+            Field("is_poor_village", FLAG, "是否贫困村", "registered poor village (village list)"),
+            Field("village_exit_year", YEAR, "贫困村出列年度", "year the poor village exited (出列)"),
+            Field("registered_population", INTEGER, "户籍人口", "registered population (village list)", unit="人 / persons"),
+            Field("agricultural_population", INTEGER, "农业人口", "agricultural population (village list)", unit="人 / persons"),
         ),
     )
 )
@@ -116,6 +120,14 @@ MART_POVERTY_EXIT = CATALOG.add(
             Field("remaining_households", INTEGER, "剩余贫困户数", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end", unit=_COUNT),
             Field("remaining_persons", INTEGER, "剩余贫困人数", "persons in households poor at year end (counts those that returned)", unit=_PERSONS),
             Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year", unit=_COUNT),
+            Field("villages_exited", INTEGER, "当年出列贫困村数", "poor villages (village list) in the region whose exit year is the year", unit="个 / villages"),
+            Field(
+                "poverty_incidence",
+                NUMBER,
+                "贫困发生率",
+                "100 × remaining persons ÷ agricultural population of the listed villages that hold registered households; empty when unknown",
+                unit="% / percent",
+            ),
         ),
     )
 )

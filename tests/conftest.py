@@ -8,6 +8,20 @@ import sqlalchemy as sa
 
 import schemas  # noqa: F401  (declares every table)
 
+@pytest.fixture(autouse=True, scope="session")
+def dagster_home(tmp_path_factory):
+    """Dagster instances made by tests keep their history in a temporary home and send nothing."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = previous
+
+
 POSTGRES_ADMIN_URL = os.environ.get("ETL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

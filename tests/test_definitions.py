@@ -18,7 +18,9 @@ def test_every_asset_has_group_description_owner_kind():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert {k.to_user_string() for k in keys} >= {
-        "raw_registry_files", "stg_household", "quarantine", "load_audit", "dim_region", "fact_household", "mart_poverty_exit"
+        "raw_registry_files", "raw_fund_files", "raw_project_files", "raw_village_files",
+        "stg_household", "stg_fund_movement", "stg_project", "stg_village", "stg_ledger_total", "quarantine", "load_audit",
+        "dim_region", "dim_donor", "dim_project", "fact_household", "fact_investment", "mart_poverty_exit", "mart_investment",
     }
     for key in keys:
         node = graph.get(key)
@@ -26,7 +28,7 @@ def test_every_asset_has_group_description_owner_kind():
         assert node.description and any("\u4e00" <= ch <= "\u9fff" for ch in node.description), key
         assert node.owners == ["team:data-engineering"], key
         assert node.kinds, key
-        if key.to_user_string() != "raw_registry_files":
+        if node.group_name != "raw":
             assert "dagster/column_schema" in node.metadata and "dagster/table_name" in node.metadata, key
 
 
@@ -34,6 +36,10 @@ def test_lineage_runs_raw_to_marts():
     graph = defs.resolve_asset_graph()
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_poverty_exit")).parent_keys}
     assert upstream == {"fact_household", "dim_region"}
+    investment = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_investment")).parent_keys}
+    assert investment == {"fact_investment", "dim_project"}
+    ledger = {k.to_user_string() for k in graph.get(dg.AssetKey("stg_fund_movement")).parent_keys}
+    assert ledger == {"raw_fund_files", "raw_project_files"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_household")).parent_keys} == {"raw_registry_files"}
     assert "dagster/column_lineage" in graph.get(dg.AssetKey("mart_poverty_exit")).metadata
 
@@ -61,7 +67,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_webserver_serves_the_asset_graph(tmp_path):
+def test_webserver_serves_the_asset_graph(dagster_home):
     """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
     import json
     import time
@@ -69,7 +75,7 @@ def test_webserver_serves_the_asset_graph(tmp_path):
 
     port = _free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
-    env = {**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)}
+    env = {**__import__("os").environ, "DAGSTER_HOME": str(dagster_home)}
     process = subprocess.Popen(
         [str(webserver), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

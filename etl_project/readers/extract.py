@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl_project.readers.column_map import ColumnMap
@@ -58,6 +59,8 @@ class Extract:
     sheets: list[SheetSummary] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     skipped_rows: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, row, blank|total|note)
+    # the 合计/小计 rows themselves: label, the mapped fields' text, sheet and row
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     encoding: str | None = None
     # per sheet: field -> scale of its amounts (万元 → 10 000), from the header or the unit row
     units: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -82,7 +85,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         raise SourceFileError(str(exc)) from exc
     if not grids:
         raise SourceFileError(f"{name}: the workbook has no visible sheet")
-    frames, headers, summaries, ignored, skipped, errors, units = [], {}, [], [], [], [], {}
+    frames, headers, summaries, ignored, skipped, errors, units, totals = [], {}, [], [], [], [], {}, []
     for grid in grids:
         if grid.cells.empty:
             ignored.append(grid.name)
@@ -98,6 +101,13 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         frame[SHEET_COLUMN] = grid.name
         frame[ROW_COLUMN] = [grid.row_number(p) for p in kinds.data]
         frames.append(frame)
+        total_cells = grid.cells.iloc[kinds.total]
+        total_frame = pd.DataFrame({f: total_cells.iloc[:, col].to_numpy() for f, col in layout.columns.items()})
+        labels = total_cells.fillna("").astype(str).agg("".join, axis=1).str.replace(r"\s+", "", regex=True)
+        total_frame["label"] = np.where(labels.str.contains("小计").to_numpy(), "小计", "合计")
+        total_frame[SHEET_COLUMN] = grid.name
+        total_frame[ROW_COLUMN] = [grid.row_number(p) for p in kinds.total]
+        totals.append(total_frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
         sheet_unit = _sheet_unit(grid.cells, layout.header_start)
@@ -129,4 +139,17 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
     for f in column_map.fields:
         if f not in rows.columns:
             rows[f] = None
-    return Extract(rows, headers, summaries, ignored, skipped, grids[0].encoding, units)
+    total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
+    for f in column_map.fields:
+        if f not in total_rows.columns:
+            total_rows[f] = None
+    return Extract(
+        rows=rows,
+        headers=headers,
+        sheets=summaries,
+        ignored_sheets=ignored,
+        skipped_rows=skipped,
+        totals=total_rows,
+        encoding=grids[0].encoding,
+        units=units,
+    )

@@ -31,6 +31,7 @@ class StageContext:
     regions: object
     pii_key: bytes
     source_file: str
+    known_projects: set[str] | None = None  # None: do not check project codes
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class StagedFile:
     skipped_note: int
     extract: Extract | None = field(default=None, repr=False)
     typed: pd.DataFrame | None = field(default=None, repr=False)
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # ledgers: 合计/小计 verdicts
 
     @property
     def rows_skipped(self) -> int:
@@ -137,6 +139,16 @@ def _display_value(spec: SourceSpec, column: str, value: object) -> str | None:
     return text[:MAX_VALUE_CHARS]
 
 
+def _as_written(issues: pd.DataFrame, raw: pd.DataFrame) -> list:
+    """The offending value as the file wrote it ("2012年1月1日", not a parsed timestamp), falling back
+    to the checked value for columns the file does not have."""
+    shown = []
+    for index, column, value in zip(issues["index"], issues["column"], issues["value"]):
+        cell = raw.at[index, column] if column in raw.columns else None
+        shown.append(cell if cell is not None and not (isinstance(cell, float) and pd.isna(cell)) else value)
+    return shown
+
+
 def _quarantine_rows(issues: pd.DataFrame, raw: pd.DataFrame, extracted: Extract, spec: SourceSpec, source_file: str) -> pd.DataFrame:
     if issues.empty:
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
@@ -159,7 +171,7 @@ def _quarantine_rows(issues: pd.DataFrame, raw: pd.DataFrame, extracted: Extract
             "rule": issues["rule"].to_numpy(),
             "message_zh": messages_zh,
             "message_en": messages_en,
-            "value_masked": [_display_value(spec, c, v) for c, v in zip(issues["column"], issues["value"])],
+            "value_masked": [_display_value(spec, c, v) for c, v in zip(issues["column"], _as_written(issues, raw))],
         }
     )
     return frame.sort_values(["source_sheet", "source_row", "rule"], kind="stable").reset_index(drop=True)

@@ -9,45 +9,13 @@ import pandas as pd
 
 from etl_project import pii
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN
-from etl_project.regions import RegionIndex, local_code
+from etl_project.regions import RegionIndex
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
+from etl_project.staging.places import place_codes, resolve_counties
 from schemas.sources import REGISTRY_HOUSEHOLD, UNKNOWN_REGION
 from schemas.tables import STG_HOUSEHOLD
 
 SOURCE = "registry"
-
-
-def _look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    names = typed["county_name"]
-    resolutions = {name: context.regions.resolve_county(name) for name in names.dropna().unique()}
-    codes = names.map(lambda name: resolutions[name].code if name in resolutions else None)
-    unresolved = names.notna() & codes.isna()
-    issues = pd.DataFrame(
-        {
-            "index": typed.index[unresolved],
-            "column": "county_name",
-            "rule": UNKNOWN_REGION.id,
-            "value": names[unresolved].to_numpy(),
-            "detail": [resolutions[n].problem for n in names[unresolved]],
-        }
-    )
-    return pd.DataFrame({"county_code": codes.astype("string")}, index=typed.index), issues
-
-
-def place_codes(county_codes: pd.Series, townships: pd.Series, villages: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Township and village local codes, hashing each distinct place once (a county has thousands
-    of households but a few hundred villages)."""
-    places = pd.DataFrame({"county": county_codes.to_numpy(), "township": townships.to_numpy(), "village": villages.to_numpy()})
-    distinct = places.drop_duplicates().copy()
-    distinct["township_code"] = [local_code(c, t) for c, t in zip(distinct["county"], distinct["township"])]
-    distinct["village_code"] = [
-        local_code(tc, t, v) for tc, t, v in zip(distinct["township_code"], distinct["township"], distinct["village"])
-    ]
-    coded = places.merge(distinct, on=["county", "township", "village"], how="left")
-    return (
-        pd.Series(coded["township_code"].to_numpy(), index=county_codes.index, dtype="string"),
-        pd.Series(coded["village_code"].to_numpy(), index=county_codes.index, dtype="string"),
-    )
 
 
 def _shape(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
@@ -67,7 +35,7 @@ REGISTRY = SourceSpec(
     name=SOURCE,
     record=REGISTRY_HOUSEHOLD,
     staged=STG_HOUSEHOLD,
-    look_up=_look_up,
+    look_up=resolve_counties,
     shape=_shape,
     extra_rules=(UNKNOWN_REGION,),
 )

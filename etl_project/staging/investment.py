@@ -1,0 +1,183 @@
+"""Fund ledgers, project lists and village lists as sources.
+
+Ledgers are read after the project lists: a movement booked on a project code that no list holds
+is rejected with ``unknown_project``, since the money cannot be traced to what it bought.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl_project import pii
+from etl_project.readers import values
+from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract
+from etl_project.regions import RegionIndex
+from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
+from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
+from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
+from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas.sources import UNKNOWN_REGION
+
+TOTAL_TOLERANCE_YUAN = 0.5
+
+
+def _provenance(staged: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
+    staged["source_file"] = context.source_file
+    staged["source_sheet"] = raw[SHEET_COLUMN].astype("string")
+    staged["source_row"] = raw[ROW_COLUMN].astype("Int64")
+    return staged
+
+
+# -- fund ledgers -----------------------------------------------------------------------------
+
+
+def _look_up_funds(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    found, issues = resolve_counties(typed, context)
+    if context.known_projects is not None:
+        codes = typed["project_code"]
+        unknown = codes.notna() & ~codes.isin(context.known_projects)
+        issues = pd.concat(
+            [issues, pd.DataFrame({"index": typed.index[unknown], "column": "project_code", "rule": UNKNOWN_PROJECT.id, "value": codes[unknown].to_numpy()})],
+            ignore_index=True,
+        )
+    return found, issues
+
+
+def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: bytes) -> pd.Series:
+    """Organisations by a plain hash of type, parent and name; a person by a keyed hash of the
+    name, so that no one without the key can tell who gave."""
+    plain = [
+        hashlib.sha1(f"{t}|{p}|{n}".encode("utf-8")).hexdigest()[:20]
+        for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
+    ]
+    keys = pd.Series(plain, index=names.index, dtype="string")
+    people = (types == "individual").fillna(False).astype(bool)
+    if people.any():
+        keys[people] = "p-" + pii.keyed_hash(names[people].fillna(""), key)
+    return keys
+
+
+def _shape_funds(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
+    township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
+    staged = clean.rename(columns={"amount": "amount_yuan"}).copy()
+    staged["donor_key"] = donor_keys(clean["donor_name"], clean["donor_type"], clean["donor_parent"], context.pii_key)
+    staged["donor_name"] = clean["donor_name"].mask((clean["donor_type"] == "individual").fillna(False).astype(bool))
+    staged["township_code"] = township_codes
+    staged["village_code"] = village_codes
+    return _provenance(staged, raw, context)[STG_FUND_MOVEMENT.column_names]
+
+
+FUNDS = SourceSpec(
+    name="funds",
+    record=FUND_MOVEMENT,
+    staged=STG_FUND_MOVEMENT,
+    look_up=_look_up_funds,
+    shape=_shape_funds,
+    extra_rules=(UNKNOWN_REGION, UNKNOWN_PROJECT),
+)
+
+
+# -- project lists ----------------------------------------------------------------------------
+
+
+def _shape_projects(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
+    township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
+    staged = clean.rename(columns={"planned_investment": "planned_investment_yuan", "scale": "scale_text"}).copy()
+    staged["township_code"] = township_codes
+    staged["village_code"] = village_codes
+    staged["scale_value"], staged["scale_unit"], _ = values.parse_scale(clean["scale"])
+    return _provenance(staged, raw, context)[STG_PROJECT.column_names]
+
+
+PROJECTS = SourceSpec(
+    name="projects",
+    record=PROJECT,
+    staged=STG_PROJECT,
+    look_up=resolve_counties,
+    shape=_shape_projects,
+    extra_rules=(UNKNOWN_REGION,),
+)
+
+
+# -- village lists ----------------------------------------------------------------------------
+
+
+def _shape_villages(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
+    township_codes, village_codes = place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
+    staged = clean.rename(columns={"collective_income": "collective_income_yuan"}).copy()
+    staged["township_code"] = township_codes
+    staged["village_code"] = village_codes
+    return _provenance(staged, raw, context)[STG_VILLAGE.column_names]
+
+
+VILLAGES = SourceSpec(
+    name="villages",
+    record=VILLAGE,
+    staged=STG_VILLAGE,
+    look_up=resolve_counties,
+    shape=_shape_villages,
+    extra_rules=(UNKNOWN_REGION,),
+)
+
+
+# -- staging entry points ---------------------------------------------------------------------
+
+
+def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None) -> StagedFile:
+    staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects))
+    staged.totals = ledger_totals(staged.extract, staged.typed, source_file)
+    return staged
+
+
+def stage_projects(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
+    return stage(path, source_file, PROJECTS, StageContext(regions, key, source_file))
+
+
+def stage_villages(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
+    return stage(path, source_file, VILLAGES, StageContext(regions, key, source_file))
+
+
+# -- 合计 / 小计 rows -----------------------------------------------------------------------------
+
+
+def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> pd.DataFrame:
+    """Each total row of the ledger against the rows above it: a 小计 covers the rows since the
+    previous 小计 (or the start of the sheet), a 合计 every row of its sheet. Rows are summed as
+    written, rejected ones included, because that is what the person who typed the total added up."""
+    totals = extracted.totals
+    if totals.empty:
+        return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
+    amounts = typed["amount"].astype(float).fillna(0.0)
+    stated_raw, _ = values.parse_money(totals["amount"])
+    scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
+    stated = (stated_raw.astype(float) * scale).round(2)
+    rows = []
+    data = pd.DataFrame({SHEET_COLUMN: extracted.rows[SHEET_COLUMN], ROW_COLUMN: extracted.rows[ROW_COLUMN], "amount": amounts})
+    for position, total in enumerate(totals.itertuples(index=False)):
+        sheet, row, label = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), total.label
+        in_sheet = data[data[SHEET_COLUMN] == sheet]
+        if label == "小计":
+            earlier = totals[(totals[SHEET_COLUMN] == sheet) & (totals[ROW_COLUMN] < row) & (totals["label"] == "小计")]
+            start = earlier[ROW_COLUMN].max() if not earlier.empty else -1
+            covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
+        else:
+            covered = in_sheet
+        computed = round(float(covered["amount"].sum()), 2)
+        value = stated.iloc[position]
+        rows.append(
+            {
+                "source_file": source_file,
+                "source_sheet": sheet,
+                "source_row": int(row),
+                "label": label,
+                "stated_yuan": None if np.isnan(value) else float(value),
+                "computed_yuan": computed,
+                "difference_yuan": None if np.isnan(value) else round(float(value) - computed, 2),
+                "rows_covered": len(covered),
+            }
+        )
+    return pd.DataFrame(rows, columns=STG_LEDGER_TOTAL.column_names)

@@ -1,0 +1,188 @@
+"""Source records of fund ledgers, project lists and village lists, as the readers deliver them."""
+
+from __future__ import annotations
+
+from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, INTEGER, MONEY, STRING, YEAR, Field, Rule, Table
+from schemas.sources import unknown_code
+from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, FUND_SOURCE, PROJECT_STATUS
+
+FIRST_FUND_DATE, LAST_FUND_DATE = "2013-01-01", "2021-12-31"
+
+
+def _date_rule() -> Rule:
+    return Rule(
+        "date_out_of_range",
+        "date_in_range",
+        {"first": FIRST_FUND_DATE, "last": LAST_FUND_DATE},
+        "日期应在2013年1月1日至2021年12月31日之间",
+        "date must fall between 2013-01-01 and 2021-12-31",
+    )
+
+
+_PLACE = (
+    Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
+    Field("township_name", STRING, "乡（镇）名称", "township name", form=COMPACT),
+    Field("village_name", STRING, "行政村名称", "village name", form=COMPACT),
+)
+
+FUND_MOVEMENT = CATALOG.add(
+    Table(
+        name="src_fund_movement",
+        zh="帮扶资金台账（源记录）",
+        en="One fund movement as read from a ledger",
+        layer="source",
+        source="data/raw/funds/*",
+        fields=(
+            Field("fund_date", DATE, "日期", "date the money was allocated or arrived", required=True, rules=(_date_rule(),)),
+            Field("donor_name", STRING, "帮扶单位", "donor (unit, enterprise, organisation or person)", required=True, form=COMPACT),
+            Field(
+                "donor_type",
+                CODE,
+                "单位类型",
+                "donor type",
+                vocabulary=DONOR_TYPE.name,
+                rules=(unknown_code(DONOR_TYPE),),
+            ),
+            Field("donor_parent", STRING, "所属单位", "the donor's parent (e.g. the development zone it belongs to)", form=COMPACT),
+            *_PLACE,
+            Field("project_code", STRING, "项目编号", "project code in the project list", form=COMPACT),
+            Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name, rules=(unknown_code(FUND_CATEGORY),)),
+            Field("fund_source", CODE, "资金来源", "source of the money", required=True, vocabulary=FUND_SOURCE.name, rules=(unknown_code(FUND_SOURCE),)),
+            Field(
+                "amount",
+                MONEY,
+                "金额",
+                "amount, scaled to yuan from the unit the file states",
+                unit="元 / yuan",
+                required=True,
+                rules=(Rule("amount_not_positive", "gt", {"min_value": 0}, "金额应大于0", "amount must be greater than zero"),),
+            ),
+            Field("note", STRING, "备注", "note"),
+        ),
+    )
+)
+
+PROJECT = CATALOG.add(
+    Table(
+        name="src_project",
+        zh="扶贫项目库（源记录）",
+        en="One project as read from a project list",
+        layer="source",
+        source="data/raw/projects/*",
+        fields=(
+            *_PLACE,
+            Field("project_code", STRING, "项目编号", "project code", required=True, form=COMPACT),
+            Field("project_name", STRING, "项目名称", "project name", required=True),
+            Field("project_type", CODE, "项目类型", "project type", required=True, vocabulary=FUND_CATEGORY.name, rules=(unknown_code(FUND_CATEGORY),)),
+            Field("start_date", DATE, "开工日期", "start date", rules=(_date_rule(),)),
+            Field("end_date", DATE, "完工日期", "end date"),
+            Field(
+                "planned_investment",
+                MONEY,
+                "计划投资",
+                "planned investment, scaled to yuan",
+                unit="元 / yuan",
+                required=True,
+                rules=(Rule("planned_investment_not_positive", "gt", {"min_value": 0}, "计划投资应大于0", "planned investment must be greater than zero"),),
+            ),
+            Field("status", CODE, "项目状态", "status", vocabulary=PROJECT_STATUS.name, rules=(unknown_code(PROJECT_STATUS),)),
+            Field(
+                "households_benefited",
+                INTEGER,
+                "带动贫困户数",
+                "poor households benefited",
+                unit="户 / households",
+                rules=(Rule("benefited_negative", "ge", {"min_value": 0}, "带动户数不能为负", "households benefited cannot be negative"),),
+            ),
+            Field(
+                "persons_benefited",
+                INTEGER,
+                "带动贫困人口数",
+                "poor persons benefited",
+                unit="人 / persons",
+                rules=(Rule("benefited_negative", "ge", {"min_value": 0}, "带动人数不能为负", "persons benefited cannot be negative"),),
+            ),
+            Field("scale", STRING, "建设规模", "construction scale as written (e.g. 200亩)"),
+        ),
+        frame_rules=(
+            Rule(
+                "end_before_start",
+                "end_not_before_start",
+                {},
+                "完工日期早于开工日期",
+                "end date is before the start date",
+                columns=("end_date",),
+            ),
+            Rule(
+                "duplicate_project",
+                "first_occurrence",
+                {"keys": ("project_code",)},
+                "项目编号重复",
+                "project code repeats an earlier row",
+                columns=("project_code",),
+            ),
+        ),
+    )
+)
+
+VILLAGE = CATALOG.add(
+    Table(
+        name="src_village",
+        zh="行政村名单（源记录）",
+        en="One village as read from a village list",
+        layer="source",
+        source="data/raw/villages/*",
+        fields=(
+            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
+            Field("township_name", STRING, "乡（镇）名称", "township name", required=True, form=COMPACT),
+            Field("village_name", STRING, "行政村名称", "village name", required=True, form=COMPACT),
+            Field("is_poor_village", FLAG, "是否贫困村", "registered poor village", required=True),
+            Field(
+                "exit_year",
+                YEAR,
+                "出列年度",
+                "year the poor village exited (出列)",
+                rules=(Rule("exit_year_range", "in_range", {"min_value": 2013, "max_value": 2035}, "出列年度应在2013至2035年之间", "exit year must be 2013-2035"),),
+            ),
+            Field("registered_population", INTEGER, "户籍人口", "registered population", unit="人 / persons",
+                  rules=(Rule("population_negative", "ge", {"min_value": 0}, "人口不能为负", "population cannot be negative"),)),
+            Field("agricultural_population", INTEGER, "农业人口", "agricultural population", unit="人 / persons",
+                  rules=(Rule("population_negative", "ge", {"min_value": 0}, "人口不能为负", "population cannot be negative"),)),
+            Field("collective_income", MONEY, "村集体经济收入", "village collective income, scaled to yuan", unit="元 / yuan"),
+        ),
+        frame_rules=(
+            Rule(
+                "exit_year_without_poor_flag",
+                "exit_only_if_poor",
+                {},
+                "非贫困村不应有出列年度",
+                "only a poor village has an exit year",
+                columns=("exit_year",),
+            ),
+            Rule(
+                "agricultural_above_registered",
+                "agricultural_within_registered",
+                {},
+                "农业人口不应多于户籍人口",
+                "agricultural population cannot exceed registered population",
+                columns=("agricultural_population",),
+            ),
+            Rule(
+                "duplicate_village",
+                "first_occurrence_of_combination",
+                {"keys": ("county_name", "township_name", "village_name")},
+                "行政村重复",
+                "village listed twice",
+                columns=("village_name",),
+            ),
+        ),
+    )
+)
+
+UNKNOWN_PROJECT = Rule(
+    "unknown_project",
+    "lookup",
+    {},
+    "项目编号不在项目库中",
+    "project code is not in any project list",
+)

@@ -1,0 +1,187 @@
+"""Warehouse tables of money, projects and villages."""
+
+from __future__ import annotations
+
+from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
+from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table
+from schemas.tables import _PROVENANCE
+
+_YUAN = "元 / yuan"
+
+_PLACE_CODES = (
+    Field("county_code", STRING, "县级区划代码", "county-level region code", required=True),
+    Field("township_code", STRING, "乡镇代码", "township code (empty when the row names none)"),
+    Field("village_code", STRING, "行政村代码", "village code (empty when the row names none)"),
+)
+
+STG_FUND_MOVEMENT = CATALOG.add(
+    Table(
+        name="stg_fund_movement",
+        zh="帮扶资金流水（已校验暂存）",
+        en="Validated fund movements, one row per accepted ledger row",
+        layer="staging",
+        source="fund ledgers after validation",
+        fields=(
+            FUND_MOVEMENT.field("fund_date"),
+            Field("donor_key", STRING, "帮扶方主键", "donor key: hash of type, parent and name (keyed hash for individuals)", required=True),
+            Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals (personal data)"),
+            FUND_MOVEMENT.field("donor_type"),
+            FUND_MOVEMENT.field("donor_parent"),
+            *_PLACE_CODES,
+            FUND_MOVEMENT.field("project_code"),
+            FUND_MOVEMENT.field("category"),
+            FUND_MOVEMENT.field("fund_source"),
+            Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+STG_PROJECT = CATALOG.add(
+    Table(
+        name="stg_project",
+        zh="扶贫项目（已校验暂存）",
+        en="Validated projects, one row per accepted project-list row",
+        layer="staging",
+        source="project lists after validation",
+        fields=(
+            PROJECT.field("project_code"),
+            PROJECT.field("project_name"),
+            PROJECT.field("project_type"),
+            *_PLACE_CODES,
+            PROJECT.field("start_date"),
+            PROJECT.field("end_date"),
+            Field("planned_investment_yuan", MONEY, "计划投资", "planned investment", unit=_YUAN),
+            PROJECT.field("status"),
+            PROJECT.field("households_benefited"),
+            PROJECT.field("persons_benefited"),
+            Field("scale_text", STRING, "建设规模（原文）", "construction scale as written"),
+            Field("scale_value", NUMBER, "建设规模数值", "construction scale, number part (万 applied)"),
+            Field("scale_unit", STRING, "建设规模单位", "construction scale unit (亩, 盏, 公里, …)"),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+STG_VILLAGE = CATALOG.add(
+    Table(
+        name="stg_village",
+        zh="行政村名单（已校验暂存）",
+        en="Validated village-list rows",
+        layer="staging",
+        source="village lists after validation",
+        fields=(
+            Field("village_code", STRING, "行政村代码", "village code (local, see README)", required=True),
+            Field("township_code", STRING, "乡镇代码", "township code", required=True),
+            Field("county_code", STRING, "县级区划代码", "county code", required=True),
+            Field("township_name", STRING, "乡镇名称", "township name"),
+            Field("village_name", STRING, "行政村名称", "village name"),
+            VILLAGE.field("is_poor_village"),
+            VILLAGE.field("exit_year"),
+            VILLAGE.field("registered_population"),
+            VILLAGE.field("agricultural_population"),
+            Field("collective_income_yuan", MONEY, "村集体经济收入", "village collective income", unit=_YUAN),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+STG_LEDGER_TOTAL = CATALOG.add(
+    Table(
+        name="stg_ledger_total",
+        zh="台账合计/小计行核对",
+        en="Each 合计/小计 row of a ledger against the sum of the rows it totals",
+        layer="staging",
+        source="fund ledgers: the skipped total rows",
+        fields=(
+            Field("source_file", STRING, "来源文件", "ledger file", required=True),
+            Field("source_sheet", STRING, "工作表", "sheet (empty for CSV)"),
+            Field("source_row", INTEGER, "行号", "row of the total as Excel shows it", required=True),
+            Field("label", STRING, "合计类型", "合计 (whole sheet) or 小计 (the group above it)", required=True),
+            Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
+            Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
+            Field("difference_yuan", MONEY, "差额", "stated − computed", unit=_YUAN),
+            Field("rows_covered", INTEGER, "覆盖行数", "data rows the total covers"),
+        ),
+    )
+)
+
+DIM_DONOR = CATALOG.add(
+    Table(
+        name="dim_donor",
+        zh="帮扶方维表",
+        en="Donors: departments, enterprises, social organisations and (pseudonymised) individuals",
+        layer="warehouse",
+        primary_key=("donor_key",),
+        source="stg_fund_movement",
+        fields=(
+            Field("donor_key", STRING, "帮扶方主键", "donor key", required=True),
+            Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals"),
+            Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual"),
+            Field("donor_parent", STRING, "所属单位", "the donor's parent"),
+            Field("movements", INTEGER, "资金笔数", "fund movements recorded"),
+            Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=_YUAN),
+        ),
+    )
+)
+
+DIM_PROJECT = CATALOG.add(
+    Table(
+        name="dim_project",
+        zh="项目维表",
+        en="Projects from the project lists, with the money booked on them",
+        layer="warehouse",
+        primary_key=("project_code",),
+        source="stg_project, stg_fund_movement",
+        fields=(
+            *[f for f in STG_PROJECT.fields if f.name not in ("source_file", "source_sheet", "source_row")],
+            Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=_YUAN),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+FACT_INVESTMENT = CATALOG.add(
+    Table(
+        name="fact_investment",
+        zh="帮扶资金事实表",
+        en="One row per fund movement: date, donor, recipient region, project, category, fund source, amount in yuan",
+        layer="warehouse",
+        source="stg_fund_movement",
+        fields=(
+            FUND_MOVEMENT.field("fund_date"),
+            Field("year", YEAR, "年度", "year of the fund date", required=True),
+            Field("donor_key", STRING, "帮扶方主键", "donor (dim_donor)", required=True),
+            FUND_MOVEMENT.field("donor_type"),
+            *_PLACE_CODES,
+            FUND_MOVEMENT.field("project_code"),
+            FUND_MOVEMENT.field("category"),
+            FUND_MOVEMENT.field("fund_source"),
+            Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
+            *_PROVENANCE,
+        ),
+    )
+)
+
+MART_INVESTMENT = CATALOG.add(
+    Table(
+        name="mart_investment",
+        zh="帮扶投入集市表",
+        en="Money by region, year, category and donor type, with the projects and poor people it reached",
+        layer="marts",
+        primary_key=("region_level", "region_code", "year", "category", "donor_type"),
+        source="fact_investment, dim_project",
+        fields=(
+            Field("region_code", STRING, "区划代码", "region code", required=True),
+            Field("region_level", STRING, "层级", "province, city, county; township and village where the ledger names them", required=True),
+            Field("year", YEAR, "年度", "year of the fund date", required=True),
+            Field("category", CODE, "资金类别", "category of assistance", required=True),
+            Field("donor_type", CODE, "单位类型", "donor type"),
+            Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN),
+            Field("project_count", INTEGER, "项目数", "distinct projects the money was booked on"),
+            Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households"),
+            Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons"),
+            Field("yuan_per_household_benefited", MONEY, "户均投入", "amount ÷ households benefited (empty when none)", unit=_YUAN),
+        ),
+    )
+)
