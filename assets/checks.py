@@ -24,46 +24,70 @@ def _this_run(context) -> dict:
     return {"run_id": context.run.run_id}
 
 
-@dg.asset_check(asset="stg_household", description="每个登记文件都能读取且表头完整 / every registry file could be read and has the required columns")
-def registry_files_readable(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
-        failed = db.query(
-            f"SELECT source_file, message FROM {db.quote(LOAD_AUDIT.name)} WHERE run_id = :run_id AND status = 'failed' ORDER BY source_file",
-            _this_run(context),
-        )
-    finally:
-        db.close()
-    return dg.AssetCheckResult(
-        passed=failed.empty,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"failed_files": len(failed), "failures": _md(failed)},
-    )
+STAGED_ASSETS = {"registry": "stg_household", "funds": "stg_fund_movement", "projects": "stg_project", "villages": "stg_village"}
+SOURCE_NAMES = {"registry": "登记", "funds": "资金台账", "projects": "项目库", "villages": "行政村名单"}
 
 
-@dg.asset_check(asset="stg_household", description="被隔离的行（按规则统计）/ rows rejected into quarantine, by rule")
-def registry_rows_valid(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
-        q = db.quote(QUARANTINE.name)
-        by_rule = db.query(
-            f"SELECT rule, COUNT(*) AS failures FROM {q} WHERE source = 'registry' GROUP BY rule ORDER BY failures DESC, rule"
-        )
-        sample = db.query(
-            f"SELECT source_file, source_sheet, source_row, source_header, rule, message_en, value_masked FROM {q} "
-            "WHERE source = 'registry' ORDER BY source_file, source_sheet, source_row LIMIT :limit",
-            {"limit": SAMPLE_ROWS},
-        )
-        rows = db.scalar(
-            f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q} WHERE source = 'registry') AS rejected"
-        )
-    finally:
-        db.close()
-    return dg.AssetCheckResult(
-        passed=int(rows) == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"quarantined_rows": int(rows), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
+def _files_readable_check(source: str, asset: str):
+    @dg.asset_check(
+        name=f"{source}_files_readable",
+        asset=asset,
+        description=f"每个{SOURCE_NAMES[source]}文件都能读取且表头完整 / every {source} file could be read and has the required columns",
     )
+    def files_readable(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        db = warehouse.open()
+        try:
+            failed = db.query(
+                f"SELECT source_file, message FROM {db.quote(LOAD_AUDIT.name)} "
+                "WHERE run_id = :run_id AND source = :source AND status = 'failed' ORDER BY source_file",
+                {**_this_run(context), "source": source},
+            )
+        finally:
+            db.close()
+        return dg.AssetCheckResult(
+            passed=failed.empty,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"failed_files": len(failed), "failures": _md(failed)},
+        )
+
+    return files_readable
+
+
+def _rows_valid_check(source: str, asset: str):
+    @dg.asset_check(
+        name=f"{source}_rows_valid",
+        asset=asset,
+        description=f"被隔离的{SOURCE_NAMES[source]}行（按规则统计）/ {source} rows rejected into quarantine, by rule",
+    )
+    def rows_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        db = warehouse.open()
+        try:
+            q = db.quote(QUARANTINE.name)
+            params = {"source": source}
+            by_rule = db.query(
+                f"SELECT rule, COUNT(*) AS failures FROM {q} WHERE source = :source GROUP BY rule ORDER BY failures DESC, rule", params
+            )
+            sample = db.query(
+                f"SELECT source_file, source_sheet, source_row, source_header, rule, message_en, value_masked FROM {q} "
+                "WHERE source = :source ORDER BY source_file, source_sheet, source_row LIMIT :limit",
+                {**params, "limit": SAMPLE_ROWS},
+            )
+            rows = db.scalar(
+                f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q} WHERE source = :source) AS rejected",
+                params,
+            )
+        finally:
+            db.close()
+        return dg.AssetCheckResult(
+            passed=int(rows) == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"quarantined_rows": int(rows), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
+        )
+
+    return rows_valid
+
+
+source_checks = [factory(source, asset) for source, asset in STAGED_ASSETS.items() for factory in (_files_readable_check, _rows_valid_check)]
 
 
 @dg.asset_check(asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")

@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check one file as the pipeline would; exit 0 clean, 1 rows rejected, 2 cannot be ingested"
     )
     validate.add_argument("file")
-    validate.add_argument("--source", default=None, help="registry (detected from the headers when omitted)")
+    validate.add_argument("--source", default=None, help="registry, funds, projects or villages (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
 

@@ -8,12 +8,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl_project import pii
+from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError
+from etl_project.readers.grid import UnreadableFile, read_grids
+from etl_project.readers.layout import LayoutError, locate
 from etl_project.regions import default_index
-from etl_project.staging import registry
+from etl_project.staging import investment, registry
+from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
-SOURCES = {"registry": registry.stage_file}
+# A ledger checked on its own cannot know the project lists, so its project codes are not checked.
+SOURCES = {
+    "registry": registry.stage_file,
+    "funds": investment.stage_funds,
+    "projects": investment.stage_projects,
+    "villages": investment.stage_villages,
+}
+
+
+def detect_source(path: Path) -> str | None:
+    """The source whose column map matches the file's header best, all required columns present;
+    None when no source fits (the staging step then names what is missing)."""
+    try:
+        grids = read_grids(path)
+    except UnreadableFile:
+        return None
+    best, best_score = None, 0
+    for source in SOURCES:
+        column_map = load_column_map(source)
+        for grid in grids:
+            try:
+                layout = locate(grid, column_map)
+            except LayoutError:
+                continue
+            score = len(layout.columns) / len(column_map.fields)
+            if score > best_score:
+                best, best_score = source, score
+    return best
 
 
 @dataclass
@@ -53,7 +84,8 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
     name = path.name
     if source is not None and source not in SOURCES:
         return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    candidates = [source] if source else list(SOURCES)
+    detected = source or detect_source(path)
+    candidates = [detected] if detected else list(SOURCES)
     errors = []
     for candidate in candidates:
         try:
@@ -77,10 +109,11 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
             }
             for row in q.itertuples()
         ]
+        problems += _total_problems(staged)
         return Verdict(
             file=name,
             source=candidate,
-            status="rows_rejected" if staged.rows_quarantined else "ok",
+            status="rows_rejected" if problems else "ok",
             rows_read=staged.rows_read,
             rows_ok=staged.rows_loaded,
             rows_rejected=staged.rows_quarantined,
@@ -88,3 +121,24 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
             problems=problems,
         )
     return Verdict(name, source, "unreadable", message="; ".join(errors))
+
+
+
+def _total_problems(staged) -> list[dict]:
+    """A 合计/小计 row that disagrees with its rows: the rows load, but the ledger needs fixing."""
+    totals = staged.totals
+    if totals.empty:
+        return []
+    wrong = totals[totals["difference_yuan"].isna() | (totals["difference_yuan"].abs() > TOTAL_TOLERANCE_YUAN)]
+    return [
+        {
+            "sheet": row.source_sheet,
+            "row": int(row.source_row),
+            "column": "金额 / amount",
+            "value": row.stated_yuan,
+            "rule": "total_mismatch",
+            "message_zh": f"{row.label}行与逐行加总不符：表内 {row.stated_yuan} 元，逐行加总 {row.computed_yuan} 元，差额 {row.difference_yuan} 元",
+            "message_en": f"{row.label} row disagrees with its rows: states {row.stated_yuan} yuan, rows add up to {row.computed_yuan} yuan (difference {row.difference_yuan})",
+        }
+        for row in wrong.itertuples()
+    ]

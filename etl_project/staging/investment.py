@@ -22,6 +22,7 @@ from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, 
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.sources import UNKNOWN_REGION
 
+# A stated total may differ from its rows by rounding only (amounts in 万元 with four decimals).
 TOTAL_TOLERANCE_YUAN = 0.5
 
 
