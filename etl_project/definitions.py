@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import checks, marts, raw, staging, warehouse
+from assets import checks, investment_checks, marts, raw, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 
 FULL_JOB_NAME = "warehouse_full_refresh"
@@ -33,7 +33,7 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     warehouse_resource = WarehouseResource(url=warehouse_url) if warehouse_url else WarehouseResource()
     return dg.Definitions(
         assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
-        asset_checks=dg.load_asset_checks_from_modules([checks]),
+        asset_checks=dg.load_asset_checks_from_modules([checks, investment_checks]),
         jobs=[full_refresh_job],
         schedules=[nightly_schedule],
         resources={"raw_files": raw_files, "warehouse": warehouse_resource},

@@ -128,3 +128,72 @@ def write_xls(path: Path, rows: list[list], headers=HEADERS_A) -> dict:
     ws.write(4 + len(rows), 0, "合计")
     book.save(str(path))
     return excel_rows
+
+
+def write_table(path: Path, headers, rows: list[list], title: str, unit_row: str, sheet: str = "Sheet1") -> dict:
+    """Any source table as xlsx (title, unit row, one- or two-row merged header, rows as given,
+    合计/小计 rows included by the caller). Returns the Excel row of each given row."""
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet(sheet)
+    width = len(headers)
+    ws.merge_range(0, 0, 0, width - 1, title)
+    ws.write(1, 0, unit_row)
+    two_rows = any(isinstance(h, tuple) for h in headers)
+    top, bottom = _header_rows(headers)
+    if two_rows:
+        col = 0
+        while col < width:
+            if bottom[col] == "":
+                ws.merge_range(2, col, 3, col, top[col])
+                col += 1
+                continue
+            end = col
+            while end + 1 < width and bottom[end + 1] != "" and top[end + 1] == "":
+                end += 1
+            ws.merge_range(2, col, 2, end, top[col]) if end > col else ws.write(2, col, top[col])
+            for c in range(col, end + 1):
+                ws.write(3, c, bottom[c])
+            col = end + 1
+    else:
+        ws.write_row(2, 0, top)
+    first = 4 if two_rows else 3
+    excel_rows = {}
+    for i, row in enumerate(rows):
+        ws.write_row(first + i, 0, row)
+        excel_rows[i] = first + i + 1
+    workbook.close()
+    return excel_rows
+
+
+FUND_HEADERS = ["序号", "日期", "帮扶单位", "单位类型", "所属单位", ("受援地", "县"), ("受援地", "乡镇"), ("受援地", "村"),
+                "项目编号", "资金类别", "资金来源", "金额", "备注"]
+
+
+def fund_row(number=1, **overrides) -> list:
+    row = {"序号": number, "日期": "2019年5月27日", "帮扶单位": "经开区财政局", "单位类型": "部门", "所属单位": "贵阳经开区",
+           "县": "紫云县", "乡镇": "猫营镇", "村": "大河村", "项目编号": "ZY-2019-001", "资金类别": "产业", "资金来源": "财政专项",
+           "金额": 12.5, "备注": ""}
+    row.update(overrides)
+    return [row[h if isinstance(h, str) else h[1]] for h in FUND_HEADERS]
+
+
+PROJECT_HEADERS = ["县", "乡镇", "行政村", "项目编号", "项目名称", "项目类型", "开工日期", "完工日期", "计划投资（万元）", "项目状态",
+                   "带动贫困户数", "带动贫困人口数", "建设规模"]
+
+
+def project_row(**overrides) -> list:
+    row = {"县": "紫云县", "乡镇": "猫营镇", "行政村": "大河村", "项目编号": "ZY-2019-001", "项目名称": "大河村精品水果种植项目",
+           "项目类型": "产业扶贫", "开工日期": "2019年3月", "完工日期": "2019.11.30", "计划投资（万元）": 50, "项目状态": "已完工",
+           "带动贫困户数": 32, "带动贫困人口数": 121, "建设规模": "200亩"}
+    row.update(overrides)
+    return [row[h] for h in PROJECT_HEADERS]
+
+
+VILLAGE_HEADERS = ["县", "乡镇", "行政村", "是否贫困村", "出列年度", "户籍人口", "农业人口", "村集体经济收入（万元）"]
+
+
+def village_row(**overrides) -> list:
+    row = {"县": "紫云县", "乡镇": "猫营镇", "行政村": "大河村", "是否贫困村": "是", "出列年度": "2019年", "户籍人口": 1850,
+           "农业人口": 1620, "村集体经济收入（万元）": 6.5}
+    row.update(overrides)
+    return [row[h] for h in VILLAGE_HEADERS]

@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from etl_project.readers.column_map import ColumnMap
@@ -103,8 +102,8 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         frames.append(frame)
         total_cells = grid.cells.iloc[kinds.total]
         total_frame = pd.DataFrame({f: total_cells.iloc[:, col].to_numpy() for f, col in layout.columns.items()})
-        labels = total_cells.fillna("").astype(str).agg("".join, axis=1).str.replace(r"\s+", "", regex=True)
-        total_frame["label"] = np.where(labels.str.contains("小计").to_numpy(), "小计", "合计")
+        # A sheet has few total rows; a 小计 covers its group, anything else (合计, 总计) the sheet.
+        total_frame["label"] = ["小计" if "小计" in "".join(str(v) for v in row if v is not None) else "合计" for row in total_cells.itertuples(index=False)]
         total_frame[SHEET_COLUMN] = grid.name
         total_frame[ROW_COLUMN] = [grid.row_number(p) for p in kinds.total]
         totals.append(total_frame)

@@ -15,7 +15,7 @@ from schemas.vocabularies import Vocabulary
 
 _SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年度?|年)?$")
-_INTEGER = re.compile(r"^[+]?(\d+)(?:\.0+)?(?:人|户|口)?$")
+_INTEGER = re.compile(r"^([+-]?\d+)(?:\.0+)?(?:人|户|口|个)?$")
 _MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|亿)?(?:元)?$")
 MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
 

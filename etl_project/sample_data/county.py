@@ -86,6 +86,7 @@ class CountyWriter:
                 "file": sheet.file,
                 "sheet": sheet.name,
                 "county_code": self.spec.code,
+                "source": "registry",
                 "layout": layout.letter,
                 "data_rows": sheet.data_rows,
                 "clean_rows": sheet.data_rows - sheet.defect_rows,

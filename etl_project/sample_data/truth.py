@@ -29,10 +29,13 @@ LISTING_LIMIT = 1_000_000
 class Mart:
     def __init__(self) -> None:
         self._upper: dict[tuple[str, str], np.ndarray] = {}  # (level, code) for province, city, county
-        self._townships: list[tuple[list[str], np.ndarray]] = []
-        self._villages: list[tuple[list[str], np.ndarray]] = []
+        # Blocks of one county each: codes, flows, poor villages exited per year, incidence denominators.
+        self._townships: list[tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = []
+        self._villages: list[tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = []
+        self._upper_listing: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._geo: Geography | None = None
         self._county: np.ndarray | None = None  # (village, year, flow) of the county being written
+        self._finished: tuple[str, np.ndarray] | None = None  # county code, village -> township
 
     def start_county(self, geo: Geography) -> None:
         self._geo = geo
@@ -52,12 +55,38 @@ class Mart:
         geo, villages = self._geo, self._county
         townships = np.zeros((len(geo.township_codes), _YEARS, 6), dtype=np.int64)
         np.add.at(townships, geo.village_township, villages)
-        self._villages.append((geo.village_codes, villages))
-        self._townships.append((geo.township_codes, townships))
+        self._villages.append(_block(geo.village_codes, villages))
+        self._townships.append(_block(geo.township_codes, townships))
         county = villages.sum(axis=0)
-        for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00"), ("county", county_code)):
+        for level, code in _upper_regions(county_code):
             self._upper[level, code] = self._upper.get((level, code), 0) + county
+        self._finished = (county_code, geo.village_township)
         self._geo = self._county = None
+
+    def county_persons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of the county just finished, per village: clean households and persons ever registered,
+        and remaining persons at the end of each year from FIRST_YEAR."""
+        flows = self._villages[-1][1]
+        remaining = (flows[:, :, _REG_P] - flows[:, :, _EXIT_P] + flows[:, :, _RET_P]).cumsum(axis=1)
+        return flows[:, :, _REG_H].sum(axis=1), flows[:, :, _REG_P].sum(axis=1), remaining
+
+    def list_villages(self, exit_years: np.ndarray, agricultural: np.ndarray) -> None:
+        """The village list of the county just finished, per registry village: the year a poor village
+        exited (0: not a poor village, or not listed) and the agricultural population that counts
+        towards poverty incidence (0: not listed, or no clean household)."""
+        county_code, township_of = self._finished
+        exited = np.zeros((len(exit_years), _YEARS), dtype=np.int64)
+        poor = np.flatnonzero(exit_years)
+        exited[poor, exit_years[poor] - FIRST_YEAR] = 1
+        denominators = np.asarray(agricultural, dtype=np.int64)
+        codes, flows = self._villages[-1][:2]
+        self._villages[-1] = (codes, flows, exited, denominators)
+        township_codes, township_flows, township_exited, township_denominators = self._townships[-1]
+        np.add.at(township_exited, township_of, exited)
+        np.add.at(township_denominators, township_of, denominators)
+        for region in _upper_regions(county_code):
+            before = self._upper_listing.get(region, (0, 0))
+            self._upper_listing[region] = (before[0] + exited.sum(axis=0), before[1] + denominators.sum())
 
     def last_year(self) -> int:
         """max(2020, the latest year any clean household was identified, exited or returned in)."""
@@ -69,26 +98,33 @@ class Mart:
         return int(max(LAST_EXIT_YEAR, years.max() if len(years) else LAST_EXIT_YEAR))
 
     def _regions(self, level: str):
+        """(code, flows, poor villages exited per year, incidence denominator) of each region."""
         if level in ("province", "city", "county"):
             for (lvl, code), flows in sorted(self._upper.items()):
                 if lvl == level:
-                    yield code, flows
+                    exited, denominator = self._upper_listing.get((lvl, code), (np.zeros(_YEARS, dtype=np.int64), 0))
+                    yield code, flows, exited, denominator
             return
         blocks = self._townships if level == "township" else self._villages
-        order = sorted((code, b, i) for b, (codes, _) in enumerate(blocks) for i, code in enumerate(codes))
+        order = sorted((code, b, i) for b, block in enumerate(blocks) for i, code in enumerate(block[0]))
         for code, b, i in order:
-            yield code, blocks[b][1][i]
+            _, flows, exited, denominators = blocks[b]
+            yield code, flows[i], exited[i], denominators[i]
 
     def rows(self):
         last = self.last_year()
         shown = slice(FIRST_MART_YEAR - FIRST_YEAR, last - FIRST_YEAR + 1)
         years = range(FIRST_MART_YEAR, last + 1)
         for level in LEVELS:
-            for code, flows in self._regions(level):
+            for code, flows, exited, denominator in self._regions(level):
                 if not flows[:, _REG_H].any():
                     continue
                 cumulative = flows.cumsum(axis=0)
-                for year, flow, total in zip(years, flows[shown].tolist(), cumulative[shown].tolist()):
+                denominator = int(denominator)
+                for year, flow, total, villages_exited in zip(
+                    years, flows[shown].tolist(), cumulative[shown].tolist(), exited[shown].tolist()
+                ):
+                    remaining_persons = total[_REG_P] - total[_EXIT_P] + total[_RET_P]
                     yield {
                         "region_code": code,
                         "region_level": level,
@@ -100,9 +136,19 @@ class Mart:
                         "cumulative_exited_households": total[_EXIT_H],
                         "cumulative_exited_persons": total[_EXIT_P],
                         "remaining_households": total[_REG_H] - total[_EXIT_H] + total[_RET_H],
-                        "remaining_persons": total[_REG_P] - total[_EXIT_P] + total[_RET_P],
+                        "remaining_persons": remaining_persons,
                         "returned_households": flow[_RET_H],
+                        "villages_exited": villages_exited,
+                        "poverty_incidence": round(100 * remaining_persons / denominator, 4) if denominator else None,
                     }
+
+
+def _block(codes: list[str], flows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    return codes, flows, np.zeros((len(codes), _YEARS), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+
+
+def _upper_regions(county_code: str) -> tuple[tuple[str, str], ...]:
+    return ("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00"), ("county", county_code)
 
 
 class Log:
@@ -116,10 +162,11 @@ class Log:
         self.defect_counts: Counter[str] = Counter()
         self.skipped_counts: Counter[str] = Counter()
 
-    def defect(self, file: str, sheet: str, row: int, rule: str, column: str) -> None:
+    def defect(self, file: str, sheet: str, row: int | None, rule: str, column: str, **details) -> None:
+        """``row`` is None for a defect that is an absence (a village missing from its list)."""
         self.defect_counts[rule] += 1
         if self.listed:
-            self.defects.append({"file": file, "sheet": sheet, "row": row, "rule": rule, "column": column})
+            self.defects.append({"file": file, "sheet": sheet, "row": row, "rule": rule, "column": column, **details})
 
     def skipped_row(self, file: str, sheet: str, row: int, reason: str) -> None:
         self.skipped_counts[reason] += 1
@@ -134,13 +181,19 @@ def _items(handle, rows) -> None:
     handle.write("\n]")
 
 
-def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log) -> None:
-    """Streams the truth file: the mart alone can reach a million rows at national scale."""
+def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log, investment) -> None:
+    """Streams the truth file: the mart alone can reach a million rows at national scale.
+
+    ``investment`` is the sample's InvestmentMart (fund movements, projects, village lists).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     head = {
         "seed": seed,
         "households": households,
         "clean_households": clean,
+        "fact_investment_total_yuan": round(float(investment.total_yuan), 2),
+        "projects_total": investment.projects,
+        "villages_listed": investment.villages_listed,
         "defect_counts": dict(sorted(log.defect_counts.items())),
         "skipped_counts": dict(sorted(log.skipped_counts.items())),
         "defects_truncated": not log.listed,
@@ -149,8 +202,8 @@ def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: L
         handle.write("{\n")
         for key, value in head.items():
             handle.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        for key, rows in (("mart_poverty_exit", mart.rows()), ("defects", log.defects), ("skipped_rows", log.skipped),
-                          ("files", log.files)):
+        for key, rows in (("mart_poverty_exit", mart.rows()), ("mart_investment", investment.rows()),
+                          ("defects", log.defects), ("skipped_rows", log.skipped), ("files", log.files)):
             handle.write(f"{json.dumps(key)}: ")
             _items(handle, rows)
             handle.write(",\n" if key != "files" else "\n")
