@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from etl_project.resources import WarehouseResource
+from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
 SAMPLE_ROWS = 10
@@ -38,7 +39,7 @@ def _files_readable_check(source: str, asset: str):
         db = warehouse.open()
         try:
             failed = db.query(
-                f"SELECT source_file, message FROM {db.quote(LOAD_AUDIT.name)} "
+                f"SELECT source_file, message FROM {db.name(LOAD_AUDIT)} "
                 "WHERE run_id = :run_id AND source = :source AND status = 'failed' ORDER BY source_file",
                 {**_this_run(context), "source": source},
             )
@@ -62,7 +63,7 @@ def _rows_valid_check(source: str, asset: str):
     def rows_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         db = warehouse.open()
         try:
-            q = db.quote(QUARANTINE.name)
+            q = db.name(QUARANTINE)
             params = {"source": source}
             by_rule = db.query(
                 f"SELECT rule, COUNT(*) AS failures FROM {q} WHERE source = :source GROUP BY rule ORDER BY failures DESC, rule", params
@@ -95,17 +96,17 @@ def load_audit_balanced(context: dg.AssetCheckExecutionContext, warehouse: Wareh
     db = warehouse.open()
     try:
         unbalanced = db.query(
-            f"SELECT source_file, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM {db.quote(LOAD_AUDIT.name)} "
+            f"SELECT source_file, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM {db.name(LOAD_AUDIT)} "
             "WHERE run_id = :run_id AND rows_read <> rows_loaded + rows_quarantined + rows_skipped",
             _this_run(context),
         )
-        files = db.scalar(f"SELECT COUNT(*) FROM {db.quote(LOAD_AUDIT.name)} WHERE run_id = :run_id", _this_run(context))
+        files = db.scalar(f"SELECT COUNT(*) FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run_id", _this_run(context))
     finally:
         db.close()
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": int(files), "unbalanced": _md(unbalanced)})
 
 
-def personal_data_hits(db, table_name: str, columns: list[str]) -> pd.DataFrame:
+def personal_data_hits(db, table: Table, columns: list[str]) -> pd.DataFrame:
     """Values in text columns that look like an ID number or a mobile phone number."""
     pattern_sql = "regexp_matches({col}, :pattern)" if db.dialect == "duckdb" else "{col} ~ :pattern"
     hits = []
@@ -114,10 +115,10 @@ def personal_data_hits(db, table_name: str, columns: list[str]) -> pd.DataFrame:
         for label, pattern in (("id_number", ID_LIKE), ("phone", PHONE_LIKE)):
             condition = pattern_sql.format(col=col)
             found = db.query(
-                f"SELECT {col} AS value FROM {db.quote(table_name)} WHERE {condition} LIMIT 3", {"pattern": pattern}
+                f"SELECT {col} AS value FROM {db.name(table)} WHERE {condition} LIMIT 3", {"pattern": pattern}
             )
             for value in found["value"]:
-                hits.append({"table": table_name, "column": column, "looks_like": label, "value_masked": str(value)[:4] + "…"})
+                hits.append({"table": table.name, "column": column, "looks_like": label, "value_masked": str(value)[:4] + "…"})
     return pd.DataFrame(hits, columns=["table", "column", "looks_like", "value_masked"])
 
 
@@ -126,7 +127,7 @@ def fact_household_has_no_personal_data(warehouse: WarehouseResource) -> dg.Asse
     db = warehouse.open()
     try:
         text_columns = [f.name for f in FACT_HOUSEHOLD.fields if f.type in ("string", "code")]
-        hits = personal_data_hits(db, FACT_HOUSEHOLD.name, text_columns)
+        hits = personal_data_hits(db, FACT_HOUSEHOLD, text_columns)
     finally:
         db.close()
     return dg.AssetCheckResult(passed=hits.empty, metadata={"hits": len(hits), "sample": _md(hits)})
@@ -138,7 +139,7 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
     try:
         dupes = db.query(
             f"SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
-            f"FROM {db.quote(FACT_HOUSEHOLD.name)} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
+            f"FROM {db.name(FACT_HOUSEHOLD)} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
         )
     finally:
         db.close()
@@ -149,7 +150,7 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
-        mart, dim = db.quote(MART_POVERTY_EXIT.name), db.quote(DIM_REGION.name)
+        mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
         parent_mismatch = db.query(
             f"""
             SELECT p.region_code, p.year, p.registered_households, SUM(c.registered_households) AS children_sum

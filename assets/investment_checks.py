@@ -21,11 +21,11 @@ def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     try:
         mismatched = db.query(
             f"SELECT source_file, source_sheet, source_row, label, stated_yuan, computed_yuan, difference_yuan "
-            f"FROM {db.quote(STG_LEDGER_TOTAL.name)} WHERE stated_yuan IS NULL OR ABS(difference_yuan) > :tolerance "
+            f"FROM {db.name(STG_LEDGER_TOTAL)} WHERE stated_yuan IS NULL OR ABS(difference_yuan) > :tolerance "
             "ORDER BY source_file, source_sheet, source_row",
             {"tolerance": TOTAL_TOLERANCE_YUAN},
         )
-        checked = db.row_count(STG_LEDGER_TOTAL.name)
+        checked = db.row_count(STG_LEDGER_TOTAL)
     finally:
         db.close()
     return dg.AssetCheckResult(
@@ -46,7 +46,7 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     try:
         orphans = db.query(
             f"SELECT f.project_code, COUNT(*) AS movements, SUM(f.amount_yuan) AS amount_yuan, MIN(f.source_file) AS first_file "
-            f"FROM {db.quote(FACT_INVESTMENT.name)} f LEFT JOIN {db.quote(DIM_PROJECT.name)} p ON p.project_code = f.project_code "
+            f"FROM {db.name(FACT_INVESTMENT)} f LEFT JOIN {db.name(DIM_PROJECT)} p ON p.project_code = f.project_code "
             "WHERE f.project_code IS NOT NULL AND p.project_code IS NULL GROUP BY f.project_code ORDER BY amount_yuan DESC"
         )
     finally:
@@ -63,7 +63,7 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
         over = db.query(
-            f"SELECT project_code, project_name, planned_investment_yuan, booked_yuan FROM {db.quote(DIM_PROJECT.name)} "
+            f"SELECT project_code, project_name, planned_investment_yuan, booked_yuan FROM {db.name(DIM_PROJECT)} "
             "WHERE booked_yuan > planned_investment_yuan * :limit ORDER BY booked_yuan - planned_investment_yuan DESC",
             {"limit": 1 + BUDGET_OVERRUN_TOLERANCE},
         )
@@ -80,16 +80,16 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
-        village_table = db.quote(STG_VILLAGE.name)
+        village_table = db.name(STG_VILLAGE)
         missing = db.query(
             f"SELECT DISTINCT h.county_code, h.village_code, d.region_name AS village_name "
-            f"FROM {db.quote(FACT_HOUSEHOLD.name)} h "
-            f"JOIN {db.quote(DIM_REGION.name)} d ON d.region_code = h.village_code AND d.region_level = 'village' "
+            f"FROM {db.name(FACT_HOUSEHOLD)} h "
+            f"JOIN {db.name(DIM_REGION)} d ON d.region_code = h.village_code AND d.region_level = 'village' "
             f"WHERE h.county_code IN (SELECT DISTINCT county_code FROM {village_table}) "
             f"AND h.village_code NOT IN (SELECT village_code FROM {village_table}) ORDER BY h.county_code, h.village_code"
         )
         unlisted_counties = db.query(
-            f"SELECT DISTINCT county_code FROM {db.quote(FACT_HOUSEHOLD.name)} "
+            f"SELECT DISTINCT county_code FROM {db.name(FACT_HOUSEHOLD)} "
             f"WHERE county_code NOT IN (SELECT DISTINCT county_code FROM {village_table}) ORDER BY county_code"
         )
     finally:
@@ -113,7 +113,7 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
 def exits_below_incidence_threshold(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
-        mart, dim = db.quote(MART_POVERTY_EXIT.name), db.quote(DIM_REGION.name)
+        mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
         west = ", ".join(f"'{p}'" for p in WESTERN_PROVINCES)
         threshold = f"CASE WHEN SUBSTR(m.region_code, 1, 2) IN ({west}) THEN {WEST_THRESHOLD} ELSE {OTHER_THRESHOLD} END"
         early = db.query(

@@ -46,14 +46,14 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
 def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        fact = db.quote(FACT_HOUSEHOLD.name)
+        fact = db.name(FACT_HOUSEHOLD)
         low, high = db.one(event_year_bounds_sql(fact))
         params = {
             "first_year": min(low or FIRST_MART_YEAR, FIRST_MART_YEAR),
             "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
             "mart_first_year": FIRST_MART_YEAR,
         }
-        rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.quote(DIM_REGION.name), db.dialect), params)
+        rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect), params)
     finally:
         db.close()
     return dg.MaterializeResult(
@@ -88,9 +88,9 @@ def mart_investment(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         rows = db.replace_from_sql(
-            MART_INVESTMENT, investment_sql(db.quote(FACT_INVESTMENT.name), db.quote(DIM_PROJECT.name), db.dialect)
+            MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect)
         )
-        total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.quote(FACT_INVESTMENT.name)}")
+        total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
     finally:
         db.close()
     return dg.MaterializeResult(

@@ -160,8 +160,8 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
         db.replace_where(LOAD_AUDIT, audit, audit_ref.c.run_id == context.run.run_id)
-        quarantine_total = db.row_count(QUARANTINE.name)
-        audit_total = db.row_count(LOAD_AUDIT.name)
+        quarantine_total = db.row_count(QUARANTINE)
+        audit_total = db.row_count(LOAD_AUDIT)
     finally:
         db.close()
 
@@ -193,7 +193,7 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
 
 
 def _last_good_rows(db, table: Table, failed: list[str]) -> pd.DataFrame:
-    if not failed or not db.has_table(table.name):
+    if not failed or not db.has_table(table):
         return pd.DataFrame(columns=table.column_names)
     reference = db.reference(table)
     statement = reference.select().where(reference.c.source_file.in_(failed))

@@ -26,12 +26,12 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     try:
         columns = "county_code, township_code, township_name, village_code, village_name"
         places = db.query(
-            f"SELECT DISTINCT {columns} FROM {db.quote(STG_HOUSEHOLD.name)} UNION "
-            f"SELECT DISTINCT {columns} FROM {db.quote(STG_VILLAGE.name)} ORDER BY county_code, township_code, village_code"
+            f"SELECT DISTINCT {columns} FROM {db.name(STG_HOUSEHOLD)} UNION "
+            f"SELECT DISTINCT {columns} FROM {db.name(STG_VILLAGE)} ORDER BY county_code, township_code, village_code"
         )
         village_list = db.query(
             f"SELECT village_code, is_poor_village, exit_year AS village_exit_year, registered_population, agricultural_population "
-            f"FROM {db.quote(STG_VILLAGE.name)} ORDER BY source_file, source_sheet, source_row"
+            f"FROM {db.name(STG_VILLAGE)} ORDER BY source_file, source_sheet, source_row"
         )
         frame = build_dim_region(default_index(), places, village_list)
         rows = db.replace(DIM_REGION, frame)
@@ -53,7 +53,7 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
-        rows = db.replace_from_sql(FACT_HOUSEHOLD, f"SELECT {columns} FROM {db.quote(STG_HOUSEHOLD.name)}")
+        rows = db.replace_from_sql(FACT_HOUSEHOLD, f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}")
     finally:
         db.close()
     return dg.MaterializeResult(metadata=table_metadata(FACT_HOUSEHOLD, rows))
@@ -85,7 +85,7 @@ def _sql_asset(table, deps: list[str], select: Callable[[object], str], extra: s
 def _fact_investment_sql(db) -> str:
     year = "CAST(EXTRACT(YEAR FROM fund_date) AS INTEGER)"
     columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.column_names)
-    return f"SELECT {columns} FROM {db.quote(STG_FUND_MOVEMENT.name)}"
+    return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
 
 
 def _dim_donor_sql(db) -> str:
@@ -93,15 +93,15 @@ def _dim_donor_sql(db) -> str:
     # construction (the key hashes them), MIN just picks that value.
     return (
         "SELECT donor_key, MIN(donor_name), MIN(donor_type), MIN(donor_parent), COUNT(*), SUM(amount_yuan) "
-        f"FROM {db.quote(STG_FUND_MOVEMENT.name)} GROUP BY donor_key"
+        f"FROM {db.name(STG_FUND_MOVEMENT)} GROUP BY donor_key"
     )
 
 
 def _dim_project_sql(db) -> str:
     columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.column_names)
     return (
-        f"SELECT {columns} FROM {db.quote(STG_PROJECT.name)} p "
-        f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.quote(STG_FUND_MOVEMENT.name)} "
+        f"SELECT {columns} FROM {db.name(STG_PROJECT)} p "
+        f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.name(STG_FUND_MOVEMENT)} "
         "WHERE project_code IS NOT NULL GROUP BY project_code) b ON b.project_code = p.project_code"
     )
 

@@ -16,7 +16,7 @@ def table_counts(db: Warehouse) -> pd.DataFrame:
     for table in CATALOG.tables.values():
         if table.layer == "source":
             continue
-        rows.append({"table": table.name, "layer": table.layer, "rows": db.row_count(table.name) if db.has_table(table.name) else None})
+        rows.append({"table": table.name, "layer": table.layer, "rows": db.row_count(table) if db.has_table(table) else None})
     frame = pd.DataFrame(rows)
     frame["rows"] = frame["rows"].astype("Int64")
     return frame
@@ -25,7 +25,7 @@ def table_counts(db: Warehouse) -> pd.DataFrame:
 def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
     audit = db.reference(LOAD_AUDIT)
     columns = ["source_file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "message"]
-    if not db.has_table(LOAD_AUDIT.name):
+    if not db.has_table(LOAD_AUDIT):
         return pd.DataFrame(columns=columns)
     statement = sa.select(*[audit.c[c] for c in columns]).where(audit.c.run_id == run_id).order_by(audit.c.source_file)
     with db.engine.connect() as connection:

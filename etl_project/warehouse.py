@@ -46,6 +46,15 @@ class Warehouse:
     def quote(self, name: str) -> str:
         return self.engine.dialect.identifier_preparer.quote(name)
 
+    def name(self, table: Table, name: str | None = None) -> str:
+        """The table's quoted, schema-qualified name (``name`` for a sibling such as __loading)."""
+        qualified = self.quote(name or table.name)
+        return f"{self.quote(table.schema)}.{qualified}" if table.schema else qualified
+
+    def ensure_schema(self, connection, table: Table) -> None:
+        if table.schema:
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {self.quote(table.schema)}"))
+
     # -- reading -----------------------------------------------------------------------------
 
     def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -61,11 +70,11 @@ class Warehouse:
         with self.engine.connect() as connection:
             return tuple(connection.execute(sa.text(sql), params or {}).one())
 
-    def has_table(self, name: str) -> bool:
-        return sa.inspect(self.engine).has_table(name)
+    def has_table(self, table: Table) -> bool:
+        return sa.inspect(self.engine).has_table(table.name, schema=table.schema)
 
-    def row_count(self, name: str) -> int:
-        return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(name)}"))
+    def row_count(self, table: Table) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.name(table)}"))
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -75,17 +84,14 @@ class Warehouse:
         loading_name = table.name + LOADING_SUFFIX
         loading = sql_table(table, sa.MetaData(), name=loading_name)
         with self.engine.begin() as connection:
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.quote(loading_name)}"))
+            self.ensure_schema(connection, table)
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table, loading_name)}"))
             loading.create(connection)
-            yield connection, loading_name
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.quote(table.name)}"))
-            connection.execute(sa.text(f"ALTER TABLE {self.quote(loading_name)} RENAME TO {self.quote(table.name)}"))
-            self._comment(connection, table)
-
-    def _comment(self, connection, table: Table) -> None:
-        # Comments were made on the __loading table; renaming keeps column comments but say the
-        # table comment again so both engines end up the same.
-        connection.execute(sa.text(f"COMMENT ON TABLE {self.quote(table.name)} IS {self._literal(table.description)}"))
+            yield connection, self.name(table, loading_name)
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table)}"))
+            connection.execute(sa.text(f"ALTER TABLE {self.name(table, loading_name)} RENAME TO {self.quote(table.name)}"))
+            # Say the table comment again on the renamed table so both engines end up the same.
+            connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
 
     def _literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
@@ -95,17 +101,17 @@ class Warehouse:
         if isinstance(frames, pd.DataFrame):
             frames = [frames]
         written = 0
-        with self._loading(table) as (connection, loading_name):
+        with self._loading(table) as (connection, loading):
             for frame in frames:
-                written += self._bulk_insert(connection, loading_name, table, frame)
+                written += self._bulk_insert(connection, loading, table, frame)
         return written
 
     def replace_from_sql(self, table: Table, select_sql: str, params: dict | None = None) -> int:
         """Replace the table with the result of a SELECT that yields its columns in order."""
         columns = ", ".join(self.quote(c) for c in table.column_names)
-        with self._loading(table) as (connection, loading_name):
-            connection.execute(sa.text(f"INSERT INTO {self.quote(loading_name)} ({columns}) {select_sql}"), params or {})
-            count = connection.execute(sa.text(f"SELECT COUNT(*) FROM {self.quote(loading_name)}")).scalar()
+        with self._loading(table) as (connection, loading):
+            connection.execute(sa.text(f"INSERT INTO {loading} ({columns}) {select_sql}"), params or {})
+            count = connection.execute(sa.text(f"SELECT COUNT(*) FROM {loading}")).scalar()
         return int(count)
 
     def reference(self, table: Table) -> sa.TableClause:
@@ -113,7 +119,7 @@ class Warehouse:
         object is returned each time: a condition built on one handle and a DELETE on another
         would make SQLAlchemy join the table to itself."""
         if table.name not in self._references:
-            self._references[table.name] = sa.table(table.name, *[sa.column(c) for c in table.column_names])
+            self._references[table.name] = sa.table(table.name, *[sa.column(c) for c in table.column_names], schema=table.schema)
         return self._references[table.name]
 
     def replace_where(self, table: Table, frame: pd.DataFrame, condition) -> int:
@@ -121,12 +127,14 @@ class Warehouse:
         ``reference(table)``, or None for none) and insert ``frame``; the table is created if new.
         Re-running the same load therefore never counts rows twice."""
         with self.engine.begin() as connection:
+            self.ensure_schema(connection, table)
             sql_table(table, sa.MetaData()).create(connection, checkfirst=True)
             if condition is not None:
                 connection.execute(sa.delete(self.reference(table)).where(condition))
-            return self._bulk_insert(connection, table.name, table, frame)
+            return self._bulk_insert(connection, self.name(table), table, frame)
 
     def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame) -> int:
+        """``target`` is the quoted, qualified name of the table to fill."""
         if frame.empty:
             return 0
         frame = frame[table.column_names]
@@ -143,7 +151,7 @@ class Warehouse:
         duck.register(view, arrow)
         try:
             columns = ", ".join(self.quote(c) for c in frame.columns)
-            duck.execute(f"INSERT INTO {self.quote(target)} ({columns}) SELECT {columns} FROM {self.quote(view)}")
+            duck.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {self.quote(view)}")
         finally:
             duck.unregister(view)
         return len(frame)
@@ -155,6 +163,6 @@ class Warehouse:
         frame.to_csv(buffer, index=False, header=False, na_rep="", quoting=0, date_format="%Y-%m-%d %H:%M:%S.%f")
         columns = ", ".join(self.quote(c) for c in frame.columns)
         cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {self.quote(target)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        with cursor.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
         return len(frame)

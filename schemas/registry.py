@@ -80,6 +80,12 @@ class Field:
         return f"{self.zh} / {self.en}{unit}"
 
 
+# Database schema of each layer: BI tools are granted "analytics" alone; staging and the audit trail
+# (quarantine with masked values, load accounting) stay out of their reach. (Not "warehouse": DuckDB
+# names a file's catalog after the file, warehouse.duckdb, and the two names would clash.)
+LAYER_SCHEMAS = {"staging": "staging", "warehouse": "analytics", "marts": "analytics", "audit": "audit"}
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -94,6 +100,10 @@ class Table:
     @property
     def description(self) -> str:
         return f"{self.zh} / {self.en}"
+
+    @property
+    def schema(self) -> str | None:
+        return LAYER_SCHEMAS.get(self.layer)
 
     def field(self, name: str) -> Field:
         for candidate in self.fields:

@@ -20,7 +20,7 @@ SQL_TYPES = {
 }
 
 
-def sql_table(table: Table, metadata: sa.MetaData, name: str | None = None, schema: str | None = None) -> sa.Table:
+def sql_table(table: Table, metadata: sa.MetaData, name: str | None = None) -> sa.Table:
     """The table's SQLAlchemy definition; ``name`` lets a load build it under a temporary name."""
     columns = [
         sa.Column(
@@ -31,7 +31,7 @@ def sql_table(table: Table, metadata: sa.MetaData, name: str | None = None, sche
         )
         for f in table.fields
     ]
-    return sa.Table(name or table.name, metadata, *columns, comment=table.description, schema=schema)
+    return sa.Table(name or table.name, metadata, *columns, comment=table.description, schema=table.schema)
 
 
 def all_tables(metadata: sa.MetaData | None = None) -> dict[str, sa.Table]:

@@ -40,7 +40,7 @@ def warehouse(request, tmp_path):
 def test_replace_round_trips_text_nulls_and_numbers(warehouse):
     rows = _quarantine_rows(50, "run-1")
     assert warehouse.replace(QUARANTINE, rows) == 50
-    back = warehouse.query('SELECT * FROM "quarantine" ORDER BY source_row')
+    back = warehouse.query('SELECT * FROM "audit"."quarantine" ORDER BY source_row')
     assert back["source_file"].tolist() == rows["source_file"].tolist()
     assert back["value_masked"].isna().sum() == 25
     assert back["message_en"].iloc[0] == "check digit; it's wrong"
@@ -49,8 +49,10 @@ def test_replace_round_trips_text_nulls_and_numbers(warehouse):
 def test_replace_swaps_whole_table(warehouse):
     warehouse.replace(QUARANTINE, _quarantine_rows(10, "old"))
     warehouse.replace(QUARANTINE, _quarantine_rows(3, "new"))
-    assert warehouse.query('SELECT DISTINCT run_id FROM "quarantine"')["run_id"].tolist() == ["new"]
-    assert not warehouse.has_table("quarantine__loading")
+    assert warehouse.query('SELECT DISTINCT run_id FROM "audit"."quarantine"')["run_id"].tolist() == ["new"]
+    assert not warehouse.scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'quarantine__loading'"
+    )
 
 
 def test_failed_load_leaves_old_table(warehouse):
@@ -58,7 +60,7 @@ def test_failed_load_leaves_old_table(warehouse):
     broken = _quarantine_rows(2, "new").drop(columns=["rule"])
     with pytest.raises(KeyError):
         warehouse.replace(QUARANTINE, broken)
-    assert warehouse.row_count("quarantine") == 4
+    assert warehouse.row_count(QUARANTINE) == 4
 
 
 def test_replace_where_is_idempotent(warehouse):
@@ -66,18 +68,19 @@ def test_replace_where_is_idempotent(warehouse):
     ref = warehouse.reference(LOAD_AUDIT)
     for _ in range(2):
         warehouse.replace_where(LOAD_AUDIT, audit, ref.c.run_id == "r1")
-    assert warehouse.row_count("load_audit") == 1
+    assert warehouse.row_count(LOAD_AUDIT) == 1
 
 
 def test_table_and_column_comments_reach_the_database(warehouse):
     warehouse.replace(QUARANTINE, _quarantine_rows(1, "x"))
     if warehouse.dialect == "duckdb":
-        comments = warehouse.query("SELECT comment FROM duckdb_columns() WHERE table_name = 'quarantine'")["comment"]
-        table_comment = warehouse.scalar("SELECT comment FROM duckdb_tables() WHERE table_name = 'quarantine'")
+        comments = warehouse.query("SELECT comment FROM duckdb_columns() WHERE schema_name = 'audit' AND table_name = 'quarantine'")["comment"]
+        table_comment = warehouse.scalar("SELECT comment FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'quarantine'")
     else:
         comments = warehouse.query(
-            "SELECT col_description('quarantine'::regclass, ordinal_position) AS comment FROM information_schema.columns WHERE table_name = 'quarantine'"
+            "SELECT col_description('audit.quarantine'::regclass, ordinal_position) AS comment FROM information_schema.columns "
+            "WHERE table_schema = 'audit' AND table_name = 'quarantine'"
         )["comment"]
-        table_comment = warehouse.scalar("SELECT obj_description('quarantine'::regclass)")
+        table_comment = warehouse.scalar("SELECT obj_description('audit.quarantine'::regclass)")
     assert table_comment.startswith("隔离区")
     assert len(comments) == len(QUARANTINE.fields) and comments.notna().all()

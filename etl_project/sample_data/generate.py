@@ -1,4 +1,5 @@
-"""The sample-data entry point: registry files for a set of counties, plus their truth file."""
+"""The sample-data entry point: registry files and investment sources (fund ledgers, project lists,
+village lists) for a set of counties, plus their truth file."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from etl_project.sample_data import counties as county_plan
+from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
 from etl_project.sample_data.county import CountyWriter
+from etl_project.sample_data.investment_truth import InvestmentMart
 from etl_project.sample_data.shares import split
 
 SHOWCASE = 5
@@ -23,7 +26,8 @@ def generate(
     fmt: str = "xlsx",
     counties: int = 5,
 ) -> dict:
-    """Writes registry files under ``out/registry`` and, if asked, the truth JSON.
+    """Writes registry files under ``out/registry``, each county's fund ledger, project list and
+    village list under ``out/funds``, ``out/projects`` and ``out/villages``, and, if asked, the truth JSON.
 
     Counties are generated and written one at a time, in chunks of households, so memory does not
     grow with ``households``. The same arguments always give the same bytes.
@@ -43,23 +47,38 @@ def generate(
     )
     shares = split(households, weights).tolist()
 
+    # One showcase ledger whose 合计 does not add up and one showcase village missing from its list,
+    # so every sample carries both; further counties' ledgers sometimes do not add up either.
+    choices = np.random.default_rng([seed, 3])
+    mismatched, omitted = choices.integers(SHOWCASE, size=2).tolist()
+    mismatch = (choices.random(len(specs)) < 0.1) | (np.arange(len(specs)) == mismatched)
+
     (out / "registry").mkdir(parents=True, exist_ok=True)
-    mart, log = truth_file.Mart(), truth_file.Log(households)
+    mart, log, investment = truth_file.Mart(), truth_file.Log(households), InvestmentMart()
     files: list[str] = []
     for index, (spec, count) in enumerate(zip(specs, shares)):
         rng = np.random.default_rng([seed, 1, index])
-        files += CountyWriter(spec, count, rng, index < SHOWCASE, mart, log).write(out)
+        writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
+        files += writer.write(out)
+        rng = np.random.default_rng([seed, 2, index])
+        plan = source_plan.plan(spec, index, fmt, rng, bool(mismatch[index]), index == omitted)
+        files += sources.write_county(out, plan, writer.geo, count, rng, index < SHOWCASE, mart, investment, log)
 
-    clean = sum(entry["clean_rows"] for entry in log.files)
+    registry = [entry for entry in log.files if entry["source"] == "registry"]
+    clean = sum(entry["clean_rows"] for entry in registry)
     if truth is not None:
-        truth_file.write(Path(truth), seed, households, clean, mart, log)
+        truth_file.write(Path(truth), seed, households, clean, mart, log, investment)
     return {
         "out": str(out),
         "files": files,
         "counties": len(specs),
         "households": households,
         "clean_households": clean,
-        "data_rows": sum(entry["data_rows"] for entry in log.files),
+        "data_rows": sum(entry["data_rows"] for entry in registry),
+        "fund_movements": sum(entry["data_rows"] for entry in log.files if entry["source"] == "funds"),
+        "projects": sum(entry["data_rows"] for entry in log.files if entry["source"] == "projects"),
+        "villages_listed": investment.villages_listed,
+        "investment_yuan": round(float(investment.total_yuan), 2),
         "defects": dict(sorted(log.defect_counts.items())),
         "blank_rows": log.skipped_counts["blank"],
         "defects_truncated": not log.listed,

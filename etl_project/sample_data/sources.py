@@ -17,7 +17,8 @@ from etl_project.sample_data.investment_truth import InvestmentMart
 from etl_project.sample_data.source_plan import SourceSpec
 from etl_project.sample_data.truth import Log, Mart
 
-RATE = 0.015  # of each row rule, per row
+RATE = 0.015  # of each fund-ledger rule, per row
+PROJECT_RATE = 0.02
 
 
 def village_households(geo: Geography, households: int) -> np.ndarray:
@@ -30,7 +31,7 @@ def write_county(out: Path, spec: SourceSpec, geo: Geography, households: int, r
     """Writes the three files; returns their paths relative to ``out``."""
     per_village = village_households(geo, households)
     roster = donor_roster.roster(rng, spec.partner, spec.partner_short, spec.donors)
-    plan = projects.build(spec.project_prefix, spec.projects, geo, per_village, rng, 2 * RATE, showcase)
+    plan = projects.build(spec.project_prefix, spec.projects, geo, per_village, rng, PROJECT_RATE, showcase)
     movements = funds.build(plan, roster, geo, per_village, spec.target_yuan, rng)
     funds.corrupt(movements, plan, spec.project_prefix, rng, RATE, showcase)
     listing = villages.build(spec.county.code, geo, *mart.county_persons(), rng, spec.county.tibetan, spec.omit_village)

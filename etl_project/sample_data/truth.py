@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from etl_project.sample_data.geography import Geography
 from etl_project.sample_data.households import Batch
 from etl_project.sample_data.vocab import FIRST_YEAR, LAST_EXIT_YEAR, LAST_RETURN_YEAR
+
+if TYPE_CHECKING:
+    from etl_project.sample_data.investment_truth import InvestmentMart
 
 FIRST_MART_YEAR = 2014
 _YEARS = LAST_RETURN_YEAR - FIRST_YEAR + 1
@@ -181,11 +185,9 @@ def _items(handle, rows) -> None:
     handle.write("\n]")
 
 
-def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log, investment) -> None:
-    """Streams the truth file: the mart alone can reach a million rows at national scale.
-
-    ``investment`` is the sample's InvestmentMart (fund movements, projects, village lists).
-    """
+def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log,
+          investment: InvestmentMart) -> None:
+    """Streams the truth file: the mart alone can reach a million rows at national scale."""
     path.parent.mkdir(parents=True, exist_ok=True)
     head = {
         "seed": seed,

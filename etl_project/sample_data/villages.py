@@ -19,6 +19,9 @@ from etl_project.sample_data.vocab import FIRST_YEAR, LAST_EXIT_YEAR
 WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")
 FIRST_EXIT_YEAR = 2014
 POOR_SHARE = 0.3
+MIN_SCALE, MAX_SCALE = 4.0, 8.0  # 户籍人口 per registered person
+_TARGET_YEARS = np.arange(2016, 2021)
+_TARGET_YEAR_P = np.array([0.1, 0.2, 0.3, 0.25, 0.15])
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,16 @@ def exit_year(remaining: np.ndarray, agricultural: int, percent: int) -> int:
     return LAST_EXIT_YEAR
 
 
+def _scales(rng: np.random.Generator, persons: np.ndarray, remaining: np.ndarray, farming: np.ndarray,
+            percent: int) -> np.ndarray:
+    """户籍人口 per registered person, between 4 and 8: just enough for the village to get under the
+    threshold by a year drawn as real exits spread (most in 2017-2019), or as large as allowed."""
+    target = rng.choice(_TARGET_YEARS, size=len(persons), p=_TARGET_YEAR_P)
+    at_target = remaining[np.arange(len(persons)), target - FIRST_YEAR]
+    needed = (at_target * 100 / percent + 1) / np.maximum(persons * farming, 1)
+    return np.clip(needed * rng.uniform(1.0, 1.15, size=len(persons)), MIN_SCALE, MAX_SCALE)
+
+
 def _extra_names(rng: np.random.Generator, geo: Geography, tibetan: bool) -> list[tuple[int, str]]:
     """A few villages no household of the registry lives in, each in one of the county's townships."""
     extras: list[tuple[int, str]] = []
@@ -76,8 +89,8 @@ def build(county_code: str, geo: Geography, households: np.ndarray, persons: np.
     omitted = int(rng.choice(inhabited)) if omit and len(inhabited) else None
     percent = threshold_percent(county_code)
     poor = (households > 0) & (rng.random(count) < POOR_SHARE)
-    scale = rng.uniform(4.0, 8.0, size=count)
     farming = rng.uniform(0.8, 0.95, size=count)
+    scale = _scales(rng, persons, remaining, farming, percent)
     income = rng.uniform(1.0, 30.0, size=count)
 
     exit_years = np.zeros(count, dtype=np.int64)
