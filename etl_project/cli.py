@@ -71,6 +71,13 @@ def _validate(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def _data_dictionary(args: argparse.Namespace) -> int:
+    from etl_project.dictionary import write
+
+    print(f"wrote {write(Path(args.out)) if args.out else write()}")
+    return EXIT_OK
+
+
 def _derive_reference(args: argparse.Namespace) -> int:
     from etl_project.reference.derive import write_reference
 
@@ -109,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--source", default=None, help="registry, funds, projects or villages (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
+
+    dictionary = commands.add_parser("data-dictionary", help="write docs/data_dictionary.md from the schema registry")
+    dictionary.add_argument("--out", default=None)
+    dictionary.set_defaults(handler=_data_dictionary)
 
     derive = commands.add_parser("derive-reference", help="rebuild data/reference from the public source files")
     derive.add_argument("--source", required=True)

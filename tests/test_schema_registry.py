@@ -46,3 +46,9 @@ def test_warehouse_types_map_to_sql():
     fact = all_tables()["fact_household"]
     assert isinstance(fact.c.identification_year.type, sa.SmallInteger)
     assert isinstance(fact.c.income_per_person_yuan.type, sa.Double)
+
+
+def test_data_dictionary_is_up_to_date():
+    from etl_project.dictionary import DICTIONARY_PATH, render
+
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == render(), "run `etl-project data-dictionary` and commit the result"

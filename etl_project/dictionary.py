@@ -1,0 +1,55 @@
+"""docs/data_dictionary.md, generated from the schema registry (never edited by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemas.registry import CATALOG
+from schemas.sql import SQL_TYPES
+
+DICTIONARY_PATH = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+LAYER_ORDER = ("marts", "warehouse", "staging", "audit", "source")
+
+
+def _cell(text: object) -> str:
+    return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def render() -> str:
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from the schema registry (`schemas/`) by `etl-project data-dictionary`; a test fails when it is out of",
+        "date. Tables of the `analytics` schema are what BI tools read; `staging` and `audit` are for the pipeline and its",
+        "operators; `source` records are what the readers deliver before anything is stored (personal fields are",
+        "validated, then dropped).",
+        "",
+    ]
+    for layer in LAYER_ORDER:
+        for table in sorted(CATALOG.by_layer(layer), key=lambda t: t.name):
+            qualified = f"{table.schema}.{table.name}" if table.schema else f"{table.name} (not stored)"
+            lines += [f"## {qualified}", "", f"{table.zh} / {table.en}", ""]
+            if table.source:
+                lines += [f"Source: {table.source}", ""]
+            if table.primary_key:
+                lines += [f"Key: {', '.join(table.primary_key)}", ""]
+            lines += ["| column | type | unit | description | source | constraints |", "| --- | --- | --- | --- | --- | --- |"]
+            for f in table.fields:
+                constraints = ["required"] if f.required else []
+                constraints += [rule.id for rule in f.rules]
+                if f.personal:
+                    constraints.append("personal data: never stored")
+                sql_type = SQL_TYPES[f.type]().compile() if layer != "source" else f.type
+                lines.append(
+                    f"| {f.name} | {_cell(sql_type)} | {_cell(f.unit)} | {_cell(f.zh)} / {_cell(f.en)} | {_cell(table.source)} | {_cell(', '.join(constraints))} |"
+                )
+            if table.frame_rules:
+                lines += ["", "Row rules: " + "; ".join(f"`{r.id}` ({r.en})" for r in table.frame_rules)]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write(path: Path = DICTIONARY_PATH) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(), encoding="utf-8")
+    return path
