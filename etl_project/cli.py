@@ -71,6 +71,19 @@ def _validate(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def _grant_bi(args: argparse.Namespace) -> int:
+    from etl_project.serving import grant_bi
+    from etl_project.warehouse import Warehouse
+
+    db = Warehouse(args.warehouse)
+    try:
+        for statement in grant_bi(db, args.role):
+            print(statement)
+    finally:
+        db.close()
+    return EXIT_OK
+
+
 def _data_dictionary(args: argparse.Namespace) -> int:
     from etl_project.dictionary import write
 
@@ -116,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--source", default=None, help="registry, funds, projects or villages (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
+
+    grant = commands.add_parser("grant-bi", help="PostgreSQL: a login-less role that may read the analytics schema only")
+    grant.add_argument("role")
+    grant.add_argument("--warehouse", default=None, help="postgresql+psycopg://… (default $ETL_WAREHOUSE_URL)")
+    grant.set_defaults(handler=_grant_bi)
 
     dictionary = commands.add_parser("data-dictionary", help="write docs/data_dictionary.md from the schema registry")
     dictionary.add_argument("--out", default=None)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import checks, investment_checks, marts, raw, staging, warehouse
+from assets import checks, investment_checks, marts, raw, serving, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 
 FULL_JOB_NAME = "warehouse_full_refresh"
 NIGHTLY_CRON, TIMEZONE = "0 2 * * *", "Asia/Shanghai"
 
-ASSET_MODULES = (raw, staging, warehouse, marts)
+ASSET_MODULES = (raw, staging, warehouse, marts, serving)
 
 full_refresh_job = dg.define_asset_job(
     FULL_JOB_NAME,

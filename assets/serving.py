@@ -1,0 +1,35 @@
+"""Serving layer: what BI tools open."""
+
+import dagster as dg
+
+from assets.metadata import OWNERS
+from etl_project.resources import WarehouseResource
+from etl_project.serving import BI_SCHEMA, publish_read_copy
+from schemas.registry import CATALOG
+
+BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
+
+
+@dg.asset(
+    group_name="serving",
+    owners=OWNERS,
+    kinds={"duckdb"},
+    deps=BI_TABLES,
+    description=(
+        "BI 只读副本 / Read copy for BI tools\n\n"
+        "DuckDB: the analytics tables copied into data/warehouse/published/<name>.duckdb and swapped in by an atomic "
+        "rename, so a BI tool never holds the pipeline's file and never sees half a table. PostgreSQL: nothing to do, "
+        "readers query the server (grant them `etl-project grant-bi ROLE`)."
+    ),
+)
+def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    db = warehouse.open()
+    try:
+        if db.dialect != "duckdb":
+            return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"})
+        path, copied = publish_read_copy(db)
+    finally:
+        db.close()
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path)), "tables": dg.MetadataValue.json(copied), "dagster/row_count": sum(copied.values())}
+    )
