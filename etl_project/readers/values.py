@@ -49,13 +49,15 @@ def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, _unreadable(text, values)
 
 
-def parse_money(series: pd.Series, multiplier: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan."""
+def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan by
+    the suffix and by ``multiplier`` (the unit the file states, per row), then rounded to the fen."""
     text = squeeze(series).str.replace(r"[,，]", "", regex=True)
     parts = text.str.extract(_MONEY)
     number = pd.to_numeric(parts[0], errors="coerce")
     scale = parts[1].map(MULTIPLIERS).astype(float).fillna(1.0)
-    values = pd.Series(np.round(number * scale * multiplier, 2), index=series.index).astype("Float64")
+    multiplier = multiplier.to_numpy() if isinstance(multiplier, pd.Series) else multiplier
+    values = pd.Series(np.round(number.to_numpy() * scale.to_numpy() * multiplier, 2), index=series.index).astype("Float64")
     # inf and NaN spelt out are not amounts.
     values = values.mask(~np.isfinite(values.astype(float).fillna(0.0)))
     return values, _unreadable(text, values)

@@ -1,6 +1,7 @@
-"""Sample county registries (建档立卡户) with known defects, and the marts they should produce.
+"""Sample county registries (建档立卡户) and investment sources (fund ledgers, project lists, village
+lists) with known defects, and the marts they should produce.
 
-Built only from this package, the standard library, NumPy and xlsxwriter: the generator must
+Built only from this package, the standard library, NumPy, xlsxwriter and xlwt: the generator must
 never borrow the warehouse's own code, or the warehouse would be graded against itself.
 """
 

@@ -116,9 +116,9 @@ def table(spec: SourceSpec, movements: list[Movement], projects: list[Project], 
         total += m.written_amount
         if i in blanks:
             out.blank()
-        last_of_group = i + 1 == len(ordered) or donors[ordered[i + 1].donor].kind != donors[m.donor].kind
-        if layout == "A" and last_of_group:
-            out.total(_total(layout, "小计", group_sum, DONOR_TYPES[donors[m.donor].kind][1]))
+        kind = donors[m.donor].kind
+        if layout == "A" and (i + 1 == len(ordered) or donors[ordered[i + 1].donor].kind != kind):
+            out.total(_total(layout, "小计", group_sum, DONOR_TYPES[kind][1]))
             group_sum = 0
     if spec.total_mismatch:
         out.flagged.append((len(out.body), "total_mismatch", "amount"))

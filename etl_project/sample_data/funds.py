@@ -129,8 +129,7 @@ def build(projects: list[Project], donors: list[Donor], geo: Geography, village_
     return movements
 
 
-def corrupt(movements: list[Movement], projects: list[Project], prefix: str, rng: np.random.Generator,
-            rate: float, at_least_one: bool) -> None:
+def corrupt(movements: list[Movement], prefix: str, rng: np.random.Generator, rate: float, at_least_one: bool) -> None:
     """Plants the row defects: each rule on about ``rate`` of the rows, a row carrying at most one."""
     counts = rng.binomial(len(movements), rate, size=len(RULES))
     if at_least_one:

@@ -22,6 +22,9 @@ PARTNERS = (
 )
 # Project codes: showcase counties use letters of their names, others the county code.
 _PREFIXES = {"ziyun": "ZY", "yongzhou_zone": "YZJK", "nagqu": "NQ", "wangmo": "WM", "xintian": "XT"}
+# Showcase partners stay the same whatever the seed, so their ledgers keep their file names.
+_SHOWCASE_PARTNERS = {"yongzhou_zone": ("广州市", "广州"), "nagqu": ("杭州市", "杭州"), "wangmo": ("宁波市", "宁波"),
+                      "xintian": ("佛山市", "佛山")}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def plan(county: CountySpec, index: int, file_format: str, rng: np.random.Genera
     if county.key == "ziyun":
         return SourceSpec(county, layout, "贵阳经开区", "贵阳", "ZY", 127, 23_860_000, (27, 32, 0, 0),
                           file_format, total_mismatch, omit_village)
-    partner, short = PARTNERS[int(rng.integers(len(PARTNERS)))]
+    partner, short = _SHOWCASE_PARTNERS.get(county.key) or PARTNERS[int(rng.integers(len(PARTNERS)))]
     projects = int(rng.integers(30, 121))
     departments = int(rng.integers(max(3, projects // 10), max(4, projects // 4) + 1))
     enterprises = int(rng.integers(max(3, projects // 10), max(4, projects // 4) + 1))

@@ -33,7 +33,7 @@ def write_county(out: Path, spec: SourceSpec, geo: Geography, households: int, r
     roster = donor_roster.roster(rng, spec.partner, spec.partner_short, spec.donors)
     plan = projects.build(spec.project_prefix, spec.projects, geo, per_village, rng, PROJECT_RATE, showcase)
     movements = funds.build(plan, roster, geo, per_village, spec.target_yuan, rng)
-    funds.corrupt(movements, plan, spec.project_prefix, rng, RATE, showcase)
+    funds.corrupt(movements, spec.project_prefix, rng, RATE, showcase)
     listing = villages.build(spec.county.code, geo, *mart.county_persons(), rng, spec.county.tibetan, spec.omit_village)
 
     tables = (

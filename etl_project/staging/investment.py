@@ -153,9 +153,8 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     if totals.empty:
         return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
     amounts = typed["amount"].astype(float).fillna(0.0)
-    stated_raw, _ = values.parse_money(totals["amount"])
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
-    stated = (stated_raw.astype(float) * scale).round(2)
+    stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.rows[SHEET_COLUMN], ROW_COLUMN: extracted.rows[ROW_COLUMN], "amount": amounts})
     for position, total in enumerate(totals.itertuples(index=False)):

@@ -32,9 +32,9 @@ def type_rows(raw: pd.DataFrame, record: Table, money_multipliers: dict[str, pd.
         elif f.type == YEAR:
             typed[f.name], bad = values.parse_year(column)
         elif f.type in (MONEY, NUMBER):
-            typed[f.name], bad = values.parse_money(column)
-            if f.type == MONEY and money_multipliers and f.name in money_multipliers:
-                typed[f.name] = (typed[f.name] * money_multipliers[f.name]).round(2)
+            # Scale before rounding: 6.3546万元 is 63 546 yuan, not 6.35 × 10 000.
+            scale = (money_multipliers or {}).get(f.name, 1.0) if f.type == MONEY else 1.0
+            typed[f.name], bad = values.parse_money(column, multiplier=scale)
         elif f.type == FLAG:
             typed[f.name], bad = values.parse_flag(column, YES_NO)
         elif f.type == DATE:
