@@ -84,7 +84,10 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
     name = path.name
     if source is not None and source not in SOURCES:
         return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    detected = source or detect_source(path)
+    try:
+        detected = source or detect_source(path)
+    except Exception:  # detection is a convenience; staging below gives the real answer
+        detected = None
     candidates = [detected] if detected else list(SOURCES)
     errors = []
     for candidate in candidates:
