@@ -15,6 +15,7 @@ from etl_project.warehouse import Warehouse, default_url
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
+REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,14 @@ class RawFilesResource(dg.ConfigurableResource):
 
     root: str = os.environ.get(RAW_DIR_ENV, DEFAULT_RAW_DIR)
 
-    def files(self, source: str) -> list[RawFile]:
+    def files(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES) -> list[RawFile]:
         folder = Path(self.root) / source
         if not folder.is_dir():
             return []
         found = []
         for path in sorted(folder.rglob("*")):
             # Office leaves "~$name.xlsx" lock files next to open workbooks; they are not data.
-            if path.is_file() and path.suffix.lower() in SPREADSHEET_SUFFIXES and not path.name.startswith(("~$", ".")):
+            if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", ".")):
                 found.append(RawFile(path, path.relative_to(self.root).as_posix(), path.stat().st_size, file_sha256(path)))
         return found
 

@@ -1,0 +1,81 @@
+"""Tables of narrative reports: every figure as a claim, and each claim against the warehouse."""
+
+from __future__ import annotations
+
+from schemas.registry import CATALOG, FLAG, INTEGER, NUMBER, STRING, YEAR, DATE, Field, Table
+
+_REPORT = (
+    Field("report_id", STRING, "报告编号", "report id: first 16 hex digits of the SHA-256 of the file", required=True),
+    Field("source_file", STRING, "来源文件", "report file, relative to the raw data folder", required=True),
+)
+
+REPORT_CLAIM = CATALOG.add(
+    Table(
+        name="report_claim",
+        zh="报告数字声明",
+        en="Each figure a report states, normalised to base units, with its sentence and position",
+        layer="warehouse",
+        primary_key=("report_id", "claim_index"),
+        source="data/raw/reports/* (txt, md, html, docx, pdf)",
+        fields=(
+            *_REPORT,
+            Field("report_date", DATE, "报告日期", "date the report states"),
+            Field("claim_index", INTEGER, "序号", "position of the claim in the report (0-based)", required=True),
+            Field("value", NUMBER, "数值", "the figure in base units (万元 → yuan, 万人 → persons; percentages as written)", required=True),
+            Field("range_high", NUMBER, "区间上限", "upper end when the report gives a range"),
+            Field("unit", STRING, "单位", "yuan, household, person, village, county, project, percent, …", required=True),
+            Field("approx", FLAG, "约数", "the report qualifies the figure (余, 多, 约, 近, 左右, 超过, 以上, 逾, 不足)"),
+            Field("qualifier", STRING, "修饰", "more_than (余, 多, 超过, 以上, 逾), about (约, 左右) or nearly (近, 不足)"),
+            Field("figure_text", STRING, "数字原文", "the figure as written, e.g. 2386万余元"),
+            Field("metric", STRING, "指标", "what the figure measures (investment_amount, households_exited, …, other)", required=True),
+            Field("period", STRING, "时期", "year or range the figure speaks of (2017, 2014-2016)"),
+            Field("period_start", YEAR, "起始年", "first year of the period"),
+            Field("period_end", YEAR, "截止年", "last year of the period"),
+            Field("region", STRING, "地区（原文）", "the place as the report writes it"),
+            Field("region_code", STRING, "区划代码", "the place's code, when it resolves"),
+            Field("sentence", STRING, "原句", "the sentence the figure stands in"),
+            Field("start_offset", INTEGER, "起始位置", "character offset of the figure in the report body"),
+            Field("end_offset", INTEGER, "结束位置", "character offset after the figure"),
+        ),
+    )
+)
+
+REPORT_FINDING = CATALOG.add(
+    Table(
+        name="report_finding",
+        zh="报告自相矛盾之处",
+        en="Figures of one report that cannot all be true (exits above the registered poor, parts above their total, …)",
+        layer="warehouse",
+        source="report_claim",
+        fields=(
+            *_REPORT,
+            Field("rule", STRING, "规则", "which consistency rule the figures break", required=True),
+            Field("message_zh", STRING, "说明（中文）", "what is inconsistent"),
+            Field("message_en", STRING, "说明（英文）", "what is inconsistent"),
+            Field("claim_indexes", STRING, "涉及声明", "claim_index values involved, comma-separated"),
+        ),
+    )
+)
+
+RECONCILIATION = CATALOG.add(
+    Table(
+        name="reconciliation",
+        zh="报告数字与仓库核对",
+        en="Each claim whose metric, region and period the warehouse can answer, against the warehouse figure",
+        layer="warehouse",
+        primary_key=("report_id", "claim_index"),
+        source="report_claim, mart_investment, mart_poverty_exit, dim_project, dim_region",
+        fields=(
+            *_REPORT,
+            Field("claim_index", INTEGER, "序号", "the claim (report_claim)", required=True),
+            Field("metric", STRING, "指标", "metric", required=True),
+            Field("region_code", STRING, "区划代码", "region the claim speaks of"),
+            Field("period", STRING, "时期", "period the claim speaks of"),
+            Field("claimed_value", NUMBER, "报告数值", "the report's figure, base units"),
+            Field("warehouse_value", NUMBER, "仓库数值", "the same figure computed from the warehouse"),
+            Field("difference", NUMBER, "差额", "claimed − warehouse"),
+            Field("status", STRING, "核对结果", "match, within_tolerance, mismatch or no_data", required=True),
+            Field("basis", STRING, "口径", "how the warehouse figure was computed, or why there is none"),
+        ),
+    )
+)
