@@ -71,6 +71,27 @@ def _validate(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def _extract_claims(args: argparse.Namespace) -> int:
+    from etl_project.reports import UnreadableReport, default_regions, extract_report
+
+    try:
+        report = extract_report(Path(args.file), default_regions())
+    except UnreadableReport as exc:
+        print(f"etl-project extract-claims: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    payload = {key: report[key] for key in ("file", "report_date", "claims", "findings")}
+    if args.format == "json":
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(f"{payload['file']} ({payload['report_date'] or 'no date'}): {len(payload['claims'])} figures")
+        for index, claim in enumerate(payload["claims"]):
+            where = claim.get("region") or "-"
+            print(f"  [{index}] {claim['value']:g} {claim['unit']}{' ~' if claim['approx'] else ''} {claim['metric']} {claim.get('period') or ''} {where}")
+        for finding in payload["findings"]:
+            print(f"  ! {finding['rule']}: {finding['message_en']}")
+    return EXIT_OK
+
+
 def _grant_bi(args: argparse.Namespace) -> int:
     from etl_project.serving import grant_bi
     from etl_project.warehouse import Warehouse
@@ -129,6 +150,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--source", default=None, help="registry, funds, projects or villages (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
+
+    claims = commands.add_parser("extract-claims", help="every figure of a narrative report, as JSON claims with provenance")
+    claims.add_argument("file")
+    claims.add_argument("--format", choices=("text", "json"), default="text")
+    claims.set_defaults(handler=_extract_claims)
 
     grant = commands.add_parser("grant-bi", help="PostgreSQL: a login-less role that may read the analytics schema only")
     grant.add_argument("role")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import checks, investment_checks, marts, raw, serving, staging, warehouse
+from assets import checks, investment_checks, marts, raw, reports, serving, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 
 FULL_JOB_NAME = "warehouse_full_refresh"
 NIGHTLY_CRON, TIMEZONE = "0 2 * * *", "Asia/Shanghai"
 
-ASSET_MODULES = (raw, staging, warehouse, marts, serving)
+ASSET_MODULES = (raw, staging, warehouse, marts, reports, serving)
 
 full_refresh_job = dg.define_asset_job(
     FULL_JOB_NAME,
@@ -33,7 +33,7 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     warehouse_resource = WarehouseResource(url=warehouse_url) if warehouse_url else WarehouseResource()
     return dg.Definitions(
         assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
-        asset_checks=dg.load_asset_checks_from_modules([checks, investment_checks]),
+        asset_checks=dg.load_asset_checks_from_modules([checks, investment_checks, reports]),
         jobs=[full_refresh_job],
         schedules=[nightly_schedule],
         resources={"raw_files": raw_files, "warehouse": warehouse_resource},

@@ -11,7 +11,7 @@ import dagster as dg
 from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUPS = {"raw", "staging", "warehouse", "marts", "serving"}
+GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
 
 
 def test_every_asset_has_group_description_owner_kind():
