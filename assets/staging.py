@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import hashlib
+
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
@@ -16,12 +18,15 @@ import sqlalchemy as sa
 from assets.metadata import OWNERS, describe, table_metadata
 from assets.raw import RAW_ASSETS
 from etl_project import pii
+from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
 from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging import investment, registry
 from etl_project.staging.pipeline import StagedFile
+from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.registry import Table
 from schemas.tables import LOAD_AUDIT, QUARANTINE, STG_HOUSEHOLD
 
@@ -31,24 +36,40 @@ AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", 
 
 @dataclass
 class SourceRun:
-    """One source's files in one run: what staged, what failed, and the audit rows."""
+    """One source's files in one run: what was staged again, what stayed, failed or went away."""
 
     name: str
     table: Table
     staged: list[StagedFile] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
 
     def frames(self) -> list[pd.DataFrame]:
         return [s.staged for s in self.staged]
 
+    @property
+    def replaced(self) -> list[str]:
+        """Files whose rows are replaced in staging and quarantine: staged again, or gone."""
+        return [s.source_file for s in self.staged] + self.removed
 
-def _audit_row(run_id: str, source: str, raw: RawFile, staged: StagedFile | None, error: str | None) -> dict:
+
+def rules_version(source: str) -> str:
+    """Fingerprint of what a file is checked against: its column map and its source declaration.
+    A file is read again when its content or this changes."""
+    column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
+    declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
+    return hashlib.sha256(column_map + declaration).hexdigest()[:16]
+
+
+def _audit_row(run_id: str, source: str, raw: RawFile, staged: StagedFile | None, error: str | None, version: str) -> dict:
     row = {
         "run_id": run_id,
         "source": source,
         "source_file": raw.relative,
         "content_sha256": raw.sha256,
+        "rules_version": version,
         "file_bytes": raw.size,
         "status": "failed" if error else "loaded",
         "message": error,
@@ -58,22 +79,57 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: StagedFile | None
     return row
 
 
-def _stage_source(context, name: str, table: Table, files: list[RawFile], stage_one: Callable[[RawFile], StagedFile]) -> SourceRun:
+def _previous_loads(db) -> dict[tuple[str, str], dict]:
+    """The last successful load of every file still in the warehouse: (source, file) → audit row."""
+    if not db.has_table(LOAD_AUDIT):
+        return {}
+    audit = db.query(
+        f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE status IN ('loaded', 'unchanged') ORDER BY loaded_at"
+    )
+    removed = db.query(f"SELECT source, source_file, MAX(loaded_at) AS at FROM {db.name(LOAD_AUDIT)} WHERE status = 'removed' GROUP BY source, source_file")
+    gone = {(r.source, r.source_file): r.at for r in removed.itertuples()}
+    latest = {}
+    for row in audit.to_dict("records"):
+        key = (row["source"], row["source_file"])
+        if key in gone and gone[key] >= row["loaded_at"]:
+            latest.pop(key, None)
+            continue
+        latest[key] = row
+    return latest
+
+
+def _stage_source(context, name: str, table: Table, files: list[RawFile], previous: dict, stage_one: Callable[[RawFile], StagedFile], force: bool = False) -> SourceRun:
     run = SourceRun(name, table)
+    version = rules_version(name)
+    run_id = context.run.run_id
     for raw in files:
+        before = previous.get((name, raw.relative))
+        if not force and before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
+            run.unchanged.append(raw.relative)
+            run.audit.append({**before, "run_id": run_id, "status": "unchanged", "message": None,
+                              "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
+            continue
         try:
             staged = stage_one(raw)
         except SourceFileError as exc:
             context.log.error(str(exc))
             run.failed.append(raw.relative)
-            run.audit.append(_audit_row(context.run.run_id, name, raw, None, str(exc)))
+            run.audit.append(_audit_row(run_id, name, raw, None, str(exc), version))
             continue
         run.staged.append(staged)
-        run.audit.append(_audit_row(context.run.run_id, name, raw, staged, None))
+        run.audit.append(_audit_row(run_id, name, raw, staged, None, version))
         context.log.info(
             f"{raw.relative}: read {staged.rows_read}, loaded {staged.rows_loaded}, "
             f"quarantined {staged.rows_quarantined}, skipped {staged.rows_skipped}"
         )
+    present = {raw.relative for raw in files}
+    for (source, relative), before in previous.items():
+        if source == name and relative not in present:
+            run.removed.append(relative)
+            run.audit.append({**{k: None for k in LOAD_AUDIT.column_names}, **{c: 0 for c in AUDIT_COUNTS},
+                              "run_id": run_id, "source": name, "source_file": relative, "status": "removed",
+                              "message": "file no longer under the raw folder: its rows left the warehouse",
+                              "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
     return run
 
 
@@ -89,6 +145,7 @@ def _spec(key: str, table: Table, deps: list[str], group: str = "staging", extra
     )
 
 
+SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
 STAGED_TABLES = {
     "registry": STG_HOUSEHOLD,
     "projects": STG_PROJECT,
@@ -118,64 +175,69 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
 
     db = warehouse.open()
     try:
+        previous = _previous_loads(db)
+        stage = {
+            "projects": lambda raw: investment.stage_projects(raw.path, raw.relative, regions, key),
+            "villages": lambda raw: investment.stage_villages(raw.path, raw.relative, regions, key),
+            "registry": lambda raw: registry.stage_file(raw.path, raw.relative, regions, key),
+        }
+        files = {source: raw_files.files(source) for source in STAGED_TABLES}
         runs = {}
-        runs["projects"] = _stage_source(
-            context, "projects", STG_PROJECT, raw_files.files("projects"),
-            lambda raw: investment.stage_projects(raw.path, raw.relative, regions, key),
-        )
-        kept_projects = _last_good_rows(db, STG_PROJECT, runs["projects"].failed)
-        # A code in a project list counts as known even when its row was rejected: the money is
-        # then traced to a project whose own row needs fixing, not reported as going nowhere.
-        listed = [s.typed["project_code"] for s in runs["projects"].staged] + [kept_projects["project_code"]]
-        known_projects = {code for codes in listed for code in codes.dropna()}
-        runs["villages"] = _stage_source(
-            context, "villages", STG_VILLAGE, raw_files.files("villages"),
-            lambda raw: investment.stage_villages(raw.path, raw.relative, regions, key),
-        )
-        runs["registry"] = _stage_source(
-            context, "registry", STG_HOUSEHOLD, raw_files.files("registry"),
-            lambda raw: registry.stage_file(raw.path, raw.relative, regions, key),
-        )
+        # Ledgers are judged against every code of every project list, rejected rows included, so
+        # whenever a ledger or a list changes, all lists are read again (they are small).
+        projects_touched = _changed(files["projects"], "projects", previous) or _changed(files["funds"], "funds", previous)
+        runs["projects"] = _stage_source(context, "projects", STG_PROJECT, files["projects"], previous, stage["projects"], force=projects_touched)
+        known_projects = {code for s in runs["projects"].staged for code in s.typed["project_code"].dropna()}
+        known_projects |= _kept_codes(db, runs["projects"].failed)
+        runs["villages"] = _stage_source(context, "villages", STG_VILLAGE, files["villages"], previous, stage["villages"])
+        runs["registry"] = _stage_source(context, "registry", STG_HOUSEHOLD, files["registry"], previous, stage["registry"])
         runs["funds"] = _stage_source(
-            context, "funds", STG_FUND_MOVEMENT, raw_files.files("funds"),
+            context, "funds", STG_FUND_MOVEMENT, files["funds"], previous,
             lambda raw: investment.stage_funds(raw.path, raw.relative, regions, key, known_projects),
+            force=bool(runs["projects"].staged or runs["projects"].removed),
         )
 
-        results = {}
-        for source, run in runs.items():
-            kept = kept_projects if source == "projects" else _last_good_rows(db, run.table, run.failed)
-            rows = db.replace(run.table, [*run.frames(), kept])
-            results[run.table.name] = (rows, len(kept))
+        results, migrations = {}, []
+        for run in runs.values():
+            migrations.append(db.ensure_table(run.table))
+            ref = db.reference(run.table)
+            db.replace_where(run.table, run.frames(), ref.c.source_file.in_(run.replaced) if run.replaced else None)
+            results[run.table.name] = db.row_count(run.table)
         totals = [s.totals for s in runs["funds"].staged if not s.totals.empty]
-        kept_totals = _last_good_rows(db, STG_LEDGER_TOTAL, runs["funds"].failed)
-        total_rows = db.replace(STG_LEDGER_TOTAL, [*totals, kept_totals])
+        total_ref = db.reference(STG_LEDGER_TOTAL)
+        db.replace_where(STG_LEDGER_TOTAL, totals, total_ref.c.source_file.in_(runs["funds"].replaced) if runs["funds"].replaced else None)
+        total_rows = db.row_count(STG_LEDGER_TOTAL)
 
-        failed = [f for run in runs.values() for f in run.failed]
         rejects = [s.quarantine.assign(run_id=context.run.run_id) for run in runs.values() for s in run.staged if not s.quarantine.empty]
         quarantine = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=QUARANTINE.column_names)
-        # Every file's verdict is replaced by this run's, except files that failed to load this
-        # time: their last verdict still stands. A file no longer present leaves the quarantine.
+        # A file's verdict is replaced when it was read again or went away; unchanged and failed
+        # files keep their last one.
+        replaced = [f for run in runs.values() for f in run.replaced]
         target = db.reference(QUARANTINE)
-        db.replace_where(QUARANTINE, quarantine, target.c.source_file.not_in(failed) if failed else sa.true())
+        migrations.append(db.ensure_table(QUARANTINE))
+        db.replace_where(QUARANTINE, quarantine, target.c.source_file.in_(replaced) if replaced else None)
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
+        migrations.append(db.ensure_table(LOAD_AUDIT))
         db.replace_where(LOAD_AUDIT, audit, audit_ref.c.run_id == context.run.run_id)
         quarantine_total = db.row_count(QUARANTINE)
         audit_total = db.row_count(LOAD_AUDIT)
     finally:
         db.close()
+    for message in filter(None, migrations):
+        context.log.warning(f"schema change: {message}")
 
     for source, run in runs.items():
-        rows, kept = results[run.table.name]
         per_file = audit[audit["source"] == source][["source_file", "status", *AUDIT_COUNTS[:4]]]
         yield dg.MaterializeResult(
             asset_key=run.table.name,
             metadata={
-                **table_metadata(run.table, rows),
-                "files_loaded": len(run.staged),
+                **table_metadata(run.table, results[run.table.name]),
+                "files_read": len(run.staged),
+                "files_unchanged": len(run.unchanged),
                 "files_failed": len(run.failed),
+                "files_removed": len(run.removed),
                 "failed_files": dg.MetadataValue.json(run.failed),
-                "rows_kept_from_last_good_load": kept,
                 "per_file": dg.MetadataValue.md(per_file.to_markdown(index=False) if not per_file.empty else "no files"),
             },
         )
@@ -189,13 +251,32 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
             "by_rule": dg.MetadataValue.json(by_rule),
         },
     )
-    yield dg.MaterializeResult(asset_key="load_audit", metadata={**table_metadata(LOAD_AUDIT, audit_total), "files_this_run": len(audit)})
+    yield dg.MaterializeResult(
+        asset_key="load_audit",
+        metadata={
+            **table_metadata(LOAD_AUDIT, audit_total),
+            "files_this_run": len(audit),
+            "schema_changes": dg.MetadataValue.json([m for m in migrations if m]),
+        },
+    )
 
 
-def _last_good_rows(db, table: Table, failed: list[str]) -> pd.DataFrame:
-    if not failed or not db.has_table(table):
-        return pd.DataFrame(columns=table.column_names)
-    reference = db.reference(table)
-    statement = reference.select().where(reference.c.source_file.in_(failed))
+def _changed(files: list[RawFile], source: str, previous: dict) -> bool:
+    """True when any file of the source is new, changed or gone since its last load."""
+    version = rules_version(source)
+    present = {raw.relative for raw in files}
+    for raw in files:
+        before = previous.get((source, raw.relative))
+        if not before or before["content_sha256"] != raw.sha256 or before.get("rules_version") != version:
+            return True
+    return any(s == source and f not in present for s, f in previous)
+
+
+def _kept_codes(db, failed: list[str]) -> set[str]:
+    """Project codes of lists that failed to load this time: their last good rows still stand."""
+    if not failed or not db.has_table(STG_PROJECT):
+        return set()
+    reference = db.reference(STG_PROJECT)
+    statement = sa.select(reference.c.project_code).where(reference.c.source_file.in_(failed))
     with db.engine.connect() as connection:
-        return pd.read_sql(statement, connection)
+        return {row[0] for row in connection.execute(statement) if row[0]}

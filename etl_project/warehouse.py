@@ -26,6 +26,19 @@ DEFAULT_WAREHOUSE_PATH = Path("data") / "warehouse" / "warehouse.duckdb"
 LOADING_SUFFIX = "__loading"
 
 
+_TYPE_FAMILIES = {
+    "varchar": "text", "character varying": "text", "text": "text",
+    "double": "double", "double precision": "double", "float8": "double",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp",
+}
+
+
+def _type_family(name: str) -> str:
+    """Engines spell the same type differently (VARCHAR / text, DOUBLE / double precision)."""
+    key = name.lower().split("(")[0].strip()
+    return _TYPE_FAMILIES.get(key, key)
+
+
 def default_url() -> str:
     return os.environ.get(WAREHOUSE_URL_ENV) or f"duckdb:///{DEFAULT_WAREHOUSE_PATH}"
 
@@ -122,16 +135,65 @@ class Warehouse:
             self._references[table.name] = sa.table(table.name, *[sa.column(c) for c in table.column_names], schema=table.schema)
         return self._references[table.name]
 
-    def replace_where(self, table: Table, frame: pd.DataFrame, condition) -> int:
+    def replace_where(self, table: Table, frames: pd.DataFrame | Iterable[pd.DataFrame], condition) -> int:
         """In one transaction: delete the rows matching ``condition`` (a clause over
-        ``reference(table)``, or None for none) and insert ``frame``; the table is created if new.
-        Re-running the same load therefore never counts rows twice."""
+        ``reference(table)``, or None for none) and insert ``frames``; the table is created if new
+        and migrated if its declaration changed. Re-running the same load never counts rows twice,
+        and a reader sees the table before or after, never between."""
+        if isinstance(frames, pd.DataFrame):
+            frames = [frames]
+        self.ensure_table(table)
+        written = 0
         with self.engine.begin() as connection:
-            self.ensure_schema(connection, table)
-            sql_table(table, sa.MetaData()).create(connection, checkfirst=True)
             if condition is not None:
                 connection.execute(sa.delete(self.reference(table)).where(condition))
-            return self._bulk_insert(connection, self.name(table), table, frame)
+            for frame in frames:
+                written += self._bulk_insert(connection, self.name(table), table, frame)
+        return written
+
+    def ensure_table(self, table: Table) -> str | None:
+        """Create the table, or bring an existing one to its declared columns and types, keeping
+        its rows (columns in both are copied, new ones start empty, dropped ones go). Returns what
+        was done, for the run's log; None when nothing was needed."""
+        declared = sql_table(table, sa.MetaData())
+        with self.engine.begin() as connection:
+            self.ensure_schema(connection, table)
+            existing = self._columns(connection, table)
+            if not existing:
+                declared.create(connection)
+                return f"created {self.name(table)}"
+            wanted = {c.name: _type_family(c.type.compile(dialect=self.engine.dialect)) for c in declared.columns}
+            if list(existing.items()) == list(wanted.items()):
+                return None
+            kept = [c for c in wanted if c in existing]
+            migrating = table.name + "__migrating"
+            target = sql_table(table, sa.MetaData(), name=migrating)
+            for column in target.columns:
+                # Rows loaded before a column existed have no value for it, required or not.
+                column.nullable = column.nullable or column.name not in existing
+            target.create(connection)
+            columns = ", ".join(self.quote(c) for c in kept)
+            types = {c.name: c.type.compile(dialect=self.engine.dialect) for c in declared.columns}
+            casts = ", ".join(f"CAST({self.quote(c)} AS {types[c]})" for c in kept)
+            connection.execute(sa.text(f"INSERT INTO {self.name(table, migrating)} ({columns}) SELECT {casts} FROM {self.name(table)}"))
+            connection.execute(sa.text(f"DROP TABLE {self.name(table)}"))
+            connection.execute(sa.text(f"ALTER TABLE {self.name(table, migrating)} RENAME TO {self.quote(table.name)}"))
+            connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
+            added = sorted(set(wanted) - set(existing))
+            dropped = sorted(set(existing) - set(wanted))
+            return f"migrated {self.name(table)}: kept {len(kept)} columns, added {added or 'none'}, dropped {dropped or 'none'}"
+
+    def _columns(self, connection, table: Table) -> dict[str, str]:
+        """The table's columns as the database has them, name → type family; empty if no table.
+        (information_schema, because SQLAlchemy's reflection does not work on DuckDB.)"""
+        rows = connection.execute(
+            sa.text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = :schema AND table_name = :name ORDER BY ordinal_position"
+            ),
+            {"schema": table.schema or ("main" if self.dialect == "duckdb" else "public"), "name": table.name},
+        ).fetchall()
+        return {name: _type_family(kind) for name, kind in rows}
 
     def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame) -> int:
         """``target`` is the quoted, qualified name of the table to fill."""
