@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.metadata import OWNERS, describe, table_metadata
+from assets.metadata import OWNERS, TABLE_KINDS, describe, table_metadata
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
 from etl_project.resources import WarehouseResource
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
@@ -21,7 +21,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
 @dg.asset(
     group_name="marts",
     owners=OWNERS,
-    kinds={"duckdb"},
+    kinds=TABLE_KINDS,
     deps=["fact_household", "dim_region"],
     description=describe(MART_POVERTY_EXIT),
     metadata={
@@ -64,7 +64,7 @@ def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
 @dg.asset(
     group_name="marts",
     owners=OWNERS,
-    kinds={"duckdb"},
+    kinds=TABLE_KINDS,
     deps=["fact_investment", "dim_project"],
     description=describe(MART_INVESTMENT),
     metadata={

@@ -6,7 +6,14 @@ import dagster as dg
 from schemas.dagster_metadata import column_schema
 from schemas.registry import Table
 
+from etl_project.warehouse import default_url
+
 OWNERS = ["team:data-engineering"]
+# The warehouse engine the code location is configured for ($ETL_WAREHOUSE_URL), shown as the kind
+# of every table asset in the UI.
+WAREHOUSE_KIND = "postgres" if default_url().startswith("postgresql") else "duckdb"
+TABLE_KINDS = {WAREHOUSE_KIND}
+FRAME_KINDS = {"pandas", WAREHOUSE_KIND}
 
 
 def table_metadata(table: Table, rows: int | None = None) -> dict:

@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.checks import _md
-from assets.metadata import OWNERS, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, describe, table_metadata
 from assets.raw import RAW_ASSETS
 from etl_project.reconciliation import qualifier_of, reconcile
 from etl_project.reports import UnreadableReport, default_regions, extract_report
@@ -80,7 +80,7 @@ def finding_rows(report: dict, report_id: str, source_file: str) -> pd.DataFrame
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds={"pandas", "duckdb"}, deps=[RAW_ASSETS["reports"]],
+        dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds=FRAME_KINDS, deps=[RAW_ASSETS["reports"]],
                      description=describe(t), metadata=table_metadata(t))
         for t in (REPORT_CLAIM, REPORT_FINDING)
     ],
@@ -120,7 +120,7 @@ def report_extraction(context: dg.AssetExecutionContext, raw_files: RawFilesReso
 @dg.asset(
     group_name="reports",
     owners=OWNERS,
-    kinds={"pandas", "duckdb"},
+    kinds=FRAME_KINDS,
     deps=["report_claim", "mart_investment", "mart_poverty_exit", "dim_project", "dim_region"],
     description=describe(RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."),
     metadata=table_metadata(RECONCILIATION),

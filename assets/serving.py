@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.metadata import OWNERS
+from assets.metadata import OWNERS, TABLE_KINDS
 from etl_project.resources import WarehouseResource
 from etl_project.serving import BI_SCHEMA, publish_read_copy
 from schemas.registry import CATALOG
@@ -13,7 +13,7 @@ BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCH
 @dg.asset(
     group_name="serving",
     owners=OWNERS,
-    kinds={"duckdb"},
+    kinds=TABLE_KINDS,
     deps=BI_TABLES,
     description=(
         "BI 只读副本 / Read copy for BI tools\n\n"

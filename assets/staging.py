@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from assets.metadata import OWNERS, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, describe, table_metadata
 from assets.raw import RAW_ASSETS
 from etl_project import pii
 from etl_project.readers.column_map import COLUMN_MAP_DIR
@@ -138,7 +138,7 @@ def _spec(key: str, table: Table, deps: list[str], group: str = "staging", extra
         key,
         group_name=group,
         owners=OWNERS,
-        kinds={"pandas", "duckdb"},
+        kinds=FRAME_KINDS,
         deps=deps,
         description=describe(table, extra),
         metadata=table_metadata(table),

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from assets.metadata import OWNERS, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, describe, table_metadata
 from etl_project.dimensions import build_dim_region
 from etl_project.regions import default_index
 from etl_project.resources import WarehouseResource
@@ -16,7 +16,7 @@ from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
 @dg.asset(
     group_name="warehouse",
     owners=OWNERS,
-    kinds={"pandas", "duckdb"},
+    kinds=FRAME_KINDS,
     deps=["stg_household", "stg_village"],
     description=describe(DIM_REGION, "Reference: data/reference/SOURCES.md. Local codes: see README."),
     metadata=table_metadata(DIM_REGION),
@@ -44,7 +44,7 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 @dg.asset(
     group_name="warehouse",
     owners=OWNERS,
-    kinds={"duckdb"},
+    kinds=TABLE_KINDS,
     deps=["stg_household"],
     description=describe(FACT_HOUSEHOLD),
     metadata=table_metadata(FACT_HOUSEHOLD),
@@ -66,7 +66,7 @@ def _sql_asset(table, deps: list[str], select: Callable[[object], str], extra: s
         name=table.name,
         group_name="warehouse",
         owners=OWNERS,
-        kinds={"duckdb"},
+        kinds=TABLE_KINDS,
         deps=deps,
         description=describe(table, extra),
         metadata=table_metadata(table),
