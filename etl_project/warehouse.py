@@ -199,7 +199,7 @@ class Warehouse:
         """``target`` is the quoted, qualified name of the table to fill."""
         if frame.empty:
             return 0
-        frame = frame[table.column_names]
+        frame = conform(frame[table.column_names], table)
         if self.dialect == "duckdb":
             return self._insert_arrow(connection, target, frame)
         if self.dialect == "postgresql":
@@ -228,3 +228,13 @@ class Warehouse:
         with cursor.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
         return len(frame)
+
+
+def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Columns cast to their declared types: a whole-number column that held a missing value
+    arrives as float (11689.0), which COPY refuses for BIGINT and Arrow would widen."""
+    cast = {}
+    for field in table.fields:
+        if field.type in ("integer", "year") and frame[field.name].dtype != "Int64":
+            cast[field.name] = pd.to_numeric(frame[field.name], errors="raise").astype("Int64")
+    return frame.assign(**cast) if cast else frame
