@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import dagster as dg
 
@@ -67,33 +71,72 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_webserver_serves_the_asset_graph(dagster_home):
-    """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
+@pytest.fixture(scope="module")
+def webserver(dagster_home):
+    """A dagster-webserver on workspace.yaml, as `dagster dev` starts it; yields its base URL."""
     import json
     import time
     import urllib.request
 
     port = _free_port()
-    webserver = Path(sys.executable).parent / "dagster-webserver"
-    env = {**__import__("os").environ, "DAGSTER_HOME": str(dagster_home)}
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     process = subprocess.Popen(
-        [str(webserver), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    query = json.dumps({"query": "{ assetNodes { assetKey { path } dependencyKeys { path } groupName } }"}).encode()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
     try:
-        deadline, nodes = time.time() + 120, None
-        while time.time() < deadline and nodes is None:
+        while time.time() < deadline:
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    nodes = json.load(response)["data"]["assetNodes"]
+                with urllib.request.urlopen(f"{base}/server_info", timeout=5) as response:
+                    json.load(response)
+                break
             except OSError:
                 time.sleep(1)
-        assert nodes is not None, "webserver did not answer within 120 s"
-        graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
-        assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")
-        assert graph["raw_registry_files"] == (set(), "raw")
+        else:
+            pytest.fail("webserver did not answer within 120 s")
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _graphql(base: str, query: str) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base}/graphql", data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)["data"]
+
+
+def test_webserver_serves_the_asset_graph(webserver):
+    """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
+    nodes = _graphql(webserver, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName } }")["assetNodes"]
+    graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
+    assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")
+    assert graph["mart_investment"] == ({"fact_investment", "dim_project"}, "marts")
+    assert graph["raw_registry_files"] == (set(), "raw")
+    assert graph["reconciliation"][1] == "reports"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here (.ci/run installs it)")
+def test_asset_graph_page_renders_in_headless_chromium(webserver, tmp_path):
+    screenshot = tmp_path / "asset-groups.png"
+    result = subprocess.run(
+        [
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1400,900", "--virtual-time-budget=15000", f"--screenshot={screenshot}", f"{webserver}/asset-groups",
+        ],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert screenshot.exists(), result.stderr[-2000:]
+    png = screenshot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a rendered page, not a blank one
