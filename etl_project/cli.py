@@ -22,18 +22,26 @@ def _run(args: argparse.Namespace) -> int:
     if not raw.is_dir():
         print(f"etl-project run: raw data folder {raw} does not exist", file=sys.stderr)
         return EXIT_USAGE
+    from etl_project.run_lock import WarehouseBusy, warehouse_lock
+    from etl_project.warehouse import default_url
+
     defs = build_definitions(str(raw), args.warehouse)
     job = defs.resolve_job_def(FULL_JOB_NAME)
     # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
     persistent = not args.ephemeral and os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-    with instance:
-        log_level = "INFO" if args.verbose else "WARNING"
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+    url = args.warehouse or default_url()
+    try:
+        with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)):
+            log_level = "INFO" if args.verbose else "WARNING"
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+    except WarehouseBusy as exc:
+        print(f"etl-project run: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     db = Warehouse(args.warehouse)
     try:
         print(render(table_counts(db), check_outcomes(result), file_accounting(db, result.run_id)))
@@ -132,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default=None, help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or duckdb:///data/warehouse/warehouse.duckdb)")
     run.add_argument("--ephemeral", action="store_true", help="keep no run history even when DAGSTER_HOME is set")
     run.add_argument("--verbose", action="store_true", help="log every step, not only warnings and errors")
+    run.add_argument("--wait", type=float, default=None, help="seconds to wait for another run holding the warehouse (default: as long as it takes)")
     run.set_defaults(handler=_run)
 
     sample = commands.add_parser("sample-data", help="write realistic sample source files and their truth")
