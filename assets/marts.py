@@ -2,12 +2,27 @@
 
 
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.metadata import OWNERS, TABLE_KINDS, describe, table_metadata
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
 from etl_project.resources import WarehouseResource
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT
+
+def built_from(db, run_id: str, sources: tuple[str, ...]) -> dict:
+    """Which files the mart stands on this run: a file that failed is named, since the mart then
+    holds its last good rows (or none) rather than what it now says."""
+    audit = db.reference(LOAD_AUDIT)
+    statement = sa.select(audit.c.source_file, audit.c.status).where(audit.c.run_id == run_id, audit.c.source.in_(sources))
+    with db.engine.connect() as connection:
+        rows = connection.execute(statement).fetchall()
+    failed = sorted(f for f, status in rows if status == "failed")
+    return {
+        "files_current": dg.MetadataValue.int(sum(1 for _, status in rows if status in ("loaded", "unchanged"))),
+        "files_failed_kept_last_good": dg.MetadataValue.json(failed),
+    }
+
 
 _COUNT_COLUMNS = [
     c for c in MART_POVERTY_EXIT.column_names if c not in ("region_code", "region_level", "year", "villages_exited", "poverty_incidence")
@@ -43,7 +58,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
         ),
     },
 )
-def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         fact = db.name(FACT_HOUSEHOLD)
@@ -54,10 +69,11 @@ def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "mart_first_year": FIRST_MART_YEAR,
         }
         rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect), params)
+        provenance = built_from(db, context.run.run_id, ("registry", "villages"))
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{params['last_year']}"}
+        metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{params['last_year']}", **provenance}
     )
 
 
@@ -84,15 +100,16 @@ def mart_poverty_exit(warehouse: WarehouseResource) -> dg.MaterializeResult:
         ),
     },
 )
-def mart_investment(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         rows = db.replace_from_sql(
             MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect)
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
+        provenance = built_from(db, context.run.run_id, ("funds", "projects"))
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount_yuan": float(total or 0)}
+        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount_yuan": float(total or 0), **provenance}
     )

@@ -204,6 +204,8 @@ def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["registry_files_readable"] is False
+    mart = next(m for m in result.asset_materializations_for_node("mart_poverty_exit"))
+    assert mart.metadata["files_failed_kept_last_good"].value == ["registry/zz_broken.xlsx"]
     db = Warehouse(url)
     try:
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": result.run_id})
