@@ -22,6 +22,7 @@ from etl_project.sample_data import generate
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.registry import CATALOG
+from schemas.report_tables import RECONCILIATION, REPORT_FINDING
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
 MART_KEY = ["region_level", "region_code", "year"]
@@ -93,6 +94,8 @@ def _assert_matches_truth(db: Warehouse, truth: dict, run_id: str) -> None:
 
     if "fact_investment_total_yuan" in truth:
         _assert_investment_matches(db, truth)
+    if truth.get("report_claims"):
+        _assert_reports_reconcile(db, truth)
 
 
 def _assert_investment_matches(db: Warehouse, truth: dict) -> None:
@@ -110,6 +113,31 @@ def _assert_investment_matches(db: Warehouse, truth: dict) -> None:
     registry_villages = set(db.query(f"SELECT DISTINCT village_code FROM {db.name(FACT_HOUSEHOLD)}")["village_code"])
     expected_missing = {d["village_code"] for d in truth["defects"] if d["rule"] == "village_not_in_list"}
     assert registry_villages - listed == expected_missing
+
+
+def _assert_reports_reconcile(db: Warehouse, truth: dict) -> None:
+    """Every figure the generated reports state is extracted and reconciled with the status the
+    truth gives; the planted contradiction is a finding."""
+    got = db.query(
+        f"SELECT r.source_file, r.metric, r.region_code, r.period, r.claimed_value, r.warehouse_value, r.status "
+        f"FROM {db.name(RECONCILIATION)} r"
+    )
+    unmatched = []
+    for claim in truth["report_claims"]:
+        same = got[
+            (got["source_file"] == claim["file"]) & (got["metric"] == claim["metric"])
+            & ((got["claimed_value"] - claim["value"]).abs() < 0.5)
+            & (got["period"].fillna("") == (claim["period"] or ""))
+            & (got["region_code"].fillna("") == (claim["region_code"] or ""))
+        ]
+        if same.empty or claim["expected_status"] not in set(same["status"]):
+            unmatched.append((claim["file"], claim["metric"], claim["value"], claim["expected_status"], same["status"].tolist()))
+    assert not unmatched, unmatched[:5]
+    judged = got[got["status"] != "no_data"]
+    assert len(judged) >= sum(1 for c in truth["report_claims"] if c["expected_status"] != "no_data")
+    findings = db.query(f"SELECT source_file, rule FROM {db.name(REPORT_FINDING)}")
+    expected = {(f["file"], f["rule"]) for f in truth["report_findings"]}
+    assert expected <= set(zip(findings["source_file"], findings["rule"]))
 
 
 def _assert_no_personal_data(db: Warehouse, raw: Path) -> None:

@@ -1,5 +1,5 @@
 """The sample-data entry point: registry files and investment sources (fund ledgers, project lists,
-village lists) for a set of counties, plus their truth file."""
+village lists) for a set of counties, narrative reports on the showcase counties, plus their truth file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from etl_project.sample_data import counties as county_plan
+from etl_project.sample_data import reports as report_files
 from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
 from etl_project.sample_data.county import CountyWriter
@@ -27,7 +28,8 @@ def generate(
     counties: int = 5,
 ) -> dict:
     """Writes registry files under ``out/registry``, each county's fund ledger, project list and
-    village list under ``out/funds``, ``out/projects`` and ``out/villages``, and, if asked, the truth JSON.
+    village list under ``out/funds``, ``out/projects`` and ``out/villages``, the showcase counties'
+    reports under ``out/reports``, and, if asked, the truth JSON.
 
     Counties are generated and written one at a time, in chunks of households, so memory does not
     grow with ``households``. The same arguments always give the same bytes.
@@ -56,6 +58,7 @@ def generate(
     (out / "registry").mkdir(parents=True, exist_ok=True)
     mart, log, investment = truth_file.Mart(), truth_file.Log(households), InvestmentMart()
     files: list[str] = []
+    showcase: list = []  # (spec, geography, source plan) of each showcase county, for its report
     for index, (spec, count) in enumerate(zip(specs, shares)):
         rng = np.random.default_rng([seed, 1, index])
         writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
@@ -63,11 +66,14 @@ def generate(
         rng = np.random.default_rng([seed, 2, index])
         plan = source_plan.plan(spec, index, fmt, rng, bool(mismatch[index]), index == omitted)
         files += sources.write_county(out, plan, writer.geo, count, rng, index < SHOWCASE, mart, investment, log)
+        if index < SHOWCASE:
+            showcase.append((spec, writer.geo, plan))
+    reports = report_files.write(out, seed, showcase, mart, investment)
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]
     clean = sum(entry["clean_rows"] for entry in registry)
     if truth is not None:
-        truth_file.write(Path(truth), seed, households, clean, mart, log, investment)
+        truth_file.write(Path(truth), seed, households, clean, mart, log, investment, reports.truth())
     return {
         "out": str(out),
         "files": files,
@@ -79,6 +85,7 @@ def generate(
         "projects": sum(entry["data_rows"] for entry in log.files if entry["source"] == "projects"),
         "villages_listed": investment.villages_listed,
         "investment_yuan": round(float(investment.total_yuan), 2),
+        "reports": reports.files,
         "defects": dict(sorted(log.defect_counts.items())),
         "blank_rows": log.skipped_counts["blank"],
         "defects_truncated": not log.listed,

@@ -186,8 +186,12 @@ def _items(handle, rows) -> None:
 
 
 def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log,
-          investment: InvestmentMart) -> None:
-    """Streams the truth file: the mart alone can reach a million rows at national scale."""
+          investment: InvestmentMart, reports: dict[str, list[dict]] | None = None) -> None:
+    """Streams the truth file: the mart alone can reach a million rows at national scale.
+
+    ``reports`` adds the narrative reports' keys (reports, report_claims, report_findings); report
+    files stay out of ``files``, which counts the rows of tabular sources.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     head = {
         "seed": seed,
@@ -205,7 +209,8 @@ def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: L
         for key, value in head.items():
             handle.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
         for key, rows in (("mart_poverty_exit", mart.rows()), ("mart_investment", investment.rows()),
-                          ("defects", log.defects), ("skipped_rows", log.skipped), ("files", log.files)):
+                          ("defects", log.defects), ("skipped_rows", log.skipped), *(reports or {}).items(),
+                          ("files", log.files)):
             handle.write(f"{json.dumps(key)}: ")
             _items(handle, rows)
             handle.write(",\n" if key != "files" else "\n")
