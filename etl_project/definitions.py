@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import dagster as dg
@@ -48,7 +49,10 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     """The same assets everywhere; only the resources point elsewhere."""
     raw_files = RawFilesResource(root=raw_dir) if raw_dir else RawFilesResource()
     warehouse_resource = WarehouseResource(url=warehouse_url) if warehouse_url else WarehouseResource()
-    assets = dg.with_source_code_references(dg.load_assets_from_modules(list(ASSET_MODULES)))
+    with warnings.catch_warnings():
+        # Code references are marked beta; the UI link they give is worth it, the warning is noise.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        assets = dg.with_source_code_references(dg.load_assets_from_modules(list(ASSET_MODULES)))
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_policies, assets),
         asset_checks=dg.load_asset_checks_from_modules([checks, investment_checks, reports]),
