@@ -3,9 +3,10 @@
 One file's failure (unreadable, unknown layout, missing columns) is recorded with its reason in
 load_audit and does not stop the others; that file keeps the rows it had from its last good load.
 Project lists are staged before ledgers, so a movement booked on an unknown project is caught.
+Files are staged by worker processes when there is much to read, and written to the warehouse in
+batches as they come, so a national registry never sits in memory whole.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -19,11 +20,9 @@ from assets.metadata import FRAME_KINDS, OWNERS, describe, table_metadata
 from assets.raw import RAW_ASSETS
 from etl_project import pii
 from etl_project.readers.column_map import COLUMN_MAP_DIR
-from etl_project.readers.extract import SourceFileError
-from etl_project.regions import default_index
 from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
-from etl_project.staging import investment, registry
-from etl_project.staging.pipeline import StagedFile
+from etl_project.staging.workers import FileOutcome, Stager, worker_count
+from etl_project.staging.writer import StagingWriter, limit_duckdb_memory
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.sources import REGISTRY_HOUSEHOLD
@@ -40,14 +39,13 @@ class SourceRun:
 
     name: str
     table: Table
-    staged: list[StagedFile] = field(default_factory=list)
+    staged: list[FileOutcome] = field(default_factory=list)  # counts only: the rows are written
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
-
-    def frames(self) -> list[pd.DataFrame]:
-        return [s.staged for s in self.staged]
+    rejected_rules: list = field(default_factory=list)  # the rule of every quarantine row, in order
+    project_codes: set[str] = field(default_factory=set)
 
     @property
     def replaced(self) -> list[str]:
@@ -63,7 +61,7 @@ def rules_version(source: str) -> str:
     return hashlib.sha256(column_map + declaration).hexdigest()[:16]
 
 
-def _audit_row(run_id: str, source: str, raw: RawFile, staged: StagedFile | None, error: str | None, version: str) -> dict:
+def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | None, error: str | None, version: str) -> dict:
     row = {
         "run_id": run_id,
         "source": source,
@@ -98,25 +96,29 @@ def _previous_loads(db) -> dict[tuple[str, str], dict]:
     return latest
 
 
-def _stage_source(context, name: str, table: Table, files: list[RawFile], previous: dict, stage_one: Callable[[RawFile], StagedFile], force: bool = False) -> SourceRun:
+def _stage_source(context, name: str, table: Table, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
     run = SourceRun(name, table)
     version = rules_version(name)
     run_id = context.run.run_id
+    unchanged = {}
     for raw in files:
         before = previous.get((name, raw.relative))
         if not force and before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
+            unchanged[raw.relative] = before
+    outcomes = stager.stage(name, [(raw.path, raw.relative) for raw in files if raw.relative not in unchanged])
+    for raw in files:
+        if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
-            run.audit.append({**before, "run_id": run_id, "status": "unchanged", "message": None,
+            run.audit.append({**unchanged[raw.relative], "run_id": run_id, "status": "unchanged", "message": None,
                               "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
             continue
-        try:
-            staged = stage_one(raw)
-        except SourceFileError as exc:
-            context.log.error(str(exc))
+        staged = next(outcomes)
+        if staged.error is not None:
+            context.log.error(staged.error)
             run.failed.append(raw.relative)
-            run.audit.append(_audit_row(run_id, name, raw, None, str(exc), version))
+            run.audit.append(_audit_row(run_id, name, raw, None, staged.error, version))
             continue
-        run.staged.append(staged)
+        _write(writer, run, staged, run_id)
         run.audit.append(_audit_row(run_id, name, raw, staged, None, version))
         context.log.info(
             f"{raw.relative}: read {staged.rows_read}, loaded {staged.rows_loaded}, "
@@ -126,11 +128,34 @@ def _stage_source(context, name: str, table: Table, files: list[RawFile], previo
     for (source, relative), before in previous.items():
         if source == name and relative not in present:
             run.removed.append(relative)
+            for target in _tables_of(name):
+                writer.replace(target, relative, None)
             run.audit.append({**{k: None for k in LOAD_AUDIT.column_names}, **{c: 0 for c in AUDIT_COUNTS},
                               "run_id": run_id, "source": name, "source_file": relative, "status": "removed",
                               "message": "file no longer under the raw folder: its rows left the warehouse",
                               "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
+    writer.flush()
     return run
+
+
+def _tables_of(source: str) -> list[Table]:
+    """Where a file of the source has rows: its staging table, the quarantine, ledger totals."""
+    return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else [])
+
+
+def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: str) -> None:
+    """Hand the file's rows to the writer and keep only its counts."""
+    writer.replace(run.table, staged.source_file, staged.rows)
+    rejects = staged.quarantine
+    writer.replace(QUARANTINE, staged.source_file, rejects.assign(run_id=run_id) if rejects is not None and not rejects.empty else None)
+    if run.name == "funds":
+        writer.replace(STG_LEDGER_TOTAL, staged.source_file, staged.totals)
+    if rejects is not None and not rejects.empty:
+        run.rejected_rules.append(rejects["rule"].to_numpy())
+    if staged.project_codes:
+        run.project_codes |= staged.project_codes
+    staged.rows = staged.quarantine = staged.totals = staged.project_codes = None
+    run.staged.append(staged)
 
 
 def _spec(key: str, table: Table, deps: list[str], group: str = "staging", extra: str = "") -> dg.AssetSpec:
@@ -168,57 +193,40 @@ STAGED_TABLES = {
     can_subset=False,
 )
 def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
-    regions = default_index()
     key = pii.pii_key()
     if pii.using_development_key():
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
 
     db = warehouse.open()
     try:
+        limit_duckdb_memory(db)
         previous = _previous_loads(db)
-        stage = {
-            "projects": lambda raw: investment.stage_projects(raw.path, raw.relative, regions, key),
-            "villages": lambda raw: investment.stage_villages(raw.path, raw.relative, regions, key),
-            "registry": lambda raw: registry.stage_file(raw.path, raw.relative, regions, key),
-        }
         files = {source: raw_files.files(source) for source in STAGED_TABLES}
+        migrations = [db.ensure_table(table) for table in STAGED_TABLES.values()]
+        db.ensure_table(STG_LEDGER_TOTAL)
+        migrations += [db.ensure_table(QUARANTINE), db.ensure_table(LOAD_AUDIT)]
+        writer = StagingWriter(db)
+        workers = worker_count(_bytes_to_read(files, previous))
+        as_arrow = db.dialect == "duckdb"
         runs = {}
         # Ledgers are judged against every code of every project list, rejected rows included, so
         # whenever a ledger or a list changes, all lists are read again (they are small).
         projects_touched = _changed(files["projects"], "projects", previous) or _changed(files["funds"], "funds", previous)
-        runs["projects"] = _stage_source(context, "projects", STG_PROJECT, files["projects"], previous, stage["projects"], force=projects_touched)
-        known_projects = {code for s in runs["projects"].staged for code in s.typed["project_code"].dropna()}
-        known_projects |= _kept_codes(db, runs["projects"].failed)
-        runs["villages"] = _stage_source(context, "villages", STG_VILLAGE, files["villages"], previous, stage["villages"])
-        runs["registry"] = _stage_source(context, "registry", STG_HOUSEHOLD, files["registry"], previous, stage["registry"])
-        runs["funds"] = _stage_source(
-            context, "funds", STG_FUND_MOVEMENT, files["funds"], previous,
-            lambda raw: investment.stage_funds(raw.path, raw.relative, regions, key, known_projects),
-            force=bool(runs["projects"].staged or runs["projects"].removed),
-        )
-
-        results, migrations = {}, []
-        for run in runs.values():
-            migrations.append(db.ensure_table(run.table))
-            ref = db.reference(run.table)
-            db.replace_where(run.table, run.frames(), ref.c.source_file.in_(run.replaced) if run.replaced else None)
-            results[run.table.name] = db.row_count(run.table)
-        totals = [s.totals for s in runs["funds"].staged if not s.totals.empty]
-        total_ref = db.reference(STG_LEDGER_TOTAL)
-        db.replace_where(STG_LEDGER_TOTAL, totals, total_ref.c.source_file.in_(runs["funds"].replaced) if runs["funds"].replaced else None)
+        with Stager(workers, key, as_arrow=as_arrow) as stager:
+            runs["projects"] = _stage_source(context, "projects", STG_PROJECT, files["projects"], previous, stager, writer, force=projects_touched)
+            runs["villages"] = _stage_source(context, "villages", STG_VILLAGE, files["villages"], previous, stager, writer)
+            runs["registry"] = _stage_source(context, "registry", STG_HOUSEHOLD, files["registry"], previous, stager, writer)
+        known_projects = frozenset(runs["projects"].project_codes | _kept_codes(db, runs["projects"].failed))
+        with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
+            runs["funds"] = _stage_source(
+                context, "funds", STG_FUND_MOVEMENT, files["funds"], previous, stager, writer,
+                force=bool(runs["projects"].staged or runs["projects"].removed),
+            )
+        writer.flush()
+        results = {run.table.name: db.row_count(run.table) for run in runs.values()}
         total_rows = db.row_count(STG_LEDGER_TOTAL)
-
-        rejects = [s.quarantine.assign(run_id=context.run.run_id) for run in runs.values() for s in run.staged if not s.quarantine.empty]
-        quarantine = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=QUARANTINE.column_names)
-        # A file's verdict is replaced when it was read again or went away; unchanged and failed
-        # files keep their last one.
-        replaced = [f for run in runs.values() for f in run.replaced]
-        target = db.reference(QUARANTINE)
-        migrations.append(db.ensure_table(QUARANTINE))
-        db.replace_where(QUARANTINE, quarantine, target.c.source_file.in_(replaced) if replaced else None)
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
-        migrations.append(db.ensure_table(LOAD_AUDIT))
         db.replace_where(LOAD_AUDIT, audit, audit_ref.c.run_id == context.run.run_id)
         quarantine_total = db.row_count(QUARANTINE)
         audit_total = db.row_count(LOAD_AUDIT)
@@ -243,7 +251,8 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
             },
         )
     yield dg.MaterializeResult(asset_key=STG_LEDGER_TOTAL.name, metadata=table_metadata(STG_LEDGER_TOTAL, total_rows))
-    by_rule = quarantine["rule"].value_counts().to_dict() if not quarantine.empty else {}
+    rules = [rule for run in runs.values() for rules in run.rejected_rules for rule in rules]
+    by_rule = pd.Series(rules, dtype=object).value_counts().to_dict() if rules else {}
     yield dg.MaterializeResult(
         asset_key="quarantine",
         metadata={
@@ -259,6 +268,16 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
             "files_this_run": len(audit),
             "schema_changes": dg.MetadataValue.json([m for m in migrations if m]),
         },
+    )
+
+
+def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict) -> int:
+    """Roughly what this run will read: the files whose content is not the one last loaded."""
+    return sum(
+        raw.size
+        for source, found in files.items()
+        for raw in found
+        if (previous.get((source, raw.relative)) or {}).get("content_sha256") != raw.sha256
     )
 
 

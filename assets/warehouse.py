@@ -1,16 +1,46 @@
-"""Warehouse layer: dimensions and facts for analysts; no personal data."""
+"""Warehouse layer: dimensions and facts for analysts; no personal data.
+
+Each table is built from staging, and only when staging changed since it was last built (see
+etl_project/staging/generation.py): a nightly run on unchanged files leaves them as they are, and
+when one county's registry changed, fact_household has that county's rows replaced rather than
+being copied whole again.
+"""
 
 
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 
 import dagster as dg
+import sqlalchemy as sa
 
 from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, describe, table_metadata
+from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
-from etl_project.regions import default_index
+from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
+from etl_project.staging import generation
+from etl_project.staging.writer import limit_duckdb_memory
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
+
+# Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
+FILES_REPLACED_IN_PLACE = 32
+
+
+def _unchanged(db, table, sources: tuple[str, ...], how: str) -> tuple[bool, generation.Generation, generation.Generation | None]:
+    """Whether the table holds what staging holds now; the current generation; the table's."""
+    now = generation.current(db, sources)
+    before = generation.built_from(db, table.name, how) if db.has_table(table) else None
+    return before is not None and before.latest == now.latest, now, before
+
+
+@cache
+def _dim_region_recipe() -> str:
+    # The dimension is computed in Python from the reference data: its code and data are its recipe.
+    code = [Path(module.__file__).read_bytes() for module in (dimensions, regions)]
+    data = [path.read_bytes() for path in sorted(Path(REFERENCE_DIR).glob("*.csv"))]
+    return generation.recipe(DIM_REGION, STG_HOUSEHOLD, STG_VILLAGE, *code, *data)
 
 
 @dg.asset(
@@ -24,21 +54,32 @@ from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        columns = "county_code, township_code, township_name, village_code, village_name"
-        places = db.query(
-            f"SELECT DISTINCT {columns} FROM {db.name(STG_HOUSEHOLD)} UNION "
-            f"SELECT DISTINCT {columns} FROM {db.name(STG_VILLAGE)} ORDER BY county_code, township_code, village_code"
-        )
-        village_list = db.query(
-            f"SELECT village_code, is_poor_village, exit_year AS village_exit_year, registered_population, agricultural_population "
-            f"FROM {db.name(STG_VILLAGE)} ORDER BY source_file, source_sheet, source_row"
-        )
-        frame = build_dim_region(default_index(), places, village_list)
-        rows = db.replace(DIM_REGION, frame)
+        limit_duckdb_memory(db)
+        how = _dim_region_recipe()
+        unchanged, now, _ = _unchanged(db, DIM_REGION, ("registry", "villages"), how)
+        if unchanged:
+            rows = db.row_count(DIM_REGION)
+            levels = db.query(f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level")
+            by_level = dict(zip(levels["region_level"], (int(n) for n in levels["n"])))
+        else:
+            columns = "county_code, township_code, township_name, village_code, village_name"
+            places = db.query(
+                f"SELECT DISTINCT {columns} FROM {db.name(STG_HOUSEHOLD)} UNION "
+                f"SELECT DISTINCT {columns} FROM {db.name(STG_VILLAGE)} ORDER BY county_code, township_code, village_code"
+            )
+            village_list = db.query(
+                f"SELECT village_code, is_poor_village, exit_year AS village_exit_year, registered_population, agricultural_population "
+                f"FROM {db.name(STG_VILLAGE)} ORDER BY source_file, source_sheet, source_row"
+            )
+            frame = build_dim_region(default_index(), places, village_list)
+            rows = db.replace(DIM_REGION, frame)
+            by_level = frame["region_level"].value_counts().to_dict()
+        generation.record(db, DIM_REGION.name, how, now)
     finally:
         db.close()
-    by_level = frame["region_level"].value_counts().to_dict()
-    return dg.MaterializeResult(metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level)})
+    return dg.MaterializeResult(
+        metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level), "build": "unchanged" if unchanged else "rebuilt"}
+    )
 
 
 @dg.asset(
@@ -52,15 +93,39 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
+        limit_duckdb_memory(db)
         columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
-        rows = db.replace_from_sql(FACT_HOUSEHOLD, f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}")
+        select = f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}"
+        how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select)
+        unchanged, now, before = _unchanged(db, FACT_HOUSEHOLD, ("registry",), how)
+        changed = generation.changed_files(db, ("registry",), before.latest) if before is not None and not unchanged else []
+        if unchanged:
+            rows, build = db.row_count(FACT_HOUSEHOLD), "unchanged"
+        elif before is not None and len(changed) <= FILES_REPLACED_IN_PLACE:
+            rows, build = _replace_files(db, changed), f"rows of {len(changed)} changed files replaced"
+        else:
+            rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select), "rebuilt"
+        generation.record(db, FACT_HOUSEHOLD.name, how, now)
     finally:
         db.close()
-    return dg.MaterializeResult(metadata=table_metadata(FACT_HOUSEHOLD, rows))
+    return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": build})
 
 
-def _sql_asset(table, deps: list[str], select: Callable[[object], str], extra: str = ""):
-    """A warehouse table rebuilt from staging by one SELECT, replaced atomically."""
+def _replace_files(db, files: list[str]) -> int:
+    """In one transaction, the fact rows of these files become their staging rows (none for a
+    removed file): a reader sees the table before or after, never between."""
+    fact, staged = db.reference(FACT_HOUSEHOLD), db.reference(STG_HOUSEHOLD)
+    columns = FACT_HOUSEHOLD.column_names
+    with db.engine.begin() as connection:
+        connection.execute(sa.delete(fact).where(fact.c.source_file.in_(files)))
+        rows = sa.select(*[staged.c[c] for c in columns]).where(staged.c.source_file.in_(files))
+        connection.execute(sa.insert(fact).from_select(columns, rows))
+    return db.row_count(FACT_HOUSEHOLD)
+
+
+def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callable[[object], str], extra: str = ""):
+    """A warehouse table rebuilt from staging by one SELECT, replaced atomically, when its
+    sources changed."""
 
     @dg.asset(
         name=table.name,
@@ -74,10 +139,15 @@ def _sql_asset(table, deps: list[str], select: Callable[[object], str], extra: s
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         db = warehouse.open()
         try:
-            rows = db.replace_from_sql(table, select(db))
+            limit_duckdb_memory(db)
+            sql = select(db)
+            how = generation.recipe(table, sql)
+            unchanged, now, _ = _unchanged(db, table, sources, how)
+            rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql)
+            generation.record(db, table.name, how, now)
         finally:
             db.close()
-        return dg.MaterializeResult(metadata=table_metadata(table, rows))
+        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": "unchanged" if unchanged else "rebuilt"})
 
     return build
 
@@ -106,6 +176,6 @@ def _dim_project_sql(db) -> str:
     )
 
 
-fact_investment = _sql_asset(FACT_INVESTMENT, ["stg_fund_movement"], _fact_investment_sql)
-dim_donor = _sql_asset(DIM_DONOR, ["stg_fund_movement"], _dim_donor_sql, "Individuals appear by keyed hash only, without a name.")
-dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], _dim_project_sql)
+fact_investment = _sql_asset(FACT_INVESTMENT, ["stg_fund_movement"], ("funds",), _fact_investment_sql)
+dim_donor = _sql_asset(DIM_DONOR, ["stg_fund_movement"], ("funds",), _dim_donor_sql, "Individuals appear by keyed hash only, without a name.")
+dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("projects", "funds"), _dim_project_sql)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+
+from etl_project.readers.columnar import as_arrow, fullmatch
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 CHECK_CHARS = np.array(list("10X98765432"))
@@ -28,13 +31,13 @@ def check_chars(first17: pd.Series) -> np.ndarray:
 
 def well_formed(ids: pd.Series) -> pd.Series:
     """True where the value has an accepted length and shape (17 digits + digit or X, …)."""
-    return ids.str.fullmatch(r"\d{15}|\d{17}[\dX](\d{2}){0,2}").fillna(False).astype(bool)
+    return fullmatch(ids, r"\d{15}|\d{17}[\dX](\d{2}){0,2}")
 
 
 def upgrade_15(ids: pd.Series) -> pd.Series:
     """15-digit IDs (issued before 1999, all born in the 1900s) rewritten as 18-digit ones."""
     ids = ids.copy()
-    old = ids.str.fullmatch(r"\d{15}").fillna(False).astype(bool)
+    old = fullmatch(ids, r"\d{15}")
     if old.any():
         body = ids[old].str[:6] + "19" + ids[old].str[6:]
         ids[old] = body + check_chars(body)
@@ -49,6 +52,9 @@ def check_digit_valid(ids: pd.Series) -> pd.Series:
     result = pd.Series(True, index=ids.index)
     candidates = well_formed(ids) & (ids.str.len() >= 18).fillna(False)
     if candidates.any():
-        core = ids[candidates].str[:18]
-        result[candidates] = check_chars(core.str[:17]) == core.str[17].to_numpy()
+        # Well-formed numbers are ASCII, so Arrow's byte slices are character slices.
+        core = as_arrow(ids[candidates])
+        body = pc.utf8_slice_codeunits(core, 0, 17).to_pandas()
+        check = pc.utf8_slice_codeunits(core, 17, 18).to_numpy(zero_copy_only=False)
+        result[candidates] = check_chars(body) == check
     return result

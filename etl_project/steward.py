@@ -123,7 +123,8 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
             rows_skipped=staged.rows_skipped,
             problems=problems,
         )
-    return Verdict(name, source, "unreadable", message="; ".join(errors))
+    # A file no reader can open fails the same way for every source: say so once.
+    return Verdict(name, source, "unreadable", message="; ".join(dict.fromkeys(errors)))
 
 
 

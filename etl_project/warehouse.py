@@ -195,8 +195,15 @@ class Warehouse:
         ).fetchall()
         return {name: _type_family(kind) for name, kind in rows}
 
-    def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame) -> int:
-        """``target`` is the quoted, qualified name of the table to fill."""
+    def _bulk_insert(self, connection, target: str, table: Table, frame: pd.DataFrame | pa.Table) -> int:
+        """``target`` is the quoted, qualified name of the table to fill. An Arrow table is rows
+        already in the table's columns and conformed (made in a staging worker, see ``conform``)."""
+        if isinstance(frame, pa.Table):
+            if frame.num_rows == 0:
+                return 0
+            if self.dialect == "duckdb":
+                return self._insert_arrow(connection, target, frame)
+            frame = _from_arrow(frame)
         if frame.empty:
             return 0
         frame = conform(frame[table.column_names], table)
@@ -206,17 +213,17 @@ class Warehouse:
             return self._insert_copy(connection, target, frame)
         raise ValueError(f"unsupported warehouse dialect {self.dialect}: use duckdb:/// or postgresql+psycopg://")
 
-    def _insert_arrow(self, connection, target: str, frame: pd.DataFrame) -> int:
+    def _insert_arrow(self, connection, target: str, frame: pd.DataFrame | pa.Table) -> int:
         duck = connection.connection.driver_connection
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
         view = f"arrow_{id(arrow)}"
         duck.register(view, arrow)
         try:
-            columns = ", ".join(self.quote(c) for c in frame.columns)
+            columns = ", ".join(self.quote(c) for c in arrow.column_names)
             duck.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {self.quote(view)}")
         finally:
             duck.unregister(view)
-        return len(frame)
+        return arrow.num_rows
 
     def _insert_copy(self, connection, target: str, frame: pd.DataFrame) -> int:
         buffer = io.StringIO()
@@ -228,6 +235,14 @@ class Warehouse:
         with cursor.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
         return len(frame)
+
+
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+
+
+def _from_arrow(rows: pa.Table) -> pd.DataFrame:
+    """Arrow rows back in pandas' nullable types, as conform leaves a frame (COPY writes them)."""
+    return rows.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -21,7 +21,13 @@ def header_key(text: object) -> str:
     """A header cell reduced to what identifies it: NFKC, no spaces, no bracketed unit."""
     if text is None:
         return ""
-    value = unicodedata.normalize("NFKC", str(text))
+    return _header_key(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _header_key(text: str) -> str:
+    # Headers repeat from file to file and the search tries each row several times.
+    value = unicodedata.normalize("NFKC", text)
     value = _NOISE.sub("", value)
     return _BRACKETED_UNIT.sub("", value)
 

@@ -7,10 +7,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl_project.readers.column_map import ColumnMap
-from etl_project.readers.grid import UnreadableFile, read_grids
+from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.layout import LayoutError, classify_rows, locate
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
@@ -27,6 +29,7 @@ def _unit_of(text: str) -> float | None:
 
 
 def _sheet_unit(cells: pd.DataFrame, header_start: int) -> float:
+    # ``cells`` holds at least the rows above the header.
     """The unit a title or unit row above the table states ("单位：万元"); yuan when none does."""
     for row in range(header_start):
         text = unicodedata.normalize("NFKC", " ".join(str(v) for v in cells.iloc[row] if v is not None))
@@ -69,11 +72,25 @@ class Extract:
         if not self.units:
             return {}
         sheets = self.rows[SHEET_COLUMN]
+        codes, names = pd.factorize(sheets)
         fields = {f for per_sheet in self.units.values() for f in per_sheet}
-        return {f: sheets.map({s: u.get(f, 1.0) for s, u in self.units.items()}).astype(float) for f in fields}
+        # One scale per sheet, spread over its rows (a sheet no unit is known for gives NaN).
+        return {
+            f: pd.Series(np.array([self.units[s].get(f, 1.0) if s in self.units else np.nan for s in names] + [np.nan], dtype=float)[codes], index=sheets.index, name=SHEET_COLUMN)
+            for f in fields
+        }
 
     def count(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.sheets)
+
+
+def _rows_frame(grid: SheetGrid, positions: np.ndarray, columns: dict) -> pd.DataFrame:
+    """The given rows of the grid, one text column (str or None) per entry of ``columns``."""
+    take = pa.array(np.asarray(positions, dtype=np.int64))
+    return pd.DataFrame(
+        {name: grid.columns[col].take(take).to_numpy(zero_copy_only=False) for name, col in columns.items()},
+        index=range(len(take)),
+    )
 
 
 def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) -> Extract:
@@ -86,7 +103,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         raise SourceFileError(f"{name}: the workbook has no visible sheet")
     frames, headers, summaries, ignored, skipped, errors, units, totals = [], {}, [], [], [], [], {}, []
     for grid in grids:
-        if grid.cells.empty:
+        if grid.height == 0 or grid.width == 0:
             ignored.append(grid.name)
             continue
         try:
@@ -95,21 +112,20 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             errors.append(str(exc))
             continue
         kinds = classify_rows(grid, layout)
-        data = grid.cells.iloc[kinds.data]
-        frame = pd.DataFrame({f: data.iloc[:, col].to_numpy() for f, col in layout.columns.items()})
+        frame = _rows_frame(grid, kinds.data, layout.columns)
         frame[SHEET_COLUMN] = grid.name
-        frame[ROW_COLUMN] = [grid.row_number(p) for p in kinds.data]
+        frame[ROW_COLUMN] = grid.row_numbers(kinds.data)
         frames.append(frame)
-        total_cells = grid.cells.iloc[kinds.total]
-        total_frame = pd.DataFrame({f: total_cells.iloc[:, col].to_numpy() for f, col in layout.columns.items()})
+        total_frame = _rows_frame(grid, kinds.total, layout.columns)
         # A sheet has few total rows; a 小计 covers its group, anything else (合计, 总计) the sheet.
+        total_cells = _rows_frame(grid, kinds.total, dict(enumerate(range(grid.width))))
         total_frame["label"] = ["小计" if "小计" in "".join(str(v) for v in row if v is not None) else "合计" for row in total_cells.itertuples(index=False)]
         total_frame[SHEET_COLUMN] = grid.name
-        total_frame[ROW_COLUMN] = [grid.row_number(p) for p in kinds.total]
+        total_frame[ROW_COLUMN] = grid.row_numbers(kinds.total)
         totals.append(total_frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
-        sheet_unit = _sheet_unit(grid.cells, layout.header_start)
+        sheet_unit = _sheet_unit(grid.head(layout.header_start), layout.header_start)
         units[grid.name] = {f: _unit_of(h) or sheet_unit for f, h in layout.headers.items()}
         for reason, positions in (("blank", kinds.blank), ("total", kinds.total), ("note", kinds.note)):
             skipped.extend((grid.name, grid.row_number(p), reason) for p in positions)
@@ -117,7 +133,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             SheetSummary(
                 sheet=grid.name,
                 header_row=grid.row_number(layout.header_start),
-                rows_read=len(grid.cells) - layout.first_data_row,
+                rows_read=grid.height - layout.first_data_row,
                 data_rows=len(kinds.data),
                 blank_rows=len(kinds.blank),
                 total_rows=len(kinds.total),

@@ -13,12 +13,18 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import zip_longest
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import fastexcel
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from etl_project.readers import plain_csv
 from etl_project.readers.encoding import UndecodableText, decode_text
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -35,17 +41,63 @@ class UnreadableFile(Exception):
 @dataclass
 class SheetGrid:
     name: str  # "" for CSV
-    cells: pd.DataFrame  # object dtype, str or None, columns 0..n-1
-    first_row_number: int = 1  # the Excel row (CSV line) number of cells' first row
+    # One Arrow string array per sheet column, null where the cell is empty. Columnar, so that
+    # finding and typing the rows of a large sheet never walks its cells one by one in Python.
+    columns: list[pa.Array]
+    first_row_number: int = 1  # the Excel row (CSV line) number of the first row
     merged: list[MergedRange] = field(default_factory=list)
     encoding: str | None = None
     # CSV records with quoted line breaks make line numbers jump, so CSV keeps each record's own.
     line_numbers: list[int] | None = None
+    _heads: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _head_texts: dict[int, list[tuple[str, ...]]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def height(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def head(self, rows: int) -> pd.DataFrame:
+        """The first rows as text cells (str or None), columns 0..n-1: where titles and headers are."""
+        if rows not in self._heads:
+            self._heads[rows] = _frame([column.slice(0, rows) for column in self.columns])
+        return self._heads[rows]
+
+    def head_text(self, rows: int) -> list[tuple[str, ...]]:
+        """The first rows as text, "" for an empty cell: what the header search compares."""
+        if rows not in self._head_texts:
+            self._head_texts[rows] = [tuple("" if v is None else str(v) for v in row) for row in self.head(rows).itertuples(index=False)]
+        return self._head_texts[rows]
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        """Every cell as text (str or None), columns 0..n-1."""
+        return _frame(self.columns)
 
     def row_number(self, position: int) -> int:
         if self.line_numbers is not None:
             return self.line_numbers[position]
         return self.first_row_number + position
+
+    def row_numbers(self, positions: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.line_numbers is not None:
+            return np.asarray(self.line_numbers, dtype=np.int64)[positions]
+        return self.first_row_number + positions
+
+
+def _frame(columns: list[pa.Array]) -> pd.DataFrame:
+    height = len(columns[0]) if columns else 0
+    return pd.DataFrame(
+        {i: column.to_numpy(zero_copy_only=False) for i, column in enumerate(columns)}, index=range(height), columns=range(len(columns)), dtype=object
+    )
+
+
+def _blank_to_null(column: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
 def sniff_format(path: Path) -> str:
@@ -77,18 +129,28 @@ def _read_csv(path: Path) -> SheetGrid:
         raise UnreadableFile(str(exc)) from exc
     if "\x00" in text[:4096]:
         raise UnreadableFile(f"{path.name}: binary content, neither a workbook nor a CSV text file")
-    rows, line_numbers = [], []
+    plain = plain_csv.columns(text)
+    if plain is not None:
+        # Plain CSV, one record per line: Arrow reads it as the csv module would.
+        columns = [_blank_to_null(column) for column in plain]
+        return SheetGrid(name="", columns=columns, encoding=encoding)
+    columns, line_numbers = _csv_module_columns(text)
+    return SheetGrid(name="", columns=columns, encoding=encoding, line_numbers=line_numbers)
+
+
+def _csv_module_columns(text: str) -> tuple[list[pa.Array], list[int] | None]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    next_line = 1
-    for record in reader:
-        # A quoted cell may span lines; a record is numbered by the line it starts on.
-        line_numbers.append(next_line)
-        rows.append(record)
-        next_line = reader.line_num + 1
-    width = max((len(r) for r in rows), default=0)
-    cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], columns=range(width), dtype=object)
-    cells = cells.where(cells != "", None)
-    return SheetGrid(name="", cells=cells, encoding=encoding, line_numbers=line_numbers)
+    rows = list(reader)
+    line_numbers = None
+    if reader.line_num != len(rows):
+        # A quoted cell spans lines; a record is numbered by the line it starts on.
+        line_numbers, next_line = [], 1
+        reader = csv.reader(io.StringIO(text, newline=""))
+        for _ in reader:
+            line_numbers.append(next_line)
+            next_line = reader.line_num + 1
+    # Short (ragged) records are padded with empty cells.
+    return [_blank_to_null(pa.array(values, type=pa.string())) for values in zip_longest(*rows)], line_numbers
 
 
 def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
@@ -110,11 +172,16 @@ def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
             raise UnreadableFile(f"{path.name}, sheet {name!r}: cannot be read ({_first_line(exc)})") from exc
         if sheet.visible != "visible":
             continue
-        frame = sheet.to_pandas()
-        frame.columns = range(frame.shape[1])
-        frame = frame.astype(object).where(frame.notna(), None)
-        grids.append(SheetGrid(name=name, cells=frame, merged=merged.get(name, [])))
+        batch = sheet.to_arrow()
+        columns = [_as_string(batch.column(i)) for i in range(batch.num_columns)]
+        grids.append(SheetGrid(name=name, columns=columns, merged=merged.get(name, [])))
     return grids
+
+
+def _as_string(column) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column if column.type == pa.string() else column.cast(pa.string())
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:

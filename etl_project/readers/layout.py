@@ -8,17 +8,21 @@ The header is the row (or pair of rows) whose cells match the most known header 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl_project.readers.column_map import ColumnMap, header_key
 from etl_project.readers.grid import SheetGrid
 
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_DEPTH = 3
-_TOTAL = re.compile(r"^(?:合计|小计|总计|总合计|共计|累计|全县合计|全乡合计|汇总)")
+TOTAL_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "全县合计", "全乡合计", "汇总")
+_TOTAL = re.compile("^(?:" + "|".join(TOTAL_LABELS) + ")")
 _NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位负责人|联系人|数据来源|统计时间|填报|主管领导|签字|盖章)")
 
 
@@ -43,13 +47,23 @@ def _cell_text(cells: pd.DataFrame, row: int) -> list[str]:
     return ["" if v is None else str(v) for v in cells.iloc[row].tolist()]
 
 
+def _top(grid: SheetGrid) -> pd.DataFrame:
+    """The rows a header can occupy, as cells: the table is looked for there only."""
+    return grid.head(HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)
+
+
+def _top_text(grid: SheetGrid, row: int) -> list[str]:
+    """A row of the top of the sheet as text ("" for an empty cell); a fresh list each time."""
+    return list(grid.head_text(HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)[row])
+
+
 def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
     """The upper header row with each group name spread over the columns it spans.
 
     Merged ranges say exactly which columns a group covers; without them (CSV), a blank upper cell
     above a non-blank lower cell belongs to the group on its left.
     """
-    group = _cell_text(grid.cells, row)
+    group = _top_text(grid, row)
     for r0, c0, r1, c1 in grid.merged:
         if r0 == row and c1 > c0:
             for col in range(c0 + 1, min(c1, len(group) - 1) + 1):
@@ -62,7 +76,7 @@ def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
 
 def _header_block(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
     """The header rows as text, group names spread over the columns they cover."""
-    rows = [_cell_text(grid.cells, start + offset) for offset in range(depth)]
+    rows = [_top_text(grid, start + offset) for offset in range(depth)]
     for offset in range(depth - 1):
         rows[offset] = _filled_group_row(grid, start + offset, rows[offset + 1])
     return rows
@@ -76,7 +90,7 @@ def _names_for(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
     """For each column, the header keys to try, most specific first ("group/leaf", leaf, group)."""
     rows = _header_block(grid, start, depth)
     names = []
-    for col in range(grid.cells.shape[1]):
+    for col in range(grid.width):
         parts = [header_key(rows[level][col]) for level in range(depth)]
         non_empty = [p for p in parts if p]
         candidates = []
@@ -105,12 +119,13 @@ def _match(names: list[list[str]], column_map: ColumnMap) -> dict[str, int]:
 def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
     """The best-matching header block in the first rows of the sheet."""
     best: tuple[int, int, dict[str, int]] | None = None
-    rows = min(HEADER_SEARCH_ROWS, len(grid.cells))
+    empty_rows = _top(grid).isna().all(axis=1).to_numpy()
+    rows = min(HEADER_SEARCH_ROWS, grid.height)
     for start in range(rows):
-        if grid.cells.iloc[start].isna().all():
+        if empty_rows[start]:
             continue
         for depth in range(1, MAX_HEADER_DEPTH + 1):
-            if start + depth > len(grid.cells):
+            if start + depth > grid.height:
                 break
             matched = _match(_names_for(grid, start, depth), column_map)
             # A deeper header must earn its extra rows by matching more fields: at equal matches
@@ -148,20 +163,82 @@ class RowKinds:
 
 
 def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
-    """Split the rows under the header into data, blank, total (合计/小计/总计) and note rows."""
-    body = grid.cells.iloc[layout.first_data_row :]
-    positions = np.arange(layout.first_data_row, len(grid.cells))
-    if body.empty:
+    """Split the rows under the header into data, blank, total (合计/小计/总计) and note rows.
+
+    A cell counts as filled when its text, after NFKC and without whitespace, is not empty; a total
+    row's label starts the text of its first four cells (usually merged over the name columns); a
+    note is a row with a single filled cell whose text opens like a note. Decided column by column
+    in Arrow, so a sheet of a million rows is classified without visiting its cells in Python.
+    """
+    first = layout.first_data_row
+    positions = np.arange(first, grid.height)
+    body = [column.slice(first) for column in grid.columns]
+    if positions.size == 0 or not body:
         empty = np.array([], dtype=int)
         return RowKinds(empty, empty, empty, empty)
-    text = body.apply(lambda column: column.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True))
-    filled = text.notna() & (text != "")
-    counts = filled.sum(axis=1).to_numpy()
+    counts = np.zeros(positions.size, dtype=np.int64)
+    for column in body:
+        counts += _filled(column)
     blank = counts == 0
-    # The label of a total row sits in its first filled cell(s), usually merged over the name columns.
-    first_cells = text.iloc[:, : min(4, text.shape[1])].fillna("").agg("".join, axis=1)
-    total = first_cells.str.contains(_TOTAL).to_numpy() & ~blank
-    lead = text.bfill(axis=1).iloc[:, 0].fillna("")
-    note = (counts == 1) & lead.str.contains(_NOTE).to_numpy() & ~total
+    total = _total_rows(body[:4], positions.size) & ~blank
+    note = np.zeros(positions.size, dtype=bool)
+    for row in np.flatnonzero((counts == 1) & ~total):
+        note[row] = bool(_NOTE.search(_lead_text(body, row)))
     data = ~(blank | total | note)
     return RowKinds(positions[data], positions[blank], positions[total], positions[note])
+
+
+_SQUEEZE = re.compile(r"\s+")
+
+
+def _squeezed(value: str | None) -> str | None:
+    """A cell's text as the row classification compares it: NFKC, without whitespace."""
+    return None if value is None else _SQUEEZE.sub("", unicodedata.normalize("NFKC", str(value)))
+
+
+def _filled(column: pa.Array) -> np.ndarray:
+    # NFKC maps a character to whitespace only if it is whitespace already, so "nothing left
+    # without whitespace" is "empty or only whitespace as written"; Arrow's utf8_is_space and
+    # Python's str.isspace agree on every character (both checked over all of Unicode).
+    blank = pc.or_(pc.utf8_is_space(column), pc.equal(pc.binary_length(column), 0))
+    return pc.fill_null(pc.invert(blank), False).to_numpy(zero_copy_only=False)
+
+
+def _total_rows(columns: list[pa.Array], height: int) -> np.ndarray:
+    """Rows whose first cells, joined, start with a total label. A row is followed only while its
+    text so far could still become a label, so a data row is settled by its first cell."""
+    total = np.zeros(height, dtype=bool)
+    pending = np.arange(height)
+    prefixes = np.full(height, "", dtype=object)
+    for column in columns:
+        if pending.size == 0:
+            break
+        codes, distinct = pd.factorize(column.take(pa.array(pending)).to_numpy(zero_copy_only=False), use_na_sentinel=False)
+        prefixes = prefixes + np.array([_squeezed(v) or "" for v in distinct], dtype=object)[codes]
+        codes, distinct = pd.factorize(prefixes)
+        verdicts = np.array([_verdict(text) for text in distinct], dtype=np.int8)[codes]
+        total[pending[verdicts == _IS_TOTAL]] = True
+        undecided = verdicts == _UNDECIDED
+        pending, prefixes = pending[undecided], prefixes[undecided]
+    return total
+
+
+_NOT_TOTAL, _IS_TOTAL, _UNDECIDED = 0, 1, 2
+
+
+def _verdict(text: str) -> int:
+    """Whether text starting a row makes it a total row, or cannot, or may with more cells."""
+    if _TOTAL.match(text):
+        return _IS_TOTAL
+    if any(label.startswith(text) for label in TOTAL_LABELS):
+        return _UNDECIDED
+    return _NOT_TOTAL
+
+
+def _lead_text(body: list[pa.Array], row: int) -> str:
+    """The text of the row's first non-empty cell (whitespace-only cells included)."""
+    for column in body:
+        value = column[row].as_py()
+        if value is not None:
+            return _squeezed(value)
+    return ""

@@ -10,7 +10,10 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from etl_project.readers.columnar import as_arrow, ascii_text, from_arrow, per_distinct
 from schemas.vocabularies import Vocabulary
 
 _SPACES = re.compile(r"\s+")
@@ -22,19 +25,28 @@ MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
 
 def normalise(series: pd.Series) -> pd.Series:
     """NFKC (full-width digits, letters and spaces to half-width), trimmed; empty text becomes NA."""
-    text = series.astype("string").str.normalize("NFKC").str.strip()
-    return text.mask(text == "")
+    return ascii_text(series, squeeze=False, exact=_normalise)
 
 
 def squeeze(series: pd.Series) -> pd.Series:
     """Normalised and with every inner space removed: for names and codes, where spaces are noise."""
-    return normalise(series).str.replace(_SPACES, "", regex=True)
+    return ascii_text(series, squeeze=True, exact=_squeeze)
+
+
+def _normalise(series: pd.Series) -> pd.Series:
+    text = series.astype("string").str.normalize("NFKC").str.strip()
+    return text.mask(text == "")
+
+
+def _squeeze(series: pd.Series) -> pd.Series:
+    return _normalise(series).str.replace(_SPACES, "", regex=True)
 
 
 def _unreadable(text: pd.Series, parsed: pd.Series) -> pd.Series:
     return (text.notna() & parsed.isna()).fillna(False).astype(bool)
 
 
+@per_distinct
 def parse_year(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = squeeze(series)
     digits = text.str.extract(_YEAR, expand=False)
@@ -42,6 +54,7 @@ def parse_year(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return years, _unreadable(text, years)
 
 
+@per_distinct
 def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = squeeze(series)
     digits = text.str.extract(_INTEGER, expand=False)
@@ -52,17 +65,51 @@ def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0) -> tuple[pd.Series, pd.Series]:
     """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan by
     the suffix and by ``multiplier`` (the unit the file states, per row), then rounded to the fen."""
-    text = squeeze(series).str.replace(r"[,，]", "", regex=True)
-    parts = text.str.extract(_MONEY)
-    number = pd.to_numeric(parts[0], errors="coerce")
-    scale = parts[1].map(MULTIPLIERS).astype(float).fillna(1.0)
+    written, amount = _money_as_written(series)
     multiplier = multiplier.to_numpy() if isinstance(multiplier, pd.Series) else multiplier
-    values = pd.Series(np.round(number.to_numpy() * scale.to_numpy() * multiplier, 2), index=series.index).astype("Float64")
+    values = pd.Series(np.round(amount.to_numpy() * multiplier, 2), index=series.index).astype("Float64")
     # inf and NaN spelt out are not amounts.
     values = values.mask(~np.isfinite(values.astype(float).fillna(0.0)))
-    return values, _unreadable(text, values)
+    return values, (written & values.isna()).fillna(False).astype(bool)
 
 
+@per_distinct
+def _money_as_written(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whether each cell holds text, and its amount with the 万/亿 suffix applied (NaN if none)."""
+    text = squeeze(series)
+    digits, suffix = _money_parts(text)
+    number = pd.to_numeric(digits, errors="coerce")
+    scale = _suffix_scale(suffix)
+    return text.notna(), pd.Series(number.to_numpy() * scale.to_numpy(), index=series.index)
+
+
+def _money_parts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The number and the 万/亿 suffix of each amount, thousands separators dropped: what
+    ``str.extract(_MONEY)`` gives. An ASCII amount has no suffix; its number is the whole text
+    when it is one, which Arrow tells for all of them at once."""
+    column = as_arrow(text)
+    if column is None:
+        parts = text.str.replace(r"[,，]", "", regex=True).str.extract(_MONEY)
+        return parts[0], parts[1]
+    plain = pc.fill_null(pc.string_is_ascii(column), True)
+    bare = pc.replace_substring(column, ",", "")
+    numeric = pc.match_substring_regex(bare, r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+    digits = from_arrow(pc.if_else(numeric, bare, pa.scalar(None, pa.string())), text.index, 0)
+    suffix = pd.Series(pd.NA, index=text.index, dtype="string", name=1)
+    others = ~plain.to_numpy(zero_copy_only=False)
+    if others.any():
+        parts = text[others].str.replace(r"[,，]", "", regex=True).str.extract(_MONEY)
+        digits[others] = parts[0].array
+        suffix[others] = parts[1].array
+    return digits, suffix
+
+
+@per_distinct
+def _suffix_scale(suffix: pd.Series) -> pd.Series:
+    return suffix.map(MULTIPLIERS).astype(float).fillna(1.0)
+
+
+@per_distinct
 def parse_code(series: pd.Series, vocabulary: Vocabulary) -> pd.Series:
     """Codes or names mapped to the vocabulary's code; anything unknown is kept as written so the
     vocabulary rule can report the value itself."""
@@ -75,6 +122,7 @@ def parse_code(series: pd.Series, vocabulary: Vocabulary) -> pd.Series:
     return coded.fillna(text).astype("string")
 
 
+@per_distinct
 def parse_flag(series: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series, pd.Series]:
     text = squeeze(series)
     coded = text.map(vocabulary.lookup())
@@ -92,6 +140,7 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 
+@per_distinct
 def parse_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates as counties write them, and Excel serial numbers (days since 1899-12-30); a date given
     only to the month is taken as its first day."""
@@ -120,6 +169,7 @@ def parse_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 _SCALE = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<multiplier>万|千)?\s*(?P<unit>\D{1,6})$")
 
 
+@per_distinct
 def parse_scale(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Construction scale as written ("200亩", "485盏", "2公里", "1.2万平方米") → value and unit."""
     text = squeeze(series).str.replace(r"[,，]", "", regex=True)

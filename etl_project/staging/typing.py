@@ -6,12 +6,14 @@ import pandas as pd
 
 from etl_project import idcard
 from etl_project.readers import values
+from etl_project.readers.columnar import per_distinct
 from etl_project.validation import empty_issues
 from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, NUMBER, YEAR, Table
 from schemas.sources import PARSE_RULES
 from schemas.vocabularies import VOCABULARIES, YES_NO
 
 
+@per_distinct
 def _text(column: pd.Series, form: str) -> pd.Series:
     if form == ID_NUMBER:
         return idcard.upgrade_15(values.squeeze(column).str.upper())

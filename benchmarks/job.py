@@ -1,0 +1,69 @@
+"""Child process: run the nightly job once on a raw folder and a warehouse, report its timings.
+
+``python -m benchmarks.job RAW URL REPORT``. The job's own time (read → validate → load → marts,
+checks and the BI copy included) is timed apart from starting Python and importing the code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+started = time.perf_counter()
+
+import dagster as dg  # noqa: E402
+
+from etl_project.definitions import FULL_JOB_NAME, build_definitions  # noqa: E402
+from etl_project.warehouse import Warehouse  # noqa: E402
+from schemas.tables import LOAD_AUDIT  # noqa: E402
+
+
+def main(raw: str, url: str, report: str) -> int:
+    job = build_definitions(raw, url).resolve_job_def(FULL_JOB_NAME)
+    ready = time.perf_counter()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+        )
+        finished = time.perf_counter()
+        steps = _step_seconds(instance, result.run_id)
+    db = Warehouse(url)
+    try:
+        audit = db.query(
+            f"SELECT source, status, COUNT(*) AS files, SUM(rows_read) AS rows_read, SUM(rows_loaded) AS rows_loaded, "
+            f"SUM(rows_quarantined) AS rows_quarantined FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run GROUP BY source, status",
+            {"run": result.run_id},
+        )
+    finally:
+        db.close()
+    json.dump(
+        {
+            "success": result.success,
+            "startup_s": ready - started,
+            "job_s": finished - ready,
+            "steps_s": steps,
+            "files": [{k: (int(v) if k not in ("source", "status") else v) for k, v in row.items()} for row in audit.to_dict("records")],
+        },
+        open(report, "w"),
+        indent=1,
+    )
+    return 0 if result.success else 1
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    started, seconds = {}, {}
+    for record in instance.get_records_for_run(run_id, limit=1_000_000).records:
+        entry = record.event_log_entry
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
+    return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))

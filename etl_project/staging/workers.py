@@ -1,0 +1,172 @@
+"""Staging files side by side in worker processes, one file per task.
+
+Reading, typing and validating a file is CPU work in Python, so on a machine with several cores
+files are staged by a pool of processes (threads would share one interpreter lock). A worker gets
+what every file needs once, when it starts: the region index, the key of the keyed hashes and, for
+ledgers, the project codes they are checked against. What comes back of a file is only what the
+warehouse keeps of it (staged rows, rejected rows, ledger totals, the counts); the staged rows come
+already as Arrow for DuckDB, so the process that writes the warehouse does little more than write.
+
+Small runs are staged in the calling process: starting workers costs more than it saves there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from etl_project.readers.extract import SourceFileError
+from etl_project.regions import default_index
+from etl_project.staging import investment, registry
+from etl_project.staging.pipeline import StagedFile
+from etl_project.warehouse import conform
+from schemas.investment_tables import STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
+from schemas.tables import STG_HOUSEHOLD
+
+WORKERS_ENV = "ETL_STAGING_WORKERS"
+# Below this many bytes to read, files are staged in the calling process.
+POOL_MIN_BYTES = 64 << 20
+STAGED_TABLES = {"registry": STG_HOUSEHOLD, "projects": STG_PROJECT, "villages": STG_VILLAGE, "funds": STG_FUND_MOVEMENT}
+COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note")
+
+
+@dataclass
+class FileOutcome:
+    """What the warehouse keeps of one staged file, or why it could not be staged."""
+
+    source: str
+    source_file: str
+    error: str | None = None
+    rows: pd.DataFrame | pa.Table | None = None  # staged rows, in the staged table's columns
+    quarantine: pd.DataFrame | None = None  # without run_id
+    totals: pd.DataFrame | None = None  # ledgers: 合计/小计 verdicts
+    project_codes: frozenset[str] | None = None  # project lists: every code, rejected rows' too
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    skipped_blank: int = 0
+    skipped_total: int = 0
+    skipped_note: int = 0
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.skipped_blank + self.skipped_total + self.skipped_note
+
+
+def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
+    table = STAGED_TABLES[staged.source]
+    rows = staged.staged
+    if as_arrow:
+        # What the warehouse's Arrow load would make of the frame, made here instead.
+        rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False)
+    codes = None
+    if staged.source == "projects" and staged.typed is not None:
+        codes = frozenset(staged.typed["project_code"].dropna())
+    return FileOutcome(
+        source=staged.source,
+        source_file=staged.source_file,
+        rows=rows,
+        quarantine=staged.quarantine,
+        totals=staged.totals if not staged.totals.empty else None,
+        project_codes=codes,
+        **{name: getattr(staged, name) for name in COUNTS},
+    )
+
+
+_setup: dict = {}
+
+
+def _start_worker(key: bytes, known_projects: frozenset[str] | None, as_arrow: bool) -> None:
+    _setup.update(key=key, known_projects=known_projects, as_arrow=as_arrow, regions=default_index())
+
+
+def stage_one(source: str, path: Path, source_file: str) -> FileOutcome:
+    """One file staged with the worker's setup; an unreadable file is an outcome, not an error."""
+    regions, key = _setup["regions"], _setup["key"]
+    try:
+        if source == "registry":
+            staged = registry.stage_file(path, source_file, regions, key)
+        elif source == "projects":
+            staged = investment.stage_projects(path, source_file, regions, key)
+        elif source == "villages":
+            staged = investment.stage_villages(path, source_file, regions, key)
+        elif source == "funds":
+            staged = investment.stage_funds(path, source_file, regions, key, _setup["known_projects"])
+        else:
+            raise ValueError(f"unknown source {source!r}")
+    except SourceFileError as exc:
+        return FileOutcome(source=source, source_file=source_file, error=str(exc))
+    return outcome_of(staged, _setup["as_arrow"])
+
+
+def worker_count(total_bytes: int) -> int:
+    """Processes to stage with: $ETL_STAGING_WORKERS if set (1: in this process), else one per
+    core once there is enough to read."""
+    configured = os.environ.get(WORKERS_ENV)
+    if configured:
+        return max(1, int(configured))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 and total_bytes >= POOL_MIN_BYTES else 1
+
+
+class Stager:
+    """Stages the files of one source with a given setup, in this process or in a pool, and
+    yields their outcomes in the order of the files."""
+
+    def __init__(self, workers: int, key: bytes, known_projects: frozenset[str] | None = None, as_arrow: bool = True):
+        self.workers = workers
+        self.setup = (key, known_projects, as_arrow)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Stager:
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start_worker, initargs=self.setup)
+        else:
+            _start_worker(*self.setup)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def stage(self, source: str, files: Iterable[tuple[Path, str]]) -> Iterator[FileOutcome]:
+        if self._pool is None:
+            for path, source_file in files:
+                yield stage_one(source, path, source_file)
+            return
+        # A few files ahead of the one being written: enough to keep every worker busy, few
+        # enough that finished files do not pile up in memory.
+        pending: deque[Future] = deque()
+        queue = iter(files)
+
+        def submit_next() -> bool:
+            item = next(queue, None)
+            if item is not None:
+                pending.append(self._pool.submit(stage_one, source, *item))
+            return item is not None
+
+        while len(pending) < 2 * self.workers and submit_next():
+            pass
+        while pending:
+            outcome = pending.popleft().result()
+            submit_next()
+            yield outcome
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        # Workers are forked from a server that has the staging code imported already: a clean
+        # process (no threads, no open warehouse), and starting the next pool costs milliseconds.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["etl_project.staging.workers"])
+        return context
+    return multiprocessing.get_context("spawn")

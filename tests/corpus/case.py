@@ -1,0 +1,44 @@
+"""What a corpus case is: a file written from code and the answer `validate` owes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLEAN, REJECTED, UNREADABLE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class P:
+    """One expected quarantine problem. ``sheet`` None: any sheet (the case's only one)."""
+
+    row: int
+    rule: str
+    column: str | None = None  # the header as the file writes it
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str  # registry | funds | projects | villages: the raw folder it belongs in
+    filename: str
+    write: Callable[[Path], None]
+    what: str  # what is wrong with the file, for people
+    exit_code: int
+    # exit 1: exactly these problems, no others
+    problems: tuple[P, ...] = ()
+    # (rows accepted, rows rejected) when it matters
+    rows: tuple[int, int] | None = None
+    # exit 2: the message names the file and contains each of these
+    says: tuple[str, ...] = ()
+    # exit 2: and at least one of these (for wording the fix may choose)
+    says_any: tuple[str, ...] = ()
+    # staged column -> its values, row by row, for cases about how a value is read
+    staged: dict[str, list] = field(default_factory=dict)
+    # a known defect of the project that makes this case fail today
+    bug: str | None = None
+
+    def path_in(self, raw: Path) -> Path:
+        return raw / self.source / self.filename

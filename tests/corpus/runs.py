@@ -1,0 +1,74 @@
+"""Whole-pipeline runs for the reliability tests, the sample-only one shared by every module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.pii import PII_KEY_ENV
+from etl_project.resources import SPREADSHEET_SUFFIXES
+from etl_project.steward import SOURCES
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_RAW = ROOT / "data" / "raw"
+
+
+@dataclass(frozen=True)
+class Run:
+    raw: Path
+    url: str
+    result: dg.ExecuteInProcessResult
+
+    @property
+    def run_id(self) -> str:
+        return self.result.run_id
+
+    def checks(self) -> dict[str, bool]:
+        return {e.check_name: e.passed for e in self.result.get_asset_check_evaluations()}
+
+
+def run_pipeline(raw: Path, warehouse_dir: Path) -> Run:
+    url = f"duckdb:///{warehouse_dir / 'warehouse.duckdb'}"
+    job = build_definitions(str(raw), url).resolve_job_def(FULL_JOB_NAME)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return Run(raw, url, result)
+
+
+def copy_sample(target: Path) -> Path:
+    shutil.copytree(SAMPLE_RAW, target, dirs_exist_ok=True)
+    return target
+
+
+def source_files(raw: Path) -> set[str]:
+    """What a run must account for: every spreadsheet under a tabular source's folder, relative to ``raw``."""
+    return {
+        p.relative_to(raw).as_posix()
+        for source in SOURCES
+        for p in (raw / source).rglob("*")
+        if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", "."))
+    }
+
+
+_sample_runs: dict[str | None, Run] = {}
+
+
+def sample_run(tmp_path_factory, pii_key: str | None = None) -> Run:
+    """The shipped sample, run once per session and key (None: the development key)."""
+    if pii_key not in _sample_runs:
+        previous = os.environ.pop(PII_KEY_ENV, None)
+        if pii_key is not None:
+            os.environ[PII_KEY_ENV] = pii_key
+        try:
+            raw = copy_sample(tmp_path_factory.mktemp("sample_raw"))
+            _sample_runs[pii_key] = run_pipeline(raw, tmp_path_factory.mktemp("sample_warehouse"))
+        finally:
+            os.environ.pop(PII_KEY_ENV, None)
+            if previous is not None:
+                os.environ[PII_KEY_ENV] = previous
+    return _sample_runs[pii_key]

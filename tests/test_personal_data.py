@@ -1,0 +1,161 @@
+"""No personal data where analysts can read, masked in the quarantine, and a household key that is a
+keyed hash: without the key it cannot be recomputed from an ID number, with another key it differs.
+
+The patterns are written here, not imported, so that the project's own personal-data check is
+itself under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from etl_project.pii import DEVELOPMENT_KEY
+from etl_project.readers.column_map import load_column_map
+from etl_project.readers.extract import SourceFileError, extract
+from etl_project.readers.values import parse_code
+from etl_project.serving import published_path
+from etl_project.warehouse import Warehouse
+from schemas.investment_tables import MART_INVESTMENT
+from schemas.tables import MART_POVERTY_EXIT
+from schemas.vocabularies import DONOR_TYPE
+from tests.corpus.runs import sample_run
+
+# 15 digits, or 17 digits and a check character, not inside a longer run of digits.
+ID_LIKE = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])")
+PHONE_LIKE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+PERSONAL_COLUMNS = {"id_number", "head_name", "phone"}
+OTHER_KEY = "a different secret, as production would set"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    done = sample_run(tmp_path_factory)
+    assert done.result.success
+    return done
+
+
+def _raw_rows(raw: Path, source: str) -> pd.DataFrame:
+    column_map = load_column_map(source)
+    frames = []
+    for path in sorted((raw / source).iterdir()):
+        try:
+            frames.append(extract(path, column_map).rows.assign(source_file=f"{source}/{path.name}"))
+        except SourceFileError:
+            continue
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def people(run) -> set[str]:
+    """Every name of a person the raw files hold: heads of household and individual donors."""
+    heads = _raw_rows(run.raw, "registry")["head_name"].dropna().str.strip()
+    ledgers = _raw_rows(run.raw, "funds")
+    individual = parse_code(ledgers["donor_type"], DONOR_TYPE) == "individual"
+    donors = ledgers.loc[individual.fillna(False).to_numpy(), "donor_name"].dropna().str.strip()
+    names = set(heads) | set(donors)
+    assert len(set(heads)) > 500 and len(set(donors)) > 0, "the sample should hold heads and individual donors"
+    return {n for n in names if n}
+
+
+def _bi_tables(path: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the published read copy, the one file BI tools open on DuckDB."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = connection.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+        return {f"{s}.{t}": connection.execute(f'SELECT * FROM "{s}"."{t}"').fetchdf() for s, t in names}
+
+
+def _warehouse_tables(url: str, schema: str) -> dict[str, pd.DataFrame]:
+    db = Warehouse(url)
+    try:
+        names = db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = :s", {"s": schema})["table_name"]
+        return {f"{schema}.{t}": db.query(f"SELECT * FROM {db.quote(schema)}.{db.quote(t)}") for t in names}
+    finally:
+        db.close()
+
+
+def _texts(frame: pd.DataFrame):
+    for column in frame.columns:
+        values = frame[column].dropna()
+        yield column, values.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
+def _leaks(tables: dict[str, pd.DataFrame], people: set[str]) -> list[str]:
+    found = []
+    long_names = [n for n in people if len(n) >= 3]
+    for name, frame in tables.items():
+        for column, values in _texts(frame):
+            for value in values.unique():
+                if ID_LIKE.search(value) or PHONE_LIKE.search(value):
+                    found.append(f"{name}.{column}: {value!r} looks like an ID number or phone")
+                elif value.strip() in people or any(n in value for n in long_names if len(value) > len(n)):
+                    found.append(f"{name}.{column}: {value!r} is or holds a registry name")
+    return found
+
+
+def test_what_bi_tools_read_holds_no_personal_data(run, people):
+    published = _bi_tables(published_path(run.url))
+    assert {name.split(".")[0] for name in published} == {"analytics"}, "the read copy holds more than analytics"
+    in_warehouse = _warehouse_tables(run.url, "analytics")
+    assert set(published) == set(in_warehouse)
+    assert sum(len(f) for f in in_warehouse.values()) > 1000
+    assert _leaks(in_warehouse, people) == []
+    assert _leaks(published, people) == []
+
+
+def test_staging_holds_no_personal_data_either(run, people):
+    assert _leaks(_warehouse_tables(run.url, "staging"), people) == []
+
+
+def test_the_quarantine_masks_what_it_shows(run, people):
+    quarantine = _warehouse_tables(run.url, "audit")["audit.quarantine"]
+    personal = quarantine[quarantine["column_name"].isin(PERSONAL_COLUMNS) & quarantine["value_masked"].notna()]
+    assert len(personal) > 10, "the sample rejects rows over their ID numbers: those values must be shown masked"
+    assert personal["value_masked"].str.contains(r"\*").all()
+    assert _leaks({"audit.quarantine": quarantine}, people) == []
+
+
+def _hmac_key(secret: str, id_number: str) -> str:
+    digest = hmac.new(secret.encode(), id_number.encode(), hashlib.sha256).digest()[:20]
+    return base64.b32encode(digest).decode().lower()
+
+
+def test_the_household_key_is_an_hmac_of_the_id_number(run):
+    registry = _raw_rows(run.raw, "registry")
+    registry = registry[registry["id_number"].str.fullmatch(r"\d{18}").fillna(False)]
+    facts = _warehouse_tables(run.url, "analytics")["analytics.fact_household"]
+    joined = facts.merge(registry, on=["source_file", "source_sheet", "source_row"])
+    assert len(joined) > 1000
+    expected = [_hmac_key(DEVELOPMENT_KEY, i) for i in joined["id_number"]]
+    assert joined["household_key"].tolist() == expected
+    # A plain hash of the ID number, which anyone could compute, is not the key.
+    plain = {base64.b32encode(hashlib.sha256(i.encode()).digest()[:20]).decode().lower() for i in joined["id_number"]}
+    assert not plain & set(joined["household_key"])
+
+
+def test_another_key_changes_every_household_key_and_no_figure(run, tmp_path_factory):
+    other = sample_run(tmp_path_factory, pii_key=OTHER_KEY)
+    assert other.result.success
+    mine, theirs = _warehouse_tables(run.url, "analytics"), _warehouse_tables(other.url, "analytics")
+    order = ["source_file", "source_sheet", "source_row"]
+    a = mine["analytics.fact_household"].sort_values(order).reset_index(drop=True)
+    b = theirs["analytics.fact_household"].sort_values(order).reset_index(drop=True)
+    assert not set(a["household_key"]) & set(b["household_key"])
+    pd.testing.assert_frame_equal(a.drop(columns="household_key"), b.drop(columns="household_key"))
+    donors_a, donors_b = mine["analytics.dim_donor"], theirs["analytics.dim_donor"]
+    people_a = set(donors_a.loc[donors_a["donor_type"] == "individual", "donor_key"])
+    people_b = set(donors_b.loc[donors_b["donor_type"] == "individual", "donor_key"])
+    assert people_a and not people_a & people_b
+    for mart in (MART_POVERTY_EXIT, MART_INVESTMENT):
+        name, key = f"analytics.{mart.name}", list(mart.primary_key)
+        x = mine[name].sort_values(key).reset_index(drop=True)
+        y = theirs[name].sort_values(key).reset_index(drop=True)
+        assert len(x) > 0
+        pd.testing.assert_frame_equal(x, y)
