@@ -22,7 +22,7 @@ from etl_project import pii
 from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
-from etl_project.staging.writer import StagingWriter, limit_duckdb_memory
+from etl_project.staging.writer import StagingWriter
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.sources import REGISTRY_HOUSEHOLD
@@ -199,7 +199,6 @@ def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
 
     db = warehouse.open()
     try:
-        limit_duckdb_memory(db)
         previous = _previous_loads(db)
         files = {source: raw_files.files(source) for source in STAGED_TABLES}
         migrations = [db.ensure_table(table) for table in STAGED_TABLES.values()]

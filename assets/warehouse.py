@@ -20,7 +20,6 @@ from etl_project.dimensions import build_dim_region
 from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
-from etl_project.staging.writer import limit_duckdb_memory
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
 
@@ -54,7 +53,6 @@ def _dim_region_recipe() -> str:
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        limit_duckdb_memory(db)
         how = _dim_region_recipe()
         unchanged, now, _ = _unchanged(db, DIM_REGION, ("registry", "villages"), how)
         if unchanged:
@@ -93,7 +91,6 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        limit_duckdb_memory(db)
         columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
         select = f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}"
         how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select)
@@ -139,7 +136,6 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         db = warehouse.open()
         try:
-            limit_duckdb_memory(db)
             sql = select(db)
             how = generation.recipe(table, sql)
             unchanged, now, _ = _unchanged(db, table, sources, how)

@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         "files": sum(f["files"] for f in full.report["files"]),
         "pipeline_s": round(full.report["job_s"], 2),
         "pipeline_process_s": round(full.seconds, 2),
+        "pipeline_cpu_s": round(full.cpu_s, 1),
         "startup_s": round(full.report["startup_s"], 2),
         "peak_rss_mb": round(full.peak_rss_mb),
         "peak_rss_main_mb": round(full.peak_rss_main_mb),
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             one_county_rerun_s=round(one.report["job_s"], 2),
             one_county_file=changed.relative_to(copy).as_posix(),
             rerun_peak_rss_mb=round(max(noop.peak_rss_mb, one.peak_rss_mb)),
+            noop_slowest_steps_s=dict(list(noop.report["steps_s"].items())[:8]),
+            one_county_slowest_steps_s=dict(list(one.report["steps_s"].items())[:8]),
         )
     if "naive" not in args.skip:
         naive = step("naive baseline", "benchmarks.naive", str(raw), f"duckdb:///{work / 'naive.duckdb'}", str(args.naive_rows))

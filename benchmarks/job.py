@@ -10,16 +10,16 @@ import json
 import sys
 import time
 
-started = time.perf_counter()
-
-import dagster as dg  # noqa: E402
-
-from etl_project.definitions import FULL_JOB_NAME, build_definitions  # noqa: E402
-from etl_project.warehouse import Warehouse  # noqa: E402
-from schemas.tables import LOAD_AUDIT  # noqa: E402
-
 
 def main(raw: str, url: str, report: str) -> int:
+    # Imported here, not above: staging workers import this module again when they start.
+    started = time.perf_counter()
+    import dagster as dg
+
+    from etl_project.definitions import FULL_JOB_NAME, build_definitions
+    from etl_project.warehouse import Warehouse
+    from schemas.tables import LOAD_AUDIT
+
     job = build_definitions(raw, url).resolve_job_def(FULL_JOB_NAME)
     ready = time.perf_counter()
     with dg.DagsterInstance.ephemeral() as instance:

@@ -24,6 +24,7 @@ class Measured:
     seconds: float  # wall time of the whole child process
     peak_rss_mb: float  # the process tree, summed
     peak_rss_main_mb: float  # the child alone
+    cpu_s: float  # user + system time of the child and the processes it waited for
     report: dict  # what the child wrote to its report file, if anything
 
 
@@ -44,7 +45,7 @@ def run(module: str, *args: str, env: dict | None = None, cwd: Path | None = Non
     found = json.loads(report.read_text()) if report.exists() else {}
     report.unlink(missing_ok=True)
     main_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    return Measured(seconds, max(peak.mb, main_mb), main_mb, found)
+    return Measured(seconds, max(peak.mb, main_mb), main_mb, usage.ru_utime + usage.ru_stime, found)
 
 
 class _Sampler(threading.Thread):

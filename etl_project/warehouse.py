@@ -253,3 +253,26 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if field.type in ("integer", "year") and frame[field.name].dtype != "Int64":
             cast[field.name] = pd.to_numeric(frame[field.name], errors="raise").astype("Int64")
     return frame.assign(**cast) if cast else frame
+
+
+_DUCKDB_MEMORY_ENV = "ETL_DUCKDB_MEMORY_LIMIT"
+_DUCKDB_MEMORY_DEFAULT = "1GB"
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _cap_duckdb_memory(dbapi_connection, _record) -> None:
+    """DuckDB's buffer pool may grow to 80 % of the machine and keeps the blocks it has written or
+    read: at national scale the staging load, and a GROUP BY over 30 million household keys (the
+    key-uniqueness check), each held gigabytes. Every warehouse connection caps it
+    ($ETL_DUCKDB_MEMORY_LIMIT, 1GB by default); larger aggregates, joins and sorts spill to disk,
+    which on the national registry costs them no time."""
+    if not type(dbapi_connection).__module__.startswith("duckdb"):
+        return
+    limit = os.environ.get(_DUCKDB_MEMORY_ENV, _DUCKDB_MEMORY_DEFAULT).strip()
+    if not limit.replace(".", "", 1).rstrip("KMGTiBkmgtib ").isdigit():
+        raise ValueError(f"{_DUCKDB_MEMORY_ENV}={limit!r}: give a size such as 1GB or 512MB")
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SET memory_limit = '{limit}'")
+    finally:
+        cursor.close()

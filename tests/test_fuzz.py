@@ -119,15 +119,6 @@ def test_any_header_has_a_key_and_any_text_a_unit_or_none(text):
         assert _unit_of(str(text)) in (None, 1.0, 1e3, 1e4, 1e8)
 
 
-NUL_BUG = (
-    "etl_project/readers/columnar.py per_distinct groups cells with Series.factorize, whose object hash table "
-    "compares strings only up to a NUL character: '4\\x00x' and '4' become one distinct value and share one "
-    "answer, so one damaged cell quarantines every cell of its column that equals its prefix (or loads as it); "
-    "factorize through Arrow (pyarrow.compute.dictionary_encode) or parse cell by cell when a value holds \\x00"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NUL_BUG)
 @pytest.mark.parametrize("parse, good", [(values.parse_year, "2019"), (values.parse_integer, "4"), (values.parse_money, "12.5"),
                                          (values.parse_date, "2019.5.27")], ids=["year", "integer", "money", "date"])
 def test_a_nul_character_does_not_make_two_cells_one(parse, good):

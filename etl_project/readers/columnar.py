@@ -31,19 +31,49 @@ def per_distinct(parse: Callable) -> Callable:
 
     @wraps(parse)
     def run(series: pd.Series, *args, **kwargs):
-        codes, distinct = series.factorize()
-        if len(distinct) * 2 > len(series):
+        if _mostly_distinct(series):
             return parse(series, *args, **kwargs)
-        values = pd.Series(distinct.array, dtype=series.dtype)
-        if (codes < 0).any():
-            codes = np.where(codes < 0, len(values), codes)
-            values = pd.concat([values, pd.Series([None], dtype=series.dtype)], ignore_index=True)
+        grouped = _distinct(series)
+        if grouped is None:
+            return parse(series, *args, **kwargs)
+        codes, values = grouped
         found = parse(values, *args, **kwargs)
         if isinstance(found, tuple):
             return tuple(_spread(part, codes, series.index) for part in found)
         return _spread(found, codes, series.index)
 
     return run
+
+
+def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """Each cell's position among the distinct values, and those values (plus one None if any
+    cell is missing); None when grouping would not pay or cannot be done exactly. Arrow compares
+    the whole of each text (pandas' own factorize stops at a NUL character: "4\\x00x" is not "4")."""
+    column = as_arrow(series)
+    if column is None:
+        return None
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary
+    if len(distinct) * 2 > len(series):
+        return None
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    values = list(distinct.to_pylist())
+    if encoded.indices.null_count:
+        codes = np.where(pc.is_null(encoded.indices).to_numpy(zero_copy_only=False), len(values), codes)
+        values.append(None)
+    return codes.astype(np.intp), pd.Series(np.array(values, dtype=object), dtype=series.dtype)
+
+
+_SAMPLE = 2000
+
+
+def _mostly_distinct(series: pd.Series) -> bool:
+    """Whether a leading sample is mostly distinct values (ID numbers, names, amounts): then
+    grouping the column first would cost more than it saves."""
+    if len(series) <= 4 * _SAMPLE:
+        return False
+    sample = series.iloc[:_SAMPLE]
+    return sample.nunique(dropna=True) * 2 > _SAMPLE
 
 
 def _spread(per_value: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -213,10 +213,13 @@ def _total_rows(columns: list[pa.Array], height: int) -> np.ndarray:
     for column in columns:
         if pending.size == 0:
             break
-        codes, distinct = pd.factorize(column.take(pa.array(pending)).to_numpy(zero_copy_only=False), use_na_sentinel=False)
-        prefixes = prefixes + np.array([_squeezed(v) or "" for v in distinct], dtype=object)[codes]
-        codes, distinct = pd.factorize(prefixes)
-        verdicts = np.array([_verdict(text) for text in distinct], dtype=np.int8)[codes]
+        # Grouped by Arrow, which compares whole texts (pandas' factorize stops at a NUL).
+        encoded = pc.dictionary_encode(column.take(pa.array(pending)))
+        texts = np.array([_squeezed(v) or "" for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
+        codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+        prefixes = prefixes + texts[codes]
+        known: dict[str, int] = {}
+        verdicts = np.array([known[p] if p in known else known.setdefault(p, _verdict(p)) for p in prefixes], dtype=np.int8)
         total[pending[verdicts == _IS_TOTAL]] = True
         undecided = verdicts == _UNDECIDED
         pending, prefixes = pending[undecided], prefixes[undecided]

@@ -35,6 +35,7 @@ WORKERS_ENV = "ETL_STAGING_WORKERS"
 # Below this many bytes to read, files are staged in the calling process.
 POOL_MIN_BYTES = 64 << 20
 STAGED_TABLES = {"registry": STG_HOUSEHOLD, "projects": STG_PROJECT, "villages": STG_VILLAGE, "funds": STG_FUND_MOVEMENT}
+AHEAD_PER_WORKER = 4
 COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note")
 
 
@@ -65,8 +66,9 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
     table = STAGED_TABLES[staged.source]
     rows = staged.staged
     if as_arrow:
-        # What the warehouse's Arrow load would make of the frame, made here instead.
-        rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False)
+        # What the warehouse's Arrow load would make of the frame, made here instead (in this
+        # thread: every core already runs a worker).
+        rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
     codes = None
     if staged.source == "projects" and staged.typed is not None:
         codes = frozenset(staged.typed["project_code"].dropna())
@@ -142,8 +144,9 @@ class Stager:
             for path, source_file in files:
                 yield stage_one(source, path, source_file)
             return
-        # A few files ahead of the one being written: enough to keep every worker busy, few
-        # enough that finished files do not pile up in memory.
+        # Files ahead of the one being written: enough to keep every worker busy while this
+        # process writes a batch to the warehouse (a second or two), few enough that finished
+        # files do not pile up in memory.
         pending: deque[Future] = deque()
         queue = iter(files)
 
@@ -153,7 +156,7 @@ class Stager:
                 pending.append(self._pool.submit(stage_one, source, *item))
             return item is not None
 
-        while len(pending) < 2 * self.workers and submit_next():
+        while len(pending) < AHEAD_PER_WORKER * self.workers and submit_next():
             pass
         while pending:
             outcome = pending.popleft().result()

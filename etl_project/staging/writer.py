@@ -12,8 +12,6 @@ them, so the next run reads again every file this one did not record, and replac
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,22 +21,6 @@ from etl_project.warehouse import Warehouse
 from schemas.registry import Table
 
 FLUSH_ROWS = 400_000
-DUCKDB_MEMORY_ENV = "ETL_DUCKDB_MEMORY_LIMIT"
-DUCKDB_MEMORY_DEFAULT = "1GB"
-
-
-def limit_duckdb_memory(db: Warehouse) -> None:
-    """DuckDB keeps the blocks it has written in memory, up to 80 % of the machine by default: a
-    national load would hold gigabytes it never reads again. Its buffer pool is capped (to
-    $ETL_DUCKDB_MEMORY_LIMIT, 1GB by default) while this warehouse handle is open; larger
-    sorts and joins spill to disk instead."""
-    if db.dialect != "duckdb":
-        return
-    limit = os.environ.get(DUCKDB_MEMORY_ENV, DUCKDB_MEMORY_DEFAULT)
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, flags=re.IGNORECASE):
-        raise ValueError(f"{DUCKDB_MEMORY_ENV}={limit!r}: give a size such as 1GB or 512MB")
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql(f"SET memory_limit = '{limit}'")
 
 
 @dataclass

@@ -33,14 +33,6 @@ def _nul_after(text: str, start: int) -> str:
     return text[:start] + text[start:].replace("王小明", "王\x00明")
 
 
-NUL_BUG = (
-    "etl_project/readers/columnar.py per_distinct groups cells with Series.factorize, whose object hash table "
-    "compares strings only up to a NUL: the damaged 家庭人口数 '4\\x00x' and the twenty clean '4' after it are "
-    "one distinct value, parsed once, so all 21 rows are quarantined for one damaged cell; factorize through "
-    "Arrow (pyarrow.compute.dictionary_encode) or parse cell by cell when a value holds \\x00"
-)
-
-
 def _nul_twins() -> str:
     """Sixty households of three (past the 4 KB sniff), one damaged 4, twenty of four."""
     rows = [hh(k, 家庭人口数="3") for k in range(1, 61)] + [hh(61, 家庭人口数="4\x00x")] + [hh(k, 家庭人口数="4") for k in range(62, 82)]
@@ -128,7 +120,7 @@ CASES = [
          "NUL characters inside names, past the first 4 KB the binary sniff looks at", CLEAN, rows=(80, 0)),
     Case("nul_cell_and_its_twins", "registry", "空字符连累.csv", raw_bytes(lambda: _nul_twins().encode()),
          "one household size damaged by a NUL ('4\\x00x') among twenty clean 4s", REJECTED,
-         problems=(P(62, "not_an_integer", "家庭人口数"),), rows=(80, 1), bug=NUL_BUG),
+         problems=(P(62, "not_an_integer", "家庭人口数"),), rows=(80, 1)),
     Case("bad_id_in_quoted_multiline_record", "registry", "单元格换行.csv",
          text_file(csv_text([hh(1, 户主姓名="王\n小明"), hh(2, 证件号码=wrong_check_digit(hh(2)[5]))])),
          "a quoted cell spanning two lines, then a bad row: line numbers follow the file", REJECTED,
