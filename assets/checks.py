@@ -8,6 +8,8 @@ analyst-facing table, inconsistent marts); rejected rows are a warning with thei
 import dagster as dg
 import pandas as pd
 
+from assets.metadata import WAREHOUSE_POOL
+from assets.staging import latest_file_states
 from etl_project.resources import WarehouseResource
 from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
@@ -21,41 +23,13 @@ def _md(frame: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(SAMPLE_ROWS).to_markdown(index=False) if not frame.empty else "none")
 
 
-def _this_run(context) -> dict:
-    return {"run_id": context.run.run_id}
-
-
 STAGED_ASSETS = {"registry": "stg_household", "funds": "stg_fund_movement", "projects": "stg_project", "villages": "stg_village"}
 SOURCE_NAMES = {"registry": "登记", "funds": "资金台账", "projects": "项目库", "villages": "行政村名单"}
 
 
-def _files_readable_check(source: str, asset: str):
-    @dg.asset_check(
-        name=f"{source}_files_readable",
-        asset=asset,
-        description=f"每个{SOURCE_NAMES[source]}文件都能读取且表头完整 / every {source} file could be read and has the required columns",
-    )
-    def files_readable(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
-            failed = db.query(
-                f"SELECT source_file, message FROM {db.name(LOAD_AUDIT)} "
-                "WHERE run_id = :run_id AND source = :source AND status = 'failed' ORDER BY source_file",
-                {**_this_run(context), "source": source},
-            )
-        finally:
-            db.close()
-        return dg.AssetCheckResult(
-            passed=failed.empty,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"failed_files": len(failed), "failures": _md(failed)},
-        )
-
-    return files_readable
-
-
 def _rows_valid_check(source: str, asset: str):
     @dg.asset_check(
+        pool=WAREHOUSE_POOL,
         name=f"{source}_rows_valid",
         asset=asset,
         description=f"被隔离的{SOURCE_NAMES[source]}行（按规则统计）/ {source} rows rejected into quarantine, by rule",
@@ -88,22 +62,21 @@ def _rows_valid_check(source: str, asset: str):
     return rows_valid
 
 
-source_checks = [factory(source, asset) for source, asset in STAGED_ASSETS.items() for factory in (_files_readable_check, _rows_valid_check)]
+source_checks = [_rows_valid_check(source, asset) for source, asset in STAGED_ASSETS.items()]
 
 
-@dg.asset_check(asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
-def load_audit_balanced(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
+def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
-        unbalanced = db.query(
-            f"SELECT source_file, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM {db.name(LOAD_AUDIT)} "
-            "WHERE run_id = :run_id AND rows_read <> rows_loaded + rows_quarantined + rows_skipped",
-            _this_run(context),
-        )
-        files = db.scalar(f"SELECT COUNT(*) FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run_id", _this_run(context))
+        # Every file as it stands now: its latest load, whichever run made it.
+        state = latest_file_states(db)
     finally:
         db.close()
-    return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": int(files), "unbalanced": _md(unbalanced)})
+    counted = state[state["status"] != "failed"]
+    unbalanced = counted[counted["rows_read"] != counted["rows_loaded"] + counted["rows_quarantined"] + counted["rows_skipped"]]
+    columns = ["source_file", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"]
+    return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
 
 
 def personal_data_hits(db, table: Table, columns: list[str]) -> pd.DataFrame:
@@ -122,7 +95,7 @@ def personal_data_hits(db, table: Table, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(hits, columns=["table", "column", "looks_like", "value_masked"])
 
 
-@dg.asset_check(asset="fact_household", blocking=True, description="事实表不含身份证号、电话等个人信息 / no ID-number-like or phone-like values in the fact table")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", blocking=True, description="事实表不含身份证号、电话等个人信息 / no ID-number-like or phone-like values in the fact table")
 def fact_household_has_no_personal_data(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -133,7 +106,7 @@ def fact_household_has_no_personal_data(warehouse: WarehouseResource) -> dg.Asse
     return dg.AssetCheckResult(passed=hits.empty, metadata={"hits": len(hits), "sample": _md(hits)})
 
 
-@dg.asset_check(asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -146,7 +119,7 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
     return dg.AssetCheckResult(passed=dupes.empty, severity=dg.AssetCheckSeverity.WARN, metadata={"duplicated_keys": len(dupes), "sample": _md(dupes)})
 
 
-@dg.asset_check(asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:

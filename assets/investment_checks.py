@@ -4,6 +4,7 @@ the village lists, exits against the incidence threshold in force."""
 import dagster as dg
 
 from assets.checks import SAMPLE_ROWS, _md
+from assets.metadata import WAREHOUSE_POOL
 from etl_project.resources import WarehouseResource
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
@@ -15,7 +16,7 @@ WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63",
 WEST_THRESHOLD, OTHER_THRESHOLD = 3.0, 2.0
 
 
-@dg.asset_check(asset="stg_ledger_total", description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="stg_ledger_total", description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
 def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -40,7 +41,7 @@ def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset="fact_investment", description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_investment", description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
 def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -58,7 +59,7 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-@dg.asset_check(asset="dim_project", description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="dim_project", description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
 def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -76,7 +77,7 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset="stg_village", description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="stg_village", description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list")
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -107,6 +108,7 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="mart_poverty_exit",
     description="出列/摘帽时贫困发生率低于标准（西部3%，其他2%）/ villages and counties exit only below the incidence threshold (3 % west, 2 % elsewhere)",
 )

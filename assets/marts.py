@@ -2,25 +2,22 @@
 
 
 import dagster as dg
-import sqlalchemy as sa
 
-from assets.metadata import OWNERS, TABLE_KINDS, describe, table_metadata
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
+from assets.staging import latest_file_states
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
 from etl_project.resources import WarehouseResource
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
-def built_from(db, run_id: str, sources: tuple[str, ...]) -> dict:
-    """Which files the mart stands on this run: a file that failed is named, since the mart then
-    holds its last good rows (or none) rather than what it now says."""
-    audit = db.reference(LOAD_AUDIT)
-    statement = sa.select(audit.c.source_file, audit.c.status).where(audit.c.run_id == run_id, audit.c.source.in_(sources))
-    with db.engine.connect() as connection:
-        rows = connection.execute(statement).fetchall()
-    failed = sorted(f for f, status in rows if status == "failed")
+def built_from(db, sources: tuple[str, ...]) -> dict:
+    """Which files the mart stands on now: a file whose latest load failed is named, since the mart
+    then holds its last good rows (or none) rather than what the file now says."""
+    state = latest_file_states(db)
+    state = state[state["source"].isin(sources)]
     return {
-        "files_current": dg.MetadataValue.int(sum(1 for _, status in rows if status in ("loaded", "unchanged"))),
-        "files_failed_kept_last_good": dg.MetadataValue.json(failed),
+        "files_current": dg.MetadataValue.int(int(state["status"].isin(["loaded", "unchanged"]).sum())),
+        "files_failed_kept_last_good": dg.MetadataValue.json(sorted(state.loc[state["status"] == "failed", "source_file"])),
     }
 
 
@@ -34,6 +31,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
@@ -69,7 +67,7 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             "mart_first_year": FIRST_MART_YEAR,
         }
         rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect), params)
-        provenance = built_from(db, context.run.run_id, ("registry", "villages"))
+        provenance = built_from(db, ("registry", "villages"))
     finally:
         db.close()
     return dg.MaterializeResult(
@@ -78,6 +76,7 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
@@ -107,7 +106,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect)
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
-        provenance = built_from(db, context.run.run_id, ("funds", "projects"))
+        provenance = built_from(db, ("funds", "projects"))
     finally:
         db.close()
     return dg.MaterializeResult(

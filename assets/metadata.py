@@ -9,6 +9,9 @@ from schemas.registry import Table
 from etl_project.warehouse import default_url
 
 OWNERS = ["team:data-engineering"]
+# Every step that opens the warehouse takes a slot of this pool: a DuckDB file has one writer at a
+# time, so deploy/dagster.yaml gives the pool one slot and steps queue instead of meeting a lock.
+WAREHOUSE_POOL = "warehouse"
 # The warehouse engine the code location is configured for ($ETL_WAREHOUSE_URL), shown as the kind
 # of every table asset in the UI.
 WAREHOUSE_KIND = "postgres" if default_url().startswith("postgresql") else "duckdb"

@@ -1,45 +1,88 @@
-"""Raw layer: the files of each source as they arrived, with their content hashes."""
+"""Raw layer: the files as they arrived, with their content hashes.
+
+Spreadsheet sources are one asset partitioned per file (etl_project/partitions.py), so the UI shows
+every file's history; narrative reports are one unpartitioned inventory, read whole by their
+extraction.
+"""
 
 import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFilesResource
+from etl_project.partitions import RAW_FILES, file_of, source_of
+from etl_project.resources import REPORT_SUFFIXES, RawFilesResource, file_sha256
 
-RAW_SOURCES = {
-    "registry": ("raw_registry_files", "建档立卡户登记文件（各县上报的原始表格）", "county household registries"),
-    "funds": ("raw_fund_files", "帮扶资金台账文件", "fund ledgers of donors and recipient counties"),
-    "projects": ("raw_project_files", "扶贫项目库文件", "project lists"),
-    "villages": ("raw_village_files", "行政村名单文件", "village lists with poor-village flag and exit year"),
-    "reports": ("raw_report_files", "工作报告与新闻稿", "narrative reports and news (txt, md, html, docx, pdf)"),
+RAW_FILE = "raw_file"
+RAW_REPORTS = "raw_report_files"
+SOURCE_LABELS = {
+    "registry": "建档立卡户登记 / household registry",
+    "funds": "帮扶资金台账 / fund ledger",
+    "projects": "扶贫项目库 / project list",
+    "villages": "行政村名单 / village list",
 }
-RAW_ASSETS = {source: asset_name for source, (asset_name, _, _) in RAW_SOURCES.items()}
 
 
-def _raw_asset(source: str, asset_name: str, zh: str, en: str) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=asset_name,
-        group_name="raw",
-        owners=OWNERS,
-        kinds={"text"} if source == "reports" else {"excel", "csv"},
-        description=f"{zh}\n\n{en.capitalize()} as received under data/raw/{source}/.",
-        code_version="1",
-    )
-    def inventory(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> dg.MaterializeResult:
-        files = raw_files.files(source, REPORT_SUFFIXES if source == "reports" else SPREADSHEET_SUFFIXES)
-        listing = pd.DataFrame([{"file": f.relative, "bytes": f.size, "sha256": f.sha256[:16]} for f in files])
-        context.log.info(f"{len(files)} {source} files under {raw_files.root}/{source}")
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": dg.MetadataValue.int(len(files)),
-                "files": dg.MetadataValue.int(len(files)),
-                "total_bytes": dg.MetadataValue.int(int(sum(f.size for f in files))),
-                "listing": dg.MetadataValue.md(listing.to_markdown(index=False) if not listing.empty else "no files"),
-            },
-            data_version=dg.DataVersion("|".join(f.sha256 for f in files) or "empty"),
+@dg.asset(
+    name=RAW_FILE,
+    group_name="raw",
+    owners=OWNERS,
+    kinds={"excel", "csv"},
+    partitions_def=RAW_FILES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "各县上报的原始表格，每个文件一个分区（登记、资金台账、项目库、行政村名单）\n\n"
+        "One partition per spreadsheet file under data/raw/{registry,funds,projects,villages}/, keyed by its path. "
+        "Each partition records the file's size and SHA-256 (an observation whose data version is the hash, so an "
+        "unchanged file shows an unchanged version)."
+    ),
+    code_version="2",
+)
+def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> dg.MaterializeResult:
+    listing = []
+    for key in context.partition_keys:
+        path = raw_files.path(file_of(key))
+        if not path.is_file():
+            # Gone between the sensor's look and this run: the next sensor tick deletes the partition.
+            context.log.warning(f"{file_of(key)}: no longer under {raw_files.root}; its rows leave the warehouse on the next refresh")
+            continue
+        sha256, size = file_sha256(path), path.stat().st_size
+        listing.append({"file": file_of(key), "bytes": size, "sha256": sha256[:16]})
+        # Each file's own size and hash, on its partition; the hash is its data version, so an
+        # unchanged file shows an unchanged version.
+        yield dg.AssetObservation(
+            asset_key=RAW_FILE,
+            partition=key,
+            metadata={"source": SOURCE_LABELS.get(source_of(key), source_of(key)), "bytes": dg.MetadataValue.int(size), "sha256": sha256},
+            tags={"dagster/data_version": sha256},
         )
+    frame = pd.DataFrame(listing)
+    yield dg.MaterializeResult(
+        metadata={
+            "files": dg.MetadataValue.int(len(listing)),
+            "total_bytes": dg.MetadataValue.int(int(frame["bytes"].sum()) if listing else 0),
+            "listing": dg.MetadataValue.md(frame.head(200).to_markdown(index=False) if listing else "no files"),
+        }
+    )
 
-    return inventory
 
-
-raw_assets = [_raw_asset(source, *details) for source, details in RAW_SOURCES.items()]
+@dg.asset(
+    name=RAW_REPORTS,
+    group_name="raw",
+    owners=OWNERS,
+    kinds={"text"},
+    description="工作报告与新闻稿\n\nNarrative reports and news (txt, md, html, docx, pdf) as received under data/raw/reports/.",
+    code_version="1",
+)
+def raw_report_files(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> dg.MaterializeResult:
+    files = raw_files.files("reports", REPORT_SUFFIXES)
+    listing = pd.DataFrame([{"file": f.relative, "bytes": f.size, "sha256": f.sha256[:16]} for f in files])
+    context.log.info(f"{len(files)} report files under {raw_files.root}/reports")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(files)),
+            "files": dg.MetadataValue.int(len(files)),
+            "total_bytes": dg.MetadataValue.int(int(sum(f.size for f in files))),
+            "listing": dg.MetadataValue.md(listing.to_markdown(index=False) if not listing.empty else "no files"),
+        },
+        data_version=dg.DataVersion("|".join(f.sha256 for f in files) or "empty"),
+    )

@@ -10,8 +10,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.checks import _md
-from assets.metadata import FRAME_KINDS, OWNERS, describe, table_metadata
-from assets.raw import RAW_ASSETS
+from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
+from assets.raw import RAW_REPORTS
 from etl_project.reconciliation import qualifier_of, reconcile
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.resources import REPORT_SUFFIXES, RawFilesResource, WarehouseResource
@@ -79,8 +79,9 @@ def finding_rows(report: dict, report_id: str, source_file: str) -> pd.DataFrame
 
 
 @dg.multi_asset(
+    pool=WAREHOUSE_POOL,
     specs=[
-        dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds=FRAME_KINDS, deps=[RAW_ASSETS["reports"]],
+        dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds=FRAME_KINDS, deps=[RAW_REPORTS],
                      description=describe(t), metadata=table_metadata(t))
         for t in (REPORT_CLAIM, REPORT_FINDING)
     ],
@@ -118,6 +119,7 @@ def report_extraction(context: dg.AssetExecutionContext, raw_files: RawFilesReso
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="reports",
     owners=OWNERS,
     kinds=FRAME_KINDS,
@@ -138,7 +140,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(asset="report_claim", description="每份报告都能读取 / every report could be read")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="report_claim", description="每份报告都能读取 / every report could be read")
 def report_files_readable(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     materialization = context.instance.get_latest_materialization_event(dg.AssetKey("report_claim"))
     failed = {}
@@ -152,7 +154,7 @@ def report_files_readable(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
     )
 
 
-@dg.asset_check(asset="reconciliation", description="报告数字与仓库一致 / report figures agree with the warehouse")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="reconciliation", description="报告数字与仓库一致 / report figures agree with the warehouse")
 def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -172,7 +174,7 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-@dg.asset_check(asset="report_finding", description="报告自身数字一致 / no report contradicts itself")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="report_finding", description="报告自身数字一致 / no report contradicts itself")
 def reports_self_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:

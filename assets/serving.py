@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.metadata import OWNERS, TABLE_KINDS
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL
 from etl_project.resources import WarehouseResource
 from etl_project.serving import BI_SCHEMA, publish_read_copy
 from schemas.registry import CATALOG
@@ -11,6 +11,7 @@ BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCH
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="serving",
     owners=OWNERS,
     kinds=TABLE_KINDS,

@@ -1,10 +1,12 @@
 """Staging layer: every source file read, typed, validated and stripped of personal data.
 
-One file's failure (unreadable, unknown layout, missing columns) is recorded with its reason in
-load_audit and does not stop the others; that file keeps the rows it had from its last good load.
-Project lists are staged before ledgers, so a movement booked on an unknown project is caught.
-Files are staged by worker processes when there is much to read, and written to the warehouse in
-batches as they come, so a national registry never sits in memory whole.
+staged_file is partitioned per raw file. One file's failure (unreadable, unknown layout, missing
+columns) is recorded with its reason in load_audit, fails that file's partition and does not stop
+the others; the file keeps the rows it had from its last good load. Project lists are staged
+before ledgers, so a movement booked on an unknown project is caught. Files are staged by worker
+processes when there is much to read, and written to the warehouse in batches as they come, so a
+national registry never sits in memory whole. staging_tables then makes the tables the union of
+the files present: a removed file's rows leave.
 """
 
 from dataclasses import dataclass, field
@@ -16,9 +18,10 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from assets.metadata import FRAME_KINDS, OWNERS, describe, table_metadata
-from assets.raw import RAW_ASSETS
+from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
+from assets.raw import RAW_FILE
 from etl_project import pii
+from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of
 from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
@@ -42,15 +45,10 @@ class SourceRun:
     staged: list[FileOutcome] = field(default_factory=list)  # counts only: the rows are written
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
     audit: list[dict] = field(default_factory=list)
     rejected_rules: list = field(default_factory=list)  # the rule of every quarantine row, in order
     project_codes: set[str] = field(default_factory=set)
-
-    @property
-    def replaced(self) -> list[str]:
-        """Files whose rows are replaced in staging and quarantine: staged again, or gone."""
-        return [s.source_file for s in self.staged] + self.removed
 
 
 def rules_version(source: str) -> str:
@@ -96,8 +94,10 @@ def _previous_loads(db) -> dict[tuple[str, str], dict]:
     return latest
 
 
-def _stage_source(context, name: str, table: Table, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
-    run = SourceRun(name, table)
+def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
+    """Stage the files of one source that are in this run; files whose content and rules are those
+    of their last load are not read again."""
+    run = SourceRun(name, STAGED_TABLES[name])
     version = rules_version(name)
     run_id = context.run.run_id
     unchanged = {}
@@ -110,12 +110,13 @@ def _stage_source(context, name: str, table: Table, files: list[RawFile], previo
         if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
             run.audit.append({**unchanged[raw.relative], "run_id": run_id, "status": "unchanged", "message": None,
-                              "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
+                              "loaded_at": _now()})
             continue
         staged = next(outcomes)
         if staged.error is not None:
             context.log.error(staged.error)
             run.failed.append(raw.relative)
+            run.errors[raw.relative] = staged.error
             run.audit.append(_audit_row(run_id, name, raw, None, staged.error, version))
             continue
         _write(writer, run, staged, run_id)
@@ -124,18 +125,12 @@ def _stage_source(context, name: str, table: Table, files: list[RawFile], previo
             f"{raw.relative}: read {staged.rows_read}, loaded {staged.rows_loaded}, "
             f"quarantined {staged.rows_quarantined}, skipped {staged.rows_skipped}"
         )
-    present = {raw.relative for raw in files}
-    for (source, relative), before in previous.items():
-        if source == name and relative not in present:
-            run.removed.append(relative)
-            for target in _tables_of(name):
-                writer.replace(target, relative, None)
-            run.audit.append({**{k: None for k in LOAD_AUDIT.column_names}, **{c: 0 for c in AUDIT_COUNTS},
-                              "run_id": run_id, "source": name, "source_file": relative, "status": "removed",
-                              "message": "file no longer under the raw folder: its rows left the warehouse",
-                              "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)})
     writer.flush()
     return run
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _tables_of(source: str) -> list[Table]:
@@ -158,18 +153,6 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     run.staged.append(staged)
 
 
-def _spec(key: str, table: Table, deps: list[str], group: str = "staging", extra: str = "") -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key,
-        group_name=group,
-        owners=OWNERS,
-        kinds=FRAME_KINDS,
-        deps=deps,
-        description=describe(table, extra),
-        metadata=table_metadata(table),
-    )
-
-
 SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
 STAGED_TABLES = {
     "registry": STG_HOUSEHOLD,
@@ -177,122 +160,275 @@ STAGED_TABLES = {
     "villages": STG_VILLAGE,
     "funds": STG_FUND_MOVEMENT,
 }
+STAGED_FILE = "staged_file"
+FILE_READABLE = "file_readable"
 
 
-@dg.multi_asset(
-    specs=[
-        _spec("stg_household", STG_HOUSEHOLD, [RAW_ASSETS["registry"]], extra="Rows that break a rule go to quarantine instead."),
-        _spec("stg_project", STG_PROJECT, [RAW_ASSETS["projects"]]),
-        _spec("stg_village", STG_VILLAGE, [RAW_ASSETS["villages"]]),
-        _spec("stg_fund_movement", STG_FUND_MOVEMENT, [RAW_ASSETS["funds"], RAW_ASSETS["projects"]], extra="Movements on unknown projects are quarantined."),
-        _spec("stg_ledger_total", STG_LEDGER_TOTAL, [RAW_ASSETS["funds"]]),
-        _spec("quarantine", QUARANTINE, [RAW_ASSETS[s] for s in STAGED_TABLES], group="warehouse"),
-        _spec("load_audit", LOAD_AUDIT, [RAW_ASSETS[s] for s in STAGED_TABLES], group="warehouse"),
-    ],
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    name=STAGED_FILE,
+    group_name="staging",
+    owners=OWNERS,
+    kinds=FRAME_KINDS,
+    deps=[RAW_FILE],
+    partitions_def=RAW_FILES,
+    # A run over many files stages them in one step (worker processes, batched writes) instead
+    # of one run per file.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    output_required=False,
     retry_policy=RETRY,
-    can_subset=False,
+    check_specs=[
+        dg.AssetCheckSpec(
+            FILE_READABLE,
+            asset=STAGED_FILE,
+            blocking=True,
+            description="文件可读、表头完整、列与规则一致 / the file could be read, has its header and every required column",
+        )
+    ],
+    metadata={
+        # What each partition records of its file; the rows themselves go to the staging tables below.
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn("source", "string", description="来源 / registry, funds, projects or villages"),
+                dg.TableColumn("table", "string", description="写入的 staging 表 / the staging table the rows went to"),
+                dg.TableColumn("rows_read", "int", description="读取行数 / data rows read from the file"),
+                dg.TableColumn("rows_loaded", "int", description="装载行数 / rows loaded into the staging table"),
+                dg.TableColumn("rows_quarantined", "int", description="隔离行数 / rows rejected into quarantine"),
+                dg.TableColumn("rows_skipped", "int", description="跳过行数 / blank, total (合计) and note rows"),
+            ]
+        ),
+        "writes": dg.MetadataValue.json(["staging.stg_household", "staging.stg_project", "staging.stg_village",
+                                         "staging.stg_fund_movement", "staging.stg_ledger_total", "audit.quarantine", "audit.load_audit"]),
+    },
+    description=(
+        "每个原始文件读取、类型化、校验并去除个人信息后写入其来源的 staging 表\n\n"
+        "Each raw file read, typed, validated and stripped of personal data, its rows written to its source's staging "
+        "table (stg_household, stg_project, stg_village, stg_fund_movement) and its rejected rows to quarantine. A file "
+        "whose content and rules are unchanged since its last load is not read again and gets no new materialization. A "
+        "file that cannot be read fails its own partition (blocking check file_readable) and keeps the rows of its last "
+        "good load; the other files of the run load."
+    ),
 )
-def source_staging(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
     key = pii.pii_key()
     if pii.using_development_key():
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
+    files, vanished = _files_of(context.partition_keys, raw_files)
 
     db = warehouse.open()
     try:
         previous = _previous_loads(db)
-        files = {source: raw_files.files(source) for source in STAGED_TABLES}
-        migrations = [db.ensure_table(table) for table in STAGED_TABLES.values()]
-        db.ensure_table(STG_LEDGER_TOTAL)
-        migrations += [db.ensure_table(QUARANTINE), db.ensure_table(LOAD_AUDIT)]
+        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)]
         writer = StagingWriter(db)
         workers = worker_count(_bytes_to_read(files, previous))
         as_arrow = db.dialect == "duckdb"
         runs = {}
-        # Ledgers are judged against every code of every project list, rejected rows included, so
-        # whenever a ledger or a list changes, all lists are read again (they are small).
-        projects_touched = _changed(files["projects"], "projects", previous) or _changed(files["funds"], "funds", previous)
         with Stager(workers, key, as_arrow=as_arrow) as stager:
-            runs["projects"] = _stage_source(context, "projects", STG_PROJECT, files["projects"], previous, stager, writer, force=projects_touched)
-            runs["villages"] = _stage_source(context, "villages", STG_VILLAGE, files["villages"], previous, stager, writer)
-            runs["registry"] = _stage_source(context, "registry", STG_HOUSEHOLD, files["registry"], previous, stager, writer)
-        known_projects = frozenset(runs["projects"].project_codes | _kept_codes(db, runs["projects"].failed))
+            for source in ("projects", "villages", "registry"):
+                runs[source] = _stage_source(context, source, files[source], previous, stager, writer)
+            # Ledgers are judged against every code of every project list (rejected rows included):
+            # when a list changed, every ledger of this run is judged again.
+            judge_again = bool(runs["projects"].staged)
+            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous)]
+            known_projects = _known_projects(runs["projects"], raw_files, stager, db) if to_judge else frozenset()
         with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
-            runs["funds"] = _stage_source(
-                context, "funds", STG_FUND_MOVEMENT, files["funds"], previous, stager, writer,
-                force=bool(runs["projects"].staged or runs["projects"].removed),
-            )
+            runs["funds"] = _stage_source(context, "funds", files["funds"], previous, stager, writer, force=judge_again)
         writer.flush()
-        results = {run.table.name: db.row_count(run.table) for run in runs.values()}
-        total_rows = db.row_count(STG_LEDGER_TOTAL)
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
-        db.replace_where(LOAD_AUDIT, audit, audit_ref.c.run_id == context.run.run_id)
-        quarantine_total = db.row_count(QUARANTINE)
-        audit_total = db.row_count(LOAD_AUDIT)
+        db.replace_where(LOAD_AUDIT, audit, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status != "removed"))
+        totals = {run.table.name: db.row_count(run.table) for run in runs.values()}
     finally:
         db.close()
     for message in filter(None, migrations):
         # A first run creates its tables; only a migration of existing ones deserves attention.
         (context.log.warning if message.startswith("migrated") else context.log.info)(f"schema change: {message}")
 
-    for source, run in runs.items():
-        per_file = audit[audit["source"] == source][["source_file", "status", *AUDIT_COUNTS[:4]]]
+    failures = {relative: error for run in runs.values() for relative, error in run.errors.items()}
+    failures.update(vanished)
+    for run in runs.values():
+        for staged in run.staged:
+            counts = {name: dg.MetadataValue.int(int(getattr(staged, name))) for name in AUDIT_COUNTS[:4]}
+            metadata = {"source": run.name, "table": run.table.name, **counts, "dagster/row_count": counts["rows_loaded"]}
+            # With every file loaded, the run's output records the partitions; otherwise only the
+            # files that loaded are recorded, and the failed ones fail with the step.
+            event = dg.AssetObservation if not failures else dg.AssetMaterialization
+            yield event(asset_key=STAGED_FILE, partition=partition_key(staged.source_file), metadata=metadata)
+    per_file = pd.DataFrame(
+        [{"source_file": row["source_file"], "status": row["status"], **{c: row[c] for c in AUDIT_COUNTS[:4]}} for run in runs.values() for row in run.audit]
+    )
+    summary = {
+        "files_in_run": len(context.partition_keys),
+        "files_read": sum(len(run.staged) for run in runs.values()),
+        "files_unchanged": sum(len(run.unchanged) for run in runs.values()),
+        "files_failed": len(failures),
+        "rows_loaded_this_run": int(sum(s.rows_loaded for run in runs.values() for s in run.staged)),
+        "schema_changes": dg.MetadataValue.json([m for m in migrations if m]),
+    }
+    if not failures:
         yield dg.MaterializeResult(
-            asset_key=run.table.name,
             metadata={
-                **table_metadata(run.table, results[run.table.name]),
-                "files_read": len(run.staged),
-                "files_unchanged": len(run.unchanged),
-                "files_failed": len(run.failed),
-                "files_removed": len(run.removed),
-                "failed_files": dg.MetadataValue.json(run.failed),
-                "per_file": dg.MetadataValue.md(per_file.to_markdown(index=False) if not per_file.empty else "no files"),
+                **summary,
+                **{f"rows_in_{name}": dg.MetadataValue.int(int(rows)) for name, rows in totals.items()},
+                "per_file": dg.MetadataValue.md(per_file.head(200).to_markdown(index=False) if not per_file.empty else "no files"),
+            }
+        )
+    listing = pd.DataFrame(sorted(failures.items()), columns=["source_file", "reason"])
+    yield dg.AssetCheckResult(
+        check_name=FILE_READABLE,
+        passed=not failures,
+        metadata={**summary, "failures": dg.MetadataValue.md(listing.to_markdown(index=False) if failures else "none")},
+        description="; ".join(f"{f}: {r}" for f, r in list(failures.items())[:3]) or None,
+    )
+
+
+def _files_of(keys, raw_files: RawFilesResource) -> tuple[dict[str, list[RawFile]], dict[str, str]]:
+    """The run's files by source, in staging order, and those that are not on disk any more."""
+    found: dict[str, list[RawFile]] = {source: [] for source in STAGED_SOURCES}
+    vanished = {}
+    for key in ordered(list(keys)):
+        relative, source = file_of(key), source_of(key)
+        raw = raw_files.file(relative) if source in found else None
+        if raw is None:
+            vanished[relative] = f"not under {raw_files.root} any more (or not in a source folder): nothing was read"
+            continue
+        found[source].append(raw)
+    return found, vanished
+
+
+def _known_projects(projects: SourceRun, raw_files: RawFilesResource, stager: Stager, db) -> frozenset[str]:
+    """Every project code listed anywhere: from the lists staged in this run, and the other lists
+    read again for their codes alone (they are small); a list that cannot be read lends the codes of
+    its last good load."""
+    codes = set(projects.project_codes)
+    staged_now = {s.source_file for s in projects.staged}
+    others = [raw for raw in raw_files.files("projects") if raw.relative not in staged_now]
+    unreadable = list(projects.failed)
+    for outcome in stager.stage("projects", [(raw.path, raw.relative) for raw in others]):
+        if outcome.error is not None:
+            unreadable.append(outcome.source_file)
+        elif outcome.project_codes:
+            codes |= outcome.project_codes
+    return frozenset(codes | _kept_codes(db, unreadable))
+
+
+def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        group_name=group,
+        owners=OWNERS,
+        kinds=FRAME_KINDS,
+        deps=[STAGED_FILE],
+        description=describe(table, extra),
+        metadata=table_metadata(table),
+    )
+
+
+@dg.multi_asset(
+    pool=WAREHOUSE_POOL,
+    specs=[
+        _spec("stg_household", STG_HOUSEHOLD, extra="Rows that break a rule go to quarantine instead."),
+        _spec("stg_project", STG_PROJECT),
+        _spec("stg_village", STG_VILLAGE),
+        _spec("stg_fund_movement", STG_FUND_MOVEMENT, extra="Movements on unknown projects are quarantined."),
+        _spec("stg_ledger_total", STG_LEDGER_TOTAL),
+        _spec("quarantine", QUARANTINE, group="warehouse"),
+        _spec("load_audit", LOAD_AUDIT, group="warehouse"),
+    ],
+    retry_policy=RETRY,
+    can_subset=False,
+)
+def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+    """The staging tables as the union of the files now under the raw folder: a removed file's
+    rows leave them here, and each table reports its rows and the state of its files."""
+    present = {raw.relative for source in STAGED_SOURCES for raw in raw_files.files(source)}
+    db = warehouse.open()
+    try:
+        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT):
+            db.ensure_table(table)
+        previous = _previous_loads(db)
+        removed = sorted((source, relative) for source, relative in previous if relative not in present)
+        writer = StagingWriter(db)
+        for source, relative in removed:
+            for target in _tables_of(source):
+                writer.replace(target, relative, None)
+            context.log.info(f"{relative}: no longer under the raw folder, its rows left the warehouse")
+        writer.flush()
+        if removed:
+            gone = pd.DataFrame(
+                [{**{k: None for k in LOAD_AUDIT.column_names}, **{c: 0 for c in AUDIT_COUNTS}, "run_id": context.run.run_id,
+                  "source": source, "source_file": relative, "status": "removed",
+                  "message": "file no longer under the raw folder: its rows left the warehouse", "loaded_at": _now()}
+                 for source, relative in removed],
+                columns=LOAD_AUDIT.column_names,
+            )
+            audit_ref = db.reference(LOAD_AUDIT)
+            db.replace_where(LOAD_AUDIT, gone, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status == "removed"))
+        state = latest_file_states(db)
+        counts = {table.name: db.row_count(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)}
+        by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
+    finally:
+        db.close()
+
+    for source, table in STAGED_TABLES.items():
+        files = state[state["source"] == source]
+        failed = files.loc[files["status"] == "failed", "source_file"].tolist()
+        yield dg.MaterializeResult(
+            asset_key=table.name,
+            metadata={
+                **table_metadata(table, counts[table.name]),
+                "files": len(files),
+                "files_failed": len(failed),
+                "failed_files": dg.MetadataValue.json(failed),
+                "files_removed_now": len([r for s, r in removed if s == source]),
+                "per_file": dg.MetadataValue.md(
+                    files[["source_file", "status", *AUDIT_COUNTS[:4]]].to_markdown(index=False) if not files.empty else "no files"
+                ),
             },
         )
-    yield dg.MaterializeResult(asset_key=STG_LEDGER_TOTAL.name, metadata=table_metadata(STG_LEDGER_TOTAL, total_rows))
-    rules = [rule for run in runs.values() for rules in run.rejected_rules for rule in rules]
-    by_rule = pd.Series(rules, dtype=object).value_counts().to_dict() if rules else {}
+    yield dg.MaterializeResult(asset_key=STG_LEDGER_TOTAL.name, metadata=table_metadata(STG_LEDGER_TOTAL, counts[STG_LEDGER_TOTAL.name]))
     yield dg.MaterializeResult(
-        asset_key="quarantine",
+        asset_key=QUARANTINE.name,
         metadata={
-            **table_metadata(QUARANTINE, quarantine_total),
-            "rejected_rows_this_run": int(sum(s.rows_quarantined for run in runs.values() for s in run.staged)),
-            "by_rule": dg.MetadataValue.json(by_rule),
+            **table_metadata(QUARANTINE, counts[QUARANTINE.name]),
+            "by_rule": dg.MetadataValue.json({r.rule: int(r.n) for r in by_rule.itertuples()}),
         },
     )
     yield dg.MaterializeResult(
-        asset_key="load_audit",
+        asset_key=LOAD_AUDIT.name,
         metadata={
-            **table_metadata(LOAD_AUDIT, audit_total),
-            "files_this_run": len(audit),
-            "schema_changes": dg.MetadataValue.json([m for m in migrations if m]),
+            **table_metadata(LOAD_AUDIT, counts[LOAD_AUDIT.name]),
+            "files_now": len(state),
+            "files_failed_now": int((state["status"] == "failed").sum()),
+            "files_removed_now": len(removed),
         },
     )
+
+
+def latest_file_states(db) -> pd.DataFrame:
+    """The latest audit row of every file still under the raw folder: how it stands now."""
+    if not db.has_table(LOAD_AUDIT):
+        return pd.DataFrame(columns=LOAD_AUDIT.column_names)
+    audit = db.name(LOAD_AUDIT)
+    return db.query(
+        f"SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY source, source_file ORDER BY loaded_at DESC) AS latest "
+        f"FROM {audit} a) ranked WHERE latest = 1 AND status <> 'removed' ORDER BY source, source_file"
+    ).drop(columns=["latest"])
 
 
 def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict) -> int:
     """Roughly what this run will read: the files whose content is not the one last loaded."""
-    return sum(
-        raw.size
-        for source, found in files.items()
-        for raw in found
-        if (previous.get((source, raw.relative)) or {}).get("content_sha256") != raw.sha256
-    )
+    return sum(raw.size for source, found in files.items() for raw in found if _changed(raw, source, previous))
 
 
-def _changed(files: list[RawFile], source: str, previous: dict) -> bool:
-    """True when any file of the source is new, changed or gone since its last load."""
-    version = rules_version(source)
-    present = {raw.relative for raw in files}
-    for raw in files:
-        before = previous.get((source, raw.relative))
-        if not before or before["content_sha256"] != raw.sha256 or before.get("rules_version") != version:
-            return True
-    return any(s == source and f not in present for s, f in previous)
+def _changed(raw: RawFile, source: str, previous: dict) -> bool:
+    """True when the file is new, or its content or rules differ from its last load."""
+    before = previous.get((source, raw.relative))
+    return not before or before["content_sha256"] != raw.sha256 or before.get("rules_version") != rules_version(source)
 
 
 def _kept_codes(db, failed: list[str]) -> set[str]:
-    """Project codes of lists that failed to load this time: their last good rows still stand."""
+    """Project codes of lists that cannot be read this time: their last good rows still stand."""
     if not failed or not db.has_table(STG_PROJECT):
         return set()
     reference = db.reference(STG_PROJECT)

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
 from etl_project.regions import REFERENCE_DIR, default_index
@@ -43,6 +43,7 @@ def _dim_region_recipe() -> str:
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="warehouse",
     owners=OWNERS,
     kinds=FRAME_KINDS,
@@ -81,6 +82,7 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
+    pool=WAREHOUSE_POOL,
     group_name="warehouse",
     owners=OWNERS,
     kinds=TABLE_KINDS,
@@ -125,6 +127,7 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
     sources changed."""
 
     @dg.asset(
+        pool=WAREHOUSE_POOL,
         name=table.name,
         group_name="warehouse",
         owners=OWNERS,

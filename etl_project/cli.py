@@ -14,7 +14,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    from etl_project.definitions import FULL_JOB_NAME, build_definitions
+    from etl_project.runner import run_pipeline
+    from etl_project.sensors import STAGED_FILE_STEP
     from etl_project.summary import check_outcomes, file_accounting, render, table_counts
     from etl_project.warehouse import Warehouse
 
@@ -25,34 +26,31 @@ def _run(args: argparse.Namespace) -> int:
     from etl_project.run_lock import WarehouseBusy, warehouse_lock
     from etl_project.warehouse import default_url
 
-    defs = build_definitions(str(raw), args.warehouse)
-    job = defs.resolve_job_def(FULL_JOB_NAME)
     # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
     persistent = not args.ephemeral and os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
     url = args.warehouse or default_url()
     try:
         with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)):
-            log_level = "INFO" if args.verbose else "WARNING"
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
+            outcome = run_pipeline(raw, args.warehouse, instance, log_level="INFO" if args.verbose else "WARNING")
     except WarehouseBusy as exc:
         print(f"etl-project run: {exc}", file=sys.stderr)
         return EXIT_FAILED
     db = Warehouse(args.warehouse)
     try:
-        print(render(table_counts(db), check_outcomes(result), file_accounting(db, result.run_id)))
+        print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id)))
     finally:
         db.close()
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+    if not outcome.success:
+        for step, message in outcome.step_failures():
+            if step != STAGED_FILE_STEP:
+                print(f"step {step} failed: {message}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"\nrun {result.run_id} succeeded; warehouse {db.url}")
+    if outcome.files_failed:
+        print("\nsome files failed (FAILED above) and kept their last good rows; the warehouse was built from the files "
+              "that loaded. Fix them and run again.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"\nrun {' then '.join(outcome.run_ids)} succeeded; warehouse {db.url}")
     return EXIT_OK
 
 

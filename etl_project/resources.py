@@ -39,6 +39,16 @@ class RawFilesResource(dg.ConfigurableResource):
 
     root: str = os.environ.get(RAW_DIR_ENV, DEFAULT_RAW_DIR)
 
+    def path(self, relative: str) -> Path:
+        return Path(self.root) / relative
+
+    def file(self, relative: str) -> RawFile | None:
+        """The file at a path under the raw folder, hashed; None when it is not there (any more)."""
+        path = self.path(relative)
+        if not path.is_file():
+            return None
+        return RawFile(path, relative, path.stat().st_size, file_sha256(path))
+
     def files(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES) -> list[RawFile]:
         folder = Path(self.root) / source
         if not folder.is_dir():

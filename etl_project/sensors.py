@@ -1,8 +1,9 @@
-"""Sensors: new, changed and removed raw files start a run within a minute; failed runs are
-written down where an alert hook can pick them up.
+"""Sensors: new, changed and removed raw files start a run within a minute and keep the per-file
+partitions in step with the raw folder; a run whose files failed is followed by a rebuild from what
+loaded; failed runs are written down where an alert hook can pick them up.
 
-The job reads only the files whose content changed since their last load (see load_audit), so a
-run started for one file redoes that file alone and the tables built from it.
+A run reads only the files whose content changed since their last load (see load_audit), so a run
+started for one file redoes that file alone and the tables built from it.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, file_sha256
+from etl_project import partitions
+from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFile, file_sha256
 
 SOURCES = ("registry", "funds", "projects", "villages", "reports")
 ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
 DEFAULT_ALERTS_FILE = "data/warehouse/alerts/run_failures.jsonl"
 SCAN_INTERVAL_SECONDS = 30
+STAGED_FILE_STEP = "staged_file"
 
 
 def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, dict]:
@@ -55,33 +59,89 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list[s
     }
 
 
-def build_raw_files_sensor(job_name: str, raw_root: str) -> dg.SensorDefinition:
+def build_raw_files_sensor(full_job, refresh_job, raw_root: str) -> dg.SensorDefinition:
     @dg.sensor(
         name="raw_files_sensor",
-        job_name=job_name,
+        jobs=[full_job, refresh_job],
         minimum_interval_seconds=SCAN_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="新增、修改、删除的原始文件一分钟内触发运行 / new, changed and removed raw files start a run within a minute",
+        description=(
+            "新增、修改、删除的原始文件一分钟内触发运行，并维护每个文件一个分区 / new, changed and removed raw files "
+            "start a run within a minute; the raw_files partitions follow the folder"
+        ),
     )
     def raw_files_sensor(context: dg.SensorEvaluationContext):
         root = Path(raw_root)
         before = json.loads(context.cursor) if context.cursor else {}
         after = snapshot(root, before)
         diff = changes(before, after)
+        registered = context.instance.get_dynamic_partitions(partitions.RAW_FILES.name)
+        spreadsheets = [path for path in after if partitions.source_of(path) in partitions.STAGED_SOURCES]
+        change = partitions.reconcile(registered, [RawFile(root / p, p, after[p]["size"], after[p]["sha256"]) for p in spreadsheets])
         context.update_cursor(json.dumps(after, sort_keys=True))
-        if not any(diff.values()):
+        requests = plan_runs(diff, before, after, [k for k in registered if k not in change.deleted] + change.added)
+        if not requests and not change.added and not change.deleted:
             return dg.SkipReason(f"no new, changed or removed files under {root}")
-        # The run key names the content: the same files with the same bytes never start two runs.
-        fingerprint = hashlib.sha256(
-            json.dumps({kind: [(p, after.get(p, {}).get("sha256")) for p in paths] for kind, paths in diff.items()}, sort_keys=True).encode()
-        ).hexdigest()[:20]
-        summary = ", ".join(f"{len(paths)} {kind}" for kind, paths in diff.items() if paths)
-        return dg.RunRequest(
-            run_key=f"raw-{fingerprint}",
-            tags={"etl/trigger": "raw_files", "etl/changes": summary[:200]},
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(job_name=full_job.name if r.staged else refresh_job.name, run_key=r.run_key,
+                                        partition_key=r.partition_key, tags=r.tags) for r in requests],
+            dynamic_partitions_requests=change.requests(),
         )
 
     return raw_files_sensor
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    staged: bool  # stages files (the full job) or only rebuilds from staging (the refresh job)
+    run_key: str
+    partition_key: str | None
+    tags: dict
+
+
+def plan_runs(diff: dict[str, list[str]], before: dict, after: dict, keys_in_order: list[str]) -> list[PlannedRun]:
+    """At most one run per change seen. One changed spreadsheet: a run of its partition alone.
+    Several, or a project list (every ledger is judged against the lists): one run over every
+    partition, which reads only the files whose content changed. Only removals or reports: a
+    refresh from staging. Run keys name the content, so the same change never starts two runs."""
+    arrived = [p for p in diff["new"] + diff["changed"] if partitions.source_of(p) in partitions.STAGED_SOURCES]
+    summary = ", ".join(f"{len(paths)} {kind}" for kind, paths in diff.items() if paths)
+    tags = {"etl/trigger": "raw_files", "etl/changes": summary[:200]}
+    fingerprint = hashlib.sha256(
+        json.dumps({kind: [(p, (before.get(p) or {}).get("sha256"), (after.get(p) or {}).get("sha256")) for p in paths]
+                    for kind, paths in diff.items()}, sort_keys=True).encode()
+    ).hexdigest()[:20]
+    if len(arrived) == 1 and partitions.source_of(arrived[0]) != "projects":
+        path = arrived[0]
+        old, new = (before.get(path) or {}).get("sha256", "new")[:12], after[path]["sha256"][:12]
+        key = partitions.partition_key(path)
+        return [PlannedRun(True, f"file:{key}:{old}->{new}", key, tags)]
+    if arrived and keys_in_order:
+        span = {"dagster/asset_partition_range_start": keys_in_order[0], "dagster/asset_partition_range_end": keys_in_order[-1]}
+        return [PlannedRun(True, f"files:{fingerprint}", None, {**tags, **span})]
+    if any(diff.values()):
+        return [PlannedRun(False, f"refresh:{fingerprint}", None, tags)]
+    return []
+
+
+def build_refresh_after_failed_files(full_job, refresh_job) -> dg.SensorDefinition:
+    @dg.run_failure_sensor(
+        name="refresh_after_failed_files",
+        monitored_jobs=[full_job],
+        request_job=refresh_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "有文件失败时，用已装载的数据重建仓库与集市 / when a file fails its partition, the marts are rebuilt from "
+            "what loaded (and name the failed file)"
+        ),
+    )
+    def refresh_after_failed_files(context: dg.RunFailureSensorContext):
+        failed_steps = {event.step_key for event in context.get_step_failure_events()}
+        if failed_steps == {STAGED_FILE_STEP}:
+            return dg.RunRequest(run_key=f"after:{context.dagster_run.run_id}", tags={"etl/trigger": "failed_files"})
+        return dg.SkipReason(f"run failed in {sorted(failed_steps)}: not a file failure, nothing to rebuild")
+
+    return refresh_after_failed_files
 
 
 def alerts_file() -> Path:

@@ -32,9 +32,9 @@ def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
         return pd.read_sql(statement, connection)
 
 
-def check_outcomes(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
+def check_outcomes(evaluations: list[dg.AssetCheckEvaluation]) -> pd.DataFrame:
     rows = []
-    for evaluation in result.get_asset_check_evaluations():
+    for evaluation in evaluations:
         rows.append(
             {
                 "check": evaluation.check_name,

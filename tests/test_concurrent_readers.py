@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.runner import run_pipeline
 from etl_project.serving import published_path
 from etl_project.warehouse import Warehouse
 
@@ -48,9 +48,8 @@ json.dump({"seen": seen, "errors": errors}, open(out, "w"))
 
 
 def _run(raw: Path, url: str) -> None:
-    job = build_definitions(str(raw), url).resolve_job_def(FULL_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
-        assert job.execute_in_process(instance=instance, raise_on_error=False).success
+        assert run_pipeline(raw, url, instance).success
 
 
 def _total(url: str) -> int:

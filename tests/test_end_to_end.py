@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from assets.checks import ID_LIKE, PHONE_LIKE
-from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.runner import run_pipeline
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
 from etl_project.sample_data import generate
@@ -37,9 +37,8 @@ def sample(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _run(raw: Path, url: str) -> dg.ExecuteInProcessResult:
-    job = build_definitions(str(raw), url).resolve_job_def(FULL_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return run_pipeline(raw, url, instance)
 
 
 # Defects a check reports rather than the quarantine: the rows themselves load.
@@ -172,7 +171,7 @@ def test_duckdb_run_equals_truth(sample, tmp_path):
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["load_audit_balanced"] and checks["fact_household_has_no_personal_data"]
-    assert checks["mart_poverty_exit_consistent"] and checks["registry_files_readable"]
+    assert checks["mart_poverty_exit_consistent"] and checks["file_readable"]
     assert checks["registry_rows_valid"] is False  # the sample carries defects on purpose
     db = Warehouse(url)
     try:
@@ -231,7 +230,7 @@ def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
         broken.unlink()
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks["registry_files_readable"] is False
+    assert checks["file_readable"] is False
     mart = next(m for m in result.asset_materializations_for_node("mart_poverty_exit"))
     assert mart.metadata["files_failed_kept_last_good"].value == ["registry/zz_broken.xlsx"]
     db = Warehouse(url)

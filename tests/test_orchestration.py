@@ -11,57 +11,153 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from etl_project.definitions import FULL_JOB_NAME, build_definitions
-from etl_project.sensors import build_raw_files_sensor, record_failure
+from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
+from etl_project.partitions import RAW_FILES
+from etl_project.runner import run_pipeline
+from etl_project.sensors import record_failure
+from etl_project.warehouse import Warehouse
+from schemas.tables import LOAD_AUDIT, MART_POVERTY_EXIT
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw"
+WANGMO, WANGMO_CODE = "registry/望谟县扶贫对象信息.csv", "522326"
 
 
-def test_sensor_sees_new_changed_and_removed_files_once(tmp_path):
+def _sensor(raw: Path) -> dg.SensorDefinition:
+    defs = build_definitions(str(raw), "duckdb:///unused.duckdb")
+    return defs.resolve_sensor_def("raw_files_sensor")
+
+
+def _evaluate(sensor, instance, cursor):
+    """One tick, as the daemon makes it: the partition requests are applied before the next."""
+    context = dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor) if cursor is not None else None)
+    result = sensor(context)
+    if isinstance(result, dg.SensorResult):
+        for request in result.dynamic_partitions_requests or []:
+            if isinstance(request, dg.AddDynamicPartitionsRequest):
+                instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+            else:
+                for key in request.partition_keys:
+                    instance.delete_dynamic_partition(request.partitions_def_name, key)
+    return result, json.loads(context.cursor)
+
+
+def test_sensor_keeps_partitions_in_step_and_launches_only_what_changed(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
-    sensor = build_raw_files_sensor(FULL_JOB_NAME, str(raw))
+    sensor = _sensor(raw)
+    spreadsheets = sorted(p.relative_to(raw).as_posix() for s in ("registry", "funds", "projects", "villages") for p in (raw / s).iterdir())
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance)
-        first = sensor(context)
-        assert isinstance(first, dg.RunRequest)
-        cursor = json.loads(context.cursor)
-        assert len(cursor) == sum(1 for p in raw.rglob("*") if p.is_file())
+        first, cursor = _evaluate(sensor, instance, None)
+        assert sorted(instance.get_dynamic_partitions(RAW_FILES.name)) == spreadsheets
+        [everything] = first.run_requests
+        assert everything.job_name == FULL_JOB_NAME and everything.partition_key is None
+        assert everything.tags["dagster/asset_partition_range_end"] == instance.get_dynamic_partitions(RAW_FILES.name)[-1]
 
-        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor))
-        assert isinstance(sensor(context), dg.SkipReason)
+        unchanged, cursor = _evaluate(sensor, instance, cursor)
+        assert isinstance(unchanged, dg.SkipReason)
 
         # Touched but not changed: no run.
         village = next((raw / "villages").iterdir())
         time.sleep(0.01)
         village.touch()
-        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor))
-        assert isinstance(sensor(context), dg.SkipReason)
-        cursor = json.loads(context.cursor)
+        touched, cursor = _evaluate(sensor, instance, cursor)
+        assert isinstance(touched, dg.SkipReason)
 
-        # Changed content: a run whose key names that content.
-        ledger = next((raw / "funds").glob("*.csv"))
-        ledger.write_bytes(ledger.read_bytes() + b"\n")
-        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor))
-        changed = sensor(context)
-        assert isinstance(changed, dg.RunRequest) and "1 changed" in changed.tags["etl/changes"]
-        again = sensor(dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor)))
-        assert again.run_key == changed.run_key  # the same change never makes a second, different run
-        cursor = json.loads(context.cursor)
+        # One county's registry changed: a run of its partition alone, keyed by the change of content.
+        registry = next((raw / "registry").glob("*.csv"))
+        registry.write_bytes(registry.read_bytes() + b"\n")
+        changed, after_change = _evaluate(sensor, instance, cursor)
+        [one] = changed.run_requests
+        assert one.partition_key == registry.relative_to(raw).as_posix() and one.job_name == FULL_JOB_NAME
+        again, _ = _evaluate(sensor, instance, cursor)
+        assert again.run_requests[0].run_key == one.run_key  # the same change never makes a second, different run
+        cursor = after_change
 
+        # A project list changed: every ledger is judged again, so one run spans every file.
+        projects = next((raw / "projects").iterdir())
+        projects.write_bytes(projects.read_bytes() + b"\0")
+        listed, cursor = _evaluate(sensor, instance, cursor)
+        [span] = listed.run_requests
+        assert span.partition_key is None and "dagster/asset_partition_range_start" in span.tags
+
+        # Removed: its partition goes, and a refresh (no file to read) takes its rows out.
         village.unlink()
-        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(cursor))
-        removed = sensor(context)
-        assert isinstance(removed, dg.RunRequest) and "1 removed" in removed.tags["etl/changes"]
-        assert removed.run_key != changed.run_key
+        removed, cursor = _evaluate(sensor, instance, cursor)
+        [refresh] = removed.run_requests
+        assert refresh.job_name == REFRESH_JOB_NAME and "1 removed" in refresh.tags["etl/changes"]
+        assert village.relative_to(raw).as_posix() not in instance.get_dynamic_partitions(RAW_FILES.name)
+
+
+def test_the_sensors_run_for_one_changed_file_rereads_it_alone_and_updates_the_marts(tmp_path):
+    """The done-when of orchestration: change one county's file, let the sensor act, run what it asks."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    defs = build_definitions(str(raw), url)
+    sensor = defs.resolve_sensor_def("raw_files_sensor")
+    with dg.instance_for_test() as instance:
+        first, cursor = _evaluate(sensor, instance, None)
+        assert run_requested(defs, instance, first.run_requests[0]).success
+        before = _county_registered(url, WANGMO_CODE)
+
+        wangmo = raw / WANGMO
+        lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        first_household = next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))
+        del lines[first_household]
+        wangmo.write_text("".join(lines), encoding="utf-8-sig")
+        changed, cursor = _evaluate(sensor, instance, cursor)
+        [request] = changed.run_requests
+        result = run_requested(defs, instance, request)
+        assert result.success
+    db = Warehouse(url)
+    try:
+        audit = db.query(f"SELECT source_file, status FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": result.run_id})
+    finally:
+        db.close()
+    assert audit.values.tolist() == [[WANGMO, "loaded"]]
+    staged = [m.partition for m in result.asset_materializations_for_node("staged_file")]
+    assert staged == [WANGMO]
+    after = _county_registered(url, WANGMO_CODE)
+    assert after != before
+    # What the sensor's run left equals a clean run over the changed folder.
+    clean = f"duckdb:///{tmp_path / 'clean.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(raw, clean, instance).success
+    assert after == _county_registered(clean, WANGMO_CODE)
+    assert _mart(url).equals(_mart(clean))
+
+
+def _mart(url: str):
+    db = Warehouse(url)
+    try:
+        return db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
+    finally:
+        db.close()
+
+
+def run_requested(defs, instance, request: dg.RunRequest):
+    job = defs.resolve_job_def(request.job_name)
+    return job.execute_in_process(instance=instance, raise_on_error=False, partition_key=request.partition_key, tags=request.tags)
+
+
+def _county_registered(url: str, code: str) -> int:
+    db = Warehouse(url)
+    try:
+        return int(db.scalar(
+            f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' "
+            "AND region_code = :c AND year = 2020",
+            {"c": code},
+        ))
+    finally:
+        db.close()
 
 
 def test_failed_runs_are_recorded_for_alerts(tmp_path, monkeypatch):
     monkeypatch.setenv("ETL_ALERTS_FILE", str(tmp_path / "alerts" / "failures.jsonl"))
-    path = record_failure("run-1", FULL_JOB_NAME, "step source_staging failed: disk full", ["source_staging"])
+    path = record_failure("run-1", FULL_JOB_NAME, "step staging_tables failed: disk full", ["staging_tables"])
     entry = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
-    assert entry["run_id"] == "run-1" and entry["failed_steps"] == ["source_staging"] and "disk full" in entry["reason"]
+    assert entry["run_id"] == "run-1" and entry["failed_steps"] == ["staging_tables"] and "disk full" in entry["reason"]
 
 
 def test_marts_carry_a_freshness_policy_and_code_references():
@@ -83,12 +179,35 @@ def test_postgres_backed_instance_runs_the_job(postgres_database, tmp_path, monk
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        result = build_definitions(str(SAMPLE), warehouse).resolve_job_def(FULL_JOB_NAME).execute_in_process(
-            instance=instance, raise_on_error=False
-        )
+        result = run_pipeline(SAMPLE, warehouse, instance)
         assert result.success
     engine = sa.create_engine(postgres_database)
     with engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT COUNT(*) FROM runs WHERE run_id = :r"), {"r": result.run_id}).scalar()
     engine.dispose()
     assert stored == 1
+
+
+def test_a_run_whose_file_failed_is_followed_by_a_refresh_from_what_loaded(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    (raw / "registry" / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    defs = build_definitions(str(raw), f"duckdb:///{tmp_path / 'w.duckdb'}")
+    follow_up = defs.resolve_sensor_def("refresh_after_failed_files")
+    with dg.instance_for_test() as instance:
+        first, _ = _evaluate(defs.resolve_sensor_def("raw_files_sensor"), instance, None)
+        failed = run_requested(defs, instance, first.run_requests[0])
+        assert not failed.success
+        [entry] = instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        event = entry.dagster_event
+        context = dg.build_run_status_sensor_context(
+            sensor_name="refresh_after_failed_files", dagster_event=event, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(failed.run_id),
+        ).for_run_failure()
+        request = follow_up(context)
+        assert isinstance(request, dg.RunRequest) and request.run_key == f"after:{failed.run_id}"
+        # The refresh it asks for builds the marts from the files that loaded, naming the failed one.
+        refresh = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
+        assert refresh.success
+        mart = refresh.asset_materializations_for_node("mart_poverty_exit")[0]
+        assert mart.metadata["files_failed_kept_last_good"].value == ["registry/坏文件.xlsx"]

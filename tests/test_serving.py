@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 import dagster as dg
-from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.runner import run_pipeline
 from etl_project.serving import grant_bi, published_path
 from etl_project.warehouse import Warehouse
 from pathlib import Path
@@ -16,9 +16,8 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
 
 def _run(url: str) -> dg.ExecuteInProcessResult:
-    job = build_definitions(str(RAW), url).resolve_job_def(FULL_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return run_pipeline(RAW, url, instance)
 
 
 def test_duckdb_read_copy_holds_the_analytics_tables_only(tmp_path):

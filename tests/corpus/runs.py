@@ -9,7 +9,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.definitions import FULL_JOB_NAME, build_definitions
+from etl_project.runner import PipelineRun
+from etl_project.runner import run_pipeline as run_once
 from etl_project.pii import PII_KEY_ENV
 from etl_project.resources import SPREADSHEET_SUFFIXES
 from etl_project.steward import SOURCES
@@ -22,7 +23,7 @@ SAMPLE_RAW = ROOT / "data" / "raw"
 class Run:
     raw: Path
     url: str
-    result: dg.ExecuteInProcessResult
+    result: PipelineRun
 
     @property
     def run_id(self) -> str:
@@ -34,9 +35,8 @@ class Run:
 
 def run_pipeline(raw: Path, warehouse_dir: Path) -> Run:
     url = f"duckdb:///{warehouse_dir / 'warehouse.duckdb'}"
-    job = build_definitions(str(raw), url).resolve_job_def(FULL_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = run_once(raw, url, instance)
     return Run(raw, url, result)
 
 

@@ -1,0 +1,95 @@
+"""One Dagster partition per raw spreadsheet file, so the UI shows each file's loads and failures.
+
+A partition key is the file's path under the raw folder ("registry/贵州省/紫云县.xlsx"). Dagster
+refuses a few substrings in keys ("...", control characters); those, and "%", are percent-encoded,
+so any file name has exactly one key and the key gives the name back.
+
+The set of partitions follows the raw folder: the sensor adds and deletes them as files come and
+go, and a run started from the command line brings them in step before it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from etl_project.resources import RawFile, RawFilesResource
+
+STAGED_SOURCES = ("projects", "villages", "registry", "funds")  # the order files are staged in
+RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
+
+_ESCAPED = ["%", "...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0"]
+_RANGE_START, _RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def partition_key(relative: str) -> str:
+    for text in _ESCAPED:
+        relative = relative.replace(text, "".join(f"%{byte:02X}" for byte in text.encode()))
+    return relative
+
+
+def file_of(key: str) -> str:
+    for text in reversed(_ESCAPED):
+        key = key.replace("".join(f"%{byte:02X}" for byte in text.encode()), text)
+    return key
+
+
+def source_of(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+def raw_files(root: str | Path) -> list[RawFile]:
+    """Every spreadsheet file of every staged source, in staging order."""
+    resource = RawFilesResource(root=str(root))
+    return [raw for source in STAGED_SOURCES for raw in resource.files(source)]
+
+
+@dataclass(frozen=True)
+class PartitionChange:
+    added: list[str]
+    deleted: list[str]
+
+    def requests(self) -> list:
+        """The same change, as the requests a sensor hands Dagster."""
+        found = []
+        if self.added:
+            found.append(RAW_FILES.build_add_request(self.added))
+        if self.deleted:
+            found.append(RAW_FILES.build_delete_request(self.deleted))
+        return found
+
+
+def reconcile(current: list[str], files: list[RawFile]) -> PartitionChange:
+    """What brings the registered partitions in step with the files on disk."""
+    wanted = [partition_key(raw.relative) for raw in files]
+    present = set(current)
+    return PartitionChange(added=[k for k in wanted if k not in present], deleted=sorted(present - set(wanted)))
+
+
+def sync(instance: dg.DagsterInstance, root: str | Path) -> list[str]:
+    """Register new files and forget removed ones; returns every key, in staging order."""
+    files = raw_files(root)
+    change = reconcile(instance.get_dynamic_partitions(RAW_FILES.name), files)
+    if change.deleted:
+        for key in change.deleted:
+            instance.delete_dynamic_partition(RAW_FILES.name, key)
+    if change.added:
+        instance.add_dynamic_partitions(RAW_FILES.name, change.added)
+    return ordered(instance.get_dynamic_partitions(RAW_FILES.name))
+
+
+def ordered(keys: list[str]) -> list[str]:
+    return sorted(keys, key=lambda k: (STAGED_SOURCES.index(source_of(k)) if source_of(k) in STAGED_SOURCES else 99, k))
+
+
+def range_tags(keys: list[str]) -> dict[str, str]:
+    """Tags of one run over every registered file (one step stages them all; see BackfillPolicy)."""
+    return {_RANGE_START: keys[0], _RANGE_END: keys[-1]}
+
+
+def whole_range(instance: dg.DagsterInstance) -> dict[str, str] | None:
+    """Range tags from the first to the last registered partition, in Dagster's own order."""
+    keys = instance.get_dynamic_partitions(RAW_FILES.name)
+    return {_RANGE_START: keys[0], _RANGE_END: keys[-1]} if keys else None

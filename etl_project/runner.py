@@ -1,0 +1,95 @@
+"""One pass of the pipeline in this process, as the nightly schedule and the sensors would make it.
+
+The raw_files partitions are brought in step with the raw folder, then one run of the full job
+stages every file (unchanged ones are skipped) and rebuilds the warehouse. If files failed their
+partitions, that run stops before the warehouse; a refresh run then rebuilds it from what loaded,
+as the refresh_after_failed_files sensor does in a deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from etl_project import partitions
+from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
+from etl_project.sensors import STAGED_FILE_STEP
+
+
+@dataclass
+class PipelineRun:
+    results: list[dg.ExecuteInProcessResult] = field(default_factory=list)
+
+    @property
+    def files_failed(self) -> bool:
+        """Whether some file failed its partition (the others loaded; see load_audit)."""
+        return any(event.step_key == STAGED_FILE_STEP for result in self.results for event in result.all_events if event.is_step_failure)
+
+    @property
+    def success(self) -> bool:
+        """The warehouse and marts were built from every file that loaded: a file that failed its own
+        partition does not make the pass fail, anything else does."""
+        if not self.results or not self.results[-1].success:
+            return False
+        return all(
+            result.success or {e.step_key for e in result.all_events if e.is_step_failure} == {STAGED_FILE_STEP}
+            for result in self.results
+        )
+
+    @property
+    def run_id(self) -> str:
+        """The run that staged the files (the first): load_audit rows carry its id."""
+        return self.results[0].run_id
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [result.run_id for result in self.results]
+
+    def step_failures(self) -> list[tuple[str, str]]:
+        return [
+            (event.step_key, event.step_failure_data.error.message.strip() if event.step_failure_data.error else "")
+            for result in self.results
+            for event in result.all_events
+            if event.is_step_failure
+        ]
+
+    def check_evaluations(self) -> list:
+        """The latest evaluation of every check over the runs of this pass."""
+        latest = {}
+        for result in self.results:
+            for evaluation in result.get_asset_check_evaluations():
+                latest[(evaluation.asset_key, evaluation.check_name)] = evaluation
+        return list(latest.values())
+
+    # Named as on Dagster's own run result, so a pass reads like one run.
+    get_asset_check_evaluations = check_evaluations
+
+    def asset_materializations_for_node(self, node_name: str) -> list[dg.AssetMaterialization]:
+        return [m for result in self.results for m in result.asset_materializations_for_node(node_name)]
+
+
+def run_pipeline(
+    raw_dir: str | Path,
+    warehouse_url: str | None,
+    instance: dg.DagsterInstance,
+    log_level: str = "WARNING",
+    tags: dict[str, str] | None = None,
+) -> PipelineRun:
+    defs = build_definitions(str(raw_dir), warehouse_url)
+    config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    outcome = PipelineRun()
+    if partitions.sync(instance, raw_dir):
+        full = defs.resolve_job_def(FULL_JOB_NAME).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=config, tags={**partitions.whole_range(instance), **(tags or {})}
+        )
+        outcome.results.append(full)
+        failed_steps = {event.step_key for event in full.all_events if event.is_step_failure}
+        if full.success or failed_steps != {STAGED_FILE_STEP}:
+            return outcome
+    refresh = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=config, tags=tags or {}
+    )
+    outcome.results.append(refresh)
+    return outcome
