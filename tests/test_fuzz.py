@@ -126,6 +126,38 @@ def test_a_nul_character_does_not_make_two_cells_one(parse, good):
     assert bad.tolist() == [True, False, False, False]
 
 
+INVISIBLE = ["\x01", "\x07", "\x1b", "\x7f", "\x9b", "\u00ad", "\u200b", "\u200c", "\u200e", "\u200f", "\u202a", "\u202e",
+             "\u2060", "\u2066", "\ufeff"]
+
+
+@SEED_SETTINGS
+@given(cells=batches, data=st.data())
+def test_characters_nobody_sees_change_no_cell(cells, data):
+    marked = []
+    for cell in cells:
+        if isinstance(cell, str):
+            at = data.draw(st.integers(0, len(cell)))
+            cell = cell[:at] + data.draw(st.sampled_from(INVISIBLE)) + cell[at:]
+        marked.append(cell)
+    assert values.squeeze(_series(marked)).equals(values.squeeze(_series(cells)))
+    assert values.normalise(_series(marked)).equals(values.normalise(_series(cells)))
+
+
+own_unit = st.builds(lambda n, unit: f"{n}{unit}", st.integers(-10**9, 10**9).map(lambda n: Decimal(n) / 100),
+                     st.sampled_from(["万", "亿", "元", "万元", "亿元"]))
+
+
+@SEED_SETTINGS
+@given(cells=st.lists(st.one_of(anything, own_unit), min_size=1, max_size=12), multiplier=st.sampled_from([1e3, 1e4, 1e8]))
+def test_a_cell_with_its_own_unit_ignores_the_files(cells, multiplier):
+    parsed, _ = values.parse_money(_series(cells), multiplier=multiplier)
+    alone, _ = values.parse_money(_series(cells))
+    for label, cell in _series(cells).items():
+        text = values.squeeze(pd.Series([cell], dtype=object)).iloc[0]
+        if not pd.isna(text) and text.endswith(("万", "亿", "元")):
+            assert _same(parsed[label], alone[label]), cell
+
+
 # -- written as promised, read back as itself ---------------------------------------------------
 
 

@@ -105,7 +105,8 @@ def test_file_without_any_known_header_is_refused(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "content, expected",
-    [(b"", "empty"), (b"<html><body>not a sheet</body></html>" + b"\x00" * 10, "binary"), (b"PK\x03\x04garbage", "not a readable xlsx")],
+    [(b"", "empty"), (b"GIF89a\x01\x00\x01\x00" + b"\x00" * 10, "binary"), (b"<html><body>not a sheet</body></html>", "web page"),
+     (b"PK\x03\x04garbage", "not a readable xlsx")],
 )
 def test_unreadable_files_say_why(tmp_path: Path, content: bytes, expected: str):
     path = tmp_path / "broken.xlsx"

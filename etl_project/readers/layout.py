@@ -18,9 +18,12 @@ import pyarrow.compute as pc
 
 from etl_project.readers.column_map import ColumnMap, header_key
 from etl_project.readers.grid import SheetGrid
+from etl_project.readers.values import invisible_removed
 
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_DEPTH = 3
+# One-cell rows right above a copy of the header that are skipped with it as its title.
+MAX_TITLE_ROWS = 3
 TOTAL_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "全县合计", "全乡合计", "汇总")
 _TOTAL = re.compile("^(?:" + "|".join(TOTAL_LABELS) + ")")
 _NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位负责人|联系人|数据来源|统计时间|填报|主管领导|签字|盖章)")
@@ -106,14 +109,49 @@ def _names_for(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
 
 
 def _match(names: list[list[str]], column_map: ColumnMap) -> dict[str, int]:
-    matched: dict[str, int] = {}
+    return {field_name: cols[0] for field_name, cols in _columns_per_field(names, column_map).items()}
+
+
+def _columns_per_field(names: list[list[str]], column_map: ColumnMap) -> dict[str, list[int]]:
+    """Each field the header names, with every column whose header names it, left to right."""
+    found: dict[str, list[int]] = {}
     for col, candidates in enumerate(names):
         for key in candidates:
             field_name = column_map.field_for(key)
             if field_name is not None:
-                matched.setdefault(field_name, col)
+                found.setdefault(field_name, []).append(col)
                 break
-    return matched
+    return found
+
+
+def _conflicting_copies(grid: SheetGrid, names: list[list[str]], display: list[str], column_map: ColumnMap, first_data_row: int) -> list[str]:
+    """Fields whose header appears over several columns that do not hold the same values, as
+    sentences. Copies that agree (an ID column repeated for convenience) are harmless: the first
+    is read. Copies that disagree cannot be chosen between without asking the county."""
+    conflicts = []
+    for field_name, cols in _columns_per_field(names, column_map).items():
+        if len(cols) == 1:
+            continue
+        first = _trimmed(grid.columns[cols[0]].slice(first_data_row))
+        for other in cols[1:]:
+            differ = _differing_rows(first, _trimmed(grid.columns[other].slice(first_data_row)))
+            if differ.size:
+                headers = " and ".join(dict.fromkeys((display[cols[0]], display[other])))
+                conflicts.append(
+                    f"{headers} ({field_name}) heads two columns, {grid.column_letter(cols[0])} and {grid.column_letter(other)}, "
+                    f"whose values differ in {differ.size} row(s), first at row {grid.row_number(first_data_row + int(differ[0]))}"
+                )
+    return conflicts
+
+
+def _trimmed(column: pa.Array) -> pa.Array:
+    column = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _differing_rows(a: pa.Array, b: pa.Array) -> np.ndarray:
+    same = pc.or_kleene(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+    return np.flatnonzero(~same.to_numpy(zero_copy_only=False))
 
 
 def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
@@ -144,6 +182,12 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
             + _expected(column_map, missing)
             + f"; headers found: {', '.join(h for h in display if h)}"
         )
+    conflicts = _conflicting_copies(grid, _names_for(grid, start, depth), display, column_map, start + depth)
+    if conflicts:
+        raise LayoutError(
+            f"{where}, header at row {grid.row_number(start)}: " + "; ".join(conflicts)
+            + "; delete the wrong copy, or rename it if it means something else"
+        )
     headers = {field_name: display[col] for field_name, col in matched.items()}
     mapped = set(matched.values())
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
@@ -167,10 +211,16 @@ def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
 
     A cell counts as filled when its text, after NFKC and without whitespace, is not empty; a total
     row's label starts the text of its first four cells (usually merged over the name columns); a
-    note is a row with a single filled cell whose text opens like a note. Decided column by column
-    in Arrow, so a sheet of a million rows is classified without visiting its cells in Python.
+    note is a row with a single filled cell whose text opens like a note. A copy of the header
+    (two tables in a sheet, exports pasted together, a header repeated at each printed page) is a
+    note too, with the lone title cells right above it. Decided column by column in Arrow, so a
+    sheet of a million rows is classified without visiting its cells in Python.
+
+    Cells merged down the data rows are first filled with their value (see
+    ``SheetGrid.fill_merged_down``), so the rows they span are read with it.
     """
     first = layout.first_data_row
+    grid.fill_merged_down(first)
     positions = np.arange(first, grid.height)
     body = [column.slice(first) for column in grid.columns]
     if positions.size == 0 or not body:
@@ -184,16 +234,49 @@ def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
     note = np.zeros(positions.size, dtype=bool)
     for row in np.flatnonzero((counts == 1) & ~total):
         note[row] = bool(_NOTE.search(_lead_text(body, row)))
+    for row in _header_copies(grid, layout, body, counts):
+        note[row] = True
+        above = row - 1
+        # The title of the table the copy heads: one cell per row, as over the first header.
+        while above >= 0 and row - above <= MAX_TITLE_ROWS and counts[above] == 1 and not total[above]:
+            note[above] = True
+            above -= 1
     data = ~(blank | total | note)
     return RowKinds(positions[data], positions[blank], positions[total], positions[note])
+
+
+def _header_copies(grid: SheetGrid, layout: Layout, body: list[pa.Array], counts: np.ndarray) -> list[int]:
+    """Rows of ``body`` that repeat the header: at least two filled cells, each of which is what
+    the header says over its column (after header_key), in one of the header's rows.
+
+    Candidates are the rows that hold, in one of the first two filled columns of a header row,
+    that row's text exactly (two lookups in Arrow per header row); only those few are compared
+    cell by cell.
+    """
+    block = _header_block(grid, layout.header_start, layout.header_depth)
+    written = [_top_text(grid, layout.header_start + depth) for depth in range(layout.header_depth)]
+    keys = [{header_key(rows[col]) for rows in (*block, *written)} - {""} for col in range(grid.width)]
+    candidates = np.zeros(counts.size, dtype=bool)
+    for rows in written:
+        for col in [col for col, text in enumerate(rows) if text.strip()][:2]:
+            found = pc.equal(body[col], pa.scalar(rows[col], pa.string()))
+            candidates |= pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    copies = []
+    for row in np.flatnonzero(candidates & (counts >= 2)):
+        cells = [(col, body[col][int(row)].as_py()) for col in range(len(body))]
+        filled = [(col, header_key(value)) for col, value in cells if value is not None and header_key(value)]
+        if len(filled) >= 2 and all(key in keys[col] for col, key in filled):
+            copies.append(int(row))
+    return copies
 
 
 _SQUEEZE = re.compile(r"\s+")
 
 
 def _squeezed(value: str | None) -> str | None:
-    """A cell's text as the row classification compares it: NFKC, without whitespace."""
-    return None if value is None else _SQUEEZE.sub("", unicodedata.normalize("NFKC", str(value)))
+    """A cell's text as the row classification compares it: NFKC, without whitespace or
+    invisible characters (a 合计 behind a byte-order mark is a 合计)."""
+    return None if value is None else _SQUEEZE.sub("", unicodedata.normalize("NFKC", invisible_removed(str(value))))
 
 
 def _filled(column: pa.Array) -> np.ndarray:

@@ -19,22 +19,62 @@ from schemas.vocabularies import Vocabulary
 _SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年度?|年)?$")
 _INTEGER = re.compile(r"^([+-]?\d+)(?:\.0+)?(?:人|户|口|个)?$")
-_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|亿)?(?:元)?$")
+_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|亿)?(元)?$")
 MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
+
+# Characters nobody sees, that cells pick up from web forms, pasted text and files pasted
+# together: C0/C1 controls other than whitespace (whitespace is trimmed or squeezed as such),
+# soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width space and non-joiner,
+# direction marks, embeddings and isolates, word joiner and invisible operators, byte-order
+# marks, interlinear annotation marks.
+_INVISIBLE_RANGES = (
+    (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x84), (0x86, 0x9F), (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E),
+    (0x200B, 0x200C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+)
+_INVISIBLE = "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in _INVISIBLE_RANGES)  # RE2, for Arrow
+_INVISIBLE_PY = re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _INVISIBLE_RANGES) + "]")
+# The zero-width joiner also binds emoji into one (👨‍👩‍👧): it stays after an emoji or a variation
+# selector, and goes everywhere else. Python's re, as RE2 has no look-behind.
+_ZWJ = "\u200d"
+_STRAY_ZWJ = re.compile("(?<![\U00010000-\U0010ffff\u2600-\u27bf\ufe0f])\u200d")
 
 
 def normalise(series: pd.Series) -> pd.Series:
-    """NFKC (full-width digits, letters and spaces to half-width), trimmed; empty text becomes NA."""
-    return ascii_text(series, squeeze=False, exact=_normalise)
+    """NFKC (full-width digits, letters and spaces to half-width), without invisible characters,
+    trimmed; empty text becomes NA."""
+    return ascii_text(visible(series), squeeze=False, exact=_normalise)
 
 
 def squeeze(series: pd.Series) -> pd.Series:
     """Normalised and with every inner space removed: for names and codes, where spaces are noise."""
-    return ascii_text(series, squeeze=True, exact=_squeeze)
+    return ascii_text(visible(series), squeeze=True, exact=_squeeze)
+
+
+def visible(series: pd.Series) -> pd.Series:
+    """The cells without the characters nobody sees (controls, direction and zero-width marks,
+    byte-order marks), so that 紫云县 with a mark is still 紫云县. A column without any is
+    returned as it is, after one scan in Arrow."""
+    column = as_arrow(series)
+    if column is None:
+        return series  # not all text: the cell-by-cell path cleans it
+    if not pc.any(pc.match_substring_regex(column, f"[{_INVISIBLE}{_ZWJ}]")).as_py():
+        return series
+    cleaned = pc.replace_substring_regex(column, f"[{_INVISIBLE}]", "")
+    joined = pc.fill_null(pc.match_substring(cleaned, _ZWJ), False).to_numpy(zero_copy_only=False)
+    text = from_arrow(cleaned, series.index, series.name)
+    if joined.any():
+        text[joined] = text[joined].str.replace(_STRAY_ZWJ, "", regex=True)
+    return text
+
+
+def invisible_removed(value: str) -> str:
+    """One text without the characters ``visible`` removes."""
+    return _STRAY_ZWJ.sub("", _INVISIBLE_PY.sub("", value))
 
 
 def _normalise(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.normalize("NFKC").str.strip()
+    text = series.astype("string").map(invisible_removed, na_action="ignore").astype("string").str.normalize("NFKC").str.strip()
     return text.mask(text == "")
 
 
@@ -64,44 +104,52 @@ def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0) -> tuple[pd.Series, pd.Series]:
     """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan by
-    the suffix and by ``multiplier`` (the unit the file states, per row), then rounded to the fen."""
-    written, amount = _money_as_written(series)
+    the unit the cell writes (万, 亿, 元), else by ``multiplier`` (the unit the file states, per
+    row), then rounded to the fen. A cell's own unit replaces the file's: "1.5万" under 单位：万元
+    is 15 000 yuan, as a person reads it."""
+    written, amount, own_unit = _money_as_written(series)
     multiplier = multiplier.to_numpy() if isinstance(multiplier, pd.Series) else multiplier
-    values = pd.Series(np.round(amount.to_numpy() * multiplier, 2), index=series.index).astype("Float64")
+    scale = np.where(own_unit.to_numpy(dtype=bool), 1.0, multiplier)
+    with np.errstate(over="ignore"):  # 1e308万 overflows to inf, refused below
+        values = pd.Series(np.round(amount.to_numpy() * scale, 2), index=series.index).astype("Float64")
     # inf and NaN spelt out are not amounts.
     values = values.mask(~np.isfinite(values.astype(float).fillna(0.0)))
     return values, (written & values.isna()).fillna(False).astype(bool)
 
 
 @per_distinct
-def _money_as_written(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Whether each cell holds text, and its amount with the 万/亿 suffix applied (NaN if none)."""
+def _money_as_written(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Whether each cell holds text, its amount with the 万/亿 suffix applied (NaN if none), and
+    whether it writes its own unit (万, 亿 or 元)."""
     text = squeeze(series)
-    digits, suffix = _money_parts(text)
+    digits, suffix, yuan = _money_parts(text)
     number = pd.to_numeric(digits, errors="coerce")
     scale = _suffix_scale(suffix)
-    return text.notna(), pd.Series(number.to_numpy() * scale.to_numpy(), index=series.index)
+    own_unit = (suffix.notna() | yuan.notna()).fillna(False).astype(bool)
+    return text.notna(), pd.Series(number.to_numpy() * scale.to_numpy(), index=series.index), own_unit
 
 
-def _money_parts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The number and the 万/亿 suffix of each amount, thousands separators dropped: what
-    ``str.extract(_MONEY)`` gives. An ASCII amount has no suffix; its number is the whole text
-    when it is one, which Arrow tells for all of them at once."""
+def _money_parts(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The number, the 万/亿 suffix and the trailing 元 of each amount, thousands separators
+    dropped: what ``str.extract(_MONEY)`` gives. An ASCII amount has no unit; its number is the
+    whole text when it is one, which Arrow tells for all of them at once."""
     column = as_arrow(text)
     if column is None:
         parts = text.str.replace(r"[,，]", "", regex=True).str.extract(_MONEY)
-        return parts[0], parts[1]
+        return parts[0], parts[1], parts[2]
     plain = pc.fill_null(pc.string_is_ascii(column), True)
     bare = pc.replace_substring(column, ",", "")
     numeric = pc.match_substring_regex(bare, r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
     digits = from_arrow(pc.if_else(numeric, bare, pa.scalar(None, pa.string())), text.index, 0)
     suffix = pd.Series(pd.NA, index=text.index, dtype="string", name=1)
+    yuan = pd.Series(pd.NA, index=text.index, dtype="string", name=2)
     others = ~plain.to_numpy(zero_copy_only=False)
     if others.any():
         parts = text[others].str.replace(r"[,，]", "", regex=True).str.extract(_MONEY)
         digits[others] = parts[0].array
         suffix[others] = parts[1].array
-    return digits, suffix
+        yuan[others] = parts[2].array
+    return digits, suffix, yuan
 
 
 @per_distinct

@@ -6,13 +6,6 @@ from tests.corpus.case import CLEAN, REJECTED, UNREADABLE, Case, P
 from tests.corpus.rows import hh, households
 from tests.corpus.writers import FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file, wrong_check_digit
 
-REPEATED_HEADER_BUG = (
-    "etl_project/readers/layout.py classify_rows takes a second copy of the header row (two tables in one "
-    "sheet, two exports pasted together) and the title above it for data rows, so they reach the quarantine "
-    "with a dozen problems each; a row whose cells match the located header's keys should be skipped like a "
-    "total row (and a lone title cell above it as a note)"
-)
-
 
 def _bad(k: int, **overrides) -> list:
     """A household whose head's ID number has a wrong check digit."""
@@ -55,10 +48,7 @@ CASES = [
          "the ID column appears twice with the same values", REJECTED, problems=(P(3, "id_check_digit", "证件号码"),), rows=(1, 1)),
     Case("duplicate_header_conflicting", "registry", "重复表头冲突.xlsx",
          sheets_xlsx({"花名册": [FLAT + ["家庭人口数"], hh(1) + ["6"], hh(2) + ["4"]]}),
-         "家庭人口数 twice, the copies disagreeing (4 against 6)", UNREADABLE, says=("家庭人口数",),
-         bug="etl_project/readers/layout.py _match keeps the first column a field's header matches "
-             "(matched.setdefault) and drops the second silently, so a file with two disagreeing 家庭人口数 "
-             "columns loads the first; refuse a header that maps two columns to one field, naming both columns"),
+         "家庭人口数 twice, the copies disagreeing (4 against 6)", UNREADABLE, says=("家庭人口数",)),
     Case("missing_required_column", "registry", "缺证件号码.xlsx",
          sheets_xlsx({"花名册": [FLAT[:5] + FLAT[6:], hh(1)[:5] + hh(1)[6:]]}),
          "the ID-number column is missing", UNREADABLE, says=("证件号码", "id_number", "missing")),
@@ -69,11 +59,7 @@ CASES = [
          sheets_xlsx({"花名册": [FLAT, *[_blank_places(r) for r in households(3)]]},
                      merges={"花名册": [(1, 1, 3, 1, "猫营镇"), (1, 2, 3, 2, "大河村")]}),
          "乡镇 and 行政村 merged down over three households", CLEAN, rows=(3, 0),
-         staged={"township_name": ["猫营镇"] * 3, "village_name": ["大河村"] * 3},
-         bug="etl_project/readers/grid.py keeps a merged range's value in its top-left cell only (merged ranges are "
-             "used for header rows alone), so households under a 乡镇/行政村 merged down the data rows are "
-             "quarantined as required_missing although Excel shows the value; fill each merged range below the header "
-             "with its top-left value"),
+         staged={"township_name": ["猫营镇"] * 3, "village_name": ["大河村"] * 3}),
     Case("merged_total_in_the_middle", "registry", "中间合计.xlsx",
          sheets_xlsx({"花名册": [FLAT, hh(1), hh(2), ["合计", "", "", "2户"], hh(3), _bad(4)]},
                      merges={"花名册": [(3, 0, 3, 2, "合计")]}),
@@ -84,11 +70,10 @@ CASES = [
     Case("two_tables_same_header", "registry", "两张表.xlsx",
          sheets_xlsx({"花名册": [["猫营镇建档立卡户"], FLAT, hh(1), hh(2), [], ["板当镇建档立卡户"], FLAT, hh(3, 乡镇="板当镇"), _bad(4)]}),
          "two townships' tables one under the other, each with title and header", REJECTED,
-         problems=(P(9, "id_check_digit", "证件号码"),), rows=(3, 1), bug=REPEATED_HEADER_BUG),
+         problems=(P(9, "id_check_digit", "证件号码"),), rows=(3, 1)),
     Case("concatenated_exports", "registry", "两次导出拼接.csv",
          text_file(csv_text(households(2)) + "\ufeff" + csv_text(households(2, start=3))),
-         "two UTF-8 exports pasted into one file: the second BOM and header mid-file", CLEAN, rows=(4, 0),
-         bug=REPEATED_HEADER_BUG),
+         "two UTF-8 exports pasted into one file: the second BOM and header mid-file", CLEAN, rows=(4, 0)),
     Case("summary_table_below", "registry", "下方汇总表.xlsx",
          sheets_xlsx({"花名册": [FLAT, hh(1), hh(2), [], ["乡镇", "贫困户数", "贫困人口数"], ["猫营镇", "2", "8"]]}),
          "a township summary table under the registry: its rows are not households", REJECTED,
