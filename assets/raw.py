@@ -1,24 +1,20 @@
-"""Raw layer: the files as they arrived, with their content hashes.
-
-Spreadsheet sources are one asset partitioned per file (etl_project/partitions.py), so the UI shows
-every file's history; narrative reports are one unpartitioned inventory, read whole by their
-extraction.
-"""
+"""Raw layer: the files as they arrived, with their content hashes, one partition per file
+(etl_project/partitions.py), so the UI shows every file's history."""
 
 import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS
 from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.resources import REPORT_SUFFIXES, RawFilesResource, file_sha256
+from etl_project.resources import RawFilesResource, file_sha256
 
 RAW_FILE = "raw_file"
-RAW_REPORTS = "raw_report_files"
 SOURCE_LABELS = {
     "registry": "建档立卡户登记 / household registry",
     "funds": "帮扶资金台账 / fund ledger",
     "projects": "扶贫项目库 / project list",
     "villages": "行政村名单 / village list",
+    "reports": "工作报告与新闻稿 / narrative report",
 }
 
 
@@ -26,12 +22,12 @@ SOURCE_LABELS = {
     name=RAW_FILE,
     group_name="raw",
     owners=OWNERS,
-    kinds={"excel", "csv"},
+    kinds={"excel", "csv", "text"},
     partitions_def=RAW_FILES,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "各县上报的原始表格，每个文件一个分区（登记、资金台账、项目库、行政村名单）\n\n"
-        "One partition per spreadsheet file under data/raw/{registry,funds,projects,villages}/, keyed by its path. "
+        "各县上报的原始文件，每个文件一个分区（登记、资金台账、项目库、行政村名单、工作报告）\n\n"
+        "One partition per file under data/raw/{registry,funds,projects,villages,reports}/, keyed by its path. "
         "Each partition records the file's size and SHA-256 (an observation whose data version is the hash, so an "
         "unchanged file shows an unchanged version)."
     ),
@@ -62,27 +58,4 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> 
             "total_bytes": dg.MetadataValue.int(int(frame["bytes"].sum()) if listing else 0),
             "listing": dg.MetadataValue.md(frame.head(200).to_markdown(index=False) if listing else "no files"),
         }
-    )
-
-
-@dg.asset(
-    name=RAW_REPORTS,
-    group_name="raw",
-    owners=OWNERS,
-    kinds={"text"},
-    description="工作报告与新闻稿\n\nNarrative reports and news (txt, md, html, docx, pdf) as received under data/raw/reports/.",
-    code_version="1",
-)
-def raw_report_files(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> dg.MaterializeResult:
-    files = raw_files.files("reports", REPORT_SUFFIXES)
-    listing = pd.DataFrame([{"file": f.relative, "bytes": f.size, "sha256": f.sha256[:16]} for f in files])
-    context.log.info(f"{len(files)} report files under {raw_files.root}/reports")
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": dg.MetadataValue.int(len(files)),
-            "files": dg.MetadataValue.int(len(files)),
-            "total_bytes": dg.MetadataValue.int(int(sum(f.size for f in files))),
-            "listing": dg.MetadataValue.md(listing.to_markdown(index=False) if not listing.empty else "no files"),
-        },
-        data_version=dg.DataVersion("|".join(f.sha256 for f in files) or "empty"),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -21,7 +22,10 @@ import sqlalchemy as sa
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
 from etl_project import pii
-from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of
+from etl_project import reports as reports_package
+from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of, suffixes_of
+from etl_project.reports import UnreadableReport, default_regions, extract_report
+from etl_project.reports.rows import claim_rows, finding_rows
 from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
@@ -30,6 +34,7 @@ from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.registry import Table
+from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
 from schemas.tables import LOAD_AUDIT, QUARANTINE, STG_HOUSEHOLD
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
@@ -52,8 +57,11 @@ class SourceRun:
 
 
 def rules_version(source: str) -> str:
-    """Fingerprint of what a file is checked against: its column map and its source declaration.
-    A file is read again when its content or this changes."""
+    """Fingerprint of what a file is checked against: its column map and its source declaration
+    (for reports, the extractor's code). A file is read again when its content or this changes."""
+    if source == "reports":
+        code = sorted(Path(reports_package.__file__).parent.glob("*.py"))
+        return hashlib.sha256(b"".join(path.read_bytes() for path in code)).hexdigest()[:16]
     column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
     declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
     return hashlib.sha256(column_map + declaration).hexdigest()[:16]
@@ -129,12 +137,47 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     return run
 
 
+def _stage_reports(context, files: list[RawFile], previous: dict, writer: StagingWriter) -> SourceRun:
+    """Each changed report's figures as claims and its contradictions as findings, replacing the
+    report's rows; rows_read = rows_loaded = its claims."""
+    run = SourceRun("reports", REPORT_CLAIM)
+    version = rules_version("reports")
+    regions = None
+    for raw in files:
+        before = previous.get(("reports", raw.relative))
+        if before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
+            run.unchanged.append(raw.relative)
+            run.audit.append({**before, "run_id": context.run.run_id, "status": "unchanged", "message": None, "loaded_at": _now()})
+            continue
+        regions = regions or default_regions()
+        try:
+            report = extract_report(raw.path, regions)
+        except UnreadableReport as exc:
+            error = f"{raw.relative}: {exc}"
+            context.log.error(error)
+            run.failed.append(raw.relative)
+            run.errors[raw.relative] = error
+            run.audit.append(_audit_row(context.run.run_id, "reports", raw, None, error, version))
+            continue
+        claims = claim_rows(report, raw.sha256[:16], raw.relative)
+        writer.replace(REPORT_CLAIM, raw.relative, claims)
+        writer.replace(REPORT_FINDING, raw.relative, finding_rows(report, raw.sha256[:16], raw.relative))
+        outcome = FileOutcome("reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims))
+        run.staged.append(outcome)
+        run.audit.append(_audit_row(context.run.run_id, "reports", raw, outcome, None, version))
+        context.log.info(f"{raw.relative}: {len(claims)} claims, {len(report['findings'])} findings")
+    writer.flush()
+    return run
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _tables_of(source: str) -> list[Table]:
     """Where a file of the source has rows: its staging table, the quarantine, ledger totals."""
+    if source == "reports":
+        return [REPORT_CLAIM, REPORT_FINDING]
     return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else [])
 
 
@@ -160,6 +203,7 @@ STAGED_TABLES = {
     "villages": STG_VILLAGE,
     "funds": STG_FUND_MOVEMENT,
 }
+REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING)
 STAGED_FILE = "staged_file"
 FILE_READABLE = "file_readable"
 
@@ -189,8 +233,8 @@ FILE_READABLE = "file_readable"
         # What each partition records of its file; the rows themselves go to the staging tables below.
         "dagster/column_schema": dg.TableSchema(
             columns=[
-                dg.TableColumn("source", "string", description="来源 / registry, funds, projects or villages"),
-                dg.TableColumn("table", "string", description="写入的 staging 表 / the staging table the rows went to"),
+                dg.TableColumn("source", "string", description="来源 / registry, funds, projects, villages or reports"),
+                dg.TableColumn("table", "string", description="写入的表 / the table the rows went to"),
                 dg.TableColumn("rows_read", "int", description="读取行数 / data rows read from the file"),
                 dg.TableColumn("rows_loaded", "int", description="装载行数 / rows loaded into the staging table"),
                 dg.TableColumn("rows_quarantined", "int", description="隔离行数 / rows rejected into quarantine"),
@@ -198,12 +242,14 @@ FILE_READABLE = "file_readable"
             ]
         ),
         "writes": dg.MetadataValue.json(["staging.stg_household", "staging.stg_project", "staging.stg_village",
-                                         "staging.stg_fund_movement", "staging.stg_ledger_total", "audit.quarantine", "audit.load_audit"]),
+                                         "staging.stg_fund_movement", "staging.stg_ledger_total", "audit.quarantine", "audit.load_audit",
+                                         "analytics.report_claim", "analytics.report_finding"]),
     },
     description=(
         "每个原始文件读取、类型化、校验并去除个人信息后写入其来源的 staging 表\n\n"
         "Each raw file read, typed, validated and stripped of personal data, its rows written to its source's staging "
-        "table (stg_household, stg_project, stg_village, stg_fund_movement) and its rejected rows to quarantine. A file "
+        "table (stg_household, stg_project, stg_village, stg_fund_movement) and its rejected rows to quarantine; each "
+        "report's figures to report_claim and report_finding. A file "
         "whose content and rules are unchanged since its last load is not read again and gets no new materialization. A "
         "file that cannot be read fails its own partition (blocking check file_readable) and keeps the rows of its last "
         "good load; the other files of the run load."
@@ -218,7 +264,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     db = warehouse.open()
     try:
         previous = _previous_loads(db)
-        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)]
+        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES)]
         writer = StagingWriter(db)
         workers = worker_count(_bytes_to_read(files, previous))
         as_arrow = db.dialect == "duckdb"
@@ -233,6 +279,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
             known_projects = _known_projects(runs["projects"], raw_files, stager, db) if to_judge else frozenset()
         with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
             runs["funds"] = _stage_source(context, "funds", files["funds"], previous, stager, writer, force=judge_again)
+        runs["reports"] = _stage_reports(context, files["reports"], previous, writer)
         writer.flush()
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
@@ -341,10 +388,10 @@ def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg
 def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
     """The staging tables as the union of the files now under the raw folder: a removed file's
     rows leave them here, and each table reports its rows and the state of its files."""
-    present = {raw.relative for source in STAGED_SOURCES for raw in raw_files.files(source)}
+    present = {raw.relative for source in STAGED_SOURCES for raw in raw_files.files(source, suffixes_of(source))}
     db = warehouse.open()
     try:
-        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT):
+        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES):
             db.ensure_table(table)
         previous = _previous_loads(db)
         removed = sorted((source, relative) for source, relative in previous if relative not in present)

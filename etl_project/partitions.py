@@ -1,4 +1,5 @@
-"""One Dagster partition per raw spreadsheet file, so the UI shows each file's loads and failures.
+"""One Dagster partition per raw file (spreadsheets and reports), so the UI shows each file's loads
+and failures.
 
 A partition key is the file's path under the raw folder ("registry/贵州省/紫云县.xlsx"). Dagster
 refuses a few substrings in keys ("...", control characters); those, and "%", are percent-encoded,
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.resources import RawFile, RawFilesResource
+from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFile, RawFilesResource
 
-STAGED_SOURCES = ("projects", "villages", "registry", "funds")  # the order files are staged in
+STAGED_SOURCES = ("projects", "villages", "registry", "funds", "reports")  # the order files are staged in
 RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
 
 _ESCAPED = ["%", "...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0"]
@@ -40,10 +41,14 @@ def source_of(key: str) -> str:
     return key.split("/", 1)[0]
 
 
+def suffixes_of(source: str) -> tuple[str, ...]:
+    return REPORT_SUFFIXES if source == "reports" else SPREADSHEET_SUFFIXES
+
+
 def raw_files(root: str | Path) -> list[RawFile]:
-    """Every spreadsheet file of every staged source, in staging order."""
+    """Every file of every staged source, in staging order."""
     resource = RawFilesResource(root=str(root))
-    return [raw for source in STAGED_SOURCES for raw in resource.files(source)]
+    return [raw for source in STAGED_SOURCES for raw in resource.files(source, suffixes_of(source))]
 
 
 @dataclass(frozen=True)

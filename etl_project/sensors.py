@@ -100,10 +100,10 @@ class PlannedRun:
 
 
 def plan_runs(diff: dict[str, list[str]], before: dict, after: dict, keys_in_order: list[str]) -> list[PlannedRun]:
-    """At most one run per change seen. One changed spreadsheet: a run of its partition alone.
-    Several, or a project list (every ledger is judged against the lists): one run over every
-    partition, which reads only the files whose content changed. Only removals or reports: a
-    refresh from staging. Run keys name the content, so the same change never starts two runs."""
+    """At most one run per change seen. One changed file: a run of its partition alone. Several,
+    or a project list (every ledger is judged against the lists): one run over every partition,
+    which reads only the files whose content changed. Only removals: a refresh from staging. Run
+    keys name the content, so the same change never starts two runs."""
     arrived = [p for p in diff["new"] + diff["changed"] if partitions.source_of(p) in partitions.STAGED_SOURCES]
     summary = ", ".join(f"{len(paths)} {kind}" for kind, paths in diff.items() if paths)
     tags = {"etl/trigger": "raw_files", "etl/changes": summary[:200]}

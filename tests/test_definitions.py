@@ -23,7 +23,7 @@ def test_every_asset_has_group_description_owner_kind():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert {k.to_user_string() for k in keys} >= {
-        "raw_file", "raw_report_files", "staged_file",
+        "raw_file", "staged_file", "report_claim", "report_finding",
         "stg_household", "stg_fund_movement", "stg_project", "stg_village", "stg_ledger_total", "quarantine", "load_audit",
         "dim_region", "dim_donor", "dim_project", "fact_household", "fact_investment", "mart_poverty_exit", "mart_investment",
     }
@@ -65,8 +65,8 @@ def test_nightly_schedule_runs_every_file_partition_in_one_run(tmp_path):
         request = nightly(dg.build_schedule_context(instance=instance))
         keys = instance.get_dynamic_partitions(RAW_FILES.name)
         # Every spreadsheet became a partition, and one run spans them all.
-        spreadsheets = [p for s in ("registry", "funds", "projects", "villages") for p in (raw / s).iterdir()]
-        assert len(keys) == len(spreadsheets) > 0
+        files = [p for s in ("registry", "funds", "projects", "villages", "reports") for p in (raw / s).iterdir()]
+        assert len(keys) == len(files) > 0
         assert request.tags["dagster/asset_partition_range_start"] == keys[0]
         assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
         (raw / "registry" / sorted(os.listdir(raw / "registry"))[0]).unlink()

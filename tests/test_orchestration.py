@@ -46,10 +46,10 @@ def test_sensor_keeps_partitions_in_step_and_launches_only_what_changed(tmp_path
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
     sensor = _sensor(raw)
-    spreadsheets = sorted(p.relative_to(raw).as_posix() for s in ("registry", "funds", "projects", "villages") for p in (raw / s).iterdir())
+    files = sorted(p.relative_to(raw).as_posix() for s in ("registry", "funds", "projects", "villages", "reports") for p in (raw / s).iterdir())
     with dg.instance_for_test() as instance:
         first, cursor = _evaluate(sensor, instance, None)
-        assert sorted(instance.get_dynamic_partitions(RAW_FILES.name)) == spreadsheets
+        assert sorted(instance.get_dynamic_partitions(RAW_FILES.name)) == files
         [everything] = first.run_requests
         assert everything.job_name == FULL_JOB_NAME and everything.partition_key is None
         assert everything.tags["dagster/asset_partition_range_end"] == instance.get_dynamic_partitions(RAW_FILES.name)[-1]

@@ -12,8 +12,7 @@ import dagster as dg
 from etl_project.runner import PipelineRun
 from etl_project.runner import run_pipeline as run_once
 from etl_project.pii import PII_KEY_ENV
-from etl_project.resources import SPREADSHEET_SUFFIXES
-from etl_project.steward import SOURCES
+from etl_project import partitions
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RAW = ROOT / "data" / "raw"
@@ -46,13 +45,8 @@ def copy_sample(target: Path) -> Path:
 
 
 def source_files(raw: Path) -> set[str]:
-    """What a run must account for: every spreadsheet under a tabular source's folder, relative to ``raw``."""
-    return {
-        p.relative_to(raw).as_posix()
-        for source in SOURCES
-        for p in (raw / source).rglob("*")
-        if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith(("~$", "."))
-    }
+    """What a run must account for: every file of every source folder (reports too), relative to ``raw``."""
+    return {raw_file.relative for raw_file in partitions.raw_files(raw)}
 
 
 _sample_runs: dict[str | None, Run] = {}
