@@ -4,9 +4,9 @@
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import OWNERS
+from assets.metadata import OWNERS, WAREHOUSE_POOL
 from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.resources import RawFilesResource, file_sha256
+from etl_project.resources import RawFilesResource, WarehouseResource, known_hashes
 
 RAW_FILE = "raw_file"
 SOURCE_LABELS = {
@@ -20,6 +20,7 @@ SOURCE_LABELS = {
 
 @dg.asset(
     name=RAW_FILE,
+    pool=WAREHOUSE_POOL,
     group_name="raw",
     owners=OWNERS,
     kinds={"excel", "csv", "text"},
@@ -28,28 +29,34 @@ SOURCE_LABELS = {
     description=(
         "各县上报的原始文件，每个文件一个分区（登记、资金台账、项目库、行政村名单、工作报告）\n\n"
         "One partition per file under data/raw/{registry,funds,projects,villages,reports}/, keyed by its path. "
-        "Each partition records the file's size and SHA-256 (an observation whose data version is the hash, so an "
-        "unchanged file shows an unchanged version)."
+        "A new or changed file gets an observation on its partition with its size and SHA-256 (its data version). A file "
+        "of the size and modification time it had when last hashed is not read again."
     ),
     code_version="2",
 )
-def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource) -> dg.MaterializeResult:
+def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+    db = warehouse.open()
+    try:
+        known = known_hashes(db)
+    finally:
+        db.close()
     listing = []
     for key in context.partition_keys:
-        path = raw_files.path(file_of(key))
-        if not path.is_file():
+        raw = raw_files.file(file_of(key), known)
+        if raw is None:
             # Gone between the sensor's look and this run: the next sensor tick deletes the partition.
             context.log.warning(f"{file_of(key)}: no longer under {raw_files.root}; its rows leave the warehouse on the next refresh")
             continue
-        sha256, size = file_sha256(path), path.stat().st_size
-        listing.append({"file": file_of(key), "bytes": size, "sha256": sha256[:16]})
-        # Each file's own size and hash, on its partition; the hash is its data version, so an
-        # unchanged file shows an unchanged version.
+        listing.append({"file": raw.relative, "bytes": raw.size, "sha256": raw.sha256[:16]})
+        if known.get(raw.relative, (None, None, None))[2] == raw.sha256:
+            continue
+        # A new or changed file's size and hash, on its partition; the hash is its data version, so
+        # the version changes with the content and with nothing else.
         yield dg.AssetObservation(
             asset_key=RAW_FILE,
             partition=key,
-            metadata={"source": SOURCE_LABELS.get(source_of(key), source_of(key)), "bytes": dg.MetadataValue.int(size), "sha256": sha256},
-            tags={"dagster/data_version": sha256},
+            metadata={"source": SOURCE_LABELS.get(source_of(key), source_of(key)), "bytes": dg.MetadataValue.int(raw.size), "sha256": raw.sha256},
+            tags={"dagster/data_version": raw.sha256},
         )
     frame = pd.DataFrame(listing)
     yield dg.MaterializeResult(

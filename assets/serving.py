@@ -28,9 +28,14 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
     try:
         if db.dialect != "duckdb":
             return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"})
-        path, copied = publish_read_copy(db)
+        path, copied, written = publish_read_copy(db)
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path)), "tables": dg.MetadataValue.json(copied), "dagster/row_count": sum(copied.values())}
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "tables": dg.MetadataValue.json(copied),
+            "dagster/row_count": sum(copied.values()),
+            "written": "this run" if written else "earlier: no analytics table changed since",
+        }
     )

@@ -27,7 +27,7 @@ from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, 
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_rows
 from etl_project.readers.column_map import COLUMN_MAP_DIR
-from etl_project.resources import RawFile, RawFilesResource, WarehouseResource
+from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource, known_hashes
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
 from etl_project.staging.writer import StagingWriter
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
@@ -75,6 +75,7 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
         "content_sha256": raw.sha256,
         "rules_version": version,
         "file_bytes": raw.size,
+        "file_mtime_ns": raw.mtime_ns,
         "status": "failed" if error else "loaded",
         "message": error,
         "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
@@ -118,7 +119,7 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
         if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
             run.audit.append({**unchanged[raw.relative], "run_id": run_id, "status": "unchanged", "message": None,
-                              "loaded_at": _now()})
+                              "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
             continue
         staged = next(outcomes)
         if staged.error is not None:
@@ -147,7 +148,8 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
         before = previous.get(("reports", raw.relative))
         if before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
             run.unchanged.append(raw.relative)
-            run.audit.append({**before, "run_id": context.run.run_id, "status": "unchanged", "message": None, "loaded_at": _now()})
+            run.audit.append({**before, "run_id": context.run.run_id, "status": "unchanged", "message": None,
+                              "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
             continue
         regions = regions or default_regions()
         try:
@@ -259,11 +261,10 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     key = pii.pii_key()
     if pii.using_development_key():
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
-    files, vanished = _files_of(context.partition_keys, raw_files)
-
     db = warehouse.open()
     try:
         previous = _previous_loads(db)
+        files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
         migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES)]
         writer = StagingWriter(db)
         workers = worker_count(_bytes_to_read(files, previous))
@@ -329,13 +330,13 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     )
 
 
-def _files_of(keys, raw_files: RawFilesResource) -> tuple[dict[str, list[RawFile]], dict[str, str]]:
+def _files_of(keys, raw_files: RawFilesResource, known: KnownHashes) -> tuple[dict[str, list[RawFile]], dict[str, str]]:
     """The run's files by source, in staging order, and those that are not on disk any more."""
     found: dict[str, list[RawFile]] = {source: [] for source in STAGED_SOURCES}
     vanished = {}
     for key in ordered(list(keys)):
         relative, source = file_of(key), source_of(key)
-        raw = raw_files.file(relative) if source in found else None
+        raw = raw_files.file(relative, known) if source in found else None
         if raw is None:
             vanished[relative] = f"not under {raw_files.root} any more (or not in a source folder): nothing was read"
             continue
@@ -349,9 +350,9 @@ def _known_projects(projects: SourceRun, raw_files: RawFilesResource, stager: St
     its last good load."""
     codes = set(projects.project_codes)
     staged_now = {s.source_file for s in projects.staged}
-    others = [raw for raw in raw_files.files("projects") if raw.relative not in staged_now]
+    others = [relative for relative in raw_files.relatives("projects") if relative not in staged_now]
     unreadable = list(projects.failed)
-    for outcome in stager.stage("projects", [(raw.path, raw.relative) for raw in others]):
+    for outcome in stager.stage("projects", [(raw_files.path(relative), relative) for relative in others]):
         if outcome.error is not None:
             unreadable.append(outcome.source_file)
         elif outcome.project_codes:
@@ -388,7 +389,7 @@ def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg
 def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
     """The staging tables as the union of the files now under the raw folder: a removed file's
     rows leave them here, and each table reports its rows and the state of its files."""
-    present = {raw.relative for source in STAGED_SOURCES for raw in raw_files.files(source, suffixes_of(source))}
+    present = {relative for source in STAGED_SOURCES for relative in raw_files.relatives(source, suffixes_of(source))}
     db = warehouse.open()
     try:
         for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFile, RawFilesResource
+from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFilesResource
 
 STAGED_SOURCES = ("projects", "villages", "registry", "funds", "reports")  # the order files are staged in
 RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
@@ -45,10 +45,10 @@ def suffixes_of(source: str) -> tuple[str, ...]:
     return REPORT_SUFFIXES if source == "reports" else SPREADSHEET_SUFFIXES
 
 
-def raw_files(root: str | Path) -> list[RawFile]:
-    """Every file of every staged source, in staging order."""
+def raw_files(root: str | Path) -> list[str]:
+    """Every file of every staged source, relative to the root, in staging order (none is read)."""
     resource = RawFilesResource(root=str(root))
-    return [raw for source in STAGED_SOURCES for raw in resource.files(source, suffixes_of(source))]
+    return [relative for source in STAGED_SOURCES for relative in resource.relatives(source, suffixes_of(source))]
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ class PartitionChange:
         return found
 
 
-def reconcile(current: list[str], files: list[RawFile]) -> PartitionChange:
-    """What brings the registered partitions in step with the files on disk."""
-    wanted = [partition_key(raw.relative) for raw in files]
+def reconcile(current: list[str], files: list[str]) -> PartitionChange:
+    """What brings the registered partitions in step with the files on disk (paths under the root)."""
+    wanted = [partition_key(relative) for relative in files]
     present = set(current)
     return PartitionChange(added=[k for k in wanted if k not in present], deleted=sorted(present - set(wanted)))
 

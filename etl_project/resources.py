@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from etl_project.warehouse import Warehouse, default_url
+from schemas.tables import LOAD_AUDIT
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
@@ -24,6 +25,7 @@ class RawFile:
     relative: str  # forward slashes, relative to the raw root: how files are named everywhere
     size: int
     sha256: str
+    mtime_ns: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -42,14 +44,18 @@ class RawFilesResource(dg.ConfigurableResource):
     def path(self, relative: str) -> Path:
         return Path(self.root) / relative
 
-    def file(self, relative: str) -> RawFile | None:
+    def file(self, relative: str, known: KnownHashes | None = None) -> RawFile | None:
         """The file at a path under the raw folder, hashed; None when it is not there (any more)."""
         path = self.path(relative)
         if not path.is_file():
             return None
-        return RawFile(path, relative, path.stat().st_size, file_sha256(path))
+        return _hashed(path, relative, known)
 
-    def files(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES) -> list[RawFile]:
+    def files(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES, known: KnownHashes | None = None) -> list[RawFile]:
+        return [_hashed(self.path(relative), relative, known) for relative in self.relatives(source, suffixes)]
+
+    def relatives(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES) -> list[str]:
+        """The source's files as paths relative to the raw root, without reading them."""
         folder = Path(self.root) / source
         if not folder.is_dir():
             return []
@@ -57,8 +63,33 @@ class RawFilesResource(dg.ConfigurableResource):
         for path in sorted(folder.rglob("*")):
             # Office leaves "~$name.xlsx" lock files next to open workbooks; they are not data.
             if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", ".")):
-                found.append(RawFile(path, path.relative_to(self.root).as_posix(), path.stat().st_size, file_sha256(path)))
+                found.append(path.relative_to(self.root).as_posix())
         return found
+
+
+# relative path → (size, modification time in ns, SHA-256) of files hashed before
+KnownHashes = dict[str, tuple[int, int, str]]
+
+
+def _hashed(path: Path, relative: str, known: KnownHashes | None) -> RawFile:
+    """A file of the size and modification time it had when last hashed keeps that hash, as make
+    and rsync judge files: a national folder is not read whole to learn that nothing changed."""
+    stat = path.stat()
+    before = (known or {}).get(relative)
+    if before is not None and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+        return RawFile(path, relative, stat.st_size, before[2], stat.st_mtime_ns)
+    return RawFile(path, relative, stat.st_size, file_sha256(path), stat.st_mtime_ns)
+
+
+def known_hashes(db: Warehouse) -> KnownHashes:
+    """The size, time and hash of every file as its latest successful load recorded them."""
+    if not db.has_table(LOAD_AUDIT):
+        return {}
+    rows = db.query(
+        f"SELECT source_file, file_bytes, file_mtime_ns, content_sha256 FROM {db.name(LOAD_AUDIT)} "
+        "WHERE status IN ('loaded', 'unchanged') AND file_mtime_ns IS NOT NULL ORDER BY loaded_at"
+    )
+    return {r.source_file: (int(r.file_bytes), int(r.file_mtime_ns), r.content_sha256) for r in rows.itertuples()}
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from etl_project import partitions
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFile, file_sha256
+from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, file_sha256
 
 SOURCES = ("registry", "funds", "projects", "villages", "reports")
 ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
@@ -77,7 +77,7 @@ def build_raw_files_sensor(full_job, refresh_job, raw_root: str) -> dg.SensorDef
         diff = changes(before, after)
         registered = context.instance.get_dynamic_partitions(partitions.RAW_FILES.name)
         spreadsheets = [path for path in after if partitions.source_of(path) in partitions.STAGED_SOURCES]
-        change = partitions.reconcile(registered, [RawFile(root / p, p, after[p]["size"], after[p]["sha256"]) for p in spreadsheets])
+        change = partitions.reconcile(registered, spreadsheets)
         context.update_cursor(json.dumps(after, sort_keys=True))
         requests = plan_runs(diff, before, after, [k for k in registered if k not in change.deleted] + change.added)
         if not requests and not change.added and not change.deleted:

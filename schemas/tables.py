@@ -169,6 +169,7 @@ LOAD_AUDIT = CATALOG.add(
             Field("content_sha256", STRING, "内容哈希", "SHA-256 of the file's bytes"),
             Field("rules_version", STRING, "规则版本", "fingerprint of the column map and rules the file was checked against"),
             Field("file_bytes", INTEGER, "文件大小", "file size", unit="字节 / bytes"),
+            Field("file_mtime_ns", INTEGER, "文件修改时间", "file modification time when hashed (ns since 1970): a file of the same size and time is not hashed again"),
             Field("status", STRING, "状态", "loaded, unchanged (same content and rules as its last load: not read again), failed or removed", required=True),
             Field("rows_read", INTEGER, "读取行数", "rows below the header (data, blank, total and note rows)"),
             Field("rows_loaded", INTEGER, "装载行数", "rows accepted into staging"),

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from etl_project.runner import run_pipeline
+from etl_project.serving import published_path
 from etl_project.warehouse import Warehouse
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
@@ -137,3 +138,58 @@ def test_schema_drift_is_migrated_without_losing_rows(raw, tmp_path):
     staged = result.asset_materializations_for_node("staged_file")[-1]
     changes = staged.metadata["schema_changes"].value
     assert any(c.startswith("migrated audit.load_audit") and "rules_version" in c and "retired_note" in c for c in changes)
+
+
+def test_a_night_with_nothing_new_keeps_the_checks_answers_and_the_read_copy(raw, tmp_path):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    _run(raw, url)
+    published = published_path(url)
+    written = published.stat().st_mtime_ns
+
+    def computed(result) -> dict[str, str]:
+        return {e.check_name: e.metadata["computed"].value for e in result.get_asset_check_evaluations() if "computed" in e.metadata}
+
+    quiet = _run(raw, url)
+    assert set(computed(quiet).values()) == {"earlier: the table has not changed since"}
+    assert len(computed(quiet)) == 2
+    assert published.stat().st_mtime_ns == written
+
+    wangmo = raw / WANGMO
+    lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    del lines[next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))]
+    wangmo.write_text("".join(lines), encoding="utf-8-sig")
+    changed = _run(raw, url)
+    assert set(computed(changed).values()) == {"this run"}
+    assert published.stat().st_mtime_ns != written
+    db, copy = Warehouse(url), Warehouse(f"duckdb:///{published}")
+    try:
+        sql = "SELECT SUM(registered_households) FROM analytics.mart_poverty_exit WHERE region_level = 'province'"
+        assert db.scalar(sql) == copy.scalar(sql)
+    finally:
+        db.close()
+        copy.close()
+
+
+def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_path, monkeypatch):
+    from etl_project import resources
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    _run(raw, url)
+    hashed = []
+    real = resources.file_sha256
+    monkeypatch.setattr(resources, "file_sha256", lambda path: hashed.append(path) or real(path))
+    _run(raw, url)
+    assert hashed == []  # a night with nothing new reads no file, not even to hash it
+
+    # Same size, new content, new time: hashed, found changed, read again.
+    wangmo = raw / WANGMO
+    text = wangmo.read_text(encoding="utf-8-sig")
+    wangmo.write_text(text.replace("凉山镇", "凉水镇", 1), encoding="utf-8-sig")
+    assert wangmo.stat().st_size == len(("\ufeff" + text).encode("utf-8"))
+    result = _run(raw, url)
+    assert {p.relative_to(raw).as_posix() for p in hashed} == {WANGMO}
+    db = Warehouse(url)
+    try:
+        assert _statuses(db, result.run_id)[WANGMO] == "loaded"
+    finally:
+        db.close()

@@ -70,6 +70,15 @@ def built_from(db: Warehouse, table: str, how: str) -> Generation | None:
     return Generation(row.generation)
 
 
+def marker_of(db: Warehouse, table: str) -> str | None:
+    """How and from which generation the table was last built, as text; None when it has no marker."""
+    marker = _marker(db)
+    with db.engine.begin() as connection:
+        marker.create(connection, checkfirst=True)
+        row = connection.execute(sa.select(marker.c.recipe, marker.c.generation).where(marker.c.table_name == table)).first()
+    return None if row is None else f"{row.recipe}@{row.generation}"
+
+
 def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
     marker = _marker(db)
     with db.engine.begin() as connection:

@@ -46,7 +46,7 @@ def copy_sample(target: Path) -> Path:
 
 def source_files(raw: Path) -> set[str]:
     """What a run must account for: every file of every source folder (reports too), relative to ``raw``."""
-    return {raw_file.relative for raw_file in partitions.raw_files(raw)}
+    return set(partitions.raw_files(raw))
 
 
 _sample_runs: dict[str | None, Run] = {}
