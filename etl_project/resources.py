@@ -85,6 +85,9 @@ def known_hashes(db: Warehouse) -> KnownHashes:
     """The size, time and hash of every file as its latest successful load recorded them."""
     if not db.has_table(LOAD_AUDIT):
         return {}
+    # A warehouse of an older release lacks the column until staging migrates it: hash every file once.
+    if "file_mtime_ns" not in db.columns(LOAD_AUDIT):
+        return {}
     rows = db.query(
         f"SELECT source_file, file_bytes, file_mtime_ns, content_sha256 FROM {db.name(LOAD_AUDIT)} "
         "WHERE status IN ('loaded', 'unchanged') AND file_mtime_ns IS NOT NULL ORDER BY loaded_at"

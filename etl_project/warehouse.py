@@ -183,6 +183,11 @@ class Warehouse:
             dropped = sorted(set(existing) - set(wanted))
             return f"migrated {self.name(table)}: kept {len(kept)} columns, added {added or 'none'}, dropped {dropped or 'none'}"
 
+    def columns(self, table: Table) -> list[str]:
+        """The table's columns as the database has them now (an older release's may differ)."""
+        with self.engine.connect() as connection:
+            return list(self._columns(connection, table))
+
     def _columns(self, connection, table: Table) -> dict[str, str]:
         """The table's columns as the database has them, name → type family; empty if no table.
         (information_schema, because SQLAlchemy's reflection does not work on DuckDB.)"""

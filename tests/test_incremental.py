@@ -122,6 +122,7 @@ def test_schema_drift_is_migrated_without_losing_rows(raw, tmp_path):
         with db.engine.begin() as connection:
             # An older release: one column fewer, one the registry no longer declares.
             connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} DROP COLUMN rules_version"))
+            connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} DROP COLUMN file_mtime_ns"))
             connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} ADD COLUMN retired_note TEXT"))
     finally:
         db.close()
@@ -138,6 +139,7 @@ def test_schema_drift_is_migrated_without_losing_rows(raw, tmp_path):
     staged = result.asset_materializations_for_node("staged_file")[-1]
     changes = staged.metadata["schema_changes"].value
     assert any(c.startswith("migrated audit.load_audit") and "rules_version" in c and "retired_note" in c for c in changes)
+    assert any("file_mtime_ns" in c for c in changes)
 
 
 def test_a_night_with_nothing_new_keeps_the_checks_answers_and_the_read_copy(raw, tmp_path):
