@@ -135,9 +135,18 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
     db = warehouse.open()
 
     def count() -> tuple[bool, dict]:
+        fact = db.name(FACT_HOUSEHOLD)
+        candidates = ""
+        if db.dialect == "duckdb":
+            # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
+            # keys whose hash repeats are then grouped themselves, so the answer is the same.
+            candidates = (
+                f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
+                "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
+            )
         dupes = db.query(
             f"SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
-            f"FROM {db.name(FACT_HOUSEHOLD)} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
+            f"FROM {fact} {candidates} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
         )
         return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
 
