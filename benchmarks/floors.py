@@ -11,6 +11,7 @@ Files are done one at a time, so the floor needs no more memory than the pipelin
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,8 @@ import pyarrow.csv as pa_csv
 
 from etl_project.readers.encoding import decode_bytes
 from etl_project.readers.grid import sniff_format
+from etl_project.staging.writer import FLUSH_ROWS
+from etl_project.warehouse import DUCKDB_MEMORY_DEFAULT, DUCKDB_MEMORY_ENV
 
 SOURCES = ("registry", "funds", "projects", "villages")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
@@ -49,10 +52,12 @@ def main(raw: str, workdir: str, report: str) -> int:
     target = Path(workdir) / "floor.duckdb"
     target.unlink(missing_ok=True)
     reader, writer = duckdb.connect(), duckdb.connect(str(target))
-    # One transaction for the whole load, as the pipeline commits in batches, not per file.
+    # The pipeline's conditions: its memory cap, and a commit every FLUSH_ROWS rows (a transaction
+    # holding a national registry uncommitted took 17 GB).
+    writer.execute(f"SET memory_limit = '{os.environ.get(DUCKDB_MEMORY_ENV, DUCKDB_MEMORY_DEFAULT)}'")
     writer.begin()
     read_s = load_s = 0.0
-    rows = 0
+    rows = pending = 0
     for n, path in enumerate(files(Path(raw))):
         started = time.perf_counter()
         tables = read(path, reader)
@@ -62,6 +67,11 @@ def main(raw: str, workdir: str, report: str) -> int:
             writer.execute(f"CREATE TABLE t{n}_{i} AS SELECT * FROM incoming")
             writer.unregister("incoming")
             rows += table.num_rows
+            pending += table.num_rows
+        if pending >= FLUSH_ROWS:
+            writer.commit()
+            writer.begin()
+            pending = 0
         read_s += parsed - started
         load_s += time.perf_counter() - parsed
     started = time.perf_counter()

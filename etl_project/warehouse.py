@@ -218,6 +218,10 @@ class Warehouse:
             return self._insert_copy(connection, target, frame)
         raise ValueError(f"unsupported warehouse dialect {self.dialect}: use duckdb:/// or postgresql+psycopg://")
 
+    def arrow_rows(self, table: Table, frame: pd.DataFrame) -> pa.Table:
+        """The frame as the Arrow load into DuckDB writes it: the table's columns, conformed."""
+        return pa.Table.from_pandas(conform(frame[table.column_names], table), preserve_index=False)
+
     def _insert_arrow(self, connection, target: str, frame: pd.DataFrame | pa.Table) -> int:
         duck = connection.connection.driver_connection
         arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
@@ -260,24 +264,54 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return frame.assign(**cast) if cast else frame
 
 
-_DUCKDB_MEMORY_ENV = "ETL_DUCKDB_MEMORY_LIMIT"
-_DUCKDB_MEMORY_DEFAULT = "1GB"
+DUCKDB_MEMORY_ENV = "ETL_DUCKDB_MEMORY_LIMIT"
+DUCKDB_MEMORY_DEFAULT = "1GB"
+_memory_caps: list[str] = []  # the caps of the memory_capped blocks now open, innermost last
+_caps_changed = [0]  # how many times a memory_capped block began or ended
+
+
+@contextmanager
+def memory_capped(limit: str):
+    """While inside, warehouse connections in this process cap DuckDB at ``limit`` instead: staging
+    writes a national registry while worker processes need the memory, and DuckDB keeps the blocks
+    it wrote cached up to its cap. The cap belongs to the database, so it is set again at the next
+    checkout of a connection, and the usual one at the first checkout after the block."""
+    _memory_caps.append(_checked_limit(limit, "limit"))
+    _caps_changed[0] += 1
+    try:
+        yield
+    finally:
+        _memory_caps.pop()
+        _caps_changed[0] += 1
+
+
+def _checked_limit(limit: str, source: str) -> str:
+    limit = limit.strip()
+    if not limit.replace(".", "", 1).rstrip("KMGTiBkmgtib ").isdigit():
+        raise ValueError(f"{source}={limit!r}: give a size such as 1GB or 512MB")
+    return limit
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
-def _cap_duckdb_memory(dbapi_connection, _record) -> None:
+def _cap_duckdb_memory(dbapi_connection, record) -> None:
     """DuckDB's buffer pool may grow to 80 % of the machine and keeps the blocks it has written or
     read: at national scale the staging load, and a GROUP BY over 30 million household keys (the
     key-uniqueness check), each held gigabytes. Every warehouse connection caps it
-    ($ETL_DUCKDB_MEMORY_LIMIT, 1GB by default); larger aggregates, joins and sorts spill to disk,
-    which on the national registry costs them no time."""
+    ($ETL_DUCKDB_MEMORY_LIMIT, 1GB by default); larger aggregates, joins and sorts spill to disk."""
     if not type(dbapi_connection).__module__.startswith("duckdb"):
         return
-    limit = os.environ.get(_DUCKDB_MEMORY_ENV, _DUCKDB_MEMORY_DEFAULT).strip()
-    if not limit.replace(".", "", 1).rstrip("KMGTiBkmgtib ").isdigit():
-        raise ValueError(f"{_DUCKDB_MEMORY_ENV}={limit!r}: give a size such as 1GB or 512MB")
+    limit = _memory_caps[-1] if _memory_caps else _checked_limit(os.environ.get(DUCKDB_MEMORY_ENV, DUCKDB_MEMORY_DEFAULT), DUCKDB_MEMORY_ENV)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"SET memory_limit = '{limit}'")
     finally:
         cursor.close()
+    record.info["caps_changed"] = _caps_changed[0]
+
+
+@sa.event.listens_for(sa.engine.Engine, "checkout")
+def _recap_duckdb_memory(dbapi_connection, record, _proxy) -> None:
+    # A pooled connection was capped when it was opened; if a memory_capped block began or ended
+    # since, its first checkout says the cap again (every connection to the database shares it).
+    if record.info.get("caps_changed", _caps_changed[0]) != _caps_changed[0]:
+        _cap_duckdb_memory(dbapi_connection, record)

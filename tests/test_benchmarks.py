@@ -75,3 +75,19 @@ def test_staging_in_worker_processes_gives_the_same_warehouse(tmp_path, monkeypa
     for name, frame in alone.items():
         pd.testing.assert_frame_equal(frame, pooled[name], obj=name)
 
+
+
+def test_duckdb_cache_is_capped_lower_while_staging_workers_run(tmp_path):
+    from etl_project.warehouse import memory_capped
+
+    db = Warehouse(f"duckdb:///{tmp_path / 'capped.duckdb'}")
+    try:
+        def limit():
+            return db.scalar("SELECT current_setting('memory_limit')")
+
+        usual = limit()
+        with memory_capped("256MB"):
+            assert limit() == "244.1 MiB" != usual
+        assert limit() == usual
+    finally:
+        db.close()

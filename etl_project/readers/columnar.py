@@ -3,8 +3,8 @@ exactly what the cell-by-cell code gives.
 
 - ``per_distinct``: a parser whose answer for a cell depends on that cell alone runs once per
   distinct value. A county's 40 000 rows hold a few hundred villages, ten years, two flags.
-- ``ascii_text``: cells that are plain ASCII are cleaned in Arrow (NFKC leaves ASCII as it is, so
-  only whitespace remains to trim or drop); the others go through the cell-by-cell code.
+- ``ascii_text``: cells of ASCII and CJK ideographs are cleaned in Arrow (NFKC leaves them as they
+  are, so only ASCII whitespace remains to trim or drop); the others go through the cell-by-cell code.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def per_distinct(parse: Callable) -> Callable:
 
     @wraps(parse)
     def run(series: pd.Series, *args, **kwargs):
-        if _mostly_distinct(series):
+        if len(series) <= _FEW or _mostly_distinct(series):
             return parse(series, *args, **kwargs)
         grouped = _distinct(series)
         if grouped is None:
@@ -65,6 +65,8 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
 
 
 _SAMPLE = 2000
+# Up to this many cells a column is parsed as it is: grouping it first costs more than it saves.
+_FEW = 256
 
 
 def _mostly_distinct(series: pd.Series) -> bool:
@@ -99,7 +101,7 @@ def ascii_text(series: pd.Series, squeeze: bool, exact: Callable[[pd.Series], pd
     column = as_arrow(series)
     if column is None:
         return exact(series)
-    plain = pc.fill_null(pc.string_is_ascii(column), True)
+    plain = _nfkc_stable(column)
     if squeeze:
         cleaned = pc.replace_substring_regex(column, _ASCII_SPACE_RUN, "")
     else:
@@ -114,6 +116,21 @@ def ascii_text(series: pd.Series, squeeze: bool, exact: Callable[[pd.Series], pd
     return pd.Series(pd.array(values, dtype="string"), index=series.index, name=series.name)
 
 
+# Characters NFKC leaves as they are and that are never whitespace, besides ASCII: the CJK unified
+# ideographs and extension A (checked one by one against unicodedata), in which Chinese names of
+# places and people are written. Text of ASCII and these alone needs no NFKC, and its only
+# whitespace is ASCII whitespace.
+_NFKC_STABLE = "^[\\x00-\\x7f\\x{3400}-\\x{4dbf}\\x{4e00}-\\x{9fff}]*$"
+
+
+def _nfkc_stable(column: pa.Array) -> pa.Array:
+    """True where the cell's text is plain as above (or missing)."""
+    ascii_only = pc.fill_null(pc.string_is_ascii(column), True)
+    if pc.all(ascii_only).as_py():
+        return ascii_only
+    return pc.fill_null(pc.match_substring_regex(column, _NFKC_STABLE), True)
+
+
 # Python's str.split() and str.strip() cut at the characters re's \s matches (str.isspace).
 def _stripped(value: str) -> str | None:
     return unicodedata.normalize("NFKC", value).strip() or None
@@ -121,6 +138,15 @@ def _stripped(value: str) -> str | None:
 
 def _squeezed(value: str) -> str | None:
     return "".join(unicodedata.normalize("NFKC", value).split()) or None
+
+
+def upper(series: pd.Series) -> pd.Series:
+    """``series.str.upper()``: by Arrow when every cell is ASCII (where both map a-z alone), else
+    by Python, whose upper() also maps the rest of Unicode ("ß" → "SS")."""
+    column = as_arrow(series)
+    if column is None or not pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
+        return series.str.upper()
+    return from_arrow(pc.ascii_upper(column), series.index, series.name)
 
 
 def fullmatch(series: pd.Series, pattern: str) -> pd.Series:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +56,18 @@ class SheetSummary:
 
 
 @dataclass
+class SheetRows:
+    """The data rows of one sheet, their text still in Arrow."""
+
+    sheet: str
+    texts: dict[str, pa.Array]  # field -> text of each data row (the fields this sheet has)
+    row_numbers: np.ndarray
+
+
+@dataclass
 class Extract:
-    rows: pd.DataFrame  # one column per mapped field (text), plus source_sheet and source_row
+    sheet_rows: list[SheetRows]
+    fields: tuple[str, ...]  # every field of the column map
     headers: dict[str, str]  # field -> header as written (first sheet that has it)
     sheets: list[SheetSummary] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
@@ -66,12 +77,58 @@ class Extract:
     encoding: str | None = None
     # per sheet: field -> scale of its amounts (万元 → 10 000), from the header or the unit row
     units: dict[str, dict[str, float]] = field(default_factory=dict)
+    _texts: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """One column per mapped field (text: str, or None/NaN where empty or where the sheet has no
+        such column), plus source_sheet and source_row. Made on first use: staging reads the text
+        in Arrow (``text``), and a Python string for every cell of a large file costs more than
+        typing it."""
+        frames = []
+        for part in self.sheet_rows:
+            frame = pd.DataFrame({name: column.to_numpy(zero_copy_only=False) for name, column in part.texts.items()}, index=range(len(part.row_numbers)))
+            frame[SHEET_COLUMN] = part.sheet
+            frame[ROW_COLUMN] = part.row_numbers
+            frames.append(frame)
+        rows = pd.concat(frames, ignore_index=True)
+        for f in self.fields:
+            if f not in rows.columns:
+                rows[f] = None
+        return rows
+
+    @cached_property
+    def provenance(self) -> pd.DataFrame:
+        """source_sheet and source_row of each data row, indexed like ``rows``."""
+        return pd.concat(
+            [pd.DataFrame({SHEET_COLUMN: part.sheet, ROW_COLUMN: part.row_numbers}, index=range(len(part.row_numbers))) for part in self.sheet_rows],
+            ignore_index=True,
+        )
+
+    def text(self, name: str) -> pa.Array:
+        """A field's text over all data rows as one Arrow string array, null where ``rows`` has no
+        text (an empty cell, a sheet without the column, a field no sheet has)."""
+        if name not in self._texts:
+            parts = [part.texts.get(name) for part in self.sheet_rows]
+            parts = [pa.nulls(len(p.row_numbers), pa.string()) if t is None else t.cast(pa.string()) for t, p in zip(parts, self.sheet_rows)]
+            self._texts[name] = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        return self._texts[name]
+
+    def column(self, name: str) -> pd.Series:
+        """``text`` as a pandas string Series (Arrow-backed), indexed like ``rows``."""
+        return pd.Series(pd.arrays.ArrowStringArray(self.text(name)), index=self.provenance.index, name=name)
+
+    def cell(self, name: str, position: int) -> str | None:
+        """One cell of ``rows`` (by row position) as text; None where it has none."""
+        if name not in self.fields:
+            return None
+        return self.text(name)[int(position)].as_py()
 
     def money_multipliers(self) -> dict[str, pd.Series]:
         """Per field, the scale of each row's amount, following the sheet the row came from."""
         if not self.units:
             return {}
-        sheets = self.rows[SHEET_COLUMN]
+        sheets = self.provenance[SHEET_COLUMN]
         codes, names = pd.factorize(sheets)
         fields = {f for per_sheet in self.units.values() for f in per_sheet}
         # One scale per sheet, spread over its rows (a sheet no unit is known for gives NaN).
@@ -84,12 +141,16 @@ class Extract:
         return sum(getattr(s, attribute) for s in self.sheets)
 
 
+def _taken(grid: SheetGrid, positions: np.ndarray, columns: dict) -> dict[str, pa.Array]:
+    take = pa.array(np.asarray(positions, dtype=np.int64))
+    return {name: grid.columns[col].take(take) for name, col in columns.items()}
+
+
 def _rows_frame(grid: SheetGrid, positions: np.ndarray, columns: dict) -> pd.DataFrame:
     """The given rows of the grid, one text column (str or None) per entry of ``columns``."""
-    take = pa.array(np.asarray(positions, dtype=np.int64))
     return pd.DataFrame(
-        {name: grid.columns[col].take(take).to_numpy(zero_copy_only=False) for name, col in columns.items()},
-        index=range(len(take)),
+        {name: column.to_numpy(zero_copy_only=False) for name, column in _taken(grid, positions, columns).items()},
+        index=range(len(positions)),
     )
 
 
@@ -112,10 +173,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             errors.append(str(exc))
             continue
         kinds = classify_rows(grid, layout)
-        frame = _rows_frame(grid, kinds.data, layout.columns)
-        frame[SHEET_COLUMN] = grid.name
-        frame[ROW_COLUMN] = grid.row_numbers(kinds.data)
-        frames.append(frame)
+        frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data)))
         total_frame = _rows_frame(grid, kinds.total, layout.columns)
         # A sheet has few total rows; a 小计 covers its group, anything else (合计, 总计) the sheet.
         total_cells = _rows_frame(grid, kinds.total, dict(enumerate(range(grid.width))))
@@ -150,16 +208,13 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         if partial:
             raise SourceFileError(f"{name}: " + "; ".join(partial))
         ignored.extend(e.split(":")[0] for e in errors)
-    rows = pd.concat(frames, ignore_index=True)
-    for f in column_map.fields:
-        if f not in rows.columns:
-            rows[f] = None
     total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
     for f in column_map.fields:
         if f not in total_rows.columns:
             total_rows[f] = None
     return Extract(
-        rows=rows,
+        sheet_rows=frames,
+        fields=tuple(column_map.fields),
         headers=headers,
         sheets=summaries,
         ignored_sheets=ignored,

@@ -156,7 +156,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
     stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
     rows = []
-    data = pd.DataFrame({SHEET_COLUMN: extracted.rows[SHEET_COLUMN], ROW_COLUMN: extracted.rows[ROW_COLUMN], "amount": amounts})
+    data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
     for position, total in enumerate(totals.itertuples(index=False)):
         sheet, row, label = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), total.label
         in_sheet = data[data[SHEET_COLUMN] == sheet]

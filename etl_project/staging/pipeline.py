@@ -41,7 +41,7 @@ class SourceSpec:
     staged: Table
     # (typed rows, context) -> (columns to add to typed rows, issues with an optional "detail")
     look_up: Callable[[pd.DataFrame, StageContext], tuple[pd.DataFrame, pd.DataFrame]]
-    # (clean typed rows incl. looked-up columns, raw rows, context) -> staged rows
+    # (clean typed rows incl. looked-up columns, their source_sheet and source_row, context) -> staged rows
     shape: Callable[[pd.DataFrame, pd.DataFrame, StageContext], pd.DataFrame]
     extra_rules: tuple[Rule, ...] = ()
 
@@ -78,8 +78,7 @@ class StagedFile:
 def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext) -> StagedFile:
     """Raises SourceFileError when the file cannot be read or lacks required columns."""
     extracted = extract(path, load_column_map(spec.name), source_file)
-    raw = extracted.rows
-    typed, parse_issues = type_rows(raw, spec.record, extracted.money_multipliers())
+    typed, parse_issues = type_rows(extracted, spec.record, extracted.money_multipliers())
     rule_issues = validate(typed, spec.record)
     if not parse_issues.empty and not rule_issues.empty:
         # A cell that could not be parsed is already reported; its NA is not also "missing".
@@ -94,12 +93,12 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     frames = [df for df in (parse_issues, rule_issues, lookup_issues) if not df.empty]
     issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
     clean = typed.drop(index=pd.Index(issues["index"].unique()))
-    staged = spec.shape(clean, raw.loc[clean.index], context)
+    staged = spec.shape(clean, extracted.provenance.loc[clean.index], context)
     return StagedFile(
         source=spec.name,
         source_file=source_file,
         staged=staged.reset_index(drop=True),
-        quarantine=_quarantine_rows(issues, raw, extracted, spec, source_file),
+        quarantine=_quarantine_rows(issues, extracted, spec, source_file),
         rows_read=sum(s.rows_read for s in extracted.sheets),
         skipped_blank=extracted.count("blank_rows"),
         skipped_total=extracted.count("total_rows"),
@@ -139,17 +138,17 @@ def _display_value(spec: SourceSpec, column: str, value: object) -> str | None:
     return text[:MAX_VALUE_CHARS]
 
 
-def _as_written(issues: pd.DataFrame, raw: pd.DataFrame) -> list:
+def _as_written(issues: pd.DataFrame, extracted: Extract) -> list:
     """The offending value as the file wrote it ("2012年1月1日", not a parsed timestamp), falling back
     to the checked value for columns the file does not have."""
     shown = []
     for index, column, value in zip(issues["index"], issues["column"], issues["value"]):
-        cell = raw.at[index, column] if column in raw.columns else None
-        shown.append(cell if cell is not None and not (isinstance(cell, float) and pd.isna(cell)) else value)
+        cell = extracted.cell(column, index)
+        shown.append(cell if cell is not None else value)
     return shown
 
 
-def _quarantine_rows(issues: pd.DataFrame, raw: pd.DataFrame, extracted: Extract, spec: SourceSpec, source_file: str) -> pd.DataFrame:
+def _quarantine_rows(issues: pd.DataFrame, extracted: Extract, spec: SourceSpec, source_file: str) -> pd.DataFrame:
     if issues.empty:
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     details = issues["detail"] if "detail" in issues else pd.Series(None, index=issues.index)
@@ -160,18 +159,19 @@ def _quarantine_rows(issues: pd.DataFrame, raw: pd.DataFrame, extracted: Extract
         messages_zh.append(f"{header}：{rule.zh}")
         messages_en.append(f"{header} ({column}): {detail if isinstance(detail, str) else rule.en}")
     index = issues["index"].to_numpy()
+    provenance = extracted.provenance
     frame = pd.DataFrame(
         {
             "source": spec.name,
             "source_file": source_file,
-            "source_sheet": raw.loc[index, SHEET_COLUMN].to_numpy(),
-            "source_row": raw.loc[index, ROW_COLUMN].to_numpy().astype(np.int64),
+            "source_sheet": provenance.loc[index, SHEET_COLUMN].to_numpy(),
+            "source_row": provenance.loc[index, ROW_COLUMN].to_numpy().astype(np.int64),
             "column_name": issues["column"].to_numpy(),
             "source_header": [extracted.headers.get(c) for c in issues["column"]],
             "rule": issues["rule"].to_numpy(),
             "message_zh": messages_zh,
             "message_en": messages_en,
-            "value_masked": [_display_value(spec, c, v) for c, v in zip(issues["column"], _as_written(issues, raw))],
+            "value_masked": [_display_value(spec, c, v) for c, v in zip(issues["column"], _as_written(issues, extracted))],
         }
     )
     return frame.sort_values(["source_sheet", "source_row", "rule"], kind="stable").reset_index(drop=True)

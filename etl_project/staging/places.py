@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from etl_project.regions import local_code
@@ -14,7 +15,7 @@ def resolve_counties(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Dat
     placed are issues carrying the resolver's explanation."""
     names = typed["county_name"]
     resolutions = {name: context.regions.resolve_county(name) for name in names.dropna().unique()}
-    codes = names.map(lambda name: resolutions[name].code if name in resolutions else None)
+    codes = names.map({name: resolution.code for name, resolution in resolutions.items()})
     unresolved = names.notna() & codes.isna()
     issues = pd.DataFrame(
         {
@@ -31,16 +32,15 @@ def resolve_counties(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Dat
 def place_codes(county_codes: pd.Series, townships: pd.Series, villages: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Township and village local codes, hashing each distinct place once (a county has thousands
     of households but a few hundred villages)."""
-    places = pd.DataFrame({"county": county_codes.to_numpy(), "township": townships.to_numpy(), "village": villages.to_numpy()})
-    distinct = places.drop_duplicates().copy()
-    distinct["township_code"] = [local_code(c, t) for c, t in zip(distinct["county"], distinct["township"])]
-    distinct["village_code"] = [
-        local_code(tc, t, v) for tc, t, v in zip(distinct["township_code"], distinct["township"], distinct["village"])
-    ]
-    coded = places.merge(distinct, on=["county", "township", "village"], how="left")
+    if len(county_codes) == 0:
+        return pd.Series(dtype="string", index=county_codes.index), pd.Series(dtype="string", index=county_codes.index)
+    places = pd.MultiIndex.from_arrays([county_codes.to_numpy(), townships.to_numpy(), villages.to_numpy()])
+    which, distinct = places.factorize()
+    township_codes = [local_code(c, t) for c, t, _ in distinct]
+    village_codes = [local_code(tc, t, v) for tc, (_, t, v) in zip(township_codes, distinct)]
     return (
-        pd.Series(coded["township_code"].to_numpy(), index=county_codes.index, dtype="string"),
-        pd.Series(coded["village_code"].to_numpy(), index=county_codes.index, dtype="string"),
+        pd.Series(np.array(township_codes, dtype=object)[which], index=county_codes.index, dtype="string"),
+        pd.Series(np.array(village_codes, dtype=object)[which], index=county_codes.index, dtype="string"),
     )
 
 

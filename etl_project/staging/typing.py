@@ -6,7 +6,8 @@ import pandas as pd
 
 from etl_project import idcard
 from etl_project.readers import values
-from etl_project.readers.columnar import per_distinct
+from etl_project.readers.columnar import per_distinct, upper
+from etl_project.readers.extract import Extract
 from etl_project.validation import empty_issues
 from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, NUMBER, YEAR, Table
 from schemas.sources import PARSE_RULES
@@ -16,18 +17,31 @@ from schemas.vocabularies import VOCABULARIES, YES_NO
 @per_distinct
 def _text(column: pd.Series, form: str) -> pd.Series:
     if form == ID_NUMBER:
-        return idcard.upgrade_15(values.squeeze(column).str.upper())
+        return idcard.upgrade_15(upper(values.squeeze(column)))
     if form == COMPACT:
         return values.squeeze(column)
     return values.normalise(column)
 
 
-def type_rows(raw: pd.DataFrame, record: Table, money_multipliers: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``money_multipliers`` gives, per money field, the unit scale of each row (万元 → 10 000)."""
-    typed = pd.DataFrame(index=raw.index)
+def type_rows(raw: pd.DataFrame | Extract, record: Table, money_multipliers: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``raw``: the rows' text, one column per field, or an extract (whose text is read in Arrow as
+    it came from the file, which gives the same values without a Python string per cell).
+    ``money_multipliers`` gives, per money field, the unit scale of each row (万元 → 10 000)."""
+    if isinstance(raw, Extract):
+        index = raw.provenance.index
+        column_of = raw.column
+    else:
+        index = raw.index
+
+        def column_of(name: str) -> pd.Series:
+            return raw[name] if name in raw else pd.Series(None, index=index, dtype=object)
+
+    # Columns are collected and framed once: inserting them one by one into a frame costs more
+    # than typing a small file's cells.
+    typed: dict[str, pd.Series] = {}
     issues = []
     for f in record.fields:
-        column = raw[f.name] if f.name in raw else pd.Series(None, index=raw.index, dtype=object)
+        column = column_of(f.name)
         bad = None
         if f.type == INTEGER:
             typed[f.name], bad = values.parse_integer(column)
@@ -47,6 +61,7 @@ def type_rows(raw: pd.DataFrame, record: Table, money_multipliers: dict[str, pd.
             typed[f.name] = _text(column, f.form)
         if bad is not None and bad.any():
             issues.append(
-                pd.DataFrame({"index": raw.index[bad], "column": f.name, "rule": PARSE_RULES[f.type].id, "value": column[bad].to_numpy()})
+                pd.DataFrame({"index": index[bad], "column": f.name, "rule": PARSE_RULES[f.type].id, "value": column[bad].to_numpy()})
             )
-    return typed, (pd.concat(issues, ignore_index=True) if issues else empty_issues())
+    frame = pd.DataFrame(typed, index=index, columns=[f.name for f in record.fields])
+    return frame, (pd.concat(issues, ignore_index=True) if issues else empty_issues())

@@ -42,6 +42,11 @@ class StagingWriter:
         _, batch = self._batches.setdefault(table.name, (table, _Batch()))
         batch.files.append(source_file)
         if rows is not None and len(rows):
+            if isinstance(rows, pd.DataFrame) and self.db.dialect == "duckdb":
+                # Held as Arrow until the batch is written, as the write would make it: a batch of
+                # quarantine rows as Python strings (messages in two languages) took several times
+                # the memory.
+                rows = self.db.arrow_rows(table, rows)
             batch.frames.append(rows)
             batch.rows += len(rows)
         if batch.rows >= self.flush_rows:
