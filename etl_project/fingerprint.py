@@ -20,7 +20,7 @@ from etl_project.staging import generation
 from etl_project.warehouse import Warehouse
 from schemas.registry import Table
 
-MEMO_SCHEMA, MEMO_TABLE = "audit", "step_memo"
+MEMO_TABLE = "step_memo"
 
 
 def table_fingerprint(db: Warehouse, table: Table) -> str | None:
@@ -68,14 +68,11 @@ def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) ->
 
 
 def _memo(db: Warehouse) -> sa.Table:
-    with db.engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {db.quote(MEMO_SCHEMA)}"))
-    return sa.Table(
+    return generation.audit_table(
+        db,
         MEMO_TABLE,
-        sa.MetaData(),
         sa.Column("step", sa.Text, primary_key=True),
         sa.Column("fingerprint", sa.Text, nullable=False),
         sa.Column("answer", sa.Text, nullable=False),
         sa.Column("stored_at", sa.DateTime, nullable=False),
-        schema=MEMO_SCHEMA,
     )

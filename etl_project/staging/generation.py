@@ -92,14 +92,18 @@ def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
 
 
 def _marker(db: Warehouse) -> sa.Table:
-    with db.engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {db.quote(MARKER_SCHEMA)}"))
-    return sa.Table(
+    return audit_table(
+        db,
         MARKER_TABLE,
-        sa.MetaData(),
         sa.Column("table_name", sa.Text, primary_key=True),
         sa.Column("recipe", sa.Text, nullable=False),
         sa.Column("generation", sa.DateTime),
         sa.Column("built_at", sa.DateTime, nullable=False),
-        schema=MARKER_SCHEMA,
     )
+
+
+def audit_table(db: Warehouse, name: str, *columns: sa.Column) -> sa.Table:
+    """A small bookkeeping table of the audit schema (the schema made if missing), for SQLAlchemy."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {db.quote(MARKER_SCHEMA)}"))
+    return sa.Table(name, sa.MetaData(), *columns, schema=MARKER_SCHEMA)
