@@ -5,8 +5,10 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import latest_file_states
+from etl_project import fingerprint
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
 from etl_project.resources import WarehouseResource
+from etl_project.staging import generation
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
@@ -60,18 +62,27 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     db = warehouse.open()
     try:
         fact = db.name(FACT_HOUSEHOLD)
-        low, high = db.one(event_year_bounds_sql(fact))
-        params = {
-            "first_year": min(low or FIRST_MART_YEAR, FIRST_MART_YEAR),
-            "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
-            "mart_first_year": FIRST_MART_YEAR,
-        }
-        rows = db.replace_from_sql(MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect), params)
+        sql = poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect)
+        # The mart is a function of the two tables it reads: while they hold what they held when it
+        # was last built, it is kept (a national registry is 6 s of aggregation).
+        inputs = fingerprint.fingerprints(db, [FACT_HOUSEHOLD, DIM_REGION], recipe=generation.recipe(MART_POVERTY_EXIT, sql, FIRST_MART_YEAR, LAST_PROGRAMME_YEAR))
+        kept = fingerprint.recall(db, MART_POVERTY_EXIT.name, inputs) if db.has_table(MART_POVERTY_EXIT) else None
+        if kept is not None:
+            rows, last_year, build = db.row_count(MART_POVERTY_EXIT), kept["last_year"], "unchanged"
+        else:
+            low, high = db.one(event_year_bounds_sql(fact))
+            params = {
+                "first_year": min(low or FIRST_MART_YEAR, FIRST_MART_YEAR),
+                "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
+                "mart_first_year": FIRST_MART_YEAR,
+            }
+            rows, last_year, build = db.replace_from_sql(MART_POVERTY_EXIT, sql, params), params["last_year"], "rebuilt"
+            fingerprint.remember(db, MART_POVERTY_EXIT.name, inputs, {"last_year": last_year})
         provenance = built_from(db, ("registry", "villages"))
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{params['last_year']}", **provenance}
+        metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{last_year}", "build": build, **provenance}
     )
 
 

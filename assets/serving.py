@@ -10,6 +10,13 @@ from schemas.registry import CATALOG
 BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
 
 
+_HOW = {
+    "kept": "earlier: no analytics table changed since",
+    "updated": "this run, as the published copy with what changed since written into it",
+    "written": "this run, every table copied",
+}
+
+
 @dg.asset(
     pool=WAREHOUSE_POOL,
     group_name="serving",
@@ -28,7 +35,7 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
     try:
         if db.dialect != "duckdb":
             return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"})
-        path, copied, written = publish_read_copy(db)
+        path, copied, how = publish_read_copy(db)
     finally:
         db.close()
     return dg.MaterializeResult(
@@ -36,6 +43,6 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(path)),
             "tables": dg.MetadataValue.json(copied),
             "dagster/row_count": sum(copied.values()),
-            "written": "this run" if written else "earlier: no analytics table changed since",
+            "written": _HOW[how],
         }
     )

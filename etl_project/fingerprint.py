@@ -52,6 +52,15 @@ def recall(db: Warehouse, step: str, fingerprint: str | None) -> dict | None:
     return json.loads(row.answer) if row is not None and row.fingerprint == fingerprint else None
 
 
+def recall_last(db: Warehouse, step: str) -> dict | None:
+    """The step's last stored answer, whatever its inputs were then."""
+    memo = _memo(db)
+    with db.engine.begin() as connection:
+        memo.create(connection, checkfirst=True)
+        row = connection.execute(sa.select(memo.c.answer).where(memo.c.step == step)).first()
+    return None if row is None else json.loads(row.answer)
+
+
 def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) -> None:
     if fingerprint is None:
         return

@@ -8,14 +8,18 @@ undisturbed, a new session gets the new one, nobody sees half a table.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from etl_project.fingerprint import fingerprints, recall, remember
-from etl_project.staging.generation import recipe
+from etl_project.fingerprint import recall, recall_last, remember, table_fingerprint
+from etl_project.staging.generation import changed_files, marker, recipe
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG, LAYER_SCHEMAS
 
@@ -32,55 +36,155 @@ def published_path(warehouse_url: str) -> Path | None:
     return source.parent / "published" / source.name
 
 
-def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], bool]:
-    """Copy every BI-facing table (with its comments) into a fresh file and swap it in atomically;
-    when every table holds what the published copy holds, leave that copy as it is. Returns the
-    copy, its tables' rows, and whether it was written anew."""
+def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
+    """Publish every BI-facing table (with its comments) in a new file swapped in atomically.
+    Returns the copy, its tables' rows, and how it was made: "kept" when every table holds what the
+    published copy holds, "updated" when the published file was copied and only what changed was
+    written into it (the rows of a few changed files, small tables whole), "written" when every
+    table was copied anew."""
     target = published_path(db.url)
     if target is None:
         raise ValueError("a read copy is published for a DuckDB warehouse only")
     target.parent.mkdir(parents=True, exist_ok=True)
     tables = [t for t in CATALOG.tables.values() if t.schema == BI_SCHEMA]
     present = [t for t in tables if db.has_table(t)]
-    key = fingerprints(db, present, recipe=recipe(",".join(t.name for t in present), _TABLES_DECLARED))
+    declared = recipe(",".join(t.name for t in present), _TABLES_DECLARED)
+    found = {t.name: table_fingerprint(db, t) for t in present}
+    key = None if any(f is None for f in found.values()) else json.dumps([declared, found])
     published = recall(db, PUBLISH_STEP, key)
     if published is not None and target.exists():
-        return target, published["rows"], False
-    copied = _copy(db, target, present)
-    remember(db, PUBLISH_STEP, key, {"rows": copied})
-    return target, copied, True
+        return target, published["rows"], "kept"
+    markers = {name: _marker_answer(db, name) for name in FILEWISE_SOURCES if name in found}
+    last = recall_last(db, PUBLISH_STEP)
+    plan = _update_plan(db, last, declared, found, target) if key is not None else None
+    copied = _update(db, target, present, plan, last["rows"]) if plan is not None else None
+    if copied is None:
+        copied, how = _copy(db, target, present), "written"
+        full_bytes = target.stat().st_size
+    else:
+        how, full_bytes = "updated", last["full_bytes"]
+    remember(db, PUBLISH_STEP, key, {"rows": copied, "tables": found, "declared": declared, "markers": markers, "full_bytes": full_bytes})
+    return target, copied, how
 
 
 PUBLISH_STEP = "published_read_copy"
 # The copy carries the tables' comments: a change of declaration is a change of the copy.
 _TABLES_DECLARED = sorted((t.name, t.description, tuple((f.name, f.description) for f in t.fields)) for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
+# Tables kept up to date file by file (etl_project/staging/generation.py), with the sources they are
+# built from: in the read copy, too, only the rows of the files that changed are replaced.
+FILEWISE_SOURCES = {"fact_household": ("registry",)}
+FILES_UPDATED_IN_PLACE = 32
+# Deleted rows leave free blocks behind; past this growth over a full copy, the copy is written anew.
+MAX_GROWTH = 1.5
+Plan = dict[str, str | list[str]]  # table name -> "keep", "copy" or the files whose rows to replace
+
+
+def _marker_answer(db: Warehouse, table: str) -> dict | None:
+    built = marker(db, table)
+    if built is None or built[1].latest is None:
+        return None
+    return {"how": built[0], "from": built[1].latest.isoformat()}
+
+
+def _update_plan(db: Warehouse, last: dict | None, declared: str, found: dict[str, str], target: Path) -> Plan | None:
+    """What to do with each table to bring the published copy up to date; None when it is better
+    written anew (nothing to start from, other tables or declarations, too many changes)."""
+    if last is None or last.get("declared") != declared or set(last.get("tables", {})) != set(found) or not target.exists():
+        return None
+    if target.stat().st_size > MAX_GROWTH * last["full_bytes"]:
+        return None
+    plan: Plan = {}
+    for name, now in found.items():
+        if last["tables"][name] == now:
+            plan[name] = "keep"
+            continue
+        plan[name] = "copy"
+        before, after = (last.get("markers") or {}).get(name), _marker_answer(db, name)
+        if name in FILEWISE_SOURCES and before is not None and after is not None and before["how"] == after["how"]:
+            files = changed_files(db, FILEWISE_SOURCES[name], datetime.fromisoformat(before["from"]))
+            if len(files) <= FILES_UPDATED_IN_PLACE:
+                plan[name] = files
+    return plan
+
+
+def _update(db: Warehouse, target: Path, present: list, plan: Plan, rows_then: dict[str, int]) -> dict[str, int] | None:
+    """The published file copied and brought up to date by the plan, then swapped in; None (and
+    nothing swapped) when a kept table of the copy does not hold the rows it was published with."""
+    staging_file = _fresh(target)
+    shutil.copyfile(target, staging_file)
+    copied: dict[str, int] = {}
+    complete = False
+    with _attached(db, staging_file) as duck:
+        for table in present:
+            name, action = _published_name(db, table), plan[table.name]
+            if action == "copy":
+                duck.execute(f"DROP TABLE {name}")
+                copied[table.name] = _create(db, duck, table)
+                continue
+            if action != "keep":
+                duck.execute(f"DELETE FROM {name} WHERE list_contains(?, source_file)", [action])
+                duck.execute(f"INSERT INTO {name} SELECT * FROM {db.name(table)} WHERE list_contains(?, source_file)", [action])
+            copied[table.name] = duck.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+            if action == "keep" and copied[table.name] != rows_then.get(table.name):
+                break
+        else:
+            complete = True
+        duck.execute("COMMIT" if complete else "ROLLBACK")
+    if not complete:
+        _fresh(target)  # not the copy that was published: the caller writes one anew
+        return None
+    os.replace(staging_file, target)
+    return copied
+
+
+def _fresh(target: Path) -> Path:
+    """The path the next copy is made at, with no leftover of a run stopped while making one (a
+    stale write-ahead log would be replayed into the new file)."""
+    staging_file = target.with_name(target.name + ".new")
+    for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return staging_file
 
 
 def _copy(db: Warehouse, target: Path, present: list) -> dict[str, int]:
-    staging_file = target.with_name(target.name + ".new")
-    staging_file.unlink(missing_ok=True)
+    staging_file = _fresh(target)
     copied = {}
+    with _attached(db, staging_file) as duck:
+        duck.execute(f"CREATE SCHEMA published.{db.quote(BI_SCHEMA)}")
+        for table in present:
+            copied[table.name] = _create(db, duck, table)
+        duck.execute("COMMIT")
+    os.replace(staging_file, target)
+    return copied
+
+
+@contextmanager
+def _attached(db: Warehouse, path: Path):
+    """The warehouse's DuckDB connection with ``path`` attached as ``published`` and a transaction begun."""
     raw = db.engine.raw_connection()
     try:
         duck = raw.driver_connection
-        duck.execute(f"ATTACH {db._literal(str(staging_file))} AS published")
+        duck.execute(f"ATTACH {db._literal(str(path))} AS published")
         try:
             duck.execute("BEGIN TRANSACTION")
-            duck.execute(f"CREATE SCHEMA published.{db.quote(BI_SCHEMA)}")
-            for table in present:
-                name = f"published.{db.quote(BI_SCHEMA)}.{db.quote(table.name)}"
-                duck.execute(f"CREATE TABLE {name} AS SELECT * FROM {db.name(table)}")
-                duck.execute(f"COMMENT ON TABLE {name} IS {db._literal(table.description)}")
-                for field in table.fields:
-                    duck.execute(f"COMMENT ON COLUMN {name}.{db.quote(field.name)} IS {db._literal(field.description)}")
-                copied[table.name] = duck.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
-            duck.execute("COMMIT")
+            yield duck
         finally:
             duck.execute("DETACH published")
     finally:
         raw.close()
-    os.replace(staging_file, target)
-    return copied
+
+
+def _published_name(db: Warehouse, table) -> str:
+    return f"published.{db.quote(BI_SCHEMA)}.{db.quote(table.name)}"
+
+
+def _create(db: Warehouse, duck, table) -> int:
+    name = _published_name(db, table)
+    duck.execute(f"CREATE TABLE {name} AS SELECT * FROM {db.name(table)}")
+    duck.execute(f"COMMENT ON TABLE {name} IS {db._literal(table.description)}")
+    for field in table.fields:
+        duck.execute(f"COMMENT ON COLUMN {name}.{db.quote(field.name)} IS {db._literal(field.description)}")
+    return duck.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
 
 
 def grant_bi(db: Warehouse, role: str) -> list[str]:

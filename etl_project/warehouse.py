@@ -71,8 +71,9 @@ class Warehouse:
     # -- reading -----------------------------------------------------------------------------
 
     def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """Rows of a SELECT with bound parameters; a list or tuple value binds ``IN :name`` to its items."""
         with self.engine.connect() as connection:
-            result = connection.execute(sa.text(sql), params or {})
+            result = connection.execute(_statement(sql, params), params or {})
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def scalar(self, sql: str, params: dict | None = None):
@@ -315,3 +316,9 @@ def _recap_duckdb_memory(dbapi_connection, record, _proxy) -> None:
     # since, its first checkout says the cap again (every connection to the database shares it).
     if record.info.get("caps_changed", _caps_changed[0]) != _caps_changed[0]:
         _cap_duckdb_memory(dbapi_connection, record)
+
+
+def _statement(sql: str, params: dict | None) -> sa.TextClause:
+    statement = sa.text(sql)
+    lists = [name for name, value in (params or {}).items() if isinstance(value, (list, tuple))]
+    return statement.bindparams(*(sa.bindparam(name, expanding=True) for name in lists)) if lists else statement

@@ -70,3 +70,39 @@ def test_bi_role_reads_analytics_and_nothing_else(postgres_database):
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_analyst_test"))
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_reader_test"))
         db.close()
+
+
+def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(raw, url, instance).success
+    copy = published_path(url)
+    # Someone deleted rows of a table the next run would keep, and a run stopped mid-copy left a
+    # write-ahead log behind.
+    writer = duckdb.connect(str(copy))
+    writer.execute("DELETE FROM analytics.dim_project WHERE project_code LIKE '%1'")
+    writer.close()
+    copy.with_name(copy.name + ".new.wal").write_bytes(b"not a log")
+    wangmo = raw / "registry" / "望谟县扶贫对象信息.csv"
+    lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    del lines[next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))]
+    wangmo.write_text("".join(lines), encoding="utf-8-sig")
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(raw, url, instance)
+    assert result.success
+    assert result.asset_materializations_for_node("published_read_copy")[-1].metadata["written"].value == "this run, every table copied"
+    db, published = Warehouse(url), Warehouse(f"duckdb:///{copy}")
+    try:
+        for table in ("dim_project", "fact_household"):
+            ordered = f"SELECT * FROM analytics.{table} ORDER BY ALL"
+            pd.testing.assert_frame_equal(db.query(ordered), published.query(ordered))
+    finally:
+        db.close()
+        published.close()

@@ -70,13 +70,21 @@ def built_from(db: Warehouse, table: str, how: str) -> Generation | None:
     return Generation(row.generation)
 
 
-def marker_of(db: Warehouse, table: str) -> str | None:
-    """How and from which generation the table was last built, as text; None when it has no marker."""
-    marker = _marker(db)
+def marker(db: Warehouse, table: str) -> tuple[str, Generation] | None:
+    """How the table was last built and from which generation; None when it has no marker."""
+    marker_table = _marker(db)
     with db.engine.begin() as connection:
-        marker.create(connection, checkfirst=True)
-        row = connection.execute(sa.select(marker.c.recipe, marker.c.generation).where(marker.c.table_name == table)).first()
-    return None if row is None else f"{row.recipe}@{row.generation}"
+        marker_table.create(connection, checkfirst=True)
+        row = connection.execute(
+            sa.select(marker_table.c.recipe, marker_table.c.generation).where(marker_table.c.table_name == table)
+        ).first()
+    return None if row is None else (row.recipe, Generation(row.generation))
+
+
+def marker_of(db: Warehouse, table: str) -> str | None:
+    """``marker`` as text."""
+    found = marker(db, table)
+    return None if found is None else f"{found[0]}@{found[1].latest}"
 
 
 def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
