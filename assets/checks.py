@@ -18,7 +18,7 @@ from etl_project import fingerprint
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.registry import Table
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT, QUARANTINE
 
 SAMPLE_ROWS = 10
 ID_LIKE = r"(^|[^0-9])([0-9]{17}[0-9Xx]|[0-9]{15})([^0-9]|$)"

@@ -6,7 +6,9 @@ import pandas as pd
 
 from assets.metadata import OWNERS, WAREHOUSE_POOL
 from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.resources import RawFilesResource, WarehouseResource, known_hashes
+from etl_project.file_hashes import known_hashes, remember_hashes
+from etl_project.resources import RawFilesResource, WarehouseResource
+from etl_project.staging import workers
 
 RAW_FILE = "raw_file"
 SOURCE_LABELS = {
@@ -40,7 +42,10 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
         known = known_hashes(db)
     finally:
         db.close()
-    listing = []
+    # Files of a new size or time are what staging will read: when that is a lot, the staging
+    # workers' server starts now, alongside hashing, rather than when staging begins.
+    workers.warm_up(sum(_new_size(raw_files, file_of(key), known) for key in context.partition_keys))
+    listing, hashed = [], []
     for key in context.partition_keys:
         raw = raw_files.file(file_of(key), known)
         if raw is None:
@@ -48,6 +53,8 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             context.log.warning(f"{file_of(key)}: no longer under {raw_files.root}; its rows leave the warehouse on the next refresh")
             continue
         listing.append({"file": raw.relative, "bytes": raw.size, "sha256": raw.sha256[:16]})
+        if known.get(raw.relative, (None, None, None))[:2] != (raw.size, raw.mtime_ns):
+            hashed.append(raw)
         if known.get(raw.relative, (None, None, None))[2] == raw.sha256:
             continue
         # A new or changed file's size and hash, on its partition; the hash is its data version, so
@@ -58,6 +65,12 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             metadata={"source": SOURCE_LABELS.get(source_of(key), source_of(key)), "bytes": dg.MetadataValue.int(raw.size), "sha256": raw.sha256},
             tags={"dagster/data_version": raw.sha256},
         )
+    if hashed:
+        db = warehouse.open()
+        try:
+            remember_hashes(db, hashed)  # staging takes them from here instead of reading the files again
+        finally:
+            db.close()
     frame = pd.DataFrame(listing)
     yield dg.MaterializeResult(
         metadata={
@@ -66,3 +79,12 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             "listing": dg.MetadataValue.md(frame.head(200).to_markdown(index=False) if listing else "no files"),
         }
     )
+
+
+def _new_size(raw_files: RawFilesResource, relative: str, known) -> int:
+    """The file's size when its size or time is not the one last hashed, else 0."""
+    try:
+        stat = raw_files.path(relative).stat()
+    except OSError:
+        return 0
+    return 0 if known.get(relative, (None, None))[:2] == (stat.st_size, stat.st_mtime_ns) else stat.st_size

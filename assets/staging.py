@@ -12,9 +12,6 @@ the files present: a removed file's rows leave.
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import hashlib
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
@@ -22,17 +19,15 @@ import sqlalchemy as sa
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
 from etl_project import pii
-from etl_project import reports as reports_package
 from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of, suffixes_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_rows
-from etl_project.readers.column_map import COLUMN_MAP_DIR
-from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource, known_hashes
+from etl_project.file_hashes import known_hashes
+from etl_project.load_state import is_current, previous_loads, rules_version
+from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
 from etl_project.staging.writer import StagingWriter
-from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
-from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
 from schemas.tables import LOAD_AUDIT, QUARANTINE, STG_HOUSEHOLD
@@ -56,17 +51,6 @@ class SourceRun:
     project_codes: set[str] = field(default_factory=set)
 
 
-def rules_version(source: str) -> str:
-    """Fingerprint of what a file is checked against: its column map and its source declaration
-    (for reports, the extractor's code). A file is read again when its content or this changes."""
-    if source == "reports":
-        code = sorted(Path(reports_package.__file__).parent.glob("*.py"))
-        return hashlib.sha256(b"".join(path.read_bytes() for path in code)).hexdigest()[:16]
-    column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
-    declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
-    return hashlib.sha256(column_map + declaration).hexdigest()[:16]
-
-
 def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | None, error: str | None, version: str) -> dict:
     row = {
         "run_id": run_id,
@@ -84,25 +68,6 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
     return row
 
 
-def _previous_loads(db) -> dict[tuple[str, str], dict]:
-    """The last successful load of every file still in the warehouse: (source, file) → audit row."""
-    if not db.has_table(LOAD_AUDIT):
-        return {}
-    audit = db.query(
-        f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE status IN ('loaded', 'unchanged') ORDER BY loaded_at"
-    )
-    removed = db.query(f"SELECT source, source_file, MAX(loaded_at) AS at FROM {db.name(LOAD_AUDIT)} WHERE status = 'removed' GROUP BY source, source_file")
-    gone = {(r.source, r.source_file): r.at for r in removed.itertuples()}
-    latest = {}
-    for row in audit.to_dict("records"):
-        key = (row["source"], row["source_file"])
-        if key in gone and gone[key] >= row["loaded_at"]:
-            latest.pop(key, None)
-            continue
-        latest[key] = row
-    return latest
-
-
 def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
     """Stage the files of one source that are in this run; files whose content and rules are those
     of their last load are not read again."""
@@ -111,9 +76,8 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     run_id = context.run.run_id
     unchanged = {}
     for raw in files:
-        before = previous.get((name, raw.relative))
-        if not force and before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
-            unchanged[raw.relative] = before
+        if not force and is_current(previous, name, raw.relative, raw.sha256, version):
+            unchanged[raw.relative] = previous[(name, raw.relative)]
     outcomes = stager.stage(name, [(raw.path, raw.relative) for raw in files if raw.relative not in unchanged])
     for raw in files:
         if raw.relative in unchanged:
@@ -145,10 +109,9 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
     version = rules_version("reports")
     regions = None
     for raw in files:
-        before = previous.get(("reports", raw.relative))
-        if before and before["content_sha256"] == raw.sha256 and before.get("rules_version") == version:
+        if is_current(previous, "reports", raw.relative, raw.sha256, version):
             run.unchanged.append(raw.relative)
-            run.audit.append({**before, "run_id": context.run.run_id, "status": "unchanged", "message": None,
+            run.audit.append({**previous[("reports", raw.relative)], "run_id": context.run.run_id, "status": "unchanged", "message": None,
                               "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
             continue
         regions = regions or default_regions()
@@ -198,7 +161,6 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     run.staged.append(staged)
 
 
-SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
 STAGED_TABLES = {
     "registry": STG_HOUSEHOLD,
     "projects": STG_PROJECT,
@@ -263,7 +225,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
     db = warehouse.open()
     try:
-        previous = _previous_loads(db)
+        previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
         migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES)]
         writer = StagingWriter(db)
@@ -276,7 +238,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
             # Ledgers are judged against every code of every project list (rejected rows included):
             # when a list changed, every ledger of this run is judged again.
             judge_again = bool(runs["projects"].staged)
-            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous)]
+            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous, rules_version("funds"))]
             known_projects = _known_projects(runs["projects"], raw_files, stager, db) if to_judge else frozenset()
         with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
             runs["funds"] = _stage_source(context, "funds", files["funds"], previous, stager, writer, force=judge_again)
@@ -394,7 +356,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
     try:
         for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES):
             db.ensure_table(table)
-        previous = _previous_loads(db)
+        previous = previous_loads(db)
         removed = sorted((source, relative) for source, relative in previous if relative not in present)
         writer = StagingWriter(db)
         for source, relative in removed:
@@ -466,13 +428,13 @@ def latest_file_states(db) -> pd.DataFrame:
 
 def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict) -> int:
     """Roughly what this run will read: the files whose content is not the one last loaded."""
-    return sum(raw.size for source, found in files.items() for raw in found if _changed(raw, source, previous))
+    versions = {source: rules_version(source) for source in files}
+    return sum(raw.size for source, found in files.items() for raw in found if _changed(raw, source, previous, versions[source]))
 
 
-def _changed(raw: RawFile, source: str, previous: dict) -> bool:
+def _changed(raw: RawFile, source: str, previous: dict, version: str) -> bool:
     """True when the file is new, or its content or rules differ from its last load."""
-    before = previous.get((source, raw.relative))
-    return not before or before["content_sha256"] != raw.sha256 or before.get("rules_version") != rules_version(source)
+    return not is_current(previous, source, raw.relative, raw.sha256, version)
 
 
 def _kept_codes(db, failed: list[str]) -> set[str]:

@@ -41,6 +41,8 @@ def _run(args: argparse.Namespace) -> int:
         print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id)))
     finally:
         db.close()
+    if outcome.files_unchanged:
+        print(f"\n{outcome.files_unchanged} file(s) unchanged since their last load were not read again.")
     if not outcome.success:
         for step, message in outcome.step_failures():
             if step != STAGED_FILE_STEP:

@@ -90,7 +90,8 @@ def ordered(keys: list[str]) -> list[str]:
 
 
 def range_tags(keys: list[str]) -> dict[str, str]:
-    """Tags of one run over every registered file (one step stages them all; see BackfillPolicy)."""
+    """Tags of one run from the first to the last of these keys, in Dagster's order (one step
+    stages them all; see BackfillPolicy)."""
     return {_RANGE_START: keys[0], _RANGE_END: keys[-1]}
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 
 from etl_project.warehouse import Warehouse, default_url
-from schemas.tables import LOAD_AUDIT
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
@@ -79,20 +78,6 @@ def _hashed(path: Path, relative: str, known: KnownHashes | None) -> RawFile:
     if before is not None and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
         return RawFile(path, relative, stat.st_size, before[2], stat.st_mtime_ns)
     return RawFile(path, relative, stat.st_size, file_sha256(path), stat.st_mtime_ns)
-
-
-def known_hashes(db: Warehouse) -> KnownHashes:
-    """The size, time and hash of every file as its latest successful load recorded them."""
-    if not db.has_table(LOAD_AUDIT):
-        return {}
-    # A warehouse of an older release lacks the column until staging migrates it: hash every file once.
-    if "file_mtime_ns" not in db.columns(LOAD_AUDIT):
-        return {}
-    rows = db.query(
-        f"SELECT source_file, file_bytes, file_mtime_ns, content_sha256 FROM {db.name(LOAD_AUDIT)} "
-        "WHERE status IN ('loaded', 'unchanged') AND file_mtime_ns IS NOT NULL ORDER BY loaded_at"
-    )
-    return {r.source_file: (int(r.file_bytes), int(r.file_mtime_ns), r.content_sha256) for r in rows.itertuples()}
 
 
 class WarehouseResource(dg.ConfigurableResource):

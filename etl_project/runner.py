@@ -1,9 +1,13 @@
-"""One pass of the pipeline in this process, as the nightly schedule and the sensors would make it.
+"""One pass of the pipeline in this process, as the sensors would make it.
 
-The raw_files partitions are brought in step with the raw folder, then one run of the full job
-stages every file (unchanged ones are skipped) and rebuilds the warehouse. If files failed their
-partitions, that run stops before the warehouse; a refresh run then rebuilds it from what loaded,
-as the refresh_after_failed_files sensor does in a deployment.
+The raw_files partitions are brought in step with the raw folder. Then one run of the full job
+over the partitions whose file must be read (etl_project/pending.py: from the first such partition
+to the last, in Dagster's order, and every file when a project list changed) stages them and
+rebuilds the warehouse; with no file to read, a refresh run rebuilds what depends on staging
+(removed files' rows leave, the marts and checks are brought up to date, each keeping its last
+answer when its inputs did not change). If files failed their partitions, the first run stops
+before the warehouse; a refresh run then rebuilds it from what loaded, as the
+refresh_after_failed_files sensor does in a deployment.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import dagster as dg
 
 from etl_project import partitions
 from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
+from etl_project.pending import pending_files
 from etl_project.sensors import STAGED_FILE_STEP
 
 
 @dataclass
 class PipelineRun:
     results: list[dg.ExecuteInProcessResult] = field(default_factory=list)
+    files_to_read: int = 0  # files in the staging run (those with nothing new among them are skipped)
+    files_unchanged: int = 0  # files left out: their last load stands
 
     @property
     def files_failed(self) -> bool:
@@ -40,7 +47,8 @@ class PipelineRun:
 
     @property
     def run_id(self) -> str:
-        """The run that staged the files (the first): load_audit rows carry its id."""
+        """The run that staged the files (the first; a refresh when none had to be read):
+        load_audit rows carry its id."""
         return self.results[0].run_id
 
     @property
@@ -79,10 +87,12 @@ def run_pipeline(
 ) -> PipelineRun:
     defs = build_definitions(str(raw_dir), warehouse_url)
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    outcome = PipelineRun()
-    if partitions.sync(instance, raw_dir):
+    partitions.sync(instance, raw_dir)
+    pending = pending_files(str(raw_dir), warehouse_url, instance.get_dynamic_partitions(partitions.RAW_FILES.name))
+    outcome = PipelineRun(files_to_read=len(pending.keys), files_unchanged=pending.unchanged)
+    if pending.keys:
         full = defs.resolve_job_def(FULL_JOB_NAME).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=config, tags={**partitions.whole_range(instance), **(tags or {})}
+            instance=instance, raise_on_error=False, run_config=config, tags={**partitions.range_tags(pending.keys), **(tags or {})}
         )
         outcome.results.append(full)
         failed_steps = {event.step_key for event in full.all_events if event.is_step_failure}

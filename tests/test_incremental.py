@@ -51,6 +51,7 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
     first = _run(raw, url)
     db = Warehouse(url)
     try:
+        files = len(_statuses(db, first.run_id))
         assert set(_statuses(db, first.run_id).values()) == {"loaded"}
         before_mart = db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
         before_wangmo = _county_registered(db, "522326")
@@ -58,9 +59,12 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
         db.close()
 
     second = _run(raw, url)
+    # Nothing to read: no staging run at all, only the refresh of what depends on staging.
+    assert len(second.run_ids) == 1 and not second.asset_materializations_for_node("staged_file")
+    assert (second.files_to_read, second.files_unchanged) == (0, files)
     db = Warehouse(url)
     try:
-        assert set(_statuses(db, second.run_id).values()) == {"unchanged"}
+        assert _statuses(db, second.run_id) == {}
         after = db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
         pd.testing.assert_frame_equal(before_mart, after)
     finally:
@@ -85,9 +89,9 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
     third = _run(raw, url)
     db = Warehouse(url)
     try:
-        statuses = _statuses(db, third.run_id)
-        assert statuses.pop(WANGMO) == "loaded"
-        assert set(statuses.values()) == {"unchanged"}
+        # The run covered that file's partition alone.
+        assert _statuses(db, third.run_id) == {WANGMO: "loaded"}
+        assert (third.files_to_read, third.files_unchanged) == (1, files - 1)
         assert identification_year <= 2020
         assert _county_registered(db, "522326") == before_wangmo - 1
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": third.run_id})
@@ -231,9 +235,53 @@ def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_pa
     wangmo.write_text(text.replace("凉山镇", "凉水镇", 1), encoding="utf-8-sig")
     assert wangmo.stat().st_size == len(("\ufeff" + text).encode("utf-8"))
     result = _run(raw, url)
-    assert {p.relative_to(raw).as_posix() for p in hashed} == {WANGMO}
+    assert [p.relative_to(raw).as_posix() for p in hashed] == [WANGMO]  # once: staging takes raw_file's hash
     db = Warehouse(url)
     try:
         assert _statuses(db, result.run_id)[WANGMO] == "loaded"
     finally:
         db.close()
+
+
+def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_project_list_changed(raw, tmp_path):
+    import os
+
+    from etl_project import partitions
+    from etl_project.pending import pending_files
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        registered = partitions.sync(instance, raw)
+    assert pending_files(str(raw), url, registered).keys == registered  # a new warehouse knows no file
+    _run(raw, url)
+    assert pending_files(str(raw), url, registered).keys == []
+
+    # Touched, not changed: in the run, found unchanged by its hash, and then known by its new time.
+    wangmo = raw / WANGMO
+    stat = wangmo.stat()
+    os.utime(wangmo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert pending_files(str(raw), url, registered).keys == [WANGMO]
+    touched = _run(raw, url)
+    db = Warehouse(url)
+    try:
+        assert _statuses(db, touched.run_id) == {WANGMO: "unchanged"}
+    finally:
+        db.close()
+    assert pending_files(str(raw), url, registered).keys == []
+
+    # A file that failed is read again on the next pass, though it did not change since.
+    broken = raw / "registry" / "zz_broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(raw, url, instance).files_failed
+        registered = partitions.sync(instance, raw)
+    assert pending_files(str(raw), url, registered).keys == ["registry/zz_broken.xlsx"]
+    broken.unlink()
+
+    # A changed project list: every ledger is judged against it again, so every file is in the run.
+    project_list = sorted((raw / "projects").iterdir())[0]
+    project_list.write_bytes(project_list.read_bytes() + b"\n")
+    with dg.DagsterInstance.ephemeral() as instance:
+        registered = partitions.sync(instance, raw)
+    pending = pending_files(str(raw), url, registered)
+    assert pending.everything and pending.keys == registered

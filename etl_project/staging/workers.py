@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -174,6 +175,18 @@ class Stager:
             outcome = pending.popleft().result()
             submit_next()
             yield outcome
+
+
+def warm_up(bytes_to_read: int) -> None:
+    """Start the server the staging workers are forked from, in the background, when a run is
+    about to read enough for workers: its imports (about a second of one core) then overlap with
+    the steps before staging instead of delaying it."""
+    if worker_count(bytes_to_read) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    _context()
+    from multiprocessing import forkserver
+
+    threading.Thread(target=forkserver.ensure_running, name="staging-forkserver", daemon=True).start()
 
 
 def _context():

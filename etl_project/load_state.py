@@ -1,0 +1,48 @@
+"""Where each raw file stands in the warehouse: its last successful load, and the version of the
+rules it was checked against. A file is read again when its content or those rules changed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from etl_project import reports as reports_package
+from etl_project.readers.column_map import COLUMN_MAP_DIR
+from etl_project.warehouse import Warehouse
+from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
+from schemas.sources import REGISTRY_HOUSEHOLD
+from schemas.tables import LOAD_AUDIT
+
+SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
+
+
+def rules_version(source: str) -> str:
+    """Fingerprint of what a file is checked against: its column map and its source declaration
+    (for reports, the extractor's code)."""
+    if source == "reports":
+        code = sorted(Path(reports_package.__file__).parent.glob("*.py"))
+        return hashlib.sha256(b"".join(path.read_bytes() for path in code)).hexdigest()[:16]
+    column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
+    declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
+    return hashlib.sha256(column_map + declaration).hexdigest()[:16]
+
+
+def previous_loads(db: Warehouse) -> dict[tuple[str, str], dict]:
+    """The last successful load of every file still in the warehouse: (source, file) → audit row."""
+    if not db.has_table(LOAD_AUDIT):
+        return {}
+    # Found in the database, not in Python: the audit gains rows every night. A removal at the
+    # same time as a load is the later of the two.
+    audit = db.query(
+        f"SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY source, source_file "
+        f"ORDER BY loaded_at DESC, CASE WHEN status = 'removed' THEN 0 ELSE 1 END) AS latest "
+        f"FROM {db.name(LOAD_AUDIT)} a WHERE status IN ('loaded', 'unchanged', 'removed')) ranked "
+        "WHERE latest = 1 AND status <> 'removed'"
+    ).drop(columns=["latest"])
+    return {(row["source"], row["source_file"]): row for row in audit.to_dict("records")}
+
+
+def is_current(previous: dict, source: str, relative: str, sha256: str, version: str) -> bool:
+    """Whether the file's last successful load was of this content under these rules."""
+    before = previous.get((source, relative))
+    return before is not None and before["content_sha256"] == sha256 and before.get("rules_version") == version

@@ -1,0 +1,48 @@
+"""What a pass over the raw folder has to read: the files that are new, touched, changed, failed
+last time or checked against rules that changed since, judged from what the warehouse recorded
+of them, without reading any file. The runner gives Dagster a run over those partitions alone, so
+a night with nothing new costs no per-file bookkeeping at all, and one changed county one file's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from etl_project.file_hashes import known_hashes
+from etl_project.load_state import is_current, previous_loads, rules_version
+from etl_project.partitions import file_of, source_of
+from etl_project.resources import RawFilesResource
+from etl_project.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Pending:
+    keys: list[str]  # partitions whose file must be read, in the order given
+    unchanged: int  # files whose last load stands: content, size, time and rules as then
+    everything: bool  # a project list is among them: every ledger is judged again, so every file is in the run
+
+
+def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -> Pending:
+    """``registered``: the raw_files partition keys, in Dagster's order."""
+    raw_files = RawFilesResource(root=root)
+    db = Warehouse(warehouse_url)
+    try:
+        known, previous = known_hashes(db), previous_loads(db)
+    finally:
+        db.close()
+    versions: dict[str, str] = {}
+    keys = []
+    for key in registered:
+        relative, source = file_of(key), source_of(key)
+        try:
+            stat = os.stat(raw_files.path(relative))
+        except OSError:
+            continue  # gone since the partitions were synced: the refresh takes its rows out
+        size, mtime_ns, sha256 = known.get(relative, (None, None, None))
+        if source not in versions:
+            versions[source] = rules_version(source)
+        if (size, mtime_ns) != (stat.st_size, stat.st_mtime_ns) or not is_current(previous, source, relative, sha256, versions[source]):
+            keys.append(key)
+    everything = any(source_of(key) == "projects" for key in keys)
+    return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything)
