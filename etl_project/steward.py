@@ -38,10 +38,14 @@ def detect_source(path: Path) -> str | None:
         column_map = load_column_map(source)
         for grid in grids:
             try:
-                layout = locate(grid, column_map)
-            except LayoutError:
-                continue
-            score = len(layout.columns) / len(column_map.fields)
+                matched = len(locate(grid, column_map).columns)
+            except LayoutError as exc:
+                # A table of this source that holds conflicting copies of a column is still this
+                # source's: staging then says which copies, rather than every source its refusal.
+                if exc.kind != "conflicting_copies":
+                    continue
+                matched = exc.matched
+            score = matched / len(column_map.fields)
             if score > best_score:
                 best, best_score = source, score
     return best
@@ -124,7 +128,7 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
             problems=problems,
         )
     # A file no reader can open fails the same way for every source: say so once.
-    return Verdict(name, source, "unreadable", message="; ".join(dict.fromkeys(errors)))
+    return Verdict(name, detected, "unreadable", message="; ".join(dict.fromkeys(errors)))
 
 
 

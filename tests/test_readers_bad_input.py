@@ -341,3 +341,37 @@ def test_a_cell_writing_its_own_unit_ignores_the_sheets():
     assert amounts.tolist() == [15000.0, 3000.0, 125000.0, 2e8, 10005000.0] + [15000.0, 3000.0, 12.5, 2e8, 10005000.0] + [
         15000.0, 3000.0, 12500.0, 2e8, 10005000.0]
     assert not bad.any()
+
+
+def _conflicting_workbook(path: Path, good_sheet_first: bool) -> None:
+    flat = [h if isinstance(h, str) else h[1] for h in HEADERS_A]
+    good = [flat, household(户编号="5204250010003", 证件号码=VALID_IDS[3])]
+    conflicting = [[*flat, "人口数"], [*household(), "7"]]  # the household has 4 people in the other column
+    book = xlsxwriter.Workbook(str(path))
+    sheets = [("一组", good), ("二组", conflicting)] if good_sheet_first else [("说明", [["填表说明：每户一行。"]]), ("二组", conflicting)]
+    for name, rows in sheets:
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            sheet.write_row(r, 0, row)
+    book.close()
+
+
+def test_a_sheet_with_conflicting_copies_is_refused_beside_a_good_one_not_skipped(tmp_path: Path):
+    # Skipped like an instructions sheet, its households would be lost without a word.
+    path = tmp_path / "两组.xlsx"
+    _conflicting_workbook(path, good_sheet_first=True)
+    with pytest.raises(SourceFileError) as refused:
+        extract(path, COLUMN_MAP, "registry/两组.xlsx")
+    assert str(refused.value).startswith("registry/两组.xlsx: sheet '二组', header at row 1: ")
+    assert "家庭人口数 and 人口数 (household_size) heads two columns" in str(refused.value)
+
+
+def test_the_steward_is_told_of_the_conflicting_copies_without_naming_the_source(tmp_path: Path):
+    from etl_project.steward import validate_file
+
+    path = tmp_path / "带说明.xlsx"
+    _conflicting_workbook(path, good_sheet_first=False)
+    verdict = validate_file(path)
+    assert verdict.status == "unreadable" and verdict.source == "registry"
+    assert "sheet '二组'" in verdict.message and "heads two columns" in verdict.message
+    assert "说明" not in verdict.message.split("sheet '二组'")[1]

@@ -170,7 +170,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         try:
             layout = locate(grid, column_map)
         except LayoutError as exc:
-            errors.append(str(exc))
+            errors.append(exc)
             continue
         kinds = classify_rows(grid, layout)
         frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data)))
@@ -199,15 +199,16 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             )
         )
     if not frames:
-        detail = "; ".join(errors) if errors else "every sheet is empty"
+        detail = "; ".join(map(str, errors)) if errors else "every sheet is empty"
         raise SourceFileError(f"{name}: {detail}")
     if errors:
-        # A workbook may carry an instructions sheet next to the data; one that looks like a
-        # broken copy of the table (some headers match) is an error, not something to skip.
-        partial = [e for e in errors if "missing required columns" in e]
-        if partial:
-            raise SourceFileError(f"{name}: " + "; ".join(partial))
-        ignored.extend(e.split(":")[0] for e in errors)
+        # A workbook may carry an instructions sheet next to the data; a sheet whose table is there
+        # but broken (required columns missing, conflicting copies of one) is an error, not something
+        # to skip.
+        broken = [str(e) for e in errors if e.table_found]
+        if broken:
+            raise SourceFileError(f"{name}: " + "; ".join(broken))
+        ignored.extend(str(e).split(":")[0] for e in errors)
     total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
     for f in column_map.fields:
         if f not in total_rows.columns:

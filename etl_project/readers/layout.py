@@ -30,7 +30,20 @@ _NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位
 
 
 class LayoutError(Exception):
-    """The sheet's table cannot be found or lacks required columns."""
+    """The sheet's table cannot be found, lacks required columns or holds conflicting copies of one.
+
+    ``kind`` tells apart what a workbook must not confuse: a sheet with no table of this source
+    ("no_table": an instructions sheet, skipped) and a sheet whose table is there but broken
+    ("missing_columns", "conflicting_copies": an error, never skipped, or its rows would be lost)."""
+
+    def __init__(self, message: str, kind: str = "no_table", matched: int = 0):
+        super().__init__(message)
+        self.kind = kind
+        self.matched = matched  # fields whose header was found
+
+    @property
+    def table_found(self) -> bool:
+        return self.kind != "no_table"
 
 
 @dataclass
@@ -180,13 +193,17 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
         raise LayoutError(
             f"{where}, header at row {grid.row_number(start)}: missing required columns "
             + _expected(column_map, missing)
-            + f"; headers found: {', '.join(h for h in display if h)}"
+            + f"; headers found: {', '.join(h for h in display if h)}",
+            kind="missing_columns",
+            matched=len(matched),
         )
     conflicts = _conflicting_copies(grid, _names_for(grid, start, depth), display, column_map, start + depth)
     if conflicts:
         raise LayoutError(
             f"{where}, header at row {grid.row_number(start)}: " + "; ".join(conflicts)
-            + "; delete the wrong copy, or rename it if it means something else"
+            + "; delete the wrong copy, or rename it if it means something else",
+            kind="conflicting_copies",
+            matched=len(matched),
         )
     headers = {field_name: display[col] for field_name, col in matched.items()}
     mapped = set(matched.values())
