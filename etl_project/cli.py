@@ -182,12 +182,36 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sqlalchemy.exc
+
     args = _parser().parse_args(argv)
     try:
         return args.handler(args)
     except (OSError, ValueError) as exc:
         print(f"etl-project {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, sqlalchemy.exc.OperationalError) as exc:
+        # A warehouse URL that does not parse or a server that does not answer: say which, without a traceback.
+        print(f"etl-project {args.command}: cannot open the warehouse {_shown_url(args)}: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _shown_url(args: argparse.Namespace) -> str:
+    import sqlalchemy as sa
+
+    from etl_project.warehouse import default_url
+
+    url = getattr(args, "warehouse", None) or default_url()
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # the URL itself is what is wrong: show it as given
+        return url
+
+
+def _first_line(exc: Exception) -> str:
+    # SQLAlchemy wraps the driver's message as "(driver.Error) message" and appends a help link.
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -300,3 +300,25 @@ def test_validate_answers_every_generated_file(sample):
         wanted = {e for e in expected.get(relative, set()) if e[2] != "unknown_project"}
         assert wanted <= found, (relative, sorted(wanted - found)[:5])
         assert verdict.exit_code == (1 if found else 0), relative
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        # Port 1 on this machine: nothing listens there, so the connection is refused at once.
+        ("postgresql+psycopg://steward:secret@127.0.0.1:1/warehouse", "postgresql+psycopg://steward:***@127.0.0.1:1/warehouse: connection failed"),
+        ("duckbd:///data/warehouse/warehouse.duckdb", "duckbd:///data/warehouse/warehouse.duckdb: Can't load plugin"),
+    ],
+)
+def test_a_warehouse_that_cannot_be_opened_is_named_without_a_traceback(url, said, tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "etl_project", "run", "--raw", str(Path(__file__).resolve().parents[1] / "data" / "raw"),
+         "--warehouse", url, "--ephemeral"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "secret" not in done.stderr
+    assert f"etl-project run: cannot open the warehouse {said}" in done.stderr
