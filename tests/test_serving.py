@@ -106,3 +106,30 @@ def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):
     finally:
         db.close()
         published.close()
+
+
+def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
+    import shutil
+
+    from etl_project import serving
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    wangmo = raw / "registry" / "望谟县扶贫对象信息.csv"
+
+    def drop_a_household_and_run() -> str:
+        lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        del lines[next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))]
+        wangmo.write_text("".join(lines), encoding="utf-8-sig")
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = run_pipeline(raw, url, instance)
+        assert result.success
+        return result.asset_materializations_for_node("published_read_copy")[-1].metadata["written"].value
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(raw, url, instance).success
+    assert drop_a_household_and_run().startswith("this run, as the published copy")
+    # Past the allowed growth over the last full copy (here: any size at all), it is written whole.
+    monkeypatch.setattr(serving, "MAX_GROWTH", 0.0)
+    assert drop_a_household_and_run() == "this run, every table copied"
