@@ -229,7 +229,8 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
         migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES)]
         writer = StagingWriter(db)
-        workers = worker_count(_bytes_to_read(files, previous))
+        versions = {source: rules_version(source) for source in STAGED_SOURCES}
+        workers = worker_count(_bytes_to_read(files, previous, versions))
         as_arrow = db.dialect == "duckdb"
         runs = {}
         with Stager(workers, key, as_arrow=as_arrow) as stager:
@@ -238,7 +239,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
             # Ledgers are judged against every code of every project list (rejected rows included):
             # when a list changed, every ledger of this run is judged again.
             judge_again = bool(runs["projects"].staged)
-            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous, rules_version("funds"))]
+            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous, versions["funds"])]
             known_projects = _known_projects(runs["projects"], raw_files, stager, db) if to_judge else frozenset()
         with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
             runs["funds"] = _stage_source(context, "funds", files["funds"], previous, stager, writer, force=judge_again)
@@ -426,9 +427,8 @@ def latest_file_states(db) -> pd.DataFrame:
     ).drop(columns=["latest"])
 
 
-def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict) -> int:
+def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict, versions: dict[str, str]) -> int:
     """Roughly what this run will read: the files whose content is not the one last loaded."""
-    versions = {source: rules_version(source) for source in files}
     return sum(raw.size for source, found in files.items() for raw in found if _changed(raw, source, previous, versions[source]))
 
 

@@ -45,20 +45,21 @@ def recall(db: Warehouse, step: str, fingerprint: str | None) -> dict | None:
     """The answer the step stored for these inputs, if it stored one."""
     if fingerprint is None:
         return None
-    memo = _memo(db)
-    with db.engine.begin() as connection:
-        memo.create(connection, checkfirst=True)
-        row = connection.execute(sa.select(memo.c.fingerprint, memo.c.answer).where(memo.c.step == step)).first()
+    row = _stored(db, step)
     return json.loads(row.answer) if row is not None and row.fingerprint == fingerprint else None
 
 
 def recall_last(db: Warehouse, step: str) -> dict | None:
     """The step's last stored answer, whatever its inputs were then."""
+    row = _stored(db, step)
+    return None if row is None else json.loads(row.answer)
+
+
+def _stored(db: Warehouse, step: str):
     memo = _memo(db)
     with db.engine.begin() as connection:
         memo.create(connection, checkfirst=True)
-        row = connection.execute(sa.select(memo.c.answer).where(memo.c.step == step)).first()
-    return None if row is None else json.loads(row.answer)
+        return connection.execute(sa.select(memo.c.fingerprint, memo.c.answer).where(memo.c.step == step)).first()
 
 
 def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) -> None:

@@ -197,3 +197,26 @@ def village_row(**overrides) -> list:
            "农业人口": 1620, "村集体经济收入（万元）": 6.5}
     row.update(overrides)
     return [row[h] for h in VILLAGE_HEADERS]
+
+
+def drop_first_household(path: Path, county: str = "望谟县") -> None:
+    """One household fewer in a county's CSV registry (its first data row), as a county resending its file."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    del lines[next(i for i, line in enumerate(lines) if line.startswith(f"{county},"))]
+    path.write_text("".join(lines), encoding="utf-8-sig")
+
+
+def assert_same_rows(url: str, other_url: str, tables: tuple[str, ...]) -> None:
+    """The analytics tables hold the same rows in both warehouses (a warehouse and its read copy)."""
+    import pandas as pd
+
+    from etl_project.warehouse import Warehouse
+
+    db, other = Warehouse(url), Warehouse(other_url)
+    try:
+        for table in tables:
+            ordered = f"SELECT * FROM analytics.{table} ORDER BY ALL"
+            pd.testing.assert_frame_equal(db.query(ordered), other.query(ordered))
+    finally:
+        db.close()
+        other.close()

@@ -11,6 +11,7 @@ from etl_project.runner import run_pipeline
 from etl_project.serving import grant_bi, published_path
 from etl_project.warehouse import Warehouse
 from pathlib import Path
+from tests.builders import assert_same_rows, drop_first_household
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -75,8 +76,6 @@ def test_bi_role_reads_analytics_and_nothing_else(postgres_database):
 def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):
     import shutil
 
-    import pandas as pd
-
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
@@ -89,23 +88,13 @@ def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):
     writer.execute("DELETE FROM analytics.dim_project WHERE project_code LIKE '%1'")
     writer.close()
     copy.with_name(copy.name + ".new.wal").write_bytes(b"not a log")
-    wangmo = raw / "registry" / "望谟县扶贫对象信息.csv"
-    lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    del lines[next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))]
-    wangmo.write_text("".join(lines), encoding="utf-8-sig")
+    drop_first_household(raw / "registry" / "望谟县扶贫对象信息.csv")
 
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_pipeline(raw, url, instance)
     assert result.success
     assert result.asset_materializations_for_node("published_read_copy")[-1].metadata["written"].value == "this run, every table copied"
-    db, published = Warehouse(url), Warehouse(f"duckdb:///{copy}")
-    try:
-        for table in ("dim_project", "fact_household"):
-            ordered = f"SELECT * FROM analytics.{table} ORDER BY ALL"
-            pd.testing.assert_frame_equal(db.query(ordered), published.query(ordered))
-    finally:
-        db.close()
-        published.close()
+    assert_same_rows(url, f"duckdb:///{copy}", ("dim_project", "fact_household"))
 
 
 def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
@@ -119,9 +108,7 @@ def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
     wangmo = raw / "registry" / "望谟县扶贫对象信息.csv"
 
     def drop_a_household_and_run() -> str:
-        lines = wangmo.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-        del lines[next(i for i, line in enumerate(lines) if line.startswith("望谟县,"))]
-        wangmo.write_text("".join(lines), encoding="utf-8-sig")
+        drop_first_household(wangmo)
         with dg.DagsterInstance.ephemeral() as instance:
             result = run_pipeline(raw, url, instance)
         assert result.success
