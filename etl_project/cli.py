@@ -14,25 +14,41 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    from etl_project.runner import run_pipeline
-    from etl_project.sensors import STAGED_FILE_STEP
-    from etl_project.summary import check_outcomes, file_accounting, render, table_counts
-    from etl_project.warehouse import Warehouse
+    from etl_project.pg_locks import LockPolicy
+    from etl_project.stopping import run_stoppable
 
     raw = Path(args.raw)
     if not raw.is_dir():
         print(f"etl-project run: raw data folder {raw} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    from etl_project.run_lock import WarehouseBusy, warehouse_lock
-    from etl_project.warehouse import default_url
-
+    LockPolicy.from_env()  # a bad setting is said once, before the run, not as the failure of every step
     # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
-    persistent = not args.ephemeral and os.environ.get("DAGSTER_HOME")
-    instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+    persistent = bool(not args.ephemeral and os.environ.get("DAGSTER_HOME"))
+    tags = {RUN_BY_TAG: str(os.getpid())}
+
+    def work() -> int:
+        # Made in the thread that uses it: an ephemeral instance keeps its history in an in-memory
+        # SQLite database, which refuses other threads.
+        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+        return _run_and_report(args, raw, instance, tags)
+
+    return run_stoppable(work, lambda signal_name: _stopped(signal_name, persistent, tags))
+
+
+RUN_BY_TAG = "etl-project/cli-process"
+
+
+def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str]) -> int:
+    from etl_project.run_lock import WarehouseBusy, warehouse_lock
+    from etl_project.runner import run_pipeline
+    from etl_project.sensors import STAGED_FILE_STEP
+    from etl_project.summary import check_outcomes, file_accounting, render, table_counts
+    from etl_project.warehouse import Warehouse, default_url
+
     url = args.warehouse or default_url()
     try:
         with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)):
-            outcome = run_pipeline(raw, args.warehouse, instance, log_level="INFO" if args.verbose else "WARNING")
+            outcome = run_pipeline(raw, args.warehouse, instance, log_level="INFO" if args.verbose else "WARNING", tags=tags)
     except WarehouseBusy as exc:
         print(f"etl-project run: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -54,6 +70,24 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"\nrun {' then '.join(outcome.run_ids)} succeeded; warehouse {db.url}")
     return EXIT_OK
+
+
+def _stopped(signal_name: str, persistent: bool, tags: dict[str, str]) -> None:
+    print(
+        f"etl-project run: stopped by {signal_name}; every table is whole, as before this run or as this run replaced it, "
+        f"and the next run completes the work. / 运行被 {signal_name} 终止：每张表都完整（本次运行之前的或已替换的版本），"
+        f"再次运行即可完成。",
+        file=sys.stderr,
+    )
+    if persistent:
+        import dagster as dg
+
+        try:  # so that the run history does not show the run as still going
+            instance = dg.DagsterInstance.get()
+            for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED], tags=tags)):
+                instance.report_run_failed(run, f"stopped by {signal_name}")
+        except Exception:  # the history is a courtesy; ending promptly is the point
+            pass
 
 
 def _sample_data(args: argparse.Namespace) -> int:
@@ -106,7 +140,7 @@ def _grant_bi(args: argparse.Namespace) -> int:
 
     db = Warehouse(args.warehouse)
     try:
-        for statement in grant_bi(db, args.role):
+        for statement in grant_bi(db, args.role, args.login, args.statement_timeout, args.idle_timeout):
             print(statement)
     finally:
         db.close()
@@ -130,6 +164,7 @@ def _derive_reference(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from etl_project.serving import BI_IDLE_IN_TRANSACTION_TIMEOUT, BI_STATEMENT_TIMEOUT
     from etl_project.warehouse import WAREHOUSE_URL_ENV
 
     parser = argparse.ArgumentParser(prog="etl-project", description="Poverty-alleviation data warehouse")
@@ -168,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     grant = commands.add_parser("grant-bi", help="PostgreSQL: a login-less role that may read the analytics schema only")
     grant.add_argument("role")
     grant.add_argument("--warehouse", default=None, help="postgresql+psycopg://… (default $ETL_WAREHOUSE_URL)")
+    grant.add_argument("--login", action="append", default=[], help="an existing login role to make a member (repeatable); "
+                       "every login of the role gets the timeouts below in this database")
+    grant.add_argument("--statement-timeout", default=BI_STATEMENT_TIMEOUT, help=f"longest query of a BI login (default {BI_STATEMENT_TIMEOUT})")
+    grant.add_argument("--idle-timeout", default=BI_IDLE_IN_TRANSACTION_TIMEOUT,
+                       help=f"longest a BI login may stay idle inside a transaction (default {BI_IDLE_IN_TRANSACTION_TIMEOUT})")
     grant.set_defaults(handler=_grant_bi)
 
     dictionary = commands.add_parser("data-dictionary", help="write docs/data_dictionary.md from the schema registry")

@@ -57,7 +57,7 @@ class PipelineRun:
 
     def step_failures(self) -> list[tuple[str, str]]:
         return [
-            (event.step_key, event.step_failure_data.error.message.strip() if event.step_failure_data.error else "")
+            (event.step_key, _reason(event.step_failure_data.error))
             for result in self.results
             for event in result.all_events
             if event.is_step_failure
@@ -76,6 +76,16 @@ class PipelineRun:
 
     def asset_materializations_for_node(self, node_name: str) -> list[dg.AssetMaterialization]:
         return [m for result in self.results for m in result.asset_materializations_for_node(node_name)]
+
+
+def _reason(error) -> str:
+    """What went wrong in the step: Dagster wraps an asset's exception in one that only names the
+    step ("Error occurred while executing op ..."), with the asset's own as its cause."""
+    if error is None:
+        return ""
+    if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def run_pipeline(

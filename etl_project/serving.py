@@ -187,13 +187,36 @@ def _create(db: Warehouse, duck, table) -> int:
     return duck.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
 
 
-def grant_bi(db: Warehouse, role: str) -> list[str]:
-    """Create or update a login-less role that may read the BI schema and nothing else. Tables are
-    replaced on every run, so the grant is also made a default for tables created later."""
+# A BI session may not hold a query or an open transaction long: an idle one would otherwise keep
+# each run from replacing the tables it read (etl_project/pg_locks.py). The idle limit is shorter
+# than a run's tries at a lock (3 × 10 s and two pauses), so a run held up by such a session
+# replaces the table once the server has ended it.
+BI_STATEMENT_TIMEOUT = "5min"
+BI_IDLE_IN_TRANSACTION_TIMEOUT = "30s"
+_DURATION = re.compile(r"^[0-9]{1,9}(ms|s|min|h|d)?$")
+
+
+def grant_bi(
+    db: Warehouse,
+    role: str,
+    logins: tuple[str, ...] | list[str] = (),
+    statement_timeout: str = BI_STATEMENT_TIMEOUT,
+    idle_timeout: str = BI_IDLE_IN_TRANSACTION_TIMEOUT,
+) -> list[str]:
+    """Create or update a login-less role that may read the BI schema and nothing else, grant it to
+    ``logins``, and give every login of the role (those, and those already its members) the BI
+    timeouts in this database. Tables are replaced on every run, so the grant is also made a default
+    for tables created later. PostgreSQL applies a role's settings only to sessions that log in as
+    that role, never through membership: the timeouts are set on each login, and a login that joins
+    the role later gets them when grant-bi is run again."""
     if db.dialect != "postgresql":
         raise ValueError("grant-bi manages PostgreSQL roles; a DuckDB warehouse is served by its published read copy")
-    if not _ROLE_NAME.match(role):
-        raise ValueError(f"role name {role!r}: use lower-case letters, digits and underscores, starting with a letter")
+    for name in (role, *logins):
+        if not _ROLE_NAME.match(name):
+            raise ValueError(f"role name {name!r}: use lower-case letters, digits and underscores, starting with a letter")
+    for option, value in (("--statement-timeout", statement_timeout), ("--idle-timeout", idle_timeout)):
+        if not _DURATION.match(value):
+            raise ValueError(f"{option} {value!r}: give a duration such as 30s, 5min or 500ms (0 for none)")
     quoted, schema = db.quote(role), db.quote(BI_SCHEMA)
     owner = db.quote(db.scalar("SELECT current_user"))
     statements = []
@@ -213,6 +236,29 @@ def grant_bi(db: Warehouse, role: str) -> list[str]:
                 f"REVOKE ALL ON SCHEMA {db.quote(private)} FROM {quoted}",
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA {db.quote(private)} FROM {quoted}",
             ]
+        missing = sorted(set(logins) - _login_roles(connection, logins)) if logins else []
+        if missing:
+            raise ValueError(f"no login role {', '.join(missing)}: create it first (CREATE ROLE name LOGIN PASSWORD '...')")
+        statements += [f"GRANT {quoted} TO {db.quote(login)}" for login in logins]
+        members = set(connection.execute(
+            sa.text(
+                "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member "
+                "JOIN pg_roles g ON g.oid = a.roleid WHERE g.rolname = :role AND m.rolcanlogin"
+            ),
+            {"role": role},
+        ).scalars())
+        database = db.quote(connection.execute(sa.text("SELECT current_database()")).scalar())
+        for login in sorted(members | set(logins)):
+            statements += [
+                f"ALTER ROLE {db.quote(login)} IN DATABASE {database} SET statement_timeout = {db._literal(statement_timeout)}",
+                f"ALTER ROLE {db.quote(login)} IN DATABASE {database} SET idle_in_transaction_session_timeout = {db._literal(idle_timeout)}",
+            ]
         for statement in statements:
             connection.execute(sa.text(statement))
     return statements
+
+
+def _login_roles(connection, names) -> set[str]:
+    rows = connection.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname IN :names").bindparams(
+        sa.bindparam("names", expanding=True)), {"names": list(names)})
+    return set(rows.scalars())

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
+from etl_project.pg_locks import LockPolicy, drop_giving_way
 from schemas.registry import Table
 from schemas.sql import sql_table
 
@@ -50,6 +51,7 @@ class Warehouse:
             Path(self.url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url)
         self.dialect = self.engine.dialect.name  # "duckdb" or "postgresql"
+        self.lock_policy = LockPolicy.from_env()
         self._references: dict[str, sa.TableClause] = {}
 
     def close(self) -> None:
@@ -102,10 +104,19 @@ class Warehouse:
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table, loading_name)}"))
             loading.create(connection)
             yield connection, self.name(table, loading_name)
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table)}"))
+            self._drop_for_swap(connection, table, "DROP TABLE IF EXISTS")
             connection.execute(sa.text(f"ALTER TABLE {self.name(table, loading_name)} RENAME TO {self.quote(table.name)}"))
             # Say the table comment again on the renamed table so both engines end up the same.
             connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
+
+    def _drop_for_swap(self, connection, table: Table, drop: str) -> None:
+        """Drop the table a new one replaces; on PostgreSQL waiting for its readers only briefly
+        (etl_project/pg_locks.py), so that none queues behind the swap for longer."""
+        statement = f"{drop} {self.name(table)}"
+        if self.dialect == "postgresql":
+            drop_giving_way(connection, self.name(table), statement, self.lock_policy)
+        else:
+            connection.execute(sa.text(statement))
 
     def _literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
@@ -177,7 +188,7 @@ class Warehouse:
             types = {c.name: c.type.compile(dialect=self.engine.dialect) for c in declared.columns}
             casts = ", ".join(f"CAST({self.quote(c)} AS {types[c]})" for c in kept)
             connection.execute(sa.text(f"INSERT INTO {self.name(table, migrating)} ({columns}) SELECT {casts} FROM {self.name(table)}"))
-            connection.execute(sa.text(f"DROP TABLE {self.name(table)}"))
+            self._drop_for_swap(connection, table, "DROP TABLE")
             connection.execute(sa.text(f"ALTER TABLE {self.name(table, migrating)} RENAME TO {self.quote(table.name)}"))
             connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
             added = sorted(set(wanted) - set(existing))

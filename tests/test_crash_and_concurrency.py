@@ -3,11 +3,8 @@ clean one; two runs started at once do not corrupt the warehouse (the second wai
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,19 +13,11 @@ import pytest
 
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
+from tests.builders import cli_run
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
 DROPPED = "registry/望谟县扶贫对象信息.csv"
-ROOT = Path(__file__).resolve().parents[1]
 BI_TABLES = [t for t in CATALOG.tables.values() if t.schema == "analytics" and t.layer in ("marts", "warehouse")]
-
-
-def _cli_run(raw: Path, url: str, **popen) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "etl_project", "run", "--raw", str(raw), "--warehouse", url, "--ephemeral"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
-    )
 
 
 def _snapshot(url: str) -> dict[str, pd.DataFrame]:
@@ -59,7 +48,7 @@ def states(tmp_path_factory):
     (raw_new / DROPPED).unlink()
     old_url, new_url = f"duckdb:///{base / 'old.duckdb'}", f"duckdb:///{base / 'new.duckdb'}"
     for raw, url in ((raw_old, old_url), (raw_new, new_url)):
-        assert _cli_run(raw, url).wait(timeout=300) == 0
+        assert cli_run(raw, url).wait(timeout=300) == 0
     return raw_new, Path(old_url.removeprefix("duckdb:///")), _snapshot(old_url), _snapshot(new_url)
 
 
@@ -69,7 +58,7 @@ def test_killed_run_leaves_old_or_new_tables_and_the_next_run_recovers(states, t
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(old_file, warehouse)
     url = f"duckdb:///{warehouse}"
-    run = _cli_run(raw_new, url)
+    run = cli_run(raw_new, url)
     time.sleep(kill_after_s)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
@@ -78,10 +67,37 @@ def test_killed_run_leaves_old_or_new_tables_and_the_next_run_recovers(states, t
     for name, frame in after_kill.items():
         assert _same(frame, old[name]) or _same(frame, new[name]), f"{name} is neither the old nor the new table"
 
-    assert _cli_run(raw_new, url).wait(timeout=300) == 0
+    assert cli_run(raw_new, url).wait(timeout=300) == 0
     recovered = _snapshot(url)
     for name, frame in recovered.items():
         assert _same(frame, new[name]), f"{name} differs from a clean run after recovery"
+
+
+def test_sigterm_ends_a_run_within_seconds_in_one_line(states, tmp_path):
+    """SIGTERM (a service manager stopping the run, a container shut down) in the middle of a run
+    that changes the warehouse: the process is gone within seconds, says so in one line, no stack
+    trace, and every table is whole; the next run completes the work."""
+    raw_new, old_file, old, new = states
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(old_file, warehouse)
+    url = f"duckdb:///{warehouse}"
+    run = cli_run(raw_new, url)
+    time.sleep(4.0)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    run.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    out, err = run.communicate(timeout=60)
+    took = time.monotonic() - signalled
+    assert took < 3.0, f"the run took {took:.1f} s to stop"
+    assert run.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in out + err and 'File "' not in out + err, err[-3000:]
+    assert err.strip().count("\n") == 0 and "SIGTERM" in err, err[-3000:]
+
+    for name, frame in _snapshot(url).items():
+        assert _same(frame, old[name]) or _same(frame, new[name]), f"{name} is neither the old nor the new table"
+    assert cli_run(raw_new, url).wait(timeout=300) == 0
+    for name, frame in _snapshot(url).items():
+        assert _same(frame, new[name]), f"{name} differs from a clean run after the stopped one"
 
 
 def test_two_runs_at_once_do_not_collide(states, tmp_path):
@@ -89,7 +105,7 @@ def test_two_runs_at_once_do_not_collide(states, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(old_file, warehouse)
     url = f"duckdb:///{warehouse}"
-    first, second = _cli_run(raw_new, url), _cli_run(raw_new, url)
+    first, second = cli_run(raw_new, url), cli_run(raw_new, url)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, [o[1][-2000:] for o in outputs]
     assert any("waiting" in err for _, err in outputs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 import pytest
 import sqlalchemy as sa
@@ -120,3 +122,47 @@ def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
     # Past the allowed growth over the last full copy (here: any size at all), it is written whole.
     monkeypatch.setattr(serving, "MAX_GROWTH", 0.0)
     assert drop_a_household_and_run() == "this run, every table copied"
+
+
+@pytest.mark.postgres
+def test_bi_logins_get_statement_and_idle_timeouts(postgres_database, capsys):
+    """A role's settings do not pass to its members: grant-bi sets the BI timeouts on each login of
+    the role (one already a member, one named with --login) in this database, and the server then
+    ends a BI query or transaction that runs past them."""
+    from etl_project.cli import main
+
+    group, member, login = "bi_timeouts_group_test", "bi_member_test", "bi_login_test"
+    admin = sa.create_engine(postgres_database)
+    try:
+        with admin.begin() as connection:
+            for name in (login, member, group):
+                connection.execute(sa.text(f"DROP ROLE IF EXISTS {name}"))
+            connection.execute(sa.text(f"CREATE ROLE {group} NOLOGIN"))
+            connection.execute(sa.text(f"CREATE ROLE {member} LOGIN IN ROLE {group}"))
+            connection.execute(sa.text(f"CREATE ROLE {login} LOGIN"))
+        arguments = ["grant-bi", group, "--warehouse", postgres_database, "--login", login]
+        assert main([*arguments, "--statement-timeout", "1s", "--idle-timeout", "1s"]) == 0
+        assert main([*arguments, "--idle-timeout", "soon"]) == 2 and "--idle-timeout 'soon'" in capsys.readouterr().err
+        with admin.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE analytics.bi_probe AS SELECT 1 AS x"))
+        for name in (member, login):
+            engine = sa.create_engine(postgres_database.replace("postgres@", f"{name}@"))
+            try:
+                with engine.connect() as connection:
+                    assert connection.execute(sa.text("SHOW statement_timeout")).scalar() == "1s"
+                    assert connection.execute(sa.text("SHOW idle_in_transaction_session_timeout")).scalar() == "1s"
+                    with pytest.raises(sa.exc.OperationalError, match="statement timeout"):
+                        connection.execute(sa.text("SELECT pg_sleep(3)"))
+                with engine.connect() as connection:
+                    assert connection.execute(sa.text("SELECT x FROM analytics.bi_probe")).scalar() == 1  # a transaction is open
+                    time.sleep(2.0)
+                    with pytest.raises(sa.exc.DBAPIError, match="idle-in-transaction timeout"):
+                        connection.execute(sa.text("SELECT x FROM analytics.bi_probe"))
+            finally:
+                engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP OWNED BY {group}, {member}, {login}"))
+            for name in (login, member, group):
+                connection.execute(sa.text(f"DROP ROLE IF EXISTS {name}"))
+        admin.dispose()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from etl_project.pg_locks import LockPolicy, TableBusy
 from etl_project.warehouse import Warehouse
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
@@ -84,3 +88,81 @@ def test_table_and_column_comments_reach_the_database(warehouse):
         table_comment = warehouse.scalar("SELECT obj_description('audit.quarantine'::regclass)")
     assert table_comment.startswith("隔离区")
     assert len(comments) == len(QUARANTINE.fields) and comments.notna().all()
+
+
+def _idle_reader(url: str, sql: str, application: str = "bi_probe"):
+    """A session that read a table and keeps its transaction open, as a BI tool left idle does."""
+    import psycopg
+
+    session = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), application_name=application)
+    session.execute(sql).fetchall()
+    return session, session.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_swap_gives_way_to_readers_and_goes_through_once_the_holder_lets_go(postgres_database):
+    """While a reader holds the table, each try waits at most the lock timeout, so a new reader
+    queued behind it goes on when the try gives up; the holder lets go during a later try and the
+    swap goes through with every row loaded before the first (a failed try undoes only itself)."""
+    import threading
+
+    import psycopg
+
+    db = Warehouse(postgres_database)
+    db.lock_policy = LockPolicy(timeout_s=0.5, tries=4)  # tries start at 0, 0.75 and 1.75 s
+    try:
+        db.replace(QUARANTINE, _quarantine_rows(4, "old"))
+        holder, _ = _idle_reader(postgres_database, 'SELECT * FROM "audit"."quarantine"')
+        threading.Timer(2.0, holder.rollback).start()
+        queued: list[float] = []
+
+        def new_reader() -> None:
+            time.sleep(0.2)
+            began = time.monotonic()
+            with psycopg.connect(postgres_database.replace("postgresql+psycopg://", "postgresql://")) as reader:
+                reader.execute('SELECT COUNT(*) FROM "audit"."quarantine"').fetchone()
+            queued.append(time.monotonic() - began)
+
+        reader = threading.Thread(target=new_reader)
+        reader.start()
+        started = time.monotonic()
+        assert db.replace(QUARANTINE, _quarantine_rows(7, "new")) == 7
+        took = time.monotonic() - started
+        reader.join()
+        assert 1.5 < took < db.lock_policy.longest_s, took  # it did wait for the holder
+        assert queued[0] < db.lock_policy.timeout_s + 0.3, queued
+        assert db.query('SELECT DISTINCT run_id FROM "audit"."quarantine"')["run_id"].tolist() == ["new"]
+        assert db.row_count(QUARANTINE) == 7
+        holder.close()
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+def test_migration_held_up_by_an_idle_reader_names_it(postgres_database):
+    """A table whose declaration changed is rebuilt and swapped like any other: an idle reader makes
+    the migration fail after its tries, naming the session, and leaves the table as it was."""
+    import threading
+
+    db = Warehouse(postgres_database)
+    db.lock_policy = LockPolicy(timeout_s=0.3, tries=2)
+    try:
+        db.replace(QUARANTINE, _quarantine_rows(3, "old"))
+        with db.engine.begin() as connection:
+            connection.execute(sa.text('ALTER TABLE "audit"."quarantine" DROP COLUMN "source_header"'))
+        reader, pid = _idle_reader(postgres_database, 'SELECT * FROM "audit"."quarantine"', "report_tool")
+        release = threading.Timer(10.0, reader.rollback)  # a migration that waits for the reader ends then
+        release.start()
+        started = time.monotonic()
+        with pytest.raises(TableBusy) as busy:
+            db.ensure_table(QUARANTINE)
+        took = time.monotonic() - started
+        release.cancel()
+        assert took < db.lock_policy.longest_s + 1.0, took
+        assert f"pid {pid}" in str(busy.value) and "report_tool" in str(busy.value) and "idle in transaction" in str(busy.value)
+        assert "source_header" not in db.columns(QUARANTINE) and db.row_count(QUARANTINE) == 3
+        reader.rollback()
+        assert db.ensure_table(QUARANTINE).startswith("migrated")
+        reader.close()
+    finally:
+        db.close()
