@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import xlsxwriter
@@ -222,12 +225,8 @@ def assert_same_rows(url: str, other_url: str, tables: tuple[str, ...]) -> None:
         other.close()
 
 
-def cli_run(raw: Path, url: str, env: dict[str, str] | None = None) -> "subprocess.Popen":
+def cli_run(raw: Path, url: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """``etl-project run`` in a process of its own (no run history kept), output captured as text."""
-    import os
-    import subprocess
-    import sys
-
     root = Path(__file__).resolve().parents[1]
     return subprocess.Popen(
         [sys.executable, "-m", "etl_project", "run", "--raw", str(raw), "--warehouse", url, "--ephemeral"],
