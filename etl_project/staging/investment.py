@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers import values
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract
 from etl_project.regions import RegionIndex
@@ -48,6 +48,24 @@ def _look_up_funds(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataF
     return found, issues
 
 
+_BRACKETED = r"[(（\[【][^)）\]】]*[)）\]】]"
+
+
+def person_donor_names(names: pd.Series) -> pd.Series:
+    """A donor's name without what a sender adds in brackets ("慕容福贵(13900000501)" → 慕容福贵)."""
+    return names.astype("string").str.replace(_BRACKETED, "", regex=True).str.strip()
+
+
+def individual_donors(names: pd.Series, types: pd.Series, parents: pd.Series) -> pd.Series:
+    """Donors who are persons: so typed (个人), or with a phone or ID number in their cells, or named
+    like a person (a surname and a given name) unless typed as an enterprise or an organisation."""
+    typed = (types == "individual").fillna(False).astype(bool)
+    numbered = personal_data.holds_personal_number(names) | personal_data.holds_personal_number(parents)
+    shaped = person_donor_names(names).map(lambda n: isinstance(n, str) and personal_data.looks_like_person_name(n)).astype(bool)
+    organisation = types.isin(["enterprise", "social_org"]).fillna(False).astype(bool)
+    return typed | numbered | (shaped & ~organisation)
+
+
 def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: bytes) -> pd.Series:
     """Organisations by a plain hash of type, parent and name; a person by a keyed hash of the
     name, so that no one without the key can tell who gave."""
@@ -56,20 +74,29 @@ def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: byte
         for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
     ]
     keys = pd.Series(plain, index=names.index, dtype="string")
-    people = (types == "individual").fillna(False).astype(bool)
+    people = individual_donors(names, types, parents)
     if people.any():
-        keys[people] = "p-" + pii.keyed_hash(names[people].fillna(""), key)
+        keys[people] = "p-" + pii.keyed_hash(person_donor_names(names[people]).fillna(""), key)
     return keys
 
 
 def _shape_funds(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
     township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"amount": "amount_yuan"}).copy()
+    people = individual_donors(clean["donor_name"], clean["donor_type"], clean["donor_parent"])
     staged["donor_key"] = donor_keys(clean["donor_name"], clean["donor_type"], clean["donor_parent"], context.pii_key)
-    staged["donor_name"] = clean["donor_name"].mask((clean["donor_type"] == "individual").fillna(False).astype(bool))
+    # A person appears by keyed hash alone: no name, and no parent that would point at them.
+    staged["donor_type"] = clean["donor_type"].mask(people, "individual")
+    staged["donor_name"] = clean["donor_name"].mask(people)
+    staged["donor_parent"] = clean["donor_parent"].mask(people)
     staged["township_code"] = township_codes
     staged["village_code"] = village_codes
     return _provenance(staged, raw, context)[STG_FUND_MOVEMENT.column_names]
+
+
+def _donor_people(typed: pd.DataFrame) -> pd.Series:
+    people = individual_donors(typed["donor_name"], typed["donor_type"], typed["donor_parent"])
+    return person_donor_names(typed.loc[people, "donor_name"]).dropna()
 
 
 FUNDS = SourceSpec(
@@ -79,6 +106,7 @@ FUNDS = SourceSpec(
     look_up=_look_up_funds,
     shape=_shape_funds,
     extra_rules=(UNKNOWN_REGION, UNKNOWN_PROJECT),
+    people=_donor_people,
 )
 
 

@@ -5,13 +5,14 @@ source-specific steps (lookups that can reject rows, and the shaping of staged r
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
 from etl_project.staging.typing import type_rows
@@ -22,6 +23,8 @@ from schemas.tables import QUARANTINE
 
 MAX_VALUE_CHARS = 200
 QUARANTINE_COLUMNS = [c for c in QUARANTINE.column_names if c != "run_id"]
+# What of a quarantine row comes from the file (its messages are the project's own words).
+QUARANTINE_TEXT = ("source_sheet", "source_header", "value_masked")
 
 
 @dataclass
@@ -44,6 +47,9 @@ class SourceSpec:
     # (clean typed rows incl. looked-up columns, their source_sheet and source_row, context) -> staged rows
     shape: Callable[[pd.DataFrame, pd.DataFrame, StageContext], pd.DataFrame]
     extra_rules: tuple[Rule, ...] = ()
+    # (typed rows) -> the names of the persons they hold (household heads, individual donors): what
+    # the personal-data guard masks wherever else in the file they turn up
+    people: Callable[[pd.DataFrame], pd.Series] | None = None
 
 
 @dataclass
@@ -59,6 +65,8 @@ class StagedFile:
     extract: Extract | None = field(default=None, repr=False)
     typed: pd.DataFrame | None = field(default=None, repr=False)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # ledgers: 合计/小计 verdicts
+    personal_data: Counter = field(default_factory=Counter)  # what the guard masked, by kind
+    people: object = field(default=None, repr=False)  # fingerprints of the persons the file names
 
     @property
     def rows_skipped(self) -> int:
@@ -94,11 +102,20 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
     clean = typed.drop(index=pd.Index(issues["index"].unique()))
     staged = spec.shape(clean, extracted.provenance.loc[clean.index], context)
+    # Whatever a cell holds, no personal number and no name of a person of this file leaves here:
+    # a sheet named after a household head, an ID number typed into 户编号.
+    names = personal_data.NameBook(context.pii_key)
+    people = names.fingerprints(spec.people(typed)) if spec.people is not None else names.fingerprints([])
+    names.add(people)
+    staged, found = personal_data.mask_frame(staged, None, names)
+    quarantine, found_rejected = personal_data.mask_frame(_quarantine_rows(issues, extracted, spec, source_file), QUARANTINE_TEXT, names)
     return StagedFile(
         source=spec.name,
         source_file=source_file,
         staged=staged.reset_index(drop=True),
-        quarantine=_quarantine_rows(issues, extracted, spec, source_file),
+        quarantine=quarantine,
+        personal_data=found + found_rejected,
+        people=people,
         rows_read=sum(s.rows_read for s in extracted.sheets),
         skipped_blank=extracted.count("blank_rows"),
         skipped_total=extracted.count("total_rows"),
