@@ -334,13 +334,23 @@ def mask_series(values: pd.Series, names: NameBook | None = None) -> tuple[pd.Se
     return values.map(lambda v: shown.get(v, v) if isinstance(v, str) else v).astype(values.dtype), found
 
 
+# Columns where a known person's name is looked for as well as numbers: those that carry free text
+# from a sender (file and sheet names, headers, sentences, donors, rejected values). Place and project
+# names are not among them: a name book of millions matches parts of village names ("石林村" holds a
+# "石林") far more often than a person is written into one; a number there is still found.
+NAME_BEARING_COLUMNS = frozenset(
+    "source_file source_sheet source_header value_masked sentence message_zh message_en donor_name donor_parent "
+    "label note".split()
+)
+
+
 def mask_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None, names: NameBook | None = None) -> tuple[pd.DataFrame, Counter]:
     """The frame with every text column (or those given) masked by value; what was found, by kind."""
     found: Counter = Counter()
     chosen = [c for c in (columns if columns is not None else frame.columns) if c in frame and _is_text(frame[c])]
     masked = frame
     for column in chosen:
-        result, hits = mask_series(frame[column], names)
+        result, hits = mask_series(frame[column], names if column in NAME_BEARING_COLUMNS else None)
         if hits:
             masked = masked.copy() if masked is frame else masked
             masked[column] = result

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
@@ -85,7 +85,8 @@ class Verdict:
 
 
 def validate_file(path: Path, source: str | None = None) -> Verdict:
-    name = path.name
+    # The file as the warehouse would name it: an ID or phone number in its name is masked.
+    name = personal_data.mask_text(path.name).text
     if source is not None and source not in SOURCES:
         return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     try:

@@ -172,7 +172,7 @@ def test_duckdb_run_equals_truth(sample, tmp_path):
     result = _run(raw, url)
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks["load_audit_balanced"] and checks["fact_household_has_no_personal_data"]
+    assert checks["load_audit_balanced"] and checks["no_personal_data_left"]
     assert checks["mart_poverty_exit_consistent"] and checks["file_readable"]
     assert checks["registry_rows_valid"] is False  # the sample carries defects on purpose
     db = Warehouse(url)

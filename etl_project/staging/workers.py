@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from etl_project import personal_data
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
 from etl_project.staging import investment, registry
@@ -64,6 +65,8 @@ class FileOutcome:
     skipped_blank: int = 0
     skipped_total: int = 0
     skipped_note: int = 0
+    personal_data_masked: int = 0  # personal numbers and names found outside the personal columns
+    people: pd.DataFrame | None = None  # the persons the file names, as fingerprints (audit.person_fingerprint)
 
     @property
     def rows_skipped(self) -> int:
@@ -87,6 +90,8 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
         quarantine=staged.quarantine,
         totals=staged.totals if not staged.totals.empty else None,
         project_codes=codes,
+        personal_data_masked=sum(staged.personal_data.values()),
+        people=pd.DataFrame({"source_file": staged.source_file, "name_fingerprint": staged.people}) if staged.people is not None and len(staged.people) else None,
         **{name: getattr(staged, name) for name in COUNTS},
     )
 
@@ -113,7 +118,8 @@ def stage_one(source: str, path: Path, source_file: str) -> FileOutcome:
         else:
             raise ValueError(f"unknown source {source!r}")
     except SourceFileError as exc:
-        return FileOutcome(source=source, source_file=source_file, error=str(exc))
+        # The reason quotes sheet names and headers as written: they may name a person.
+        return FileOutcome(source=source, source_file=source_file, error=personal_data.mask_text(str(exc)).text)
     return outcome_of(staged, _setup["as_arrow"])
 
 
