@@ -14,7 +14,6 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from assets.checks import ID_LIKE, PHONE_LIKE
 from assets.staging import latest_file_states
 from etl_project.runner import run_pipeline
 from etl_project.readers.column_map import load_column_map
@@ -27,6 +26,9 @@ from schemas.report_tables import RECONCILIATION, REPORT_FINDING
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
 MART_KEY = ["region_level", "region_code", "year"]
+
+ID_LIKE = r"(?:^|[^0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?:[^0-9]|$)"
+PHONE_LIKE = r"(?:^|[^0-9])1[3-9][0-9]{9}(?:[^0-9]|$)"
 
 
 @pytest.fixture(scope="module")

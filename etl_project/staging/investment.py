@@ -158,7 +158,8 @@ VILLAGES = SourceSpec(
 
 def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None) -> StagedFile:
     staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects))
-    staged.totals = ledger_totals(staged.extract, staged.typed, source_file)
+    staged.totals, found = personal_data.mask_frame(ledger_totals(staged.extract, staged.typed, source_file), ("source_sheet", "label"))
+    staged.personal_data.update(found)
     return staged
 
 
