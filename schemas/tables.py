@@ -179,6 +179,8 @@ LOAD_AUDIT = CATALOG.add(
             Field("skipped_total", INTEGER, "合计行", "合计/小计/总计 rows"),
             Field("skipped_note", INTEGER, "注释行", "notes under the table"),
             Field("message", STRING, "说明", "why a file failed, naming the file, sheet and columns"),
+            Field("warnings", STRING, "提示", "what a person should check although the file loaded: a unit that cannot be read, a hidden sheet read, a header far down (one per line)"),
+            Field("sheets", STRING, "工作表", "JSON: every sheet of the file, read or not, with its visibility, row count and why it was or was not read"),
             Field("loaded_at", TIMESTAMP, "装载时间", "when the file was processed (UTC)"),
         ),
     )
