@@ -50,8 +50,16 @@ def read_steadily(path: Path, read: Callable[[Path], T], known: tuple[int, int, 
         if before is None:
             # Gone: the reader says so in its own words ("file not found").
             return read(path), FileState(0, 0, "")
-        sha256 = known[2] if known is not None and tuple(known[:2]) == before else file_sha256(path)
-        result = read(path)
+        try:
+            sha256 = known[2] if known is not None and tuple(known[:2]) == before else file_sha256(path)
+            result = read(path)
+        except Exception:
+            # Half a file being written reads as a broken one: that is a change, not the file's fault.
+            after = _looked_at(path)
+            if after == before:
+                raise
+            seen.append((before, after))
+            continue
         after = _looked_at(path)
         if after == before:
             return result, FileState(before[0], before[1], sha256)
