@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from etl_project.resources import file_sha256
+from etl_project import resources
 
 T = TypeVar("T")
 ATTEMPTS = 2
@@ -51,7 +51,7 @@ def read_steadily(path: Path, read: Callable[[Path], T], known: tuple[int, int, 
             # Gone: the reader says so in its own words ("file not found").
             return read(path), FileState(0, 0, "")
         try:
-            sha256 = known[2] if known is not None and tuple(known[:2]) == before else file_sha256(path)
+            sha256 = known[2] if known is not None and tuple(known[:2]) == before else resources.file_sha256(path)
             result = read(path)
         except Exception:
             # Half a file being written reads as a broken one: that is a change, not the file's fault.
