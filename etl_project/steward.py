@@ -97,7 +97,8 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         verdict.warnings.append(
             f"{path.name}: a run does not pick up files named *{path.suffix or '(no extension)'} "
-            f"(only {' '.join(SPREADSHEET_SUFFIXES)}): rename it to what it is before sending it"
+            f"(only {' '.join(SPREADSHEET_SUFFIXES)}): rename it to what it is before sending it. "
+            f"流水线不读取扩展名为 {path.suffix or '（无）'} 的文件：请按实际格式改名后再报送"
         )
     return verdict
 

@@ -32,8 +32,9 @@ def _sheet_unit(grid: SheetGrid, header_start: int) -> tuple[float, list[str]]:
     if len(scales) > 1:
         doubts.append(f"{where}the lines above the table state different money units ({'; '.join(s.text for _, s in stated)})")
     if doubts:
-        doubts[-1] += "; amounts without a unit of their own were read as 元 (yuan): state one unit, e.g. 单位：万元"
-        return 1.0, doubts
+        texts = "、".join(f"“{s.text}”" for _, s in stated)
+        return 1.0, ["; ".join(doubts) + "; amounts without a unit of their own were read as 元 (yuan): state one unit, e.g. 单位：万元. "
+                     f"{_sheet_zh(grid)}表头上方的单位{texts}无法确定金额单位，未注明单位的金额已按元读取：请只写一个单位，如“单位：万元”"]
     return (scales.pop() if scales else 1.0), []
 
 
@@ -221,10 +222,12 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it"))
         if grid.visibility != "visible":
             warnings.append(f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
-                            "any other sheet's: delete the sheet if it is not data")
+                            f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "
+                            f"{len(kinds.data)} 行数据已照常读取；如不是数据，请删除该表")
         if layout.header_start >= HEADER_SEARCH_ROWS:
             warnings.append(f"{_where(grid)}the header is at row {header_row}, under {layout.header_start} rows of other text; "
-                            "the table below it was read")
+                            f"the table below it was read. {_sheet_zh(grid)}表头在第 {header_row} 行，其上有 {layout.header_start} "
+                            "行其他内容；其下的表格已读取")
     if not frames:
         detail = "; ".join(map(str, errors)) if errors else "every sheet is empty"
         raise SourceFileError(f"{name}: {detail}")
@@ -256,6 +259,10 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
 
 def _where(grid: SheetGrid) -> str:
     return f"sheet {grid.name!r}: " if grid.name else ""
+
+
+def _sheet_zh(grid: SheetGrid) -> str:
+    return f"工作表“{grid.name}”：" if grid.name else ""
 
 
 def _after_sheet(message: str) -> str:

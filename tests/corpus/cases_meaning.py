@@ -68,6 +68,10 @@ UNITS = [
          "金额（千元） as the amount's header", CLEAN, rows=(1, 0), staged={"amount_yuan": [12500.0]}),
     _unit_case("unit_row_unknown_currency", "单位美元.xlsx", "单位：美元", 12.5, "单位：美元: a currency the pipeline does not convert",
                warns=("美元", "read as 元")),
+    Case("unit_lines_disagree", "funds", "单位前后不一.xlsx",
+         sheets_xlsx({"台账": [["帮扶资金台账（单位：元）"], ["单位：万元"], FUND_FLAT, _fund(1, 12.5)]}),
+         "the title says 元 and the unit row 万元", CLEAN, rows=(1, 0), staged={"amount_yuan": [12.5]},
+         warns=("different money units", "read as 元")),
     _unit_case("unit_row_ambiguous", "单位万元和元.xlsx", "单位：万元、元", 12.5, "单位：万元、元: two money units, no saying which column",
                warns=("several money units", "read as 元")),
 ]
