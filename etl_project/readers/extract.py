@@ -186,10 +186,16 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         try:
             layout = locate(grid, column_map)
         except LayoutError as exc:
-            errors.append(exc)
             filled = _filled_rows(grid)
             reason = f"not read: {_after_sheet(str(exc))}" if filled else "empty"
             reports.append(SheetReport(grid.name, grid.visibility, False, filled, reason))
+            if grid.visibility != "visible" and exc.table_found:
+                # Templates hide the lists their drop-downs offer (县, 乡镇, 行政村) in a sheet of
+                # their own: a partial table there is no reason to refuse the file, but it is said.
+                warnings.append(f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(str(exc))}. "
+                                f"工作表“{grid.name}”被隐藏，其中的表格不完整，未读取")
+                continue
+            errors.append(exc)
             continue
         kinds = classify_rows(grid, layout)
         frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data)))
