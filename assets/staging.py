@@ -53,16 +53,20 @@ class SourceRun:
 
 
 def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | None, error: str | None, version: str) -> dict:
+    # The file as staging read it: a file rewritten since it was hashed is recorded as read.
+    state = staged.state if staged is not None and staged.state is not None else raw
     row = {
         "run_id": run_id,
         "source": source,
         "source_file": raw.relative,
-        "content_sha256": raw.sha256,
+        "content_sha256": state.sha256,
         "rules_version": version,
-        "file_bytes": raw.size,
-        "file_mtime_ns": raw.mtime_ns,
+        "file_bytes": state.size,
+        "file_mtime_ns": state.mtime_ns,
         "status": "failed" if error else "loaded",
         "message": error,
+        "warnings": staged.warnings if staged else None,
+        "sheets": staged.sheets if staged else None,
         "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
     }
     row.update({name: getattr(staged, name) if staged else 0 for name in AUDIT_COUNTS})
@@ -80,7 +84,7 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     for raw in files:
         if not force and is_current(previous, name, raw.relative, raw.sha256, version):
             unchanged[raw.relative] = previous[(name, raw.relative)]
-    outcomes = stager.stage(name, [(raw.path, raw.relative) for raw in files if raw.relative not in unchanged])
+    outcomes = stager.stage(name, [(raw.path, raw.relative, (raw.size, raw.mtime_ns, raw.sha256)) for raw in files if raw.relative not in unchanged])
     for raw in files:
         if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
@@ -101,6 +105,8 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
             f"{raw.relative}: read {staged.rows_read}, loaded {staged.rows_loaded}, "
             f"quarantined {staged.rows_quarantined}, skipped {staged.rows_skipped}{masked}"
         )
+        if staged.warnings:
+            context.log.warning(f"{raw.relative}: " + staged.warnings.replace("\n", "; "))
     writer.flush()
     return run
 

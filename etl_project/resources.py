@@ -15,7 +15,10 @@ from etl_project.warehouse import Warehouse, default_url
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
+# The files a run picks up and `validate` accepts without a warning: the one list of them. WPS saves
+# workbooks as .et; Excel's "Unicode text" export is tab-separated (.tsv, .txt). A file is read by
+# its content, not by this name.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".tsv", ".txt")
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 

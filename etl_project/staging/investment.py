@@ -15,6 +15,7 @@ import pandas as pd
 from etl_project import personal_data, pii
 from etl_project.readers import values
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract
+from etl_project.readers.layout import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
 from etl_project.regions import RegionIndex
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
@@ -175,8 +176,10 @@ def stage_villages(path: Path, source_file: str, regions: RegionIndex, key: byte
 
 
 def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> pd.DataFrame:
-    """Each total row of the ledger against the rows above it: a 小计 covers the rows since the
-    previous 小计 (or the start of the sheet), a 合计 every row of its sheet. Rows are summed as
+    """Each total row of the ledger against the data rows it adds up (layout.total_span): a 合计 or
+    总计 every row of its sheet, a 小计 the rows since the previous 小计, a 本页小计 or 本月合计 the
+    rows since the previous total of its kind, a 累计 every row above it. A 其中 row breaks a total
+    down and is not checked. Total rows are never summed into another total; data rows are summed as
     written, rejected ones included, because that is what the person who typed the total added up."""
     totals = extracted.totals
     if totals.empty:
@@ -184,17 +187,22 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     amounts = typed["amount"].astype(float).fillna(0.0)
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
     stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
+    spans = [total_span(label or "合计") for label in totals["label"]]
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
     for position, total in enumerate(totals.itertuples(index=False)):
-        sheet, row, label = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), total.label
+        sheet, row, span = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), spans[position]
+        if span == SPAN_PART:
+            continue
         in_sheet = data[data[SHEET_COLUMN] == sheet]
-        if label == "小计":
-            earlier = totals[(totals[SHEET_COLUMN] == sheet) & (totals[ROW_COLUMN] < row) & (totals["label"] == "小计")]
-            start = earlier[ROW_COLUMN].max() if not earlier.empty else -1
-            covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
-        else:
+        if span == SPAN_SHEET:
             covered = in_sheet
+        elif span == SPAN_RUNNING:
+            covered = in_sheet[in_sheet[ROW_COLUMN] < row]
+        else:
+            same_kind = [r for r, s, k in zip(totals[ROW_COLUMN], totals[SHEET_COLUMN], spans) if s == sheet and k == span and r < row]
+            start = max(same_kind, default=-1)
+            covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
         computed = round(float(covered["amount"].sum()), 2)
         value = stated.iloc[position]
         rows.append(
@@ -202,7 +210,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "source_file": source_file,
                 "source_sheet": sheet,
                 "source_row": int(row),
-                "label": label,
+                "label": total.label or "合计",
                 "stated_yuan": None if np.isnan(value) else float(value),
                 "computed_yuan": computed,
                 "difference_yuan": None if np.isnan(value) else round(float(value) - computed, 2),

@@ -67,6 +67,21 @@ class StagedFile:
     totals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # ledgers: 合计/小计 verdicts
     personal_data: Counter = field(default_factory=Counter)  # what the guard masked, by kind
     people: object = field(default=None, repr=False)  # fingerprints of the persons the file names
+    names: object = field(default=None, repr=False)  # the same as the guard's name book
+
+    def warnings(self) -> list[str]:
+        """What a person should check although the file loaded, personal data masked."""
+        found = self.extract.warnings if self.extract is not None else []
+        return [personal_data.mask_text(w, self.names).text for w in found]
+
+    def sheets(self) -> list[dict]:
+        """Every sheet, read or not, as the reader reports it; a sheet's name masked like any text."""
+        reports = [r.as_dict() for r in self.extract.sheet_reports] if self.extract is not None else []
+        for report in reports:
+            for key, value in report.items():
+                if isinstance(value, str):
+                    report[key] = personal_data.mask_text(value, self.names).text
+        return reports
 
     @property
     def rows_skipped(self) -> int:
@@ -116,6 +131,7 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         quarantine=quarantine,
         personal_data=found + found_rejected,
         people=people,
+        names=names,
         rows_read=sum(s.rows_read for s in extracted.sheets),
         skipped_blank=extracted.count("blank_rows"),
         skipped_total=extracted.count("total_rows"),
