@@ -22,7 +22,7 @@ _HOW = {
     group_name="serving",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=BI_TABLES,
+    deps=[*BI_TABLES, "personal_data_guard"],
     description=(
         "BI 只读副本 / Read copy for BI tools\n\n"
         "DuckDB: the analytics tables copied into data/warehouse/published/<name>.duckdb and swapped in by an atomic "

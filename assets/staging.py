@@ -18,11 +18,12 @@ import sqlalchemy as sa
 
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of, suffixes_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_rows
 from etl_project.file_hashes import known_hashes
+from etl_project.known_persons import known_persons
 from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
@@ -30,7 +31,7 @@ from etl_project.staging.writer import StagingWriter
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
-from schemas.tables import LOAD_AUDIT, QUARANTINE, STG_HOUSEHOLD
+from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note")
@@ -52,19 +53,24 @@ class SourceRun:
 
 
 def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | None, error: str | None, version: str) -> dict:
+    # The file as staging read it: a file rewritten since it was hashed is recorded as read.
+    state = staged.state if staged is not None and staged.state is not None else raw
     row = {
         "run_id": run_id,
         "source": source,
         "source_file": raw.relative,
-        "content_sha256": raw.sha256,
+        "content_sha256": state.sha256,
         "rules_version": version,
-        "file_bytes": raw.size,
-        "file_mtime_ns": raw.mtime_ns,
+        "file_bytes": state.size,
+        "file_mtime_ns": state.mtime_ns,
         "status": "failed" if error else "loaded",
         "message": error,
+        "warnings": staged.warnings if staged else None,
+        "sheets": staged.sheets if staged else None,
         "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
     }
     row.update({name: getattr(staged, name) if staged else 0 for name in AUDIT_COUNTS})
+    row["personal_data_masked"] = staged.personal_data_masked if staged else 0
     return row
 
 
@@ -78,7 +84,7 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     for raw in files:
         if not force and is_current(previous, name, raw.relative, raw.sha256, version):
             unchanged[raw.relative] = previous[(name, raw.relative)]
-    outcomes = stager.stage(name, [(raw.path, raw.relative) for raw in files if raw.relative not in unchanged])
+    outcomes = stager.stage(name, [(raw.path, raw.relative, (raw.size, raw.mtime_ns, raw.sha256)) for raw in files if raw.relative not in unchanged])
     for raw in files:
         if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
@@ -94,10 +100,13 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
             continue
         _write(writer, run, staged, run_id)
         run.audit.append(_audit_row(run_id, name, raw, staged, None, version))
+        masked = f", personal data masked {staged.personal_data_masked}" if staged.personal_data_masked else ""
         context.log.info(
             f"{raw.relative}: read {staged.rows_read}, loaded {staged.rows_loaded}, "
-            f"quarantined {staged.rows_quarantined}, skipped {staged.rows_skipped}"
+            f"quarantined {staged.rows_quarantined}, skipped {staged.rows_skipped}{masked}"
         )
+        if staged.warnings:
+            context.log.warning(f"{raw.relative}: " + staged.warnings.replace("\n", "; "))
     writer.flush()
     return run
 
@@ -107,7 +116,7 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
     report's rows; rows_read = rows_loaded = its claims."""
     run = SourceRun("reports", REPORT_CLAIM)
     version = rules_version("reports")
-    regions = None
+    regions = names = None
     for raw in files:
         if is_current(previous, "reports", raw.relative, raw.sha256, version):
             run.unchanged.append(raw.relative)
@@ -118,16 +127,19 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
         try:
             report = extract_report(raw.path, regions)
         except UnreadableReport as exc:
-            error = f"{raw.relative}: {exc}"
+            error = personal_data.mask_text(f"{raw.relative}: {exc}").text
             context.log.error(error)
             run.failed.append(raw.relative)
             run.errors[raw.relative] = error
             run.audit.append(_audit_row(context.run.run_id, "reports", raw, None, error, version))
             continue
-        claims = claim_rows(report, raw.sha256[:16], raw.relative)
+        names = names or known_persons(writer.db)
+        claims, found = personal_data.mask_frame(claim_rows(report, raw.sha256[:16], raw.relative), None, names)
+        findings, found_too = personal_data.mask_frame(finding_rows(report, raw.sha256[:16], raw.relative), None, names)
         writer.replace(REPORT_CLAIM, raw.relative, claims)
-        writer.replace(REPORT_FINDING, raw.relative, finding_rows(report, raw.sha256[:16], raw.relative))
-        outcome = FileOutcome("reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims))
+        writer.replace(REPORT_FINDING, raw.relative, findings)
+        outcome = FileOutcome("reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims),
+                              personal_data_masked=sum((found + found_too).values()))
         run.staged.append(outcome)
         run.audit.append(_audit_row(context.run.run_id, "reports", raw, outcome, None, version))
         context.log.info(f"{raw.relative}: {len(claims)} claims, {len(report['findings'])} findings")
@@ -143,7 +155,9 @@ def _tables_of(source: str) -> list[Table]:
     """Where a file of the source has rows: its staging table, the quarantine, ledger totals."""
     if source == "reports":
         return [REPORT_CLAIM, REPORT_FINDING]
-    return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else [])
+    return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else []) + (
+        [PERSON_FINGERPRINT] if source in ("registry", "funds") else []
+    )
 
 
 def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: str) -> None:
@@ -153,11 +167,13 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     writer.replace(QUARANTINE, staged.source_file, rejects.assign(run_id=run_id) if rejects is not None and not rejects.empty else None)
     if run.name == "funds":
         writer.replace(STG_LEDGER_TOTAL, staged.source_file, staged.totals)
+    if run.name in ("registry", "funds"):
+        writer.replace(PERSON_FINGERPRINT, staged.source_file, staged.people)
     if rejects is not None and not rejects.empty:
         run.rejected_rules.append(rejects["rule"].to_numpy())
     if staged.project_codes:
         run.project_codes |= staged.project_codes
-    staged.rows = staged.quarantine = staged.totals = staged.project_codes = None
+    staged.rows = staged.quarantine = staged.totals = staged.project_codes = staged.people = None
     run.staged.append(staged)
 
 
@@ -227,7 +243,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     try:
         previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
-        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES)]
+        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES)]
         writer = StagingWriter(db)
         versions = {source: rules_version(source) for source in STAGED_SOURCES}
         workers = worker_count(_bytes_to_read(files, previous, versions))
@@ -355,7 +371,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
     present = {relative for source in STAGED_SOURCES for relative in raw_files.relatives(source, suffixes_of(source))}
     db = warehouse.open()
     try:
-        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, *REPORT_TABLES):
+        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES):
             db.ensure_table(table)
         previous = previous_loads(db)
         removed = sorted((source, relative) for source, relative in previous if relative not in present)

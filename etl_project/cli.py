@@ -221,10 +221,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _MaskedStream:
+    """stdout and stderr of every command, Dagster's log lines included, through the personal-data
+    guard: an ID or phone number in a file name, a cell or a sentence is shown masked."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from etl_project import personal_data
+
+        self._stream.write(personal_data.mask_text(text).text if text else text)
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _MaskedStream(sys.stdout), _MaskedStream(sys.stderr)
+    try:
+        return _handled(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _handled(args: argparse.Namespace) -> int:
     import sqlalchemy.exc
 
-    args = _parser().parse_args(argv)
     try:
         return args.handler(args)
     except (OSError, ValueError) as exc:

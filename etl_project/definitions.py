@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets import checks, investment_checks, marts, raw, reports, serving, staging, warehouse
+from assets import checks, investment_checks, marts, privacy, raw, reports, serving, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project import partitions
 from etl_project.sensors import build_raw_files_sensor, build_refresh_after_failed_files, run_failure_recorder
@@ -16,7 +16,7 @@ FULL_JOB_NAME = "warehouse_full_refresh"
 REFRESH_JOB_NAME = "warehouse_refresh"
 NIGHTLY_CRON, TIMEZONE = "0 2 * * *", "Asia/Shanghai"
 
-ASSET_MODULES = (raw, staging, warehouse, marts, reports, serving)
+ASSET_MODULES = (raw, staging, warehouse, marts, reports, privacy, serving)
 
 # A DuckDB file takes one writer at a time: the job's steps run one after another, and the
 # instance's run queue (deploy/dagster.yaml) lets one run with this tag write at a time.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from etl_project import readers as readers_package
 from etl_project import reports as reports_package
 from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.warehouse import Warehouse
@@ -16,15 +17,19 @@ from schemas.tables import LOAD_AUDIT
 SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
 
 
+def _code_of(package) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(Path(package.__file__).parent.glob("*.py")))
+
+
 def rules_version(source: str) -> str:
-    """Fingerprint of what a file is checked against: its column map and its source declaration
-    (for reports, the extractor's code)."""
+    """Fingerprint of what a file is checked against: its column map, its source declaration and
+    the readers (which decide units, totals and which sheets are read); for reports, the
+    extractor's code."""
     if source == "reports":
-        code = sorted(Path(reports_package.__file__).parent.glob("*.py"))
-        return hashlib.sha256(b"".join(path.read_bytes() for path in code)).hexdigest()[:16]
+        return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
     column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
     declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
-    return hashlib.sha256(column_map + declaration).hexdigest()[:16]
+    return hashlib.sha256(column_map + declaration + _code_of(readers_package)).hexdigest()[:16]
 
 
 def previous_loads(db: Warehouse) -> dict[tuple[str, str], dict]:

@@ -12,6 +12,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from etl_project import personal_data
+
 PII_KEY_ENV = "ETL_PII_KEY"
 DEVELOPMENT_KEY = "etl-project-development-key (set ETL_PII_KEY in production)"
 
@@ -66,24 +68,20 @@ def mask_id_number(value: str) -> str:
     value = str(value)
     if len(value) <= 8:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 8) + value[-2:]
-
-
-def mask_name(value: str) -> str:
-    value = str(value)
-    return value[:1] + "*" * max(len(value) - 1, 1)
+    return personal_data.mask_digits(value, personal_data.ID_NUMBER)
 
 
 def mask_phone(value: str) -> str:
     value = str(value)
-    if len(value) < 7:
+    if len(value) < 8:
         return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return personal_data.mask_digits(value, personal_data.PHONE)
 
 
-MASKS = {"id_number": mask_id_number, "head_name": mask_name, "phone": mask_phone}
+MASKS = {"id_number": mask_id_number, "head_name": personal_data.mask_person_name, "phone": mask_phone}
 
 
 def mask(field_name: str, value: object) -> str:
+    """A value of a personal column, masked whatever it holds."""
     masker = MASKS.get(field_name, lambda v: "*" * len(str(v)))
-    return masker(value)
+    return masker(str(value))

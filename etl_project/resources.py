@@ -10,18 +10,22 @@ from pathlib import Path
 
 import dagster as dg
 
+from etl_project import personal_data, pii
 from etl_project.warehouse import Warehouse, default_url
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
+# The files a run picks up and `validate` accepts without a warning: the one list of them. WPS saves
+# workbooks as .et; Excel's "Unicode text" export is tab-separated (.tsv, .txt). A file is read by
+# its content, not by this name.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".tsv", ".txt")
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 @dataclass(frozen=True)
 class RawFile:
     path: Path
-    relative: str  # forward slashes, relative to the raw root: how files are named everywhere
+    relative: str  # forward slashes, relative to the raw root, personal data masked: how files are named everywhere
     size: int
     sha256: str
     mtime_ns: int = 0
@@ -41,7 +45,13 @@ class RawFilesResource(dg.ConfigurableResource):
     root: str = os.environ.get(RAW_DIR_ENV, DEFAULT_RAW_DIR)
 
     def path(self, relative: str) -> Path:
-        return Path(self.root) / relative
+        """Where the file named ``relative`` (as the warehouse names it) is on disk."""
+        found = _LISTED.get((self.root, relative))
+        if found is None and "*" in relative:
+            # A masked name not listed by this process yet (a run started by the sensor).
+            self.relatives(relative.split("/", 1)[0], SPREADSHEET_SUFFIXES + REPORT_SUFFIXES)
+            found = _LISTED.get((self.root, relative))
+        return found if found is not None else Path(self.root) / relative
 
     def file(self, relative: str, known: KnownHashes | None = None) -> RawFile | None:
         """The file at a path under the raw folder, hashed; None when it is not there (any more)."""
@@ -54,7 +64,8 @@ class RawFilesResource(dg.ConfigurableResource):
         return [_hashed(self.path(relative), relative, known) for relative in self.relatives(source, suffixes)]
 
     def relatives(self, source: str, suffixes: tuple[str, ...] = SPREADSHEET_SUFFIXES) -> list[str]:
-        """The source's files as paths relative to the raw root, without reading them."""
+        """The source's files as the warehouse names them (paths relative to the raw root, personal
+        data masked), without reading them."""
         folder = Path(self.root) / source
         if not folder.is_dir():
             return []
@@ -62,8 +73,22 @@ class RawFilesResource(dg.ConfigurableResource):
         for path in sorted(folder.rglob("*")):
             # Office leaves "~$name.xlsx" lock files next to open workbooks; they are not data.
             if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", ".")):
-                found.append(path.relative_to(self.root).as_posix())
+                relative = path.relative_to(self.root).as_posix()
+                label = file_label(relative)
+                if label != relative:
+                    _LISTED[(self.root, label)] = path
+                found.append(label)
         return found
+
+
+def file_label(relative: str) -> str:
+    """A file's name in the warehouse, the partitions and every message: its path under the raw
+    folder, with an ID or phone number in it (and the name beside one) masked."""
+    return personal_data.mask_file_label(relative, pii.pii_key())
+
+
+# (raw root, file label) → the file on disk, for the labels that differ from their paths
+_LISTED: dict[tuple[str, str], Path] = {}
 
 
 # relative path → (size, modification time in ns, SHA-256) of files hashed before

@@ -18,9 +18,8 @@ from pathlib import Path
 import dagster as dg
 
 from etl_project import partitions
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, file_sha256
+from etl_project.resources import file_sha256
 
-SOURCES = ("registry", "funds", "projects", "villages", "reports")
 ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
 DEFAULT_ALERTS_FILE = "data/warehouse/alerts/run_failures.jsonl"
 SCAN_INTERVAL_SECONDS = 30
@@ -32,21 +31,18 @@ def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, d
     the previous snapshot keeps its hash; only new or touched files are hashed again."""
     previous = previous or {}
     found = {}
-    for source in SOURCES:
-        folder = root / source
-        if not folder.is_dir():
-            continue
-        suffixes = REPORT_SUFFIXES if source == "reports" else SPREADSHEET_SUFFIXES
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.suffix.lower() not in suffixes or path.name.startswith(("~$", ".")):
-                continue
+    # The files a run would stage, found as the run finds them.
+    for relative in partitions.raw_files(root):
+        path = root / relative
+        try:
             stat = path.stat()
-            relative = path.relative_to(root).as_posix()
-            before = previous.get(relative)
-            if before and before["size"] == stat.st_size and before["mtime_ns"] == stat.st_mtime_ns:
-                found[relative] = before
-            else:
-                found[relative] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path)}
+        except OSError:
+            continue  # gone since the folder was listed
+        before = previous.get(relative)
+        if before and before["size"] == stat.st_size and before["mtime_ns"] == stat.st_mtime_ns:
+            found[relative] = before
+        else:
+            found[relative] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path)}
     return found
 
 

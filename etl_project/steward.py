@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
 from etl_project.readers.layout import LayoutError, locate
 from etl_project.regions import default_index
+from etl_project.resources import SPREADSHEET_SUFFIXES
 from etl_project.staging import investment, registry
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 
@@ -62,6 +63,10 @@ class Verdict:
     rows_skipped: int = 0
     problems: list[dict] = field(default_factory=list)
     message: str | None = None
+    # what to check although nothing is rejected (a unit that cannot be read, a hidden sheet read)
+    warnings: list[str] = field(default_factory=list)
+    # every sheet, read or not, and why
+    sheets: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -81,11 +86,26 @@ class Verdict:
         for p in self.problems:
             where = f"sheet {p['sheet']!r} row {p['row']}" if p["sheet"] else f"line {p['row']}"
             lines.append(f"  {where}, column {p['column']}: {p['value']!r} [{p['rule']}]\n    {p['message_zh']}\n    {p['message_en']}")
+        lines += [f"  warning / 提示: {w}" for w in self.warnings]
+        if len(self.sheets) > 1 or any(not s["read"] or s["visibility"] != "visible" for s in self.sheets):
+            lines += [f"  sheet {s['sheet']!r} ({s['visibility']}, {s['rows']} rows): {s['reason']}" for s in self.sheets]
         return "\n".join(lines)
 
 
 def validate_file(path: Path, source: str | None = None) -> Verdict:
-    name = path.name
+    verdict = _validated(path, source)
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        verdict.warnings.append(
+            f"{path.name}: a run does not pick up files named *{path.suffix or '(no extension)'} "
+            f"(only {' '.join(SPREADSHEET_SUFFIXES)}): rename it to what it is before sending it. "
+            f"流水线不读取扩展名为 {path.suffix or '（无）'} 的文件：请按实际格式改名后再报送"
+        )
+    return verdict
+
+
+def _validated(path: Path, source: str | None) -> Verdict:
+    # The file as the warehouse would name it: an ID or phone number in its name is masked.
+    name = personal_data.mask_text(path.name).text
     if source is not None and source not in SOURCES:
         return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     try:
@@ -126,6 +146,8 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
             rows_rejected=staged.rows_quarantined,
             rows_skipped=staged.rows_skipped,
             problems=problems,
+            warnings=staged.warnings(),
+            sheets=staged.sheets(),
         )
     # A file no reader can open fails the same way for every source: say so once.
     return Verdict(name, detected, "unreadable", message="; ".join(dict.fromkeys(errors)))

@@ -24,7 +24,7 @@ def table_counts(db: Warehouse) -> pd.DataFrame:
 
 def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
     audit = db.reference(LOAD_AUDIT)
-    columns = ["source_file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "message"]
+    columns = ["source_file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "message", "warnings"]
     if not db.has_table(LOAD_AUDIT):
         return pd.DataFrame(columns=columns)
     statement = sa.select(*[audit.c[c] for c in columns]).where(audit.c.run_id == run_id).order_by(audit.c.source_file)
@@ -52,7 +52,7 @@ def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame) -> s
         passed = int(checks["passed"].sum())
         lines += [f"Checks: {passed} passed, {len(checks) - passed} failed", checks.to_string(index=False), ""]
     if not files.empty:
-        shown = files.drop(columns=["message"])
+        shown = files.drop(columns=["message", "warnings"], errors="ignore")
         lines += [
             f"Files: {len(files)}, rows read {int(files['rows_read'].sum())}, loaded {int(files['rows_loaded'].sum())}, "
             f"quarantined {int(files['rows_quarantined'].sum())}, skipped {int(files['rows_skipped'].sum())}",
@@ -60,4 +60,7 @@ def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame) -> s
         ]
         for row in files[files["status"] == "failed"].itertuples():
             lines.append(f"FAILED {row.source_file}: {row.message}")
+        if "warnings" in files:
+            for row in files[files["warnings"].notna() & (files["status"] == "loaded")].itertuples():
+                lines += [f"WARNING {row.source_file}: {warning}" for warning in row.warnings.splitlines()]
     return "\n".join(lines)

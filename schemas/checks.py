@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from pandera import extensions
 
-from etl_project import idcard
+from etl_project import idcard, personal_data
 from schemas.vocabularies import EXITED_STATUSES
 
 
@@ -27,6 +27,12 @@ def id_number_format(series: pd.Series) -> pd.Series:
 
 def id_check_digit(series: pd.Series) -> pd.Series:
     return idcard.check_digit_valid(series)
+
+
+def no_personal_number(series: pd.Series) -> pd.Series:
+    """False for a value that holds an ID, phone or bank card number: in a place-name column it is
+    a column shifted by one, and the number is personal data besides."""
+    return ~personal_data.holds_personal_number(series)
 
 
 def exit_not_before_identification(frame: pd.DataFrame) -> pd.Series:
@@ -86,7 +92,7 @@ def first_occurrence_of_combination(frame: pd.DataFrame, *, keys: tuple[str, ...
     return ~(subset.duplicated(keep="first") & subset.notna().all(axis=1))
 
 
-for _fn in (id_number_format, id_check_digit):
+for _fn in (id_number_format, id_check_digit, no_personal_number):
     _register(_fn)
 for _fn in (exit_not_before_identification, returned_after_exit, status_consistent):
     _register(_fn)

@@ -97,7 +97,7 @@ STG_LEDGER_TOTAL = CATALOG.add(
             Field("source_file", STRING, "来源文件", "ledger file", required=True),
             Field("source_sheet", STRING, "工作表", "sheet (empty for CSV)"),
             Field("source_row", INTEGER, "行号", "row of the total as Excel shows it", required=True),
-            Field("label", STRING, "合计类型", "合计 (whole sheet) or 小计 (the group above it)", required=True),
+            Field("label", STRING, "合计类型", "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)", required=True),
             Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
             Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
             Field("difference_yuan", MONEY, "差额", "stated − computed", unit=_YUAN),

@@ -178,8 +178,26 @@ LOAD_AUDIT = CATALOG.add(
             Field("skipped_blank", INTEGER, "空行", "blank rows"),
             Field("skipped_total", INTEGER, "合计行", "合计/小计/总计 rows"),
             Field("skipped_note", INTEGER, "注释行", "notes under the table"),
+            Field("personal_data_masked", INTEGER, "遮蔽的个人信息", "ID, phone and bank card numbers and person names found outside the personal columns (sheet names, place cells, notes) and masked"),
             Field("message", STRING, "说明", "why a file failed, naming the file, sheet and columns"),
+            Field("warnings", STRING, "提示", "what a person should check although the file loaded: a unit that cannot be read, a hidden sheet read, a header far down (one per line)"),
+            Field("sheets", STRING, "工作表", "JSON: every sheet of the file, read or not, with its visibility, row count and why it was or was not read"),
             Field("loaded_at", TIMESTAMP, "装载时间", "when the file was processed (UTC)"),
+        ),
+    )
+)
+
+PERSON_FINGERPRINT = CATALOG.add(
+    Table(
+        name="person_fingerprint",
+        zh="已知人员指纹（键控哈希）",
+        en="The persons each file names (household heads, individual donors), as keyed 64-bit fingerprints of their "
+        "names: what lets the personal-data guard find a name in a report or a file name without storing any name",
+        layer="audit",
+        source="registries and fund ledgers, by the personal-data guard",
+        fields=(
+            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
+            Field("name_fingerprint", INTEGER, "姓名指纹", "keyed BLAKE2b fingerprint of a name (64 bits); useless without the key", required=True),
         ),
     )
 )

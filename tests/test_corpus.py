@@ -80,6 +80,11 @@ def _assert_answer(case: Case, code: int, answer: dict) -> None:
     _assert_problems(case, answer)
     if code == CLEAN:
         assert answer["status"] == "ok"
+    for words in case.warns:
+        assert any(words in w for w in answer["warnings"]), f"no warning says {words!r}: {answer['warnings']}"
+    reported = {s["sheet"]: (s["read"], s["rows"]) for s in answer["sheets"]}
+    for sheet, read, rows in case.sheets:
+        assert reported.get(sheet) == (read, rows), f"sheet {sheet!r}: {reported.get(sheet)}, expected {(read, rows)}: {answer['sheets']}"
 
 
 def _comparable(value):
@@ -209,6 +214,8 @@ def test_the_run_treats_each_case_as_validate_does(case: Case, corpus_outcome):
     assert row["status"] == "loaded", row["message"]
     counts = (row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["rows_skipped"])
     assert counts == (verdict.rows_read, verdict.rows_ok, verdict.rows_rejected, verdict.rows_skipped)
+    assert (row["warnings"] or "") == "\n".join(verdict.warnings), "load_audit and validate warn differently"
+    assert json.loads(row["sheets"]) == verdict.sheets, "load_audit and validate name the sheets differently"
     in_run = {(s, r, rule) for f, s, r, rule in quarantine if f == name}
     expected = {(p["sheet"] or "", p["row"], p["rule"]) for p in verdict.problems if p["rule"] != "total_mismatch"}
     assert in_run == expected

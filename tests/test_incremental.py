@@ -158,7 +158,9 @@ def test_a_night_with_nothing_new_keeps_the_checks_answers_and_the_read_copy(raw
 
     quiet = _run(raw, url)
     assert set(computed(quiet).values()) == {"earlier: the table has not changed since"}
-    assert len(computed(quiet)) == 2
+    assert len(computed(quiet)) == 1
+    guarded = quiet.asset_materializations_for_node("personal_data_guard")[-1].metadata["tables"].value
+    assert guarded and set(guarded.values()) == {"kept: unchanged since found clean"}
     assert published.stat().st_mtime_ns == written
 
     drop_first_household(raw / WANGMO)
@@ -183,7 +185,7 @@ def test_a_check_that_passed_looks_again_at_the_changed_files_alone_and_still_ca
         return {n: e.passed for n, e in evaluations.items()}, {n: e.metadata["computed"].value for n, e in evaluations.items()}
 
     passed, computed = run()
-    assert passed == {"fact_household_has_no_personal_data": True, "fact_household_key_unique": True}
+    assert passed == {"fact_household_key_unique": True}
     assert set(computed.values()) == {"this run, over the whole table"}
 
     # A late supplement repeats one household of Wangmo's registry: only the new file's rows are
@@ -193,20 +195,14 @@ def test_a_check_that_passed_looks_again_at_the_changed_files_alone_and_still_ca
     supplement = raw / "registry" / "望谟县扶贫对象信息补报.csv"
     supplement.write_text("".join(lines[: first_household + 1]), encoding="utf-8-sig")
     passed, computed = run()
-    assert passed == {"fact_household_has_no_personal_data": True, "fact_household_key_unique": False}
+    assert passed == {"fact_household_key_unique": False}
     assert set(computed.values()) == {"this run, over the rows of 1 changed file(s); the rest passed earlier and did not change"}
 
-    # A file named with a phone number puts it in every row's source_file. The key check failed last
-    # time, so it looks at the whole table again; the personal-data check at the three files changed
-    # (the supplement and the old name gone, the new name loaded), and it blocks.
+    # The key check failed last time, so it looks at the whole table again.
     supplement.unlink()
-    (raw / WANGMO).rename(raw / "registry" / "望谟县扶贫对象信息_联系人13812345678.csv")
     passed, computed = run()
-    assert passed == {"fact_household_has_no_personal_data": False, "fact_household_key_unique": True}
-    assert computed == {
-        "fact_household_has_no_personal_data": "this run, over the rows of 3 changed file(s); the rest passed earlier and did not change",
-        "fact_household_key_unique": "this run, over the whole table",
-    }
+    assert passed == {"fact_household_key_unique": True}
+    assert computed == {"fact_household_key_unique": "this run, over the whole table"}
 
 
 def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_path, monkeypatch):

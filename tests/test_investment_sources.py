@@ -89,6 +89,7 @@ FUND_BREAKERS = {
     "unknown_code": ({"资金类别": "吃喝"}, "category"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
     "unknown_project": ({"项目编号": "NOPE-1"}, "project_code"),
+    "personal_number_in_place_name": ({"村": "13900000101"}, "village_name"),
 }
 
 
@@ -119,6 +120,7 @@ PROJECT_BREAKERS = {
     "end_before_start": ({"开工日期": "2019-05-01", "完工日期": "2019-01-01"}, "end_date"),
     "duplicate_project": ({"项目编号": "ZY-2019-001"}, "project_code"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
+    "personal_number_in_place_name": ({"乡镇": "520425-19800101-0014"}, "township_name"),
 }
 
 
@@ -160,6 +162,7 @@ VILLAGE_BREAKERS = {
     "agricultural_above_registered": ({"农业人口": 5000}, "agricultural_population"),
     "duplicate_village": ({"行政村": "大河村"}, "village_name"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
+    "personal_number_in_place_name": ({"行政村": "１３９ ００００ ０１０１"}, "village_name"),
 }
 
 

@@ -10,10 +10,13 @@ from pathlib import Path
 
 import yaml
 
+from etl_project.readers.units import is_unit_list
+
 COLUMN_MAP_DIR = Path(__file__).resolve().parents[2] / "schemas" / "column_maps"
 
-# Units in brackets are part of how a header is written, not of what it means.
-_BRACKETED_UNIT = re.compile(r"[(（\[【](?:元|万元|人|户|个|亩|%|年)[)）\]】]")
+# Units in brackets ("（万元）", "（人民币亿元）", "（元/人）") are part of how a header is written,
+# not of what it means; the unit itself is read by readers.units.
+_BRACKETED = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
 _NOISE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\ufeff*＊:：]+")
 
 
@@ -29,7 +32,7 @@ def _header_key(text: str) -> str:
     # Headers repeat from file to file and the search tries each row several times.
     value = unicodedata.normalize("NFKC", text)
     value = _NOISE.sub("", value)
-    return _BRACKETED_UNIT.sub("", value)
+    return _BRACKETED.sub(lambda m: "" if is_unit_list(m.group(1)) else m.group(0), value)
 
 
 @dataclass(frozen=True)

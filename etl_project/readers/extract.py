@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,32 +10,32 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from etl_project.readers import units
 from etl_project.readers.column_map import ColumnMap
 from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
-from etl_project.readers.layout import LayoutError, classify_rows, locate
+from etl_project.readers.layout import HEADER_SEARCH_ROWS, LayoutError, classify_rows, filled_cells, locate, total_label
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
-UNIT_SCALES = {"亿元": 1e8, "万元": 1e4, "千元": 1e3, "元": 1.0}
-_UNIT_IN_HEADER = re.compile(r"[(（\[【]\s*(亿元|万元|千元|元)\s*[)）\]】]|(亿元|万元|千元)$")
-_UNIT_ROW = re.compile(r"单位\s*[:：]\s*(?:[^\s,，;；]*[、,，])*\s*(亿元|万元|千元|元)")
 
 
-def _unit_of(text: str) -> float | None:
-    match = _UNIT_IN_HEADER.search(unicodedata.normalize("NFKC", text).replace(" ", ""))
-    if match:
-        return UNIT_SCALES[match.group(1) or match.group(2)]
-    return None
-
-
-def _sheet_unit(cells: pd.DataFrame, header_start: int) -> float:
-    # ``cells`` holds at least the rows above the header.
-    """The unit a title or unit row above the table states ("单位：万元"); yuan when none does."""
+def _sheet_unit(grid: SheetGrid, header_start: int) -> tuple[float, list[str]]:
+    """The money unit the lines above the table state ("单位：人民币万元"), 元 when none does, and
+    what could not be made of them: a unit the pipeline does not know, or several that disagree."""
+    cells = grid.head(header_start)
+    stated: list[tuple[int, units.UnitStatement]] = []
     for row in range(header_start):
-        text = unicodedata.normalize("NFKC", " ".join(str(v) for v in cells.iloc[row] if v is not None))
-        match = _UNIT_ROW.search(text)
-        if match:
-            return UNIT_SCALES[match.group(1)]
-    return 1.0
+        text = " ".join(str(v) for v in cells.iloc[row] if v is not None)
+        stated.extend((grid.row_number(row), statement) for statement in units.unit_statements(text))
+    where = f"sheet {grid.name!r}, " if grid.name else ""
+    doubts = [f"{where}row {row}: the unit {s.text!r} cannot be read: {s.doubt}" for row, s in stated if s.doubt]
+    scales = {s.scale for _, s in stated if s.scale is not None}
+    if len(scales) > 1:
+        doubts.append(f"{where}the lines above the table state different money units ({'; '.join(s.text for _, s in stated)})")
+    if doubts:
+        texts = "、".join(f"“{s.text}”" for _, s in stated)
+        return 1.0, ["; ".join(doubts) + "; amounts without a unit of their own were read as 元 (yuan): state one unit, e.g. 单位：万元. "
+                     f"{_sheet_zh(grid)}表头上方的单位{texts}无法确定金额单位，未注明单位的金额已按元读取：请只写一个单位，如“单位：万元”"]
+    return (scales.pop() if scales else 1.0), []
 
 
 class SourceFileError(Exception):
@@ -53,6 +51,20 @@ class SheetSummary:
     blank_rows: int
     total_rows: int
     note_rows: int
+
+
+@dataclass
+class SheetReport:
+    """One sheet of the workbook, read or not, and why: no sheet goes unmentioned."""
+
+    sheet: str
+    visibility: str  # visible, hidden or veryhidden
+    read: bool
+    rows: int  # read: the rows under its header (each loaded, quarantined or skipped); else its non-blank rows
+    reason: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -77,6 +89,9 @@ class Extract:
     encoding: str | None = None
     # per sheet: field -> scale of its amounts (万元 → 10 000), from the header or the unit row
     units: dict[str, dict[str, float]] = field(default_factory=dict)
+    # every sheet of the workbook, read or not, and what a person should know about how it was read
+    sheet_reports: list[SheetReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     _texts: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -161,36 +176,47 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
     except UnreadableFile as exc:
         raise SourceFileError(str(exc)) from exc
     if not grids:
-        raise SourceFileError(f"{name}: the workbook has no visible sheet")
-    frames, headers, summaries, ignored, skipped, errors, units, totals = [], {}, [], [], [], [], {}, []
+        raise SourceFileError(f"{name}: the workbook has no sheet")
+    frames, headers, summaries, skipped, errors, units_of, totals = [], {}, [], [], [], {}, []
+    reports, warnings = [], []
     for grid in grids:
         if grid.height == 0 or grid.width == 0:
-            ignored.append(grid.name)
+            reports.append(SheetReport(grid.name, grid.visibility, False, 0, "empty"))
             continue
         try:
             layout = locate(grid, column_map)
         except LayoutError as exc:
+            filled = _filled_rows(grid)
+            reason = f"not read: {_after_sheet(str(exc))}" if filled else "empty"
+            reports.append(SheetReport(grid.name, grid.visibility, False, filled, reason))
+            if grid.visibility != "visible" and exc.table_found:
+                # Templates hide the lists their drop-downs offer (县, 乡镇, 行政村) in a sheet of
+                # their own: a partial table there is no reason to refuse the file, but it is said.
+                warnings.append(f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(str(exc))}. "
+                                f"工作表“{grid.name}”被隐藏，其中的表格不完整，未读取")
+                continue
             errors.append(exc)
             continue
         kinds = classify_rows(grid, layout)
         frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data)))
         total_frame = _rows_frame(grid, kinds.total, layout.columns)
-        # A sheet has few total rows; a 小计 covers its group, anything else (合计, 总计) the sheet.
-        total_cells = _rows_frame(grid, kinds.total, dict(enumerate(range(grid.width))))
-        total_frame["label"] = ["小计" if "小计" in "".join(str(v) for v in row if v is not None) else "合计" for row in total_cells.itertuples(index=False)]
+        total_cells = _rows_frame(grid, kinds.total, dict(enumerate(range(min(grid.width, 4)))))
+        total_frame["label"] = [total_label(list(row)) for row in total_cells.itertuples(index=False)]
         total_frame[SHEET_COLUMN] = grid.name
         total_frame[ROW_COLUMN] = grid.row_numbers(kinds.total)
         totals.append(total_frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
-        sheet_unit = _sheet_unit(grid.head(layout.header_start), layout.header_start)
-        units[grid.name] = {f: _unit_of(h) or sheet_unit for f, h in layout.headers.items()}
+        sheet_unit, doubts = _sheet_unit(grid, layout.header_start)
+        warnings.extend(doubts)
+        units_of[grid.name] = {f: units.header_scale(h) or sheet_unit for f, h in layout.headers.items()}
         for reason, positions in (("blank", kinds.blank), ("total", kinds.total), ("note", kinds.note)):
             skipped.extend((grid.name, grid.row_number(p), reason) for p in positions)
+        header_row = grid.row_number(layout.header_start)
         summaries.append(
             SheetSummary(
                 sheet=grid.name,
-                header_row=grid.row_number(layout.header_start),
+                header_row=header_row,
                 rows_read=grid.height - layout.first_data_row,
                 data_rows=len(kinds.data),
                 blank_rows=len(kinds.blank),
@@ -198,6 +224,16 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
                 note_rows=len(kinds.note),
             )
         )
+        rows_below = grid.height - layout.first_data_row
+        reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it"))
+        if grid.visibility != "visible":
+            warnings.append(f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
+                            f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "
+                            f"{len(kinds.data)} 行数据已照常读取；如不是数据，请删除该表")
+        if layout.header_start >= HEADER_SEARCH_ROWS:
+            warnings.append(f"{_where(grid)}the header is at row {header_row}, under {layout.header_start} rows of other text; "
+                            f"the table below it was read. {_sheet_zh(grid)}表头在第 {header_row} 行，其上有 {layout.header_start} "
+                            "行其他内容；其下的表格已读取")
     if not frames:
         detail = "; ".join(map(str, errors)) if errors else "every sheet is empty"
         raise SourceFileError(f"{name}: {detail}")
@@ -208,7 +244,6 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         broken = [str(e) for e in errors if e.table_found]
         if broken:
             raise SourceFileError(f"{name}: " + "; ".join(broken))
-        ignored.extend(str(e).split(":")[0] for e in errors)
     total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
     for f in column_map.fields:
         if f not in total_rows.columns:
@@ -218,9 +253,34 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         fields=tuple(column_map.fields),
         headers=headers,
         sheets=summaries,
-        ignored_sheets=ignored,
+        ignored_sheets=[r.sheet for r in reports if not r.read],
         skipped_rows=skipped,
         totals=total_rows,
         encoding=grids[0].encoding,
-        units=units,
+        units=units_of,
+        sheet_reports=reports,
+        warnings=warnings,
     )
+
+
+def _where(grid: SheetGrid) -> str:
+    return f"sheet {grid.name!r}: " if grid.name else ""
+
+
+def _sheet_zh(grid: SheetGrid) -> str:
+    return f"工作表“{grid.name}”：" if grid.name else ""
+
+
+def _after_sheet(message: str) -> str:
+    """A layout message without its leading "sheet 'X':", which the sheet report names already."""
+    return message.split(": ", 1)[1] if message.startswith("sheet ") and ": " in message else message
+
+
+def _filled_rows(grid: SheetGrid) -> int:
+    """Rows with at least one non-blank cell."""
+    if grid.height == 0:
+        return 0
+    filled = np.zeros(grid.height, dtype=bool)
+    for column in grid.columns:
+        filled |= filled_cells(column)
+    return int(filled.sum())

@@ -61,6 +61,8 @@ class SheetGrid:
     first_column: int = 0  # the Excel column (0: A) of the first column, for messages
     merged: list[MergedRange] = field(default_factory=list)
     encoding: str | None = None
+    # visible, hidden or veryhidden (hidden in the workbook so that only a macro can show it)
+    visibility: str = "visible"
     # CSV records with quoted line breaks make line numbers jump, so CSV keeps each record's own.
     line_numbers: list[int] | None = None
     _heads: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
@@ -173,7 +175,7 @@ def _is_markup(head: bytes) -> bool:
 
 
 def read_grids(path: Path) -> list[SheetGrid]:
-    """Every visible sheet of the file as text cells."""
+    """Every sheet of the file as text cells, hidden ones included (each says whether it is)."""
     if not path.exists():
         raise UnreadableFile(f"{path.name}: file not found")
     if path.stat().st_size == 0:
@@ -315,8 +317,6 @@ def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
             sheet = workbook.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
         except Exception as exc:
             raise UnreadableFile(f"{path.name}, sheet {name!r}: cannot be read ({_first_line(exc)})") from exc
-        if sheet.visible != "visible":
-            continue
         batch = sheet.to_arrow()
         columns = [_as_string(batch.column(i)) for i in range(batch.num_columns)]
         # The reader drops the empty columns left of the table (rows it keeps from row 1), while
@@ -324,7 +324,7 @@ def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
         offset = _first_column(sheet)
         ranges = [(r0, max(c0 - offset, 0), r1, c1 - offset) for r0, c0, r1, c1 in merged.get(name, []) if c1 >= offset]
         columns = _with_error_texts(columns, errors.get(name, []), offset)
-        grids.append(SheetGrid(name=name, columns=columns, merged=ranges, first_column=offset))
+        grids.append(SheetGrid(name=name, columns=columns, merged=ranges, first_column=offset, visibility=str(sheet.visible)))
     return grids
 
 

@@ -21,11 +21,22 @@ from etl_project.readers.grid import SheetGrid
 from etl_project.readers.values import invisible_removed
 
 HEADER_SEARCH_ROWS = 30
+# A sheet with no table in its first rows is searched this far down, for a table under a long
+# explanation (such a header is reported: it is easily missed by a person, too).
+FAR_HEADER_SEARCH_ROWS = 1000
 MAX_HEADER_DEPTH = 3
 # One-cell rows right above a copy of the header that are skipped with it as its title.
 MAX_TITLE_ROWS = 3
-TOTAL_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "全县合计", "全乡合计", "汇总")
-_TOTAL = re.compile("^(?:" + "|".join(TOTAL_LABELS) + ")")
+# Rows that total (or break down) other rows, by their label. A label may be qualified by what it
+# spans: 本页小计 the rows of its printed page, 本月合计 those of its month, 全县合计 the sheet.
+_BASE_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "汇总")
+_QUALIFIERS = ("本页", "上页", "本月", "当月", "本季", "本季度", "本期", "本年", "全年", "自年初", "全县", "全乡", "全镇", "全村", "全区", "全市")
+# 其中 opens a breakdown of the row above ("其中：财政专项资金"): part of a total, not a movement.
+PART_LABEL = "其中"
+TOTAL_LABELS = (*_BASE_LABELS, *(q + b for q in _QUALIFIERS for b in _BASE_LABELS), PART_LABEL)
+_TOTAL = re.compile("^(?:" + "|".join(sorted(TOTAL_LABELS, key=len, reverse=True)) + ")")
+# What each kind of total is checked against (see staging.investment.ledger_totals).
+SPAN_SHEET, SPAN_GROUP, SPAN_PAGE, SPAN_PERIOD, SPAN_RUNNING, SPAN_PART = "sheet", "group", "page", "period", "running", "part"
 _NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位负责人|联系人|数据来源|统计时间|填报|主管领导|签字|盖章)")
 
 
@@ -63,14 +74,15 @@ def _cell_text(cells: pd.DataFrame, row: int) -> list[str]:
     return ["" if v is None else str(v) for v in cells.iloc[row].tolist()]
 
 
-def _top(grid: SheetGrid) -> pd.DataFrame:
-    """The rows a header can occupy, as cells: the table is looked for there only."""
-    return grid.head(HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)
+def _reach(row: int) -> int:
+    """How many rows from the top are read as text to look at ``row``: the usual search window,
+    or the far one for a sheet whose table starts lower."""
+    return (HEADER_SEARCH_ROWS if row < HEADER_SEARCH_ROWS else FAR_HEADER_SEARCH_ROWS) + MAX_HEADER_DEPTH
 
 
 def _top_text(grid: SheetGrid, row: int) -> list[str]:
     """A row of the top of the sheet as text ("" for an empty cell); a fresh list each time."""
-    return list(grid.head_text(HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)[row])
+    return list(grid.head_text(_reach(row))[row])
 
 
 def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
@@ -168,24 +180,20 @@ def _differing_rows(a: pa.Array, b: pa.Array) -> np.ndarray:
 
 
 def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
-    """The best-matching header block in the first rows of the sheet."""
-    best: tuple[int, int, dict[str, int]] | None = None
-    empty_rows = _top(grid).isna().all(axis=1).to_numpy()
-    rows = min(HEADER_SEARCH_ROWS, grid.height)
-    for start in range(rows):
-        if empty_rows[start]:
-            continue
-        for depth in range(1, MAX_HEADER_DEPTH + 1):
-            if start + depth > grid.height:
-                break
-            matched = _match(_names_for(grid, start, depth), column_map)
-            # A deeper header must earn its extra rows by matching more fields: at equal matches
-            # the shallower block wins, so a unit row above the header is not swallowed into it.
-            if best is None or (len(matched), -depth) > (len(best[2]), -best[1]):
-                best = (start, depth, matched)
+    """The best-matching header block in the first rows of the sheet; when those hold none, a
+    header lower down (at most FAR_HEADER_SEARCH_ROWS) that has every required column."""
     where = f"sheet {grid.name!r}" if grid.name else "the file"
+    best = _best_block(grid, column_map, range(min(HEADER_SEARCH_ROWS, grid.height)))
     if best is None or not best[2]:
-        raise LayoutError(f"{where}: no header row found; expected headers such as " + _expected(column_map, column_map.required))
+        far = _far_header_row(grid, column_map)
+        if far is not None:
+            best = _best_block(grid, column_map, range(max(HEADER_SEARCH_ROWS, far - MAX_HEADER_DEPTH + 1), far + 1))
+            if best is not None and any(f not in best[2] for f in column_map.required):
+                # A row that merely names a few columns (an explanation listing them) is not a table.
+                best = None
+    if best is None or not best[2]:
+        searched = min(grid.height, FAR_HEADER_SEARCH_ROWS)
+        raise LayoutError(f"{where}: no header row found in its first {searched} rows; expected headers such as " + _expected(column_map, column_map.required))
     start, depth, matched = best
     missing = [f for f in column_map.required if f not in matched]
     display = _display_headers(_header_block(grid, start, depth))
@@ -209,6 +217,34 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
     mapped = set(matched.values())
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
     return Layout(start, depth, matched, headers, unmapped)
+
+
+def _best_block(grid: SheetGrid, column_map: ColumnMap, starts: range) -> tuple[int, int, dict[str, int]] | None:
+    """(start, depth, field -> column) of the header block among ``starts`` that names the most fields."""
+    best: tuple[int, int, dict[str, int]] | None = None
+    for start in starts:
+        if not any(_top_text(grid, start)):
+            continue
+        for depth in range(1, MAX_HEADER_DEPTH + 1):
+            if start + depth > grid.height:
+                break
+            matched = _match(_names_for(grid, start, depth), column_map)
+            # A deeper header must earn its extra rows by matching more fields: at equal matches
+            # the shallower block wins, so a unit row above the header is not swallowed into it.
+            if best is None or (len(matched), -depth) > (len(best[2]), -best[1]):
+                best = (start, depth, matched)
+    return best
+
+
+def _far_header_row(grid: SheetGrid, column_map: ColumnMap) -> int | None:
+    """The row below the usual search window whose cells name the most fields (two at least)."""
+    rows = grid.head_text(FAR_HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)
+    best, best_count = None, 1
+    for row in range(HEADER_SEARCH_ROWS, min(FAR_HEADER_SEARCH_ROWS, grid.height)):
+        count = sum(1 for text in rows[row] if text and column_map.field_for(header_key(text)) is not None)
+        if count > best_count:
+            best, best_count = row, count
+    return best
 
 
 def _expected(column_map: ColumnMap, fields: list[str] | tuple[str, ...]) -> str:
@@ -245,7 +281,7 @@ def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
         return RowKinds(empty, empty, empty, empty)
     counts = np.zeros(positions.size, dtype=np.int64)
     for column in body:
-        counts += _filled(column)
+        counts += filled_cells(column)
     blank = counts == 0
     total = _total_rows(body[:4], positions.size) & ~blank
     note = np.zeros(positions.size, dtype=bool)
@@ -296,7 +332,8 @@ def _squeezed(value: str | None) -> str | None:
     return None if value is None else _SQUEEZE.sub("", unicodedata.normalize("NFKC", invisible_removed(str(value))))
 
 
-def _filled(column: pa.Array) -> np.ndarray:
+def filled_cells(column: pa.Array) -> np.ndarray:
+    """Per cell, whether it holds anything but whitespace."""
     # NFKC maps a character to whitespace only if it is whitespace already, so "nothing left
     # without whitespace" is "empty or only whitespace as written"; Arrow's utf8_is_space and
     # Python's str.isspace agree on every character (both checked over all of Unicode).
@@ -336,6 +373,28 @@ def _verdict(text: str) -> int:
     if any(label.startswith(text) for label in TOTAL_LABELS):
         return _UNDECIDED
     return _NOT_TOTAL
+
+
+def total_label(cells: list) -> str | None:
+    """The total label a row's first cells open with ("本页小计", "合计"), None if they open with none."""
+    match = _TOTAL.match(_squeezed("".join(str(v) for v in cells[:4] if v is not None)) or "")
+    return match.group(0) if match else None
+
+
+def total_span(label: str) -> str:
+    """What a total row with this label adds up: the whole sheet (合计, 总计), its group (小计),
+    its page (本页小计), its period (本月合计), everything so far (累计), or nothing to check (其中)."""
+    if label.startswith(PART_LABEL):
+        return SPAN_PART
+    if "累计" in label:
+        return SPAN_RUNNING
+    if label.startswith(("本页", "上页")):
+        return SPAN_PAGE
+    if label.startswith(("本月", "当月", "本季", "本期")):
+        return SPAN_PERIOD
+    if "小计" in label:
+        return SPAN_GROUP
+    return SPAN_SHEET
 
 
 def _lead_text(body: list[pa.Array], row: int) -> str:

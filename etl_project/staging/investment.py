@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers import values
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract
+from etl_project.readers.layout import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
 from etl_project.regions import RegionIndex
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
@@ -48,6 +49,24 @@ def _look_up_funds(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataF
     return found, issues
 
 
+_BRACKETED = r"[(（\[【][^)）\]】]*[)）\]】]"
+
+
+def person_donor_names(names: pd.Series) -> pd.Series:
+    """A donor's name without what a sender adds in brackets ("慕容福贵(13900000501)" → 慕容福贵)."""
+    return names.astype("string").str.replace(_BRACKETED, "", regex=True).str.strip()
+
+
+def individual_donors(names: pd.Series, types: pd.Series, parents: pd.Series) -> pd.Series:
+    """Donors who are persons: so typed (个人), or with a phone or ID number in their cells, or named
+    like a person (a surname and a given name) unless typed as an enterprise or an organisation."""
+    typed = (types == "individual").fillna(False).astype(bool)
+    numbered = personal_data.holds_personal_number(names) | personal_data.holds_personal_number(parents)
+    shaped = person_donor_names(names).map(lambda n: isinstance(n, str) and personal_data.looks_like_person_name(n)).astype(bool)
+    organisation = types.isin(["enterprise", "social_org"]).fillna(False).astype(bool)
+    return typed | numbered | (shaped & ~organisation)
+
+
 def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: bytes) -> pd.Series:
     """Organisations by a plain hash of type, parent and name; a person by a keyed hash of the
     name, so that no one without the key can tell who gave."""
@@ -56,20 +75,29 @@ def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: byte
         for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
     ]
     keys = pd.Series(plain, index=names.index, dtype="string")
-    people = (types == "individual").fillna(False).astype(bool)
+    people = individual_donors(names, types, parents)
     if people.any():
-        keys[people] = "p-" + pii.keyed_hash(names[people].fillna(""), key)
+        keys[people] = "p-" + pii.keyed_hash(person_donor_names(names[people]).fillna(""), key)
     return keys
 
 
 def _shape_funds(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
     township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"amount": "amount_yuan"}).copy()
+    people = individual_donors(clean["donor_name"], clean["donor_type"], clean["donor_parent"])
     staged["donor_key"] = donor_keys(clean["donor_name"], clean["donor_type"], clean["donor_parent"], context.pii_key)
-    staged["donor_name"] = clean["donor_name"].mask((clean["donor_type"] == "individual").fillna(False).astype(bool))
+    # A person appears by keyed hash alone: no name, and no parent that would point at them.
+    staged["donor_type"] = clean["donor_type"].mask(people, "individual")
+    staged["donor_name"] = clean["donor_name"].mask(people)
+    staged["donor_parent"] = clean["donor_parent"].mask(people)
     staged["township_code"] = township_codes
     staged["village_code"] = village_codes
     return _provenance(staged, raw, context)[STG_FUND_MOVEMENT.column_names]
+
+
+def _donor_people(typed: pd.DataFrame) -> pd.Series:
+    people = individual_donors(typed["donor_name"], typed["donor_type"], typed["donor_parent"])
+    return person_donor_names(typed.loc[people, "donor_name"]).dropna()
 
 
 FUNDS = SourceSpec(
@@ -79,6 +107,7 @@ FUNDS = SourceSpec(
     look_up=_look_up_funds,
     shape=_shape_funds,
     extra_rules=(UNKNOWN_REGION, UNKNOWN_PROJECT),
+    people=_donor_people,
 )
 
 
@@ -130,7 +159,8 @@ VILLAGES = SourceSpec(
 
 def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None) -> StagedFile:
     staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects))
-    staged.totals = ledger_totals(staged.extract, staged.typed, source_file)
+    staged.totals, found = personal_data.mask_frame(ledger_totals(staged.extract, staged.typed, source_file), ("source_sheet", "label"))
+    staged.personal_data.update(found)
     return staged
 
 
@@ -146,8 +176,10 @@ def stage_villages(path: Path, source_file: str, regions: RegionIndex, key: byte
 
 
 def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> pd.DataFrame:
-    """Each total row of the ledger against the rows above it: a 小计 covers the rows since the
-    previous 小计 (or the start of the sheet), a 合计 every row of its sheet. Rows are summed as
+    """Each total row of the ledger against the data rows it adds up (layout.total_span): a 合计 or
+    总计 every row of its sheet, a 小计 the rows since the previous 小计, a 本页小计 or 本月合计 the
+    rows since the previous total of its kind, a 累计 every row above it. A 其中 row breaks a total
+    down and is not checked. Total rows are never summed into another total; data rows are summed as
     written, rejected ones included, because that is what the person who typed the total added up."""
     totals = extracted.totals
     if totals.empty:
@@ -155,17 +187,22 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     amounts = typed["amount"].astype(float).fillna(0.0)
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
     stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
+    spans = [total_span(label or "合计") for label in totals["label"]]
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
     for position, total in enumerate(totals.itertuples(index=False)):
-        sheet, row, label = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), total.label
+        sheet, row, span = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), spans[position]
+        if span == SPAN_PART:
+            continue
         in_sheet = data[data[SHEET_COLUMN] == sheet]
-        if label == "小计":
-            earlier = totals[(totals[SHEET_COLUMN] == sheet) & (totals[ROW_COLUMN] < row) & (totals["label"] == "小计")]
-            start = earlier[ROW_COLUMN].max() if not earlier.empty else -1
-            covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
-        else:
+        if span == SPAN_SHEET:
             covered = in_sheet
+        elif span == SPAN_RUNNING:
+            covered = in_sheet[in_sheet[ROW_COLUMN] < row]
+        else:
+            same_kind = [r for r, s, k in zip(totals[ROW_COLUMN], totals[SHEET_COLUMN], spans) if s == sheet and k == span and r < row]
+            start = max(same_kind, default=-1)
+            covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
         computed = round(float(covered["amount"].sum()), 2)
         value = stated.iloc[position]
         rows.append(
@@ -173,7 +210,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "source_file": source_file,
                 "source_sheet": sheet,
                 "source_row": int(row),
-                "label": label,
+                "label": total.label or "合计",
                 "stated_yuan": None if np.isnan(value) else float(value),
                 "computed_yuan": computed,
                 "difference_yuan": None if np.isnan(value) else round(float(value) - computed, 2),

@@ -5,23 +5,26 @@ source-specific steps (lookups that can reject rows, and the shaping of staged r
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from etl_project import pii
+from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
-from schemas.registry import REQUIRED_RULE, Rule, Table
+from schemas.registry import REQUIRED_RULE, STRING, Rule, Table
 from schemas.sources import ALL_SOURCE_RULES, PARSE_RULES
 from schemas.tables import QUARANTINE
 
 MAX_VALUE_CHARS = 200
 QUARANTINE_COLUMNS = [c for c in QUARANTINE.column_names if c != "run_id"]
+# What of a quarantine row comes from the file (its messages are the project's own words).
+QUARANTINE_TEXT = ("source_sheet", "source_header", "value_masked")
 
 
 @dataclass
@@ -44,6 +47,9 @@ class SourceSpec:
     # (clean typed rows incl. looked-up columns, their source_sheet and source_row, context) -> staged rows
     shape: Callable[[pd.DataFrame, pd.DataFrame, StageContext], pd.DataFrame]
     extra_rules: tuple[Rule, ...] = ()
+    # (typed rows) -> the names of the persons they hold (household heads, individual donors): what
+    # the personal-data guard masks wherever else in the file they turn up
+    people: Callable[[pd.DataFrame], pd.Series] | None = None
 
 
 @dataclass
@@ -59,6 +65,23 @@ class StagedFile:
     extract: Extract | None = field(default=None, repr=False)
     typed: pd.DataFrame | None = field(default=None, repr=False)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # ledgers: 合计/小计 verdicts
+    personal_data: Counter = field(default_factory=Counter)  # what the guard masked, by kind
+    people: object = field(default=None, repr=False)  # fingerprints of the persons the file names
+    names: object = field(default=None, repr=False)  # the same as the guard's name book
+
+    def warnings(self) -> list[str]:
+        """What a person should check although the file loaded, personal data masked."""
+        found = self.extract.warnings if self.extract is not None else []
+        return [personal_data.mask_text(w, self.names).text for w in found]
+
+    def sheets(self) -> list[dict]:
+        """Every sheet, read or not, as the reader reports it; a sheet's name masked like any text."""
+        reports = [r.as_dict() for r in self.extract.sheet_reports] if self.extract is not None else []
+        for report in reports:
+            for key, value in report.items():
+                if isinstance(value, str):
+                    report[key] = personal_data.mask_text(value, self.names).text
+        return reports
 
     @property
     def rows_skipped(self) -> int:
@@ -94,11 +117,21 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
     clean = typed.drop(index=pd.Index(issues["index"].unique()))
     staged = spec.shape(clean, extracted.provenance.loc[clean.index], context)
+    # Whatever a cell holds, no personal number and no name of a person of this file leaves here:
+    # a sheet named after a household head, an ID number typed into 户编号.
+    names = personal_data.NameBook(context.pii_key)
+    people = names.fingerprints(spec.people(typed)) if spec.people is not None else names.fingerprints([])
+    names.add(people)
+    staged, found = personal_data.mask_frame(staged, _from_the_file(spec.staged), names)
+    quarantine, found_rejected = personal_data.mask_frame(_quarantine_rows(issues, extracted, spec, source_file), QUARANTINE_TEXT, names)
     return StagedFile(
         source=spec.name,
         source_file=source_file,
         staged=staged.reset_index(drop=True),
-        quarantine=_quarantine_rows(issues, extracted, spec, source_file),
+        quarantine=quarantine,
+        personal_data=found + found_rejected,
+        people=people,
+        names=names,
         rows_read=sum(s.rows_read for s in extracted.sheets),
         skipped_blank=extracted.count("blank_rows"),
         skipped_total=extracted.count("total_rows"),
@@ -106,6 +139,15 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         extract=extracted,
         typed=typed,
     )
+
+
+# Staged text the project makes itself (keyed hashes, region codes it assigns) and vocabulary codes
+# cannot hold what a sender wrote; the guard reads the rest. The file's own label is masked already.
+_MADE_HERE = {"county_code", "township_code", "village_code", "source_file"}
+
+
+def _from_the_file(table: Table) -> list[str]:
+    return [f.name for f in table.fields if f.type == STRING and not f.name.endswith("_key") and f.name not in _MADE_HERE]
 
 
 def rules_of(spec: SourceSpec) -> dict[str, Rule]:

@@ -38,6 +38,7 @@ REGISTRY = SourceSpec(
     look_up=resolve_counties,
     shape=_shape,
     extra_rules=(UNKNOWN_REGION,),
+    people=lambda typed: typed["head_name"],
 )
 
 

@@ -12,6 +12,7 @@ Small runs are staged in the calling process: starting workers costs more than i
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import threading
@@ -24,10 +25,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from etl_project import personal_data
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
 from etl_project.staging import investment, registry
 from etl_project.staging.pipeline import StagedFile
+from etl_project.staging.steady import FileChanged, FileState, read_steadily
 from etl_project.warehouse import conform, memory_capped
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
 from schemas.tables import STG_HOUSEHOLD
@@ -64,6 +67,13 @@ class FileOutcome:
     skipped_blank: int = 0
     skipped_total: int = 0
     skipped_note: int = 0
+    personal_data_masked: int = 0  # personal numbers and names found outside the personal columns
+    people: pd.DataFrame | None = None  # the persons the file names, as fingerprints (audit.person_fingerprint)
+    # what a person should check although the file loaded, one per line; every sheet as JSON
+    warnings: str | None = None
+    sheets: str | None = None
+    # the file as it was read (steady.read_steadily): its size, time and the hash of those bytes
+    state: FileState | None = None
 
     @property
     def rows_skipped(self) -> int:
@@ -80,6 +90,7 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
     codes = None
     if staged.source == "projects" and staged.typed is not None:
         codes = frozenset(staged.typed["project_code"].dropna())
+    extracted = staged.extract
     return FileOutcome(
         source=staged.source,
         source_file=staged.source_file,
@@ -87,6 +98,10 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
         quarantine=staged.quarantine,
         totals=staged.totals if not staged.totals.empty else None,
         project_codes=codes,
+        personal_data_masked=sum(staged.personal_data.values()),
+        people=pd.DataFrame({"source_file": staged.source_file, "name_fingerprint": staged.people}) if staged.people is not None and len(staged.people) else None,
+        warnings="\n".join(staged.warnings()) or None,
+        sheets=json.dumps(staged.sheets(), ensure_ascii=False) if extracted else None,
         **{name: getattr(staged, name) for name in COUNTS},
     )
 
@@ -98,23 +113,30 @@ def _start_worker(key: bytes, known_projects: frozenset[str] | None, as_arrow: b
     _setup.update(key=key, known_projects=known_projects, as_arrow=as_arrow, regions=default_index())
 
 
-def stage_one(source: str, path: Path, source_file: str) -> FileOutcome:
-    """One file staged with the worker's setup; an unreadable file is an outcome, not an error."""
+def _staged(source: str, path: Path, source_file: str) -> StagedFile:
     regions, key = _setup["regions"], _setup["key"]
+    if source == "registry":
+        return registry.stage_file(path, source_file, regions, key)
+    if source == "projects":
+        return investment.stage_projects(path, source_file, regions, key)
+    if source == "villages":
+        return investment.stage_villages(path, source_file, regions, key)
+    if source == "funds":
+        return investment.stage_funds(path, source_file, regions, key, _setup["known_projects"])
+    raise ValueError(f"unknown source {source!r}")
+
+
+def stage_one(source: str, path: Path, source_file: str, known: tuple[int, int, str] | None = None) -> FileOutcome:
+    """One file staged with the worker's setup; an unreadable file, or one that changed while it
+    was read, is an outcome, not an error. ``known``: (size, mtime_ns, sha256) when last hashed."""
     try:
-        if source == "registry":
-            staged = registry.stage_file(path, source_file, regions, key)
-        elif source == "projects":
-            staged = investment.stage_projects(path, source_file, regions, key)
-        elif source == "villages":
-            staged = investment.stage_villages(path, source_file, regions, key)
-        elif source == "funds":
-            staged = investment.stage_funds(path, source_file, regions, key, _setup["known_projects"])
-        else:
-            raise ValueError(f"unknown source {source!r}")
-    except SourceFileError as exc:
-        return FileOutcome(source=source, source_file=source_file, error=str(exc))
-    return outcome_of(staged, _setup["as_arrow"])
+        staged, state = read_steadily(path, lambda p: _staged(source, p, source_file), known, source_file)
+    except (SourceFileError, FileChanged) as exc:
+        # The reason quotes sheet names and headers as written: they may name a person.
+        return FileOutcome(source=source, source_file=source_file, error=personal_data.mask_text(str(exc)).text)
+    outcome = outcome_of(staged, _setup["as_arrow"])
+    outcome.state = state
+    return outcome
 
 
 def worker_count(total_bytes: int) -> int:
@@ -152,10 +174,11 @@ class Stager:
             finally:
                 self._capped.__exit__(None, None, None)
 
-    def stage(self, source: str, files: Iterable[tuple[Path, str]]) -> Iterator[FileOutcome]:
+    def stage(self, source: str, files: Iterable[tuple]) -> Iterator[FileOutcome]:
+        """``files``: (path, source_file) or (path, source_file, (size, mtime_ns, sha256) when last hashed)."""
         if self._pool is None:
-            for path, source_file in files:
-                yield stage_one(source, path, source_file)
+            for item in files:
+                yield stage_one(source, *item)
             return
         # Files ahead of the one being written: enough to keep every worker busy while this
         # process writes a batch to the warehouse (a second or two), few enough that finished

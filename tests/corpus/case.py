@@ -37,6 +37,10 @@ class Case:
     says_any: tuple[str, ...] = ()
     # staged column -> its values, row by row, for cases about how a value is read
     staged: dict[str, list] = field(default_factory=dict)
+    # each of these is part of a warning of validate (and of load_audit.warnings in a run)
+    warns: tuple[str, ...] = ()
+    # (sheet, read, rows) as validate and load_audit.sheets report them
+    sheets: tuple[tuple[str, bool, int], ...] = ()
     # a known defect of the project that makes this case fail today
     bug: str | None = None
 

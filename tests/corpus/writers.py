@@ -121,6 +121,32 @@ def openpyxl_xlsx(rows: list[list], sheet: str = "花名册") -> Writer:
     return write
 
 
+def openpyxl_sheets(sheets: dict[str, list[list]], states: dict[str, str] | None = None) -> Writer:
+    """Sheets written by openpyxl, each with its state: visible, hidden or veryHidden (a sheet only
+    a macro can show)."""
+
+    def write(path: Path) -> None:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name, rows in sheets.items():
+            ws = book.create_sheet(name)
+            for row in rows:
+                ws.append(row)
+            ws.sheet_state = (states or {}).get(name, "visible")
+        book.save(path)
+
+    return write
+
+
+def xls_file(rows: list[list]) -> Writer:
+    """A legacy BIFF workbook (what WPS saves as .et, too): title, unit row, two-row header, data, 合计."""
+    from tests.builders import write_xls
+
+    return lambda path: write_xls(path, rows) and None
+
+
 def ledger(rows: list[list], unit_row: str = "单位：万元", headers=FUND_HEADERS, sheet: str = "台账") -> Writer:
     """Title, unit row, two-row header (rows 3-4), rows from row 5."""
     return lambda path: write_table(path, headers, rows, "帮扶资金台账", unit_row, sheet=sheet) and None
