@@ -20,6 +20,7 @@ from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, s
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas.registry import MONEY_LIMIT_YUAN
 from schemas.sources import UNKNOWN_REGION
 
 # A stated total may differ from its rows by rounding only (amounts in 万元 with four decimals).
@@ -154,7 +155,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
         return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
     amounts = typed["amount"].astype(float).fillna(0.0)
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
-    stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
+    stated = values.parse_money(totals["amount"], multiplier=scale, limit=MONEY_LIMIT_YUAN)[0].astype(float)
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
     for position, total in enumerate(totals.itertuples(index=False)):
@@ -167,6 +168,8 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
         else:
             covered = in_sheet
         computed = round(float(covered["amount"].sum()), 2)
+        if abs(computed) >= MONEY_LIMIT_YUAN:  # rows that add up past what the column holds: no sum to show
+            computed = np.nan
         value = stated.iloc[position]
         rows.append(
             {
@@ -175,8 +178,8 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "source_row": int(row),
                 "label": label,
                 "stated_yuan": None if np.isnan(value) else float(value),
-                "computed_yuan": computed,
-                "difference_yuan": None if np.isnan(value) else round(float(value) - computed, 2),
+                "computed_yuan": None if np.isnan(computed) else computed,
+                "difference_yuan": None if np.isnan(value) or np.isnan(computed) else round(float(value) - computed, 2),
                 "rows_covered": len(covered),
             }
         )
