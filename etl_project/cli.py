@@ -16,7 +16,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from etl_project.runner import run_pipeline
     from etl_project.sensors import STAGED_FILE_STEP
-    from etl_project.summary import check_outcomes, file_accounting, render, table_counts
+    from etl_project.summary import check_outcomes, file_accounting, quarantine_counts, render, table_counts
     from etl_project.warehouse import Warehouse
 
     raw = Path(args.raw)
@@ -38,7 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     db = Warehouse(args.warehouse)
     try:
-        print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id)))
+        print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id), quarantine_counts(db)))
     finally:
         db.close()
     if outcome.files_unchanged:
