@@ -121,9 +121,9 @@ def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0, limit: f
 
 
 def _fen_half_up(yuan: np.ndarray) -> np.ndarray:
-    """Yuan rounded to the fen, halves away from zero, as the databases round a DECIMAL: 2.675 is
-    2.68 (numpy's round would give 2.67, the nearest double being 2.67499…, and 0.12 for 0.125).
-    Fen are first taken to six decimals, so that a half fen as written is a half again."""
+    """Yuan rounded to the fen, halves away from zero, as the databases round a DECIMAL: 0.125 is
+    0.13 (numpy's round goes to even, 0.12). Fen are first taken to six decimals, so that a half fen
+    as written is a half again (1.005 × 100 is 100.49999… in doubles)."""
     fen = np.round(yuan * 100, 6)
     return np.sign(fen) * np.floor(np.abs(fen) + 0.5) / 100
 
