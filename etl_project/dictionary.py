@@ -25,8 +25,8 @@ def render() -> str:
         "validated, then dropped).",
         "",
         "A column marked **not additive** must not be summed over the rows of its table (a count of distinct projects,",
-        "a stock at year end, a ratio); its description says what to sum instead. `mart_project_reach` adds up",
-        "everywhere.",
+        "a stock at year end, a ratio); its description says what to sum instead. Every figure of `mart_project_reach`",
+        "adds up over the regions of one level, over years and over types.",
         "",
     ]
     for layer in LAYER_ORDER:

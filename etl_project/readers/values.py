@@ -125,7 +125,7 @@ def _fen_half_up(yuan: np.ndarray) -> np.ndarray:
     0.13 (numpy's round goes to even, 0.12). Fen are first taken to six decimals, so that a half fen
     as written is a half again (1.005 × 100 is 100.49999… in doubles)."""
     fen = np.round(yuan * 100, 6)
-    return np.sign(fen) * np.floor(np.abs(fen) + 0.5) / 100
+    return np.copysign(np.floor(np.abs(fen) + 0.5), fen) / 100
 
 
 @per_distinct
