@@ -65,7 +65,7 @@ def _rows_valid_check(source: str, asset: str):
         return dg.AssetCheckResult(
             passed=int(rows) == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"quarantined_rows": int(rows), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
+            metadata={"quarantined_rows": int(rows), "problems": int(by_rule["failures"].sum()), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
         )
 
     return rows_valid

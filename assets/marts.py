@@ -6,10 +6,10 @@ import dagster as dg
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import latest_file_states
 from etl_project import fingerprint
-from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql
+from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
-from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT
+from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
 def built_from(db, sources: tuple[str, ...]) -> dict:
@@ -122,4 +122,42 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         db.close()
     return dg.MaterializeResult(
         metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount_yuan": float(total or 0), **provenance}
+    )
+
+
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name="marts",
+    owners=OWNERS,
+    kinds=TABLE_KINDS,
+    deps=["fact_investment", "dim_project"],
+    description=describe(
+        MART_PROJECT_REACH,
+        "The table to sum: mart_investment counts a project in every year and donor type that funded it, this one once.",
+    ),
+    metadata={
+        **table_metadata(MART_PROJECT_REACH),
+        "dagster/column_lineage": dg.TableColumnLineage(
+            deps_by_column={
+                "region_code": _deps("dim_project", "county_code", "township_code", "village_code"),
+                "year": _deps("fact_investment", "year", "project_code"),
+                "category": _deps("dim_project", "project_type"),
+                "projects": _deps("fact_investment", "project_code") + _deps("dim_project", "project_code"),
+                "households_benefited": _deps("dim_project", "households_benefited"),
+                "persons_benefited": _deps("dim_project", "persons_benefited"),
+                "booked_yuan": _deps("fact_investment", "amount_yuan", "project_code"),
+            }
+        ),
+    },
+)
+def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    db = warehouse.open()
+    try:
+        rows = db.replace_from_sql(MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
+        projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
+        provenance = built_from(db, ("funds", "projects"))
+    finally:
+        db.close()
+    return dg.MaterializeResult(
+        metadata={**table_metadata(MART_PROJECT_REACH, rows), "projects_funded": int(projects or 0), **provenance}
     )

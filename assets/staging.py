@@ -28,6 +28,7 @@ from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
 from etl_project.staging.writer import StagingWriter
+from etl_project.summary import quarantine_counts
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
@@ -394,6 +395,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
         state = latest_file_states(db)
         counts = {table.name: db.row_count(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)}
         by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
+        _, rejected_rows = quarantine_counts(db)
     finally:
         db.close()
 
@@ -418,6 +420,8 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
         asset_key=QUARANTINE.name,
         metadata={
             **table_metadata(QUARANTINE, counts[QUARANTINE.name]),
+            "problems": counts[QUARANTINE.name],
+            "source_rows": rejected_rows,
             "by_rule": dg.MetadataValue.json({r.rule: int(r.n) for r in by_rule.itertuples()}),
         },
     )

@@ -42,7 +42,7 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
     from etl_project.run_lock import WarehouseBusy, warehouse_lock
     from etl_project.runner import run_pipeline
     from etl_project.sensors import STAGED_FILE_STEP
-    from etl_project.summary import check_outcomes, file_accounting, render, table_counts
+    from etl_project.summary import check_outcomes, file_accounting, quarantine_counts, render, table_counts
     from etl_project.warehouse import Warehouse, default_url
 
     url = args.warehouse or default_url()
@@ -54,7 +54,7 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
         return EXIT_FAILED
     db = Warehouse(args.warehouse)
     try:
-        print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id)))
+        print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id), quarantine_counts(db)))
     finally:
         db.close()
     if outcome.files_unchanged:

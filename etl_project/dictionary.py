@@ -24,6 +24,10 @@ def render() -> str:
         "operators; `source` records are what the readers deliver before anything is stored (personal fields are",
         "validated, then dropped).",
         "",
+        "A column marked **not additive** must not be summed over the rows of its table (a count of distinct projects,",
+        "a stock at year end, a ratio); its description says what to sum instead. Every figure of `mart_project_reach`",
+        "adds up over the regions of one level, over years and over types.",
+        "",
     ]
     for layer in LAYER_ORDER:
         for table in sorted(CATALOG.by_layer(layer), key=lambda t: t.name):
@@ -39,6 +43,8 @@ def render() -> str:
                 constraints += [rule.id for rule in f.rules]
                 if f.personal:
                     constraints.append("personal data: never stored")
+                if not f.additive:
+                    constraints.append("**not additive**")
                 sql_type = SQL_TYPES[f.type]().compile() if layer != "source" else f.type
                 lines.append(
                     f"| {f.name} | {_cell(sql_type)} | {_cell(f.unit)} | {_cell(f.zh)} / {_cell(f.en)} | {_cell(table.source)} | {_cell(', '.join(constraints))} |"

@@ -18,12 +18,20 @@ _LEVEL_KEYS = {
 }
 
 
-def round_sql(expression: str, digits: int, dialect: str) -> str:
-    # PostgreSQL rounds to a number of digits only for NUMERIC; DuckDB's plain NUMERIC has three
-    # decimals, so each engine gets its own spelling.
-    if dialect == "postgresql":
-        return f"CAST(ROUND(CAST({expression} AS NUMERIC), {digits}) AS DOUBLE PRECISION)"
-    return f"ROUND({expression}, {digits})"
+def rounded_quotient_sql(numerator: str, denominator: str, digits: int, dialect: str) -> str:
+    """numerator ÷ denominator rounded to ``digits`` decimals, halves away from zero, as a DECIMAL,
+    the same on both engines: the numerator has at most ``digits`` decimals (fen, or a whole
+    number), the denominator is a positive whole number. The division is one of whole numbers,
+    because DuckDB divides a DECIMAL in double precision, where 20351.925 is 20351.92499… and
+    rounds down, while PostgreSQL divides NUMERIC exactly and rounds up."""
+    scale = 10**digits
+    whole_division = "//" if dialect == "duckdb" else "/"  # both truncate; PostgreSQL's / does on integers
+    units = f"CAST(({numerator}) * {scale} AS BIGINT)"
+    by = f"CAST({denominator} AS BIGINT)"
+    halves_up = f"((2 * ABS({units}) + {by}) {whole_division} (2 * {by}))"
+    signed = f"CASE WHEN {units} < 0 THEN -{halves_up} ELSE {halves_up} END"
+    unit = "0." + "0" * (digits - 1) + "1"  # a DECIMAL literal: the product stays exact
+    return f"CAST(({signed}) * {unit} AS DECIMAL(38, {digits}))"
 
 
 def _by_level(select: str, source: str, where: str = "", levels=tuple(_LEVEL_KEYS)) -> str:
@@ -55,7 +63,7 @@ def poverty_exit_sql(fact: str, dim_region: str, dialect: str) -> str:
         f"SELECT '{level}' AS region_level, {key} AS region_code, is_poor_village, village_exit_year, agricultural_population, has_households FROM listed"
         for level, key in _LEVEL_KEYS.items()
     )
-    incidence = round_sql("100.0 * (cum_reg_p - cum_exit_p + cum_ret_p) / a.agri_pop", 4, dialect)
+    incidence = f"CAST({rounded_quotient_sql('100 * (cum_reg_p - cum_exit_p + cum_ret_p)', 'a.agri_pop', 4, dialect)} AS DOUBLE PRECISION)"
     return f"""
 WITH events AS (
     SELECT county_code, township_code, village_code, identification_year AS year,
@@ -134,7 +142,7 @@ def investment_sql(fact: str, dim_project: str, dialect: str) -> str:
     movements whose ledger row names the township or village."""
     group = "region_level, region_code, year, category, donor_type"
     levels = _by_level("year, category, donor_type, amount_yuan, project_code", fact)
-    per_household = round_sql("a.amount / b.households", 2, dialect)
+    per_household = rounded_quotient_sql("a.amount", "b.households", 2, dialect)
     same = " AND ".join(f"b.{c} IS NOT DISTINCT FROM a.{c}" for c in group.split(", "))
     return f"""
 WITH levels AS (
@@ -149,9 +157,35 @@ benefit AS (
     GROUP BY k.region_level, k.region_code, k.year, k.category, k.donor_type
 )
 SELECT a.region_code, a.region_level, a.year, a.category, a.donor_type,
-       {round_sql("a.amount", 2, dialect)},
+       a.amount,
        CAST(COALESCE(b.projects, 0) AS BIGINT), CAST(COALESCE(b.households, 0) AS BIGINT), CAST(COALESCE(b.persons, 0) AS BIGINT),
        CASE WHEN COALESCE(b.households, 0) > 0 THEN {per_household} END
 FROM amounts a LEFT JOIN benefit b ON {same}
 ORDER BY a.region_level, a.region_code, a.year, a.category, a.donor_type
+"""
+
+
+def project_reach_sql(fact: str, dim_project: str) -> str:
+    """SELECT yielding mart_project_reach's columns: each project the ledgers booked money on, once,
+    at the place its project list gives, in the year of its first fund movement, under its type;
+    with all the money booked on it."""
+    levels = _by_level("year, category, households_benefited, persons_benefited, booked", "funded_projects")
+    return f"""
+WITH funded AS (
+    SELECT project_code, MIN(year) AS year, SUM(amount_yuan) AS booked
+    FROM {fact} WHERE project_code IS NOT NULL GROUP BY project_code
+),
+funded_projects AS (
+    SELECT p.county_code, p.township_code, p.village_code, f.year, p.project_type AS category,
+           COALESCE(p.households_benefited, 0) AS households_benefited, COALESCE(p.persons_benefited, 0) AS persons_benefited, f.booked
+    FROM funded f JOIN {dim_project} p ON p.project_code = f.project_code
+),
+levels AS (
+{levels}
+)
+SELECT region_code, region_level, year, category, CAST(COUNT(*) AS BIGINT),
+       CAST(SUM(households_benefited) AS BIGINT), CAST(SUM(persons_benefited) AS BIGINT), SUM(booked)
+FROM levels
+GROUP BY region_level, region_code, year, category
+ORDER BY region_level, region_code, year, category
 """

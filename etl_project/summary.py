@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
-from schemas.tables import LOAD_AUDIT
+from schemas.tables import LOAD_AUDIT, QUARANTINE
 
 
 def table_counts(db: Warehouse) -> pd.DataFrame:
@@ -32,6 +32,17 @@ def file_accounting(db: Warehouse, run_id: str) -> pd.DataFrame:
         return pd.read_sql(statement, connection)
 
 
+def quarantine_counts(db: Warehouse) -> tuple[int, int]:
+    """What the quarantine holds: problems (its rows) and the source rows they were found in, which
+    are fewer when a row breaks several rules."""
+    if not db.has_table(QUARANTINE):
+        return 0, 0
+    q = db.name(QUARANTINE)
+    problems = db.scalar(f"SELECT COUNT(*) FROM {q}")
+    rows = db.scalar(f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q}) AS rejected")
+    return int(problems), int(rows)
+
+
 def check_outcomes(evaluations: list[dg.AssetCheckEvaluation]) -> pd.DataFrame:
     rows = []
     for evaluation in evaluations:
@@ -46,8 +57,11 @@ def check_outcomes(evaluations: list[dg.AssetCheckEvaluation]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["check", "asset", "passed", "severity"])
 
 
-def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame) -> str:
+def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame, quarantine: tuple[int, int] | None = None) -> str:
     lines = ["", "Tables", tables.to_string(index=False), ""]
+    if quarantine is not None:
+        problems, rows = quarantine
+        lines += [f"Quarantine: {problems} problems in {rows} source rows (audit.quarantine has a row per problem)", ""]
     if not checks.empty:
         passed = int(checks["passed"].sum())
         lines += [f"Checks: {passed} passed, {len(checks) - passed} failed", checks.to_string(index=False), ""]

@@ -30,12 +30,14 @@ LOADING_SUFFIX = "__loading"
 _TYPE_FAMILIES = {
     "varchar": "text", "character varying": "text", "text": "text",
     "double": "double", "double precision": "double", "float8": "double",
+    "decimal": "numeric", "numeric": "numeric",
     "timestamp": "timestamp", "timestamp without time zone": "timestamp",
 }
 
 
 def _type_family(name: str) -> str:
-    """Engines spell the same type differently (VARCHAR / text, DOUBLE / double precision)."""
+    """Engines spell the same type differently (VARCHAR / text, DOUBLE / double precision,
+    DECIMAL / numeric)."""
     key = name.lower().split("(")[0].strip()
     return _TYPE_FAMILIES.get(key, key)
 
@@ -241,7 +243,13 @@ class Warehouse:
         duck.register(view, arrow)
         try:
             columns = ", ".join(self.quote(c) for c in arrow.column_names)
-            duck.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {self.quote(view)}")
+            # Empty text is stored as NULL, as COPY's CSV reads an empty field on PostgreSQL: both
+            # engines then hold the same rows (a CSV file's rows have no sheet, NULL on both).
+            values = ", ".join(
+                f"NULLIF({self.quote(f.name)}, '')" if pa.types.is_string(f.type) or pa.types.is_large_string(f.type) else self.quote(f.name)
+                for f in arrow.schema
+            )
+            duck.execute(f"INSERT INTO {target} ({columns}) SELECT {values} FROM {self.quote(view)}")
         finally:
             duck.unregister(view)
         return arrow.num_rows

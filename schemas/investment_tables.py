@@ -95,7 +95,7 @@ STG_LEDGER_TOTAL = CATALOG.add(
         source="fund ledgers: the skipped total rows",
         fields=(
             Field("source_file", STRING, "来源文件", "ledger file", required=True),
-            Field("source_sheet", STRING, "工作表", "sheet (empty for CSV)"),
+            Field("source_sheet", STRING, "工作表（CSV 为空值）", "sheet (NULL for a CSV file, which has none)"),
             Field("source_row", INTEGER, "行号", "row of the total as Excel shows it", required=True),
             Field("label", STRING, "合计类型", "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)", required=True),
             Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
@@ -178,10 +178,64 @@ MART_INVESTMENT = CATALOG.add(
             Field("category", CODE, "资金类别", "category of assistance", required=True),
             Field("donor_type", CODE, "单位类型", "donor type"),
             Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN),
-            Field("project_count", INTEGER, "项目数", "distinct projects the money was booked on"),
+            Field(
+                "project_count",
+                INTEGER,
+                "项目数（不可加总：同一项目在其拨款的每个年度、单位类型各计一次，请用 mart_project_reach）",
+                "distinct projects the money was booked on; not additive: a project funded in two years or by two donor "
+                "types counts in each of those rows (sum mart_project_reach instead)",
+                additive=False,
+            ),
+            Field(
+                "households_benefited",
+                INTEGER,
+                "带动贫困户数（不可加总，理由同项目数）",
+                "poor households those projects benefit (per project list); not additive, as project_count",
+                unit="户 / households",
+                additive=False,
+            ),
+            Field(
+                "persons_benefited",
+                INTEGER,
+                "带动贫困人口数（不可加总，理由同项目数）",
+                "poor persons those projects benefit; not additive, as project_count",
+                unit="人 / persons",
+                additive=False,
+            ),
+            Field(
+                "yuan_per_household_benefited",
+                MONEY,
+                "户均投入（比值，不可加总或平均）",
+                "amount ÷ households benefited (empty when none); a ratio: never summed or averaged, divide summed amounts "
+                "by households summed from mart_project_reach",
+                unit=_YUAN,
+                additive=False,
+            ),
+        ),
+    )
+)
+
+MART_PROJECT_REACH = CATALOG.add(
+    Table(
+        name="mart_project_reach",
+        zh="项目带动集市表（各列均可加总）",
+        en=(
+            "Projects funded and the poor people they reach, by region, year and project type: each project counted once, "
+            "where its project list puts it, in the year of its first fund movement; every figure adds up over the regions "
+            "of one level, over years and over types"
+        ),
+        layer="marts",
+        primary_key=("region_level", "region_code", "year", "category"),
+        source="fact_investment, dim_project",
+        fields=(
+            Field("region_code", STRING, "区划代码", "region code of the project's place (project list)", required=True),
+            Field("region_level", STRING, "层级", "province, city, county; township and village where the project list names them", required=True),
+            Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True),
+            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True),
+            Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects"),
             Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households"),
             Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons"),
-            Field("yuan_per_household_benefited", MONEY, "户均投入", "amount ÷ households benefited (empty when none)", unit=_YUAN),
+            Field("booked_yuan", MONEY, "项目拨付资金", "all money booked on those projects, in whatever year", unit=_YUAN),
         ),
     )
 )

@@ -35,6 +35,12 @@ PANDAS_DTYPES = {
     DATE: "datetime64[ns]",
 }
 
+# Money is stored exactly, in fen: DECIMAL(18, 2) on both engines (eight bytes, as a double takes),
+# up to 10^16 yuan. A value is rounded half away from zero once, when it is first made (a cell read,
+# a quotient computed), and sums of stored values stay exact.
+MONEY_PRECISION, MONEY_SCALE = 18, 2
+MONEY_LIMIT_YUAN = 10 ** (MONEY_PRECISION - MONEY_SCALE)
+
 # How text fields are cleaned before validation: "text" trims and NFKC-normalises; "compact" also
 # drops inner spaces (names, codes: "新 村" is 新村); "id_number" also upper-cases and upgrades
 # 15-digit numbers to 18.
@@ -69,6 +75,9 @@ class Field:
     vocabulary: str | None = None
     personal: bool = False  # personal data: validated, never stored in the warehouse
     form: str = TEXT
+    # False for a figure that must not be summed over the rows of its table (a count of distinct
+    # things, a stock at year end, a ratio): its description says what to sum instead.
+    additive: bool = True
 
     @property
     def pandas_dtype(self) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from schemas.registry import CATALOG, Table
+from schemas.registry import CATALOG, MONEY_PRECISION, MONEY_SCALE, Table
 
 SQL_TYPES = {
     "string": sa.Text,
     "code": sa.Text,
     "integer": sa.BigInteger,
     "year": sa.SmallInteger,
-    # Double precision: yuan amounts up to 10^13 keep their fen exactly; single precision would not.
-    "money": sa.Double,
+    # Exact fen on both engines: a double would leave the rounding of a half fen to each engine.
+    "money": lambda: sa.Numeric(MONEY_PRECISION, MONEY_SCALE),
     "number": sa.Double,
     "flag": sa.Boolean,
     "timestamp": sa.DateTime,

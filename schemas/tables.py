@@ -14,7 +14,7 @@ REGION_LEVELS = ("province", "city", "county", "township", "village")
 
 _PROVENANCE = (
     Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
-    Field("source_sheet", STRING, "来源工作表", "source sheet (empty for CSV)"),
+    Field("source_sheet", STRING, "来源工作表（CSV 为空值）", "source sheet (NULL for a CSV file, which has none)"),
     Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True),
 )
 
@@ -111,22 +111,23 @@ MART_POVERTY_EXIT = CATALOG.add(
             Field("region_code", STRING, "区划代码", "region code", required=True),
             Field("region_level", STRING, "层级", "province, city, county, township or village", required=True),
             Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
-            Field("registered_households", INTEGER, "累计识别户数", "households identified in or before the year", unit=_COUNT),
-            Field("registered_persons", INTEGER, "累计识别人数", "persons in households identified in or before the year", unit=_PERSONS),
+            Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year; a stock, not additive over years", unit=_COUNT, additive=False),
+            Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year; a stock, not additive over years", unit=_PERSONS, additive=False),
             Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year", unit=_COUNT),
             Field("exited_persons", INTEGER, "当年脱贫人数", "persons in households whose exit year is the year", unit=_PERSONS),
-            Field("cumulative_exited_households", INTEGER, "累计脱贫户数", "households whose exit year is the year or earlier, including those that later returned", unit=_COUNT),
-            Field("cumulative_exited_persons", INTEGER, "累计脱贫人数", "persons in households that exited in or before the year, including those that later returned", unit=_PERSONS),
-            Field("remaining_households", INTEGER, "剩余贫困户数", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end", unit=_COUNT),
-            Field("remaining_persons", INTEGER, "剩余贫困人数", "persons in households poor at year end (counts those that returned)", unit=_PERSONS),
+            Field("cumulative_exited_households", INTEGER, "累计脱贫户数（存量，不可跨年加总）", "households whose exit year is the year or earlier, including those that later returned; a stock, not additive over years", unit=_COUNT, additive=False),
+            Field("cumulative_exited_persons", INTEGER, "累计脱贫人数（存量，不可跨年加总）", "persons in households that exited in or before the year, including those that later returned; a stock, not additive over years", unit=_PERSONS, additive=False),
+            Field("remaining_households", INTEGER, "剩余贫困户数（存量，不可跨年加总）", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end; a stock, not additive over years", unit=_COUNT, additive=False),
+            Field("remaining_persons", INTEGER, "剩余贫困人数（存量，不可跨年加总）", "persons in households poor at year end (counts those that returned); a stock, not additive over years", unit=_PERSONS, additive=False),
             Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year", unit=_COUNT),
             Field("villages_exited", INTEGER, "当年出列贫困村数", "poor villages (village list) in the region whose exit year is the year", unit="个 / villages"),
             Field(
                 "poverty_incidence",
                 NUMBER,
-                "贫困发生率",
-                "100 × remaining persons ÷ agricultural population of the listed villages that hold registered households; empty when unknown",
+                "贫困发生率（比值，不可加总）",
+                "100 × remaining persons ÷ agricultural population of the listed villages that hold registered households; empty when unknown; a ratio, never summed or averaged",
                 unit="% / percent",
+                additive=False,
             ),
         ),
     )
@@ -135,15 +136,18 @@ MART_POVERTY_EXIT = CATALOG.add(
 QUARANTINE = CATALOG.add(
     Table(
         name="quarantine",
-        zh="隔离区（被拒绝的行）",
-        en="Every rejected source row with its file, sheet, row, column, rule and reason; personal data masked",
+        zh="隔离区（被拒绝的行，每个问题一行：一行源数据违反几条规则即有几行）",
+        en=(
+            "One row per problem of a rejected source row (a row breaking two rules has two): file, sheet, row, column, "
+            "rule and reason; personal data masked. Rejected source rows are counted in load_audit.rows_quarantined"
+        ),
         layer="audit",
         source="validation of every source file",
         fields=(
             Field("run_id", STRING, "运行编号", "pipeline run that rejected the row", required=True),
             Field("source", STRING, "数据源", "source kind, e.g. registry", required=True),
             Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
-            Field("source_sheet", STRING, "工作表", "sheet (empty for CSV)"),
+            Field("source_sheet", STRING, "工作表（CSV 为空值）", "sheet (NULL for a CSV file, which has none)"),
             Field("source_row", INTEGER, "行号", "row number as Excel shows it (CSV: line number)"),
             Field("column_name", STRING, "字段", "warehouse field the rule concerns"),
             Field("source_header", STRING, "表头", "the column header as written in the file"),
@@ -173,7 +177,7 @@ LOAD_AUDIT = CATALOG.add(
             Field("status", STRING, "状态", "loaded, unchanged (same content and rules as its last load: not read again), failed or removed", required=True),
             Field("rows_read", INTEGER, "读取行数", "rows below the header (data, blank, total and note rows)"),
             Field("rows_loaded", INTEGER, "装载行数", "rows accepted into staging"),
-            Field("rows_quarantined", INTEGER, "隔离行数", "rows rejected into quarantine"),
+            Field("rows_quarantined", INTEGER, "隔离行数", "source rows rejected into quarantine (each has one quarantine row per problem)"),
             Field("rows_skipped", INTEGER, "跳过行数", "blank, 合计/小计/总计 and note rows"),
             Field("skipped_blank", INTEGER, "空行", "blank rows"),
             Field("skipped_total", INTEGER, "合计行", "合计/小计/总计 rows"),

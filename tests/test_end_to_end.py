@@ -8,19 +8,23 @@ file's accounting must balance.
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from assets.staging import latest_file_states
 from etl_project.runner import run_pipeline
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
 from etl_project.sample_data import generate
+from etl_project.sample_data.investment_truth import yuan_per
+from etl_project.summary import quarantine_counts, render
 from etl_project.warehouse import Warehouse
-from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
+from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.registry import CATALOG
 from schemas.report_tables import RECONCILIATION, REPORT_FINDING
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
@@ -63,8 +67,8 @@ def _frames_equal(got: pd.DataFrame, want: pd.DataFrame, key: list[str], rates: 
         if column in rates or "yuan" in column:
             g, w = got[column].astype(float), want[column].astype(float)
             assert (g.isna() == w.isna()).all(), f"{column}: known in one, unknown in the other"
-            # One fen either way: SQL rounds halves away from zero, Python's round() to even.
-            tolerance = 1e-3 if column in rates else 0.01 + 1e-6
+            # Money to the fen exactly: both sides round a half fen away from zero.
+            tolerance = 1e-3 if column in rates else 0.0
             assert ((g - w).abs().fillna(0) <= tolerance).all(), f"{column} differs:\n{pd.concat([got[key], g, w], axis=1)[(g - w).abs() > tolerance].head()}"
         elif column not in key:
             assert (got[column].astype("Int64") == want[column].astype("Int64")).all(), f"{column} differs"
@@ -107,6 +111,10 @@ def _assert_investment_matches(db: Warehouse, truth: dict) -> None:
     mart = db.query(f"SELECT * FROM {db.name(MART_INVESTMENT)}")
     key = ["region_level", "region_code", "year", "category", "donor_type"]
     _frames_equal(mart, pd.DataFrame(truth["mart_investment"]), key, rates=())
+    if "mart_project_reach" in truth:
+        reach = db.query(f"SELECT * FROM {db.name(MART_PROJECT_REACH)}")
+        _frames_equal(reach, pd.DataFrame(truth["mart_project_reach"]), list(MART_PROJECT_REACH.primary_key), rates=())
+        _assert_example_queries_match_truth(db, truth)
 
     totals = db.query(f"SELECT source_file, source_sheet, source_row, difference_yuan FROM {db.name(STG_LEDGER_TOTAL)}")
     wrong = {(f, s or "", int(r)) for f, s, r, d in totals.itertuples(index=False) if d is None or abs(d) > 0.5}
@@ -116,6 +124,40 @@ def _assert_investment_matches(db: Warehouse, truth: dict) -> None:
     registry_villages = set(db.query(f"SELECT DISTINCT village_code FROM {db.name(FACT_HOUSEHOLD)}")["village_code"])
     expected_missing = {d["village_code"] for d in truth["defects"] if d["rule"] == "village_not_in_list"}
     assert registry_villages - listed == expected_missing
+
+
+def _example_query(db: Warehouse, name: str) -> pd.DataFrame:
+    return db.query((Path(__file__).resolve().parents[1] / "docs" / "sql" / name).read_text(encoding="utf-8"))
+
+
+def _assert_example_queries_match_truth(db: Warehouse, truth: dict) -> None:
+    """The starting queries of docs/sql that add up money, projects and households give the
+    generator's figures: a project funded in two years or by two donor types counts once."""
+    invest = pd.DataFrame(truth["mart_investment"]).query("region_level == 'county'")
+    reach = pd.DataFrame(truth["mart_project_reach"]).query("region_level == 'county'")
+
+    got = _example_query(db, "cost_per_household_benefited.sql").set_index(["county_code", "category"])
+    amounts = invest.groupby(["region_code", "category"])["amount_yuan"].sum()
+    households = reach.groupby(["region_code", "category"])["households_benefited"].sum()
+    assert sorted(got.index) == sorted(amounts.index)
+    for (county, category), amount in amounts.items():
+        row = got.loc[(county, category)]
+        reached = int(households.get((county, category), 0))
+        assert float(row["amount_yuan"]) == amount and int(row["households_benefited"]) == reached, (county, category)
+        expected = yuan_per(int(amount), reached) if reached else None
+        value = None if pd.isna(row["yuan_per_household"]) else float(row["yuan_per_household"])
+        assert value == expected, (county, category, value, expected)
+
+    got = _example_query(db, "investment_by_county_and_year.sql").set_index(["county_code", "year"])
+    amounts = invest.groupby(["region_code", "year"])["amount_yuan"].sum()
+    projects = reach.groupby(["region_code", "year"])["projects"].sum()
+    assert sorted(got.index) == sorted(amounts.index)
+    assert set(projects.index) <= set(amounts.index), "projects first funded where no money arrived"
+    for (county, year), amount in amounts.items():
+        row = got.loc[(county, year)]
+        wan = (Decimal(int(amount)) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert float(row["amount_yuan"]) == amount and Decimal(row["amount_wan_yuan"]) == wan, (county, year)
+        assert int(row["projects_first_funded"]) == int(projects.get((county, year), 0)), (county, year)
 
 
 def _assert_reports_reconcile(db: Warehouse, truth: dict) -> None:
@@ -180,9 +222,31 @@ def test_duckdb_run_equals_truth(sample, tmp_path):
     db = Warehouse(url)
     try:
         _assert_matches_truth(db, truth)
+        _assert_quarantine_counted(db, truth, result)
         _assert_no_personal_data(db, raw)
     finally:
         db.close()
+
+
+def _assert_quarantine_counted(db: Warehouse, truth: dict, result) -> None:
+    """The quarantine says how many source rows it holds besides how many problems: in the run's
+    summary, on the quarantine asset and in each rows_valid check."""
+    defects = [d for d in truth["defects"] if d["rule"] not in CHECKED_DEFECTS]
+    sources = {f["file"]: f.get("source", "registry") for f in truth["files"]}
+    rows = {(d["file"], d["sheet"], int(d["row"])) for d in defects}
+    problems = db.row_count(QUARANTINE)
+    assert problems >= len(rows) > 0
+    said = render(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), quarantine_counts(db))
+    assert f"Quarantine: {problems} problems in {len(rows)} source rows" in said
+
+    quarantine = db.query(f"SELECT source FROM {db.name(QUARANTINE)}")
+    checks = {e.check_name: e.metadata for e in result.get_asset_check_evaluations()}
+    for source in ("registry", "funds", "projects", "villages"):
+        metadata = checks[f"{source}_rows_valid"]
+        assert metadata["quarantined_rows"].value == len({r for r in rows if sources[r[0]] == source}), source
+        assert metadata["problems"].value == int((quarantine["source"] == source).sum()), source
+    asset = next(m for m in result.asset_materializations_for_node("staging_tables") if m.asset_key.path == ["quarantine"])
+    assert (asset.metadata["problems"].value, asset.metadata["source_rows"].value) == (problems, len(rows))
 
 
 def uncommented_columns(db: Warehouse) -> list[str]:
@@ -210,16 +274,29 @@ def test_postgres_run_equals_truth_and_duckdb(sample, postgres_database, tmp_pat
         counts = run_example_queries(db)
         assert counts and all(rows > 0 for rows in counts.values()), counts
         assert not uncommented_columns(db) and not uncommented_columns(duck)
-        # The same assets give the same marts on both engines, row for row.
-        for mart in [t for t in CATALOG.tables.values() if t.layer == "marts"]:
-            key = list(mart.primary_key)
-            on_pg = db.query(f"SELECT * FROM {db.name(mart)}").sort_values(key).reset_index(drop=True)
-            on_duck = duck.query(f"SELECT * FROM {duck.name(mart)}").sort_values(key).reset_index(drop=True)
-            assert len(on_pg) == len(on_duck) > 0, mart.name
-            _frames_equal(on_pg, on_duck, key, rates=("poverty_incidence",))
+        assert_analytics_equal(db, duck)
     finally:
         db.close()
         duck.close()
+
+
+def analytics_rows(db: Warehouse, table) -> list[tuple]:
+    """Every row of the table as the driver gives it (NULL as None, money as Decimal), ordered by
+    all columns in Python: the engines collate text and place NULLs differently."""
+    columns = ", ".join(db.quote(c) for c in table.column_names)
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text(f"SELECT {columns} FROM {db.name(table)}")).fetchall()
+    return sorted((tuple(row) for row in rows), key=lambda row: tuple((value is None, value) for value in row))
+
+
+def assert_analytics_equal(db: Warehouse, other: Warehouse) -> None:
+    """Every analytics table holds the same rows in both warehouses, value for value and of the
+    same Python type: no tolerance, NULL only where the other has NULL."""
+    for table in [t for t in CATALOG.tables.values() if t.schema == "analytics"]:
+        mine, theirs = analytics_rows(db, table), analytics_rows(other, table)
+        assert len(mine) == len(theirs) > 0, (table.name, len(mine), len(theirs))
+        for a, b in zip(mine, theirs):
+            assert a == b and [type(v) for v in a] == [type(v) for v in b], f"{table.name} differs:\n{a}\n{b}"
 
 
 def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
@@ -278,6 +355,7 @@ def test_shipped_sample_equals_its_truth(tmp_path):
     db = Warehouse(url)
     try:
         _assert_matches_truth(db, truth)
+        _assert_quarantine_counted(db, truth, result)
     finally:
         db.close()
 

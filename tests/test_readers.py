@@ -135,6 +135,10 @@ def test_values_full_width_years_money_and_codes():
     money, bad = values.parse_money(pd.Series(["3,456.78", "１２３４", "1.5万", "-200", "abc", "inf"]))
     assert money.tolist()[:4] == [3456.78, 1234.0, 15000.0, -200.0]
     assert bad.tolist() == [False, False, False, False, True, True]
+    # A half fen is rounded away from zero, as written (1.005 × 100 is 100.49999…); numpy's round gives 0.12 for 0.125.
+    money, bad = values.parse_money(pd.Series(["1.005", "0.125", "-0.125", "6.3546万", "1" + "0" * 16, "12345678901234.56"]), limit=1e16)
+    assert money.tolist()[:4] + money.tolist()[5:] == [1.01, 0.13, -0.13, 63546.0, 12345678901234.56]
+    assert bad.tolist() == [False, False, False, False, True, False]
     sizes, bad = values.parse_integer(pd.Series(["５", "3人", "2.5"]))
     assert sizes.tolist()[:2] == [5, 3] and bad.tolist() == [False, False, True]
     from schemas.vocabularies import EXIT_STATUS, POVERTY_CAUSE

@@ -13,6 +13,7 @@ import json
 import re
 from collections import defaultdict
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -503,9 +504,73 @@ def _recomputed_investment(truth: dict, tables: dict) -> dict[tuple, dict]:
             "project_count": len(codes),
             "households_benefited": households,
             "persons_benefited": sum(benefits[c][1] for c in codes),
-            "yuan_per_household_benefited": round(amount / households, 2) if households else None,
+            "yuan_per_household_benefited": _fen_half_up(amount, households) if households else None,
         }
     return expected
+
+
+def _fen_half_up(amount: float, households: int) -> float:
+    """amount ÷ households to the fen, a half fen away from zero, as the warehouse's DECIMAL."""
+    return float((Decimal(amount) / households).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _recomputed_project_reach(truth: dict, tables: dict) -> dict[tuple, dict]:
+    """mart_project_reach from the clean rows of the files, by the spec: each clean project with a
+    clean movement, once, at its list's place, in the year of its first movement, under its type."""
+    listed = {(d["file"], d["row"]) for d in truth["defects"] if d["row"] is not None}
+    projects = {}
+    for entry in _entries(truth, "projects"):
+        table, county = tables[entry["file"]], entry["county_code"]
+        for row in table.kinds["data"]:
+            if (entry["file"], row) not in listed:
+                township, village = text(table.get(row, "township")), text(table.get(row, "village"))
+                places = [("province", county[:2] + "0000"), ("city", county[:4] + "00"), ("county", county),
+                          ("township", local_code(county, township)), ("village", local_code(county, township, village))]
+                projects[text(table.get(row, "code"))] = (places, CATEGORIES[text(table.get(row, "category"))],
+                                                          int(table.get(row, "households")), int(table.get(row, "persons")))
+    first_year, booked = {}, defaultdict(int)
+    for entry in _entries(truth, "funds"):
+        table = tables[entry["file"]]
+        for row in table.kinds["data"]:
+            code = text(table.get(row, "code"))
+            if (entry["file"], row) in listed or code not in projects:
+                continue
+            year = day(table.get(row, "date")).year
+            first_year[code] = min(first_year.get(code, year), year)
+            booked[code] += table.yuan(row)
+    expected: dict[tuple, dict] = {}
+    for code, year in first_year.items():
+        places, category, households, persons = projects[code]
+        for place in places:
+            figures = expected.setdefault((*place, year, category), {"projects": 0, "households_benefited": 0,
+                                                                     "persons_benefited": 0, "booked_yuan": 0.0})
+            figures["projects"] += 1
+            figures["households_benefited"] += households
+            figures["persons_benefited"] += persons
+            figures["booked_yuan"] += booked[code]
+    return expected
+
+
+def test_mart_project_reach_matches_the_clean_rows_and_adds_up(run):
+    _, _, truth, tables = run
+    rows = truth["mart_project_reach"]
+    actual = {(r["region_level"], r["region_code"], r["year"], r["category"]):
+              {k: r[k] for k in ("projects", "households_benefited", "persons_benefited", "booked_yuan")} for r in rows}
+    assert len(actual) == len(rows)
+    assert actual == _recomputed_project_reach(truth, tables)
+    # Summed over years and types, every level counts each funded clean project once.
+    funded = len({code for entry in _entries(truth, "funds") for code in _clean_codes(truth, tables, entry)})
+    for level in ("province", "city", "county", "township", "village"):
+        assert sum(r["projects"] for r in rows if r["region_level"] == level) == funded > 0, level
+
+
+def _clean_codes(truth: dict, tables: dict, entry: dict) -> set[str]:
+    """Codes of the clean projects that a clean movement of the ledger is booked on."""
+    listed = {(d["file"], d["row"]) for d in truth["defects"] if d["row"] is not None}
+    clean = {text(tables[e["file"]].get(r, "code")) for e in _entries(truth, "projects")
+             for r in tables[e["file"]].kinds["data"] if (e["file"], r) not in listed}
+    table = tables[entry["file"]]
+    return {text(table.get(r, "code")) for r in table.kinds["data"] if (entry["file"], r) not in listed} & clean
 
 
 def test_mart_investment_matches_the_clean_rows(run):
@@ -532,7 +597,7 @@ def test_mart_investment_arithmetic(run):
         counts[r["region_level"]][parent, r["year"], r["category"], r["donor_type"]] += r["project_count"]
         assert r["amount_yuan"] > 0 and 2016 <= r["year"] <= 2020
         if r["households_benefited"]:
-            assert r["yuan_per_household_benefited"] == round(r["amount_yuan"] / r["households_benefited"], 2)
+            assert r["yuan_per_household_benefited"] == _fen_half_up(r["amount_yuan"], r["households_benefited"])
         else:
             assert r["yuan_per_household_benefited"] is None and r["project_count"] == 0
     assert by_level["province"] == pytest.approx(by_level["county"]) and counts["province"] == counts["county"]

@@ -45,7 +45,34 @@ def test_dagster_column_schema_matches_table():
 def test_warehouse_types_map_to_sql():
     fact = all_tables()["fact_household"]
     assert isinstance(fact.c.identification_year.type, sa.SmallInteger)
-    assert isinstance(fact.c.income_per_person_yuan.type, sa.Double)
+    # Money is exact: DECIMAL(18, 2), not a double (sa.Double is itself a kind of sa.Numeric).
+    money = fact.c.income_per_person_yuan.type
+    assert type(money) is sa.Numeric and (money.precision, money.scale) == (18, 2)
+    assert type(fact.c.household_size.type) is sa.BigInteger
+
+
+def test_non_additive_columns_are_marked_where_analysts_read():
+    """Figures that must not be summed over their table's rows say so in their comment and in the
+    data dictionary; the table meant for summing has none."""
+    from etl_project.dictionary import render
+
+    dictionary = render()
+    not_additive = {
+        "mart_investment": {"project_count", "households_benefited", "persons_benefited", "yuan_per_household_benefited"},
+        "mart_poverty_exit": {"registered_households", "registered_persons", "cumulative_exited_households",
+                              "cumulative_exited_persons", "remaining_households", "remaining_persons", "poverty_incidence"},
+        "mart_project_reach": set(),
+    }
+    for name, columns in not_additive.items():
+        table = CATALOG[name]
+        assert {f.name for f in table.fields if not f.additive} == columns, name
+        section = dictionary.split(f"## analytics.{name}\n", 1)[1].split("\n## ", 1)[0]
+        for f in table.fields:
+            line = next(row for row in section.splitlines() if row.startswith(f"| {f.name} |"))
+            assert ("**not additive**" in line) == (f.name in columns), (name, f.name)
+            if f.name in columns:
+                assert "not additive" in f.en or "never summed" in f.en, (name, f.name)
+                assert "不可" in f.zh, (name, f.name)
 
 
 def test_data_dictionary_is_up_to_date():

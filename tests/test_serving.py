@@ -32,6 +32,16 @@ def test_duckdb_read_copy_holds_the_analytics_tables_only(tmp_path):
         schemas = {row[0] for row in reader.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
         assert schemas == {"analytics"}
         mart_rows = reader.execute("SELECT COUNT(*) FROM analytics.mart_poverty_exit").fetchone()[0]
+        # Every column keeps its type in the copy: money stays DECIMAL(18,2), to the fen.
+        types = "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'analytics' ORDER BY ALL"
+        published_types = reader.execute(types).fetchall()
+        db = Warehouse(url)
+        try:
+            assert published_types == [tuple(row) for row in db.query(types).itertuples(index=False)]
+        finally:
+            db.close()
+        assert ("mart_investment", "yuan_per_household_benefited", "DECIMAL(18,2)") in published_types
+        assert ("fact_household", "income_per_person_yuan", "DECIMAL(18,2)") in published_types
         comments = reader.execute(
             "SELECT COUNT(*) FROM duckdb_columns() WHERE schema_name = 'analytics' AND (comment IS NULL OR comment = '')"
         ).fetchone()[0]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from etl_project.marts import rounded_quotient_sql
 from etl_project.pg_locks import LockPolicy, TableBusy
 from etl_project.warehouse import Warehouse
+from schemas.investment_tables import STG_LEDGER_TOTAL
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
 
@@ -166,3 +170,41 @@ def test_migration_held_up_by_an_idle_reader_names_it(postgres_database):
         reader.close()
     finally:
         db.close()
+def test_empty_text_is_stored_as_null_on_both_engines(warehouse):
+    """A CSV row has no sheet: COPY reads its empty sheet as NULL on PostgreSQL, and DuckDB stores
+    the same, so a query finds CSV rows the same way on both."""
+    rows = _quarantine_rows(2, "run-1").assign(source_sheet=["", "花名册"], value_masked=["", None])
+    warehouse.replace(QUARANTINE, rows)
+    back = warehouse.query('SELECT source_sheet, value_masked FROM "audit"."quarantine" ORDER BY source_row')
+    assert back["source_sheet"].tolist() == [None, "花名册"]
+    assert back["value_masked"].tolist() == [None, None]
+
+
+def test_money_is_stored_to_the_fen_exactly(warehouse):
+    """Money is DECIMAL(18, 2): what arrives as a double (0.1 + 0.2) is stored as the fen it means,
+    and reads back as a Decimal on both engines."""
+    amounts = [0.1 + 0.2, 20351.93, 12345678901234.56, None]
+    rows = pd.DataFrame({
+        "source_file": "funds/台账.xlsx", "source_sheet": "Sheet1", "source_row": pd.array([5, 6, 7, 8], dtype="Int64"),
+        "label": "合计", "stated_yuan": amounts, "computed_yuan": amounts, "difference_yuan": 0.0,
+        "rows_covered": pd.array([1, 1, 1, 1], dtype="Int64"),
+    })
+    warehouse.replace(STG_LEDGER_TOTAL, rows)
+    with warehouse.engine.connect() as connection:
+        back = [row[0] for row in connection.execute(sa.text('SELECT stated_yuan FROM "staging"."stg_ledger_total" ORDER BY source_row'))]
+    assert back == [Decimal("0.30"), Decimal("20351.93"), Decimal("12345678901234.56"), None]
+
+
+def test_quotients_round_half_up_exactly_on_both_engines(warehouse):
+    """The marts' quotients (yuan per household, poverty incidence) round a half away from zero on
+    both engines, where a division in double precision would round 20351.925 down."""
+    cases = [("4070385.00", 200), ("0.05", 2), ("-0.05", 2), ("1.00", 3), ("2.00", 3), ("2.675", 1), ("9999999999999.99", 7)]
+    rng = np.random.default_rng(5)
+    cases += [(f"{int(n) / 100:.2f}", int(d)) for n, d in zip(rng.integers(1, 10**11, 200), rng.integers(1, 5000, 200))]
+    values = " UNION ALL ".join(f"SELECT {i} AS i, CAST('{n}' AS DECIMAL(18, 3)) AS n, {d} AS d" for i, (n, d) in enumerate(cases))
+    digits = 2
+    sql = f"SELECT i, {rounded_quotient_sql('n', 'd', digits, warehouse.dialect)} AS q FROM ({values}) AS cases ORDER BY i"
+    with warehouse.engine.connect() as connection:
+        got = [row[1] for row in connection.execute(sa.text(sql))]
+    expected = [(Decimal(n) / d).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for n, d in cases]
+    assert got[:2] == [Decimal("20351.93"), Decimal("0.03")] and got == expected

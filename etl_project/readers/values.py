@@ -102,19 +102,30 @@ def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, _unreadable(text, values)
 
 
-def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0) -> tuple[pd.Series, pd.Series]:
+def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0, limit: float | None = None) -> tuple[pd.Series, pd.Series]:
     """Amounts as written: thousands separators, 万/亿 suffixes, a trailing 元; scaled to yuan by
     the unit the cell writes (万, 亿, 元), else by ``multiplier`` (the unit the file states, per
-    row), then rounded to the fen. A cell's own unit replaces the file's: "1.5万" under 单位：万元
-    is 15 000 yuan, as a person reads it."""
+    row), then rounded to the fen, a half fen away from zero. A cell's own unit replaces the
+    file's: "1.5万" under 单位：万元 is 15 000 yuan, as a person reads it. An amount of ``limit``
+    or more (the most the warehouse column holds) is not read as one."""
     written, amount, own_unit = _money_as_written(series)
     multiplier = multiplier.to_numpy() if isinstance(multiplier, pd.Series) else multiplier
     scale = np.where(own_unit.to_numpy(dtype=bool), 1.0, multiplier)
-    with np.errstate(over="ignore"):  # 1e308万 overflows to inf, refused below
-        values = pd.Series(np.round(amount.to_numpy() * scale, 2), index=series.index).astype("Float64")
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308万 overflows to inf, refused below
+        values = pd.Series(_fen_half_up(amount.to_numpy() * scale), index=series.index).astype("Float64")
     # inf and NaN spelt out are not amounts.
-    values = values.mask(~np.isfinite(values.astype(float).fillna(0.0)))
+    plain = values.astype(float).fillna(0.0)
+    unreadable = ~np.isfinite(plain) | (np.abs(plain) >= limit if limit is not None else False)
+    values = values.mask(unreadable)
     return values, (written & values.isna()).fillna(False).astype(bool)
+
+
+def _fen_half_up(yuan: np.ndarray) -> np.ndarray:
+    """Yuan rounded to the fen, halves away from zero, as the databases round a DECIMAL: 0.125 is
+    0.13 (numpy's round goes to even, 0.12). Fen are first taken to six decimals, so that a half fen
+    as written is a half again (1.005 × 100 is 100.49999… in doubles)."""
+    fen = np.round(yuan * 100, 6)
+    return np.copysign(np.floor(np.abs(fen) + 0.5), fen) / 100
 
 
 @per_distinct

@@ -1,4 +1,4 @@
-"""What the investment mart should hold, counted from the clean fund movements and projects.
+"""What the investment marts should hold, counted from the clean fund movements and projects.
 
 County, township and village groups are final once their county is done and are kept as compact
 rows; provinces and cities add up their counties' groups (project codes never repeat across
@@ -17,10 +17,20 @@ from etl_project.sample_data.truth import LEVELS
 _FIGURES = 4  # amount (yuan), projects, households benefited, persons benefited
 
 
+def yuan_per(amount_yuan: int, households: int) -> float:
+    """Whole yuan ÷ households to the fen, a half fen rounded away from zero (amounts are
+    positive), in integers: exactly what the warehouse stores as DECIMAL."""
+    fen = (200 * amount_yuan + households) // (2 * households)
+    return fen / 100
+
+
 class InvestmentMart:
     def __init__(self) -> None:
         self._local: list[tuple] = []  # (level, code, year, category, donor_type, *figures)
         self._upper: dict[tuple, list[int]] = {}
+        # mart_project_reach: (level, code, year, category, projects, households, persons, booked yuan)
+        self._reach_local: list[tuple] = []
+        self._reach_upper: dict[tuple, list[int]] = {}
         self.total_yuan = 0
         self.projects = 0
         self.villages_listed = 0
@@ -47,6 +57,7 @@ class InvestmentMart:
                 amount[0] += m.amount_yuan
                 if m.project in clean_projects:
                     members.add(m.project)
+        self._add_reach(county_code, geo, movements, projects, clean_projects)
         for key, (amount, members) in groups.items():
             figures = (amount[0], len(members), sum(projects[i].households for i in members),
                        sum(projects[i].persons for i in members))
@@ -56,6 +67,48 @@ class InvestmentMart:
                     totals = self._upper.setdefault((level, code, *key[2:]), [0] * _FIGURES)
                     for i, value in enumerate(figures):
                         totals[i] += value
+
+    def _add_reach(self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project],
+                   clean_projects: set[int]) -> None:
+        """Each clean project with a clean movement, once: at its village, township and county, in the
+        year of its first movement, under its own type, with everything booked on it."""
+        first_year: dict[int, int] = {}
+        booked: dict[int, int] = {}
+        for m in movements:
+            if m.rule is None and m.project in clean_projects:
+                first_year[m.project] = min(first_year.get(m.project, m.day.year), m.day.year)
+                booked[m.project] = booked.get(m.project, 0) + m.amount_yuan
+        groups: dict[tuple, list[int]] = {}
+        for index, year in first_year.items():
+            project = projects[index]
+            key = (year, CATEGORIES[project.category][0])
+            township = geo.township_codes[int(geo.village_township[project.village])]
+            for region in (("county", county_code), ("township", township), ("village", geo.village_codes[project.village])):
+                figures = groups.setdefault((*region, *key), [0] * _FIGURES)
+                for i, value in enumerate((1, project.households, project.persons, booked[index])):
+                    figures[i] += value
+        for key, figures in groups.items():
+            self._reach_local.append((*key, *figures))
+            if key[0] == "county":
+                for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00")):
+                    totals = self._reach_upper.setdefault((level, code, *key[2:]), [0] * _FIGURES)
+                    for i, value in enumerate(figures):
+                        totals[i] += value
+
+    def reach_rows(self):
+        everything = self._reach_local + [(*key, *figures) for key, figures in self._reach_upper.items()]
+        everything.sort(key=lambda r: (LEVELS.index(r[0]), *r[1:4]))
+        for level, code, year, category, projects, households, persons, booked in everything:
+            yield {
+                "region_code": code,
+                "region_level": level,
+                "year": year,
+                "category": category,
+                "projects": projects,
+                "households_benefited": households,
+                "persons_benefited": persons,
+                "booked_yuan": float(booked),
+            }
 
     def rows(self):
         everything = self._local + [(*key, *figures) for key, figures in self._upper.items()]
@@ -71,5 +124,5 @@ class InvestmentMart:
                 "project_count": projects,
                 "households_benefited": households,
                 "persons_benefited": persons,
-                "yuan_per_household_benefited": round(amount / households, 2) if households else None,
+                "yuan_per_household_benefited": yuan_per(amount, households) if households else None,
             }

@@ -209,6 +209,7 @@ def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: L
         for key, value in head.items():
             handle.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
         for key, rows in (("mart_poverty_exit", mart.rows()), ("mart_investment", investment.rows()),
+                          ("mart_project_reach", investment.reach_rows()),
                           ("defects", log.defects), ("skipped_rows", log.skipped), *(reports or {}).items(),
                           ("files", log.files)):
             handle.write(f"{json.dumps(key)}: ")

@@ -21,6 +21,7 @@ from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, s
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas.registry import MONEY_LIMIT_YUAN
 from schemas.sources import UNKNOWN_REGION
 
 # A stated total may differ from its rows by rounding only (amounts in 万元 with four decimals).
@@ -186,7 +187,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
         return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
     amounts = typed["amount"].astype(float).fillna(0.0)
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
-    stated = values.parse_money(totals["amount"], multiplier=scale)[0].astype(float)
+    stated = values.parse_money(totals["amount"], multiplier=scale, limit=MONEY_LIMIT_YUAN)[0].astype(float)
     spans = [total_span(label or "合计") for label in totals["label"]]
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
@@ -204,6 +205,8 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
             start = max(same_kind, default=-1)
             covered = in_sheet[(in_sheet[ROW_COLUMN] > start) & (in_sheet[ROW_COLUMN] < row)]
         computed = round(float(covered["amount"].sum()), 2)
+        if abs(computed) >= MONEY_LIMIT_YUAN:  # rows that add up past what the column holds: no sum to show
+            computed = np.nan
         value = stated.iloc[position]
         rows.append(
             {
@@ -212,8 +215,8 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "source_row": int(row),
                 "label": total.label or "合计",
                 "stated_yuan": None if np.isnan(value) else float(value),
-                "computed_yuan": computed,
-                "difference_yuan": None if np.isnan(value) else round(float(value) - computed, 2),
+                "computed_yuan": None if np.isnan(computed) else computed,
+                "difference_yuan": None if np.isnan(value) or np.isnan(computed) else round(float(value) - computed, 2),
                 "rows_covered": len(covered),
             }
         )

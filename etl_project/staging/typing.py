@@ -9,7 +9,7 @@ from etl_project.readers import values
 from etl_project.readers.columnar import per_distinct, upper
 from etl_project.readers.extract import Extract
 from etl_project.validation import empty_issues
-from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, NUMBER, YEAR, Table
+from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, MONEY_LIMIT_YUAN, NUMBER, YEAR, Table
 from schemas.sources import PARSE_RULES
 from schemas.vocabularies import VOCABULARIES, YES_NO
 
@@ -50,7 +50,7 @@ def type_rows(raw: pd.DataFrame | Extract, record: Table, money_multipliers: dic
         elif f.type in (MONEY, NUMBER):
             # Scale before rounding: 6.3546万元 is 63 546 yuan, not 6.35 × 10 000.
             scale = (money_multipliers or {}).get(f.name, 1.0) if f.type == MONEY else 1.0
-            typed[f.name], bad = values.parse_money(column, multiplier=scale)
+            typed[f.name], bad = values.parse_money(column, multiplier=scale, limit=MONEY_LIMIT_YUAN if f.type == MONEY else None)
         elif f.type == FLAG:
             typed[f.name], bad = values.parse_flag(column, YES_NO)
         elif f.type == DATE:
