@@ -177,6 +177,14 @@ class NameBook:
     def __len__(self) -> int:
         return len(self._known)
 
+    @property
+    def version(self) -> str:
+        """Changes whenever a name is added: what a step that used the book remembers it by."""
+        return f"{len(self._known)}:{int(self._known.sum()) if len(self._known) else 0}"
+
+    def known(self) -> np.ndarray:
+        return self._known.copy()
+
     def _knows(self, candidates: list[int]) -> np.ndarray:
         if not len(self._known) or not candidates:
             return np.zeros(len(candidates), dtype=bool)

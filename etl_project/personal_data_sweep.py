@@ -32,7 +32,7 @@ def sweep(db, tables: list[Table], names: NameBook) -> tuple[pd.DataFrame, dict[
     """Hits by table, column and kind (already masked in place), and per table whether it was
     searched now or kept its clean answer."""
     hits, how = [], {}
-    book = f"{len(names)}:{int(names._known.sum()) if len(names) else 0}"
+    book = names.version
     for table in tables:
         if not db.has_table(table):
             continue

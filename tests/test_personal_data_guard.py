@@ -71,7 +71,7 @@ def test_known_names_are_found_in_text_without_any_number():
     book.add(book.fingerprints(["扎西次仁", "王明"]))
     masked = mask_text("2019年户主扎西次仁与王明一家脱贫", book)
     assert masked.text == "2019年户主扎***与王*一家脱贫" and masked.found["name"] == 2
-    assert mask_text("2019年户主扎西次仁一家脱贫", NameBook(b"other key", book._known)).found["name"] == 0
+    assert mask_text("2019年户主扎西次仁一家脱贫", NameBook(b"other key", book.known())).found["name"] == 0
 
 
 def test_names_by_shape():
