@@ -34,10 +34,10 @@ class Source:
     """One kind of raw file. Its files live in data/raw/<name>/.
 
     A tabular source names its column map, the record its rows are typed and checked as, and its
-    staging function as "module:function", called (path, source_file, regions, pii_key) and, for a
-    source judged against another, with that source's codes as a fifth argument; it returns a
-    StagedFile. Named by import path because staging imports this catalog. A source without a
-    column map (narrative reports) is read by the report extractor instead."""
+    staging function, called (path, source_file, regions, pii_key) and, for a source judged against
+    another, with that source's codes as a fifth argument; it returns a StagedFile. The sources here
+    name it by import path ("module:function") because staging imports this catalog. A source
+    without a column map (narrative reports) is read by the report extractor instead."""
 
     name: str
     zh: str
@@ -48,7 +48,7 @@ class Source:
     column_map: str | None = None  # <column_map_dir>/<column_map>.yaml
     column_map_dir: Path = COLUMN_MAP_DIR
     record: Table | None = None
-    stage: str | None = None
+    stage: str | Callable | None = None
     # Another source whose codes each row is checked against (ledgers name the projects of the
     # project lists): a change to that source's files judges every file of this one again.
     judged_against: str | None = None
@@ -83,6 +83,8 @@ class Source:
     def staging_function(self) -> Callable:
         if self.stage is None:
             raise ValueError(f"source {self.name!r} declares no staging function")
+        if callable(self.stage):
+            return self.stage
         module, _, name = self.stage.partition(":")
         return getattr(importlib.import_module(module), name)
 
