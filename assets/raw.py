@@ -24,7 +24,7 @@ RAW_FILE = "raw_file"
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "各县上报的原始文件，每个文件一个分区（登记、资金台账、项目库、行政村名单、工作报告）\n\n"
-        "One partition per file under data/raw/{registry,funds,projects,villages,reports}/, keyed by its path. "
+        f"One partition per file under data/raw/{{{','.join(source_catalog.source_names())}}}/, keyed by its path. "
         "A new or changed file gets an observation on its partition with its size and SHA-256 (its data version). A file "
         "of the size and modification time it had when last hashed is not read again."
     ),

@@ -218,7 +218,7 @@ FILE_READABLE = "file_readable"
         # What each partition records of its file; the rows themselves go to the staging tables below.
         "dagster/column_schema": dg.TableSchema(
             columns=[
-                dg.TableColumn("source", "string", description="来源 / registry, funds, projects, villages or reports"),
+                dg.TableColumn("source", "string", description=f"来源 / {', '.join(source_catalog.source_names())}"),
                 dg.TableColumn("table", "string", description="写入的表 / the table the rows went to"),
                 dg.TableColumn("rows_read", "int", description="读取行数 / data rows read from the file"),
                 dg.TableColumn("rows_loaded", "int", description="装载行数 / rows loaded into the staging table"),
