@@ -12,10 +12,10 @@ from etl_project import personal_data, pii
 from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
 from etl_project.regions import default_index
-from etl_project.resources import SPREADSHEET_SUFFIXES
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 from etl_project.steward_survey import Survey, survey
 from schemas import source_catalog
+from schemas.source_catalog import SPREADSHEET_SUFFIXES
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 

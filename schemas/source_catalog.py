@@ -110,12 +110,18 @@ def unregister_source(name: str) -> None:
 
 @contextmanager
 def source_declared(source: Source) -> Iterator[Source]:
-    """A source that exists only inside the block (what a test adds and takes away again)."""
-    register_source(source)
+    """A source declared only inside the block (what a test adds and takes away again); a source
+    of the same name is set aside meanwhile."""
+    before = _DECLARED.pop(source.name, None)
     try:
-        yield source
+        register_source(source)
+        try:
+            yield source
+        finally:
+            del _DECLARED[source.name]
     finally:
-        unregister_source(source.name)
+        if before is not None:
+            _DECLARED[source.name] = before
 
 
 def sources() -> list[Source]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -150,6 +152,24 @@ def test_a_source_declared_once_is_listed_watched_detected_staged_and_checked(tm
     # gone with its declaration: nothing kept a list of sources from before
     assert "wells" not in source_catalog.source_names()
     assert partitions.raw_files(raw) == []
+
+
+def test_a_new_spelling_of_an_existing_source_is_one_column_map_entry(tmp_path: Path):
+    headers = ["户档案号" if h == "户编号" else h for h in HEADERS_A]
+    path = tmp_path / "新写法.xlsx"
+    write_xlsx(path, [household()], headers=headers)
+    refused = validate_file(path)
+    assert refused.exit_code == 2 and "household_id (户编号" in refused.message
+    maps = tmp_path / "maps"
+    shutil.copytree(source_catalog.COLUMN_MAP_DIR, maps)
+    registry_map = maps / "registry.yaml"
+    text = registry_map.read_text(encoding="utf-8")
+    assert "  household_id: [户编号," in text
+    registry_map.write_text(text.replace("  household_id: [户编号,", "  household_id: [户档案号, 户编号,"), encoding="utf-8")
+    with source_catalog.source_declared(replace(source_catalog.source("registry"), column_map_dir=maps)):
+        verdict = validate_file(path)
+    assert (verdict.exit_code, verdict.source, verdict.rows_ok) == (0, "registry", 1), verdict.message
+    assert validate_file(path).exit_code == 2  # the shipped map again
 
 
 def test_a_source_cannot_be_declared_twice_nor_against_an_unknown_one(tmp_path: Path):
