@@ -17,6 +17,7 @@ from assets.staging import latest_file_states
 from etl_project import fingerprint, personal_data
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
+from schemas import source_catalog
 from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT, QUARANTINE
 
@@ -32,16 +33,14 @@ def _md(frame: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(shown.to_markdown(index=False))
 
 
-STAGED_ASSETS = {"registry": "stg_household", "funds": "stg_fund_movement", "projects": "stg_project", "villages": "stg_village"}
-SOURCE_NAMES = {"registry": "登记", "funds": "资金台账", "projects": "项目库", "villages": "行政村名单"}
+def _rows_valid_check(declared: source_catalog.Source):
+    source = declared.name
 
-
-def _rows_valid_check(source: str, asset: str):
     @dg.asset_check(
         pool=WAREHOUSE_POOL,
         name=f"{source}_rows_valid",
-        asset=asset,
-        description=f"被隔离的{SOURCE_NAMES[source]}行（按规则统计）/ {source} rows rejected into quarantine, by rule",
+        asset=declared.staged[0].name,
+        description=f"被隔离的{declared.zh}行（按规则统计）/ {declared.en} rows ({source}) rejected into quarantine, by rule",
     )
     def rows_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         db = warehouse.open()
@@ -71,7 +70,9 @@ def _rows_valid_check(source: str, asset: str):
     return rows_valid
 
 
-source_checks = [_rows_valid_check(source, asset) for source, asset in STAGED_ASSETS.items()]
+def build_source_checks() -> list[dg.AssetChecksDefinition]:
+    """One check of rejected rows per tabular source declared when the definitions are built."""
+    return [_rows_valid_check(declared) for declared in source_catalog.tabular_sources()]
 
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")

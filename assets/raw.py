@@ -9,15 +9,9 @@ from etl_project.partitions import RAW_FILES, file_of, source_of
 from etl_project.file_hashes import known_hashes, remember_hashes
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project.staging import workers
+from schemas import source_catalog
 
 RAW_FILE = "raw_file"
-SOURCE_LABELS = {
-    "registry": "建档立卡户登记 / household registry",
-    "funds": "帮扶资金台账 / fund ledger",
-    "projects": "扶贫项目库 / project list",
-    "villages": "行政村名单 / village list",
-    "reports": "工作报告与新闻稿 / narrative report",
-}
 
 
 @dg.asset(
@@ -30,7 +24,7 @@ SOURCE_LABELS = {
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "各县上报的原始文件，每个文件一个分区（登记、资金台账、项目库、行政村名单、工作报告）\n\n"
-        "One partition per file under data/raw/{registry,funds,projects,villages,reports}/, keyed by its path. "
+        f"One partition per file under data/raw/{{{','.join(source_catalog.source_names())}}}/, keyed by its path. "
         "A new or changed file gets an observation on its partition with its size and SHA-256 (its data version). A file "
         "of the size and modification time it had when last hashed is not read again."
     ),
@@ -62,7 +56,7 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
         yield dg.AssetObservation(
             asset_key=RAW_FILE,
             partition=key,
-            metadata={"source": SOURCE_LABELS.get(source_of(key), source_of(key)), "bytes": dg.MetadataValue.int(raw.size), "sha256": raw.sha256},
+            metadata={"source": _label(source_of(key)), "bytes": dg.MetadataValue.int(raw.size), "sha256": raw.sha256},
             tags={"dagster/data_version": raw.sha256},
         )
     if hashed:
@@ -88,3 +82,7 @@ def _new_size(raw_files: RawFilesResource, relative: str, known) -> int:
     except OSError:
         return 0
     return 0 if known.get(relative, (None, None))[:2] == (stat.st_size, stat.st_mtime_ns) else stat.st_size
+
+
+def _label(source: str) -> str:
+    return source_catalog.source(source).label if source_catalog.is_source(source) else source

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
 from etl_project import personal_data, pii
-from etl_project.partitions import RAW_FILES, STAGED_SOURCES, file_of, ordered, partition_key, source_of, suffixes_of
+from etl_project.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_rows
 from etl_project.file_hashes import known_hashes
@@ -29,10 +29,10 @@ from etl_project.resources import KnownHashes, RawFile, RawFilesResource, Wareho
 from etl_project.staging.workers import FileOutcome, Stager, worker_count
 from etl_project.staging.writer import StagingWriter
 from etl_project.summary import quarantine_counts
-from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas import source_catalog
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
-from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD
+from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note")
@@ -78,7 +78,7 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
 def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
     """Stage the files of one source that are in this run; files whose content and rules are those
     of their last load are not read again."""
-    run = SourceRun(name, STAGED_TABLES[name])
+    run = SourceRun(name, source_catalog.source(name).staged[0])
     version = rules_version(name)
     run_id = context.run.run_id
     unchanged = {}
@@ -154,11 +154,21 @@ def _now() -> datetime:
 
 def _tables_of(source: str) -> list[Table]:
     """Where a file of the source has rows: its staging table, the quarantine, ledger totals."""
-    if source == "reports":
-        return [REPORT_CLAIM, REPORT_FINDING]
-    return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else []) + (
-        [PERSON_FINGERPRINT] if source in ("registry", "funds") else []
-    )
+    return list(source_catalog.source(source).tables)
+
+
+def _staging_tables() -> list[Table]:
+    """The staging tables of the tabular sources, ledger totals included."""
+    return _distinct([t for s in source_catalog.tabular_sources() for t in (*s.staged, *([s.totals] if s.totals is not None else []))])
+
+
+def _file_tables() -> list[Table]:
+    """Every table a run writes a file's rows or its accounting to."""
+    return _distinct([t for s in source_catalog.sources() for t in s.tables] + [LOAD_AUDIT])
+
+
+def _distinct(tables: list[Table]) -> list[Table]:
+    return list({table.name: table for table in tables}.values())
 
 
 def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: str) -> None:
@@ -166,9 +176,10 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     writer.replace(run.table, staged.source_file, staged.rows)
     rejects = staged.quarantine
     writer.replace(QUARANTINE, staged.source_file, rejects.assign(run_id=run_id) if rejects is not None and not rejects.empty else None)
-    if run.name == "funds":
-        writer.replace(STG_LEDGER_TOTAL, staged.source_file, staged.totals)
-    if run.name in ("registry", "funds"):
+    declared = source_catalog.source(run.name)
+    if declared.totals is not None:
+        writer.replace(declared.totals, staged.source_file, staged.totals)
+    if declared.names_people:
         writer.replace(PERSON_FINGERPRINT, staged.source_file, staged.people)
     if rejects is not None and not rejects.empty:
         run.rejected_rules.append(rejects["rule"].to_numpy())
@@ -178,13 +189,6 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     run.staged.append(staged)
 
 
-STAGED_TABLES = {
-    "registry": STG_HOUSEHOLD,
-    "projects": STG_PROJECT,
-    "villages": STG_VILLAGE,
-    "funds": STG_FUND_MOVEMENT,
-}
-REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING)
 STAGED_FILE = "staged_file"
 FILE_READABLE = "file_readable"
 
@@ -214,7 +218,7 @@ FILE_READABLE = "file_readable"
         # What each partition records of its file; the rows themselves go to the staging tables below.
         "dagster/column_schema": dg.TableSchema(
             columns=[
-                dg.TableColumn("source", "string", description="来源 / registry, funds, projects, villages or reports"),
+                dg.TableColumn("source", "string", description=f"来源 / {', '.join(source_catalog.source_names())}"),
                 dg.TableColumn("table", "string", description="写入的表 / the table the rows went to"),
                 dg.TableColumn("rows_read", "int", description="读取行数 / data rows read from the file"),
                 dg.TableColumn("rows_loaded", "int", description="装载行数 / rows loaded into the staging table"),
@@ -222,9 +226,7 @@ FILE_READABLE = "file_readable"
                 dg.TableColumn("rows_skipped", "int", description="跳过行数 / blank, total (合计) and note rows"),
             ]
         ),
-        "writes": dg.MetadataValue.json(["staging.stg_household", "staging.stg_project", "staging.stg_village",
-                                         "staging.stg_fund_movement", "staging.stg_ledger_total", "audit.quarantine", "audit.load_audit",
-                                         "analytics.report_claim", "analytics.report_finding"]),
+        "writes": dg.MetadataValue.json([f"{table.schema}.{table.name}" for table in _file_tables()]),
     },
     description=(
         "每个原始文件读取、类型化、校验并去除个人信息后写入其来源的 staging 表\n\n"
@@ -244,23 +246,32 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     try:
         previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
-        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES)]
+        migrations = [db.ensure_table(table) for table in _file_tables()]
         writer = StagingWriter(db)
-        versions = {source: rules_version(source) for source in STAGED_SOURCES}
+        versions = {source: rules_version(source) for source in files}
         workers = worker_count(_bytes_to_read(files, previous, versions))
         as_arrow = db.dialect == "duckdb"
-        runs = {}
+        tabular = source_catalog.tabular_sources()
+        judged = [s for s in tabular if s.judged_against is not None]
+        runs, known, judge_again = {}, {}, {}
         with Stager(workers, key, as_arrow=as_arrow) as stager:
-            for source in ("projects", "villages", "registry"):
-                runs[source] = _stage_source(context, source, files[source], previous, stager, writer)
+            for source in tabular:
+                if source.judged_against is None:
+                    runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer)
             # Ledgers are judged against every code of every project list (rejected rows included):
             # when a list changed, every ledger of this run is judged again.
-            judge_again = bool(runs["projects"].staged)
-            to_judge = files["funds"] if judge_again else [raw for raw in files["funds"] if _changed(raw, "funds", previous, versions["funds"])]
-            known_projects = _known_projects(runs["projects"], raw_files, stager, db) if to_judge else frozenset()
-        with Stager(workers, key, known_projects, as_arrow=as_arrow) as stager:
-            runs["funds"] = _stage_source(context, "funds", files["funds"], previous, stager, writer, force=judge_again)
-        runs["reports"] = _stage_reports(context, files["reports"], previous, writer)
+            for source in judged:
+                against = runs[source.judged_against]
+                judge_again[source.name] = bool(against.staged)
+                mine = files[source.name]
+                to_judge = mine if judge_again[source.name] else [raw for raw in mine if _changed(raw, source.name, previous, versions[source.name])]
+                known[source.name] = _known_projects(against, raw_files, stager, db) if to_judge else frozenset()
+        for source in judged:
+            with Stager(workers, key, known[source.name], as_arrow=as_arrow) as stager:
+                runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, force=judge_again[source.name])
+        for source in source_catalog.sources():
+            if not source.tabular:
+                runs[source.name] = _stage_reports(context, files[source.name], previous, writer)
         writer.flush()
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
@@ -312,7 +323,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
 
 def _files_of(keys, raw_files: RawFilesResource, known: KnownHashes) -> tuple[dict[str, list[RawFile]], dict[str, str]]:
     """The run's files by source, in staging order, and those that are not on disk any more."""
-    found: dict[str, list[RawFile]] = {source: [] for source in STAGED_SOURCES}
+    found: dict[str, list[RawFile]] = {source: [] for source in source_catalog.source_names()}
     vanished = {}
     for key in ordered(list(keys)):
         relative, source = file_of(key), source_of(key)
@@ -330,14 +341,15 @@ def _known_projects(projects: SourceRun, raw_files: RawFilesResource, stager: St
     its last good load."""
     codes = set(projects.project_codes)
     staged_now = {s.source_file for s in projects.staged}
-    others = [relative for relative in raw_files.relatives("projects") if relative not in staged_now]
+    listed = source_catalog.source(projects.name)
+    others = [relative for relative in raw_files.relatives(listed.name, listed.suffixes) if relative not in staged_now]
     unreadable = list(projects.failed)
-    for outcome in stager.stage("projects", [(raw_files.path(relative), relative) for relative in others]):
+    for outcome in stager.stage(listed.name, [(raw_files.path(relative), relative) for relative in others]):
         if outcome.error is not None:
             unreadable.append(outcome.source_file)
         elif outcome.project_codes:
             codes |= outcome.project_codes
-    return frozenset(codes | _kept_codes(db, unreadable))
+    return frozenset(codes | _kept_codes(db, listed, unreadable))
 
 
 def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg.AssetSpec:
@@ -352,27 +364,32 @@ def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg
     )
 
 
-@dg.multi_asset(
-    pool=WAREHOUSE_POOL,
-    specs=[
-        _spec("stg_household", STG_HOUSEHOLD, extra="Rows that break a rule go to quarantine instead."),
-        _spec("stg_project", STG_PROJECT),
-        _spec("stg_village", STG_VILLAGE),
-        _spec("stg_fund_movement", STG_FUND_MOVEMENT, extra="Movements on unknown projects are quarantined."),
-        _spec("stg_ledger_total", STG_LEDGER_TOTAL),
-        _spec("quarantine", QUARANTINE, group="warehouse"),
-        _spec("load_audit", LOAD_AUDIT, group="warehouse"),
-    ],
-    retry_policy=RETRY,
-    can_subset=False,
-)
-def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
-    """The staging tables as the union of the files now under the raw folder: a removed file's
-    rows leave them here, and each table reports its rows and the state of its files."""
-    present = {relative for source in STAGED_SOURCES for relative in raw_files.relatives(source, suffixes_of(source))}
+# What a table's description adds to its declaration.
+_SPEC_NOTES = {
+    "stg_household": "Rows that break a rule go to quarantine instead.",
+    "stg_fund_movement": "Movements on unknown projects are quarantined.",
+}
+
+
+def build_staging_tables() -> dg.AssetsDefinition:
+    """The staging tables of the sources declared when the definitions are built, as one step."""
+    specs = [_spec(table.name, table, extra=_SPEC_NOTES.get(table.name, "")) for table in _staging_tables()]
+    specs += [_spec("quarantine", QUARANTINE, group="warehouse"), _spec("load_audit", LOAD_AUDIT, group="warehouse")]
+
+    @dg.multi_asset(pool=WAREHOUSE_POOL, specs=specs, retry_policy=RETRY, can_subset=False)
+    def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+        """The staging tables as the union of the files now under the raw folder: a removed file's
+        rows leave them here, and each table reports its rows and the state of its files."""
+        yield from _union_of_present_files(context, raw_files, warehouse)
+
+    return staging_tables
+
+
+def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+    present = {relative for source in source_catalog.sources() for relative in raw_files.relatives(source.name, source.suffixes)}
     db = warehouse.open()
     try:
-        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES):
+        for table in _file_tables():
             db.ensure_table(table)
         previous = previous_loads(db)
         removed = sorted((source, relative) for source, relative in previous if relative not in present)
@@ -393,13 +410,14 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
             audit_ref = db.reference(LOAD_AUDIT)
             db.replace_where(LOAD_AUDIT, gone, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status == "removed"))
         state = latest_file_states(db)
-        counts = {table.name: db.row_count(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)}
+        counts = {table.name: db.row_count(table) for table in (*_staging_tables(), QUARANTINE, LOAD_AUDIT)}
         by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
         _, rejected_rows = quarantine_counts(db)
     finally:
         db.close()
 
-    for source, table in STAGED_TABLES.items():
+    for declared in source_catalog.tabular_sources():
+        source, table = declared.name, declared.staged[0]
         files = state[state["source"] == source]
         failed = files.loc[files["status"] == "failed", "source_file"].tolist()
         yield dg.MaterializeResult(
@@ -415,7 +433,8 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
                 ),
             },
         )
-    yield dg.MaterializeResult(asset_key=STG_LEDGER_TOTAL.name, metadata=table_metadata(STG_LEDGER_TOTAL, counts[STG_LEDGER_TOTAL.name]))
+        for other in (*declared.staged[1:], *([declared.totals] if declared.totals is not None else [])):
+            yield dg.MaterializeResult(asset_key=other.name, metadata=table_metadata(other, counts[other.name]))
     yield dg.MaterializeResult(
         asset_key=QUARANTINE.name,
         metadata={
@@ -457,11 +476,12 @@ def _changed(raw: RawFile, source: str, previous: dict, version: str) -> bool:
     return not is_current(previous, source, raw.relative, raw.sha256, version)
 
 
-def _kept_codes(db, failed: list[str]) -> set[str]:
+def _kept_codes(db, listed: source_catalog.Source, failed: list[str]) -> set[str]:
     """Project codes of lists that cannot be read this time: their last good rows still stand."""
-    if not failed or not db.has_table(STG_PROJECT):
+    table = listed.staged[0]
+    if not failed or not db.has_table(table):
         return set()
-    reference = db.reference(STG_PROJECT)
-    statement = sa.select(reference.c.project_code).where(reference.c.source_file.in_(failed))
+    reference = db.reference(table)
+    statement = sa.select(reference.c[listed.codes_field]).where(reference.c.source_file.in_(failed))
     with db.engine.connect() as connection:
         return {row[0] for row in connection.execute(statement) if row[0]}

@@ -25,13 +25,13 @@ from etl_project.readers.encoding import decode_bytes
 from etl_project.readers.grid import sniff_format
 from etl_project.staging.writer import FLUSH_ROWS
 from etl_project.warehouse import DUCKDB_MEMORY_DEFAULT, DUCKDB_MEMORY_ENV
+from schemas import source_catalog
 
-SOURCES = ("registry", "funds", "projects", "villages")
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 
 
 def files(raw: Path) -> list[Path]:
-    return [p for s in SOURCES for p in sorted((raw / s).glob("*")) if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))]
+    return [p for s in source_catalog.tabular_sources() for p in sorted((raw / s.name).glob("*")) if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))]
 
 
 def read(path: Path, reader: duckdb.DuckDBPyConnection) -> list[pa.Table]:

@@ -166,6 +166,7 @@ def _derive_reference(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     from etl_project.serving import BI_IDLE_IN_TRANSACTION_TIMEOUT, BI_STATEMENT_TIMEOUT
     from etl_project.warehouse import WAREHOUSE_URL_ENV
+    from schemas import source_catalog
 
     parser = argparse.ArgumentParser(prog="etl-project", description="Poverty-alleviation data warehouse")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -191,7 +192,8 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check one file as the pipeline would; exit 0 clean, 1 rows rejected, 2 cannot be ingested"
     )
     validate.add_argument("file")
-    validate.add_argument("--source", default=None, help="registry, funds, projects or villages (detected from the headers when omitted)")
+    tabular = [s.name for s in source_catalog.tabular_sources()]
+    validate.add_argument("--source", default=None, help=f"{', '.join(tabular)} (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
 

@@ -79,10 +79,11 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     with warnings.catch_warnings():
         # Code references are marked beta; the UI link they give is worth it, the warning is noise.
         warnings.simplefilter("ignore", dg.BetaWarning)
-        assets = dg.with_source_code_references(dg.load_assets_from_modules(list(ASSET_MODULES)))
+        # The staging tables and their checks follow the sources declared now (schemas/source_catalog.py).
+        assets = dg.with_source_code_references([*dg.load_assets_from_modules(list(ASSET_MODULES)), staging.build_staging_tables()])
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_policies, assets),
-        asset_checks=dg.load_asset_checks_from_modules([checks, investment_checks, reports]),
+        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, reports]), *checks.build_source_checks()],
         jobs=[full_refresh_job, refresh_job],
         schedules=[build_nightly_schedule(raw_files.root)],
         sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, raw_files.root), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],

@@ -8,13 +8,9 @@ from pathlib import Path
 
 from etl_project import readers as readers_package
 from etl_project import reports as reports_package
-from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.warehouse import Warehouse
-from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
-from schemas.sources import REGISTRY_HOUSEHOLD
+from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT
-
-SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
 
 
 def _code_of(package) -> bytes:
@@ -25,10 +21,11 @@ def rules_version(source: str) -> str:
     """Fingerprint of what a file is checked against: its column map, its source declaration and
     the readers (which decide units, totals and which sheets are read); for reports, the
     extractor's code."""
-    if source == "reports":
+    declared = source_catalog.source(source)
+    if not declared.tabular:
         return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
-    column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
-    declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
+    column_map = declared.column_map_path.read_bytes()
+    declaration = repr(declared.record).encode("utf-8")
     return hashlib.sha256(column_map + declaration + _code_of(readers_package)).hexdigest()[:16]
 
 

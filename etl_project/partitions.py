@@ -16,9 +16,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.resources import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES, RawFilesResource
+from etl_project.resources import RawFilesResource
+from schemas import source_catalog
 
-STAGED_SOURCES = ("projects", "villages", "registry", "funds", "reports")  # the order files are staged in
 RAW_FILES = dg.DynamicPartitionsDefinition(name="raw_files")
 
 _ESCAPED = ["%", "...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0"]
@@ -42,13 +42,18 @@ def source_of(key: str) -> str:
 
 
 def suffixes_of(source: str) -> tuple[str, ...]:
-    return REPORT_SUFFIXES if source == "reports" else SPREADSHEET_SUFFIXES
+    return source_catalog.source(source).suffixes
 
 
 def raw_files(root: str | Path) -> list[str]:
-    """Every file of every staged source, relative to the root, in staging order (none is read)."""
+    """Every file of every source, relative to the root, in staging order (none is read)."""
     resource = RawFilesResource(root=str(root))
-    return [relative for source in STAGED_SOURCES for relative in resource.relatives(source, suffixes_of(source))]
+    return [relative for source in source_catalog.sources() for relative in resource.relatives(source.name, source.suffixes)]
+
+
+def is_staged(relative: str) -> bool:
+    """Whether a path under the raw root is in the folder of a source."""
+    return source_catalog.is_source(source_of(relative))
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ def sync(instance: dg.DagsterInstance, root: str | Path) -> list[str]:
 
 
 def ordered(keys: list[str]) -> list[str]:
-    return sorted(keys, key=lambda k: (STAGED_SOURCES.index(source_of(k)) if source_of(k) in STAGED_SOURCES else 99, k))
+    order = source_catalog.source_names()
+    return sorted(keys, key=lambda k: (order.index(source_of(k)) if source_of(k) in order else len(order), k))
 
 
 def range_tags(keys: list[str]) -> dict[str, str]:

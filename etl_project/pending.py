@@ -14,6 +14,7 @@ from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.partitions import file_of, source_of
 from etl_project.resources import RawFilesResource
 from etl_project.warehouse import Warehouse
+from schemas import source_catalog
 
 
 @dataclass(frozen=True)
@@ -44,5 +45,5 @@ def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -
             versions[source] = rules_version(source)
         if (size, mtime_ns) != (stat.st_size, stat.st_mtime_ns) or not is_current(previous, source, relative, sha256, versions[source]):
             keys.append(key)
-    everything = any(source_of(key) == "projects" for key in keys)
+    everything = any(source_catalog.judged_by_others(source_of(key)) for key in keys)
     return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything)

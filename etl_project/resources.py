@@ -12,14 +12,10 @@ import dagster as dg
 
 from etl_project import personal_data, pii
 from etl_project.warehouse import Warehouse, default_url
+from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES  # noqa: F401  (declared with the sources)
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"
-# The files a run picks up and `validate` accepts without a warning: the one list of them. WPS saves
-# workbooks as .et; Excel's "Unicode text" export is tab-separated (.tsv, .txt). A file is read by
-# its content, not by this name.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".tsv", ".txt")
-REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 @dataclass(frozen=True)

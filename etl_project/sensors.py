@@ -19,6 +19,7 @@ import dagster as dg
 
 from etl_project import partitions
 from etl_project.resources import file_sha256
+from schemas import source_catalog
 
 ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
 DEFAULT_ALERTS_FILE = "data/warehouse/alerts/run_failures.jsonl"
@@ -72,8 +73,8 @@ def build_raw_files_sensor(full_job, refresh_job, raw_root: str) -> dg.SensorDef
         after = snapshot(root, before)
         diff = changes(before, after)
         registered = context.instance.get_dynamic_partitions(partitions.RAW_FILES.name)
-        spreadsheets = [path for path in after if partitions.source_of(path) in partitions.STAGED_SOURCES]
-        change = partitions.reconcile(registered, spreadsheets)
+        staged = [path for path in after if partitions.is_staged(path)]
+        change = partitions.reconcile(registered, staged)
         context.update_cursor(json.dumps(after, sort_keys=True))
         requests = plan_runs(diff, before, after, [k for k in registered if k not in change.deleted] + change.added)
         if not requests and not change.added and not change.deleted:
@@ -100,14 +101,14 @@ def plan_runs(diff: dict[str, list[str]], before: dict, after: dict, keys_in_ord
     or a project list (every ledger is judged against the lists): one run over every partition,
     which reads only the files whose content changed. Only removals: a refresh from staging. Run
     keys name the content, so the same change never starts two runs."""
-    arrived = [p for p in diff["new"] + diff["changed"] if partitions.source_of(p) in partitions.STAGED_SOURCES]
+    arrived = [p for p in diff["new"] + diff["changed"] if partitions.is_staged(p)]
     summary = ", ".join(f"{len(paths)} {kind}" for kind, paths in diff.items() if paths)
     tags = {"etl/trigger": "raw_files", "etl/changes": summary[:200]}
     fingerprint = hashlib.sha256(
         json.dumps({kind: [(p, (before.get(p) or {}).get("sha256"), (after.get(p) or {}).get("sha256")) for p in paths]
                     for kind, paths in diff.items()}, sort_keys=True).encode()
     ).hexdigest()[:20]
-    if len(arrived) == 1 and partitions.source_of(arrived[0]) != "projects":
+    if len(arrived) == 1 and not source_catalog.judged_by_others(partitions.source_of(arrived[0])):
         path = arrived[0]
         old, new = (before.get(path) or {}).get("sha256", "new")[:12], after[path]["sha256"][:12]
         key = partitions.partition_key(path)

@@ -4,52 +4,36 @@ reported row by row, with an answer for any file at all (0 clean, 1 rows rejecte
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl_project import personal_data, pii
-from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
-from etl_project.readers.layout import LayoutError, locate
 from etl_project.regions import default_index
-from etl_project.resources import SPREADSHEET_SUFFIXES
-from etl_project.staging import investment, registry
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
+from etl_project.steward_survey import Survey, survey
+from schemas import source_catalog
+from schemas.source_catalog import SPREADSHEET_SUFFIXES
 
 EXIT_CLEAN, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
-# A ledger checked on its own cannot know the project lists, so its project codes are not checked.
-SOURCES = {
-    "registry": registry.stage_file,
-    "funds": investment.stage_funds,
-    "projects": investment.stage_projects,
-    "villages": investment.stage_villages,
-}
+
+
+def stage_function(source: str) -> Callable:
+    """How the pipeline stages a file of the source. Called without the project lists: a ledger
+    checked on its own cannot know them, so its project codes are not checked."""
+    return source_catalog.source(source).staging_function()
 
 
 def detect_source(path: Path) -> str | None:
     """The source whose column map matches the file's header best, all required columns present;
-    None when no source fits (the staging step then names what is missing)."""
+    None when no source fits."""
     try:
-        grids = read_grids(path)
+        found = survey(read_grids(path))
     except UnreadableFile:
         return None
-    best, best_score = None, 0
-    for source in SOURCES:
-        column_map = load_column_map(source)
-        for grid in grids:
-            try:
-                matched = len(locate(grid, column_map).columns)
-            except LayoutError as exc:
-                # A table of this source that holds conflicting copies of a column is still this
-                # source's: staging then says which copies, rather than every source its refusal.
-                if exc.kind != "conflicting_copies":
-                    continue
-                matched = exc.matched
-            score = matched / len(column_map.fields)
-            if score > best_score:
-                best, best_score = source, score
-    return best
+    return found.best.source.name if found.best is not None and found.best.complete else None
 
 
 @dataclass
@@ -106,17 +90,28 @@ def validate_file(path: Path, source: str | None = None) -> Verdict:
 def _validated(path: Path, source: str | None) -> Verdict:
     # The file as the warehouse would name it: an ID or phone number in its name is masked.
     name = personal_data.mask_text(path.name).text
-    if source is not None and source not in SOURCES:
-        return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    try:
-        detected = source or detect_source(path)
-    except Exception:  # detection is a convenience; staging below gives the real answer
-        detected = None
-    candidates = [detected] if detected else list(SOURCES)
+    tabular = [s.name for s in source_catalog.tabular_sources()]
+    if source is not None and source not in tabular:
+        return Verdict(name, source, "unreadable", message=f"unknown source {source!r}; one of {', '.join(tabular)}")
+    detected = source
+    if source is None:
+        try:
+            found = survey(read_grids(path))
+        except UnreadableFile:
+            found = None  # staging below says why, once
+        except Exception:  # detection is a convenience; staging below gives the real answer
+            found = Survey(best=None, header_like=None, filled=True, broken=True)
+        refusal = found.refusal(name) if found is not None else None
+        if refusal is not None:
+            return Verdict(name, found.best.source.name if found.best else None, "unreadable", message=personal_data.mask_text(refusal).text)
+        detected = found.best.source.name if found is not None and found.best is not None else None
+    # Without a source that fits, the file is not one to tell apart (unreadable, empty): every
+    # source gives the same reason, said once below.
+    candidates = [detected] if detected else tabular
     errors = []
     for candidate in candidates:
         try:
-            staged = SOURCES[candidate](path, name, default_index(), pii.pii_key())
+            staged = stage_function(candidate)(path, name, default_index(), pii.pii_key())
         except SourceFileError as exc:
             errors.append(str(exc))
             continue

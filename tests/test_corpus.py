@@ -15,7 +15,7 @@ import pytest
 
 from etl_project import cli, pii
 from etl_project.regions import default_index
-from etl_project.steward import SOURCES, validate_file
+from etl_project.steward import stage_function, validate_file
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, QUARANTINE
@@ -94,7 +94,7 @@ def _comparable(value):
 
 
 def _assert_staged(case: Case, path: Path) -> None:
-    staged = SOURCES[case.source](path, case.filename, default_index(), pii.pii_key()).staged
+    staged = stage_function(case.source)(path, case.filename, default_index(), pii.pii_key()).staged
     for column, expected in case.staged.items():
         assert [_comparable(v) for v in staged[column].tolist()] == expected, column
 

@@ -47,10 +47,15 @@ class LayoutError(Exception):
     ("no_table": an instructions sheet, skipped) and a sheet whose table is there but broken
     ("missing_columns", "conflicting_copies": an error, never skipped, or its rows would be lost)."""
 
-    def __init__(self, message: str, kind: str = "no_table", matched: int = 0):
+    def __init__(self, message: str, kind: str = "no_table", matched: int = 0, missing: tuple[str, ...] = (),
+                 header_row: int | None = None, headers_found: tuple[str, ...] = ()):
         super().__init__(message)
         self.kind = kind
         self.matched = matched  # fields whose header was found
+        # for missing columns: the required fields not found, the header's row as Excel shows it and its cells
+        self.missing = missing
+        self.header_row = header_row
+        self.headers_found = headers_found
 
     @property
     def table_found(self) -> bool:
@@ -204,6 +209,9 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
             + f"; headers found: {', '.join(h for h in display if h)}",
             kind="missing_columns",
             matched=len(matched),
+            missing=tuple(missing),
+            header_row=grid.row_number(start),
+            headers_found=tuple(h for h in display if h),
         )
     conflicts = _conflicting_copies(grid, _names_for(grid, start, depth), display, column_map, start + depth)
     if conflicts:

@@ -17,6 +17,7 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
+from schemas import source_catalog
 from schemas.registry import REQUIRED_RULE, STRING, Rule, Table
 from schemas.sources import ALL_SOURCE_RULES, PARSE_RULES
 from schemas.tables import QUARANTINE
@@ -100,7 +101,8 @@ class StagedFile:
 
 def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext) -> StagedFile:
     """Raises SourceFileError when the file cannot be read or lacks required columns."""
-    extracted = extract(path, load_column_map(spec.name), source_file)
+    declared = source_catalog.source(spec.name)
+    extracted = extract(path, load_column_map(declared.column_map, declared.column_map_dir), source_file)
     typed, parse_issues = type_rows(extracted, spec.record, extracted.money_multipliers())
     rule_issues = validate(typed, spec.record)
     if not parse_issues.empty and not rule_issues.empty:

@@ -28,12 +28,10 @@ import pyarrow as pa
 from etl_project import personal_data
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
-from etl_project.staging import investment, registry
 from etl_project.staging.pipeline import StagedFile
 from etl_project.staging.steady import FileChanged, FileState, read_steadily
 from etl_project.warehouse import conform, memory_capped
-from schemas.investment_tables import STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.tables import STG_HOUSEHOLD
+from schemas import source_catalog
 
 WORKERS_ENV = "ETL_STAGING_WORKERS"
 # DuckDB's cap in the writing process while workers run (see warehouse.memory_capped): blocks it
@@ -45,7 +43,6 @@ STAGING_MEMORY_DEFAULT = "256MB"
 # two cores the whole job was 0.03-1.5 s slower with the pool for 100 000 households of CSV (17 MB,
 # about 4 s of staging in one process) and 1.0-2.0 s faster for 200 000 of xlsx (23 MB, about 6 s).
 POOL_MIN_BYTES = 20 << 20
-STAGED_TABLES = {"registry": STG_HOUSEHOLD, "projects": STG_PROJECT, "villages": STG_VILLAGE, "funds": STG_FUND_MOVEMENT}
 AHEAD_PER_WORKER = 4
 COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note")
 
@@ -81,15 +78,16 @@ class FileOutcome:
 
 
 def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
-    table = STAGED_TABLES[staged.source]
+    declared = source_catalog.source(staged.source)
+    table = declared.staged[0]
     rows = staged.staged
     if as_arrow:
         # What the warehouse's Arrow load would make of the frame, made here instead (in this
         # thread: every core already runs a worker).
         rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
     codes = None
-    if staged.source == "projects" and staged.typed is not None:
-        codes = frozenset(staged.typed["project_code"].dropna())
+    if declared.codes_field is not None and staged.typed is not None:
+        codes = frozenset(staged.typed[declared.codes_field].dropna())
     extracted = staged.extract
     return FileOutcome(
         source=staged.source,
@@ -114,16 +112,11 @@ def _start_worker(key: bytes, known_projects: frozenset[str] | None, as_arrow: b
 
 
 def _staged(source: str, path: Path, source_file: str) -> StagedFile:
-    regions, key = _setup["regions"], _setup["key"]
-    if source == "registry":
-        return registry.stage_file(path, source_file, regions, key)
-    if source == "projects":
-        return investment.stage_projects(path, source_file, regions, key)
-    if source == "villages":
-        return investment.stage_villages(path, source_file, regions, key)
-    if source == "funds":
-        return investment.stage_funds(path, source_file, regions, key, _setup["known_projects"])
-    raise ValueError(f"unknown source {source!r}")
+    declared = source_catalog.source(source)
+    arguments = [path, source_file, _setup["regions"], _setup["key"]]
+    if declared.judged_against is not None:
+        arguments.append(_setup["known_projects"])
+    return declared.staging_function()(*arguments)
 
 
 def stage_one(source: str, path: Path, source_file: str, known: tuple[int, int, str] | None = None) -> FileOutcome:
