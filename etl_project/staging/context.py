@@ -80,6 +80,8 @@ def _verdict(own: pd.Series, clue: pd.Series, where: pd.Series, conflict: pd.Ser
 
 def _county(extracted: Extract, part: SheetRows, context: SheetContext, name: str, regions):
     named = [(clue.where(), place, code) for clue in context.clues for place, code in regions.counties_in(clue.text)]
+    if context.sections is None and len(dict.fromkeys(code for _, _, code in named)) == 1:
+        return _one_county(extracted, part, named[0], name, regions)
     sections, section_rows = _sections(part, context)
     section_codes = sections.map({s: regions.resolve_county(s).code for s in sections.dropna().unique()})
     if not named and not section_codes.notna().any():
@@ -118,7 +120,32 @@ def _county(extracted: Extract, part: SheetRows, context: SheetContext, name: st
     return rows, listed, note
 
 
+def _one_county(extracted: Extract, part: SheetRows, clue: tuple[str, str, str], name: str, regions):
+    """The usual case, column by column in Arrow: one county named outside the table, no sections."""
+    where, place, code = clue
+    count = len(part.row_numbers)
+    text = part.texts.get(name)
+    if text is None:
+        extracted.replace_text(part, name, pa.array([place] * count, pa.string()))
+        return np.array([], dtype=np.int64), [], f"{_where(part)}: county {place} from the {where}"
+    trimmed = pc.utf8_trim_whitespace(text.cast(pa.string()))
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    rows, details, note = np.array([], dtype=np.int64), [], None
+    if where.startswith(TITLE):
+        # A title heads the rows under it; a file or sheet named after one county may gather others.
+        others = [v for v in pc.unique(trimmed).to_pylist() if v is not None and regions.resolve_county(v).code not in (None, code)]
+        if others:
+            rows = np.flatnonzero(pc.fill_null(pc.is_in(trimmed, pa.array(others, pa.string())), False).to_numpy(zero_copy_only=False))
+            details = [f"{where} names {place}, the row's own column {trimmed[int(r)].as_py()}" for r in rows]
+    if trimmed.null_count:
+        extracted.replace_text(part, name, pc.fill_null(trimmed, place))
+        note = f"{_where(part)}: county {place} from the {where}"
+    return rows, details, note
+
+
 def _township(extracted: Extract, part: SheetRows, context: SheetContext, name: str, regions):
+    if context.township is None and context.sections is None:
+        return None
     sections, section_rows = _sections(part, context)
     sections = sections.where(sections.map(lambda s: isinstance(s, str) and _is_township(s)))
     if context.township is None and not sections.notna().any():
