@@ -1,8 +1,10 @@
-"""Finding the table inside a sheet: its header rows, its columns, and which rows are data.
+"""Finding the header block of a sheet: its rows, its columns, and the wide groups under it.
 
-Real registry sheets open with a merged title and a unit/date row, spread their header over two
-merged rows ("两不愁三保障" over four sub-columns), put 合计 rows among the data and notes below it.
-The header is the row (or pair of rows) whose cells match the most known header spellings.
+Real sheets open with a merged title and a unit/date row, and spread their header over two or three
+merged rows ("两不愁三保障" over four sub-columns; "家庭年收入情况" over "其中" over 种植业纯收入 …).
+The header is the block whose cells match the most known header spellings; it then reaches down over
+the rows its cells are merged over and the sub-header rows under its groups. This step reads only
+the top of the sheet (``SheetTop``); which rows below are data is ``readers.rows``' job.
 """
 
 from __future__ import annotations
