@@ -35,7 +35,7 @@ from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
 from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
-AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note")
+AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note", "skipped_section")
 
 
 @dataclass

@@ -85,6 +85,22 @@ class RegionIndex:
                 return Resolution(None, f"county name {written!r} is ambiguous ({places}); write the full name or the code")
         return Resolution(None, f"county {written!r} is not in the 2023 division codes or their history")
 
+    @cache
+    def counties_in(self, text: str) -> tuple[tuple[str, str], ...]:
+        """The counties a text names ("紫云县2019年帮扶资金台账" → 紫云县), as (name, code), left to
+        right: at each 县/区/旗/市, the longest name ending there that is one county's."""
+        text = re.sub(r"\s+", "", text or "")
+        found = []
+        for end, char in enumerate(text):
+            if char not in "县区旗市":
+                continue
+            for start in range(max(0, end - 16), end):
+                resolution = self.resolve_county(text[start : end + 1])
+                if resolution.code is not None:
+                    found.append((text[start : end + 1], resolution.code))
+                    break
+        return tuple(found)
+
     def __hash__(self) -> int:  # lets functools.cache key on the instance
         return id(self)
 

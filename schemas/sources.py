@@ -264,7 +264,17 @@ UNKNOWN_REGION = Rule(
     "无法识别的县（市、区）名称，请使用统计用区划名称",
     "county not recognised; use the name in the statistical division codes",
 )
+# The title, file name, sheet name or section row name a place or year the row's own cell, or
+# another of them, contradicts (staging.context).
+CONTEXT_CONFLICT = Rule(
+    "context_conflict",
+    "lookup",
+    {},
+    "标题、文件名、工作表名或分段行所写的县、乡镇或年度与本行（或彼此）不一致",
+    "the title, file name, sheet name or section row names another county, township or year than the row (or each other)",
+)
 ALL_SOURCE_RULES = {
+    CONTEXT_CONFLICT.id: CONTEXT_CONFLICT,
     **REGISTRY_HOUSEHOLD.rules(),
     REQUIRED_RULE.id: REQUIRED_RULE,
     UNKNOWN_REGION.id: UNKNOWN_REGION,

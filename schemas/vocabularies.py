@@ -146,11 +146,14 @@ FUND_SOURCE = Vocabulary(
     },
     aliases={
         "财政专项资金": "fiscal", "财政资金": "fiscal", "财政": "fiscal", "财政扶贫资金": "fiscal",
+        # wide tables split the fiscal money by level of government: each is fiscal money
+        "中央财政资金": "fiscal", "省级财政资金": "fiscal", "市级财政资金": "fiscal", "县级财政资金": "fiscal",
+        "省级财政": "fiscal", "市级财政": "fiscal", "县级财政": "fiscal", "省级财政安排": "fiscal", "市县财政安排": "fiscal",
         "信贷资金": "credit", "扶贫贷款": "credit", "贷款": "credit",
         "自筹": "own_funds", "自筹资金": "own_funds", "单位自筹资金": "own_funds",
         "捐赠": "donation", "捐款": "donation", "社会捐赠": "donation", "募捐": "donation",
         "引资": "social_investment", "招商引资": "social_investment", "社会资金": "social_investment",
-        "其它": "other",
+        "其它": "other", "其他资金": "other", "其它资金": "other",
     },
     code_width=0,
 )

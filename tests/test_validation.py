@@ -35,6 +35,8 @@ BREAKERS = {
     "not_yes_no": ({"住房安全有保障": "基本"}, "housing_secure"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
     "personal_number_in_place_name": ({"行政村": "139 0000 0101"}, "village_name"),
+    # the title row says 紫云县 (tests/builders.write_xlsx)
+    "context_conflict": ({"县": "望谟县"}, "county_name"),
 }
 
 

@@ -9,13 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl_project.readers import units
 from etl_project.readers.column_map import ColumnMap
 from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
-from etl_project.readers.layout import HEADER_SEARCH_ROWS, LayoutError, classify_rows, filled_cells, locate, total_label
+from etl_project.readers.context import SheetContext, sheet_context, with_sections
+from etl_project.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
+from etl_project.readers.rows import RowKinds, classify_rows, filled_cells, total_label
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
+# Of a wide table's rows: the column (0-based in the sheet) each value was read from.
+COLUMN_COLUMN = "source_column"
 
 
 def _sheet_unit(grid: SheetGrid, header_start: int) -> tuple[float, list[str]]:
@@ -51,6 +56,7 @@ class SheetSummary:
     blank_rows: int
     total_rows: int
     note_rows: int
+    section_rows: int = 0
 
 
 @dataclass
@@ -62,9 +68,11 @@ class SheetReport:
     read: bool
     rows: int  # read: the rows under its header (each loaded, quarantined or skipped); else its non-blank rows
     reason: str
+    # what the title, file name, sheet name and section rows said about its rows, and where
+    context: dict | None = None
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "context" or v}
 
 
 @dataclass
@@ -74,6 +82,10 @@ class SheetRows:
     sheet: str
     texts: dict[str, pa.Array]  # field -> text of each data row (the fields this sheet has)
     row_numbers: np.ndarray
+    context: SheetContext | None = None
+    # a wide table: each data row is one value of its row (a cell of one of the wide columns)
+    columns: np.ndarray | None = None  # the sheet column of each value
+    scales: dict[str, np.ndarray] = field(default_factory=dict)  # field -> unit scale of each value
 
 
 @dataclass
@@ -92,7 +104,20 @@ class Extract:
     # every sheet of the workbook, read or not, and what a person should know about how it was read
     sheet_reports: list[SheetReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # a wide table's 合计 columns against the columns they add up, one row per row and total column
+    column_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    column_headers: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, column) -> header of a wide column
     _texts: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def wide(self) -> bool:
+        return any(part.columns is not None for part in self.sheet_rows)
+
+    def replace_text(self, part: SheetRows, name: str, text: pa.Array) -> None:
+        """A field's text of one sheet, as context filled it in."""
+        part.texts[name] = text
+        self._texts.pop(name, None)
+        self.__dict__.pop("rows", None)
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -114,11 +139,15 @@ class Extract:
 
     @cached_property
     def provenance(self) -> pd.DataFrame:
-        """source_sheet and source_row of each data row, indexed like ``rows``."""
-        return pd.concat(
-            [pd.DataFrame({SHEET_COLUMN: part.sheet, ROW_COLUMN: part.row_numbers}, index=range(len(part.row_numbers))) for part in self.sheet_rows],
-            ignore_index=True,
-        )
+        """source_sheet and source_row of each data row, indexed like ``rows`` (and the column of
+        each value, for a wide table)."""
+        frames = []
+        for part in self.sheet_rows:
+            frame = pd.DataFrame({SHEET_COLUMN: part.sheet, ROW_COLUMN: part.row_numbers}, index=range(len(part.row_numbers)))
+            if self.wide:
+                frame[COLUMN_COLUMN] = part.columns if part.columns is not None else -1
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
 
     def text(self, name: str) -> pa.Array:
         """A field's text over all data rows as one Arrow string array, null where ``rows`` has no
@@ -147,10 +176,17 @@ class Extract:
         codes, names = pd.factorize(sheets)
         fields = {f for per_sheet in self.units.values() for f in per_sheet}
         # One scale per sheet, spread over its rows (a sheet no unit is known for gives NaN).
-        return {
+        found = {
             f: pd.Series(np.array([self.units[s].get(f, 1.0) if s in self.units else np.nan for s in names] + [np.nan], dtype=float)[codes], index=sheets.index, name=SHEET_COLUMN)
             for f in fields
         }
+        # A wide table's columns state their own units ("资金来源（万元）/财政专项").
+        for f in {f for part in self.sheet_rows for f in part.scales}:
+            found[f] = pd.Series(
+                np.concatenate([part.scales.get(f, np.full(len(part.row_numbers), self.units.get(part.sheet, {}).get(f, 1.0))) for part in self.sheet_rows]),
+                index=sheets.index, name=SHEET_COLUMN,
+            )
+        return found
 
     def count(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.sheets)
@@ -170,6 +206,7 @@ def _rows_frame(grid: SheetGrid, positions: np.ndarray, columns: dict) -> pd.Dat
 
 
 def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) -> Extract:
+    """The file read in one pass down each sheet: grid → header block → context → rows."""
     name = display_name or path.name
     try:
         grids = read_grids(path)
@@ -177,14 +214,20 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         raise SourceFileError(str(exc)) from exc
     if not grids:
         raise SourceFileError(f"{name}: the workbook has no sheet")
-    frames, headers, summaries, skipped, errors, units_of, totals = [], {}, [], [], [], {}, []
+    frames, headers, summaries, skipped, errors, units_of, totals, column_totals = [], {}, [], [], [], {}, [], []
+    column_headers = {}
     reports, warnings = [], []
+    supplied = frozenset(column_map.context.values())
     for grid in grids:
         if grid.height == 0 or grid.width == 0:
             reports.append(SheetReport(grid.name, grid.visibility, False, 0, "empty"))
             continue
         try:
-            layout = locate(grid, column_map)
+            layout = locate(grid, column_map, supplied)
+            context = sheet_context(_title_rows(grid, layout.header_start), name, grid.name)
+            kinds = classify_rows(grid, layout)
+            with_sections(context, kinds.data, kinds.section, kinds.section_names, grid.row_numbers(kinds.section))
+            _check_supplied(grid, column_map, layout, context)
         except LayoutError as exc:
             filled = _filled_rows(grid)
             reason = f"not read: {_after_sheet(str(exc))}" if filled else "empty"
@@ -197,20 +240,20 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
                 continue
             errors.append(exc)
             continue
-        kinds = classify_rows(grid, layout)
-        frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data)))
-        total_frame = _rows_frame(grid, kinds.total, layout.columns)
-        total_cells = _rows_frame(grid, kinds.total, dict(enumerate(range(min(grid.width, 4)))))
-        total_frame["label"] = [total_label(list(row)) for row in total_cells.itertuples(index=False)]
-        total_frame[SHEET_COLUMN] = grid.name
-        total_frame[ROW_COLUMN] = grid.row_numbers(kinds.total)
-        totals.append(total_frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
         sheet_unit, doubts = _sheet_unit(grid, layout.header_start)
         warnings.extend(doubts)
         units_of[grid.name] = {f: units.header_scale(h) or sheet_unit for f, h in layout.headers.items()}
-        for reason, positions in (("blank", kinds.blank), ("total", kinds.total), ("note", kinds.note)):
+        if layout.wide is None:
+            frames.append(SheetRows(grid.name, _taken(grid, kinds.data, layout.columns), grid.row_numbers(kinds.data), context))
+            totals.append(_total_frame(grid, kinds.total, layout.columns))
+        else:
+            frames.append(_wide_rows(grid, layout, kinds.data, sheet_unit, context))
+            column_headers.update({(grid.name, col): header for col, header in layout.wide.headers.items()})
+            totals.append(_wide_totals(grid, layout, kinds.total))
+            column_totals.append(_column_totals(grid, layout, np.sort(np.concatenate([kinds.data, kinds.total])), sheet_unit))
+        for reason, positions in (("blank", kinds.blank), ("total", kinds.total), ("note", kinds.note), ("section", kinds.section)):
             skipped.extend((grid.name, grid.row_number(p), reason) for p in positions)
         header_row = grid.row_number(layout.header_start)
         summaries.append(
@@ -222,10 +265,12 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
                 blank_rows=len(kinds.blank),
                 total_rows=len(kinds.total),
                 note_rows=len(kinds.note),
+                section_rows=len(kinds.section),
             )
         )
         rows_below = grid.height - layout.first_data_row
-        reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it"))
+        reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it",
+                                   context.as_dict()))
         if grid.visibility != "visible":
             warnings.append(f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
                             f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "
@@ -260,7 +305,95 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         units=units_of,
         sheet_reports=reports,
         warnings=warnings,
+        column_totals=pd.concat(column_totals, ignore_index=True) if column_totals else pd.DataFrame(),
+        column_headers=column_headers,
     )
+
+
+def _title_rows(grid: SheetGrid, header_start: int) -> list[tuple[int, str]]:
+    """The rows above the header as (Excel row, their cells' text joined)."""
+    return [(grid.row_number(row), " ".join(text for text in cells if text.strip())) for row, cells in enumerate(grid.head_text(header_start))]
+
+
+def _check_supplied(grid: SheetGrid, column_map: ColumnMap, layout: Layout, context: SheetContext) -> None:
+    """A required field without a column must be given by the title, file or sheet name, or the
+    section rows; otherwise the sheet lacks it like any missing column."""
+    given = {
+        "county": context.names_a_county() or (context.sections is not None and any(context.sections)),
+        "township": context.township is not None or (context.sections is not None and any(context.sections)),
+        "year": context.year is not None or bool(context.years_disagree),
+    }
+    lacking = [f for f in layout.missing if not any(given.get(kind) for kind, target in column_map.context.items() if target == f)]
+    if lacking:
+        raise missing_columns(grid, column_map, layout.header_start, lacking, _display_headers(layout.block), len(layout.columns))
+
+
+def _total_frame(grid: SheetGrid, positions: np.ndarray, columns: dict) -> pd.DataFrame:
+    frame = _rows_frame(grid, positions, columns)
+    cells = _rows_frame(grid, positions, dict(enumerate(range(min(grid.width, 4)))))
+    frame["label"] = [total_label(list(row)) for row in cells.itertuples(index=False)]
+    frame[SHEET_COLUMN] = grid.name
+    frame[ROW_COLUMN] = grid.row_numbers(positions)
+    return frame
+
+
+def _wide_rows(grid: SheetGrid, layout: Layout, data: np.ndarray, sheet_unit: float, context: SheetContext) -> SheetRows:
+    """One value per non-empty cell of the wide columns, each carrying its row's other fields; a
+    row with no value at all is kept once, its measure empty, so that it is rejected, not lost."""
+    wide = layout.wide
+    parts = sorted(wide.parts)
+    cells = np.stack([filled_cells(grid.columns[col].take(pa.array(data, pa.int64()))) for col in parts], axis=1) if len(data) else np.zeros((0, len(parts)), bool)
+    empty = ~cells.any(axis=1)
+    cells[empty, 0] = True  # the row's one value: nothing, under the first column
+    which_row, which_part = np.nonzero(cells)
+    positions = data[which_row]
+    columns = np.array(parts, dtype=np.int64)[which_part]
+    texts = _taken(grid, positions, layout.columns)
+    values = pa.array([grid.columns[col][int(p)].as_py() for p, col in zip(positions, columns)], pa.string())
+    texts[wide.measure] = pc.if_else(pa.array(empty[which_row]), pa.scalar(None, pa.string()), values)
+    texts[wide.field] = pa.array([wide.parts[int(col)] for col in columns], pa.string())
+    scales = np.array([units.header_scale(wide.headers[int(col)]) or sheet_unit for col in columns], dtype=float)
+    part = SheetRows(grid.name, texts, grid.row_numbers(positions), context, columns, {wide.measure: scales})
+    if context.sections is not None:
+        context.sections = context.sections[which_row]
+        context.section_rows = context.section_rows[which_row]
+    return part
+
+
+def _wide_totals(grid: SheetGrid, layout: Layout, positions: np.ndarray) -> pd.DataFrame:
+    """A wide table's 合计 rows, one row per total row and wide column: each column's total is
+    checked against that column's values."""
+    frames = []
+    for col in sorted(layout.wide.parts):
+        frame = _total_frame(grid, positions, layout.columns)
+        frame[layout.wide.measure] = grid.columns[col].take(pa.array(positions, pa.int64())).to_numpy(zero_copy_only=False)
+        frame[COLUMN_COLUMN] = col
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _column_totals(grid: SheetGrid, layout: Layout, positions: np.ndarray, sheet_unit: float) -> pd.DataFrame:
+    """Per row (data and 合计 rows) and 合计 column of the wide group: the total as written, with
+    the texts and scales of the columns it adds up."""
+    wide = layout.wide
+    if not wide.totals or not len(positions):
+        return pd.DataFrame()
+    take = pa.array(positions, pa.int64())
+    parts = sorted(wide.parts)
+    part_texts = [grid.columns[col].take(take).to_pylist() for col in parts]
+    part_scales = [units.header_scale(wide.headers[col]) or sheet_unit for col in parts]
+    frames = []
+    for col in wide.totals:
+        frames.append(pd.DataFrame({
+            SHEET_COLUMN: grid.name,
+            ROW_COLUMN: grid.row_numbers(positions),
+            "label": f"{wide.headers[col]}（{grid.column_letter(col)}列）",
+            "stated": grid.columns[col].take(take).to_pylist(),
+            "stated_scale": units.header_scale(wide.headers[col]) or sheet_unit,
+            "parts": list(zip(*part_texts)),
+            "part_scales": [tuple(part_scales)] * len(positions),
+        }))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _where(grid: SheetGrid) -> str:

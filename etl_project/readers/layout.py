@@ -1,8 +1,10 @@
-"""Finding the table inside a sheet: its header rows, its columns, and which rows are data.
+"""Finding the header block of a sheet: its rows, its columns, and the wide groups under it.
 
-Real registry sheets open with a merged title and a unit/date row, spread their header over two
-merged rows ("两不愁三保障" over four sub-columns), put 合计 rows among the data and notes below it.
-The header is the row (or pair of rows) whose cells match the most known header spellings.
+Real sheets open with a merged title and a unit/date row, and spread their header over two or three
+merged rows ("两不愁三保障" over four sub-columns; "家庭年收入情况" over "其中" over 种植业纯收入 …).
+The header is the block whose cells match the most known header spellings; it then reaches down over
+the rows its cells are merged over and the sub-header rows under its groups. This step reads only
+the top of the sheet (``SheetTop``); which rows below are data is ``readers.rows``' job.
 """
 
 from __future__ import annotations
@@ -12,34 +14,17 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl_project.readers.column_map import ColumnMap, header_key
 from etl_project.readers.grid import SheetGrid
-from etl_project.readers.values import invisible_removed
 
 HEADER_SEARCH_ROWS = 30
 # A sheet with no table in its first rows is searched this far down, for a table under a long
 # explanation (such a header is reported: it is easily missed by a person, too).
 FAR_HEADER_SEARCH_ROWS = 1000
 MAX_HEADER_DEPTH = 3
-# One-cell rows right above a copy of the header that are skipped with it as its title.
-MAX_TITLE_ROWS = 3
-# Rows that total (or break down) other rows, by their label. A label may be qualified by what it
-# spans: 本页小计 the rows of its printed page, 本月合计 those of its month, 全县合计 the sheet.
-_BASE_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "汇总")
-_QUALIFIERS = ("本页", "上页", "本月", "当月", "本季", "本季度", "本期", "本年", "全年", "自年初", "全县", "全乡", "全镇", "全村", "全区", "全市")
-# 其中 opens a breakdown of the row above ("其中：财政专项资金"): part of a total, not a movement.
-PART_LABEL = "其中"
-TOTAL_LABELS = (*_BASE_LABELS, *(q + b for q in _QUALIFIERS for b in _BASE_LABELS), PART_LABEL)
-_TOTAL = re.compile("^(?:" + "|".join(sorted(TOTAL_LABELS, key=len, reverse=True)) + ")")
-# What each kind of total is checked against (see staging.investment.ledger_totals).
-SPAN_SHEET, SPAN_GROUP, SPAN_PAGE, SPAN_PERIOD, SPAN_RUNNING, SPAN_PART = "sheet", "group", "page", "period", "running", "part"
-_NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位负责人|联系人|数据来源|统计时间|填报|主管领导|签字|盖章)")
-
-
 class LayoutError(Exception):
     """The sheet's table cannot be found, lacks required columns or holds conflicting copies of one.
 
@@ -62,6 +47,17 @@ class LayoutError(Exception):
         return self.kind != "no_table"
 
 
+@dataclass(frozen=True)
+class WideColumns:
+    """The columns of a wide group: each holds the ``measure`` of the value its leaf header names."""
+
+    field: str  # fund_source, category
+    measure: str  # amount
+    parts: dict[int, str]  # column -> the value its leaf header names ("财政专项")
+    totals: list[int]  # columns of the group headed 合计/小计: checked against the parts, never loaded
+    headers: dict[int, str]  # column -> header as written ("资金来源（万元）/财政专项")
+
+
 @dataclass
 class Layout:
     header_start: int
@@ -69,14 +65,16 @@ class Layout:
     columns: dict[str, int]  # field -> column position
     headers: dict[str, str]  # field -> header text as written
     unmapped_headers: list[str] = field(default_factory=list)
+    # the header rows as text, group names spread over their columns, and as written
+    block: list[list[str]] = field(default_factory=list)
+    written: list[list[str]] = field(default_factory=list)
+    wide: WideColumns | None = None
+    # required fields without a column, which the caller said it may find outside the table
+    missing: list[str] = field(default_factory=list)
 
     @property
     def first_data_row(self) -> int:
         return self.header_start + self.header_depth
-
-
-def _cell_text(cells: pd.DataFrame, row: int) -> list[str]:
-    return ["" if v is None else str(v) for v in cells.iloc[row].tolist()]
 
 
 def _reach(row: int) -> int:
@@ -85,19 +83,32 @@ def _reach(row: int) -> int:
     return (HEADER_SEARCH_ROWS if row < HEADER_SEARCH_ROWS else FAR_HEADER_SEARCH_ROWS) + MAX_HEADER_DEPTH
 
 
-def _top_text(grid: SheetGrid, row: int) -> list[str]:
-    """A row of the top of the sheet as text ("" for an empty cell); a fresh list each time."""
-    return list(grid.head_text(_reach(row))[row])
+class SheetTop:
+    """The top of a sheet as the header search reads it: the text of its first rows (further down
+    only when the search goes there) and its merged ranges, taken from the grid once."""
+
+    def __init__(self, grid: SheetGrid):
+        self.name, self.width, self.height = grid.name, grid.width, grid.height
+        self.merged = list(grid.merged)
+        self.row_number = grid.row_number
+        self._grid = grid
+        self._rows: list[tuple[str, ...]] = []
+
+    def text(self, row: int) -> list[str]:
+        """A row as text ("" for an empty cell); a fresh list each time."""
+        if row >= len(self._rows):
+            self._rows = self._grid.head_text(_reach(row))
+        return list(self._rows[row])
 
 
-def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
+def _filled_group_row(top: SheetTop, row: int, leaf: list[str]) -> list[str]:
     """The upper header row with each group name spread over the columns it spans.
 
     Merged ranges say exactly which columns a group covers; without them (CSV), a blank upper cell
     above a non-blank lower cell belongs to the group on its left.
     """
-    group = _top_text(grid, row)
-    for r0, c0, r1, c1 in grid.merged:
+    group = top.text(row)
+    for r0, c0, r1, c1 in top.merged:
         if r0 == row and c1 > c0:
             for col in range(c0 + 1, min(c1, len(group) - 1) + 1):
                 group[col] = group[c0]
@@ -107,11 +118,13 @@ def _filled_group_row(grid: SheetGrid, row: int, leaf: list[str]) -> list[str]:
     return group
 
 
-def _header_block(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
+def _header_block(top: SheetTop, start: int, depth: int) -> list[list[str]]:
     """The header rows as text, group names spread over the columns they cover."""
-    rows = [_top_text(grid, start + offset) for offset in range(depth)]
-    for offset in range(depth - 1):
-        rows[offset] = _filled_group_row(grid, start + offset, rows[offset + 1])
+    rows = [top.text(start + offset) for offset in range(depth)]
+    for offset in range(depth - 2, -1, -1):
+        # Spread from the bottom up, so that a group over groups covers every leaf below it.
+        below = [lower if lower.strip() else deeper for lower, deeper in zip(rows[offset + 1], rows[-1])]
+        rows[offset] = _filled_group_row(top, start + offset, below)
     return rows
 
 
@@ -119,16 +132,15 @@ def _display_headers(rows: list[list[str]]) -> list[str]:
     return ["/".join(dict.fromkeys(r[col].strip() for r in rows if r[col].strip())) for col in range(len(rows[0]))]
 
 
-def _names_for(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
+def _names_for(rows: list[list[str]]) -> list[list[str]]:
     """For each column, the header keys to try, most specific first ("group/leaf", leaf, group)."""
-    rows = _header_block(grid, start, depth)
     names = []
-    for col in range(grid.width):
-        parts = [header_key(rows[level][col]) for level in range(depth)]
-        non_empty = [p for p in parts if p]
+    for col in range(len(rows[0])):
+        parts = [header_key(row[col]) for row in rows]
+        non_empty = list(dict.fromkeys(p for p in parts if p))
         candidates = []
         if len(non_empty) > 1:
-            candidates.append("/".join(dict.fromkeys(non_empty)))
+            candidates.append("/".join(non_empty))
         if non_empty:
             candidates.append(non_empty[-1])
             # A vertically merged header leaves the lower rows empty: its name is the top one.
@@ -138,14 +150,48 @@ def _names_for(grid: SheetGrid, start: int, depth: int) -> list[list[str]]:
     return names
 
 
-def _match(names: list[list[str]], column_map: ColumnMap) -> dict[str, int]:
-    return {field_name: cols[0] for field_name, cols in _columns_per_field(names, column_map).items()}
+def _wide_columns(rows: list[list[str]], display: list[str], column_map: ColumnMap) -> WideColumns | None:
+    """The columns under a header group the column map declares wide, when the block has one."""
+    for group in column_map.wide:
+        parts, totals, headers = {}, [], {}
+        for col in range(len(rows[0])):
+            keys = list(dict.fromkeys(k for k in (header_key(row[col]) for row in rows) if k))
+            if len(keys) < 2 or not any(k in group.groups for k in keys[:-1]):
+                continue
+            leaf = keys[-1]
+            if _TOTAL_HEADER.match(leaf):
+                totals.append(col)
+            elif leaf != PART_HEADER:
+                parts[col] = leaf
+            headers[col] = display[col]
+        if parts:
+            return WideColumns(group.field, group.measure, parts, totals, headers)
+    return None
 
 
-def _columns_per_field(names: list[list[str]], column_map: ColumnMap) -> dict[str, list[int]]:
+# A wide group's own total column, and the 其中 ("of which") header over a breakdown.
+_TOTAL_HEADER = re.compile(r"^(?:合计|小计|总计|共计|总额|合计金额)$")
+PART_HEADER = "其中"
+
+
+def _match(rows: list[list[str]], column_map: ColumnMap) -> tuple[dict[str, int], WideColumns | None]:
+    """Each field the block names, with its first column, and the block's wide columns."""
+    wide = _wide_columns(rows, _display_headers(rows), column_map) if column_map.wide else None
+    found = {field_name: cols[0] for field_name, cols in _columns_per_field(_names_for(rows), column_map, wide).items()}
+    return found, wide
+
+
+def _fields_of(matched: dict[str, int], wide: WideColumns | None) -> set[str]:
+    return set(matched) | ({wide.field, wide.measure} if wide else set())
+
+
+def _columns_per_field(names: list[list[str]], column_map: ColumnMap, wide: WideColumns | None = None) -> dict[str, list[int]]:
     """Each field the header names, with every column whose header names it, left to right."""
     found: dict[str, list[int]] = {}
+    taken = set(wide.headers) if wide else set()
     for col, candidates in enumerate(names):
+        if col in taken:
+            continue
         for key in candidates:
             field_name = column_map.field_for(key)
             if field_name is not None:
@@ -154,12 +200,13 @@ def _columns_per_field(names: list[list[str]], column_map: ColumnMap) -> dict[st
     return found
 
 
-def _conflicting_copies(grid: SheetGrid, names: list[list[str]], display: list[str], column_map: ColumnMap, first_data_row: int) -> list[str]:
+def _conflicting_copies(grid: SheetGrid, names: list[list[str]], display: list[str], column_map: ColumnMap, first_data_row: int,
+                        wide: WideColumns | None) -> list[str]:
     """Fields whose header appears over several columns that do not hold the same values, as
     sentences. Copies that agree (an ID column repeated for convenience) are harmless: the first
     is read. Copies that disagree cannot be chosen between without asking the county."""
     conflicts = []
-    for field_name, cols in _columns_per_field(names, column_map).items():
+    for field_name, cols in _columns_per_field(names, column_map, wide).items():
         if len(cols) == 1:
             continue
         first = _trimmed(grid.columns[cols[0]].slice(first_data_row))
@@ -184,72 +231,131 @@ def _differing_rows(a: pa.Array, b: pa.Array) -> np.ndarray:
     return np.flatnonzero(~same.to_numpy(zero_copy_only=False))
 
 
-def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
+def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = frozenset()) -> Layout:
     """The best-matching header block in the first rows of the sheet; when those hold none, a
-    header lower down (at most FAR_HEADER_SEARCH_ROWS) that has every required column."""
+    header lower down (at most FAR_HEADER_SEARCH_ROWS) that has every required column. The block
+    then reaches down over the rows its merged cells cover and the sub-header rows under it.
+
+    ``supplied``: required fields the caller may find outside the table (a county in the title);
+    their absence is left in ``Layout.missing`` for the caller to judge (see ``missing_columns``)."""
+    top = SheetTop(grid)
     where = f"sheet {grid.name!r}" if grid.name else "the file"
-    best = _best_block(grid, column_map, range(min(HEADER_SEARCH_ROWS, grid.height)))
+    best = _best_block(top, column_map, range(min(HEADER_SEARCH_ROWS, top.height)))
     if best is None or not best[2]:
-        far = _far_header_row(grid, column_map)
+        far = _far_header_row(top, column_map)
         if far is not None:
-            best = _best_block(grid, column_map, range(max(HEADER_SEARCH_ROWS, far - MAX_HEADER_DEPTH + 1), far + 1))
+            best = _best_block(top, column_map, range(max(HEADER_SEARCH_ROWS, far - MAX_HEADER_DEPTH + 1), far + 1))
             if best is not None and any(f not in best[2] for f in column_map.required):
                 # A row that merely names a few columns (an explanation listing them) is not a table.
                 best = None
     if best is None or not best[2]:
-        searched = min(grid.height, FAR_HEADER_SEARCH_ROWS)
+        searched = min(top.height, FAR_HEADER_SEARCH_ROWS)
         raise LayoutError(f"{where}: no header row found in its first {searched} rows; expected headers such as " + _expected(column_map, column_map.required))
-    start, depth, matched = best
-    missing = [f for f in column_map.required if f not in matched]
-    display = _display_headers(_header_block(grid, start, depth))
-    if missing:
-        raise LayoutError(
-            f"{where}, header at row {grid.row_number(start)}: missing required columns "
-            + _expected(column_map, missing)
-            + f"; headers found: {', '.join(h for h in display if h)}",
-            kind="missing_columns",
-            matched=len(matched),
-            missing=tuple(missing),
-            header_row=grid.row_number(start),
-            headers_found=tuple(h for h in display if h),
-        )
-    conflicts = _conflicting_copies(grid, _names_for(grid, start, depth), display, column_map, start + depth)
+    start, depth, _ = best
+    depth = _full_depth(top, start, depth, column_map)
+    block = _header_block(top, start, depth)
+    matched, wide = _match(block, column_map)
+    fields = _fields_of(matched, wide)
+    missing = [f for f in column_map.required if f not in fields]
+    display = _display_headers(block)
+    if [f for f in missing if f not in supplied]:
+        raise missing_columns(grid, column_map, start, missing, display, len(fields))
+    conflicts = _conflicting_copies(grid, _names_for(block), display, column_map, start + depth, wide)
     if conflicts:
         raise LayoutError(
             f"{where}, header at row {grid.row_number(start)}: " + "; ".join(conflicts)
             + "; delete the wrong copy, or rename it if it means something else",
             kind="conflicting_copies",
-            matched=len(matched),
+            matched=len(fields),
         )
     headers = {field_name: display[col] for field_name, col in matched.items()}
-    mapped = set(matched.values())
+    if wide is not None:
+        group_header = display[min(wide.parts)].split("/")[0]
+        headers.setdefault(wide.field, group_header)
+        headers.setdefault(wide.measure, group_header)
+    mapped = set(matched.values()) | (set(wide.headers) if wide else set())
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
-    return Layout(start, depth, matched, headers, unmapped)
+    written = [top.text(start + offset) for offset in range(depth)]
+    return Layout(start, depth, matched, headers, unmapped, block, written, wide, missing)
 
 
-def _best_block(grid: SheetGrid, column_map: ColumnMap, starts: range) -> tuple[int, int, dict[str, int]] | None:
-    """(start, depth, field -> column) of the header block among ``starts`` that names the most fields."""
-    best: tuple[int, int, dict[str, int]] | None = None
+def missing_columns(grid: SheetGrid, column_map: ColumnMap, start: int, missing: list[str], display: list[str], matched: int) -> LayoutError:
+    where = f"sheet {grid.name!r}" if grid.name else "the file"
+    return LayoutError(
+        f"{where}, header at row {grid.row_number(start)}: missing required columns "
+        + _expected(column_map, missing)
+        + f"; headers found: {', '.join(h for h in display if h)}",
+        kind="missing_columns",
+        matched=matched,
+        missing=tuple(missing),
+        header_row=grid.row_number(start),
+        headers_found=tuple(h for h in display if h),
+    )
+
+
+def _best_block(top: SheetTop, column_map: ColumnMap, starts: range) -> tuple[int, int, set[str]] | None:
+    """(start, depth, fields) of the header block among ``starts`` that names the most fields."""
+    best: tuple[int, int, set[str]] | None = None
     for start in starts:
-        if not any(_top_text(grid, start)):
+        if not any(top.text(start)):
             continue
         for depth in range(1, MAX_HEADER_DEPTH + 1):
-            if start + depth > grid.height:
+            if start + depth > top.height:
                 break
-            matched = _match(_names_for(grid, start, depth), column_map)
+            fields = _fields_of(*_match(_header_block(top, start, depth), column_map))
             # A deeper header must earn its extra rows by matching more fields: at equal matches
             # the shallower block wins, so a unit row above the header is not swallowed into it.
-            if best is None or (len(matched), -depth) > (len(best[2]), -best[1]):
-                best = (start, depth, matched)
+            if best is None or (len(fields), -depth) > (len(best[2]), -best[1]):
+                best = (start, depth, fields)
     return best
 
 
-def _far_header_row(grid: SheetGrid, column_map: ColumnMap) -> int | None:
+def _full_depth(top: SheetTop, start: int, depth: int, column_map: ColumnMap) -> int:
+    """The header's depth once the rows its cells are merged down over, and the sub-header rows
+    right under it, are counted in: lower header rows that name no field of the column map
+    ("其中" over 种植业纯收入, 养殖业纯收入 …) are header, not data."""
+    fields = len(_fields_of(*_match(_header_block(top, start, depth), column_map)))
+    while depth < MAX_HEADER_DEPTH and start + depth < top.height:
+        last = start + depth - 1
+        merged_down = any(start <= r0 <= last < r1 for r0, c0, r1, c1 in top.merged)
+        if not merged_down and not _is_sub_header(top, start, depth):
+            break
+        deeper = len(_fields_of(*_match(_header_block(top, start, depth + 1), column_map)))
+        if deeper < fields:
+            break
+        depth, fields = depth + 1, deeper
+    return depth
+
+
+_DATA_LIKE = re.compile(r"^[\d\s.,，:：/\-+%]*$")
+
+
+def _is_sub_header(top: SheetTop, start: int, depth: int) -> bool:
+    """Whether the row under the block is more header: text only, and only under the block's
+    groups (a header cell spread over several columns), never under a column already named in full
+    — where a data row has its 户编号, its 县."""
+    row = top.text(start + depth)
+    filled = [col for col, text in enumerate(row) if text.strip()]
+    if not filled:
+        return False
+    above = _header_block(top, start, depth)[-1]
+    spread = _filled_group_row(top, start + depth - 1, row) if depth else above
+    for col in filled:
+        text = unicodedata.normalize("NFKC", row[col]).strip()
+        if _DATA_LIKE.match(text):
+            return False
+        cell = spread[col].strip()
+        in_group = bool(cell) and any(0 <= other < len(spread) and spread[other].strip() == cell for other in (col - 1, col + 1))
+        if not in_group:
+            return False
+    return True
+
+
+def _far_header_row(top: SheetTop, column_map: ColumnMap) -> int | None:
     """The row below the usual search window whose cells name the most fields (two at least)."""
-    rows = grid.head_text(FAR_HEADER_SEARCH_ROWS + MAX_HEADER_DEPTH)
     best, best_count = None, 1
-    for row in range(HEADER_SEARCH_ROWS, min(FAR_HEADER_SEARCH_ROWS, grid.height)):
-        count = sum(1 for text in rows[row] if text and column_map.field_for(header_key(text)) is not None)
+    for row in range(HEADER_SEARCH_ROWS, min(FAR_HEADER_SEARCH_ROWS, top.height)):
+        count = sum(1 for text in top.text(row) if text and column_map.field_for(header_key(text)) is not None)
         if count > best_count:
             best, best_count = row, count
     return best
@@ -259,156 +365,3 @@ def _expected(column_map: ColumnMap, fields: list[str] | tuple[str, ...]) -> str
     return "; ".join(f"{f} ({' / '.join(column_map.spellings[f][:3])})" for f in fields)
 
 
-@dataclass
-class RowKinds:
-    data: np.ndarray  # positions of data rows
-    blank: np.ndarray
-    total: np.ndarray
-    note: np.ndarray
-
-
-def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
-    """Split the rows under the header into data, blank, total (合计/小计/总计) and note rows.
-
-    A cell counts as filled when its text, after NFKC and without whitespace, is not empty; a total
-    row's label starts the text of its first four cells (usually merged over the name columns); a
-    note is a row with a single filled cell whose text opens like a note. A copy of the header
-    (two tables in a sheet, exports pasted together, a header repeated at each printed page) is a
-    note too, with the lone title cells right above it. Decided column by column in Arrow, so a
-    sheet of a million rows is classified without visiting its cells in Python.
-
-    Cells merged down the data rows are first filled with their value (see
-    ``SheetGrid.fill_merged_down``), so the rows they span are read with it.
-    """
-    first = layout.first_data_row
-    grid.fill_merged_down(first)
-    positions = np.arange(first, grid.height)
-    body = [column.slice(first) for column in grid.columns]
-    if positions.size == 0 or not body:
-        empty = np.array([], dtype=int)
-        return RowKinds(empty, empty, empty, empty)
-    counts = np.zeros(positions.size, dtype=np.int64)
-    for column in body:
-        counts += filled_cells(column)
-    blank = counts == 0
-    total = _total_rows(body[:4], positions.size) & ~blank
-    note = np.zeros(positions.size, dtype=bool)
-    for row in np.flatnonzero((counts == 1) & ~total):
-        note[row] = bool(_NOTE.search(_lead_text(body, row)))
-    for row in _header_copies(grid, layout, body, counts):
-        note[row] = True
-        above = row - 1
-        # The title of the table the copy heads: one cell per row, as over the first header.
-        while above >= 0 and row - above <= MAX_TITLE_ROWS and counts[above] == 1 and not total[above]:
-            note[above] = True
-            above -= 1
-    data = ~(blank | total | note)
-    return RowKinds(positions[data], positions[blank], positions[total], positions[note])
-
-
-def _header_copies(grid: SheetGrid, layout: Layout, body: list[pa.Array], counts: np.ndarray) -> list[int]:
-    """Rows of ``body`` that repeat the header: at least two filled cells, each of which is what
-    the header says over its column (after header_key), in one of the header's rows.
-
-    Candidates are the rows that hold, in one of the first two filled columns of a header row,
-    that row's text exactly (two lookups in Arrow per header row); only those few are compared
-    cell by cell.
-    """
-    block = _header_block(grid, layout.header_start, layout.header_depth)
-    written = [_top_text(grid, layout.header_start + depth) for depth in range(layout.header_depth)]
-    keys = [{header_key(rows[col]) for rows in (*block, *written)} - {""} for col in range(grid.width)]
-    candidates = np.zeros(counts.size, dtype=bool)
-    for rows in written:
-        for col in [col for col, text in enumerate(rows) if text.strip()][:2]:
-            found = pc.equal(body[col], pa.scalar(rows[col], pa.string()))
-            candidates |= pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-    copies = []
-    for row in np.flatnonzero(candidates & (counts >= 2)):
-        cells = [(col, body[col][int(row)].as_py()) for col in range(len(body))]
-        filled = [(col, header_key(value)) for col, value in cells if value is not None and header_key(value)]
-        if len(filled) >= 2 and all(key in keys[col] for col, key in filled):
-            copies.append(int(row))
-    return copies
-
-
-_SQUEEZE = re.compile(r"\s+")
-
-
-def _squeezed(value: str | None) -> str | None:
-    """A cell's text as the row classification compares it: NFKC, without whitespace or
-    invisible characters (a 合计 behind a byte-order mark is a 合计)."""
-    return None if value is None else _SQUEEZE.sub("", unicodedata.normalize("NFKC", invisible_removed(str(value))))
-
-
-def filled_cells(column: pa.Array) -> np.ndarray:
-    """Per cell, whether it holds anything but whitespace."""
-    # NFKC maps a character to whitespace only if it is whitespace already, so "nothing left
-    # without whitespace" is "empty or only whitespace as written"; Arrow's utf8_is_space and
-    # Python's str.isspace agree on every character (both checked over all of Unicode).
-    blank = pc.or_(pc.utf8_is_space(column), pc.equal(pc.binary_length(column), 0))
-    return pc.fill_null(pc.invert(blank), False).to_numpy(zero_copy_only=False)
-
-
-def _total_rows(columns: list[pa.Array], height: int) -> np.ndarray:
-    """Rows whose first cells, joined, start with a total label. A row is followed only while its
-    text so far could still become a label, so a data row is settled by its first cell."""
-    total = np.zeros(height, dtype=bool)
-    pending = np.arange(height)
-    prefixes = np.full(height, "", dtype=object)
-    for column in columns:
-        if pending.size == 0:
-            break
-        # Grouped by Arrow, which compares whole texts (pandas' factorize stops at a NUL).
-        encoded = pc.dictionary_encode(column.take(pa.array(pending)))
-        texts = np.array([_squeezed(v) or "" for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
-        codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-        prefixes = prefixes + texts[codes]
-        known: dict[str, int] = {}
-        verdicts = np.array([known[p] if p in known else known.setdefault(p, _verdict(p)) for p in prefixes], dtype=np.int8)
-        total[pending[verdicts == _IS_TOTAL]] = True
-        undecided = verdicts == _UNDECIDED
-        pending, prefixes = pending[undecided], prefixes[undecided]
-    return total
-
-
-_NOT_TOTAL, _IS_TOTAL, _UNDECIDED = 0, 1, 2
-
-
-def _verdict(text: str) -> int:
-    """Whether text starting a row makes it a total row, or cannot, or may with more cells."""
-    if _TOTAL.match(text):
-        return _IS_TOTAL
-    if any(label.startswith(text) for label in TOTAL_LABELS):
-        return _UNDECIDED
-    return _NOT_TOTAL
-
-
-def total_label(cells: list) -> str | None:
-    """The total label a row's first cells open with ("本页小计", "合计"), None if they open with none."""
-    match = _TOTAL.match(_squeezed("".join(str(v) for v in cells[:4] if v is not None)) or "")
-    return match.group(0) if match else None
-
-
-def total_span(label: str) -> str:
-    """What a total row with this label adds up: the whole sheet (合计, 总计), its group (小计),
-    its page (本页小计), its period (本月合计), everything so far (累计), or nothing to check (其中)."""
-    if label.startswith(PART_LABEL):
-        return SPAN_PART
-    if "累计" in label:
-        return SPAN_RUNNING
-    if label.startswith(("本页", "上页")):
-        return SPAN_PAGE
-    if label.startswith(("本月", "当月", "本季", "本期")):
-        return SPAN_PERIOD
-    if "小计" in label:
-        return SPAN_GROUP
-    return SPAN_SHEET
-
-
-def _lead_text(body: list[pa.Array], row: int) -> str:
-    """The text of the row's first non-empty cell (whitespace-only cells included)."""
-    for column in body:
-        value = column[row].as_py()
-        if value is not None:
-            return _squeezed(value)
-    return ""

@@ -14,8 +14,8 @@ import pandas as pd
 
 from etl_project import personal_data, pii
 from etl_project.readers import values
-from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract
-from etl_project.readers.layout import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
+from etl_project.readers.extract import COLUMN_COLUMN, ROW_COLUMN, SHEET_COLUMN, Extract
+from etl_project.readers.rows import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
 from etl_project.regions import RegionIndex
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
@@ -183,19 +183,34 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     down and is not checked. Total rows are never summed into another total; data rows are summed as
     written, rejected ones included, because that is what the person who typed the total added up."""
     totals = extracted.totals
+    by_column = _column_totals(extracted, source_file)
     if totals.empty:
-        return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
+        return by_column if not by_column.empty else pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
     amounts = typed["amount"].astype(float).fillna(0.0)
+    wide = COLUMN_COLUMN in totals.columns and extracted.wide
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
+    if wide:
+        # Each wide column states its own unit; a total row's cell is in its column's unit.
+        column_scale = pd.Series(extracted.money_multipliers()["amount"].to_numpy(), index=pd.MultiIndex.from_frame(extracted.provenance[[SHEET_COLUMN, COLUMN_COLUMN]]))
+        column_scale = column_scale[~column_scale.index.duplicated()]
+        keys = pd.MultiIndex.from_frame(totals[[SHEET_COLUMN, COLUMN_COLUMN]])
+        scale = pd.Series(column_scale.reindex(keys).to_numpy(), index=totals.index).fillna(scale)
     stated = values.parse_money(totals["amount"], multiplier=scale, limit=MONEY_LIMIT_YUAN)[0].astype(float)
     spans = [total_span(label or "合计") for label in totals["label"]]
     rows = []
     data = pd.DataFrame({SHEET_COLUMN: extracted.provenance[SHEET_COLUMN], ROW_COLUMN: extracted.provenance[ROW_COLUMN], "amount": amounts})
+    if wide:
+        data[COLUMN_COLUMN] = extracted.provenance[COLUMN_COLUMN]
     for position, total in enumerate(totals.itertuples(index=False)):
         sheet, row, span = getattr(total, SHEET_COLUMN), getattr(total, ROW_COLUMN), spans[position]
         if span == SPAN_PART:
             continue
         in_sheet = data[data[SHEET_COLUMN] == sheet]
+        label = total.label or "合计"
+        if wide:
+            column = getattr(total, COLUMN_COLUMN)
+            in_sheet = in_sheet[in_sheet[COLUMN_COLUMN] == column]
+            label = f"{label}/{extracted.column_headers.get((sheet, column), column)}"
         if span == SPAN_SHEET:
             covered = in_sheet
         elif span == SPAN_RUNNING:
@@ -213,11 +228,46 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "source_file": source_file,
                 "source_sheet": sheet,
                 "source_row": int(row),
-                "label": total.label or "合计",
+                "label": label,
                 "stated_yuan": None if np.isnan(value) else float(value),
                 "computed_yuan": None if np.isnan(computed) else computed,
                 "difference_yuan": None if np.isnan(value) or np.isnan(computed) else round(float(value) - computed, 2),
                 "rows_covered": len(covered),
             }
         )
-    return pd.DataFrame(rows, columns=STG_LEDGER_TOTAL.column_names)
+    found = pd.DataFrame(rows, columns=STG_LEDGER_TOTAL.column_names)
+    return pd.concat([found, by_column], ignore_index=True) if not by_column.empty else found
+
+
+def _column_totals(extracted: Extract, source_file: str) -> pd.DataFrame:
+    """Each 合计 column of a wide table against the columns it adds up, row by row: never loaded as
+    money, but a row whose parts do not make its total is reported like a 合计 row."""
+    checks = extracted.column_totals
+    if checks.empty:
+        return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
+    stated = values.parse_money(pd.Series(checks["stated"], dtype=object), multiplier=checks["stated_scale"].astype(float), limit=MONEY_LIMIT_YUAN)[0].astype(float)
+    width = len(checks["parts"].iloc[0])
+    computed = np.zeros(len(checks))
+    filled = np.zeros(len(checks), dtype=np.int64)
+    for i in range(width):
+        texts = pd.Series([parts[i] for parts in checks["parts"]], dtype=object)
+        scales = pd.Series([s[i] for s in checks["part_scales"]], dtype=float)
+        parsed = values.parse_money(texts, multiplier=scales, limit=MONEY_LIMIT_YUAN)[0].astype(float)
+        computed += parsed.fillna(0.0).to_numpy()
+        filled += parsed.notna().to_numpy()
+    computed = np.round(computed, 2)
+    # A row that states no total and has no parts is nothing to check.
+    keep = stated.notna().to_numpy() | (filled > 0)
+    frame = pd.DataFrame({
+        "source_file": source_file,
+        "source_sheet": checks[SHEET_COLUMN].to_numpy(),
+        "source_row": checks[ROW_COLUMN].astype(int).to_numpy(),
+        "label": checks["label"].to_numpy(),
+        "stated_yuan": stated.to_numpy(),
+        "computed_yuan": computed,
+        "difference_yuan": np.round(stated.to_numpy() - computed, 2),
+        "rows_covered": 1,
+    })[keep]
+    frame["stated_yuan"] = frame["stated_yuan"].astype(object).where(frame["stated_yuan"].notna(), None)
+    frame["difference_yuan"] = frame["difference_yuan"].astype(object).where(frame["difference_yuan"].notna(), None)
+    return frame[STG_LEDGER_TOTAL.column_names].reset_index(drop=True)

@@ -15,11 +15,12 @@ import pandas as pd
 from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
+from etl_project.staging.context import apply_context
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
 from schemas import source_catalog
 from schemas.registry import REQUIRED_RULE, STRING, Rule, Table
-from schemas.sources import ALL_SOURCE_RULES, PARSE_RULES
+from schemas.sources import ALL_SOURCE_RULES, CONTEXT_CONFLICT, PARSE_RULES
 from schemas.tables import QUARANTINE
 
 MAX_VALUE_CHARS = 200
@@ -63,6 +64,7 @@ class StagedFile:
     skipped_blank: int
     skipped_total: int
     skipped_note: int
+    skipped_section: int = 0  # section rows ("一、秧河镇"), which name the township of the rows below
     extract: Extract | None = field(default=None, repr=False)
     typed: pd.DataFrame | None = field(default=None, repr=False)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # ledgers: 合计/小计 verdicts
@@ -86,10 +88,13 @@ class StagedFile:
 
     @property
     def rows_skipped(self) -> int:
-        return self.skipped_blank + self.skipped_total + self.skipped_note
+        return self.skipped_blank + self.skipped_total + self.skipped_note + self.skipped_section
 
     @property
     def rows_loaded(self) -> int:
+        if self.extract is not None and self.extract.wide:
+            # A row of a wide table is loaded as one value per filled column: count the rows.
+            return self.staged[["source_sheet", "source_row"]].drop_duplicates().shape[0]
         return len(self.staged)
 
     @property
@@ -102,7 +107,10 @@ class StagedFile:
 def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext) -> StagedFile:
     """Raises SourceFileError when the file cannot be read or lacks required columns."""
     declared = source_catalog.source(spec.name)
-    extracted = extract(path, load_column_map(declared.column_map, declared.column_map_dir), source_file)
+    column_map = load_column_map(declared.column_map, declared.column_map_dir)
+    extracted = extract(path, column_map, source_file)
+    context_issues, context_notes = apply_context(extracted, column_map, context.regions)
+    extracted.warnings.extend(context_notes)
     typed, parse_issues = type_rows(extracted, spec.record, extracted.money_multipliers())
     rule_issues = validate(typed, spec.record)
     if not parse_issues.empty and not rule_issues.empty:
@@ -115,9 +123,9 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         rule_issues = rule_issues[keep]
     looked_up, lookup_issues = spec.look_up(typed, context)
     typed = typed.join(looked_up)
-    frames = [df for df in (parse_issues, rule_issues, lookup_issues) if not df.empty]
+    frames = [df for df in (parse_issues, rule_issues, lookup_issues, context_issues) if not df.empty]
     issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
-    clean = typed.drop(index=pd.Index(issues["index"].unique()))
+    clean = typed.drop(index=_rejected(issues, extracted))
     staged = spec.shape(clean, extracted.provenance.loc[clean.index], context)
     # Whatever a cell holds, no personal number and no name of a person of this file leaves here:
     # a sheet named after a household head, an ID number typed into 户编号.
@@ -138,9 +146,21 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         skipped_blank=extracted.count("blank_rows"),
         skipped_total=extracted.count("total_rows"),
         skipped_note=extracted.count("note_rows"),
+        skipped_section=extracted.count("section_rows"),
         extract=extracted,
         typed=typed,
     )
+
+
+def _rejected(issues: pd.DataFrame, extracted: Extract) -> pd.Index:
+    """The data rows to keep out of staging: those with an issue and, in a wide table, every value
+    of a row one of whose values has one (a row is loaded or quarantined whole)."""
+    rejected = pd.Index(issues["index"].unique())
+    if not extracted.wide or rejected.empty:
+        return rejected
+    provenance = extracted.provenance
+    keys = pd.MultiIndex.from_frame(provenance[[SHEET_COLUMN, ROW_COLUMN]])
+    return provenance.index[keys.isin(keys[rejected])]
 
 
 # Staged text the project makes itself (keyed hashes, region codes it assigns) and vocabulary codes
@@ -158,6 +178,8 @@ def rules_of(spec: SourceSpec) -> dict[str, Rule]:
     found.update({PARSE_RULES[f.type].id: PARSE_RULES[f.type] for f in spec.record.fields if f.type in PARSE_RULES})
     found.update(spec.record.rules())
     found.update({rule.id: rule for rule in spec.extra_rules})
+    if load_column_map(spec.name).context:
+        found[CONTEXT_CONFLICT.id] = CONTEXT_CONFLICT
     return found
 
 

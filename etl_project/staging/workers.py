@@ -44,7 +44,7 @@ STAGING_MEMORY_DEFAULT = "256MB"
 # about 4 s of staging in one process) and 1.0-2.0 s faster for 200 000 of xlsx (23 MB, about 6 s).
 POOL_MIN_BYTES = 20 << 20
 AHEAD_PER_WORKER = 4
-COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note")
+COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note", "skipped_section")
 
 
 @dataclass
@@ -64,6 +64,7 @@ class FileOutcome:
     skipped_blank: int = 0
     skipped_total: int = 0
     skipped_note: int = 0
+    skipped_section: int = 0
     personal_data_masked: int = 0  # personal numbers and names found outside the personal columns
     people: pd.DataFrame | None = None  # the persons the file names, as fingerprints (audit.person_fingerprint)
     # what a person should check although the file loaded, one per line; every sheet as JSON
@@ -74,7 +75,7 @@ class FileOutcome:
 
     @property
     def rows_skipped(self) -> int:
-        return self.skipped_blank + self.skipped_total + self.skipped_note
+        return self.skipped_blank + self.skipped_total + self.skipped_note + self.skipped_section
 
 
 def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tests.corpus import cases_files, cases_layout, cases_meaning, cases_names, cases_rules, cases_values
+from tests.corpus import cases_files, cases_layout, cases_meaning, cases_names, cases_real_layouts, cases_rules, cases_values
 from tests.corpus.case import CLEAN, Case
 
 CASES: list[Case] = [
@@ -20,6 +20,7 @@ CASES: list[Case] = [
     *cases_rules.CASES,
     *cases_names.CASES,
     *cases_meaning.CASES,
+    *cases_real_layouts.CASES,
 ]
 BY_NAME = {case.name: case for case in CASES}
 assert len(BY_NAME) == len(CASES), "case names must be unique"
