@@ -26,13 +26,13 @@ from etl_project.file_hashes import known_hashes
 from etl_project.known_persons import known_persons
 from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
-from etl_project.staging.workers import FileOutcome, Stager, worker_count
+from etl_project.staging.workers import MORE_STAGED_TABLES, FileOutcome, Stager, worker_count
 from etl_project.staging.writer import StagingWriter
 from etl_project.summary import quarantine_counts
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
-from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD
+from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD, STG_PERSON
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note")
@@ -156,7 +156,7 @@ def _tables_of(source: str) -> list[Table]:
     """Where a file of the source has rows: its staging table, the quarantine, ledger totals."""
     if source == "reports":
         return [REPORT_CLAIM, REPORT_FINDING]
-    return [STAGED_TABLES[source], QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else []) + (
+    return [STAGED_TABLES[source], *MORE_STAGED_TABLES.get(source, ()), QUARANTINE] + ([STG_LEDGER_TOTAL] if source == "funds" else []) + (
         [PERSON_FINGERPRINT] if source in ("registry", "funds") else []
     )
 
@@ -164,6 +164,8 @@ def _tables_of(source: str) -> list[Table]:
 def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: str) -> None:
     """Hand the file's rows to the writer and keep only its counts."""
     writer.replace(run.table, staged.source_file, staged.rows)
+    for table in MORE_STAGED_TABLES.get(run.name, ()):
+        writer.replace(table, staged.source_file, (staged.more or {}).get(table.name))
     rejects = staged.quarantine
     writer.replace(QUARANTINE, staged.source_file, rejects.assign(run_id=run_id) if rejects is not None and not rejects.empty else None)
     if run.name == "funds":
@@ -174,7 +176,7 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
         run.rejected_rules.append(rejects["rule"].to_numpy())
     if staged.project_codes:
         run.project_codes |= staged.project_codes
-    staged.rows = staged.quarantine = staged.totals = staged.project_codes = staged.people = None
+    staged.rows = staged.more = staged.quarantine = staged.totals = staged.project_codes = staged.people = None
     run.staged.append(staged)
 
 
@@ -222,7 +224,7 @@ FILE_READABLE = "file_readable"
                 dg.TableColumn("rows_skipped", "int", description="跳过行数 / blank, total (合计) and note rows"),
             ]
         ),
-        "writes": dg.MetadataValue.json(["staging.stg_household", "staging.stg_project", "staging.stg_village",
+        "writes": dg.MetadataValue.json(["staging.stg_household", "staging.stg_person", "staging.stg_project", "staging.stg_village",
                                          "staging.stg_fund_movement", "staging.stg_ledger_total", "audit.quarantine", "audit.load_audit",
                                          "analytics.report_claim", "analytics.report_finding"]),
     },
@@ -244,7 +246,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     try:
         previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
-        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES)]
+        migrations = [db.ensure_table(table) for table in (*STAGED_TABLES.values(), STG_PERSON, STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES)]
         writer = StagingWriter(db)
         versions = {source: rules_version(source) for source in STAGED_SOURCES}
         workers = worker_count(_bytes_to_read(files, previous, versions))
@@ -356,6 +358,7 @@ def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg
     pool=WAREHOUSE_POOL,
     specs=[
         _spec("stg_household", STG_HOUSEHOLD, extra="Rows that break a rule go to quarantine instead."),
+        _spec("stg_person", STG_PERSON, extra="A household's rows are loaded together or quarantined together."),
         _spec("stg_project", STG_PROJECT),
         _spec("stg_village", STG_VILLAGE),
         _spec("stg_fund_movement", STG_FUND_MOVEMENT, extra="Movements on unknown projects are quarantined."),
@@ -372,7 +375,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
     present = {relative for source in STAGED_SOURCES for relative in raw_files.relatives(source, suffixes_of(source))}
     db = warehouse.open()
     try:
-        for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES):
+        for table in (*STAGED_TABLES.values(), STG_PERSON, STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT, PERSON_FINGERPRINT, *REPORT_TABLES):
             db.ensure_table(table)
         previous = previous_loads(db)
         removed = sorted((source, relative) for source, relative in previous if relative not in present)
@@ -393,7 +396,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
             audit_ref = db.reference(LOAD_AUDIT)
             db.replace_where(LOAD_AUDIT, gone, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status == "removed"))
         state = latest_file_states(db)
-        counts = {table.name: db.row_count(table) for table in (*STAGED_TABLES.values(), STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)}
+        counts = {table.name: db.row_count(table) for table in (*STAGED_TABLES.values(), STG_PERSON, STG_LEDGER_TOTAL, QUARANTINE, LOAD_AUDIT)}
         by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
         _, rejected_rows = quarantine_counts(db)
     finally:
@@ -415,6 +418,7 @@ def staging_tables(context: dg.AssetExecutionContext, raw_files: RawFilesResourc
                 ),
             },
         )
+    yield dg.MaterializeResult(asset_key=STG_PERSON.name, metadata=table_metadata(STG_PERSON, counts[STG_PERSON.name]))
     yield dg.MaterializeResult(asset_key=STG_LEDGER_TOTAL.name, metadata=table_metadata(STG_LEDGER_TOTAL, counts[STG_LEDGER_TOTAL.name]))
     yield dg.MaterializeResult(
         asset_key=QUARANTINE.name,

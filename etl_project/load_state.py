@@ -4,6 +4,7 @@ rules it was checked against. A file is read again when its content or those rul
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from etl_project import readers as readers_package
@@ -11,10 +12,13 @@ from etl_project import reports as reports_package
 from etl_project.readers.column_map import COLUMN_MAP_DIR
 from etl_project.warehouse import Warehouse
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
+from schemas.person_sources import REGISTRY_PERSON
 from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.tables import LOAD_AUDIT
 
-SOURCE_RECORDS = {"registry": REGISTRY_HOUSEHOLD, "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
+SOURCE_RECORDS = {"registry": (REGISTRY_HOUSEHOLD, REGISTRY_PERSON), "funds": FUND_MOVEMENT, "projects": PROJECT, "villages": VILLAGE}
+# A setting that changes what a file's rows mean: a per-person registry counted as of another year.
+SOURCE_SETTINGS = {"registry": ("ETL_AS_OF_YEAR",)}
 
 
 def _code_of(package) -> bytes:
@@ -29,7 +33,8 @@ def rules_version(source: str) -> str:
         return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
     column_map = (COLUMN_MAP_DIR / f"{source}.yaml").read_bytes()
     declaration = repr(SOURCE_RECORDS[source]).encode("utf-8")
-    return hashlib.sha256(column_map + declaration + _code_of(readers_package)).hexdigest()[:16]
+    settings = repr([os.environ.get(name, "") for name in SOURCE_SETTINGS.get(source, ())]).encode("utf-8")
+    return hashlib.sha256(column_map + declaration + settings + _code_of(readers_package)).hexdigest()[:16]
 
 
 def previous_loads(db: Warehouse) -> dict[tuple[str, str], dict]:

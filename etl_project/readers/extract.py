@@ -92,6 +92,10 @@ class Extract:
     # every sheet of the workbook, read or not, and what a person should know about how it was read
     sheet_reports: list[SheetReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # per sheet read: the column map's layout its header is in (None: the source's own), and the
+    # text above its header (the title a year or a county may be read from)
+    layouts: dict[str, str | None] = field(default_factory=dict)
+    above_header: dict[str, str] = field(default_factory=dict)
     _texts: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -178,7 +182,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
     if not grids:
         raise SourceFileError(f"{name}: the workbook has no sheet")
     frames, headers, summaries, skipped, errors, units_of, totals = [], {}, [], [], [], {}, []
-    reports, warnings = [], []
+    reports, warnings, layouts, above_header = [], [], {}, {}
     for grid in grids:
         if grid.height == 0 or grid.width == 0:
             reports.append(SheetReport(grid.name, grid.visibility, False, 0, "empty"))
@@ -207,6 +211,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         totals.append(total_frame)
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
+        layouts[grid.name] = layout.layout
+        above = grid.head(layout.header_start)
+        above_header[grid.name] = " ".join(str(v) for row in range(layout.header_start) for v in above.iloc[row] if v is not None and str(v).strip())
         sheet_unit, doubts = _sheet_unit(grid, layout.header_start)
         warnings.extend(doubts)
         units_of[grid.name] = {f: units.header_scale(h) or sheet_unit for f, h in layout.headers.items()}
@@ -260,6 +267,8 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         units=units_of,
         sheet_reports=reports,
         warnings=warnings,
+        layouts=layouts,
+        above_header=above_header,
     )
 
 

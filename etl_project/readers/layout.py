@@ -64,6 +64,7 @@ class Layout:
     columns: dict[str, int]  # field -> column position
     headers: dict[str, str]  # field -> header text as written
     unmapped_headers: list[str] = field(default_factory=list)
+    layout: str | None = None  # the column map's layout the header is in (None: the source's own)
 
     @property
     def first_data_row(self) -> int:
@@ -188,14 +189,14 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
         far = _far_header_row(grid, column_map)
         if far is not None:
             best = _best_block(grid, column_map, range(max(HEADER_SEARCH_ROWS, far - MAX_HEADER_DEPTH + 1), far + 1))
-            if best is not None and any(f not in best[2] for f in column_map.required):
+            if best is not None and any(f not in best[2] for f in column_map.required_for(best[2])):
                 # A row that merely names a few columns (an explanation listing them) is not a table.
                 best = None
     if best is None or not best[2]:
         searched = min(grid.height, FAR_HEADER_SEARCH_ROWS)
         raise LayoutError(f"{where}: no header row found in its first {searched} rows; expected headers such as " + _expected(column_map, column_map.required))
     start, depth, matched = best
-    missing = [f for f in column_map.required if f not in matched]
+    missing = [f for f in column_map.required_for(matched) if f not in matched]
     display = _display_headers(_header_block(grid, start, depth))
     if missing:
         raise LayoutError(
@@ -216,7 +217,8 @@ def locate(grid: SheetGrid, column_map: ColumnMap) -> Layout:
     headers = {field_name: display[col] for field_name, col in matched.items()}
     mapped = set(matched.values())
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
-    return Layout(start, depth, matched, headers, unmapped)
+    sheet_layout = column_map.layout_of(matched)
+    return Layout(start, depth, matched, headers, unmapped, sheet_layout.name if sheet_layout is not None else None)
 
 
 def _best_block(grid: SheetGrid, column_map: ColumnMap, starts: range) -> tuple[int, int, dict[str, int]] | None:

@@ -33,7 +33,7 @@ from etl_project.staging.pipeline import StagedFile
 from etl_project.staging.steady import FileChanged, FileState, read_steadily
 from etl_project.warehouse import conform, memory_capped
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.tables import STG_HOUSEHOLD
+from schemas.tables import STG_HOUSEHOLD, STG_PERSON
 
 WORKERS_ENV = "ETL_STAGING_WORKERS"
 # DuckDB's cap in the writing process while workers run (see warehouse.memory_capped): blocks it
@@ -46,6 +46,9 @@ STAGING_MEMORY_DEFAULT = "256MB"
 # about 4 s of staging in one process) and 1.0-2.0 s faster for 200 000 of xlsx (23 MB, about 6 s).
 POOL_MIN_BYTES = 20 << 20
 STAGED_TABLES = {"registry": STG_HOUSEHOLD, "projects": STG_PROJECT, "villages": STG_VILLAGE, "funds": STG_FUND_MOVEMENT}
+# Further staging tables a source's files may fill (a per-person registry: its members); every file
+# of the source replaces its rows there, none where its layout has none.
+MORE_STAGED_TABLES = {"registry": (STG_PERSON,)}
 AHEAD_PER_WORKER = 4
 COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "skipped_blank", "skipped_total", "skipped_note")
 
@@ -58,6 +61,7 @@ class FileOutcome:
     source_file: str
     error: str | None = None
     rows: pd.DataFrame | pa.Table | None = None  # staged rows, in the staged table's columns
+    more: dict | None = None  # table name -> rows of the source's further staging tables
     quarantine: pd.DataFrame | None = None  # without run_id
     totals: pd.DataFrame | None = None  # ledgers: 合计/小计 verdicts
     project_codes: frozenset[str] | None = None  # project lists: every code, rejected rows' too
@@ -82,11 +86,16 @@ class FileOutcome:
 
 def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
     table = STAGED_TABLES[staged.source]
-    rows = staged.staged
-    if as_arrow:
-        # What the warehouse's Arrow load would make of the frame, made here instead (in this
-        # thread: every core already runs a worker).
-        rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
+
+    def loadable(rows: pd.DataFrame, table) -> pd.DataFrame | pa.Table:
+        if as_arrow:
+            # What the warehouse's Arrow load would make of the frame, made here instead (in this
+            # thread: every core already runs a worker).
+            return pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
+        return rows
+
+    rows = loadable(staged.staged, table)
+    more = {t.name: loadable(staged.more[t.name], t) for t in MORE_STAGED_TABLES.get(staged.source, ()) if t.name in staged.more}
     codes = None
     if staged.source == "projects" and staged.typed is not None:
         codes = frozenset(staged.typed["project_code"].dropna())
@@ -95,6 +104,7 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
         source=staged.source,
         source_file=staged.source_file,
         rows=rows,
+        more=more,
         quarantine=staged.quarantine,
         totals=staged.totals if not staged.totals.empty else None,
         project_codes=codes,
