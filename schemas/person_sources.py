@@ -55,7 +55,7 @@ REGISTRY_PERSON = CATALOG.add(
                 form=ID_NUMBER,
             ),
             replace(_household("household_size"), required=False, zh="人数（户主行或每行）", en="persons in the household as written (on the head's row or on every row)"),
-            _text("relation", "与户主关系", "relation to the household head (户主/本人 on the head's row)"),
+            Field("relation", STRING, "与户主关系", "relation to the household head (户主/本人 on the head's row)", required=True, form=COMPACT),
             _text("ethnicity", "民族", "ethnic group"),
             _text("education", "文化程度", "education"),
             _text("schooling", "在校生状况", "schooling (非在校生 or the stage attended)"),

@@ -13,6 +13,7 @@ from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
 from etl_project.sample_data.county import CountyWriter
 from etl_project.sample_data.investment_truth import InvestmentMart
+from etl_project.sample_data.person_export import PersonExportWriter
 from etl_project.sample_data.shares import split
 
 SHOWCASE = 5
@@ -26,10 +27,12 @@ def generate(
     truth: Path | None = None,
     fmt: str = "xlsx",
     counties: int = 5,
+    per_person: int = 1,
 ) -> dict:
     """Writes registry files under ``out/registry``, each county's fund ledger, project list and
     village list under ``out/funds``, ``out/projects`` and ``out/villages``, the showcase counties'
-    reports under ``out/reports``, and, if asked, the truth JSON.
+    reports under ``out/reports``, and, if asked, the truth JSON. ``per_person`` further counties send
+    their registry as the national system's per-person export (.xlsx, then .xls), in either format.
 
     Counties are generated and written one at a time, in chunks of households, so memory does not
     grow with ``households``. The same arguments always give the same bytes.
@@ -39,7 +42,9 @@ def generate(
     if households < 0 or seed < 0:
         raise ValueError("households and seed must not be negative")
     out = Path(out)
-    specs = county_plan.plan(counties, fmt)
+    if per_person < 0:
+        raise ValueError("per_person must not be negative")
+    specs = county_plan.plan(counties, fmt, per_person)
     allocation = np.random.default_rng([seed, 0])
     # Showcase counties get about equal shares; the others vary more, as real counties do.
     weights = np.where(
@@ -61,7 +66,10 @@ def generate(
     showcase: list = []  # (spec, geography, source plan) of each showcase county, for its report
     for index, (spec, count) in enumerate(zip(specs, shares)):
         rng = np.random.default_rng([seed, 1, index])
-        writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
+        if spec.per_person:
+            writer = PersonExportWriter(spec, count, rng, mart, log)
+        else:
+            writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
         files += writer.write(out)
         rng = np.random.default_rng([seed, 2, index])
         plan = source_plan.plan(spec, index, fmt, rng, bool(mismatch[index]), index == omitted)
@@ -71,7 +79,8 @@ def generate(
     reports = report_files.write(out, seed, showcase, mart, investment)
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]
-    clean = sum(entry["clean_rows"] for entry in registry)
+    # A per-person export's clean rows are persons; its households are counted apart.
+    clean = sum(entry.get("households", entry["clean_rows"]) for entry in registry)
     if truth is not None:
         truth_file.write(Path(truth), seed, households, clean, mart, log, investment, reports.truth())
     return {
