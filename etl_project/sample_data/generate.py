@@ -17,6 +17,7 @@ from etl_project.sample_data.person_export import PersonExportWriter
 from etl_project.sample_data.shares import split
 
 SHOWCASE = 5
+PER_PERSON_MAX_HOUSEHOLDS = 5000
 FORMATS = ("xlsx", "csv")
 
 
@@ -53,6 +54,12 @@ def generate(
         allocation.uniform(0.5, 1.5, size=len(specs)),
     )
     shares = split(households, weights).tolist()
+    # A per-person export is planned whole in memory (its members as objects): it shows the layout at
+    # a bounded size, and what it would hold beyond goes to the first county, which streams.
+    for index, spec in enumerate(specs):
+        if spec.per_person and shares[index] > PER_PERSON_MAX_HOUSEHOLDS:
+            shares[0] += shares[index] - PER_PERSON_MAX_HOUSEHOLDS
+            shares[index] = PER_PERSON_MAX_HOUSEHOLDS
 
     # One showcase ledger whose 合计 does not add up and one showcase village missing from its list,
     # so every sample carries both; further counties' ledgers sometimes do not add up either.

@@ -100,6 +100,9 @@ def _households(typed: pd.DataFrame, sheets: pd.Series) -> tuple[np.ndarray, np.
 def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counties resolved, households formed, the as-of year found; the head's row checked for what
     it carries for the household, and every member's schooling against the age the ID number gives."""
+    if typed.empty:
+        # A header with no rows under it (an export of nothing, a template) is counted as of no year.
+        return typed[[]].assign(county_code=pd.Series(dtype="string"), **{HOUSEHOLD: 0, IS_HEAD: False, BIRTH_YEAR: pd.NA, AS_OF: pd.NA}), empty_issues()
     year, where = as_of_year(context)
     if not FIRST_PROGRAMME_YEAR <= year <= LAST_AS_OF_YEAR:
         raise SourceFileError(f"{context.source_file}: the year it is as of ({year}, from {where}) is outside {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}")
