@@ -140,3 +140,28 @@ def test_the_real_exports_header_is_the_persons_layout():
                 "ethnicity", "education", "schooling", "health", "labour_skill", "work_status", "work_months", "status_code",
                 "attribute_code", "main_cause_code", "income_per_person", "phone", "bank_name", "bank_card"}
     assert expected <= set(extracted.headers)
+
+
+def test_a_person_in_two_counties_exports_is_flagged(tmp_path):
+    """The same ID number in two counties' exports: each file loads, the warning check names the person once."""
+    raw = tmp_path / "raw"
+    (raw / "registry").mkdir(parents=True)
+    shared = {"姓名": "李花", "性别": "女", "证件号码": VALID_IDS[2], "与户主关系": "配偶"}
+    write_table(raw / "registry" / "紫云县2019年贫困户信息列表.xlsx", PERSON_HEADERS,
+                [member(**{"人数": "2"}), member(**shared, **{"人数": "2"})], title="贫困户信息列表", unit_row="")
+    write_table(raw / "registry" / "望谟县2019年贫困户信息列表.xlsx", PERSON_HEADERS,
+                [member(**{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "证件号码": VALID_IDS[3], "人数": "3"}),
+                 member(**shared, **{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "人数": "3"})], title="贫困户信息列表", unit_row="")
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(raw, url, instance)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["person_in_one_household"].passed
+    assert checks["person_in_one_household"].metadata["persons"].value == 1
+    # 望谟县's 人数 says 3 for its two members: loaded with 2, and listed.
+    assert checks["household_size_matches_members"].metadata["households"].value == 1
+    db = Warehouse(url)
+    try:
+        assert db.row_count(FACT_PERSON) == 4 and db.row_count(FACT_HOUSEHOLD) == 2
+    finally:
+        db.close()
