@@ -174,6 +174,8 @@ def _distinct(tables: list[Table]) -> list[Table]:
 def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: str) -> None:
     """Hand the file's rows to the writer and keep only its counts."""
     writer.replace(run.table, staged.source_file, staged.rows)
+    for table in source_catalog.source(run.name).staged[1:]:
+        writer.replace(table, staged.source_file, (staged.more or {}).get(table.name))
     rejects = staged.quarantine
     writer.replace(QUARANTINE, staged.source_file, rejects.assign(run_id=run_id) if rejects is not None and not rejects.empty else None)
     declared = source_catalog.source(run.name)
@@ -185,7 +187,7 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
         run.rejected_rules.append(rejects["rule"].to_numpy())
     if staged.project_codes:
         run.project_codes |= staged.project_codes
-    staged.rows = staged.quarantine = staged.totals = staged.project_codes = staged.people = None
+    staged.rows = staged.more = staged.quarantine = staged.totals = staged.project_codes = staged.people = None
     run.staged.append(staged)
 
 
@@ -367,6 +369,7 @@ def _spec(key: str, table: Table, group: str = "staging", extra: str = "") -> dg
 # What a table's description adds to its declaration.
 _SPEC_NOTES = {
     "stg_household": "Rows that break a rule go to quarantine instead.",
+    "stg_person": "A household's rows are loaded together or quarantined together.",
     "stg_fund_movement": "Movements on unknown projects are quarantined.",
 }
 

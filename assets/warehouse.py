@@ -21,7 +21,7 @@ from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
 FILES_REPLACED_IN_PLACE = 32
@@ -178,3 +178,12 @@ def _dim_project_sql(db) -> str:
 fact_investment = _sql_asset(FACT_INVESTMENT, ["stg_fund_movement"], ("funds",), _fact_investment_sql)
 dim_donor = _sql_asset(DIM_DONOR, ["stg_fund_movement"], ("funds",), _dim_donor_sql, "Individuals appear by keyed hash only, without a name.")
 dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("projects", "funds"), _dim_project_sql)
+
+
+def _fact_person_sql(db) -> str:
+    columns = ", ".join(db.quote(c) for c in FACT_PERSON.column_names)
+    return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
+
+
+fact_person = _sql_asset(FACT_PERSON, ["stg_person"], ("registry",), _fact_person_sql,
+                         "Only registries sent as the national per-person export have members here.")

@@ -17,6 +17,7 @@ def _run(args: argparse.Namespace) -> int:
     from etl_project.pg_locks import LockPolicy
     from etl_project.stopping import run_stoppable
 
+    _as_of(args)
     raw = Path(args.raw)
     if not raw.is_dir():
         print(f"etl-project run: raw data folder {raw} does not exist", file=sys.stderr)
@@ -36,6 +37,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 RUN_BY_TAG = "etl-project/cli-process"
+
+
+def _as_of(args: argparse.Namespace) -> None:
+    """--as-of reaches the staging of every file (worker processes too) as the environment."""
+    from etl_project.staging.persons import AS_OF_ENV
+
+    if args.as_of is not None:
+        os.environ[AS_OF_ENV] = str(args.as_of)
 
 
 def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str]) -> int:
@@ -100,6 +109,7 @@ def _sample_data(args: argparse.Namespace) -> int:
         truth=Path(args.truth) if args.truth else None,
         fmt=args.format,
         counties=args.counties,
+        per_person=args.per_person,
     )
     print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return EXIT_OK
@@ -108,6 +118,7 @@ def _sample_data(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from etl_project.steward import validate_file
 
+    _as_of(args)
     verdict = validate_file(Path(args.file), args.source)
     print(verdict.as_json() if args.format == "json" else verdict.as_text())
     return verdict.exit_code
@@ -163,6 +174,15 @@ def _derive_reference(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _year(text: str) -> int:
+    from etl_project.staging.persons import LAST_AS_OF_YEAR
+    from schemas.sources import FIRST_PROGRAMME_YEAR
+
+    if not text.isdigit() or not FIRST_PROGRAMME_YEAR <= int(text) <= LAST_AS_OF_YEAR:
+        raise argparse.ArgumentTypeError(f"expected a year {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}, not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from etl_project.serving import BI_IDLE_IN_TRANSACTION_TIMEOUT, BI_STATEMENT_TIMEOUT
     from etl_project.warehouse import WAREHOUSE_URL_ENV
@@ -177,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ephemeral", action="store_true", help="keep no run history even when DAGSTER_HOME is set")
     run.add_argument("--verbose", action="store_true", help="log every step, not only warnings and errors")
     run.add_argument("--wait", type=float, default=None, help="seconds to wait for another run holding the warehouse (default: as long as it takes)")
+    run.add_argument("--as-of", type=_year, default=None, help="the year a per-person registry export (no 识别年度) is as of, when neither its title nor its file name names one")
     run.set_defaults(handler=_run)
 
     sample = commands.add_parser("sample-data", help="write realistic sample source files and their truth")
@@ -186,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--truth", default=None, help="write the expected marts and injected defects as JSON")
     sample.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     sample.add_argument("--counties", type=int, default=5, help="5 showcase counties, more drawn from the 832")
+    sample.add_argument("--per-person", type=int, default=1, help="further counties sending the national per-person export (.xlsx, then .xls)")
     sample.set_defaults(handler=_sample_data)
 
     validate = commands.add_parser(
@@ -195,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     tabular = [s.name for s in source_catalog.tabular_sources()]
     validate.add_argument("--source", default=None, help=f"{', '.join(tabular)} (detected from the headers when omitted)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--as-of", type=_year, default=None, help="the year a per-person registry export (no 识别年度) is as of, when neither its title nor its file name names one")
     validate.set_defaults(handler=_validate)
 
     claims = commands.add_parser("extract-claims", help="every figure of a narrative report, as JSON claims with provenance")

@@ -4,6 +4,7 @@ rules it was checked against. A file is read again when its content or those rul
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from etl_project import readers as readers_package
@@ -25,8 +26,9 @@ def rules_version(source: str) -> str:
     if not declared.tabular:
         return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
     column_map = declared.column_map_path.read_bytes()
-    declaration = repr(declared.record).encode("utf-8")
-    return hashlib.sha256(column_map + declaration + _code_of(readers_package)).hexdigest()[:16]
+    declaration = repr((declared.record, *declared.layout_records)).encode("utf-8")
+    settings = repr([os.environ.get(name, "") for name in declared.settings]).encode("utf-8")
+    return hashlib.sha256(column_map + declaration + settings + _code_of(readers_package)).hexdigest()[:16]
 
 
 def previous_loads(db: Warehouse) -> dict[tuple[str, str], dict]:

@@ -44,17 +44,22 @@ def _by_level(select: str, source: str, where: str = "", levels=tuple(_LEVEL_KEY
     return "\nUNION ALL\n".join(parts)
 
 
+# The year a household counts as registered from: its 识别年度, else (a snapshot) the year it is as of.
+REGISTERED_FROM = "COALESCE(identification_year, as_of_year)"
+
+
 def event_year_bounds_sql(fact: str) -> str:
     return (
-        f"SELECT MIN(LEAST(identification_year, COALESCE(exit_year, identification_year))), "
-        f"MAX(GREATEST(identification_year, COALESCE(exit_year, 0), COALESCE(returned_year, 0))) FROM {fact}"
+        f"SELECT MIN(LEAST({REGISTERED_FROM}, COALESCE(exit_year, {REGISTERED_FROM}))), "
+        f"MAX(GREATEST({REGISTERED_FROM}, COALESCE(exit_year, 0), COALESCE(returned_year, 0))) FROM {fact}"
     )
 
 
 def poverty_exit_sql(fact: str, dim_region: str, dialect: str) -> str:
     """SELECT yielding mart_poverty_exit's columns; params: first_year, last_year (axis of the
     cumulative sums, which may start before 2014) and mart_first_year."""
-    sums = "year, SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, SUM(ret_h) AS ret_h, SUM(ret_p) AS ret_p"
+    sums = ("year, SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, "
+            "SUM(by_exit_h) AS by_exit_h, SUM(by_exit_p) AS by_exit_p, SUM(ret_h) AS ret_h, SUM(by_ret_h) AS by_ret_h, SUM(by_ret_p) AS by_ret_p")
     level_events = "\nUNION ALL\n".join(
         f"SELECT '{level}' AS region_level, {key} AS region_code, {sums} FROM village_events GROUP BY {key}, year"
         for level, key in _LEVEL_KEYS.items()
@@ -66,15 +71,24 @@ def poverty_exit_sql(fact: str, dim_region: str, dialect: str) -> str:
     incidence = f"CAST({rounded_quotient_sql('100 * (cum_reg_p - cum_exit_p + cum_ret_p)', 'a.agri_pop', 4, dialect)} AS DOUBLE PRECISION)"
     return f"""
 WITH events AS (
-    SELECT county_code, township_code, village_code, identification_year AS year,
-           1 AS reg_h, household_size AS reg_p, 0 AS exit_h, 0 AS exit_p, 0 AS ret_h, 0 AS ret_p
+    -- exit_* and ret_h are the year's own events; by_* what has happened by the end of the year,
+    -- which also holds a snapshot's exits and returns whose year it does not give (as of its year).
+    SELECT county_code, township_code, village_code, {REGISTERED_FROM} AS year,
+           1 AS reg_h, household_size AS reg_p, 0 AS exit_h, 0 AS exit_p, 0 AS by_exit_h, 0 AS by_exit_p,
+           0 AS ret_h, 0 AS by_ret_h, 0 AS by_ret_p
     FROM {fact}
     UNION ALL
-    SELECT county_code, township_code, village_code, exit_year, 0, 0, 1, household_size, 0, 0
+    SELECT county_code, township_code, village_code, exit_year, 0, 0, 1, household_size, 1, household_size, 0, 0, 0
     FROM {fact} WHERE exit_year IS NOT NULL
     UNION ALL
-    SELECT county_code, township_code, village_code, returned_year, 0, 0, 0, 0, 1, household_size
+    SELECT county_code, township_code, village_code, as_of_year, 0, 0, 0, 0, 1, household_size, 0, 0, 0
+    FROM {fact} WHERE exit_year IS NULL AND as_of_year IS NOT NULL AND status_code IN ('1', '3', '4')
+    UNION ALL
+    SELECT county_code, township_code, village_code, returned_year, 0, 0, 0, 0, 0, 0, 1, 1, household_size
     FROM {fact} WHERE returned_year IS NOT NULL
+    UNION ALL
+    SELECT county_code, township_code, village_code, as_of_year, 0, 0, 0, 0, 0, 0, 0, 1, household_size
+    FROM {fact} WHERE returned_year IS NULL AND as_of_year IS NOT NULL AND status_code = '3'
 ),
 village_events AS (
     SELECT county_code, township_code, village_code, {sums}
@@ -89,7 +103,8 @@ dense AS (
     SELECT r.region_level, r.region_code, y.year,
            COALESCE(e.reg_h, 0) AS reg_h, COALESCE(e.reg_p, 0) AS reg_p,
            COALESCE(e.exit_h, 0) AS exit_h, COALESCE(e.exit_p, 0) AS exit_p,
-           COALESCE(e.ret_h, 0) AS ret_h, COALESCE(e.ret_p, 0) AS ret_p
+           COALESCE(e.by_exit_h, 0) AS by_exit_h, COALESCE(e.by_exit_p, 0) AS by_exit_p,
+           COALESCE(e.ret_h, 0) AS ret_h, COALESCE(e.by_ret_h, 0) AS by_ret_h, COALESCE(e.by_ret_p, 0) AS by_ret_p
     FROM regions r CROSS JOIN years y
     LEFT JOIN level_events e
       ON e.region_level = r.region_level AND e.region_code = r.region_code AND e.year = y.year
@@ -97,8 +112,8 @@ dense AS (
 running AS (
     SELECT region_level, region_code, year, exit_h, exit_p, ret_h,
            SUM(reg_h) OVER w AS cum_reg_h, SUM(reg_p) OVER w AS cum_reg_p,
-           SUM(exit_h) OVER w AS cum_exit_h, SUM(exit_p) OVER w AS cum_exit_p,
-           SUM(ret_h) OVER w AS cum_ret_h, SUM(ret_p) OVER w AS cum_ret_p
+           SUM(by_exit_h) OVER w AS cum_exit_h, SUM(by_exit_p) OVER w AS cum_exit_p,
+           SUM(by_ret_h) OVER w AS cum_ret_h, SUM(by_ret_p) OVER w AS cum_ret_p
     FROM dense
     WINDOW w AS (PARTITION BY region_level, region_code ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),

@@ -1,6 +1,6 @@
 """Schema registry: table and source declarations, and what is derived from them."""
 
-from schemas import investment_sources, investment_tables, report_tables, sources, tables  # noqa: F401  (declaring the tables registers them)
+from schemas import investment_sources, investment_tables, person_sources, report_tables, sources, tables  # noqa: F401  (declaring the tables registers them)
 from schemas.registry import CATALOG
 
 __all__ = ["CATALOG"]

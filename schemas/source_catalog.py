@@ -19,7 +19,8 @@ from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_P
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
 from schemas.sources import REGISTRY_HOUSEHOLD
-from schemas.tables import PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD
+from schemas.person_sources import REGISTRY_PERSON
+from schemas.tables import PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD, STG_PERSON
 
 COLUMN_MAP_DIR = Path(__file__).resolve().parent / "column_maps"
 # The files a run picks up and `validate` accepts without a warning. WPS saves workbooks as .et;
@@ -48,6 +49,12 @@ class Source:
     column_map: str | None = None  # <column_map_dir>/<column_map>.yaml
     column_map_dir: Path = COLUMN_MAP_DIR
     record: Table | None = None
+    # the records of its other layouts (the per-person registry export), checked as the column map's
+    # layouts say
+    layout_records: tuple[Table, ...] = ()
+    # environment settings that change what its rows mean (the year a snapshot counts as of): a
+    # change reads its files again
+    settings: tuple[str, ...] = ()
     stage: str | Callable | None = None
     # Another source whose codes each row is checked against (ledgers name the projects of the
     # project lists): a change to that source's files judges every file of this one again.
@@ -164,8 +171,8 @@ register_source(Source(
 ))
 register_source(Source(
     name="registry", zh="建档立卡户登记", en="household registry", suffixes=SPREADSHEET_SUFFIXES, stage_order=30,
-    staged=(STG_HOUSEHOLD,), column_map="registry", record=REGISTRY_HOUSEHOLD, stage="etl_project.staging.registry:stage_file",
-    names_people=True,
+    staged=(STG_HOUSEHOLD, STG_PERSON), column_map="registry", record=REGISTRY_HOUSEHOLD, stage="etl_project.staging.registry:stage_file",
+    layout_records=(REGISTRY_PERSON,), settings=("ETL_AS_OF_YEAR",), names_people=True,
 ))
 register_source(Source(
     name="funds", zh="帮扶资金台账", en="fund ledger", suffixes=SPREADSHEET_SUFFIXES, stage_order=40,

@@ -5,6 +5,9 @@ Money is in yuan, counts are integers, years are integers, regions are referred 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from schemas.person_sources import REGISTRY_PERSON
 from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table
 from schemas.sources import REGISTRY_HOUSEHOLD
 
@@ -26,7 +29,9 @@ _HOUSEHOLD_FACTS = (
     _src("household_size"),
     _src("attribute_code"),
     _src("main_cause_code"),
-    _src("identification_year"),
+    # A per-person export gives no 识别年度 (nor 脱贫年度): its households count from the year the
+    # export is as of (as_of_year), see the README.
+    replace(_src("identification_year"), required=False, en="year the household was identified as poor (empty for a snapshot that does not say: see as_of_year)"),
     _src("exit_year"),
     _src("status_code"),
     _src("returned_year"),
@@ -35,6 +40,8 @@ _HOUSEHOLD_FACTS = (
     _src("water_secure"),
     _src("schooling_secure"),
     _src("medical_secure"),
+    Field("as_of_year", YEAR, "快照年度", "for a registry without 识别年度 (the national per-person export): the year its status is as of, from its title, its file name or --as-of; the household counts as registered, and as exited or returned when its status says so, from that year on"),
+    Field("stated_household_size", INTEGER, "文件所填人数", "per-person export: 人数 as written (household_size counts the members listed; check household_size_matches_members lists where they differ)", unit="人 / persons"),
 )
 
 STG_HOUSEHOLD = CATALOG.add(
@@ -111,15 +118,15 @@ MART_POVERTY_EXIT = CATALOG.add(
             Field("region_code", STRING, "区划代码", "region code", required=True),
             Field("region_level", STRING, "层级", "province, city, county, township or village", required=True),
             Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
-            Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year; a stock, not additive over years", unit=_COUNT, additive=False),
-            Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year; a stock, not additive over years", unit=_PERSONS, additive=False),
-            Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year", unit=_COUNT),
+            Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False),
+            Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False),
+            Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)", unit=_COUNT),
             Field("exited_persons", INTEGER, "当年脱贫人数", "persons in households whose exit year is the year", unit=_PERSONS),
-            Field("cumulative_exited_households", INTEGER, "累计脱贫户数（存量，不可跨年加总）", "households whose exit year is the year or earlier, including those that later returned; a stock, not additive over years", unit=_COUNT, additive=False),
+            Field("cumulative_exited_households", INTEGER, "累计脱贫户数（存量，不可跨年加总）", "households whose exit year is the year or earlier, including those that later returned, and a snapshot's exited households from the year it is as of; a stock, not additive over years", unit=_COUNT, additive=False),
             Field("cumulative_exited_persons", INTEGER, "累计脱贫人数（存量，不可跨年加总）", "persons in households that exited in or before the year, including those that later returned; a stock, not additive over years", unit=_PERSONS, additive=False),
             Field("remaining_households", INTEGER, "剩余贫困户数（存量，不可跨年加总）", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end; a stock, not additive over years", unit=_COUNT, additive=False),
             Field("remaining_persons", INTEGER, "剩余贫困人数（存量，不可跨年加总）", "persons in households poor at year end (counts those that returned); a stock, not additive over years", unit=_PERSONS, additive=False),
-            Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year", unit=_COUNT),
+            Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year (a snapshot's returns, of no given year, count in remaining from its year)", unit=_COUNT),
             Field("villages_exited", INTEGER, "当年出列贫困村数", "poor villages (village list) in the region whose exit year is the year", unit="个 / villages"),
             Field(
                 "poverty_incidence",
@@ -204,5 +211,54 @@ PERSON_FINGERPRINT = CATALOG.add(
             Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
             Field("name_fingerprint", INTEGER, "姓名指纹", "keyed BLAKE2b fingerprint of a name (64 bits); useless without the key", required=True),
         ),
+    )
+)
+
+
+_person = REGISTRY_PERSON.field
+
+_PERSON_FACTS = (
+    Field("person_key", STRING, "成员主键（假名化）", "pseudonymous person key: keyed hash (HMAC-SHA-256, base32) of the member's ID number", required=True),
+    Field("household_key", STRING, "户主键（假名化）", "the household's key: keyed hash of its head's ID number, as in fact_household", required=True),
+    Field("county_code", STRING, "县级区划代码", "county-level region code of the household", required=True),
+    Field("village_code", STRING, "行政村代码", "village code of the household (project-local code)", required=True),
+    Field("is_head", FLAG, "是否户主", "the household's head (与户主关系 户主 or 本人)", required=True),
+    replace(_person("relation"), en="relation to the household head, as written"),
+    Field("sex", STRING, "性别", "male or female: as written, else from the ID number"),
+    Field("birth_year", YEAR, "出生年份", "from the ID number"),
+    Field("age_band", STRING, "年龄段", "age in the as-of year, from the ID number: 0-5, 6-15, 16-59 or 60+"),
+    _person("ethnicity"),
+    _person("education"),
+    _person("schooling"),
+    _person("health"),
+    _person("labour_skill"),
+    _person("work_status"),
+    _person("work_months"),
+    _person("rural_medical_insured"),
+    _person("rural_pension_insured"),
+    _person("employee_pension_insured"),
+    _person("serious_illness_insured"),
+    Field("as_of_year", YEAR, "快照年度", "the year the export is as of (its title, file name or --as-of)", required=True),
+)
+
+STG_PERSON = CATALOG.add(
+    Table(
+        name="stg_person",
+        zh="建档立卡户家庭成员（已校验暂存）",
+        en="Validated, pseudonymised members of the households of per-person registry exports, one row per accepted source row",
+        layer="staging",
+        source="registry files in the per-person layout, after validation",
+        fields=(*_PERSON_FACTS, *_PROVENANCE),
+    )
+)
+
+FACT_PERSON = CATALOG.add(
+    Table(
+        name="fact_person",
+        zh="建档立卡户家庭成员事实表",
+        en="One row per member of a registered household where a per-person export gives them; no names, ID numbers, phones, banks or card numbers",
+        layer="warehouse",
+        source="stg_person",
+        fields=(*_PERSON_FACTS, *_PROVENANCE),
     )
 )

@@ -92,6 +92,8 @@ EXIT_STATUS = Vocabulary(
         "已脱贫": "1",
         "脱贫": "1",
         "稳定脱贫": "4",
+        # 脱贫属性 of the per-person export: 预脱贫 is an exit planned for the year, not yet one.
+        "预脱贫": "0",
     },
     code_width=1,
 )
@@ -184,3 +186,32 @@ PROJECT_STATUS = Vocabulary(
 )
 
 VOCABULARIES.update({v.name: v for v in (FUND_CATEGORY, FUND_SOURCE, DONOR_TYPE, PROJECT_STATUS)})
+
+# Member columns of the national system's per-person export.
+SEX = Vocabulary(name="sex", codes={"male": "男", "female": "女"}, aliases={"男性": "male", "女性": "female"}, code_width=0)
+
+LABOUR_SKILL = Vocabulary(
+    name="labour_skill",
+    codes={
+        "ordinary": "普通劳动力",
+        "skilled": "技能劳动力",
+        "weak": "弱劳动力或半劳动力",
+        "lost": "丧失劳动力",
+        "none": "无劳动力",
+    },
+    aliases={"弱劳动力": "weak", "半劳动力": "weak", "丧失劳动能力": "lost", "无劳动能力": "none"},
+    code_width=0,
+)
+
+# 在校生状况 as the national system writes it, and the ages (as of the snapshot's year) a pupil of
+# that stage can have; a generous span, so that only a plain contradiction is reported (a six-year-old
+# at university, a sixty-year-old in primary school). The first stage whose name opens the text counts.
+SCHOOLING_AGES = (
+    ("学前", 2, 8),
+    ("小学", 5, 16),
+    ("七年级", 10, 19), ("八年级", 10, 19), ("九年级", 10, 19), ("初中", 10, 19),
+    ("高中", 13, 23), ("普通高中", 13, 23), ("中职", 13, 25), ("中专", 13, 25), ("技校", 13, 25),
+    ("高职", 15, 30), ("大专", 15, 30), ("本科", 15, 35), ("研究生", 18, 45), ("硕士", 18, 45), ("博士", 20, 50),
+)
+
+VOCABULARIES.update({v.name: v for v in (SEX, LABOUR_SKILL)})

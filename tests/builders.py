@@ -233,3 +233,27 @@ def cli_run(raw: Path, url: str, env: dict[str, str] | None = None) -> subproces
         cwd=root, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+
+
+# The national system's per-person export ("贫困户信息列表"), its 27 columns as the system writes them.
+PERSON_HEADERS = [
+    "省（自治区、直辖市）", "市（盟、州）", "县(市、区、旗)", "镇(乡)", "行政村", "姓名", "性别", "证件号码", "人数", "与户主关系",
+    "民族", "文化程度", "在校生状况", "健康状况", "劳动能力\n页面（劳动技能）", "务工状况", "务工时间（月）",
+    "是否参加新农合\n页面（是否参加新型农村合作医疗）", "是否参加新型养老保险\n页面（是否参加新型农村社会养老保险）",
+    "是否参加城镇职工基本养老保险", "脱贫属性", "贫困户属性", "主要致贫原因", "人均纯收入", "联系电话", "开户银行名称", "银行卡号",
+]
+
+
+def member(**overrides) -> list:
+    """One household head's row of the per-person export; keyword overrides by header name (the
+    multi-line headers by their first line: 劳动能力, 是否参加新农合, 是否参加新型养老保险)."""
+    row = {
+        "省（自治区、直辖市）": "贵州省", "市（盟、州）": "安顺市", "县(市、区、旗)": "紫云苗族布依族自治县", "镇(乡)": "猫营镇",
+        "行政村": "大河村", "姓名": "王小明", "性别": "男", "证件号码": VALID_IDS[1], "人数": "1", "与户主关系": "户主",
+        "民族": "苗族", "文化程度": "小学", "在校生状况": "非在校生", "健康状况": "健康", "劳动能力": "普通劳动力",
+        "务工状况": "乡（镇）内务工", "务工时间（月）": "6", "是否参加新农合": "是", "是否参加新型养老保险": "是",
+        "是否参加城镇职工基本养老保险": "否", "脱贫属性": "未脱贫", "贫困户属性": "一般贫困户", "主要致贫原因": "因病",
+        "人均纯收入": "3500", "联系电话": "13812345678", "开户银行名称": "农村信用社", "银行卡号": "6228480000000000000",
+    }
+    row.update(overrides)
+    return [row[h.split("\n")[0]] for h in PERSON_HEADERS]

@@ -49,6 +49,16 @@ class WideGroup:
 
 
 @dataclass(frozen=True)
+class SheetLayout:
+    """Another shape of the source's files (the per-person registry export), known by a column
+    only it has, with the columns it must have."""
+
+    name: str
+    marker: str
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ColumnMap:
     source: str
     aliases: dict[str, str]  # header key -> field
@@ -58,9 +68,18 @@ class ColumnMap:
     wide: tuple[WideGroup, ...] = ()
     # what the title, file name, sheet name and section rows may give: county, township, year -> field
     context: dict[str, str] = field(default_factory=dict)
+    layouts: tuple[SheetLayout, ...] = ()
 
     def field_for(self, key: str) -> str | None:
         return self.aliases.get(key)
+
+    def layout_of(self, matched) -> SheetLayout | None:
+        """The layout a header naming these fields is in; None for the source's own."""
+        return next((layout for layout in self.layouts if layout.marker in matched), None)
+
+    def required_for(self, matched) -> tuple[str, ...]:
+        layout = self.layout_of(matched)
+        return self.required if layout is None else layout.required
 
 
 @cache
@@ -74,9 +93,13 @@ def load_column_map(source: str, directory: Path = COLUMN_MAP_DIR) -> ColumnMap:
             if aliases.get(key, field_name) != field_name:
                 raise ValueError(f"{path.name}: header {spelling!r} is declared for both {aliases[key]} and {field_name}")
             aliases[key] = field_name
-    unknown = set(declared.get("required", [])) - set(declared["fields"])
-    if unknown:
-        raise ValueError(f"{path.name}: required fields {sorted(unknown)} have no aliases")
+    layouts = tuple(
+        SheetLayout(name, spec["marker"], tuple(spec["required"])) for name, spec in (declared.get("layouts") or {}).items()
+    )
+    for required in (declared.get("required", []), *(layout.required for layout in layouts), [layout.marker for layout in layouts]):
+        unknown = set(required) - set(declared["fields"])
+        if unknown:
+            raise ValueError(f"{path.name}: required fields {sorted(unknown)} have no aliases")
     wide = tuple(
         WideGroup(group["field"], group["measure"], frozenset(header_key(g) for g in group["groups"]))
         for group in declared.get("wide", [])
@@ -95,4 +118,5 @@ def load_column_map(source: str, directory: Path = COLUMN_MAP_DIR) -> ColumnMap:
         spellings={k: tuple(v) for k, v in declared["fields"].items()},
         wide=wide,
         context=context,
+        layouts=layouts,
     )

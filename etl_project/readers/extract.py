@@ -107,6 +107,10 @@ class Extract:
     # a wide table's 合计 columns against the columns they add up, one row per row and total column
     column_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     column_headers: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, column) -> header of a wide column
+    # per sheet read: the column map's layout its header is in (None: the source's own), and the
+    # text above its header (the title a year or a county may be read from)
+    layouts: dict[str, str | None] = field(default_factory=dict)
+    above_header: dict[str, str] = field(default_factory=dict)
     _texts: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -216,7 +220,7 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         raise SourceFileError(f"{name}: the workbook has no sheet")
     frames, headers, summaries, skipped, errors, units_of, totals, column_totals = [], {}, [], [], [], {}, [], []
     column_headers = {}
-    reports, warnings = [], []
+    reports, warnings, layouts, above_header = [], [], {}, {}
     supplied = frozenset(column_map.context.values())
     for grid in grids:
         if grid.height == 0 or grid.width == 0:
@@ -242,6 +246,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             continue
         for f, header in layout.headers.items():
             headers.setdefault(f, header)
+        layouts[grid.name] = layout.layout
+        above = grid.head(layout.header_start)
+        above_header[grid.name] = " ".join(str(v) for row in range(layout.header_start) for v in above.iloc[row] if v is not None and str(v).strip())
         sheet_unit, doubts = _sheet_unit(grid, layout.header_start)
         warnings.extend(doubts)
         units_of[grid.name] = {f: units.header_scale(h) or sheet_unit for f, h in layout.headers.items()}
@@ -307,6 +314,8 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
         warnings=warnings,
         column_totals=pd.concat(column_totals, ignore_index=True) if column_totals else pd.DataFrame(),
         column_headers=column_headers,
+        layouts=layouts,
+        above_header=above_header,
     )
 
 

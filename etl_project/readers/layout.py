@@ -71,6 +71,7 @@ class Layout:
     wide: WideColumns | None = None
     # required fields without a column, which the caller said it may find outside the table
     missing: list[str] = field(default_factory=list)
+    layout: str | None = None  # the column map's layout the header is in (None: the source's own)
 
     @property
     def first_data_row(self) -> int:
@@ -245,7 +246,7 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
         far = _far_header_row(top, column_map)
         if far is not None:
             best = _best_block(top, column_map, range(max(HEADER_SEARCH_ROWS, far - MAX_HEADER_DEPTH + 1), far + 1))
-            if best is not None and any(f not in best[2] for f in column_map.required):
+            if best is not None and any(f not in best[2] for f in column_map.required_for(best[2])):
                 # A row that merely names a few columns (an explanation listing them) is not a table.
                 best = None
     if best is None or not best[2]:
@@ -256,7 +257,7 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
     block = _header_block(top, start, depth)
     matched, wide = _match(block, column_map)
     fields = _fields_of(matched, wide)
-    missing = [f for f in column_map.required if f not in fields]
+    missing = [f for f in column_map.required_for(fields) if f not in fields]
     display = _display_headers(block)
     if [f for f in missing if f not in supplied]:
         raise missing_columns(grid, column_map, start, missing, display, len(fields))
@@ -276,7 +277,9 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
     mapped = set(matched.values()) | (set(wide.headers) if wide else set())
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
     written = [top.text(start + offset) for offset in range(depth)]
-    return Layout(start, depth, matched, headers, unmapped, block, written, wide, missing)
+    sheet_layout = column_map.layout_of(fields)
+    return Layout(start, depth, matched, headers, unmapped, block, written, wide, missing,
+                  sheet_layout.name if sheet_layout is not None else None)
 
 
 def missing_columns(grid: SheetGrid, column_map: ColumnMap, start: int, missing: list[str], display: list[str], matched: int) -> LayoutError:

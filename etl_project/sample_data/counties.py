@@ -36,6 +36,7 @@ class CountySpec:
     notes: tuple[str, ...] = _NOTES
     tibetan: bool = False
     old_id_share: float = 0.0  # heads still carrying a 15-digit ID from before 1999
+    per_person: bool = False  # the national system's per-person export (sample_data/person_export.py)
 
     def outputs(self) -> list[tuple[str, str]]:
         """(path relative to OUT, sheet) of each sheet; a CSV file holds one sheet, named ""."""
@@ -100,18 +101,7 @@ def extra(count: int, file_format: str, taken: set[str]) -> list[CountySpec]:
     """
     if count <= 0:
         return []
-    names = {r["region_code"]: r["region_name"] for r in _read("regions_2023.csv") if r["region_level"] == "county"}
-    name_uses: dict[str, int] = {}
-    for name in names.values():
-        name_uses[name] = name_uses.get(name, 0) + 1
-    pool = sorted(
-        code
-        for code in (r["region_code"] for r in _read("poverty_counties_832.csv"))
-        if code not in taken and code in names and name_uses[names[code]] == 1
-    )
-    if count > len(pool):
-        raise ValueError(f"only {len(pool) + len(taken)} counties are available, {count + len(taken)} asked for")
-    picks = [pool[i * len(pool) // count] for i in range(count)]
+    names, picks = _picks(count, taken)
     specs = []
     for i, code in enumerate(picks):
         name = names[code]
@@ -126,8 +116,43 @@ def extra(count: int, file_format: str, taken: set[str]) -> list[CountySpec]:
     return specs
 
 
-def plan(counties: int, file_format: str) -> list[CountySpec]:
+def _picks(count: int, taken: set[str], shift: float = 0.0) -> tuple[dict[str, str], list[str]]:
+    """County names by code, and ``count`` poverty counties spread evenly over the 832 list in code
+    order (``shift``: how far into each step), none of ``taken``."""
+    names = {r["region_code"]: r["region_name"] for r in _read("regions_2023.csv") if r["region_level"] == "county"}
+    name_uses: dict[str, int] = {}
+    for name in names.values():
+        name_uses[name] = name_uses.get(name, 0) + 1
+    pool = sorted(
+        code
+        for code in (r["region_code"] for r in _read("poverty_counties_832.csv"))
+        if code not in taken and code in names and name_uses[names[code]] == 1
+    )
+    if count > len(pool):
+        raise ValueError(f"only {len(pool) + len(taken)} counties are available, {count + len(taken)} asked for")
+    return names, [pool[int((i + shift) * len(pool) / count)] for i in range(count)]
+
+
+def person_exports(count: int, taken: set[str]) -> list[CountySpec]:
+    """``count`` counties whose registry is the national system's per-person export, as .xlsx and
+    as .xls in turn; the year it is as of is in its file name only, as the system names its exports."""
+    from etl_project.sample_data.person_export import AS_OF
+
+    if count <= 0:
+        return []
+    names, picks = _picks(count, taken, shift=0.5)
+    return [
+        CountySpec(
+            f"persons_{code}", code, names[code], LAYOUTS["A"], "xlsx" if i % 2 == 0 else "xls", "",
+            f"{code}_{names[code]}{AS_OF}年贫困户信息列表", ("贫困户信息列表",), ("贫困户信息列表",), "", per_person=True,
+        )
+        for i, code in enumerate(picks)
+    ]
+
+
+def plan(counties: int, file_format: str, per_person: int = 0) -> list[CountySpec]:
     specs = showcase(file_format)
     if counties < len(specs):
         raise ValueError(f"at least {len(specs)} counties are written (the showcase ones), {counties} asked for")
-    return specs + extra(counties - len(specs), file_format, {s.code for s in specs})
+    specs += extra(counties - len(specs), file_format, {s.code for s in specs})
+    return specs + person_exports(per_person, {s.code for s in specs})

@@ -13,9 +13,11 @@ from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
 from etl_project.sample_data.county import CountyWriter
 from etl_project.sample_data.investment_truth import InvestmentMart
+from etl_project.sample_data.person_export import PersonExportWriter
 from etl_project.sample_data.shares import split
 
 SHOWCASE = 5
+PER_PERSON_MAX_HOUSEHOLDS = 5000
 FORMATS = ("xlsx", "csv")
 
 
@@ -26,10 +28,12 @@ def generate(
     truth: Path | None = None,
     fmt: str = "xlsx",
     counties: int = 5,
+    per_person: int = 1,
 ) -> dict:
     """Writes registry files under ``out/registry``, each county's fund ledger, project list and
     village list under ``out/funds``, ``out/projects`` and ``out/villages``, the showcase counties'
-    reports under ``out/reports``, and, if asked, the truth JSON.
+    reports under ``out/reports``, and, if asked, the truth JSON. ``per_person`` further counties send
+    their registry as the national system's per-person export (.xlsx, then .xls), in either format.
 
     Counties are generated and written one at a time, in chunks of households, so memory does not
     grow with ``households``. The same arguments always give the same bytes.
@@ -39,7 +43,9 @@ def generate(
     if households < 0 or seed < 0:
         raise ValueError("households and seed must not be negative")
     out = Path(out)
-    specs = county_plan.plan(counties, fmt)
+    if per_person < 0:
+        raise ValueError("per_person must not be negative")
+    specs = county_plan.plan(counties, fmt, per_person)
     allocation = np.random.default_rng([seed, 0])
     # Showcase counties get about equal shares; the others vary more, as real counties do.
     weights = np.where(
@@ -48,6 +54,12 @@ def generate(
         allocation.uniform(0.5, 1.5, size=len(specs)),
     )
     shares = split(households, weights).tolist()
+    # A per-person export is planned whole in memory (its members as objects): it shows the layout at
+    # a bounded size, and what it would hold beyond goes to the first county, which streams.
+    for index, spec in enumerate(specs):
+        if spec.per_person and shares[index] > PER_PERSON_MAX_HOUSEHOLDS:
+            shares[0] += shares[index] - PER_PERSON_MAX_HOUSEHOLDS
+            shares[index] = PER_PERSON_MAX_HOUSEHOLDS
 
     # One showcase ledger whose 合计 does not add up and one showcase village missing from its list,
     # so every sample carries both; further counties' ledgers sometimes do not add up either.
@@ -61,7 +73,10 @@ def generate(
     showcase: list = []  # (spec, geography, source plan) of each showcase county, for its report
     for index, (spec, count) in enumerate(zip(specs, shares)):
         rng = np.random.default_rng([seed, 1, index])
-        writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
+        if spec.per_person:
+            writer = PersonExportWriter(spec, count, rng, mart, log)
+        else:
+            writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
         files += writer.write(out)
         rng = np.random.default_rng([seed, 2, index])
         plan = source_plan.plan(spec, index, fmt, rng, bool(mismatch[index]), index == omitted)
@@ -71,7 +86,8 @@ def generate(
     reports = report_files.write(out, seed, showcase, mart, investment)
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]
-    clean = sum(entry["clean_rows"] for entry in registry)
+    # A per-person export's clean rows are persons; its households are counted apart.
+    clean = sum(entry.get("households", entry["clean_rows"]) for entry in registry)
     if truth is not None:
         truth_file.write(Path(truth), seed, households, clean, mart, log, investment, reports.truth())
     return {

@@ -21,13 +21,20 @@ class Allocator:
     handed out keeps the memory flat however many households the county has.
     """
 
-    def __init__(self, rng: np.random.Generator):
-        self._offset = rng.integers(0, SEQUENCES, size=DAYS)
-        self._used = np.zeros(DAYS, dtype=np.int64)
+    def __init__(self, rng: np.random.Generator, first: date = FIRST_BIRTH, last: date = LAST_BIRTH):
+        self.first = first
+        self.days = (last - first).days + 1
+        self._offset = rng.integers(0, SEQUENCES, size=self.days)
+        self._used = np.zeros(self.days, dtype=np.int64)
 
     def draw(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # Heads of registered households were mostly born in the 1950s-1970s.
-        days = np.minimum((rng.beta(2.2, 2.0, size=count) * DAYS).astype(np.int64), DAYS - 1)
+        days = np.minimum((rng.beta(2.2, 2.0, size=count) * self.days).astype(np.int64), self.days - 1)
+        return self.take(days)
+
+    def take(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Numbers for persons born on the given days (counted from ``first``), never one handed out before."""
+        count = len(days)
         order = np.argsort(days, kind="stable")
         ordered = days[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
@@ -36,9 +43,9 @@ class Allocator:
         taken = self._used[days] + rank
         if count and taken.max() >= SEQUENCES:
             raise ValueError("too many households in one county for distinct ID numbers")
-        self._used += np.bincount(days, minlength=DAYS)
+        self._used += np.bincount(days, minlength=self.days)
         sequence = (self._offset[days] + taken * _SEQUENCE_STRIDE) % SEQUENCES + 1
-        born = np.datetime64(FIRST_BIRTH.isoformat(), "D") + days
+        born = np.datetime64(self.first.isoformat(), "D") + days
         year = born.astype("datetime64[Y]").astype(np.int64) + 1970
         month = born.astype("datetime64[M]").astype(np.int64) % 12 + 1
         day = (born - born.astype("datetime64[M]")).astype(np.int64) + 1

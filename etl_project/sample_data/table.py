@@ -48,7 +48,8 @@ def write(table: Table, out: Path, log: Log) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     sink = open_table(path, table.kind, table.sheet, table.title, table.widths)
     sink.title(table.title)
-    sink.unit(table.unit)
+    if table.unit:
+        sink.unit(table.unit)
     sink.header(table.header)
     counts = {DATA: 0, "defect": 0, BLANK: 0, TOTAL: 0}
     flagged = {position: (rule, column) for position, rule, column in table.flagged}

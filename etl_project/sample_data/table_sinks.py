@@ -22,6 +22,7 @@ from etl_project.sample_data.sinks import EXPORTED
 class Header:
     names: tuple[str, ...]  # the leaf header of every column
     group: tuple[str, int, int] | None = None  # (name, first, last column) merged above some leaves
+    merged_right: tuple[int, ...] = ()  # one-row header: columns whose cell is merged with the next one's
 
     @property
     def depth(self) -> int:
@@ -105,7 +106,11 @@ class XlsxTable:
     def header(self, header: Header) -> None:
         top, fmt = self.row - 1, self._formats["header"]
         if header.group is None:
-            self._ws.write_row(top, 0, header.names, fmt)
+            for c, text in enumerate(header.names):
+                if c in header.merged_right:
+                    self._ws.merge_range(top, c, top, c + 1, text, fmt)
+                elif c - 1 not in header.merged_right:
+                    self._ws.write_string(top, c, text, fmt)
             self.row += 1
             return
         name, first, last = header.group
@@ -164,7 +169,10 @@ class XlsTable:
         if header.group is not None:
             raise ValueError("the legacy ledger has a one-row header")
         for c, text in enumerate(header.names):
-            self._ws.write(self.row - 1, c, text, self._styles["header"])
+            if c in header.merged_right:
+                self._ws.write_merge(self.row - 1, self.row - 1, c, c + 1, text, self._styles["header"])
+            elif c - 1 not in header.merged_right:
+                self._ws.write(self.row - 1, c, text, self._styles["header"])
         self.row += 1
 
     def line(self, cells: list) -> None:

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 FIRST_MART_YEAR = 2014
 _YEARS = LAST_RETURN_YEAR - FIRST_YEAR + 1
-# Flow columns: registered (h, p), exited (h, p), returned (h, p).
-_REG_H, _REG_P, _EXIT_H, _EXIT_P, _RET_H, _RET_P = range(6)
+# Flow columns: registered (h, p), exited (h, p), returned (h, p) in the year; then exited (h, p)
+# and returned (h, p) by the end of the year, which also hold a snapshot's exits and returns whose
+# year it does not give (at the year it is as of).
+_REG_H, _REG_P, _EXIT_H, _EXIT_P, _RET_H, _RET_P, _BY_EXIT_H, _BY_EXIT_P, _BY_RET_H, _BY_RET_P = range(10)
+_FLOWS = 10
 LEVELS = ("province", "city", "county", "township", "village")
 # Above this many households the defect and skipped-row lists are replaced by their counts.
 LISTING_LIMIT = 1_000_000
@@ -43,21 +46,32 @@ class Mart:
 
     def start_county(self, geo: Geography) -> None:
         self._geo = geo
-        self._county = np.zeros((len(geo.village_codes), _YEARS, 6), dtype=np.int64)
+        self._county = np.zeros((len(geo.village_codes), _YEARS, _FLOWS), dtype=np.int64)
 
     def add(self, batch: Batch, clean: np.ndarray) -> None:
         """Counts the clean households of a batch; ``clean`` is False where a row was corrupted."""
-        flows, village, size = self._county, batch.village[clean], batch.size[clean]
-        for year, households_col in ((batch.identified, _REG_H), (batch.exited, _EXIT_H), (batch.returned, _RET_H)):
-            year = year[clean]
-            has = year > 0
-            index = (village[has], year[has] - FIRST_YEAR)
-            np.add.at(flows[:, :, households_col], index, 1)
-            np.add.at(flows[:, :, households_col + 1], index, size[has])
+        village, size = batch.village[clean], batch.size[clean]
+        for year, columns in ((batch.identified, (_REG_H,)), (batch.exited, (_EXIT_H, _BY_EXIT_H)), (batch.returned, (_RET_H, _BY_RET_H))):
+            for households_col in columns:
+                self._count(village, year[clean], size, households_col)
+
+    def add_snapshot(self, village: np.ndarray, size: np.ndarray, as_of: int, exited: np.ndarray, returned: np.ndarray) -> None:
+        """Clean households of a snapshot without years (the per-person export): registered as of its
+        year, and exited or returned by then where their status says so."""
+        year = np.full(len(village), as_of)
+        self._count(village, year, size, _REG_H)
+        self._count(village[exited], year[exited], size[exited], _BY_EXIT_H)
+        self._count(village[returned], year[returned], size[returned], _BY_RET_H)
+
+    def _count(self, village: np.ndarray, year: np.ndarray, size: np.ndarray, households_col: int) -> None:
+        has = year > 0
+        index = (village[has], year[has] - FIRST_YEAR)
+        np.add.at(self._county[:, :, households_col], index, 1)
+        np.add.at(self._county[:, :, households_col + 1], index, size[has])
 
     def finish_county(self, county_code: str) -> None:
         geo, villages = self._geo, self._county
-        townships = np.zeros((len(geo.township_codes), _YEARS, 6), dtype=np.int64)
+        townships = np.zeros((len(geo.township_codes), _YEARS, _FLOWS), dtype=np.int64)
         np.add.at(townships, geo.village_township, villages)
         self._villages.append(_block(geo.village_codes, villages))
         self._townships.append(_block(geo.township_codes, townships))
@@ -71,7 +85,7 @@ class Mart:
         """Of the county just finished, per village: clean households and persons ever registered,
         and remaining persons at the end of each year from FIRST_YEAR."""
         flows = self._villages[-1][1]
-        remaining = (flows[:, :, _REG_P] - flows[:, :, _EXIT_P] + flows[:, :, _RET_P]).cumsum(axis=1)
+        remaining = (flows[:, :, _REG_P] - flows[:, :, _BY_EXIT_P] + flows[:, :, _BY_RET_P]).cumsum(axis=1)
         return flows[:, :, _REG_H].sum(axis=1), flows[:, :, _REG_P].sum(axis=1), remaining
 
     def list_villages(self, exit_years: np.ndarray, agricultural: np.ndarray) -> None:
@@ -128,7 +142,7 @@ class Mart:
                 for year, flow, total, villages_exited in zip(
                     years, flows[shown].tolist(), cumulative[shown].tolist(), exited[shown].tolist()
                 ):
-                    remaining_persons = total[_REG_P] - total[_EXIT_P] + total[_RET_P]
+                    remaining_persons = total[_REG_P] - total[_BY_EXIT_P] + total[_BY_RET_P]
                     yield {
                         "region_code": code,
                         "region_level": level,
@@ -137,9 +151,9 @@ class Mart:
                         "registered_persons": total[_REG_P],
                         "exited_households": flow[_EXIT_H],
                         "exited_persons": flow[_EXIT_P],
-                        "cumulative_exited_households": total[_EXIT_H],
-                        "cumulative_exited_persons": total[_EXIT_P],
-                        "remaining_households": total[_REG_H] - total[_EXIT_H] + total[_RET_H],
+                        "cumulative_exited_households": total[_BY_EXIT_H],
+                        "cumulative_exited_persons": total[_BY_EXIT_P],
+                        "remaining_households": total[_REG_H] - total[_BY_EXIT_H] + total[_BY_RET_H],
                         "remaining_persons": remaining_persons,
                         "returned_households": flow[_RET_H],
                         "villages_exited": villages_exited,

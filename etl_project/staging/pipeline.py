@@ -14,7 +14,7 @@ import pandas as pd
 
 from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, extract
+from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, SourceFileError, extract
 from etl_project.staging.context import apply_context
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
@@ -37,6 +37,7 @@ class StageContext:
     pii_key: bytes
     source_file: str
     known_projects: set[str] | None = None  # None: do not check project codes
+    extract: Extract | None = None  # the file as read, once it is
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ class SourceSpec:
     # (typed rows) -> the names of the persons they hold (household heads, individual donors): what
     # the personal-data guard masks wherever else in the file they turn up
     people: Callable[[pd.DataFrame], pd.Series] | None = None
+    # Other layouts of the source by the name the column map gives them: a file whose sheets are in
+    # one of them is staged by that spec instead.
+    layouts: dict = field(default_factory=dict)
+    # (typed rows incl. looked-up columns, every issue so far, context) -> further issues: rows that
+    # cannot load because others did not (the other members of a rejected member's household)
+    settle: Callable[[pd.DataFrame, pd.DataFrame, StageContext], pd.DataFrame] | None = None
+    # Further staged tables the shape step fills ({table name: rows}, besides ``staged``), and the
+    # one of them whose rows are the file's loaded rows (None: ``staged``)
+    more: tuple[Table, ...] = ()
+    rows_in: Table | None = None
 
 
 @dataclass
@@ -71,6 +82,8 @@ class StagedFile:
     personal_data: Counter = field(default_factory=Counter)  # what the guard masked, by kind
     people: object = field(default=None, repr=False)  # fingerprints of the persons the file names
     names: object = field(default=None, repr=False)  # the same as the guard's name book
+    more: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # rows of the source's further staged tables
+    loaded: int | None = None  # source rows loaded, where they are not the rows of ``staged``
 
     def warnings(self) -> list[str]:
         """What a person should check although the file loaded, personal data masked."""
@@ -92,6 +105,8 @@ class StagedFile:
 
     @property
     def rows_loaded(self) -> int:
+        if self.loaded is not None:
+            return self.loaded
         if self.extract is not None and self.extract.wide:
             # A row of a wide table is loaded as one value per filled column: count the rows.
             return self.staged[["source_sheet", "source_row"]].drop_duplicates().shape[0]
@@ -109,6 +124,8 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     declared = source_catalog.source(spec.name)
     column_map = load_column_map(declared.column_map, declared.column_map_dir)
     extracted = extract(path, column_map, source_file)
+    spec = _layout_spec(spec, extracted, source_file)
+    context.extract = extracted
     context_issues, context_notes = apply_context(extracted, column_map, context.regions)
     extracted.warnings.extend(context_notes)
     typed, parse_issues = type_rows(extracted, spec.record, extracted.money_multipliers())
@@ -125,14 +142,22 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     typed = typed.join(looked_up)
     frames = [df for df in (parse_issues, rule_issues, lookup_issues, context_issues) if not df.empty]
     issues = pd.concat(frames, ignore_index=True) if frames else empty_issues()
+    if spec.settle is not None:
+        settled = spec.settle(typed, issues, context)
+        if not settled.empty:
+            issues = pd.concat([issues, settled], ignore_index=True)
     clean = typed.drop(index=_rejected(issues, extracted))
-    staged = spec.shape(clean, extracted.provenance.loc[clean.index], context)
+    shaped = spec.shape(clean, extracted.provenance.loc[clean.index], context)
+    staged, more = (shaped.pop(spec.staged.name), shaped) if isinstance(shaped, dict) else (shaped, {})
     # Whatever a cell holds, no personal number and no name of a person of this file leaves here:
     # a sheet named after a household head, an ID number typed into 户编号.
     names = personal_data.NameBook(context.pii_key)
     people = names.fingerprints(spec.people(typed)) if spec.people is not None else names.fingerprints([])
     names.add(people)
     staged, found = personal_data.mask_frame(staged, _from_the_file(spec.staged), names)
+    for table in spec.more:
+        more[table.name], found_there = personal_data.mask_frame(more[table.name], _from_the_file(table), names)
+        found += found_there
     quarantine, found_rejected = personal_data.mask_frame(_quarantine_rows(issues, extracted, spec, source_file), QUARANTINE_TEXT, names)
     return StagedFile(
         source=spec.name,
@@ -149,6 +174,8 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         skipped_section=extracted.count("section_rows"),
         extract=extracted,
         typed=typed,
+        more={name: rows.reset_index(drop=True) for name, rows in more.items()},
+        loaded=len(more[spec.rows_in.name]) if spec.rows_in is not None else None,
     )
 
 
@@ -161,6 +188,19 @@ def _rejected(issues: pd.DataFrame, extracted: Extract) -> pd.Index:
     provenance = extracted.provenance
     keys = pd.MultiIndex.from_frame(provenance[[SHEET_COLUMN, ROW_COLUMN]])
     return provenance.index[keys.isin(keys[rejected])]
+
+
+def _layout_spec(spec: SourceSpec, extracted: Extract, source_file: str) -> SourceSpec:
+    """The spec of the layout the file's sheets are in; one file holds one layout."""
+    found = {layout for layout in extracted.layouts.values()}
+    if len(found) > 1:
+        sheets = "; ".join(f"{sheet!r}: {layout or spec.name}" for sheet, layout in extracted.layouts.items())
+        raise SourceFileError(
+            f"{source_file}: its sheets are in different layouts ({sheets}); send each layout as a file of its own. "
+            "文件中各工作表的格式不同（每户一行与每人一行），请分成不同文件报送"
+        )
+    layout = found.pop() if found else None
+    return spec if layout is None else spec.layouts[layout]
 
 
 # Staged text the project makes itself (keyed hashes, region codes it assigns) and vocabulary codes

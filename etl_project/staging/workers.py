@@ -55,6 +55,7 @@ class FileOutcome:
     source_file: str
     error: str | None = None
     rows: pd.DataFrame | pa.Table | None = None  # staged rows, in the staged table's columns
+    more: dict | None = None  # table name -> rows of the source's further staging tables
     quarantine: pd.DataFrame | None = None  # without run_id
     totals: pd.DataFrame | None = None  # ledgers: 合计/小计 verdicts
     project_codes: frozenset[str] | None = None  # project lists: every code, rejected rows' too
@@ -81,11 +82,18 @@ class FileOutcome:
 def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
     declared = source_catalog.source(staged.source)
     table = declared.staged[0]
-    rows = staged.staged
-    if as_arrow:
-        # What the warehouse's Arrow load would make of the frame, made here instead (in this
-        # thread: every core already runs a worker).
-        rows = pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
+
+    def loadable(rows: pd.DataFrame, table) -> pd.DataFrame | pa.Table:
+        if as_arrow:
+            # What the warehouse's Arrow load would make of the frame, made here instead (in this
+            # thread: every core already runs a worker).
+            return pa.Table.from_pandas(conform(rows[table.column_names], table), preserve_index=False, nthreads=1)
+        return rows
+
+    rows = loadable(staged.staged, table)
+    # The source's further staging tables (a per-person registry: its members): every file of the
+    # source replaces its rows there, none where its layout has none.
+    more = {t.name: loadable(staged.more[t.name], t) for t in declared.staged[1:] if t.name in staged.more}
     codes = None
     if declared.codes_field is not None and staged.typed is not None:
         codes = frozenset(staged.typed[declared.codes_field].dropna())
@@ -94,6 +102,7 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
         source=staged.source,
         source_file=staged.source_file,
         rows=rows,
+        more=more,
         quarantine=staged.quarantine,
         totals=staged.totals if not staged.totals.empty else None,
         project_codes=codes,
