@@ -90,6 +90,7 @@ FUND_BREAKERS = {
     "unknown_region": ({"县": "不存在县"}, "county_name"),
     "unknown_project": ({"项目编号": "NOPE-1"}, "project_code"),
     "personal_number_in_place_name": ({"村": "13900000101"}, "village_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
 }
 
 
@@ -121,6 +122,7 @@ PROJECT_BREAKERS = {
     "duplicate_project": ({"项目编号": "ZY-2019-001"}, "project_code"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
     "personal_number_in_place_name": ({"乡镇": "520425-19800101-0014"}, "township_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
 }
 
 
@@ -163,6 +165,7 @@ VILLAGE_BREAKERS = {
     "duplicate_village": ({"行政村": "大河村"}, "village_name"),
     "unknown_region": ({"县": "不存在县"}, "county_name"),
     "personal_number_in_place_name": ({"行政村": "１３９ ００００ ０１０１"}, "village_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
 }
 
 

@@ -128,6 +128,8 @@ PERSON_BREAKERS = {
     "household_with_two_heads": ([{"人数": "3"}, {**ADULT, "与户主关系": "户主", "人数": "3"}, {**CHILD, "人数": "3"}], "relation"),
     "household_member_rejected": ([{}, {**CHILD, "劳动能力": "全劳力"}], "relation"),
     "schooling_contradicts_age": ([{}, {**ADULT, "在校生状况": "小学"}], "schooling"),
+    # the title names 紫云县 (see below); this household's rows another county
+    "context_conflict": ([{"县(市、区、旗)": "望谟县"}, {**CHILD, "县(市、区、旗)": "望谟县"}], "county_name"),
 }
 
 
@@ -145,7 +147,7 @@ def test_person_rule_quarantines_the_whole_household(tmp_path: Path, rule: str):
     rows += [member(**{"证件号码": VALID_IDS[1], "人数": size, **overrides}) for overrides in broken]
     rows += [member(**{"证件号码": VALID_IDS[3], "人数": "2"}), member(**{**CHILD, "证件号码": MEMBER_IDS[1], "人数": "2"})]
     path = tmp_path / "罕台镇2016年贫困户信息列表.xlsx"
-    excel_rows = write_table(path, PERSON_HEADERS, rows, title="贫困户信息列表", unit_row="")
+    excel_rows = write_table(path, PERSON_HEADERS, rows, title="紫云县贫困户信息列表", unit_row="")
     staged = stage_file(path, "registry/罕台镇2016年贫困户信息列表.xlsx", REGIONS, KEY)
     q = staged.quarantine
     broken_rows = {excel_rows[i] for i in range(1, 1 + len(broken))}
