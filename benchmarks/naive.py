@@ -136,7 +136,8 @@ def main(raw: str, url: str, limit: str, report: str) -> int:
             r.pop("phone", None)
             r["source_file"] = path.name
             records.append(r)
-        pd.DataFrame(records).to_sql("naive_household", engine, if_exists="append", index=False)
+        if records:  # a per-person export has no household rows for this baseline to keep
+            pd.DataFrame(records).to_sql("naive_household", engine, if_exists="append", index=False)
         if done >= int(limit):
             break
     engine.dispose()

@@ -83,7 +83,9 @@ def survey(grids: list[SheetGrid]) -> Survey:
 
 def _match(declared: Source, column_map: ColumnMap, grid: SheetGrid) -> Match | None:
     try:
-        layout = locate(grid, column_map)
+        # As staging reads it: a column the title, file name, sheet name or section rows may give
+        # (the county of a title-only registry) need not be in the table.
+        layout = locate(grid, column_map, frozenset(column_map.context.values()))
     except LayoutError as exc:
         if exc.kind == "conflicting_copies":
             # Still this source's table: staging then says which copies, rather than every source its refusal.
