@@ -188,7 +188,11 @@ class NameBook:
     def _knows(self, candidates: list[int]) -> np.ndarray:
         if not len(self._known) or not candidates:
             return np.zeros(len(candidates), dtype=bool)
-        return np.isin(np.array(candidates, dtype=np.int64), self._known)
+        # The book is kept sorted (np.unique, np.union1d): a binary search per candidate, where
+        # np.isin would sort the whole book again for every text looked at.
+        wanted = np.array(candidates, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._known, wanted), len(self._known) - 1)
+        return self._known[at] == wanted
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where known names stand in the text, longest first, none overlapping."""
@@ -305,7 +309,7 @@ def _names_beside(text: str, numbers: list[tuple[int, int, str, str]]) -> list[t
 # A value that could hold a personal number (seven digits or more, separators allowed) or a name
 # (Han characters); the others (keys, codes, amounts as text) are not looked at one by one.
 _MAY_HOLD_NUMBER = r"[0-9０-９][0-9０-９ \-－]{5,}[0-9０-９XxＸｘ]"
-_MAY_HOLD = re.compile(_MAY_HOLD_NUMBER + r"|[\u3400-\u9fff]")
+MAY_HOLD = re.compile(_MAY_HOLD_NUMBER + r"|[\u3400-\u9fff]")
 
 
 def holds_personal_number(values: pd.Series) -> pd.Series:
@@ -328,7 +332,7 @@ def mask_series(values: pd.Series, names: NameBook | None = None) -> tuple[pd.Se
     distinct = pd.unique(present.astype(str).to_numpy())
     changes = {}
     for value in distinct:
-        if not _MAY_HOLD.search(value):
+        if not MAY_HOLD.search(value):
             continue
         result = mask_text(value, names)
         if result.found:
@@ -350,6 +354,18 @@ NAME_BEARING_COLUMNS = frozenset(
     "source_file source_sheet source_header value_masked sentence message_zh message_en donor_name donor_parent "
     "label note".split()
 )
+
+
+# Text the project makes itself: keyed hashes (*_key) and the region codes it assigns. Vocabulary
+# codes (type "code") are parsed into a fixed list. Neither can hold what a sender wrote.
+ASSIGNED_CODES = frozenset(
+    "county_code township_code village_code region_code parent_code province_code city_code".split()
+)
+
+
+def sender_text_columns(table) -> list[str]:
+    """The text columns of a declared table that can hold what a sender wrote: what the guard reads."""
+    return [f.name for f in table.fields if f.type == "string" and not f.name.endswith("_key") and f.name not in ASSIGNED_CODES]
 
 
 def mask_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None, names: NameBook | None = None) -> tuple[pd.DataFrame, Counter]:

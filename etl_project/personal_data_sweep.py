@@ -17,14 +17,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl_project import fingerprint, personal_data
-from etl_project.personal_data import NAME_BEARING_COLUMNS, NameBook
-from schemas.registry import CODE, STRING, Table
+from etl_project.personal_data import MAY_HOLD, NAME_BEARING_COLUMNS, NameBook
+from schemas.registry import Table
 
 STEP = "personal_data_sweep"
-# Prefilters the database applies before a value reaches Python: seven digits or more (separators
-# allowed), or Han characters where names are looked for.
-_NUMBER_SQL = "[0-9０-９][0-9０-９ \\-－]{5,}[0-9０-９XxＸｘ]"
-_HAN_SQL = "[一-龥]"
 HIT_COLUMNS = ["table", "column", "kind", "values", "example_masked"]
 
 
@@ -50,30 +46,31 @@ def sweep(db, tables: list[Table], names: NameBook) -> tuple[pd.DataFrame, dict[
 
 def _text_columns(db, table: Table) -> list[str]:
     present = set(db.columns(table))
-    return [f.name for f in table.fields if f.type in (STRING, CODE) and f.name in present]
+    return [c for c in personal_data.sender_text_columns(table) if c in present]
 
 
 def _sweep_table(db, table: Table, names: NameBook) -> list[dict]:
     found = []
     for column in _text_columns(db, table):
         col = db.quote(column)
-        patterns = [_NUMBER_SQL] + ([_HAN_SQL] if column in NAME_BEARING_COLUMNS and len(names) else [])
-        match = " OR ".join(
-            (f"regexp_matches({col}, :p{i})" if db.dialect == "duckdb" else f"{col} ~ :p{i}") for i in range(len(patterns))
-        )
-        params = {f"p{i}": p for i, p in enumerate(patterns)}
-        candidates = db.query(f"SELECT DISTINCT {col} AS value FROM {db.name(table)} WHERE {match}", params)["value"]
+        # Each distinct value once: the columns a sender's text reaches hold few (file, sheet and
+        # place names) even in a national table, and grouping them is far cheaper than a regular
+        # expression over every row.
+        distinct = db.query(f"SELECT DISTINCT {col} AS value FROM {db.name(table)} WHERE {col} IS NOT NULL")["value"]
+        book = names if column in NAME_BEARING_COLUMNS else None
         kinds: Counter = Counter()
         changes = {}
-        for value in candidates:
-            result = personal_data.mask_text(value, names if column in NAME_BEARING_COLUMNS else None)
+        for value in distinct:
+            if not isinstance(value, str) or not MAY_HOLD.search(value):
+                continue
+            result = personal_data.mask_text(value, book)
             if result.found:
                 changes[value] = result.text
                 kinds.update(result.found)
         if changes:
             _mask_in_place(db, table, column, changes)
             for kind, count in kinds.items():
-                example = next(text for value, text in changes.items() if kind in personal_data.mask_text(value, names).found)
+                example = next(text for value, text in changes.items() if kind in personal_data.mask_text(value, book).found)
                 found.append({"table": table.name, "column": column, "kind": kind, "values": count, "example_masked": example[:80]})
     return found
 

@@ -19,7 +19,7 @@ from etl_project.staging.context import apply_context
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
 from schemas import source_catalog
-from schemas.registry import REQUIRED_RULE, STRING, Rule, Table
+from schemas.registry import REQUIRED_RULE, Rule, Table
 from schemas.sources import ALL_SOURCE_RULES, CONTEXT_CONFLICT, PARSE_RULES
 from schemas.tables import QUARANTINE
 
@@ -203,13 +203,9 @@ def _layout_spec(spec: SourceSpec, extracted: Extract, source_file: str) -> Sour
     return spec if layout is None else spec.layouts[layout]
 
 
-# Staged text the project makes itself (keyed hashes, region codes it assigns) and vocabulary codes
-# cannot hold what a sender wrote; the guard reads the rest. The file's own label is masked already.
-_MADE_HERE = {"county_code", "township_code", "village_code", "source_file"}
-
-
 def _from_the_file(table: Table) -> list[str]:
-    return [f.name for f in table.fields if f.type == STRING and not f.name.endswith("_key") and f.name not in _MADE_HERE]
+    # The file's own label is masked already, when the file is listed.
+    return [c for c in personal_data.sender_text_columns(table) if c != "source_file"]
 
 
 def rules_of(spec: SourceSpec) -> dict[str, Rule]:
