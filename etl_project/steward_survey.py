@@ -83,8 +83,8 @@ def survey(grids: list[SheetGrid]) -> Survey:
 
 def _match(declared: Source, column_map: ColumnMap, grid: SheetGrid) -> Match | None:
     try:
-        # As staging reads it: a column the title, file name, sheet name or section rows may give
-        # (the county of a title-only registry) need not be in the table.
+        # A column the title, file name, sheet name or section rows may give (a county only in the
+        # title) is not missing yet: staging reads the context and says whether it gives it.
         layout = locate(grid, column_map, frozenset(column_map.context.values()))
     except LayoutError as exc:
         if exc.kind == "conflicting_copies":
@@ -93,7 +93,7 @@ def _match(declared: Source, column_map: ColumnMap, grid: SheetGrid) -> Match | 
         if exc.kind == "missing_columns":
             return Match(declared, column_map, grid.name, False, exc.matched, exc.missing, exc.header_row, exc.headers_found)
         return None
-    return Match(declared, column_map, grid.name, True, len(layout.columns))
+    return Match(declared, column_map, grid.name, True, len(layout.columns), tuple(layout.missing))
 
 
 def _header_like(grids: list[SheetGrid]) -> HeaderLike | None:

@@ -98,6 +98,7 @@ def _assert_matches_truth(db: Warehouse, truth: dict) -> None:
         row = by_file.loc[entry.Index]
         assert row["skipped_blank"] == entry.blank_rows and row["skipped_total"] == entry.total_rows, entry.Index
         assert row["skipped_note"] == entry.note_rows and row["rows_quarantined"] == entry.defect_rows, entry.Index
+        assert row["skipped_section"] == getattr(entry, "section_rows", 0), entry.Index
 
     if "fact_investment_total_yuan" in truth:
         _assert_investment_matches(db, truth)

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -29,7 +30,10 @@ FIELDS = (
 F = {name: i for i, name in enumerate(FIELDS)}
 WIDTH = len(FIELDS)
 GROUP = range(F["housing_secure"], F["medical_secure"] + 1)
-FIRST_DATA_ROW = 5
+FIRST_DATA_ROW = 5  # under a title, a unit line and a two-row header
+PLAIN = "plain"
+SECTION = re.compile(r"^[一二三四五六七八九十]+、(.+[镇乡])$")
+PLACEHOLDER_CELLS = {"N", "示例", "…"}
 
 ATTRIBUTES = dict(zip("一般贫困户 低保贫困户 特困供养贫困户 一般脱贫户 低保脱贫户 特困供养脱贫户 边缘易致贫户 脱贫不稳定户".split(),
                       ["01", "02", "03", "04", "05", "06", "07", "08"]))
@@ -161,8 +165,36 @@ def run(request):
     return request.getfixturevalue(request.param)
 
 
+def first_row(entry: dict) -> int:
+    return entry.get("first_data_row", FIRST_DATA_ROW)
+
+
+def in_fields(entry: dict, rows: list[list[str]]) -> list[list[str]]:
+    """Rows under the header with their cells in FIELDS order, whatever columns the file has; a
+    township the table leaves out is the sheet's name or the last section row's. Single-cell rows
+    (notes, section rows) and header rows stay as they are."""
+    columns = entry.get("columns", list(FIELDS))
+    township = entry["sheet"] if "township_name" not in columns else None
+    mapped = [list(row) for row in rows[: first_row(entry) - 1]]
+    for row in rows[first_row(entry) - 1 :]:
+        filled = [c for c in row if c]
+        if len(filled) == 1 and row[0] == filled[0]:
+            if section := SECTION.match(row[0]):
+                township = section.group(1)
+            mapped.append(list(row) + [""] * (WIDTH - len(row)))
+            continue
+        cells = [""] * WIDTH
+        for i, name in enumerate(columns[: len(row)]):
+            if name in F:
+                cells[F[name]] = row[i]
+        if "township_name" not in columns and any(cells) and not set(filled) <= PLACEHOLDER_CELLS and cells[0] != "合计":
+            cells[F["township_name"]] = township
+        mapped.append(cells)
+    return mapped
+
+
 def _read_all(out: Path, truth: dict) -> dict[tuple[str, str], list[list[str]]]:
-    return {(e["file"], e["sheet"]): read_sheet(out, e["file"], e["sheet"]) for e in registry(truth["files"])}
+    return {(e["file"], e["sheet"]): in_fields(e, read_sheet(out, e["file"], e["sheet"])) for e in registry(truth["files"])}
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +233,10 @@ def test_default_sample_files(sample):
     assert truth["seed"] == 7 and truth["households"] == 2000
     assert summary["clean_households"] == truth["clean_households"] == (
         sum(e["clean_rows"] for e in registry(truth["files"])) + sum(e["households"] for e in truth["files"] if e.get("layout") == "persons"))
-    assert [e["sheet"] for e in registry(truth["files"]) if "新田县" in e["file"]] == ["第一片区", "第二片区"]
+    # 新田县 sends one sheet per township, each named after it (as CSV files: one per 片区, below).
+    xintian = [e for e in registry(truth["files"]) if "新田县" in e["file"]]
+    assert len(xintian) >= 5 and all(e["sheet"].endswith(("镇", "乡")) and e["form"] == "sheet_per_township" for e in xintian)
+    assert {e["form"] for e in registry(truth["files"])} == {PLAIN, "numbered_three_rows", "section_rows", "sheet_per_township"}
     per_county = defaultdict(int)
     for entry in registry(truth["files"]):
         per_county[entry["county_code"]] += entry["data_rows"]
@@ -224,6 +259,8 @@ def test_encodings(sample):
 def test_title_unit_and_two_row_header(run, sheets):
     _, _, truth = run
     for entry in registry(truth["files"]):
+        if entry["form"] != PLAIN:  # the other forms: tests/test_sample_layouts.py
+            continue
         rows = sheets[entry["file"], entry["sheet"]]
         assert all(len(row) == WIDTH for row in rows), entry["file"]
         title, unit, upper, lower = rows[:4]
@@ -239,7 +276,7 @@ def test_title_unit_and_two_row_header(run, sheets):
 def test_xlsx_merged_ranges(sample):
     out, _, truth = sample
     for entry in registry(truth["files"]):
-        if not entry["file"].endswith(".xlsx"):
+        if not entry["file"].endswith(".xlsx") or entry["form"] != PLAIN:
             continue
         merged = set(CalamineWorkbook.from_path(str(out / entry["file"])).get_sheet_by_name(entry["sheet"]).merged_cell_ranges)
         last = WIDTH - 1
@@ -252,8 +289,8 @@ def test_written_forms_per_layout(sample, sample_sheets):
     _, _, truth = sample
     forms = defaultdict(set)
     for entry in registry(truth["files"]):
-        for row in sample_sheets[entry["file"], entry["sheet"]][FIRST_DATA_ROW - 1 :]:
-            if row[0] and row[0] not in ("合计",) and len([c for c in row if c]) > 1:
+        for row in sample_sheets[entry["file"], entry["sheet"]][first_row(entry) - 1 :]:
+            if row[0] and row[0] not in ("合计", "N", "示例") and len([c for c in row if c]) > 1:
                 forms[entry["layout"], "county"].add(row[F["county_name"]])
                 forms[entry["layout"], "attribute"].add(row[F["attribute_code"]])
                 forms[entry["layout"], "year"].add(row[F["identification_year"]])
@@ -278,7 +315,7 @@ def test_every_listed_defect_is_in_its_row(run, sheets):
         rows = sheets[defect["file"], defect["sheet"]]
         cells = rows[defect["row"] - 1]
         if defect["rule"] == "duplicate_household":
-            earlier = rows[FIRST_DATA_ROW - 1 : defect["row"] - 1]
+            earlier = rows[: defect["row"] - 1]
             assert cells in earlier, defect
             assert defect["column"] == "household_id"
         else:
@@ -294,7 +331,7 @@ def test_rows_without_a_listed_defect_are_clean(run, sheets):
     for entry in registry(truth["files"]):
         rows = sheets[entry["file"], entry["sheet"]]
         counts = defaultdict(int)
-        for number, cells in enumerate(rows[FIRST_DATA_ROW - 1 :], start=FIRST_DATA_ROW):
+        for number, cells in enumerate(rows[first_row(entry) - 1 :], start=first_row(entry)):
             key = (entry["file"], entry["sheet"], number)
             if key in skipped:
                 counts[skipped[key]] += 1
@@ -324,7 +361,9 @@ def test_rows_without_a_listed_defect_are_clean(run, sheets):
             assert len(id_number) == 18 or county == "522326"
         assert counts["data"] == entry["data_rows"] and counts["defect"] == entry["defect_rows"]
         assert counts["blank"] == entry["blank_rows"] and counts["total"] == 1
-        assert counts["note"] == entry["note_rows"] and 1 <= entry["note_rows"] <= 3
+        assert counts["section"] == entry["section_rows"] and (entry["section_rows"] > 0) == (entry["form"] == "section_rows")
+        placeholders = 2 if entry["form"] == "numbered_three_rows" else 0
+        assert counts["note"] == entry["note_rows"] and 1 <= entry["note_rows"] - placeholders <= 3
 
 
 def test_showcase_counties_carry_every_rule(sample):
@@ -342,7 +381,7 @@ def test_old_ids_only_in_wangmo(sample, sample_sheets):
     _, _, truth = sample
     old = defaultdict(int)
     for entry in registry(truth["files"]):
-        for cells in sample_sheets[entry["file"], entry["sheet"]][FIRST_DATA_ROW - 1 :]:
+        for cells in sample_sheets[entry["file"], entry["sheet"]][first_row(entry) - 1 :]:
             if len(cells[F["id_number"]]) == 15:
                 old[entry["county_code"]] += 1
     assert set(old) == {"522326"} and 1 <= old["522326"] <= 25
@@ -350,6 +389,7 @@ def test_old_ids_only_in_wangmo(sample, sample_sheets):
 
 def test_skipped_rows_are_what_they_say(run, sheets):
     _, _, truth = run
+    entry_of = {(e["file"], e["sheet"]): e for e in registry(truth["files"])}
     for skipped in registry(truth["skipped_rows"]):
         cells = sheets[skipped["file"], skipped["sheet"]][skipped["row"] - 1]
         filled = [c for c in cells if c]
@@ -358,6 +398,11 @@ def test_skipped_rows_are_what_they_say(run, sheets):
             assert skipped["row"] < len(sheets[skipped["file"], skipped["sheet"]])
         elif skipped["reason"] == "total":
             assert cells[0] == "合计" and len(filled) >= 2
+        elif skipped["reason"] == "section":
+            assert len(filled) == 1 and SECTION.match(cells[0])
+        elif set(filled) <= PLACEHOLDER_CELLS:
+            assert skipped["reason"] == "note" and skipped["row"] in (first_row(entry_of[skipped["file"], skipped["sheet"]]),
+                                                                     first_row(entry_of[skipped["file"], skipped["sheet"]]) + 1)
         else:
             assert len(filled) == 1 and cells[0] == filled[0]
 
@@ -431,7 +476,7 @@ def test_mart_matches_the_clean_rows_of_the_files(run, sheets):
     skipped = {(s["file"], s["sheet"], s["row"]) for s in truth["skipped_rows"]}
     households = defaultdict(list)
     for entry in registry(truth["files"]):
-        for number, cells in enumerate(sheets[entry["file"], entry["sheet"]][FIRST_DATA_ROW - 1 :], start=FIRST_DATA_ROW):
+        for number, cells in enumerate(sheets[entry["file"], entry["sheet"]][first_row(entry) - 1 :], start=first_row(entry)):
             if (entry["file"], entry["sheet"], number) in listed | skipped:
                 continue
             county = entry["county_code"]

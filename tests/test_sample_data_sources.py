@@ -20,6 +20,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from etl_project.sample_data import generate
+from tests.test_sample_data import F as REGISTRY_FIELD
+from tests.test_sample_data import first_row, in_fields, read_sheet
 
 CATEGORIES = {
     "产业": "industry", "产业扶贫": "industry", "基础设施": "infrastructure", "基础设施建设": "infrastructure",
@@ -41,7 +43,7 @@ FIELDS = {
     "date": ("日期", "拨付日期"), "donor": ("帮扶单位", "帮扶单位名称"), "donor_type": ("单位类型", "帮扶主体类型"),
     "parent": ("所属单位", "上级单位"), "county": ("县", "受援县"), "township": ("乡镇", "受援乡镇"),
     "village": ("村", "受援村", "行政村"), "code": ("项目编号", "项目代码"), "category": ("资金类别", "帮扶类别", "项目类型"),
-    "source": ("资金来源", "资金性质"), "amount": ("金额", "金额（元）", "投入资金（万元）"), "name": ("项目名称",),
+    "source": ("资金来源", "资金性质"), "amount": ("金额", "金额（元）", "投入资金（万元）", "合计"), "name": ("项目名称",),
     "start": ("开工日期",), "end": ("完工日期",), "planned": ("计划投资（万元）",), "status": ("项目状态",),
     "households": ("带动贫困户数",), "persons": ("带动贫困人口数",), "scale": ("建设规模",), "poor": ("是否贫困村",),
     "exit_year": ("出列年度",), "population": ("户籍人口",), "agricultural": ("农业人口",),
@@ -53,7 +55,9 @@ SHOWCASE_LEDGERS = {
     "funds/那曲县扶贫资金投入明细.xls": "C",
     "funds/宁波市帮扶望谟县资金台账.xlsx": "A",
     "funds/新田县帮扶资金到位情况表.csv": "B",
+    "funds/紫云县2019年帮扶资金台账.xlsx": "wide",
 }
+WIDE = "wide"  # a county's undated ledger of one year, one amount column per fund source
 _DATE = re.compile(r"^(\d{4})(?:[年.\-/](\d{1,2})(?:[月.\-/](\d{1,2})日?)?月?|(\d{2})(\d{2}))$")
 
 
@@ -99,13 +103,18 @@ def number(value) -> float:
 
 
 class Table:
-    """A table found in a sheet: its columns by field, and its rows sorted by kind."""
+    """A table found in a sheet: its columns by field, and its rows sorted by kind. A wide ledger's
+    row reads as one movement of its 合计 column, in the year and county of its title; its fund
+    source columns are ``parts``."""
 
     def __init__(self, rows: list[list], depth: int):
         upper = [text(v) for v in rows[2]]
         lower = [text(v) for v in rows[3]] if depth == 2 else [""] * len(upper)
         names = [low or up for up, low in zip(upper, lower)]
         self.columns = {field: names.index(h) for field, spellings in FIELDS.items() for h in spellings if h in names}
+        self.parts = {c: name for c, name in enumerate(lower) if name in SOURCES}
+        title = re.fullmatch(r"(.+县)(\d{4})年帮扶资金台账", text(rows[0][0]))
+        self.title_county, self.title_year = (title.group(1), int(title.group(2))) if title else (None, None)
         self.unit = 1 if "金额（元）" in names else 10_000
         self.first = 2 + depth  # index of the first data row
         self.rows = rows
@@ -131,6 +140,19 @@ class Table:
     def yuan(self, row: int) -> int:
         return int(round(number(self.get(row, "amount")) * self.unit))
 
+    def part_yuan(self, row: int) -> list[int]:
+        """The amounts a row books: its filled fund-source cells, or its one amount."""
+        if not self.parts:
+            return [self.yuan(row)]
+        cells = [self.rows[row - 1][c] for c in self.parts]
+        return [int(round(number(c) * self.unit)) for c in cells if text(c) != ""]
+
+    def year(self, row: int) -> int:
+        return day(self.get(row, "date")).year if "date" in self.columns else self.title_year
+
+    def county(self, row: int) -> str:
+        return text(self.get(row, "county")) if "county" in self.columns else self.title_county
+
 
 def local_code(county: str, *names: str) -> str:
     parent = county
@@ -148,7 +170,7 @@ def _run(out: Path, **kwargs):
     tables = {}
     for entry in truth["files"]:
         if entry["source"] != "registry":
-            depth = 2 if entry["source"] == "funds" and entry["layout"] == "A" else 1
+            depth = 2 if entry["source"] == "funds" and entry["layout"] in ("A", WIDE) else 1
             tables[entry["file"]] = Table(read_rows(out, entry["file"], entry["sheet"]), depth)
     return out, summary, truth, tables
 
@@ -181,19 +203,36 @@ def _project_codes(truth: dict, tables: dict) -> set[str]:
             for r in tables[e["file"]].kinds["data"]}
 
 
+def _ledgers(truth: dict) -> list[dict]:
+    """Each county's one dated ledger (a county may send a wide ledger of one year besides)."""
+    return [e for e in _entries(truth, "funds") if e["layout"] != WIDE]
+
+
+def _showcase(entries: list[dict]) -> list[dict]:
+    """Entries of the showcase counties: files of the others open with their county code."""
+    return [e for e in entries if not e["file"].split("/")[1][:6].isdigit()]
+
+
+def _per_person(truth: dict) -> set[str]:
+    """Counties sending the national per-person export: it lists only the households identified by
+    its year, so it cannot say how many the projects could reach (tests/test_person_registry.py)."""
+    return {e["county_code"] for e in truth["files"] if e.get("layout") == "persons"}
+
+
 def _registry_households(out: Path, truth: dict) -> dict[str, int]:
-    """Households the registry files place in each village (every data row but duplicates)."""
+    """Households the household registry files place in each village (every data row but duplicates)."""
     skipped = {(s["file"], s["sheet"], s["row"]) for s in truth["skipped_rows"]}
     duplicates = {(d["file"], d["sheet"], d["row"]) for d in truth["defects"] if d["rule"] == "duplicate_household"}
     counts: dict[str, int] = defaultdict(int)
     for entry in truth["files"]:
-        if entry["source"] != "registry":
+        if entry["source"] != "registry" or entry["county_code"] in _per_person(truth):
             continue
-        rows = read_rows(out, entry["file"], entry["sheet"])
-        for number_, cells in enumerate(rows[4:], start=5):
+        rows = in_fields(entry, read_sheet(out, entry["file"], entry["sheet"]))
+        for number_, cells in enumerate(rows[first_row(entry) - 1 :], start=first_row(entry)):
             key = (entry["file"], entry["sheet"], number_)
             if key not in skipped and key not in duplicates:
-                counts[local_code(entry["county_code"], text(cells[1]), text(cells[2]))] += 1
+                township, village = cells[REGISTRY_FIELD["township_name"]], cells[REGISTRY_FIELD["village_name"]]
+                counts[local_code(entry["county_code"], township, village)] += 1
     return counts
 
 
@@ -204,17 +243,18 @@ def test_every_county_has_three_sources(run):
     out, summary, truth, _ = run
     counties = {e["county_code"] for e in _entries(truth, "registry")}
     for source in ("funds", "projects", "villages"):
-        entries = _entries(truth, source)
+        entries = _ledgers(truth) if source == "funds" else _entries(truth, source)
         assert {e["county_code"] for e in entries} == counties and len(entries) == len(counties)
-        assert all(e["file"].startswith(f"{source}/") and (out / e["file"]).is_file() for e in entries)
-        assert all(e["file"] in summary["files"] for e in entries)
-    layouts = [e["layout"] for e in _entries(truth, "funds")]
+        assert all(e["file"].startswith(f"{source}/") and (out / e["file"]).is_file() for e in _entries(truth, source))
+        assert all(e["file"] in summary["files"] for e in _entries(truth, source))
+    layouts = [e["layout"] for e in _ledgers(truth)]
     assert layouts == (["A", "B", "C"] * 7)[: len(layouts)]
+    assert [e["county_code"] for e in _entries(truth, "funds") if e["layout"] == WIDE] == ["520425"]
 
 
 def test_showcase_file_names_and_formats(sample, many):
     out, _, truth, _ = sample
-    assert {e["file"]: e["layout"] for e in _entries(truth, "funds")} == SHOWCASE_LEDGERS
+    assert {e["file"]: e["layout"] for e in _showcase(_entries(truth, "funds"))} == SHOWCASE_LEDGERS
     assert (out / "projects/紫云县扶贫项目库.xlsx").is_file() and (out / "villages/紫云县行政村基本情况表.xlsx").is_file()
     xls = (out / "funds/那曲县扶贫资金投入明细.xls").read_bytes()
     assert xls.startswith(b"\xd0\xcf\x11\xe0")
@@ -229,7 +269,7 @@ def test_showcase_file_names_and_formats(sample, many):
         raw = (out / entry["file"]).read_bytes()
         assert entry["file"].endswith(".csv")
         assert raw.startswith(b"\xef\xbb\xbf") == (entry["layout"] != "B" or entry["source"] != "funds"), entry["file"]
-    extra = [e for e in _entries(truth, "projects") if e["file"].split("/")[1][:6].isdigit()]
+    extra = [e for e in _entries(truth, "projects") if e["file"].split("/")[1][:6].isdigit() and e["county_code"] not in _per_person(truth)]
     assert len(extra) == 15 and all(e["file"].startswith(f"projects/{e['county_code']}_") for e in extra)
 
 
@@ -314,6 +354,9 @@ def test_subtotals_and_totals_add_up(run):
         adds_up = table.yuan(total) == sum(table.yuan(r) for r in data)
         assert adds_up != (entry["file"] in mismatched)
         assert mismatched.get(entry["file"], total) == total
+        for column in table.parts:  # a wide ledger's 合计 row adds up each fund source's column too
+            cells = [table.rows[r - 1][column] for r in data]
+            assert round(number(table.rows[total - 1][column]) * 10_000) == sum(round(number(c) * 10_000) for c in cells if text(c) != "")
     for entry in _entries(truth, "projects") + _entries(truth, "villages"):
         table = tables[entry["file"]]
         (total,) = table.kinds["合计"]
@@ -325,12 +368,12 @@ def test_subtotals_and_totals_add_up(run):
 
 def _fund_rules(table: Table, row: int, codes: set[str]) -> set[str]:
     broken = set()
-    if table.yuan(row) <= 0:
+    if min(table.part_yuan(row)) <= 0:
         broken.add("amount_not_positive")
     code = text(table.get(row, "code"))
     if code and code not in codes:
         broken.add("unknown_project")
-    if not FIRST_DAY <= day(table.get(row, "date")) <= LAST_DAY:
+    if "date" in table.columns and not FIRST_DAY <= day(table.get(row, "date")) <= LAST_DAY:
         broken.add("date_out_of_range")
     return broken
 
@@ -346,8 +389,12 @@ def test_every_row_breaks_exactly_the_rules_listed(run):
             defect = listed.get((entry["file"], row))
             assert _fund_rules(table, row, codes) == ({defect["rule"]} if defect else set()), (entry["file"], row)
             assert defect is None or (defect["column"] == columns[defect["rule"]] and defect["sheet"] == entry["sheet"])
-            assert text(table.get(row, "county")) and text(table.get(row, "category")) in CATEGORIES
-            assert text(table.get(row, "source")) in SOURCES and text(table.get(row, "donor_type")) in DONOR_TYPES
+            assert table.county(row) and text(table.get(row, "category")) in CATEGORIES
+            assert text(table.get(row, "donor_type")) in DONOR_TYPES
+            if table.parts:  # a wide row: its 合计 column is its parts', each a movement of its column's source
+                assert table.yuan(row) == sum(table.part_yuan(row)) and table.part_yuan(row)
+            else:
+                assert text(table.get(row, "source")) in SOURCES
     for entry in _entries(truth, "projects"):
         table = tables[entry["file"]]
         for row in table.kinds["data"]:
@@ -366,9 +413,12 @@ def test_showcase_files_carry_every_rule(sample):
     rules = defaultdict(set)
     for d in truth["defects"]:
         rules[d["file"]].add(d["rule"])
-    for entry in _entries(truth, "funds"):
+    for entry in _showcase(_ledgers(truth)):
         assert {"amount_not_positive", "unknown_project", "date_out_of_range"} <= rules[entry["file"]]
-    for entry in _entries(truth, "projects"):
+    for entry in _entries(truth, "funds"):
+        if entry["layout"] == WIDE:  # undated, no project to mistype: one row's negative cell
+            assert rules[entry["file"]] == {"amount_not_positive"} and entry["defect_rows"] == 1
+    for entry in _showcase(_entries(truth, "projects")):
         assert rules[entry["file"]] == {"date_out_of_range"}
     for rule in ("amount_not_positive", "unknown_project", "date_out_of_range", "total_mismatch", "village_not_in_list"):
         assert truth["defect_counts"][rule] == len(_defects(truth, rule))
@@ -409,6 +459,8 @@ def test_projects_sit_in_registry_villages(run):
         for row in table.kinds["data"]:
             code = text(table.get(row, "code"))
             codes.append(code)
+            if entry["county_code"] in _per_person(truth):
+                continue
             village = local_code(entry["county_code"], text(table.get(row, "township")), text(table.get(row, "village")))
             registered, reached = households[village], int(table.get(row, "households"))
             assert registered >= 1 and min(5, registered) <= reached <= registered, (code, registered, reached)
@@ -452,15 +504,19 @@ def test_movements_fund_projects_of_their_own_county(run):
 def test_ziyun_follows_the_public_figures(sample):
     _, _, truth, tables = sample
     ledger = tables["funds/贵阳经开区帮扶紫云县资金台账.xlsx"]
+    wide = tables["funds/紫云县2019年帮扶资金台账.xlsx"]  # 2019, in the county's own wide ledger
     donors = defaultdict(set)
     for row in ledger.kinds["data"]:
-        donors[text(ledger.get(row, "donor_type"))].add(text(ledger.get(row, "donor")))
         assert text(ledger.get(row, "parent")) == "贵阳经开区" and text(ledger.get(row, "county")) == "紫云县"
+        assert ledger.year(row) != 2019
+    for table in (ledger, wide):
+        for row in table.kinds["data"]:
+            donors[text(table.get(row, "donor_type"))].add(text(table.get(row, "donor")))
     assert len(donors["部门"]) == 27 and 28 <= len(donors["企业"]) <= 36 and set(donors) == {"部门", "企业"}
-    total = sum(ledger.yuan(r) for r in ledger.kinds["data"])
+    total = sum(table.yuan(r) for table in (ledger, wide) for r in table.kinds["data"])
     assert 23_000_000 < total < 24_700_000
     assert len(tables["projects/紫云县扶贫项目库.xlsx"].kinds["data"]) == 127
-    individuals = [e for e in _entries(truth, "funds") if any(
+    individuals = [e for e in _showcase(_ledgers(truth)) if any(
         text(tables[e["file"]].get(r, "donor_type")) == "个人" for r in tables[e["file"]].kinds["data"])]
     assert len(individuals) == 4  # every other showcase county names a few people among its donors
 
@@ -489,7 +545,7 @@ def _recomputed_investment(truth: dict, tables: dict) -> dict[tuple, dict]:
                 regions.append(("township", local_code(county, township)))
             if village:
                 regions.append(("village", local_code(county, township, village)))
-            key = (day(table.get(row, "date")).year, CATEGORIES[text(table.get(row, "category"))],
+            key = (table.year(row), CATEGORIES[text(table.get(row, "category"))],
                    DONOR_TYPES[text(table.get(row, "donor_type"))])
             for region in regions:
                 group = groups.setdefault((*region, *key), [0, set()])
@@ -535,7 +591,7 @@ def _recomputed_project_reach(truth: dict, tables: dict) -> dict[tuple, dict]:
             code = text(table.get(row, "code"))
             if (entry["file"], row) in listed or code not in projects:
                 continue
-            year = day(table.get(row, "date")).year
+            year = table.year(row)
             first_year[code] = min(first_year.get(code, year), year)
             booked[code] += table.yuan(row)
     expected: dict[tuple, dict] = {}

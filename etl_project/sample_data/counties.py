@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl_project.sample_data.layouts import LAYOUTS, Layout
+from etl_project.sample_data.registry_forms import NUMBERED, PLAIN, SECTIONS, TOWNSHIP_SHEETS, Form
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 
@@ -37,14 +38,16 @@ class CountySpec:
     tibetan: bool = False
     old_id_share: float = 0.0  # heads still carrying a 15-digit ID from before 1999
     per_person: bool = False  # the national system's per-person export (sample_data/person_export.py)
+    form: Form = PLAIN  # where the table puts what (registry_forms); with one sheet per township, ``sheets`` is ()
 
-    def outputs(self) -> list[tuple[str, str]]:
+    def outputs(self, sheets: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
         """(path relative to OUT, sheet) of each sheet; a CSV file holds one sheet, named ""."""
+        sheets = self.sheets if sheets is None else sheets
         if self.file_format == "xlsx":
-            return [(f"registry/{self.file_stem}.xlsx", sheet) for sheet in self.sheets]
-        if len(self.sheets) == 1:
+            return [(f"registry/{self.file_stem}.xlsx", sheet) for sheet in sheets]
+        if len(sheets) == 1:
             return [(f"registry/{self.file_stem}.csv", "")]
-        return [(f"registry/{self.file_stem}_{sheet}.csv", "") for sheet in self.sheets]
+        return [(f"registry/{self.file_stem}_{sheet}.csv", "") for sheet in sheets]
 
 
 def _unit(office: str, date: str = "2020年12月31日") -> str:
@@ -59,10 +62,13 @@ def showcase(file_format: str) -> list[CountySpec]:
             return "xlsx", ""
         return "csv", "gb18030" if native == "gb18030" else "utf-8-sig"
 
+    # 新田县 sends one sheet per township, named after it, without a township column; as CSV files
+    # (which cannot say a township but in their name) it sends one per 片区, with the column.
+    xintian_by_township = file_format == "xlsx"
     return [
         CountySpec(
             "ziyun", "520425", "紫云县", LAYOUTS["A"], *fmt("xlsx"), "紫云县建档立卡贫困户信息表",
-            ("建档立卡户",), ("紫云县建档立卡贫困户信息表（2020年度）",), _unit("紫云县扶贫开发办公室"),
+            ("建档立卡户",), ("紫云县建档立卡贫困户信息表（2020年度）",), _unit("紫云县扶贫开发办公室"), form=NUMBERED,
         ),
         CountySpec(
             "yongzhou_zone", "431171", "永州经济技术开发区", LAYOUTS["B"], *fmt("xlsx"),
@@ -78,12 +84,15 @@ def showcase(file_format: str) -> list[CountySpec]:
         CountySpec(
             "wangmo", "522326", "望谟县", LAYOUTS["D"], *fmt("utf-8-sig"), "望谟县扶贫对象信息",
             ("",), ("望谟县扶贫对象信息表",), "统计时间：2020年12月    单位：人、元", old_id_share=0.03,
+            form=SECTIONS,
         ),
         CountySpec(
             "xintian", "431128", "新田县", LAYOUTS["A"], *fmt("xlsx"), "新田县建档立卡贫困户信息表",
-            ("第一片区", "第二片区"),
-            ("新田县建档立卡贫困户信息表（第一片区）", "新田县建档立卡贫困户信息表（第二片区）"),
+            () if xintian_by_township else ("第一片区", "第二片区"),
+            ("新田县建档立卡贫困户信息表",) if xintian_by_township
+            else ("新田县建档立卡贫困户信息表（第一片区）", "新田县建档立卡贫困户信息表（第二片区）"),
             _unit("新田县扶贫开发办公室"),
+            form=TOWNSHIP_SHEETS if xintian_by_township else PLAIN,
         ),
     ]
 

@@ -10,7 +10,7 @@ import numpy as np
 from etl_project.sample_data import defects, geography, render
 from etl_project.sample_data.counties import CountySpec
 from etl_project.sample_data.households import Model
-from etl_project.sample_data.layouts import COL
+from etl_project.sample_data.registry_forms import section_text, total_row
 from etl_project.sample_data.sinks import CsvSheet, XlsxBook, XlsxSheet
 from etl_project.sample_data.truth import Log, Mart
 
@@ -30,6 +30,9 @@ class Sheet:
     defect_rows: int = 0
     blank_rows: int = 0
     persons: int = 0
+    clean_persons: int = 0
+    note_rows: int = 0  # placeholder rows under the header; notes under the table add to it
+    section_rows: int = 0
 
 
 class CountyWriter:
@@ -38,22 +41,28 @@ class CountyWriter:
     def __init__(self, spec: CountySpec, households: int, rng: np.random.Generator, showcase: bool,
                  mart: Mart, log: Log):
         self.spec, self.rng, self.mart, self.log = spec, rng, mart, log
-        self.geo = geography.build(spec.code, households, len(spec.sheets), rng, spec.tibetan)
+        form = spec.form
+        self.geo = geography.build(spec.code, households, None if form.township_sheets else len(spec.sheets), rng, spec.tibetan)
         self.model = Model(self.geo, rng, spec.tibetan, spec.old_id_share)
-        self.plan = defects.plan(households, self.geo.sheet_bounds, rng, showcase)
+        # Under section rows a duplicate copy stays in its township's rows, or it would change township.
+        bounds = self.geo.township_bounds if form.sections else self.geo.sheet_bounds
+        self.plan = defects.plan(households, bounds, rng, showcase)
         self.as_text = spec.file_format == "csv"
         self._pending: dict[int, tuple[tuple, int]] = {}  # original position -> (row, household size)
 
     def write(self, out: Path) -> list[str]:
         """Writes the county's file(s); returns their paths relative to ``out``."""
-        spec = self.spec
+        spec, columns = self.spec, self.spec.form.columns
         self.mart.start_county(self.geo)
-        outputs = spec.outputs()
-        book = XlsxBook(out / outputs[0][0], spec.titles[0]) if spec.file_format == "xlsx" else None
-        for (file, sheet_name), label, title, bounds in zip(outputs, spec.sheets, spec.titles, self.geo.sheet_bounds):
+        labels, titles = spec.sheets, spec.titles
+        if spec.form.township_sheets:
+            labels, titles = tuple(self.geo.township_names), spec.titles * len(self.geo.township_names)
+        outputs = spec.outputs(labels)
+        book = XlsxBook(out / outputs[0][0], titles[0]) if spec.file_format == "xlsx" else None
+        for (file, sheet_name), label, title, bounds in zip(outputs, labels, titles, self.geo.sheet_bounds):
             if book is not None and bounds[1] - bounds[0] > XLSX_MAX_HOUSEHOLDS:
                 raise ValueError(f"{spec.written_name}: too many households for one xlsx sheet; use --format csv")
-            sink = book.sheet(label) if book is not None else CsvSheet(out / file, spec.encoding)
+            sink = book.sheet(label, columns) if book is not None else CsvSheet(out / file, spec.encoding, columns)
             sheet = Sheet(file, sheet_name, sink)
             self._write_sheet(sheet, title, bounds)
             sink.close()
@@ -63,23 +72,26 @@ class CountyWriter:
         return sorted({file for file, _ in outputs})
 
     def _write_sheet(self, sheet: Sheet, title: str, bounds: tuple[int, int]) -> None:
-        sink, layout = sheet.sink, self.spec.layout
+        sink, layout, form = sheet.sink, self.spec.layout, self.spec.form
         sink.title(title)
         sink.unit(self.spec.unit_line)
-        sink.header(layout.headers)
+        header = form.header(layout.headers)
+        sink.header(header)
+        for placeholder in form.placeholder_rows():
+            self._skip(sheet, "note")
+            sheet.note_rows += 1
+            sink.line(placeholder)
         for start in range(bounds[0], bounds[1], CHUNK):
             self._write_chunk(sheet, start, min(start + CHUNK, bounds[1]))
 
-        total = [""] * len(layout.headers)
-        total[0] = "合计"
         figures = {"household_id": sheet.data_rows, "household_size": sheet.persons}
-        for column in layout.total_columns:
-            total[COL[column]] = str(figures[column]) if self.as_text else figures[column]
-        self.log.skipped_row(sheet.file, sheet.name, sink.row, "total")
-        sink.line(total)
+        if self.as_text:
+            figures = {column: str(value) for column, value in figures.items()}
+        self._skip(sheet, "total")
+        sink.line(total_row(form, figures, layout.total_columns))
         notes = self.spec.notes[: int(self.rng.integers(1, len(self.spec.notes) + 1))]
         for note in notes:
-            self.log.skipped_row(sheet.file, sheet.name, sink.row, "note")
+            self._skip(sheet, "note")
             sink.line([note])
         self.log.files.append(
             {
@@ -88,14 +100,24 @@ class CountyWriter:
                 "county_code": self.spec.code,
                 "source": "registry",
                 "layout": layout.letter,
+                "form": form.name,
+                # Where the table is and what its columns hold, for a reader of the file to check.
+                "first_data_row": 3 + header.depth,
+                "columns": form.columns,
                 "data_rows": sheet.data_rows,
                 "clean_rows": sheet.data_rows - sheet.defect_rows,
+                "clean_persons": sheet.clean_persons,
                 "defect_rows": sheet.defect_rows,
                 "blank_rows": sheet.blank_rows,
                 "total_rows": 1,
-                "note_rows": len(notes),
+                "note_rows": sheet.note_rows + len(notes),
+                "section_rows": sheet.section_rows,
             }
         )
+
+    def _skip(self, sheet: Sheet, reason: str) -> None:
+        """Records the next row as one the warehouse must skip, for ``reason``."""
+        self.log.skipped_row(sheet.file, sheet.name, sheet.sink.row, reason)
 
     def _write_chunk(self, sheet: Sheet, start: int, end: int) -> None:
         rng, spec = self.rng, self.spec
@@ -104,22 +126,29 @@ class CountyWriter:
         defects.corrupt_values(batch, targets, rng)
         columns = render.cells(spec.layout, batch, self.geo, spec.code, spec.written_name, rng, self.as_text)
         broken = defects.corrupt_cells(columns, start, spec.layout, targets, rng)
-        rows = list(zip(*columns))
+        rows = list(zip(*spec.form.written(columns, batch, self.as_text)))
 
         clean = np.ones(end - start, dtype=bool)
         clean[[p - start for p, _ in targets]] = False
         self.mart.add(batch, clean)
+        sheet.clean_persons += int(batch.size[clean].sum())
         sizes = batch.size.tolist()
         for position in self.plan.originals.intersection(range(start, end)):
             self._pending[position] = (rows[position - start], sizes[position - start])
 
-        # Rows go out in runs between the planned extra rows, so row numbers stay exact.
+        # Rows go out in runs between the planned extra rows, so row numbers stay exact; under
+        # section rows a run also stops where a township ends, for the next one's section row.
         cursor, corrupt = start, iter(targets)
         next_corrupt = next(corrupt, None)
-        stops = self.plan.events_between(start, end)
+        sections = self._section_starts(start, end)
+        stops = sorted(set(self.plan.events_between(start, end)) | {s - 1 for s in sections if s > start})
         if not stops or stops[-1] != end - 1:
             stops.append(end - 1)
         for stop in stops:
+            if cursor in sections:
+                self._skip(sheet, "section")
+                sheet.section_rows += 1
+                sheet.sink.line([section_text(sections[cursor], self.geo.township_names[sections[cursor] - 1])])
             first_row = sheet.sink.row
             while next_corrupt is not None and next_corrupt[0] <= stop:
                 position, rule = next_corrupt
@@ -142,3 +171,11 @@ class CountyWriter:
                     sheet.sink.rows([row])
         sheet.data_rows += end - start
         sheet.persons += int(batch.size.sum())
+
+    def _section_starts(self, start: int, end: int) -> dict[int, int]:
+        """Positions in [start, end) where a township's rows begin -> its 1-based number, under
+        section rows; townships without households get no section row."""
+        if not self.spec.form.sections:
+            return {}
+        return {first: number for number, (first, last) in enumerate(self.geo.township_bounds, start=1)
+                if start <= first < end and first < last}

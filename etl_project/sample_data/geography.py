@@ -34,12 +34,14 @@ class Geography:
     village_number: np.ndarray  # 1-based position of the village within its township
     village_start: np.ndarray  # county-wide position of each village's first household
     sheet_bounds: list[tuple[int, int]]  # [start, end) of the households on each sheet
+    township_bounds: list[tuple[int, int]]  # [start, end) of each township's households
 
     def village_of(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.village_start, positions, side="right") - 1
 
 
-def build(county_code: str, households: int, sheets: int, rng: np.random.Generator, tibetan: bool) -> Geography:
+def build(county_code: str, households: int, sheets: int | None, rng: np.random.Generator, tibetan: bool) -> Geography:
+    """``sheets`` split the townships between them; None: one sheet per township."""
     # Small counties keep few, well-filled villages; large ones spread over up to 20 × 15.
     township_count = int(rng.integers(5, min(20, max(6, 6 + households // 1500)) + 1))
     township_names = unique_names(rng, township_count, ("镇", "乡"), (0.6, 0.4), tibetan)
@@ -59,10 +61,14 @@ def build(county_code: str, households: int, sheets: int, rng: np.random.Generat
     village_start = np.concatenate(([0], np.cumsum(per_village)[:-1])).astype(np.int64)
     village_township_arr = np.array(village_township, dtype=np.int64)
 
-    bounds = []
-    for group in np.array_split(np.arange(township_count), sheets):
-        members = np.flatnonzero(np.isin(village_township_arr, group))
-        bounds.append((int(village_start[members[0]]), int(village_start[members[-1]] + per_village[members[-1]])))
+    def bounds_of(groups) -> list[tuple[int, int]]:
+        bounds = []
+        for group in groups:
+            members = np.flatnonzero(np.isin(village_township_arr, group))
+            bounds.append((int(village_start[members[0]]), int(village_start[members[-1]] + per_village[members[-1]])))
+        return bounds
+
+    townships = [[t] for t in range(township_count)]
     return Geography(
         township_names=township_names,
         township_codes=[local_code(county_code, t) for t in township_names],
@@ -71,5 +77,6 @@ def build(county_code: str, households: int, sheets: int, rng: np.random.Generat
         village_township=village_township_arr,
         village_number=np.array(village_number, dtype=np.int64),
         village_start=village_start,
-        sheet_bounds=bounds,
+        sheet_bounds=bounds_of(np.array_split(np.arange(township_count), sheets) if sheets is not None else townships),
+        township_bounds=bounds_of(townships),
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from etl_project.sample_data.layouts import COLUMNS, GROUP, GROUP_COLUMNS
+from etl_project.sample_data.registry_forms import HeaderBlock
 
 # Files carry this as their creation time, so that a seed always gives the same bytes.
 EXPORTED = datetime(2021, 1, 8, 9, 30)
@@ -23,10 +23,10 @@ _WIDTHS = {"household_id": 18, "id_number": 20, "phone": 13, "attribute_code": 1
 class CsvSheet:
     """One CSV file; every line has as many fields as the table has columns, as Excel exports do."""
 
-    def __init__(self, path: Path, encoding: str):
+    def __init__(self, path: Path, encoding: str, columns: list[str]):
         self._handle = open(path, "w", encoding=encoding, newline="")
         self._writer = csv.writer(self._handle)
-        self._width = len(COLUMNS)
+        self._width = len(columns)
         self.row = 1
 
     def _pad(self, cells: list) -> list:
@@ -37,11 +37,9 @@ class CsvSheet:
 
     unit = title
 
-    def header(self, headers: tuple[str, ...]) -> None:
-        upper = [GROUP if c == GROUP_COLUMNS[0] else "" if c in GROUP_COLUMNS else h for c, h in enumerate(headers)]
-        lower = [h if c in GROUP_COLUMNS else "" for c, h in enumerate(headers)]
-        self._writer.writerows([upper, lower])
-        self.row += 2
+    def header(self, block: HeaderBlock) -> None:
+        self._writer.writerows(block.rows)
+        self.row += block.depth
 
     def rows(self, rows: list) -> None:
         self._writer.writerows(rows)
@@ -71,20 +69,20 @@ class XlsxBook:
             "header": add({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}),
         }
 
-    def sheet(self, name: str) -> XlsxSheet:
-        return XlsxSheet(self.workbook.add_worksheet(name), self.formats)
+    def sheet(self, name: str, columns: list[str]) -> XlsxSheet:
+        return XlsxSheet(self.workbook.add_worksheet(name), self.formats, columns)
 
     def close(self) -> None:
         self.workbook.close()
 
 
 class XlsxSheet:
-    def __init__(self, worksheet, formats: dict):
+    def __init__(self, worksheet, formats: dict, columns: list[str]):
         self._ws = worksheet
         self._formats = formats
-        self._last = len(COLUMNS) - 1
+        self._last = len(columns) - 1
         self.row = 1
-        for c, name in enumerate(COLUMNS):
+        for c, name in enumerate(columns):
             worksheet.set_column(c, c, _WIDTHS.get(name, 9))
 
     def title(self, text: str) -> None:
@@ -96,15 +94,17 @@ class XlsxSheet:
         self._ws.merge_range(self.row - 1, 0, self.row - 1, self._last, text, self._formats["unit"])
         self.row += 1
 
-    def header(self, headers: tuple[str, ...]) -> None:
+    def header(self, block: HeaderBlock) -> None:
         top, fmt = self.row - 1, self._formats["header"]
-        for c, name in enumerate(headers):
-            if c not in GROUP_COLUMNS:
-                self._ws.merge_range(top, c, top + 1, c, name, fmt)
-        self._ws.merge_range(top, GROUP_COLUMNS[0], top, GROUP_COLUMNS[-1], GROUP, fmt)
-        for c in GROUP_COLUMNS:
-            self._ws.write_string(top + 1, c, headers[c], fmt)
-        self.row += 2
+        covered = set()
+        for r0, c0, r1, c1 in block.merges:
+            self._ws.merge_range(top + r0, c0, top + r1, c1, block.rows[r0][c0], fmt)
+            covered |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for r, cells in enumerate(block.rows):
+            for c, text in enumerate(cells):
+                if (r, c) not in covered and text:
+                    self._ws.write_string(top + r, c, text, fmt)
+        self.row += block.depth
 
     def rows(self, rows: list) -> None:
         write, r = self._ws.write_row, self.row - 1

@@ -14,6 +14,7 @@ import numpy as np
 from etl_project.sample_data.counties import CountySpec
 
 FUND_LAYOUTS = ("A", "B", "C")
+WIDE_YEAR = 2019  # the year 紫云县 reports in its own wide ledger (紫云县2019年帮扶资金台账)
 # (written as the ledgers' 所属单位, the prefix their enterprises' names carry)
 PARTNERS = (
     ("宁波市", "宁波"), ("杭州市", "杭州"), ("大连市", "大连"), ("青岛市", "青岛"), ("苏州市", "苏州"),
@@ -40,6 +41,9 @@ class SourceSpec:
     file_format: str  # "xlsx" or "csv", as asked for the whole sample
     total_mismatch: bool  # the ledger's 合计 row disagrees with its rows
     omit_village: bool  # one village with households is missing from the village list
+    # The county's own ledger of one year, wide (one amount column per fund source), undated: that
+    # year's movements are in it rather than in the ledger above.
+    wide_year: int | None = None
 
     @property
     def _prefix(self) -> str:
@@ -60,6 +64,11 @@ class SourceSpec:
         path = f"{stem}{self.name}扶贫资金投入明细"
         return (f"{path}.xls", "Sheet1", "xls") if self.file_format == "xlsx" else (f"{path}.csv", "", "utf-8-sig")
 
+    def wide_file(self) -> tuple[str, str, str]:
+        """The wide ledger: its county and year in the title and the file name only."""
+        path = f"funds/{self._prefix}{self.name}{self.wide_year}年帮扶资金台账"
+        return (f"{path}.xlsx", "台账", "xlsx") if self.file_format == "xlsx" else (f"{path}.csv", "", "utf-8-sig")
+
     def projects_file(self) -> tuple[str, str, str]:
         return self._list_file(f"projects/{self._prefix}{self.name}扶贫项目库", "项目库")
 
@@ -75,7 +84,7 @@ def plan(county: CountySpec, index: int, file_format: str, rng: np.random.Genera
     layout = FUND_LAYOUTS[index % len(FUND_LAYOUTS)]
     if county.key == "ziyun":
         return SourceSpec(county, layout, "贵阳经开区", "贵阳", "ZY", 127, 23_860_000, (27, 32, 0, 0),
-                          file_format, total_mismatch, omit_village)
+                          file_format, total_mismatch, omit_village, wide_year=WIDE_YEAR)
     partner, short = _SHOWCASE_PARTNERS.get(county.key) or PARTNERS[int(rng.integers(len(PARTNERS)))]
     projects = int(rng.integers(30, 121))
     departments = int(rng.integers(max(3, projects // 10), max(4, projects // 4) + 1))

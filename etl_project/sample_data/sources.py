@@ -1,4 +1,4 @@
-"""Writing one county's investment sources: its fund ledger, project list and village list.
+"""Writing one county's investment sources: its fund ledger(s), project list and village list.
 
 Runs after the county's registry, from its own random stream, so the registry's bytes do not
 depend on these files; places and household counts come from the registry's clean model.
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from etl_project.sample_data import donors as donor_roster
-from etl_project.sample_data import fund_ledgers, funds, project_list, projects, table, village_list, villages
+from etl_project.sample_data import fund_ledgers, funds, project_list, projects, table, village_list, villages, wide_ledger
 from etl_project.sample_data.geography import Geography
 from etl_project.sample_data.investment_truth import InvestmentMart
 from etl_project.sample_data.source_plan import SourceSpec
@@ -28,20 +28,25 @@ def village_households(geo: Geography, households: int) -> np.ndarray:
 
 def write_county(out: Path, spec: SourceSpec, geo: Geography, households: int, rng: np.random.Generator,
                  showcase: bool, mart: Mart, investment: InvestmentMart, log: Log) -> list[str]:
-    """Writes the three files; returns their paths relative to ``out``."""
+    """Writes the fund ledger (and the wide ledger of its year, if it has one), the project list and
+    the village list; returns their paths relative to ``out``."""
     per_village = village_households(geo, households)
     roster = donor_roster.roster(rng, spec.partner, spec.partner_short, spec.donors)
     plan = projects.build(spec.project_prefix, spec.projects, geo, per_village, rng, PROJECT_RATE, showcase)
     movements = funds.build(plan, roster, geo, per_village, spec.target_yuan, rng)
-    funds.corrupt(movements, spec.project_prefix, rng, RATE, showcase)
+    wide = [m for m in movements if m.day.year == spec.wide_year]
+    dated = [m for m in movements if m.day.year != spec.wide_year]
+    funds.corrupt(dated, spec.project_prefix, rng, RATE, showcase)
     listing = villages.build(spec.county.code, geo, *mart.county_persons(), rng, spec.county.tibetan, spec.omit_village)
 
-    tables = (
-        fund_ledgers.table(spec, movements, plan, roster, geo, rng),
-        project_list.table(spec, plan, geo, rng),
-        village_list.table(spec, listing, geo, rng),
-    )
-    for planned in tables:
+    ledgers = [(fund_ledgers.table(spec, dated, plan, roster, geo, rng), dated)]
+    if wide:
+        ledgers.append((wide_ledger.table(spec, wide, plan, roster, geo, rng, showcase), wide))
+    lists = [project_list.table(spec, plan, geo, rng), village_list.table(spec, listing, geo, rng)]
+    for planned, held in ledgers:
+        entry = table.write(planned, out, log)
+        entry["clean_yuan"] = sum(m.amount_yuan for m in held if m.rule is None)
+    for planned in lists:
         table.write(planned, out, log)
     if listing.omitted is not None:
         file, sheet, _ = spec.villages_file()
@@ -49,4 +54,4 @@ def write_county(out: Path, spec: SourceSpec, geo: Geography, households: int, r
     mart.list_villages(listing.exit_years, listing.denominators)
     investment.add_county(spec.county.code, geo, movements, plan, roster)
     investment.villages_listed += len(listing.villages)
-    return [planned.file for planned in tables]
+    return [planned.file for planned, _ in ledgers] + [planned.file for planned in lists]
