@@ -5,7 +5,6 @@ generated people reaches any table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -16,13 +15,13 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError, extract
 from etl_project.regions import RegionIndex
 from etl_project.runner import run_pipeline
-from etl_project.sample_data import generate
 from etl_project.staging.persons import AS_OF_ENV
 from etl_project.staging.registry import stage_file
 from etl_project.warehouse import Warehouse
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
 from tests.test_end_to_end import _assert_matches_truth
+from tests.corpus.runs import generated_run
 from tests.test_personal_data_routes import _hits, _tables
 
 REAL_EXPORT = Path(__file__).resolve().parents[2] / "shared" / "real-samples" / "national_export_poor_household_list_header.xls"
@@ -31,13 +30,7 @@ PERSONAL = ("head_name", "id_number", "phone", "bank_name", "bank_card")
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw")
-    truth_path = raw.parent / f"{raw.name}-truth.json"
-    generate(raw, households=1500, seed=5, truth=truth_path, per_person=2)
-    url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = run_pipeline(raw, url, instance)
-    return raw, json.loads(truth_path.read_text(encoding="utf-8")), url, result
+    return generated_run(tmp_path_factory, households=1500, seed=5, per_person=2)
 
 
 def _exports(truth: dict) -> list[dict]:

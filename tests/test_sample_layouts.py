@@ -7,21 +7,18 @@ generated people reaches any table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from python_calamine import CalamineWorkbook
 
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
-from etl_project.runner import run_pipeline
-from etl_project.sample_data import generate
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import FACT_INVESTMENT
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT
 from tests.test_end_to_end import _assert_matches_truth, _assert_quarantine_counted
+from tests.corpus.runs import generated_run
 from tests.test_personal_data_routes import _hits, _tables
 
 FORMS = ("numbered_three_rows", "section_rows", "sheet_per_township")
@@ -29,13 +26,7 @@ FORMS = ("numbered_three_rows", "section_rows", "sheet_per_township")
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw")
-    truth_path = raw.parent / f"{raw.name}-truth.json"
-    generate(raw, households=1500, seed=3, truth=truth_path, per_person=0)
-    url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = run_pipeline(raw, url, instance)
-    return raw, json.loads(truth_path.read_text(encoding="utf-8")), url, result
+    return generated_run(tmp_path_factory, households=1500, seed=3, per_person=0)
 
 
 def _entries(truth: dict, form: str) -> list[dict]:

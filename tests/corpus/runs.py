@@ -66,3 +66,19 @@ def sample_run(tmp_path_factory, pii_key: str | None = None) -> Run:
             if previous is not None:
                 os.environ[PII_KEY_ENV] = previous
     return _sample_runs[pii_key]
+
+
+def generated_run(tmp_path_factory, **generated) -> tuple[Path, dict, str, PipelineRun]:
+    """A sample written by the generator with these options, run once into DuckDB: the raw folder,
+    the generator's truth, the warehouse URL and the run."""
+    import json
+
+    from etl_project.sample_data import generate
+
+    raw = tmp_path_factory.mktemp("raw")
+    truth_path = raw.parent / f"{raw.name}-truth.json"
+    generate(raw, truth=truth_path, **generated)
+    url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_once(raw, url, instance)
+    return raw, json.loads(truth_path.read_text(encoding="utf-8")), url, result
