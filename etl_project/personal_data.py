@@ -397,8 +397,3 @@ def mask_file_label(relative: str, key: bytes) -> str:
     tag = tag.translate(str.maketrans("0123456789", "ghjkmnpqrs"))  # letters only: no digits to mistake for a number
     stem, dot, suffix = masked.text.rpartition(".")
     return f"{stem}~{tag}.{suffix}" if dot and "/" not in suffix else f"{masked.text}~{tag}"
-
-
-def count_text(found: Counter) -> str:
-    """"2 ID numbers, 1 phone" as a person reads it."""
-    return ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in found.items() if n) or "none"

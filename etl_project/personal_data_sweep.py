@@ -10,7 +10,6 @@ A table is searched again only when it or the name book changed since it was las
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import pandas as pd
@@ -79,7 +78,3 @@ def _mask_in_place(db, table: Table, column: str, changes: dict[str, str]) -> No
     statement = sa.text(f"UPDATE {db.name(table)} SET {db.quote(column)} = :masked WHERE {db.quote(column)} = :value")
     with db.engine.begin() as connection:
         connection.execute(statement, [{"masked": masked, "value": value} for value, masked in changes.items()])
-
-
-def describe(how: dict[str, str]) -> str:
-    return json.dumps(how, ensure_ascii=False)
