@@ -68,7 +68,8 @@ def personal_in(text: str, names: set[str]) -> list[str]:
     ID-shaped or phone-shaped run, a name of a person the raw files hold."""
     folded = _digits_of(text)
     found = [n for n in NUMBERS if n.lower() in folded.lower()]
-    found += re.findall(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9])", folded)
+    # Not inside a decimal number: Dagster's events carry timings such as 0.016642720463.
+    found += re.findall(r"(?<![0-9.])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9]|\.[0-9])", folded)
     found += [n for n in names if n in text]
     return found
 
