@@ -206,25 +206,31 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
-def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
+def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str, rows_sql: Callable) -> dg.AssetCheckResult:
+    """A warning check that counts the rows of ``rows_sql(db)`` and shows a sample, ordered by ``counted``."""
     db = warehouse.open()
     try:
-        fact = db.name(FACT_HOUSEHOLD)
-        condition = "stated_household_size IS NOT NULL AND stated_household_size <> household_size"
-        count = int(db.scalar(f"SELECT COUNT(*) FROM {fact} WHERE {condition}"))
-        listed = db.query(
-            f"SELECT household_key, source_file, source_sheet, source_row, stated_household_size, household_size AS members "
-            f"FROM {fact} WHERE {condition} ORDER BY source_file, source_sheet, source_row LIMIT :limit",
-            {"limit": SAMPLE_ROWS},
-        )
+        rows_sql = rows_sql(db)
+        count = int(db.scalar(f"SELECT COUNT(*) FROM ({rows_sql}) AS found"))
+        listed = db.query(f"{rows_sql} ORDER BY {counted} LIMIT :limit", {"limit": SAMPLE_ROWS})
     finally:
         db.close()
     return dg.AssetCheckResult(
         passed=count == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"households": count, "sample": _md(listed)},
+        metadata={count_label: count, "sample": _md(listed)},
+    )
+
+
+@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
+def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
+    return _listed_warning(
+        warehouse,
+        "source_file, source_sheet, source_row",
+        "households",
+        lambda db: "SELECT household_key, source_file, source_sheet, source_row, stated_household_size, household_size AS members "
+        f"FROM {db.name(FACT_HOUSEHOLD)} WHERE stated_household_size IS NOT NULL AND stated_household_size <> household_size",
     )
 
 
@@ -232,20 +238,11 @@ def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetChec
 def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """A person listed in two households, or in two counties' exports: the duplicate-person rule of
     the registry's data-quality lists, across files (within a file, the second row is quarantined)."""
-    db = warehouse.open()
-    try:
-        fact = db.name(FACT_PERSON)
-        repeated = (
-            f"SELECT person_key, COUNT(DISTINCT household_key) AS households, COUNT(DISTINCT county_code) AS counties, "
-            f"MIN(source_file) AS first_file, MAX(source_file) AS last_file FROM {fact} GROUP BY person_key "
-            "HAVING COUNT(DISTINCT household_key) > 1 OR COUNT(DISTINCT county_code) > 1"
-        )
-        count = int(db.scalar(f"SELECT COUNT(*) FROM ({repeated}) AS repeated"))
-        listed = db.query(f"{repeated} ORDER BY person_key LIMIT :limit", {"limit": SAMPLE_ROWS})
-    finally:
-        db.close()
-    return dg.AssetCheckResult(
-        passed=count == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"persons": count, "sample": _md(listed)},
+    return _listed_warning(
+        warehouse,
+        "person_key",
+        "persons",
+        lambda db: "SELECT person_key, COUNT(DISTINCT household_key) AS households, COUNT(DISTINCT county_code) AS counties, "
+        f"MIN(source_file) AS first_file, MAX(source_file) AS last_file FROM {db.name(FACT_PERSON)} GROUP BY person_key "
+        "HAVING COUNT(DISTINCT household_key) > 1 OR COUNT(DISTINCT county_code) > 1",
     )
