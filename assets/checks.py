@@ -15,6 +15,7 @@ import pandas as pd
 from assets.metadata import WAREHOUSE_POOL
 from assets.staging import latest_file_states
 from etl_project import fingerprint, personal_data
+from etl_project.amounts import money_columns_as_text
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas import source_catalog
@@ -26,11 +27,12 @@ SAMPLE_ROWS = 10
 
 def _md(frame: pd.DataFrame) -> dg.MetadataValue:
     """A sample as a table for the UI; Dagster keeps it in its event log, so it is masked by value
-    like anything else that leaves the warehouse."""
+    like anything else that leaves the warehouse. Amounts are written out in full (tabulate would
+    print 7909740.0 as 7.90974e+06)."""
     if frame.empty:
         return dg.MetadataValue.md("none")
     shown, _ = personal_data.mask_frame(frame.head(SAMPLE_ROWS))
-    return dg.MetadataValue.md(shown.to_markdown(index=False))
+    return dg.MetadataValue.md(money_columns_as_text(shown).to_markdown(index=False))
 
 
 def _rows_valid_check(declared: source_catalog.Source):

@@ -2,9 +2,11 @@
 the village lists, exits against the incidence threshold in force."""
 
 import dagster as dg
+import pandas as pd
 
 from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
+from etl_project.amounts import money_text, yuan_text
 from etl_project.resources import WarehouseResource
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
@@ -21,7 +23,7 @@ def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
         mismatched = db.query(
-            f"SELECT source_file, source_sheet, source_row, label, stated_yuan, computed_yuan, difference_yuan "
+            f"SELECT source_file, source_sheet, source_row, label, stated_yuan, computed_yuan, difference_yuan, unit "
             f"FROM {db.name(STG_LEDGER_TOTAL)} WHERE stated_yuan IS NULL OR ABS(difference_yuan) > :tolerance "
             "ORDER BY source_file, source_sheet, source_row",
             {"tolerance": TOTAL_TOLERANCE_YUAN},
@@ -29,16 +31,26 @@ def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         checked = db.row_count(STG_LEDGER_TOTAL)
     finally:
         db.close()
+    difference = mismatched["difference_yuan"].dropna().sum() if not mismatched.empty else 0
     return dg.AssetCheckResult(
         passed=mismatched.empty,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "totals_checked": checked,
             "mismatches": len(mismatched),
-            "total_difference_yuan": float(mismatched["difference_yuan"].fillna(0).sum()) if not mismatched.empty else 0.0,
-            "detail": _md(mismatched),
+            "total_difference": yuan_text(difference),
+            "total_difference_yuan": dg.MetadataValue.float(float(difference)),
+            "detail": _md(_in_sheet_units(mismatched)),
         },
     )
+
+
+def _in_sheet_units(totals: pd.DataFrame) -> pd.DataFrame:
+    """Each total's figures as the sheet states them, next to yuan (790.974 万元 = 7 909 740 元)."""
+    shown = totals.drop(columns=["stated_yuan", "computed_yuan", "difference_yuan", "unit"])
+    for column in ("stated", "computed", "difference"):
+        shown[column] = [money_text(v, u) for v, u in zip(totals[f"{column}_yuan"], totals["unit"])]
+    return shown
 
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_investment", description="每笔资金的项目都在项目库中 / every movement's project is a valid project")

@@ -6,6 +6,7 @@ import dagster as dg
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import latest_file_states
 from etl_project import fingerprint
+from etl_project.amounts import yuan_text
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
@@ -121,7 +122,8 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount_yuan": float(total or 0), **provenance}
+        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount": yuan_text(total or 0),
+                  "total_amount_yuan": dg.MetadataValue.float(float(total or 0)), **provenance}
     )
 
 

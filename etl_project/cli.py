@@ -125,6 +125,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _extract_claims(args: argparse.Namespace) -> int:
+    from etl_project.amounts import money_text, number_text, written_unit
     from etl_project.reports import UnreadableReport, default_regions, extract_report
 
     try:
@@ -139,7 +140,8 @@ def _extract_claims(args: argparse.Namespace) -> int:
         print(f"{payload['file']} ({payload['report_date'] or 'no date'}): {len(payload['claims'])} figures")
         for index, claim in enumerate(payload["claims"]):
             where = claim.get("region") or "-"
-            print(f"  [{index}] {claim['value']:g} {claim['unit']}{' ~' if claim['approx'] else ''} {claim['metric']} {claim.get('period') or ''} {where}")
+            shown = money_text(claim["value"], written_unit(report["body"][claim["start"]:claim["end"]])) if claim["unit"] == "yuan" else f"{number_text(claim['value'])} {claim['unit']}"
+            print(f"  [{index}] {shown}{' ~' if claim['approx'] else ''} {claim['metric']} {claim.get('period') or ''} {where}")
         for finding in payload["findings"]:
             print(f"  ! {finding['rule']}: {finding['message_en']}")
     return EXIT_OK

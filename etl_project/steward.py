@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl_project import personal_data, pii
+from etl_project.amounts import money_text
 from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
 from etl_project.regions import default_index
@@ -155,15 +156,17 @@ def _total_problems(staged) -> list[dict]:
     if totals.empty:
         return []
     wrong = totals[totals["difference_yuan"].isna() | (totals["difference_yuan"].abs() > TOTAL_TOLERANCE_YUAN)]
-    return [
-        {
+    problems = []
+    for row in wrong.itertuples():
+        # In the sheet's own unit first, as the person who typed the total reads it.
+        stated, computed, difference = (money_text(v, row.unit) for v in (row.stated_yuan, row.computed_yuan, row.difference_yuan))
+        problems.append({
             "sheet": row.source_sheet,
             "row": int(row.source_row),
             "column": "金额 / amount",
-            "value": row.stated_yuan,
+            "value": stated,
             "rule": "total_mismatch",
-            "message_zh": f"{row.label}行与逐行加总不符：表内 {row.stated_yuan} 元，逐行加总 {row.computed_yuan} 元，差额 {row.difference_yuan} 元",
-            "message_en": f"{row.label} row disagrees with its rows: states {row.stated_yuan} yuan, rows add up to {row.computed_yuan} yuan (difference {row.difference_yuan})",
-        }
-        for row in wrong.itertuples()
-    ]
+            "message_zh": f"{row.label}行与逐行加总不符：表内 {stated}，逐行加总 {computed}，差额 {difference}",
+            "message_en": f"{row.label} row disagrees with its rows: states {stated}, rows add up to {computed} (difference {difference})",
+        })
+    return problems

@@ -102,6 +102,7 @@ STG_LEDGER_TOTAL = CATALOG.add(
             Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
             Field("difference_yuan", MONEY, "差额", "stated − computed", unit=_YUAN),
             Field("rows_covered", INTEGER, "覆盖行数", "data rows the total covers"),
+            Field("unit", STRING, "金额单位", "the money unit the sheet (or its column) states the amounts in: 元, 千元, 万元 or 亿元; the figures above are converted to yuan"),
         ),
     )
 )

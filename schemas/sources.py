@@ -6,6 +6,7 @@ number feeds the pseudonymous key, and then the personal fields are dropped.
 
 from __future__ import annotations
 
+from etl_project.amounts import yuan_text
 from schemas.registry import (
     CATALOG,
     CODE,
@@ -200,8 +201,8 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                         "income_range",
                         "in_range",
                         {"min_value": 0, "max_value": INCOME_CEILING_YUAN, "include_max": False},
-                        f"人均纯收入应不小于0且小于{INCOME_CEILING_YUAN}元",
-                        f"income per person must be ≥ 0 and < {INCOME_CEILING_YUAN} yuan",
+                        f"人均纯收入应不小于0元且小于{yuan_text(INCOME_CEILING_YUAN)}",
+                        f"income per person must be ≥ 0 and < {yuan_text(INCOME_CEILING_YUAN)}",
                     ),
                 ),
             ),

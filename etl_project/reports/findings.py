@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from etl_project.amounts import number_text, yuan_text
+
 _TOTAL = re.compile("共|合计|总计|累计|总")
 _CHANGE = re.compile("增长|增加|提高|提升|增幅|上升|下降|减少|降低|同比|环比|比上年|翻")
 _COUNTS = (
@@ -85,11 +87,15 @@ def parts_exceed_total(claims: list[dict], body: str, sentence_of) -> list[dict]
         total = claims[total_index]
         summed = sum(claims[j]["value"] for j in part_indices)
         if summed > total["value"]:
+            if total["unit"] == "yuan":
+                parts, whole, unit_zh, unit_en = yuan_text(summed), yuan_text(total["value"]), "", ""
+            else:
+                parts, whole = number_text(summed), number_text(total["value"])
+                unit_zh, unit_en = f"（单位：{total['unit']}）", f" ({total['unit']})"
             findings.append({
                 "rule": "parts_exceed_total",
-                "message_zh": f"“其中”所列各项合计{summed}，超过总数{total['value']}（单位：{total['unit']}）",
-                "message_en": f"the parts listed after 其中 add up to {summed}, more than the stated total "
-                              f"{total['value']} ({total['unit']})",
+                "message_zh": f"“其中”所列各项合计{parts}，超过总数{whole}{unit_zh}",
+                "message_en": f"the parts listed after 其中 add up to {parts}, more than the stated total {whole}{unit_en}",
                 "claims": [total_index, *part_indices],
             })
     return findings

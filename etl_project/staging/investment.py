@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from etl_project import personal_data, pii
+from etl_project.amounts import unit_of_scale
 from etl_project.readers import values
 from etl_project.readers.extract import COLUMN_COLUMN, ROW_COLUMN, SHEET_COLUMN, Extract
 from etl_project.readers.rows import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
@@ -233,6 +234,7 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
                 "computed_yuan": None if np.isnan(computed) else computed,
                 "difference_yuan": None if np.isnan(value) or np.isnan(computed) else round(float(value) - computed, 2),
                 "rows_covered": len(covered),
+                "unit": unit_of_scale(scale.iloc[position]),
             }
         )
     found = pd.DataFrame(rows, columns=STG_LEDGER_TOTAL.column_names)
@@ -267,6 +269,7 @@ def _column_totals(extracted: Extract, source_file: str) -> pd.DataFrame:
         "computed_yuan": computed,
         "difference_yuan": np.round(stated.to_numpy() - computed, 2),
         "rows_covered": 1,
+        "unit": [unit_of_scale(s) for s in checks["stated_scale"].astype(float)],
     })[keep]
     frame["stated_yuan"] = frame["stated_yuan"].astype(object).where(frame["stated_yuan"].notna(), None)
     frame["difference_yuan"] = frame["difference_yuan"].astype(object).where(frame["difference_yuan"].notna(), None)
