@@ -11,7 +11,7 @@ import dagster as dg
 from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import STAGED_FILE, latest_file_states
-from etl_project.reconciliation import reconcile
+from etl_project.reconciliation import as_read, reconcile
 from etl_project.resources import WarehouseResource
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING
 
@@ -77,7 +77,7 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     try:
         mismatches = db.query(
             f"SELECT r.source_file, r.claim_index, r.metric, r.region_code, r.period, r.claimed_value, r.warehouse_value, "
-            f"r.difference, c.sentence FROM {db.name(RECONCILIATION)} r JOIN {db.name(REPORT_CLAIM)} c "
+            f"r.difference, c.sentence, c.figure_text FROM {db.name(RECONCILIATION)} r JOIN {db.name(REPORT_CLAIM)} c "
             "ON c.report_id = r.report_id AND c.claim_index = r.claim_index WHERE r.status = 'mismatch' "
             "ORDER BY r.source_file, r.claim_index"
         )
@@ -87,7 +87,7 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     return dg.AssetCheckResult(
         passed=mismatches.empty,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"mismatches": len(mismatches), "by_status": _md(counts), "detail": _md(mismatches)},
+        metadata={"mismatches": len(mismatches), "by_status": _md(counts), "detail": _md(as_read(mismatches))},
     )
 
 

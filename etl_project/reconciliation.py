@@ -1,9 +1,13 @@
 """Each report claim against the figure the warehouse holds for the same metric, region and period.
 
 Statuses: ``match`` (equal; for a qualified figure, inside the range its wording allows: "2386万余元"
-is 2386万 up to 2387万), ``within_tolerance`` (within 1 % of the warehouse figure), ``mismatch``, and
-``no_data`` when the warehouse cannot answer (metric it does not hold, place it does not know, no
-rows for that place and period).
+is 2386万 up to 2387万), ``within_tolerance`` (within 1 % of the warehouse figure), ``mismatch``,
+``ambiguous`` when a township's name fits several townships of the place the report puts it in
+(townships.py), and ``no_data`` when the warehouse cannot answer (metric it does not hold, place it
+does not know, no rows for that place and period).
+
+Provinces, cities and counties are answered by their division codes; a township by the local code
+the warehouse gave it, found by its name inside the county the report places it in.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl_project.amounts import money_text, number_text, written_unit, yuan_text
+from etl_project.townships import Townships, is_township_name
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import DIM_PROJECT, MART_INVESTMENT
 from schemas.tables import DIM_REGION, MART_POVERTY_EXIT
@@ -24,7 +30,7 @@ MORE_THAN = re.compile(r"(余|多|超过|以上|逾)")
 ABOUT = re.compile(r"(约|左右|大约|大概)")
 NEARLY = re.compile(r"(近|不足|将近|接近)")
 
-_CODE_LEVELS = ("province", "city", "county")
+_SUBTREE_PREFIX = {"province": 2, "city": 4, "county": 6}
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class WarehouseAnswers:
         levels = db.query(f"SELECT region_code, region_level FROM {db.name(DIM_REGION)} WHERE region_level IN ('province', 'city', 'county')")
         # A code that is both a city and a county (东莞市) is answered at county level.
         self.levels = dict(zip(levels["region_code"], levels["region_level"]))
+        self.townships = Townships(db)
+        self.levels.update(dict.fromkeys(self.townships.codes, "township"))
         self.last_year = db.scalar(f"SELECT MAX(year) FROM {db.name(MART_POVERTY_EXIT)} WHERE year <= 2020")
 
     def _scalar(self, sql: str, params: dict) -> float | None:
@@ -95,12 +103,15 @@ class WarehouseAnswers:
             return Answer(None, "no region the warehouse knows")
         level = self.levels.get(region_code)
         if level is None:
-            return Answer(None, f"region {region_code} is not a province, city or county of the warehouse")
+            return Answer(None, f"region {region_code} is not a province, city, county or township of the warehouse")
         params = {"level": level, "code": region_code, "start": start or 0, "end": end or 9999}
         mart, invest = self.db.name(MART_POVERTY_EXIT), self.db.name(MART_INVESTMENT)
         at_year = end or self.last_year
-        prefix = {"province": 2, "city": 4, "county": 6}[level]
-        subtree = f"SUBSTR(county_code, 1, {prefix}) = SUBSTR(:code, 1, {prefix})"
+        if level == "township":
+            subtree = "township_code = :code"
+        else:
+            prefix = _SUBTREE_PREFIX[level]
+            subtree = f"SUBSTR(county_code, 1, {prefix}) = SUBSTR(:code, 1, {prefix})"
         projects = self.db.name(DIM_PROJECT)
         in_period = "(:start = 0 OR EXTRACT(YEAR FROM start_date) BETWEEN :start AND :end)"
         queries = {
@@ -152,6 +163,10 @@ class WarehouseAnswers:
         return Answer(value, basis if value is not None else f"no warehouse rows for {region_code} in that period")
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
     """One reconciliation row per claim with a metric other than ``other``."""
     answers = WarehouseAnswers(db)
@@ -161,16 +176,24 @@ def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
             continue
         start = None if pd.isna(claim.period_start) else int(claim.period_start)
         end = None if pd.isna(claim.period_end) else int(claim.period_end)
-        answer = answers.answer(claim.metric, claim.region_code if isinstance(claim.region_code, str) else None, start, end)
+        region_code, township = _text(claim.region_code), None
+        if region_code is None and is_township_name(_text(claim.region)):
+            township = answers.townships.resolve(claim.region, _text(getattr(claim, "context_code", None)))
+            region_code = township.code
+        answer = answers.answer(claim.metric, region_code, start, end)
+        if township is not None:
+            answer = Answer(answer.value, f"{answer.basis}; {township.note}" if township.code else township.note)
         qualifier = claim.qualifier if isinstance(claim.qualifier, str) else None
         status = judge(float(claim.value), answer.value, qualifier, step_of(float(claim.value), claim.figure_text or ""))
+        if township is not None and township.status == "ambiguous":
+            status = "ambiguous"
         rows.append(
             {
                 "report_id": claim.report_id,
                 "source_file": claim.source_file,
                 "claim_index": int(claim.claim_index),
                 "metric": claim.metric,
-                "region_code": claim.region_code,
+                "region_code": region_code,
                 "period": claim.period,
                 "claimed_value": float(claim.value),
                 "warehouse_value": answer.value,
@@ -183,3 +206,20 @@ def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
         "report_id", "source_file", "claim_index", "metric", "region_code", "period",
         "claimed_value", "warehouse_value", "difference", "status", "basis",
     ])
+
+
+def as_read(rows: pd.DataFrame) -> pd.DataFrame:
+    """Reconciliation rows (with their claim's ``figure_text``) to show a person: money claimed in
+    the unit the report wrote it in, next to yuan ("107.427 万元 = 1 074 270 元"), the warehouse's
+    figure and the difference in yuan; counts and rates written out in full."""
+    shown = rows.drop(columns=["figure_text"]).astype({c: object for c in ("claimed_value", "warehouse_value", "difference")})
+    money = rows["metric"] == "investment_amount"
+    for i in rows.index:
+        if money[i]:
+            shown.at[i, "claimed_value"] = money_text(rows.at[i, "claimed_value"], written_unit(rows.at[i, "figure_text"]))
+            shown.at[i, "warehouse_value"] = yuan_text(rows.at[i, "warehouse_value"])
+            shown.at[i, "difference"] = yuan_text(rows.at[i, "difference"])
+        else:
+            for column in ("claimed_value", "warehouse_value", "difference"):
+                shown.at[i, column] = number_text(rows.at[i, column])
+    return shown

@@ -33,6 +33,7 @@ REPORT_CLAIM = CATALOG.add(
             Field("period_end", YEAR, "截止年", "last year of the period"),
             Field("region", STRING, "地区（原文）", "the place as the report writes it"),
             Field("region_code", STRING, "区划代码", "the place's code, when it resolves"),
+            Field("context_code", STRING, "所在区划代码", "for a township: the code of the county (or larger place) the report puts it in; the reconciliation finds the township's own code under it"),
             Field("sentence", STRING, "原句", "the sentence the figure stands in"),
             Field("start_offset", INTEGER, "起始位置", "character offset of the figure in the report body"),
             Field("end_offset", INTEGER, "结束位置", "character offset after the figure"),
@@ -74,7 +75,7 @@ RECONCILIATION = CATALOG.add(
             Field("claimed_value", NUMBER, "报告数值", "the report's figure, base units"),
             Field("warehouse_value", NUMBER, "仓库数值", "the same figure computed from the warehouse"),
             Field("difference", NUMBER, "差额", "claimed − warehouse"),
-            Field("status", STRING, "核对结果", "match, within_tolerance, mismatch or no_data", required=True),
+            Field("status", STRING, "核对结果", "match, within_tolerance, mismatch, ambiguous (a township name found in several places of the one the report names) or no_data", required=True),
             Field("basis", STRING, "口径", "how the warehouse figure was computed, or why there is none"),
         ),
     )

@@ -91,3 +91,20 @@ def test_a_wrong_total_is_reported_in_the_sheet_s_unit(tmp_path: Path):
     assert "表内 790.974 万元 = 7 909 740 元，逐行加总 15.5 万元 = 155 000 元，差额 775.474 万元 = 7 754 740 元" in problem["message_zh"]
     assert "rows add up to 15.5 万元 = 155 000 元" in problem["message_en"]
     assert "e+" not in verdict.as_text()
+
+
+def test_reconciliation_rows_show_money_in_the_report_s_unit():
+    from etl_project.reconciliation import as_read
+
+    rows = pd.DataFrame({
+        "metric": ["investment_amount", "households_exited", "investment_amount"],
+        "claimed_value": [1074270.0, 67.0, 2.5e10],
+        "warehouse_value": [1074000.0, 63.0, None],
+        "difference": [270.0, 4.0, None],
+        "figure_text": ["107.427万元", "67户", "250亿元"],
+    })
+    shown = as_read(rows)
+    assert shown["claimed_value"].tolist() == ["107.427 万元 = 1 074 270 元", "67", "250 亿元 = 25 000 000 000 元"]
+    assert shown["warehouse_value"].tolist() == ["1 074 000 元", "63", "—"]
+    assert shown["difference"].tolist() == ["270 元", "4", "—"]
+    assert "figure_text" not in shown

@@ -96,7 +96,8 @@ def test_titles_and_dates_are_read(sample):
 
 
 def _key(claim: dict) -> tuple:
-    return claim["metric"], claim["period"], claim["region_code"], claim["approx"]
+    """A township's claim is keyed by the county it is read in: its own code is the warehouse's to find."""
+    return claim["metric"], claim["period"], claim.get("context_code") or claim["region_code"], claim["approx"]
 
 
 def test_every_judged_figure_is_read_as_planned(sample):
@@ -152,6 +153,8 @@ def test_statuses_cover_every_case(sample):
     statuses = Counter(c["expected_status"] for c in truth["report_claims"])
     assert statuses["within_tolerance"] >= 1 and statuses["match"] > 20
     assert len({c["file"] for c in truth["report_claims"] if c["expected_status"] == "mismatch"}) == 2
+    # Townships are judged too: one quoted right, one overstated.
+    assert {c["expected_status"] for c in truth["report_claims"] if c.get("context_code")} == {"match", "mismatch"}
     for entry in truth["reports"]:
         claims = _claims(truth, entry["file"])
         assert any(c["approx"] and c["expected_status"] == "match" for c in claims), entry["file"]
@@ -162,7 +165,7 @@ def test_statuses_cover_every_case(sample):
 def test_warehouse_values_come_from_the_truth_marts(sample):
     """Recounted from the truth's own county rows, independently of how the reports read them."""
     _, _, truth, _ = sample
-    poverty = {(r["region_code"], r["year"]): r for r in truth["mart_poverty_exit"] if r["region_level"] == "county"}
+    poverty = {(r["region_code"], r["year"]): r for r in truth["mart_poverty_exit"] if r["region_level"] in ("county", "township")}
     invested: dict[tuple[str, int], float] = defaultdict(float)
     for r in truth["mart_investment"]:
         if r["region_level"] == "county":

@@ -2,7 +2,8 @@
 
 In order:
 1. a place in the figure's own clause, before it (else after it); when the clause names several
-   villages or townships that are not one list, none of them is the figure's place;
+   villages or townships that are not one list, none of them is the figure's place; a county
+   written right before a township (紫云县四大寨乡) is where the township lies, not the place;
 2. for assistance (money put in, households or persons benefited, projects) the place the sentence
    names as receiving it ("投入帮扶资金2386万余元……带动紫云县" → 紫云县);
 3. a county or larger place named earlier in the sentence (a village named in another clause is
@@ -47,6 +48,9 @@ class Attribution:
     def _pick(self, candidates: list[Place]) -> Place | None:
         if not candidates:
             return None
+        # A county written right before a township (紫云县四大寨乡) only says where the township lies.
+        starts = {p.start for p in candidates if p.level == "township"}
+        candidates = [p for p in candidates if not (p.large and p.end in starts)]
         large = [p for p in candidates if p.large or p.level == "alias"]
         if large:
             return large[0]
@@ -76,11 +80,36 @@ class Attribution:
             return self.recipient
         return self.subject
 
-    def region_of(self, start: int, end: int, metric: str) -> tuple[str | None, str | None]:
+    def _code(self, place: Place) -> str | None:
+        if place.level == "alias" or self.is_subject(place):
+            return self._subject_code
+        return self.lookup.resolve(place.name)
+
+    def context_of(self, township: Place) -> str | None:
+        """The code of the county (or larger place) a township lies in, as the report puts it: the
+        place written right before it (紫云县四大寨乡), else the last county-or-larger place named
+        earlier in its sentence, else the pairing's recipient, else the report's subject. In a
+        pairing report the helper is passed over: the townships it speaks of are the recipient's."""
+        sentence_start, _ = self.segments.sentence_at(township.start)
+        earlier = [p for p in self.places if (p.large or p.level == "alias") and sentence_start <= p.start
+                   and p.end <= township.start and not (self.recipient is not None and self._code(p) == self._subject_code)]
+        glued = [p for p in earlier if p.end == township.start]
+        for place in (*glued, *reversed(earlier)):
+            code = self._code(place)
+            if code is not None:
+                return code
+        if self.recipient is not None:
+            return self.lookup.resolve(self.recipient.name)
+        return self._subject_code
+
+    def region_of(self, start: int, end: int, metric: str) -> tuple[str | None, str | None, str | None]:
+        """The claim's place as written, its code when the reference resolves it (counties and
+        above), and for a township the code of the place it lies in (context_of)."""
         place = self.place_of(start, end, metric)
         if place is None:
-            return None, None
+            return None, None, None
         if place.level == "alias" or self.is_subject(place):
             place = self.subject
         code = self.lookup.resolve(place.name) if place.large else None
-        return place.name, code
+        context = self.context_of(place) if place.level == "township" else None
+        return place.name, code, context

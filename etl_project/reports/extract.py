@@ -50,7 +50,7 @@ def extract_text(body: str, title: str | None, report_date: str | None,
         sentence_start, _ = segments.sentence_at(figure.start)
         sentence = folded[sentence_start:segments.sentence_at(figure.start)[1]]
         period = period_of(sentence, figure.start - sentence_start, clause_end - sentence_start, report_year)
-        region, region_code = attribution.region_of(figure.start, figure.end, metric)
+        region, region_code, context_code = attribution.region_of(figure.start, figure.end, metric)
         claims.append({
             "value": figure.value,
             "unit": figure.unit,
@@ -60,6 +60,7 @@ def extract_text(body: str, title: str | None, report_date: str | None,
             "period": period,
             "region": region,
             "region_code": region_code,
+            "context_code": context_code,
             "text": body[sentence_start:sentence_start + len(sentence)].strip(),
             "start": figure.start,
             "end": figure.end,

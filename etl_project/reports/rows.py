@@ -41,6 +41,7 @@ def claim_rows(report: dict, report_id: str, source_file: str) -> pd.DataFrame:
                 "period_end": last,
                 "region": claim.get("region"),
                 "region_code": claim.get("region_code"),
+                "context_code": claim.get("context_code"),
                 "sentence": claim.get("text"),
                 "start_offset": start,
                 "end_offset": end,

@@ -46,8 +46,9 @@ class Draft:
         self.claims: list[dict] = []
 
     def _record(self, metric: str, value: int, unit: str, period: Period, written: str, warehouse: int | None,
-                region_code: str | None, qualifier: str | None = None, step: float = 1.0) -> None:
-        self.claims.append({
+                region_code: str | None, qualifier: str | None = None, step: float = 1.0,
+                context_code: str | None = None) -> None:
+        claim = {
             "metric": metric,
             "value": value,
             "unit": unit,
@@ -57,7 +58,9 @@ class Draft:
             "expected_status": judge(value, warehouse, qualifier, step),
             "warehouse_value": warehouse,
             "written": written,
-        })
+        }
+        # A township's claim also names the county the report is read in, where its code is found.
+        self.claims.append(claim if context_code is None else {**claim, "context_code": context_code})
 
     def count(self, metric: str, period: Period, word: str = "户", skew: float = 0.0, at_least: int = 0,
               in_chinese: bool = False) -> str:
@@ -68,14 +71,16 @@ class Draft:
         self._record(metric, value, _UNITS[word], period, written, truth, self.figures.code)
         return written
 
-    def township(self, place: Township, period: tuple[int, int], word: str) -> str:
-        """A township's exits: the warehouse reconciles counties and above only, so it has no data."""
+    def township(self, place: Township, period: tuple[int, int], word: str, skew: float = 0.0) -> str:
+        """A township's exits, which the warehouse answers from its township rows once it finds the
+        township by name in the report's county; ``skew`` moves the figure off the model's value."""
         households, persons = (sum(place.exited.get(y, (0, 0))[i] for y in range(period[0], period[1] + 1))
                                for i in (0, 1))
-        value = households if word == "户" else persons
+        truth = households if word == "户" else persons
+        value = skewed(truth, skew) if skew else truth
         metric = "households_exited" if word == "户" else "persons_exited"
         written = f"{value}{word}"
-        self._record(metric, value, _UNITS[word], period, written, None, None)
+        self._record(metric, value, _UNITS[word], period, written, truth, place.code, context_code=self.figures.code)
         return written
 
     def employed(self, low: float, high: float, word: str = "名") -> str:

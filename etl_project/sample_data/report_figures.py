@@ -27,6 +27,7 @@ Period = tuple[int, int] | None
 @dataclass
 class Township:
     name: str
+    code: str  # the local code the warehouse gives it under its county
     exited: dict[int, tuple[int, int]] = field(default_factory=dict)  # year -> (households, persons)
 
 
@@ -79,7 +80,7 @@ def collect(mart: Mart, investment: InvestmentMart, townships: dict[str, tuple[l
         elif level == "township" and row["region_code"] in by_code:
             county, name = by_code[row["region_code"]]
             if row["region_code"] not in places:
-                places[row["region_code"]] = Township(name)
+                places[row["region_code"]] = Township(name, row["region_code"])
                 county.townships.append(places[row["region_code"]])
             places[row["region_code"]].exited[row["year"]] = (row["exited_households"], row["exited_persons"])
     for row in investment.rows():

@@ -2,10 +2,12 @@
 should make of every figure in them.
 
 Each report quotes its county's figures from the generator's own marts (see report_figures),
-mostly exactly, once as "X万余元", and with planted errors: a 7 % overstatement in 永州经开区 and
-新田县 (where it also makes the report contradict itself), a 0.5 % one in 色尼区, and figures the
-warehouse cannot answer (people placed in work, a township's exits). Reports are written at
-every scale: they read the county rows of the marts, never the households.
+mostly exactly, once as "X万余元", and with planted errors: a 7 % overstatement in 永州经开区 (of
+the county's exits in one year and of a township's) and 新田县 (where it also makes the report
+contradict itself), a 0.5 % one in 色尼区, and figures the warehouse cannot answer (people placed
+in work). A township's exits are quoted by its name alone, to be found in the report's county.
+Reports are written at every scale: they read the county and township rows of the marts, never
+the households.
 """
 
 from __future__ import annotations
