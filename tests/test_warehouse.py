@@ -187,7 +187,7 @@ def test_money_is_stored_to_the_fen_exactly(warehouse):
     rows = pd.DataFrame({
         "source_file": "funds/台账.xlsx", "source_sheet": "Sheet1", "source_row": pd.array([5, 6, 7, 8], dtype="Int64"),
         "label": "合计", "stated_yuan": amounts, "computed_yuan": amounts, "difference_yuan": 0.0,
-        "rows_covered": pd.array([1, 1, 1, 1], dtype="Int64"),
+        "rows_covered": pd.array([1, 1, 1, 1], dtype="Int64"), "unit": "元",
     })
     warehouse.replace(STG_LEDGER_TOTAL, rows)
     with warehouse.engine.connect() as connection:
