@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import latest_file_states
-from etl_project import fingerprint
+from etl_project import figures, fingerprint
 from etl_project.amounts import yuan_text
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
 from etl_project.resources import WarehouseResource
@@ -80,10 +80,17 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             rows, last_year, build = db.replace_from_sql(MART_POVERTY_EXIT, sql, params), params["last_year"], "rebuilt"
             fingerprint.remember(db, MART_POVERTY_EXIT.name, inputs, {"last_year": last_year})
         provenance = built_from(db, ("registry", "villages"))
+        figure = figures.exits_by_year(db)
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_POVERTY_EXIT, rows), "years": f"{FIRST_MART_YEAR}-{last_year}", "build": build, **provenance}
+        metadata={
+            **table_metadata(MART_POVERTY_EXIT, rows),
+            "years": f"{FIRST_MART_YEAR}-{last_year}",
+            "build": build,
+            **provenance,
+            "exits_by_year": dg.MetadataValue.md(figure),
+        }
     )
 
 
@@ -119,11 +126,17 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
+        figure = figures.money_by_county_and_year(db)
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_INVESTMENT, rows), "total_amount": yuan_text(total or 0),
-                  "total_amount_yuan": dg.MetadataValue.float(float(total or 0)), **provenance}
+        metadata={
+            **table_metadata(MART_INVESTMENT, rows),
+            "total_amount": yuan_text(total or 0),
+            "total_amount_yuan": dg.MetadataValue.float(float(total or 0)),
+            **provenance,
+            "money_by_county_and_year": dg.MetadataValue.md(figure),
+        }
     )
 
 
@@ -158,8 +171,14 @@ def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseRe
         rows = db.replace_from_sql(MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
+        figure = figures.projects_by_type(db)
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_PROJECT_REACH, rows), "projects_funded": int(projects or 0), **provenance}
+        metadata={
+            **table_metadata(MART_PROJECT_REACH, rows),
+            "projects_funded": int(projects or 0),
+            **provenance,
+            "projects_by_type": dg.MetadataValue.md(figure),
+        }
     )

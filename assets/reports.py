@@ -11,6 +11,7 @@ import dagster as dg
 from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import STAGED_FILE, latest_file_states
+from etl_project import figures
 from etl_project.reconciliation import as_read, reconcile
 from etl_project.resources import WarehouseResource
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING
@@ -64,10 +65,15 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
         claims = db.query(f"SELECT * FROM {db.name(REPORT_CLAIM)} ORDER BY source_file, claim_index")
         frame = reconcile(db, claims)
         rows = db.replace(RECONCILIATION, frame)
+        figure = figures.reconciliation_mismatches(db)
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(RECONCILIATION, rows), "by_status": dg.MetadataValue.json(frame["status"].value_counts().to_dict())}
+        metadata={
+            **table_metadata(RECONCILIATION, rows),
+            "by_status": dg.MetadataValue.json(frame["status"].value_counts().to_dict()),
+            "mismatches": dg.MetadataValue.md(figure),
+        }
     )
 
 

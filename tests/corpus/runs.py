@@ -68,9 +68,10 @@ def sample_run(tmp_path_factory, pii_key: str | None = None) -> Run:
     return _sample_runs[pii_key]
 
 
-def generated_run(tmp_path_factory, **generated) -> tuple[Path, dict, str, PipelineRun]:
+def generated_run(tmp_path_factory, instance: dg.DagsterInstance | None = None, **generated) -> tuple[Path, dict, str, PipelineRun]:
     """A sample written by the generator with these options, run once into DuckDB: the raw folder,
-    the generator's truth, the warehouse URL and the run."""
+    the generator's truth, the warehouse URL and the run (kept in ``instance`` when given, as a
+    deployment keeps its runs; else forgotten)."""
     import json
 
     from etl_project.sample_data import generate
@@ -79,6 +80,9 @@ def generated_run(tmp_path_factory, **generated) -> tuple[Path, dict, str, Pipel
     truth_path = raw.parent / f"{raw.name}-truth.json"
     generate(raw, truth=truth_path, **generated)
     url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
-    with dg.DagsterInstance.ephemeral() as instance:
+    if instance is not None:
         result = run_once(raw, url, instance)
+    else:
+        with dg.DagsterInstance.ephemeral() as ephemeral:
+            result = run_once(raw, url, ephemeral)
     return raw, json.loads(truth_path.read_text(encoding="utf-8")), url, result
