@@ -15,25 +15,31 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from etl_project.pg_locks import LockPolicy
+    from etl_project.run_console import ConsoleWatch
     from etl_project.stopping import run_stoppable
 
     _as_of(args)
     raw = Path(args.raw)
     if not raw.is_dir():
-        print(f"etl-project run: raw data folder {raw} does not exist", file=sys.stderr)
+        print(f"etl-project run: raw data folder {raw} does not exist / 原始数据目录 {raw} 不存在", file=sys.stderr)
         return EXIT_USAGE
     LockPolicy.from_env()  # a bad setting is said once, before the run, not as the failure of every step
     # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
     persistent = bool(not args.ephemeral and os.environ.get("DAGSTER_HOME"))
     tags = {RUN_BY_TAG: str(os.getpid())}
+    watch = ConsoleWatch(sys.stderr, verbose=args.verbose)
 
     def work() -> int:
         # Made in the thread that uses it: an ephemeral instance keeps its history in an in-memory
         # SQLite database, which refuses other threads.
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-        return _run_and_report(args, raw, instance, tags)
+        return _run_and_report(args, raw, instance, tags, watch)
 
-    return run_stoppable(work, lambda signal_name: _stopped(signal_name, persistent, tags))
+    def stopped(signal_name: str) -> None:
+        watch.stop()
+        _stopped(signal_name, persistent, tags)
+
+    return run_stoppable(work, stopped)
 
 
 RUN_BY_TAG = "etl-project/cli-process"
@@ -47,7 +53,8 @@ def _as_of(args: argparse.Namespace) -> None:
         os.environ[AS_OF_ENV] = str(args.as_of)
 
 
-def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str]) -> int:
+def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str], watch) -> int:
+    from etl_project import pii
     from etl_project.run_lock import WarehouseBusy, warehouse_lock
     from etl_project.runner import run_pipeline
     from etl_project.sensors import STAGED_FILE_STEP
@@ -56,8 +63,8 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
 
     url = args.warehouse or default_url()
     try:
-        with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)):
-            outcome = run_pipeline(raw, args.warehouse, instance, log_level="INFO" if args.verbose else "WARNING", tags=tags)
+        with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)), watch:
+            outcome = run_pipeline(raw, args.warehouse, instance, log_level=watch.log_level, tags=tags, watch=watch)
     except WarehouseBusy as exc:
         print(f"etl-project run: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -66,6 +73,10 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
         print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id), quarantine_counts(db)))
     finally:
         db.close()
+    if outcome.files_to_read and pii.using_development_key():
+        print(f"WARNING {pii.PII_KEY_ENV} is not set: household and donor keys use the development key; set a secret key, "
+              f"and keep it, before loading real registries. 未设置 {pii.PII_KEY_ENV}：户和捐赠方的键使用开发用密钥；"
+              f"载入真实数据前请设置保密密钥并妥善保存")
     if outcome.files_unchanged:
         print(f"\n{outcome.files_unchanged} file(s) unchanged since their last load were not read again.")
     if not outcome.success:
