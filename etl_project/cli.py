@@ -150,7 +150,9 @@ def _extract_claims(args: argparse.Namespace) -> int:
         print(f"{payload['file']} ({payload['report_date'] or 'no date'}): {len(payload['claims'])} figures")
         for index, claim in enumerate(payload["claims"]):
             where = claim.get("region") or "-"
-            print(f"  [{index}] {claim['value']:g} {claim['unit']}{' ~' if claim['approx'] else ''} {claim['metric']} {claim.get('period') or ''} {where}")
+            code = claim.get("region_code") or "no code / 无代码"
+            print(f"  [{index}] {claim['value']:g} {claim['unit']}{' ~' if claim['approx'] else ''} {claim['metric']} {claim.get('period') or ''} {where} ({code})")
+            print(f"      {' '.join(str(claim.get('text') or '').split())}")
         for finding in payload["findings"]:
             print(f"  ! {finding['rule']}: {finding['message_en']}")
     return EXIT_OK
