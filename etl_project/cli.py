@@ -287,7 +287,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "/ PostgreSQL：创建或更新只能读取 analytics 模式的无登录角色")
     grant.add_argument("role", metavar="ROLE", help="name of the role / 角色名")
     grant.add_argument("--warehouse", default=None, metavar="URL",
-                       help=f"postgresql+psycopg://… (default ${WAREHOUSE_URL_ENV}) / 数据仓库的 PostgreSQL 连接地址")
+                       help=f"the warehouse's PostgreSQL URL, postgresql+psycopg://USER@HOST:5432/DB (default ${WAREHOUSE_URL_ENV}) "
+                            f"/ 数据仓库的 PostgreSQL 连接地址")
     grant.add_argument("--login", action="append", default=[], metavar="NAME",
                        help="an existing login role to make a member (repeatable); every login of the role gets the timeouts "
                             "below in this database / 加入该角色的已有登录角色（可重复）；其每个登录在本库中使用下列超时")
