@@ -86,7 +86,8 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
         return EXIT_FAILED
     if outcome.files_failed:
         print("\nsome files failed (FAILED above) and kept their last good rows; the warehouse was built from the files "
-              "that loaded. Fix them and run again.", file=sys.stderr)
+              "that loaded. Fix them and run again. / 部分文件未能载入（见上方 FAILED 行），保留其上次成功载入的数据；仓库由已载入的"
+              "文件构建。请修正后再次运行。", file=sys.stderr)
         return EXIT_FAILED
     print(f"\nrun {' then '.join(outcome.run_ids)} succeeded; warehouse {db.url}")
     return EXIT_OK
