@@ -1,56 +1,115 @@
+# -*- coding: utf-8 -*-
 """Set up and run the project with nothing but Python 3.11+: ``python3 tasks.py pipeline|test``.
 
-Creates ``.venv`` beside this file, installs the project into it (again only when pyproject.toml
-changed), then runs the pipeline on the shipped sample data or the whole test suite.
+Checks the Python first, creates ``.venv`` beside this file (again when it was made by another
+Python version), installs the project into it (again only when pyproject.toml changed), then runs
+the pipeline on the shipped sample data or the whole test suite.
+
+Written so that an older Python can still read this file and say what is wrong: no f-strings, no
+annotations, nothing newer than Python 3.0 before the version is checked.
 """
 
-from __future__ import annotations
+from __future__ import print_function
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
-import venv
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".installed-from"
-
-
-def _python() -> str:
-    return str(BIN / "python")
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+BIN = os.path.join(VENV, "Scripts" if os.name == "nt" else "bin")
+STAMP = os.path.join(VENV, ".installed-from")
+NEEDED = (3, 11)
 
 
-def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not (BIN / "python").exists():
-        print(f"creating {VENV}", flush=True)
+def python_problem(version_info):
+    """Why this Python cannot run the project (in English and Chinese), or None when it can."""
+    if tuple(version_info[:2]) >= NEEDED:
+        return None
+    found = ".".join(str(part) for part in version_info[:3])
+    needed = "%d.%d" % NEEDED
+    return (
+        "tasks.py needs Python %s or newer; this is Python %s (%s). Install Python %s+ and run it with that, "
+        "e.g. python%s tasks.py pipeline. / 需要 Python %s 或更高版本，当前为 %s；请安装 Python %s 以上版本后用它运行。"
+        % (needed, found, sys.executable, needed, needed, needed, found, needed)
+    )
+
+
+def venv_version(config_path):
+    """(major, minor) of the Python that made the environment, from its pyvenv.cfg; None when the
+    file is missing or names no version."""
+    try:
+        with open(config_path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        key, _, value = line.partition("=")
+        # "version" (venv) or "version_info" (virtualenv, uv)
+        if key.strip() in ("version", "version_info"):
+            parts = value.strip().split(".")
+            if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+                return int(parts[0]), int(parts[1])
+    return None
+
+
+def made_by_another_python(venv_dir, version_info):
+    """Whether an existing environment was made by a Python other than this one's major.minor: its
+    interpreter may be gone, and compiled packages would not load in this one."""
+    config = os.path.join(venv_dir, "pyvenv.cfg")
+    if not os.path.exists(config):
+        return False  # none yet, or not one venv made: left as it is
+    return venv_version(config) != tuple(version_info[:2])
+
+
+def _python():
+    return os.path.join(BIN, "python")
+
+
+def ensure_environment():
+    import venv
+
+    if made_by_another_python(VENV, sys.version_info):
+        print("%s was made by another Python version; making it again with Python %d.%d" % ((VENV,) + tuple(sys.version_info[:2])), flush=True)
+        shutil.rmtree(VENV)
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        wanted = hashlib.sha256(handle.read()).hexdigest()
+    if os.path.exists(STAMP):
+        with open(STAMP) as handle:
+            if handle.read() == wanted:
+                return
+    if not os.path.exists(_python()):
+        print("creating %s" % VENV, flush=True)
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     print("installing the project and its dependencies", flush=True)
     subprocess.run([_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([_python(), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(wanted)
+    subprocess.run([_python(), "-m", "pip", "install", "--quiet", "-e", ROOT + "[test]"], check=True)
+    with open(STAMP, "w") as handle:
+        handle.write(wanted)
 
 
-def main(argv: list[str]) -> int:
+def main(argv):
+    problem = python_problem(sys.version_info)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     if len(argv) != 1 or argv[0] not in ("pipeline", "test"):
         print("usage: python3 tasks.py pipeline|test", file=sys.stderr)
         return 2
     ensure_environment()
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    home = Path(env["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    settings = home / "dagster.yaml"
-    if not settings.exists():
+    env.setdefault("DAGSTER_HOME", os.path.join(ROOT, ".dagster_home"))
+    home = env["DAGSTER_HOME"]
+    os.makedirs(home, exist_ok=True)
+    settings = os.path.join(home, "dagster.yaml")
+    if not os.path.exists(settings):
         # Local run history in SQLite under .dagster_home; nothing is sent anywhere.
-        settings.write_text("telemetry:\n  enabled: false\n")
+        with open(settings, "w") as handle:
+            handle.write("telemetry:\n  enabled: false\n")
     if argv[0] == "pipeline":
-        command = [str(BIN / "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]
+        command = [os.path.join(BIN, "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]
     else:
         command = [_python(), "-m", "pytest", "tests"]
     return subprocess.run(command, cwd=ROOT, env=env).returncode

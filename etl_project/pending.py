@@ -7,7 +7,7 @@ a night with nothing new costs no per-file bookkeeping at all, and one changed c
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from etl_project.file_hashes import known_hashes
 from etl_project.load_state import is_current, previous_loads, rules_version
@@ -22,6 +22,9 @@ class Pending:
     keys: list[str]  # partitions whose file must be read, in the order given
     unchanged: int  # files whose last load stands: content, size, time and rules as then
     everything: bool  # a project list is among them: every ledger is judged again, so every file is in the run
+    # the files the run reads again (as the warehouse names them) and their bytes: the changed ones,
+    # and every ledger when a project list changed; the other files in such a run keep their last load
+    to_read: dict[str, int] = field(default_factory=dict)
 
 
 def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -> Pending:
@@ -33,17 +36,24 @@ def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -
     finally:
         db.close()
     versions: dict[str, str] = {}
-    keys = []
+    keys, sizes = [], {}
     for key in registered:
         relative, source = file_of(key), source_of(key)
         try:
             stat = os.stat(raw_files.path(relative))
         except OSError:
             continue  # gone since the partitions were synced: the refresh takes its rows out
+        sizes[key] = stat.st_size
         size, mtime_ns, sha256 = known.get(relative, (None, None, None))
         if source not in versions:
             versions[source] = rules_version(source)
         if (size, mtime_ns) != (stat.st_size, stat.st_mtime_ns) or not is_current(previous, source, relative, sha256, versions[source]):
             keys.append(key)
     everything = any(source_catalog.judged_by_others(source_of(key)) for key in keys)
-    return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything)
+    read = list(keys)
+    if everything:
+        ledgers = {s.name for s in source_catalog.sources() if s.judged_against is not None}
+        changed = set(keys)
+        read += [key for key in sizes if source_of(key) in ledgers and key not in changed]
+    return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything,
+                   to_read={file_of(key): sizes[key] for key in read})

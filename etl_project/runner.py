@@ -12,14 +12,16 @@ refresh_after_failed_files sensor does in a deployment.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import dagster as dg
 
 from etl_project import partitions
 from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
-from etl_project.pending import pending_files
+from etl_project.pending import Pending, pending_files
 from etl_project.sensors import STAGED_FILE_STEP
 
 
@@ -88,28 +90,47 @@ def _reason(error) -> str:
     return error.message.strip()
 
 
+class RunWatch(Protocol):
+    """Who follows a pass as it goes (the command line's progress): told what is to be read, when
+    each run starts, and every event of the run, in the thread that runs it."""
+
+    def planned(self, pending: Pending) -> None: ...
+
+    def run_starting(self, job_name: str, steps: int) -> None: ...
+
+    def event(self, entry: dg.EventLogEntry) -> None: ...
+
+
 def run_pipeline(
     raw_dir: str | Path,
     warehouse_url: str | None,
     instance: dg.DagsterInstance,
     log_level: str = "WARNING",
     tags: dict[str, str] | None = None,
+    watch: RunWatch | None = None,
 ) -> PipelineRun:
     defs = build_definitions(str(raw_dir), warehouse_url)
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     partitions.sync(instance, raw_dir)
     pending = pending_files(str(raw_dir), warehouse_url, instance.get_dynamic_partitions(partitions.RAW_FILES.name))
+    if watch is not None:
+        watch.planned(pending)
     outcome = PipelineRun(files_to_read=len(pending.keys), files_unchanged=pending.unchanged)
+
+    def execute(job_name: str, run_tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+        job = defs.resolve_job_def(job_name)
+        run_id = str(uuid.uuid4())
+        if watch is not None:
+            # One step per node: the in-process executor runs each asset, multi-asset and check as one.
+            watch.run_starting(job_name, len(job.graph.node_names()))
+            instance.add_event_listener(run_id, watch.event)
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=config, tags=run_tags, run_id=run_id)
+
     if pending.keys:
-        full = defs.resolve_job_def(FULL_JOB_NAME).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=config, tags={**partitions.range_tags(pending.keys), **(tags or {})}
-        )
+        full = execute(FULL_JOB_NAME, {**partitions.range_tags(pending.keys), **(tags or {})})
         outcome.results.append(full)
         failed_steps = {event.step_key for event in full.all_events if event.is_step_failure}
         if full.success or failed_steps != {STAGED_FILE_STEP}:
             return outcome
-    refresh = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=config, tags=tags or {}
-    )
-    outcome.results.append(refresh)
+    outcome.results.append(execute(REFRESH_JOB_NAME, tags or {}))
     return outcome

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from etl_project.readers.column_map import ColumnMap, load_column_map
 from etl_project.readers.grid import SheetGrid
 from etl_project.readers.layout import HEADER_SEARCH_ROWS, LayoutError, locate
+from etl_project.readers.refusal import Refusal
 from schemas import source_catalog
 from schemas.source_catalog import Source
 
@@ -56,7 +57,7 @@ class Survey:
     filled: bool  # some sheet holds a cell
     broken: bool = False  # the survey itself failed: staging gives the answer
 
-    def refusal(self, file: str) -> str | None:
+    def refusal(self, file: str) -> Refusal | None:
         """Why the file cannot be ingested as any source; None when a source fits, or when staging
         gives the reason better (an empty workbook, a survey that failed)."""
         if self.broken:
@@ -119,18 +120,18 @@ def _where(sheet: str) -> tuple[str, str]:
     return (f"sheet {sheet!r}, " if sheet else "", f"工作表“{sheet}”" if sheet else "")
 
 
-def _lacks(file: str, match: Match) -> str:
+def _lacks(file: str, match: Match) -> Refusal:
     where_en, where_zh = _where(match.sheet)
     spellings = match.column_map.spellings
     needs_en = "; ".join(f"{f} ({' / '.join(spellings[f][:3])})" for f in match.missing)
     needs_zh = "、".join(spellings[f][0] for f in match.missing)
     source = match.source
-    return (
+    return Refusal(
         f"{file}: {where_en}header row {match.header_row} found: {_shown(match.headers_found)}; the closest source is the "
         f"{source.en} ({source.name}), and its layout needs these missing columns: {needs_en}. Add them under one of "
-        f"these headers, or give --source if the file is of another kind. "
+        f"these headers, or give --source if the file is of another kind",
         f"{where_zh}第 {match.header_row} 行为表头；最接近{source.zh}（{source.name}），按其格式还缺少以下列：{needs_zh}。"
-        f"请按上述列名补上，或用 --source 指定文件类型"
+        f"请按上述列名补上，或用 --source 指定文件类型",
     )
 
 
@@ -139,19 +140,20 @@ def _kinds() -> tuple[str, str]:
     return ", ".join(f"{s.en} ({s.name})" for s in tabular), "、".join(s.zh for s in tabular)
 
 
-def _unknown_header(file: str, header: HeaderLike) -> str:
+def _unknown_header(file: str, header: HeaderLike) -> Refusal:
     where_en, where_zh = _where(header.sheet)
     kinds_en, kinds_zh = _kinds()
-    return (
+    return Refusal(
         f"{file}: {where_en}header row {header.row} found: {_shown(header.cells)}; none of these is a column of any "
-        f"source ({kinds_en}): check that the file is one of these. "
-        f"{where_zh}第 {header.row} 行为表头，但其中没有任何一类文件的列名；请确认文件属于{kinds_zh}之一"
+        f"source ({kinds_en}): check that the file is one of these",
+        f"{where_zh}第 {header.row} 行为表头，但其中没有任何一类文件的列名；请确认文件属于{kinds_zh}之一",
     )
 
 
-def _no_header(file: str) -> str:
+def _no_header(file: str) -> Refusal:
     kinds_en, kinds_zh = _kinds()
-    return (
+    return Refusal(
         f"{file}: no header row found: no row in the first {HEADER_SEARCH_ROWS} rows of any sheet looks like column "
-        f"headers of a {kinds_en}. 未找到表头：各工作表前 {HEADER_SEARCH_ROWS} 行中没有像列名的行（{kinds_zh}）"
+        f"headers of a {kinds_en}",
+        f"未找到表头：各工作表前 {HEADER_SEARCH_ROWS} 行中没有像列名的行（{kinds_zh}）",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
@@ -57,6 +59,15 @@ def check_outcomes(evaluations: list[dg.AssetCheckEvaluation]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["check", "asset", "passed", "severity"])
 
 
+def reason_of(source_file: str, message: str | None) -> str:
+    """A failed file's message without the file's name in front, which the line gives already."""
+    message = message or ""
+    names = (f"{source_file}: ", f"{PurePosixPath(source_file).name}: ")
+    while message.startswith(names):
+        message = message.removeprefix(next(name for name in names if message.startswith(name)))
+    return message
+
+
 def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame, quarantine: tuple[int, int] | None = None) -> str:
     lines = ["", "Tables", tables.to_string(index=False), ""]
     if quarantine is not None:
@@ -73,7 +84,7 @@ def render(tables: pd.DataFrame, checks: pd.DataFrame, files: pd.DataFrame, quar
             shown.to_string(index=False),
         ]
         for row in files[files["status"] == "failed"].itertuples():
-            lines.append(f"FAILED {row.source_file}: {row.message}")
+            lines.append(f"FAILED {row.source_file}: {reason_of(row.source_file, row.message)}")
         if "warnings" in files:
             for row in files[files["warnings"].notna() & (files["status"] == "loaded")].itertuples():
                 lines += [f"WARNING {row.source_file}: {warning}" for warning in row.warnings.splitlines()]

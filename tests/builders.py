@@ -225,11 +225,11 @@ def assert_same_rows(url: str, other_url: str, tables: tuple[str, ...]) -> None:
         other.close()
 
 
-def cli_run(raw: Path, url: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+def cli_run(raw: Path, url: str, env: dict[str, str] | None = None, extra: list[str] | None = None) -> subprocess.Popen:
     """``etl-project run`` in a process of its own (no run history kept), output captured as text."""
     root = Path(__file__).resolve().parents[1]
     return subprocess.Popen(
-        [sys.executable, "-m", "etl_project", "run", "--raw", str(raw), "--warehouse", url, "--ephemeral"],
+        [sys.executable, "-m", "etl_project", "run", "--raw", str(raw), "--warehouse", url, "--ephemeral", *(extra or [])],
         cwd=root, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from etl_project.readers.refusal import Refusal
+
 # (byte-order mark, encoding reported, codec of the text after the mark, name for people)
 BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig", "utf-8", "UTF-8"),
@@ -18,7 +20,7 @@ BOMS = (
 )
 
 
-class UndecodableText(Exception):
+class UndecodableText(Refusal):
     pass
 
 
@@ -38,9 +40,10 @@ def decode_bytes(raw: bytes, name: str) -> tuple[str, str]:
         if _looks_like_utf16(raw[:4096]):
             raise UndecodableText(
                 f"{name}: looks like UTF-16 text without a byte-order mark, which cannot be told from binary content "
-                "for sure; save it again as UTF-8 CSV (or as Excel's Unicode text, which has the mark)"
+                "for sure; save it again as UTF-8 CSV (or as Excel's Unicode text, which has the mark)",
+                "似乎是没有字节顺序标记（BOM）的 UTF-16 文本，无法与二进制内容可靠区分：请另存为 UTF-8 编码的 CSV",
             ) from utf8_error
-        raise UndecodableText(f"{name}: binary content, not UTF-8 or GB18030 text") from utf8_error
+        raise UndecodableText(f"{name}: binary content, not UTF-8 or GB18030 text", "内容为二进制，不是 UTF-8 或 GB18030 文本") from utf8_error
     # The encoding that reads further tells where the text changes: a file saved in one encoding
     # and appended to in the other (the other one fails at its first Chinese character), or cut
     # short inside its last character.
@@ -49,12 +52,15 @@ def decode_bytes(raw: bytes, name: str) -> tuple[str, str]:
     if _cut_short(raw[error.start :], codec):
         raise UndecodableText(
             f"{name}: the {label} text ends inside a character (line {line}, byte {offset}, the end of the file): "
-            "it looks cut short by an interrupted download or copy; send the complete file"
+            "it looks cut short by an interrupted download or copy; send the complete file",
+            f"{label} 文本在一个字符的中间结束（第 {line} 行第 {offset} 字节，即文件末尾）：文件似乎在下载或复制时被截断，请报送完整的文件",
         ) from error
     where = "from its first byte on" if error.start == 0 else f"it reads as {label} up to line {line}, byte {offset}, and not from there on"
+    where_zh = "从第一个字节起即无法读取" if error.start == 0 else f"按 {label} 可读到第 {line} 行第 {offset} 字节，其后不能"
     raise UndecodableText(
         f"{name}: text is neither UTF-8 nor GB18030, {where}; the file mixes encodings or uses another one: "
-        "save it again as UTF-8 or GB18030 CSV"
+        "save it again as UTF-8 or GB18030 CSV",
+        f"文本既不是 UTF-8 也不是 GB18030，{where_zh}；文件混用了多种编码或使用了其他编码：请另存为 UTF-8 或 GB18030 编码的 CSV",
     ) from error
 
 
@@ -65,7 +71,8 @@ def _decode(raw: bytes, bom: bytes, codec: str, label: str, name: str) -> str:
         line, offset = _position(raw, len(bom), len(bom) + exc.start, codec)
         raise UndecodableText(
             f"{name}: starts with a {label} byte-order mark but line {line}, byte {offset} of the file, is not "
-            f"{label}; the file mixes encodings: save it again as UTF-8 or GB18030 CSV"
+            f"{label}; the file mixes encodings: save it again as UTF-8 or GB18030 CSV",
+            f"文件以 {label} 字节顺序标记开头，但第 {line} 行第 {offset} 字节不是 {label}；文件混用了多种编码：请另存为 UTF-8 或 GB18030 编码的 CSV",
         ) from exc
 
 

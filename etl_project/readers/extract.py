@@ -16,6 +16,7 @@ from etl_project.readers.column_map import ColumnMap
 from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.context import SheetContext, sheet_context, with_sections
 from etl_project.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
+from etl_project.readers.refusal import Refusal, both
 from etl_project.readers.rows import RowKinds, classify_rows, filled_cells, total_label
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
@@ -43,7 +44,7 @@ def _sheet_unit(grid: SheetGrid, header_start: int) -> tuple[float, list[str]]:
     return (scales.pop() if scales else 1.0), []
 
 
-class SourceFileError(Exception):
+class SourceFileError(Refusal):
     """A file that cannot be loaded at all. The message names the file, sheet and what is wrong."""
 
 
@@ -215,9 +216,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
     try:
         grids = read_grids(path)
     except UnreadableFile as exc:
-        raise SourceFileError(str(exc)) from exc
+        raise SourceFileError(exc.en, exc.zh) from exc
     if not grids:
-        raise SourceFileError(f"{name}: the workbook has no sheet")
+        raise SourceFileError(f"{name}: the workbook has no sheet", "工作簿中没有工作表")
     frames, headers, summaries, skipped, errors, units_of, totals, column_totals = [], {}, [], [], [], {}, [], []
     column_headers = {}
     reports, warnings, layouts, above_header = [], [], {}, {}
@@ -234,12 +235,12 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             _check_supplied(grid, column_map, layout, context)
         except LayoutError as exc:
             filled = _filled_rows(grid)
-            reason = f"not read: {_after_sheet(str(exc))}" if filled else "empty"
+            reason = f"not read: {_after_sheet(exc.en)}" if filled else "empty"
             reports.append(SheetReport(grid.name, grid.visibility, False, filled, reason))
             if grid.visibility != "visible" and exc.table_found:
                 # Templates hide the lists their drop-downs offer (县, 乡镇, 行政村) in a sheet of
                 # their own: a partial table there is no reason to refuse the file, but it is said.
-                warnings.append(f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(str(exc))}. "
+                warnings.append(f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(exc.en)}. "
                                 f"工作表“{grid.name}”被隐藏，其中的表格不完整，未读取")
                 continue
             errors.append(exc)
@@ -287,15 +288,18 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
                             f"the table below it was read. {_sheet_zh(grid)}表头在第 {header_row} 行，其上有 {layout.header_start} "
                             "行其他内容；其下的表格已读取")
     if not frames:
-        detail = "; ".join(map(str, errors)) if errors else "every sheet is empty"
-        raise SourceFileError(f"{name}: {detail}")
+        if not errors:
+            raise SourceFileError(f"{name}: every sheet is empty", "所有工作表都是空的")
+        # A sheet whose table is there but broken is the reason; the sheets with no table (an
+        # instructions sheet) are named only when no sheet has one.
+        raise SourceFileError(*both([e for e in errors if e.table_found] or errors, f"{name}: "))
     if errors:
         # A workbook may carry an instructions sheet next to the data; a sheet whose table is there
         # but broken (required columns missing, conflicting copies of one) is an error, not something
         # to skip.
-        broken = [str(e) for e in errors if e.table_found]
+        broken = [e for e in errors if e.table_found]
         if broken:
-            raise SourceFileError(f"{name}: " + "; ".join(broken))
+            raise SourceFileError(*both(broken, f"{name}: "))
     total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
     for f in column_map.fields:
         if f not in total_rows.columns:

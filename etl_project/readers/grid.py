@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from etl_project.readers import plain_csv
 from etl_project.readers.encoding import UndecodableText, decode_text
+from etl_project.readers.refusal import Refusal
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -47,7 +48,7 @@ RATIO_GRACE_BYTES = 1 << 20
 MergedRange = tuple[int, int, int, int]
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(Refusal):
     """The file cannot be read as a spreadsheet at all; the message says why, for a person."""
 
 
@@ -177,16 +178,17 @@ def _is_markup(head: bytes) -> bool:
 def read_grids(path: Path) -> list[SheetGrid]:
     """Every sheet of the file as text cells, hidden ones included (each says whether it is)."""
     if not path.exists():
-        raise UnreadableFile(f"{path.name}: file not found")
+        raise UnreadableFile(f"{path.name}: file not found", "找不到该文件")
     if path.stat().st_size == 0:
-        raise UnreadableFile(f"{path.name}: the file is empty (0 bytes)")
+        raise UnreadableFile(f"{path.name}: the file is empty (0 bytes)", "文件为空（0 字节）")
     kind = sniff_format(path)
     if kind == "csv":
         return [_read_csv(path)]
     if kind == "html":
         raise UnreadableFile(
             f"{path.name}: a web page (HTML) saved with a spreadsheet name, not a workbook; "
-            "open it in Excel and save it again as an Excel Workbook (.xlsx)"
+            "open it in Excel and save it again as an Excel Workbook (.xlsx)",
+            "这是以表格文件名保存的网页（HTML），不是工作簿：请用 Excel 打开后另存为 Excel 工作簿（.xlsx）",
         )
     if kind == "xlsx":
         _check_inflated_size(path)
@@ -204,7 +206,8 @@ def _limit(path: Path, variable: str, default: float) -> float:
     if not value > 0:
         # Every workbook fails alike and says why, rather than being read without a limit.
         raise UnreadableFile(f"{path.name}: cannot be checked against the size limits: {variable}={written!r} is not a "
-                             f"positive number (unset it for the default, {default:g})")
+                             f"positive number (unset it for the default, {default:g})",
+                             f"无法按大小上限检查：{variable}={written!r} 不是正数（删除该设置即使用默认值 {default:g}）")
     return value
 
 
@@ -223,7 +226,9 @@ def _check_inflated_size(path: Path) -> None:
         raise UnreadableFile(
             f"{path.name}: the workbook inflates to {_size(total)} uncompressed, above the limit of "
             f"{max_mb:g} MB ({MAX_UNCOMPRESSED_MB_ENV}); split it into smaller files, or raise "
-            f"{MAX_UNCOMPRESSED_MB_ENV} if a workbook this large is expected"
+            f"{MAX_UNCOMPRESSED_MB_ENV} if a workbook this large is expected",
+            f"工作簿解压后达 {_size(total)}，超过 {max_mb:g} MB 的上限（{MAX_UNCOMPRESSED_MB_ENV}）：请拆分为较小的文件；"
+            f"如确需处理这样大的工作簿，可调高 {MAX_UNCOMPRESSED_MB_ENV}",
         )
     for member in members:
         if member.file_size <= RATIO_GRACE_BYTES:
@@ -234,7 +239,9 @@ def _check_inflated_size(path: Path) -> None:
                 f"{path.name}: its part {member.filename} inflates {ratio:,.0f}-fold ({_size(member.compress_size)} "
                 f"to {_size(member.file_size)} uncompressed), above the compression ratio limit of {max_ratio:g} "
                 f"({MAX_COMPRESSION_RATIO_ENV}); ordinary workbooks compress 3- to 20-fold, so this looks like a zip "
-                f"bomb. If the file is genuine, raise {MAX_COMPRESSION_RATIO_ENV}"
+                f"bomb. If the file is genuine, raise {MAX_COMPRESSION_RATIO_ENV}",
+                f"其中的 {member.filename} 解压后膨胀 {ratio:,.0f} 倍，超过压缩比上限 {max_ratio:g}（{MAX_COMPRESSION_RATIO_ENV}），"
+                f"疑似压缩炸弹；如文件确实无误，可调高 {MAX_COMPRESSION_RATIO_ENV}",
             )
 
 
@@ -246,9 +253,9 @@ def _read_csv(path: Path) -> SheetGrid:
     try:
         text, encoding = decode_text(path)
     except UndecodableText as exc:
-        raise UnreadableFile(str(exc)) from exc
+        raise UnreadableFile(exc.en, exc.zh) from exc
     if "\x00" in text[:4096]:
-        raise UnreadableFile(f"{path.name}: binary content, neither a workbook nor a CSV text file")
+        raise UnreadableFile(f"{path.name}: binary content, neither a workbook nor a CSV text file", "内容为二进制，既不是工作簿也不是 CSV 文本文件")
     delimiter = sniff_delimiter(text)
     plain = plain_csv.columns(text) if delimiter == "," else None
     if plain is not None:
@@ -308,15 +315,17 @@ def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
         workbook = fastexcel.read_excel(source)
     except Exception as exc:  # fastexcel raises its own hierarchy; all mean "not a workbook"
         if kind == "xls" and _is_encrypted_ooxml(path):
-            raise UnreadableFile(f"{path.name}: the workbook is password-protected; send it without a password") from exc
-        raise UnreadableFile(f"{path.name}: not a readable {kind} workbook ({_first_line(exc)})") from exc
+            raise UnreadableFile(f"{path.name}: the workbook is password-protected; send it without a password",
+                                 "工作簿设有密码：请去掉密码后再报送") from exc
+        raise UnreadableFile(f"{path.name}: not a readable {kind} workbook ({_first_line(exc)})",
+                             f"不是可读取的 {kind} 工作簿（文件已损坏或并非此格式）：请用 Excel 打开后重新保存") from exc
     merged, errors = _sheet_extras(path, kind, workbook.sheet_names)
     grids = []
     for index, name in enumerate(workbook.sheet_names):
         try:
             sheet = workbook.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
         except Exception as exc:
-            raise UnreadableFile(f"{path.name}, sheet {name!r}: cannot be read ({_first_line(exc)})") from exc
+            raise UnreadableFile(f"{path.name}, sheet {name!r}: cannot be read ({_first_line(exc)})", f"工作表“{name}”无法读取") from exc
         batch = sheet.to_arrow()
         columns = [_as_string(batch.column(i)) for i in range(batch.num_columns)]
         # The reader drops the empty columns left of the table (rows it keeps from row 1), while

@@ -40,6 +40,7 @@ HOUSEHOLD_VALUES = ("attribute_code", "main_cause_code", "status_code", "income_
 AGE_BANDS = ((0, 5, "0-5"), (6, 15, "6-15"), (16, 59, "16-59"), (60, 200, "60+"))
 # Columns look_up adds to the typed rows (kept on them for settle and shape).
 HOUSEHOLD, IS_HEAD, BIRTH_YEAR, AS_OF = "_household", "_is_head", "_birth_year", "_as_of_year"
+_WHERE_ZH = {"its title": "标题", "its file name": "文件名"}
 
 
 def as_of_year(context: StageContext) -> tuple[int, str]:
@@ -57,7 +58,8 @@ def as_of_year(context: StageContext) -> tuple[int, str]:
     raise SourceFileError(
         f"{context.source_file}: a per-person registry export gives no 识别年度, and neither its title nor its file name "
         f"names the year it is as of; put the year in the file name (e.g. 罕台镇2019年贫困户信息列表.xls) or run with "
-        f"--as-of YEAR. 每人一行的贫困户信息列表没有识别年度，标题和文件名中也没有年份：请在文件名中写明年份，或运行时加 --as-of 年份"
+        f"--as-of YEAR",
+        "每人一行的贫困户信息列表没有识别年度，标题和文件名中也没有年份：请在文件名中写明年份，或运行时加 --as-of 年份",
     )
 
 
@@ -105,7 +107,8 @@ def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, p
         return typed[[]].assign(county_code=pd.Series(dtype="string"), **{HOUSEHOLD: 0, IS_HEAD: False, BIRTH_YEAR: pd.NA, AS_OF: pd.NA}), empty_issues()
     year, where = as_of_year(context)
     if not FIRST_PROGRAMME_YEAR <= year <= LAST_AS_OF_YEAR:
-        raise SourceFileError(f"{context.source_file}: the year it is as of ({year}, from {where}) is outside {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}")
+        raise SourceFileError(f"{context.source_file}: the year it is as of ({year}, from {where}) is outside {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}",
+                              f"所处年度 {year}（取自{_WHERE_ZH.get(where, where)}）不在 {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR} 年之间")
     context.extract.warnings.append(
         f"per-person registry export: counted as of {year}, the year {where} gives (no 识别年度). 每人一行的贫困户信息列表，按{year}年的状况计"
     )

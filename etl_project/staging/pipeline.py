@@ -196,8 +196,8 @@ def _layout_spec(spec: SourceSpec, extracted: Extract, source_file: str) -> Sour
     if len(found) > 1:
         sheets = "; ".join(f"{sheet!r}: {layout or spec.name}" for sheet, layout in extracted.layouts.items())
         raise SourceFileError(
-            f"{source_file}: its sheets are in different layouts ({sheets}); send each layout as a file of its own. "
-            "文件中各工作表的格式不同（每户一行与每人一行），请分成不同文件报送"
+            f"{source_file}: its sheets are in different layouts ({sheets}); send each layout as a file of its own",
+            "文件中各工作表的格式不同（每户一行与每人一行），请分成不同文件报送",
         )
     layout = found.pop() if found else None
     return spec if layout is None else spec.layouts[layout]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from etl_project import personal_data
+from etl_project import personal_data, progress
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
 from etl_project.staging.pipeline import StagedFile
@@ -181,7 +181,7 @@ class Stager:
         """``files``: (path, source_file) or (path, source_file, (size, mtime_ns, sha256) when last hashed)."""
         if self._pool is None:
             for item in files:
-                yield stage_one(source, *item)
+                yield _announced(stage_one(source, *item))
             return
         # Files ahead of the one being written: enough to keep every worker busy while this
         # process writes a batch to the warehouse (a second or two), few enough that finished
@@ -200,7 +200,13 @@ class Stager:
         while pending:
             outcome = pending.popleft().result()
             submit_next()
-            yield outcome
+            yield _announced(outcome)
+
+
+def _announced(outcome: FileOutcome) -> FileOutcome:
+    # Here, in the process that writes the warehouse, whichever process staged the file.
+    progress.file_staged(outcome.source_file, outcome.rows_read, outcome.error is not None)
+    return outcome
 
 
 def warm_up(bytes_to_read: int) -> None:
