@@ -44,7 +44,7 @@ def test_lineage_runs_raw_to_marts():
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_poverty_exit")).parent_keys}
     assert upstream == {"fact_household", "dim_region"}
     investment = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_investment")).parent_keys}
-    assert investment == {"fact_investment", "dim_project"}
+    assert investment == {"fact_investment", "dim_project", "dim_region"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_household")).parent_keys} == {"staged_file"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("staged_file")).parent_keys} == {"raw_file"}
     # Raw and staged files are partitioned per file; everything from the staging tables on is whole.
