@@ -139,7 +139,7 @@ def test_webserver_serves_the_asset_graph(webserver):
     )["assetNodes"]
     graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
     assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")
-    assert graph["mart_investment"] == ({"fact_investment", "dim_project"}, "marts")
+    assert graph["mart_investment"] == ({"fact_investment", "dim_project", "dim_region"}, "marts")
     assert graph["raw_file"] == (set(), "raw")
     assert graph["staged_file"] == ({"raw_file"}, "staging")
     assert graph["stg_household"] == ({"staged_file"}, "staging")
