@@ -89,7 +89,13 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="stg_village", description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset="stg_village",
+    # It reads the registry's villages, with their names, from the warehouse: it runs once they are built.
+    additional_deps=["fact_household", "dim_region"],
+    description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list",
+)
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:

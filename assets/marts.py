@@ -8,6 +8,7 @@ from assets.staging import latest_file_states
 from etl_project import figures, fingerprint
 from etl_project.amounts import yuan_text
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
+from etl_project.names import named_select
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
@@ -25,7 +26,7 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
 
 
 _COUNT_COLUMNS = [
-    c for c in MART_POVERTY_EXIT.column_names if c not in ("region_code", "region_level", "year", "villages_exited", "poverty_incidence")
+    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "villages_exited", "poverty_incidence")
 ]
 
 
@@ -63,16 +64,17 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     db = warehouse.open()
     try:
         fact = db.name(FACT_HOUSEHOLD)
-        sql = poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect)
+        sql, names = named_select(db, MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect))
         # The mart is a function of the two tables it reads: while they hold what they held when it
         # was last built, it is kept (a national registry is 6 s of aggregation).
-        inputs = fingerprint.fingerprints(db, [FACT_HOUSEHOLD, DIM_REGION], recipe=generation.recipe(MART_POVERTY_EXIT, sql, FIRST_MART_YEAR, LAST_PROGRAMME_YEAR))
+        inputs = fingerprint.fingerprints(db, [FACT_HOUSEHOLD, DIM_REGION], recipe=generation.recipe(MART_POVERTY_EXIT, sql, names, FIRST_MART_YEAR, LAST_PROGRAMME_YEAR))
         kept = fingerprint.recall(db, MART_POVERTY_EXIT.name, inputs) if db.has_table(MART_POVERTY_EXIT) else None
         if kept is not None:
             rows, last_year, build = db.row_count(MART_POVERTY_EXIT), kept["last_year"], "unchanged"
         else:
             low, high = db.one(event_year_bounds_sql(fact))
             params = {
+                **names,
                 "first_year": min(low or FIRST_MART_YEAR, FIRST_MART_YEAR),
                 "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
                 "mart_first_year": FIRST_MART_YEAR,
@@ -99,7 +101,7 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["fact_investment", "dim_project"],
+    deps=["fact_investment", "dim_project", "dim_region"],
     description=describe(MART_INVESTMENT),
     metadata={
         **table_metadata(MART_INVESTMENT),
@@ -122,7 +124,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     db = warehouse.open()
     try:
         rows = db.replace_from_sql(
-            MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect)
+            MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
@@ -145,7 +147,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["fact_investment", "dim_project"],
+    deps=["fact_investment", "dim_project", "dim_region"],
     description=describe(
         MART_PROJECT_REACH,
         "The table to sum: mart_investment counts a project in every year and donor type that funded it, this one once.",
@@ -168,7 +170,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        rows = db.replace_from_sql(MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
+        rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)

@@ -12,9 +12,13 @@ from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import STAGED_FILE, latest_file_states
 from etl_project import figures
+from etl_project.names import named_frame
 from etl_project.reconciliation import as_read, reconcile
 from etl_project.resources import WarehouseResource
-from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING
+from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
+
+
+_REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
 
 
 @dg.multi_asset(
@@ -23,16 +27,16 @@ from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING
         dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds=FRAME_KINDS, deps=[STAGED_FILE],
                      description=describe(t, "Rows of each report are written by its staged_file partition."),
                      metadata=table_metadata(t))
-        for t in (REPORT_CLAIM, REPORT_FINDING)
+        for t in _REPORT_TABLES
     ],
     can_subset=False,
 )
 def report_tables(warehouse: WarehouseResource):
     db = warehouse.open()
     try:
-        for table in (REPORT_CLAIM, REPORT_FINDING):
+        for table in _REPORT_TABLES:
             db.ensure_table(table)
-        counts = {table.name: db.row_count(table) for table in (REPORT_CLAIM, REPORT_FINDING)}
+        counts = {table.name: db.row_count(table) for table in _REPORT_TABLES}
         state = latest_file_states(db)
     finally:
         db.close()
@@ -47,7 +51,8 @@ def report_tables(warehouse: WarehouseResource):
             "failed_reports": dg.MetadataValue.json(failed),
         },
     )
-    yield dg.MaterializeResult(asset_key=REPORT_FINDING.name, metadata=table_metadata(REPORT_FINDING, counts[REPORT_FINDING.name]))
+    for table in _REPORT_TABLES[1:]:
+        yield dg.MaterializeResult(asset_key=table.name, metadata=table_metadata(table, counts[table.name]))
 
 
 @dg.asset(
@@ -63,7 +68,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         claims = db.query(f"SELECT * FROM {db.name(REPORT_CLAIM)} ORDER BY source_file, claim_index")
-        frame = reconcile(db, claims)
+        frame = named_frame(db, RECONCILIATION, reconcile(db, claims))
         rows = db.replace(RECONCILIATION, frame)
         figure = figures.reconciliation_mismatches(db)
     finally:

@@ -21,7 +21,7 @@ from assets.raw import RAW_FILE
 from etl_project import personal_data, pii
 from etl_project.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
-from etl_project.reports.rows import claim_rows, finding_rows
+from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
 from etl_project.file_hashes import known_hashes
 from etl_project.known_persons import known_persons
 from etl_project.load_state import is_current, previous_loads, rules_version
@@ -31,7 +31,7 @@ from etl_project.staging.writer import StagingWriter
 from etl_project.summary import quarantine_counts
 from schemas import source_catalog
 from schemas.registry import Table
-from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
+from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
@@ -139,6 +139,7 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
         findings, found_too = personal_data.mask_frame(finding_rows(report, raw.sha256[:16], raw.relative), None, names)
         writer.replace(REPORT_CLAIM, raw.relative, claims)
         writer.replace(REPORT_FINDING, raw.relative, findings)
+        writer.replace(REPORT_FINDING_CLAIM, raw.relative, finding_claim_rows(report, raw.sha256[:16], raw.relative))
         outcome = FileOutcome("reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims),
                               personal_data_masked=sum((found + found_too).values()))
         run.staged.append(outcome)

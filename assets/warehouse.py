@@ -17,11 +17,13 @@ import sqlalchemy as sa
 from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
+from etl_project.names import code_rows, named_select
 from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
+from schemas.names import code_fields
+from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
 FILES_REPLACED_IN_PLACE = 32
@@ -85,17 +87,46 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,
     group_name="warehouse",
     owners=OWNERS,
+    kinds=FRAME_KINDS,
+    description=describe(DIM_CODE, "Made from schemas/vocabularies.py, as are the *_name columns beside the codes."),
+    metadata=table_metadata(DIM_CODE),
+)
+def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    frame = code_rows()
+    db = warehouse.open()
+    try:
+        rows = db.replace(DIM_CODE, frame)
+    finally:
+        db.close()
+    by_vocabulary = frame["vocabulary"].value_counts(sort=False).to_dict()
+    return dg.MaterializeResult(metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)})
+
+
+def _names_deps(table) -> list[str]:
+    """A table with region names beside its codes is built after dim_region, which names them."""
+    return ["dim_region"] if any(f.region for f in code_fields(table)) else []
+
+
+def _names_recipe(table) -> tuple:
+    """What the names of a table's rows depend on besides its SQL: the reference regions (county
+    names), when it names regions. Township and village codes are made from their names."""
+    return (_dim_region_recipe(),) if _names_deps(table) else ()
+
+
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name="warehouse",
+    owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["stg_household"],
+    deps=["stg_household", *_names_deps(FACT_HOUSEHOLD)],
     description=describe(FACT_HOUSEHOLD),
     metadata=table_metadata(FACT_HOUSEHOLD),
 )
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
-        select = f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}"
-        how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select)
+        select, params = _fact_household_sql(db)
+        how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select, params, *_names_recipe(FACT_HOUSEHOLD))
         unchanged, now, before = _unchanged(db, FACT_HOUSEHOLD, ("registry",), how)
         changed = generation.changed_files(db, ("registry",), before.latest) if before is not None and not unchanged else []
         if unchanged:
@@ -103,28 +134,34 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
         elif before is not None and len(changed) <= FILES_REPLACED_IN_PLACE:
             rows, build = _replace_files(db, changed), f"rows of {len(changed)} changed files replaced"
         else:
-            rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select), "rebuilt"
+            rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select, params), "rebuilt"
         generation.record(db, FACT_HOUSEHOLD.name, how, now)
     finally:
         db.close()
     return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": build})
 
 
+def _fact_household_sql(db, where: str = "") -> tuple[str, dict]:
+    columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.base_column_names)
+    return named_select(db, FACT_HOUSEHOLD, f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}{where}")
+
+
 def _replace_files(db, files: list[str]) -> int:
     """In one transaction, the fact rows of these files become their staging rows (none for a
     removed file): a reader sees the table before or after, never between."""
-    fact, staged = db.reference(FACT_HOUSEHOLD), db.reference(STG_HOUSEHOLD)
-    columns = FACT_HOUSEHOLD.column_names
+    fact = db.reference(FACT_HOUSEHOLD)
+    columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
+    select, params = _fact_household_sql(db, " WHERE source_file IN :files")
+    insert = sa.text(f"INSERT INTO {db.name(FACT_HOUSEHOLD)} ({columns}) {select}").bindparams(sa.bindparam("files", expanding=True))
     with db.engine.begin() as connection:
         connection.execute(sa.delete(fact).where(fact.c.source_file.in_(files)))
-        rows = sa.select(*[staged.c[c] for c in columns]).where(staged.c.source_file.in_(files))
-        connection.execute(sa.insert(fact).from_select(columns, rows))
+        connection.execute(insert, {**params, "files": files})
     return db.row_count(FACT_HOUSEHOLD)
 
 
 def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callable[[object], str], extra: str = ""):
-    """A warehouse table rebuilt from staging by one SELECT, replaced atomically, when its
-    sources changed."""
+    """A warehouse table rebuilt from staging by one SELECT (of its columns but the names beside
+    its codes, which are added to it), replaced atomically, when its sources changed."""
 
     @dg.asset(
         pool=WAREHOUSE_POOL,
@@ -132,17 +169,17 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
         group_name="warehouse",
         owners=OWNERS,
         kinds=TABLE_KINDS,
-        deps=deps,
+        deps=[*deps, *_names_deps(table)],
         description=describe(table, extra),
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         db = warehouse.open()
         try:
-            sql = select(db)
-            how = generation.recipe(table, sql)
+            sql, params = named_select(db, table, select(db))
+            how = generation.recipe(table, sql, params, *_names_recipe(table))
             unchanged, now, _ = _unchanged(db, table, sources, how)
-            rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql)
+            rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql, params)
             generation.record(db, table.name, how, now)
         finally:
             db.close()
@@ -153,7 +190,7 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
 
 def _fact_investment_sql(db) -> str:
     year = "CAST(EXTRACT(YEAR FROM fund_date) AS INTEGER)"
-    columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.column_names)
+    columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.base_column_names)
     return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
 
 
@@ -167,7 +204,7 @@ def _dim_donor_sql(db) -> str:
 
 
 def _dim_project_sql(db) -> str:
-    columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.column_names)
+    columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.base_column_names)
     return (
         f"SELECT {columns} FROM {db.name(STG_PROJECT)} p "
         f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.name(STG_FUND_MOVEMENT)} "
@@ -181,7 +218,7 @@ dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("pr
 
 
 def _fact_person_sql(db) -> str:
-    columns = ", ".join(db.quote(c) for c in FACT_PERSON.column_names)
+    columns = ", ".join(db.quote(c) for c in FACT_PERSON.base_column_names)
     return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
 
 

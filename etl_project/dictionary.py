@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schemas.registry import CATALOG
+from schemas.registry import ANY_LEVEL, CATALOG, ROW_LEVEL
 from schemas.sql import SQL_TYPES
 
 DICTIONARY_PATH = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
@@ -45,6 +45,11 @@ def render() -> str:
                     constraints.append("personal data: never stored")
                 if not f.additive:
                     constraints.append("**not additive**")
+                if layer != "source" and f.labels is None and f.vocabulary:
+                    constraints.append(f"codes of `{f.vocabulary}` (names in dim_code)")
+                elif layer != "source" and f.labels is None and f.region:
+                    level = {ROW_LEVEL: "at the row's region_level", ANY_LEVEL: "of any level"}.get(f.region, f"of a {f.region}")
+                    constraints.append(f"region code {level} (names in dim_region)")
                 sql_type = SQL_TYPES[f.type]().compile() if layer != "source" else f.type
                 lines.append(
                     f"| {f.name} | {_cell(sql_type)} | {_cell(f.unit)} | {_cell(f.zh)} / {_cell(f.en)} | {_cell(table.source)} | {_cell(', '.join(constraints))} |"

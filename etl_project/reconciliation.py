@@ -22,6 +22,7 @@ from etl_project.amounts import money_text, number_text, written_unit, yuan_text
 from etl_project.townships import Townships, is_township_name
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import DIM_PROJECT, MART_INVESTMENT
+from schemas.report_tables import RECONCILIATION
 from schemas.tables import DIM_REGION, MART_POVERTY_EXIT
 
 RELATIVE_TOLERANCE = 0.01
@@ -168,7 +169,8 @@ def _text(value) -> str | None:
 
 
 def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
-    """One reconciliation row per claim with a metric other than ``other``."""
+    """One reconciliation row per claim with a metric other than ``other``, with the claim's date,
+    figure and sentence so that it reads alone (its names are added by etl_project/names.py)."""
     answers = WarehouseAnswers(db)
     rows = []
     for claim in claims.itertuples(index=False):
@@ -191,21 +193,21 @@ def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
             {
                 "report_id": claim.report_id,
                 "source_file": claim.source_file,
+                "report_date": claim.report_date,
                 "claim_index": int(claim.claim_index),
                 "metric": claim.metric,
                 "region_code": region_code,
                 "period": claim.period,
+                "figure_text": claim.figure_text,
                 "claimed_value": float(claim.value),
                 "warehouse_value": answer.value,
                 "difference": None if answer.value is None else round(float(claim.value) - answer.value, 4),
                 "status": status,
                 "basis": answer.basis,
+                "sentence": claim.sentence,
             }
         )
-    return pd.DataFrame(rows, columns=[
-        "report_id", "source_file", "claim_index", "metric", "region_code", "period",
-        "claimed_value", "warehouse_value", "difference", "status", "basis",
-    ])
+    return pd.DataFrame(rows, columns=RECONCILIATION.base_column_names)
 
 
 def as_read(rows: pd.DataFrame) -> pd.DataFrame:

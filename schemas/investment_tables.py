@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
-from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table
+from schemas.names import with_names
+from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table
 from schemas.tables import _PROVENANCE
+from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, REGION_LEVEL
 
 _YUAN = "元 / yuan"
 
 _PLACE_CODES = (
-    Field("county_code", STRING, "县级区划代码", "county-level region code", required=True),
-    Field("township_code", STRING, "乡镇代码", "township code (empty when the row names none)"),
-    Field("village_code", STRING, "行政村代码", "village code (empty when the row names none)"),
+    Field("county_code", STRING, "县级区划代码", "county-level region code", required=True, region="county"),
+    Field("township_code", STRING, "乡镇代码", "township code (empty when the row names none)", region="township"),
+    Field("village_code", STRING, "行政村代码", "village code (empty when the row names none)", region="village"),
 )
 
 STG_FUND_MOVEMENT = CATALOG.add(
@@ -107,7 +109,7 @@ STG_LEDGER_TOTAL = CATALOG.add(
     )
 )
 
-DIM_DONOR = CATALOG.add(
+DIM_DONOR = CATALOG.add(with_names(
     Table(
         name="dim_donor",
         zh="帮扶方维表",
@@ -118,15 +120,15 @@ DIM_DONOR = CATALOG.add(
         fields=(
             Field("donor_key", STRING, "帮扶方主键", "donor key", required=True),
             Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals"),
-            Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual"),
+            Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual", vocabulary=DONOR_TYPE.name),
             Field("donor_parent", STRING, "所属单位", "the donor's parent"),
             Field("movements", INTEGER, "资金笔数", "fund movements recorded"),
             Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=_YUAN),
         ),
     )
-)
+))
 
-DIM_PROJECT = CATALOG.add(
+DIM_PROJECT = CATALOG.add(with_names(
     Table(
         name="dim_project",
         zh="项目维表",
@@ -140,9 +142,9 @@ DIM_PROJECT = CATALOG.add(
             *_PROVENANCE,
         ),
     )
-)
+))
 
-FACT_INVESTMENT = CATALOG.add(
+FACT_INVESTMENT = CATALOG.add(with_names(
     Table(
         name="fact_investment",
         zh="帮扶资金事实表",
@@ -162,9 +164,9 @@ FACT_INVESTMENT = CATALOG.add(
             *_PROVENANCE,
         ),
     )
-)
+))
 
-MART_INVESTMENT = CATALOG.add(
+MART_INVESTMENT = CATALOG.add(with_names(
     Table(
         name="mart_investment",
         zh="帮扶投入集市表",
@@ -173,11 +175,12 @@ MART_INVESTMENT = CATALOG.add(
         primary_key=("region_level", "region_code", "year", "category", "donor_type"),
         source="fact_investment, dim_project",
         fields=(
-            Field("region_code", STRING, "区划代码", "region code", required=True),
-            Field("region_level", STRING, "层级", "province, city, county; township and village where the ledger names them", required=True),
+            Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
+            Field("region_level", STRING, "层级", "province, city, county; township and village where the ledger names them", required=True,
+                  vocabulary=REGION_LEVEL.name),
             Field("year", YEAR, "年度", "year of the fund date", required=True),
-            Field("category", CODE, "资金类别", "category of assistance", required=True),
-            Field("donor_type", CODE, "单位类型", "donor type"),
+            Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name),
+            Field("donor_type", CODE, "单位类型", "donor type", vocabulary=DONOR_TYPE.name),
             Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN),
             Field(
                 "project_count",
@@ -214,9 +217,9 @@ MART_INVESTMENT = CATALOG.add(
             ),
         ),
     )
-)
+))
 
-MART_PROJECT_REACH = CATALOG.add(
+MART_PROJECT_REACH = CATALOG.add(with_names(
     Table(
         name="mart_project_reach",
         zh="项目带动集市表（各列均可加总）",
@@ -229,14 +232,15 @@ MART_PROJECT_REACH = CATALOG.add(
         primary_key=("region_level", "region_code", "year", "category"),
         source="fact_investment, dim_project",
         fields=(
-            Field("region_code", STRING, "区划代码", "region code of the project's place (project list)", required=True),
-            Field("region_level", STRING, "层级", "province, city, county; township and village where the project list names them", required=True),
+            Field("region_code", STRING, "区划代码", "region code of the project's place (project list)", required=True, region=ROW_LEVEL),
+            Field("region_level", STRING, "层级", "province, city, county; township and village where the project list names them", required=True,
+                  vocabulary=REGION_LEVEL.name),
             Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True),
-            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True),
+            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True, vocabulary=FUND_CATEGORY.name),
             Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects"),
             Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households"),
             Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons"),
             Field("booked_yuan", MONEY, "项目拨付资金", "all money booked on those projects, in whatever year", unit=_YUAN),
         ),
     )
-)
+))

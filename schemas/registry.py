@@ -78,6 +78,13 @@ class Field:
     # False for a figure that must not be summed over the rows of its table (a count of distinct
     # things, a stock at year end, a ratio): its description says what to sum instead.
     additive: bool = True
+    # A region code: the level of the regions it holds (county, township, …), ROW_LEVEL when the
+    # row's region_level column says, ANY_LEVEL when nothing does. With ``vocabulary``, what names
+    # the code (schemas/names.py puts the name beside it).
+    region: str | None = None
+    # A name column made beside a code column: the code column it names (and, in ``region``, the
+    # level of the region it names when that is the code's province, city or county).
+    labels: str | None = None
 
     @property
     def pandas_dtype(self) -> str:
@@ -88,6 +95,9 @@ class Field:
         unit = f" [{self.unit}]" if self.unit else ""
         return f"{self.zh} / {self.en}{unit}"
 
+
+# Region levels a region code field can declare besides a fixed one (see Field.region).
+ROW_LEVEL, ANY_LEVEL = "row", "any"
 
 # Database schema of each layer: BI tools are granted "analytics" alone; staging and the audit trail
 # (quarantine with masked values, load accounting) stay out of their reach. (Not "warehouse": DuckDB
@@ -123,6 +133,11 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def base_column_names(self) -> list[str]:
+        """The columns a builder yields: all but the name columns made beside codes."""
+        return [f.name for f in self.fields if f.labels is None]
 
     def rules(self) -> dict[str, Rule]:
         """Every rule of the table by id, field rules and frame rules alike."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import Table
-from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
+from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.person_sources import REGISTRY_PERSON
 from schemas.tables import PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD, STG_PERSON
@@ -181,5 +181,5 @@ register_source(Source(
 ))
 register_source(Source(
     name="reports", zh="工作报告与新闻稿", en="narrative report", suffixes=REPORT_SUFFIXES, stage_order=90,
-    staged=(REPORT_CLAIM, REPORT_FINDING),
+    staged=(REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM),
 ))

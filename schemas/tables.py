@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from schemas.names import with_names
 from schemas.person_sources import REGISTRY_PERSON
-from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table
+from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, TIMESTAMP, YEAR, Field, Table
 from schemas.sources import REGISTRY_HOUSEHOLD
+from schemas.vocabularies import REGION_LEVEL, SEX
 
 _src = REGISTRY_HOUSEHOLD.field
 
-REGION_LEVELS = ("province", "city", "county", "township", "village")
+REGION_LEVELS = tuple(REGION_LEVEL.codes)
 
 _PROVENANCE = (
     Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
@@ -23,9 +25,9 @@ _PROVENANCE = (
 
 _HOUSEHOLD_FACTS = (
     Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number", required=True),
-    Field("county_code", STRING, "县级区划代码", "county-level region code (2023 codes; renamed counties followed)", required=True),
-    Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True),
-    Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True),
+    Field("county_code", STRING, "县级区划代码", "county-level region code (2023 codes; renamed counties followed)", required=True, region="county"),
+    Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True, region="township"),
+    Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True, region="village"),
     _src("household_size"),
     _src("attribute_code"),
     _src("main_cause_code"),
@@ -61,7 +63,7 @@ STG_HOUSEHOLD = CATALOG.add(
     )
 )
 
-FACT_HOUSEHOLD = CATALOG.add(
+FACT_HOUSEHOLD = CATALOG.add(with_names(
     Table(
         name="fact_household",
         zh="建档立卡户事实表",
@@ -71,7 +73,7 @@ FACT_HOUSEHOLD = CATALOG.add(
         source="stg_household",
         fields=(*_HOUSEHOLD_FACTS, *_PROVENANCE),
     )
-)
+))
 
 DIM_REGION = CATALOG.add(
     Table(
@@ -86,12 +88,12 @@ DIM_REGION = CATALOG.add(
             Field("region_code", STRING, "区划代码", "region code: 6-digit statistical code, or a project-local code below county level", required=True),
             Field("region_name", STRING, "区划名称", "region name", required=True),
             Field("short_name", STRING, "简称", "short name (e.g. 紫云县 for 紫云苗族布依族自治县)"),
-            Field("region_level", STRING, "层级", "level: province, city, county, township or village", required=True),
-            Field("parent_code", STRING, "上级区划代码", "code of the parent region"),
-            Field("province_code", STRING, "省级代码", "province code"),
-            Field("city_code", STRING, "地级代码", "prefecture-level code"),
-            Field("county_code", STRING, "县级代码", "county-level code"),
-            Field("township_code", STRING, "乡镇代码", "township code"),
+            Field("region_level", STRING, "层级", "level: province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
+            Field("parent_code", STRING, "上级区划代码", "code of the parent region", region=ANY_LEVEL),
+            Field("province_code", STRING, "省级代码", "province code", region="province"),
+            Field("city_code", STRING, "地级代码", "prefecture-level code", region="city"),
+            Field("county_code", STRING, "县级代码", "county-level code", region="county"),
+            Field("township_code", STRING, "乡镇代码", "township code", region="township"),
             Field("is_local_code", FLAG, "是否本地编码", "true when the code is assigned by this warehouse (townships, villages)"),
             Field("is_poverty_county", FLAG, "是否国家级贫困县", "one of the 832 national poverty counties"),
             Field("county_exit_year", YEAR, "贫困县摘帽年度", "year the poverty county exited (摘帽)"),
@@ -103,10 +105,35 @@ DIM_REGION = CATALOG.add(
     )
 )
 
+DIM_CODE = CATALOG.add(
+    Table(
+        name="dim_code",
+        zh="代码名称对照表",
+        en=(
+            "Every vocabulary of codes the warehouse holds (household attribute, cause, status, category, fund source, "
+            "donor type, project status, region level, report metric, reconciliation status, …), each code with its Chinese "
+            "and English name: join a code column to it on vocabulary and code"
+        ),
+        layer="warehouse",
+        primary_key=("vocabulary", "code"),
+        source="schemas/vocabularies.py",
+        fields=(
+            Field("vocabulary", STRING, "代码集", "vocabulary name, e.g. poverty_cause", required=True),
+            Field("vocabulary_zh", STRING, "代码集名称", "what the vocabulary classifies, in Chinese"),
+            Field("vocabulary_en", STRING, "代码集英文名", "what the vocabulary classifies, in English"),
+            Field("code", STRING, "代码", "the code as stored in the warehouse's tables", required=True),
+            Field("name_zh", STRING, "名称", "the code's Chinese name", required=True),
+            Field("name_en", STRING, "英文名称", "the code's English name", required=True),
+            Field("sort_order", INTEGER, "排序", "order of the code within its vocabulary, as the national system lists them", required=True),
+            Field("used_in", STRING, "使用字段", "the analytics columns holding the vocabulary's codes (table.column, comma-separated)"),
+        ),
+    )
+)
+
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"
 
-MART_POVERTY_EXIT = CATALOG.add(
+MART_POVERTY_EXIT = CATALOG.add(with_names(
     Table(
         name="mart_poverty_exit",
         zh="脱贫进度集市表",
@@ -115,8 +142,8 @@ MART_POVERTY_EXIT = CATALOG.add(
         primary_key=("region_level", "region_code", "year"),
         source="fact_household, dim_region",
         fields=(
-            Field("region_code", STRING, "区划代码", "region code", required=True),
-            Field("region_level", STRING, "层级", "province, city, county, township or village", required=True),
+            Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
+            Field("region_level", STRING, "层级", "province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
             Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
             Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False),
             Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False),
@@ -138,7 +165,7 @@ MART_POVERTY_EXIT = CATALOG.add(
             ),
         ),
     )
-)
+))
 
 QUARANTINE = CATALOG.add(
     Table(
@@ -220,11 +247,11 @@ _person = REGISTRY_PERSON.field
 _PERSON_FACTS = (
     Field("person_key", STRING, "成员主键（假名化）", "pseudonymous person key: keyed hash (HMAC-SHA-256, base32) of the member's ID number", required=True),
     Field("household_key", STRING, "户主键（假名化）", "the household's key: keyed hash of its head's ID number, as in fact_household", required=True),
-    Field("county_code", STRING, "县级区划代码", "county-level region code of the household", required=True),
-    Field("village_code", STRING, "行政村代码", "village code of the household (project-local code)", required=True),
+    Field("county_code", STRING, "县级区划代码", "county-level region code of the household", required=True, region="county"),
+    Field("village_code", STRING, "行政村代码", "village code of the household (project-local code)", required=True, region="village"),
     Field("is_head", FLAG, "是否户主", "the household's head (与户主关系 户主 or 本人)", required=True),
     replace(_person("relation"), en="relation to the household head, as written"),
-    Field("sex", STRING, "性别", "male or female: as written, else from the ID number"),
+    Field("sex", CODE, "性别", "male or female: as written, else from the ID number", vocabulary=SEX.name),
     Field("birth_year", YEAR, "出生年份", "from the ID number"),
     Field("age_band", STRING, "年龄段", "age in the as-of year, from the ID number: 0-5, 6-15, 16-59 or 60+"),
     _person("ethnicity"),
@@ -252,7 +279,7 @@ STG_PERSON = CATALOG.add(
     )
 )
 
-FACT_PERSON = CATALOG.add(
+FACT_PERSON = CATALOG.add(with_names(
     Table(
         name="fact_person",
         zh="建档立卡户家庭成员事实表",
@@ -261,4 +288,4 @@ FACT_PERSON = CATALOG.add(
         source="stg_person",
         fields=(*_PERSON_FACTS, *_PROVENANCE),
     )
-)
+))

@@ -2,11 +2,14 @@
 
 Files write a category either by its code ("01", "1") or by its name ("因病", "低保贫困户"); other
 systems number the same causes differently, so names are matched first and codes second.
+
+Each vocabulary also says, in Chinese and English, what it is and what each code means: the
+warehouse's analytics.dim_code and every ``*_name`` column beside a code are made from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,9 @@ class Vocabulary:
     codes: dict[str, str]  # code -> canonical Chinese name
     aliases: dict[str, str]  # extra spellings -> code
     code_width: int
+    en: dict[str, str] = field(default_factory=dict)  # code -> English name
+    zh_title: str = ""  # what the vocabulary classifies, in Chinese
+    en_title: str = ""  # and in English
 
     def lookup(self) -> dict[str, str]:
         """Every accepted spelling (code, unpadded code, name, alias) mapped to its code."""
@@ -41,6 +47,14 @@ HOUSEHOLD_ATTRIBUTE = Vocabulary(
     },
     aliases={"一般户": "01", "低保户": "02", "五保户": "03", "五保贫困户": "03", "特困户": "03"},
     code_width=2,
+    zh_title="贫困户属性",
+    en_title="household attribute",
+    en={
+        "01": "general poor household", "02": "poor household on minimum living allowance (dibao)",
+        "03": "poor household in destitute support (tekun)", "04": "general household out of poverty",
+        "05": "dibao household out of poverty", "06": "tekun household out of poverty",
+        "07": "marginal household at risk of poverty", "08": "household whose exit is not yet stable",
+    },
 )
 
 POVERTY_CAUSE = Vocabulary(
@@ -77,6 +91,14 @@ POVERTY_CAUSE = Vocabulary(
         "其它": "12",
     },
     code_width=2,
+    zh_title="主要致贫原因",
+    en_title="main cause of poverty",
+    en={
+        "01": "illness", "02": "disability", "03": "schooling costs", "04": "natural disaster", "05": "lack of land",
+        "06": "lack of water", "07": "lack of skills", "08": "lack of labour", "09": "lack of funds",
+        "10": "poor transport", "11": "lack of own drive", "12": "other", "13": "marriage",
+        "14": "failed industry project",
+    },
 )
 
 EXIT_STATUS = Vocabulary(
@@ -96,6 +118,12 @@ EXIT_STATUS = Vocabulary(
         "预脱贫": "0",
     },
     code_width=1,
+    zh_title="脱贫状态",
+    en_title="exit status",
+    en={
+        "0": "not out of poverty", "1": "out of poverty (still supported)", "3": "returned to poverty",
+        "4": "out of poverty (support ended)",
+    },
 )
 
 YES_NO = Vocabulary(
@@ -103,6 +131,9 @@ YES_NO = Vocabulary(
     codes={"1": "是", "0": "否"},
     aliases={"Y": "1", "N": "0", "有": "1", "无": "0", "√": "1", "×": "0", "已保障": "1", "未保障": "0"},
     code_width=1,
+    zh_title="是否",
+    en_title="yes or no",
+    en={"1": "yes", "0": "no"},
 )
 
 EXITED_STATUSES = ("1", "3", "4")
@@ -134,6 +165,13 @@ FUND_CATEGORY = Vocabulary(
         "其它": "other",
     },
     code_width=0,
+    zh_title="资金类别（项目类型）",
+    en_title="category of assistance (project type)",
+    en={
+        "industry": "industry", "infrastructure": "infrastructure", "education": "education", "health": "health care",
+        "employment": "employment", "consumption": "consumption assistance", "relocation": "relocation",
+        "other": "other",
+    },
 )
 
 FUND_SOURCE = Vocabulary(
@@ -158,6 +196,12 @@ FUND_SOURCE = Vocabulary(
         "其它": "other", "其他资金": "other", "其它资金": "other",
     },
     code_width=0,
+    zh_title="资金来源",
+    en_title="fund source",
+    en={
+        "fiscal": "fiscal special funds", "credit": "credit", "own_funds": "the unit's own funds",
+        "donation": "donations", "social_investment": "attracted social investment", "other": "other",
+    },
 )
 
 DONOR_TYPE = Vocabulary(
@@ -170,6 +214,12 @@ DONOR_TYPE = Vocabulary(
         "爱心人士": "individual", "党员": "individual", "干部职工": "individual",
     },
     code_width=0,
+    zh_title="帮扶单位类型",
+    en_title="donor type",
+    en={
+        "department": "government department or public institution", "enterprise": "enterprise",
+        "social_org": "social organisation", "individual": "individual",
+    },
 )
 
 PROJECT_STATUS = Vocabulary(
@@ -183,12 +233,21 @@ PROJECT_STATUS = Vocabulary(
         "暂停": "suspended", "终止": "suspended",
     },
     code_width=0,
+    zh_title="项目状态",
+    en_title="project status",
+    en={
+        "planned": "not started", "in_progress": "under construction", "completed": "completed",
+        "accepted": "accepted", "suspended": "suspended",
+    },
 )
 
 VOCABULARIES.update({v.name: v for v in (FUND_CATEGORY, FUND_SOURCE, DONOR_TYPE, PROJECT_STATUS)})
 
 # Member columns of the national system's per-person export.
-SEX = Vocabulary(name="sex", codes={"male": "男", "female": "女"}, aliases={"男性": "male", "女性": "female"}, code_width=0)
+SEX = Vocabulary(
+    name="sex", codes={"male": "男", "female": "女"}, aliases={"男性": "male", "女性": "female"}, code_width=0,
+    zh_title="性别", en_title="sex", en={"male": "male", "female": "female"},
+)
 
 LABOUR_SKILL = Vocabulary(
     name="labour_skill",
@@ -201,6 +260,12 @@ LABOUR_SKILL = Vocabulary(
     },
     aliases={"弱劳动力": "weak", "半劳动力": "weak", "丧失劳动能力": "lost", "无劳动能力": "none"},
     code_width=0,
+    zh_title="劳动能力",
+    en_title="labour capacity",
+    en={
+        "ordinary": "ordinary labour", "skilled": "skilled labour", "weak": "weak or half labour",
+        "lost": "labour capacity lost", "none": "no labour capacity",
+    },
 )
 
 # 在校生状况 as the national system writes it, and the ages (as of the snapshot's year) a pupil of
@@ -215,3 +280,67 @@ SCHOOLING_AGES = (
 )
 
 VOCABULARIES.update({v.name: v for v in (SEX, LABOUR_SKILL)})
+
+# The warehouse's own codes: the level of a region, what a report's figure measures, and how a
+# figure compares with the warehouse. They are never read from files, only written by the pipeline.
+REGION_LEVEL = Vocabulary(
+    name="region_level",
+    codes={"province": "省级", "city": "地级", "county": "县级", "township": "乡镇", "village": "行政村"},
+    aliases={},
+    code_width=0,
+    zh_title="区划层级",
+    en_title="region level",
+    en={"province": "province", "city": "prefecture", "county": "county", "township": "township", "village": "village"},
+)
+
+REPORT_METRIC = Vocabulary(
+    name="report_metric",
+    codes={
+        "investment_amount": "帮扶资金投入",
+        "registered_poor_households": "建档立卡贫困户数",
+        "registered_poor_persons": "建档立卡贫困人口数",
+        "households_exited": "脱贫户数",
+        "persons_exited": "脱贫人口数",
+        "households_benefited": "带动贫困户数",
+        "persons_benefited": "带动贫困人口数",
+        "persons_employed": "带动就业人数",
+        "villages_exited": "出列贫困村数",
+        "counties_exited": "摘帽贫困县数",
+        "projects_count": "项目数",
+        "poverty_incidence": "贫困发生率",
+        "other": "其他（不核对）",
+    },
+    aliases={},
+    code_width=0,
+    zh_title="报告数字指标",
+    en_title="what a report's figure measures",
+    en={
+        "investment_amount": "money put in", "registered_poor_households": "registered poor households",
+        "registered_poor_persons": "registered poor persons", "households_exited": "households out of poverty",
+        "persons_exited": "persons out of poverty", "households_benefited": "poor households benefited",
+        "persons_benefited": "poor persons benefited", "persons_employed": "persons employed",
+        "villages_exited": "poor villages exited", "counties_exited": "poverty counties exited",
+        "projects_count": "projects", "poverty_incidence": "poverty incidence", "other": "other (not reconciled)",
+    },
+)
+
+RECONCILIATION_STATUS = Vocabulary(
+    name="reconciliation_status",
+    codes={
+        "match": "一致",
+        "within_tolerance": "在容差内",
+        "mismatch": "不一致",
+        "ambiguous": "无法确定（同名乡镇）",
+        "no_data": "仓库无数据",
+    },
+    aliases={},
+    code_width=0,
+    zh_title="核对结果",
+    en_title="reconciliation status",
+    en={
+        "match": "match", "within_tolerance": "within tolerance (1 %)", "mismatch": "mismatch",
+        "ambiguous": "ambiguous (township name found in several places)", "no_data": "no warehouse figure",
+    },
+)
+
+VOCABULARIES.update({v.name: v for v in (REGION_LEVEL, REPORT_METRIC, RECONCILIATION_STATUS)})

@@ -45,7 +45,7 @@ def test_lineage_runs_raw_to_marts():
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_poverty_exit")).parent_keys}
     assert upstream == {"fact_household", "dim_region"}
     investment = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_investment")).parent_keys}
-    assert investment == {"fact_investment", "dim_project"}
+    assert investment == {"fact_investment", "dim_project", "dim_region"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_household")).parent_keys} == {"staged_file"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("staged_file")).parent_keys} == {"raw_file"}
     # Raw and staged files are partitioned per file; everything from the staging tables on is whole.
@@ -132,7 +132,7 @@ def test_webserver_serves_the_asset_graph(webserver):
     )["assetNodes"]
     graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
     assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")
-    assert graph["mart_investment"] == ({"fact_investment", "dim_project"}, "marts")
+    assert graph["mart_investment"] == ({"fact_investment", "dim_project", "dim_region"}, "marts")
     assert graph["raw_file"] == (set(), "raw")
     assert graph["staged_file"] == ({"raw_file"}, "staging")
     assert graph["stg_household"] == ({"staged_file"}, "staging")

@@ -25,9 +25,11 @@ from etl_project.sample_data.investment_truth import yuan_per
 from etl_project.summary import quarantine_counts, render
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
-from schemas.registry import CATALOG
-from schemas.report_tables import RECONCILIATION, REPORT_FINDING
-from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
+from schemas.names import code_fields, name_column
+from schemas.registry import ANY_LEVEL, CATALOG, ROW_LEVEL
+from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
+from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
+from schemas.vocabularies import VOCABULARIES
 
 MART_KEY = ["region_level", "region_code", "year"]
 
@@ -225,8 +227,76 @@ def test_duckdb_run_equals_truth(sample, tmp_path):
         _assert_matches_truth(db, truth)
         _assert_quarantine_counted(db, truth, result)
         _assert_no_personal_data(db, raw)
+        assert_every_code_named(db)
+        _assert_reports_read_alone(db)
     finally:
         db.close()
+
+
+def assert_every_code_named(db: Warehouse) -> None:
+    """No code in an analytics table without its name: every vocabulary code is a row of dim_code
+    and every region code one of dim_region (at the level the column or the row says), and where a
+    name column stands beside the code it holds that name on every row that has a code."""
+    dim_code, dim_region = db.name(DIM_CODE), db.name(DIM_REGION)
+    assert db.row_count(DIM_CODE) == sum(len(v.codes) for v in VOCABULARIES.values())
+    named_columns = 0
+    for table in [t for t in CATALOG.tables.values() if t.schema == "analytics"]:
+        for code in code_fields(table):
+            column = f"t.{db.quote(code.name)}"
+            if code.vocabulary:
+                joined = f"{dim_code} c ON c.vocabulary = :vocabulary AND c.code = {column}"
+                found, name = "c.code", "c.name_zh"
+            else:
+                level = {ROW_LEVEL: " AND c.region_level = t.region_level", ANY_LEVEL: ""}.get(code.region, " AND c.region_level = :level")
+                joined = f"{dim_region} c ON c.region_code = {column}{level}"
+                found, name = "c.region_code", "COALESCE(c.short_name, c.region_name)"
+            params = {"vocabulary": code.vocabulary, "level": code.region}
+            unnamed = db.query(
+                f"SELECT DISTINCT {column} AS code FROM {db.name(table)} t LEFT JOIN {joined} WHERE {column} IS NOT NULL AND {found} IS NULL",
+                params,
+            )
+            assert unnamed.empty, f"{table.name}.{code.name}: codes without a name: {unnamed['code'].tolist()[:10]}"
+            if name_column(code) in table.column_names and code.region != ANY_LEVEL:
+                beside = f"t.{db.quote(name_column(code))}"
+                wrong = db.scalar(
+                    f"SELECT COUNT(*) FROM {db.name(table)} t LEFT JOIN {joined} "
+                    f"WHERE {column} IS NOT NULL AND ({beside} IS NULL OR {beside} <> {name})",
+                    params,
+                )
+                assert wrong == 0, f"{table.name}.{name_column(code)}: {wrong} rows without the name of their code"
+                named_columns += 1
+            elif name_column(code) in table.column_names:
+                missing = db.scalar(f"SELECT COUNT(*) FROM {db.name(table)} t WHERE {column} IS NOT NULL AND t.{db.quote(name_column(code))} IS NULL")
+                assert missing == 0, f"{table.name}.{name_column(code)}: {missing} rows without a name"
+                named_columns += 1
+    assert named_columns >= 25
+
+
+def _assert_reports_read_alone(db: Warehouse) -> None:
+    """A reconciliation row says what the report said, where and when, without a join; a finding's
+    claims are found through report_finding_claim, the same ones its claim_indexes lists."""
+    recon, claims = db.name(RECONCILIATION), db.name(REPORT_CLAIM)
+    differ = db.scalar(
+        f"SELECT COUNT(*) FROM {recon} r JOIN {claims} c ON c.report_id = r.report_id AND c.claim_index = r.claim_index "
+        "WHERE r.figure_text IS DISTINCT FROM c.figure_text OR r.sentence IS DISTINCT FROM c.sentence "
+        "OR r.report_date IS DISTINCT FROM c.report_date"
+    )
+    assert differ == 0
+    assert db.scalar(f"SELECT COUNT(*) FROM {recon} WHERE region_code IS NOT NULL AND region_name IS NULL") == 0
+    assert db.scalar(f"SELECT COUNT(*) FROM {recon} WHERE figure_text IS NULL OR sentence IS NULL OR status_name IS NULL") == 0
+    assert db.scalar(f"SELECT COUNT(*) FROM {recon} WHERE report_date IS NOT NULL") > 0
+
+    joined = db.query(
+        f"SELECT f.report_id, f.finding_index, f.claim_indexes, c.claim_index, c.sentence "
+        f"FROM {db.name(REPORT_FINDING)} f JOIN {db.name(REPORT_FINDING_CLAIM)} b ON b.report_id = f.report_id AND b.finding_index = f.finding_index "
+        f"JOIN {claims} c ON c.report_id = b.report_id AND c.claim_index = b.claim_index"
+    )
+    findings = db.query(f"SELECT report_id, finding_index, claim_indexes FROM {db.name(REPORT_FINDING)}")
+    assert len(findings) > 0 and joined["sentence"].notna().all()
+    for finding in findings.itertuples(index=False):
+        listed = sorted({int(i) for i in finding.claim_indexes.split(",") if i})
+        found = joined[(joined["report_id"] == finding.report_id) & (joined["finding_index"] == finding.finding_index)]
+        assert sorted(found["claim_index"].astype(int)) == listed, finding
 
 
 def _assert_quarantine_counted(db: Warehouse, truth: dict, result) -> None:
@@ -275,6 +345,8 @@ def test_postgres_run_equals_truth_and_duckdb(sample, postgres_database, tmp_pat
         counts = run_example_queries(db)
         assert counts and all(rows > 0 for rows in counts.values()), counts
         assert not uncommented_columns(db) and not uncommented_columns(duck)
+        assert_every_code_named(db)
+        _assert_reports_read_alone(db)
         assert_analytics_equal(db, duck)
     finally:
         db.close()

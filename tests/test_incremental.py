@@ -97,6 +97,16 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
         assert _county_registered(db, "522326") == before_wangmo - 1
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": third.run_id})
         assert (audit["rows_read"] == audit["rows_loaded"] + audit["rows_quarantined"] + audit["rows_skipped"]).all()
+        # The file's fact rows were replaced in place, and have their names as a rebuild gives them.
+        [fact] = third.asset_materializations_for_node("fact_household")
+        assert fact.metadata["build"].value == "rows of 1 changed files replaced"
+        rows, unnamed = db.one(
+            f"SELECT COUNT(*), SUM(CASE WHEN county_name IS NULL OR village_name IS NULL OR attribute_name IS NULL "
+            f"OR (main_cause_code IS NOT NULL AND main_cause_name IS NULL) THEN 1 ELSE 0 END) "
+            f"FROM {db.name(FACT_HOUSEHOLD)} WHERE source_file = :f",
+            {"f": WANGMO},
+        )
+        assert rows > 0 and unnamed == 0
     finally:
         db.close()
 

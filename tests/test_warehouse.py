@@ -208,3 +208,83 @@ def test_quotients_round_half_up_exactly_on_both_engines(warehouse):
         got = [row[1] for row in connection.execute(sa.text(sql))]
     expected = [(Decimal(n) / d).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for n, d in cases]
     assert got[:2] == [Decimal("20351.93"), Decimal("0.03")] and got == expected
+
+
+def _regions_for_names(db: Warehouse) -> None:
+    """A few regions as dim_region holds them: 东莞市 is a city and its own county; 紫云县 has a
+    longer official name; townships and villages have local codes."""
+    from schemas.tables import DIM_REGION
+
+    rows = [
+        ("440000", "广东省", None, "province", None, "440000", None, None, None),
+        ("441900", "东莞市", None, "city", "440000", "440000", "441900", None, None),
+        ("441900", "东莞市", None, "county", "441900", "440000", "441900", "441900", None),
+        ("520000", "贵州省", None, "province", None, "520000", None, None, None),
+        ("520400", "安顺市", None, "city", "520000", "520000", "520400", None, None),
+        ("520425", "紫云苗族布依族自治县", "紫云县", "county", "520400", "520000", "520400", "520425", None),
+        ("520425-aaaaaa", "猴场镇", None, "township", "520425", "520000", "520400", "520425", "520425-aaaaaa"),
+        ("520425-aaaaaa-bbbbbb", "新村", None, "village", "520425-aaaaaa", "520000", "520400", "520425", "520425-aaaaaa"),
+    ]
+    columns = ["region_code", "region_name", "short_name", "region_level", "parent_code", "province_code", "city_code", "county_code", "township_code"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in DIM_REGION.column_names:
+        if column not in frame:
+            frame[column] = None
+    db.replace(DIM_REGION, frame)
+
+
+def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse):
+    """A table declared with a region code of the row's level, a vocabulary code and a village code
+    gets its names from dim_region (short names first) and from the vocabulary; a code neither
+    knows is left without a name, never given a wrong one."""
+    from etl_project.names import named_select
+    from schemas.names import with_names
+    from schemas.registry import ROW_LEVEL, Field, Table
+
+    _regions_for_names(warehouse)
+    table = with_names(Table("named_probe", "测试", "probe", "marts", fields=(
+        Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
+        Field("region_level", "string", "层级", "level", vocabulary="region_level"),
+        Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
+        Field("village_code", "string", "行政村代码", "village", region="village"),
+        Field("households", "integer", "户数", "households"),
+    )))
+    base = (
+        "SELECT * FROM (VALUES ('520425', 'county', '07', '520425-aaaaaa-bbbbbb', 1), ('441900', 'county', '1', NULL, 2), "
+        "('441900', 'city', '12', NULL, 3), ('520000', 'province', NULL, NULL, 4), ('999999', 'county', '99', 'x', 5)) "
+        "AS v(region_code, region_level, main_cause_code, village_code, households)"
+    )
+    sql, params = named_select(warehouse, table, base)
+    assert warehouse.replace_from_sql(table, sql, params) == 5
+    got = warehouse.query(f"SELECT * FROM {warehouse.name(table)} ORDER BY households")
+    assert list(got.columns) == table.column_names
+    names = ["region_name", "province_name", "city_name", "county_name", "region_level_name", "main_cause_name", "village_name"]
+    assert [tuple(row) for row in got[names].itertuples(index=False)] == [
+        ("紫云县", "贵州省", "安顺市", "紫云县", "县级", "缺技术", "新村"),
+        ("东莞市", "广东省", "东莞市", "东莞市", "县级", None, None),
+        ("东莞市", "广东省", "东莞市", None, "地级", "其他", None),
+        ("贵州省", "贵州省", None, None, "省级", None, None),
+        (None, None, None, None, "县级", None, None),
+    ]
+
+
+def test_codes_of_no_given_level_are_named_in_python_from_the_same_regions(warehouse):
+    """The reconciliation's region codes may be a province, a city, a county or a township's local
+    code: a code that is both a city and a county is named as the county."""
+    from etl_project.names import named_frame
+    from schemas.report_tables import RECONCILIATION
+
+    _regions_for_names(warehouse)
+    base = pd.DataFrame({c: [None] * 4 for c in RECONCILIATION.base_column_names})
+    base["region_code"] = ["441900", "520425-aaaaaa", None, "520000"]
+    base["metric"] = ["households_exited", "investment_amount", "other", "poverty_incidence"]
+    base["status"] = ["match", "ambiguous", "no_data", "mismatch"]
+    named = named_frame(warehouse, RECONCILIATION, base)
+    assert list(named.columns) == RECONCILIATION.column_names
+    got = named[["region_name", "province_name", "city_name", "county_name", "metric_name", "status_name"]]
+    assert [tuple(None if pd.isna(v) else v for v in row) for row in got.itertuples(index=False)] == [
+        ("东莞市", "广东省", "东莞市", "东莞市", "脱贫户数", "一致"),
+        ("猴场镇", "贵州省", "安顺市", "紫云县", "帮扶资金投入", "无法确定（同名乡镇）"),
+        (None, None, None, None, "其他（不核对）", "仓库无数据"),
+        ("贵州省", "贵州省", None, None, "贫困发生率", "不一致"),
+    ]

@@ -1,10 +1,10 @@
 """Rows of a report in the warehouse's tables: one per claim (report_claim), one per finding
-(report_finding)."""
+(report_finding), one per finding and claim it involves (report_finding_claim)."""
 
 import pandas as pd
 
 from etl_project.reconciliation import qualifier_of
-from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING
+from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 
 QUALIFIER_WINDOW = 3  # characters either side of a figure where its qualifier may stand
 
@@ -58,11 +58,22 @@ def finding_rows(report: dict, report_id: str, source_file: str) -> pd.DataFrame
         {
             "report_id": report_id,
             "source_file": source_file,
+            "finding_index": index,
             "rule": finding["rule"],
             "message_zh": finding.get("message_zh"),
             "message_en": finding.get("message_en"),
             "claim_indexes": ",".join(str(i) for i in finding.get("claims", [])),
         }
-        for finding in report["findings"]
+        for index, finding in enumerate(report["findings"])
     ]
-    return pd.DataFrame(rows, columns=REPORT_FINDING.column_names)
+    return pd.DataFrame(rows, columns=REPORT_FINDING.column_names).astype({"finding_index": "Int64"})
+
+
+def finding_claim_rows(report: dict, report_id: str, source_file: str) -> pd.DataFrame:
+    """Each claim a finding involves, once, as a row that joins the finding to the claim."""
+    rows = [
+        {"report_id": report_id, "source_file": source_file, "finding_index": index, "claim_index": int(claim)}
+        for index, finding in enumerate(report["findings"])
+        for claim in dict.fromkeys(finding.get("claims", []))
+    ]
+    return pd.DataFrame(rows, columns=REPORT_FINDING_CLAIM.column_names).astype({"finding_index": "Int64", "claim_index": "Int64"})
