@@ -98,12 +98,15 @@ def _county_money(truth: dict) -> dict[str, dict[int, float]]:
     return money
 
 
-def _county_names(url: str, codes: list[str]) -> dict[str, str]:
+def _region_names(url: str, codes: list[str], level: str | None = "county") -> dict[str, str]:
+    """Names of regions as the figures show them; level None for places of any level (a report
+    may judge a township's figure)."""
     db = Warehouse(url)
     try:
         names = db.query(
-            f"SELECT region_code, short_name, region_name FROM {db.name(DIM_REGION)} WHERE region_level = :level AND region_code IN :codes",
-            {"level": "county", "codes": codes},
+            f"SELECT region_code, short_name, region_name FROM {db.name(DIM_REGION)} "
+            "WHERE (region_level = :level OR :level IS NULL) AND region_code IN :codes",
+            {"level": level, "codes": codes},
         )
     finally:
         db.close()
@@ -127,7 +130,7 @@ def test_exits_by_year_are_the_generators(sample, shown):
 def _assert_money_rows(truth: dict, url: str, markdown: str, top: int) -> None:
     money = _county_money(truth)
     ranked = sorted(money, key=lambda code: (-sum(money[code].values()), code))
-    names = _county_names(url, ranked)
+    names = _region_names(url, ranked)
     rows = _rows(markdown)
     assert [r["县\u00a0county"] for r in rows] == [names[code] for code in ranked[:top]]
     for row, code in zip(rows, ranked):
@@ -172,7 +175,7 @@ def test_reconciliation_mismatches_are_the_ones_the_reports_were_written_with(sa
     truth, url = sample.truth, sample.url
     planted = [c for c in truth["report_claims"] if c["expected_status"] == "mismatch"]
     assert planted, "the generated reports carry no wrong figure to show"
-    names = _county_names(url, [c["region_code"] for c in planted])
+    names = _region_names(url, [c["region_code"] for c in planted], level=None)
     rows = _rows(shown["reconciliation"])
     got = sorted((r["地区\u00a0region"], r["时期"], r["报告"], _number(r["仓库"])) for r in rows)
     assert got == sorted((names[c["region_code"]], c["period"], c["written"], float(c["warehouse_value"])) for c in planted)
@@ -213,7 +216,7 @@ def test_asset_page_shows_the_figure_in_place(sample, shown, webserver, tmp_path
     peak_year, (peak_exits,) = max(exits.items(), key=lambda item: item[1])
     money = _county_money(truth)
     richest = max(money, key=lambda code: sum(money[code].values()))
-    richest_name = _county_names(sample.url, [richest])[richest]
+    richest_name = _region_names(sample.url, [richest])[richest]
     with browser_page(tmp_path / "profile") as page:
         page.open(f"{webserver}/assets/mart_poverty_exit", until=FIGURES["mart_poverty_exit"])
         page.skip_first_visit_dialog()
