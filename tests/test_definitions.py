@@ -6,11 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import dagster as dg
+
+import dagster_ui
 
 from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
 from etl_project.partitions import RAW_FILES
@@ -82,59 +85,16 @@ def test_dagster_definitions_validate_on_workspace():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(dagster_home):
     """A dagster-webserver on workspace.yaml, as `dagster dev` starts it; yields its base URL."""
-    import json
-    import time
-    import urllib.request
-
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    try:
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=5) as response:
-                    json.load(response)
-                break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail("webserver did not answer within 120 s")
+    with dagster_ui.webserver(dagster_home) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _graphql(base: str, query: str) -> dict:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{base}/graphql", data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)["data"]
 
 
 def test_webserver_serves_the_asset_graph(webserver):
     """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
-    nodes = _graphql(
+    nodes = dagster_ui.graphql(
         webserver, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned partitionDefinition { dimensionTypes { dynamicPartitionsDefinitionName } } } }"
     )["assetNodes"]
     graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
@@ -152,81 +112,17 @@ def test_webserver_serves_the_asset_graph(webserver):
     assert graph["reconciliation"][1] == "reports"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-class _DevTools:
-    """Just enough of the Chrome DevTools protocol to drive one page: evaluate, screenshot."""
-
-    def __init__(self, socket):
-        self.socket, self.next_id = socket, 0
-
-    def call(self, method: str, **params):
-        import json
-
-        self.next_id += 1
-        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.socket.recv())
-            if message.get("id") == self.next_id:
-                return message.get("result", {})
-
-    def evaluate(self, expression: str):
-        return self.call("Runtime.evaluate", expression=expression, returnByValue=True).get("result", {}).get("value")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here (.ci/run installs it)")
+@pytest.mark.skipif(dagster_ui.CHROMIUM is None, reason=dagster_ui.NO_CHROMIUM)
 def test_asset_graph_page_renders_in_headless_chromium(webserver, tmp_path):
     """Opens the asset graph as an engineer would, dismisses the first-visit dialog, and keeps a
     screenshot in the test's output folder."""
-    import base64
-    import json
-    import time
-    import urllib.request
-
-    from websockets.sync.client import connect
-
-    port = _free_port()
-    browser = subprocess.Popen(
-        [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1400,900", f"--remote-debugging-port={port}", "about:blank",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline, page = time.time() + 60, None
-        while page is None and time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as response:
-                    page = next(t for t in json.load(response) if t["type"] == "page")
-            except (OSError, StopIteration):
-                time.sleep(0.5)
-        assert page is not None, "Chromium's DevTools endpoint did not come up"
-        with connect(page["webSocketDebuggerUrl"], max_size=None) as socket:
-            tools = _DevTools(socket)
-            tools.call("Page.enable")
-            tools.call("Page.navigate", url=f"{webserver}/asset-groups")
-            deadline, text = time.time() + 90, ""
-            while time.time() < deadline and "raw" not in text:
-                time.sleep(1)
-                text = tools.evaluate("document.body ? document.body.innerText : ''") or ""
-            # The first visit opens a community dialog over the graph a moment after the page.
-            for _ in range(20):
-                clicked = tools.evaluate(
-                    "(() => { const b = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Skip');"
-                    " if (b) { b.click(); return true; } return false; })()"
-                )
-                if clicked:
-                    break
-                time.sleep(0.5)
-            time.sleep(2)
-            text = tools.evaluate("document.body.innerText") or ""
-            shot = base64.b64decode(tools.call("Page.captureScreenshot", format="png")["data"])
-    finally:
-        browser.terminate()
-        browser.wait(timeout=30)
+    with dagster_ui.chromium(tmp_path / "profile") as page:
+        page.open(f"{webserver}/asset-groups")
+        page.wait_for_text("raw")
+        page.skip_first_visit_dialog()
+        time.sleep(1)
+        text = page.text()
+        shot = page.screenshot()
     screenshot = tmp_path / "asset-groups.png"
     screenshot.write_bytes(shot)
     assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
