@@ -243,9 +243,10 @@ FILE_CHECK = dg.AssetCheckKey(dg.AssetKey(STAGED_FILE), FILE_READABLE)
         "Each raw file read, typed, validated and stripped of personal data, its rows written to its source's staging "
         "table (stg_household, stg_project, stg_village, stg_fund_movement) and its rejected rows to quarantine; each "
         "report's figures to report_claim and report_finding. A file "
-        "whose content and rules are unchanged since its last load is not read again and gets no new materialization. A "
-        "file that cannot be read fails its own partition (blocking check file_readable) and keeps the rows of its last "
-        "good load; the other files of the run load."
+        "whose content and rules are unchanged since its last load is not read again. Each partition's materialization "
+        "carries its own file's counts, sheets, header row, money unit and problems by rule. A file that cannot be read "
+        "fails its own partition (blocking check file_readable, evaluated per file, with the reason) and keeps the rows "
+        "of its last good load; the other files of the run load."
     ),
 )
 def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
