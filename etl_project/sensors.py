@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -174,7 +175,7 @@ def failed_files(step_failures: list[dg.DagsterEvent]) -> list[dict]:
     return found
 
 
-def record_failure(run_id: str, job_name: str, reason: str, failed_steps: list[str], files: list[dict] = ()) -> Path:
+def record_failure(run_id: str, job_name: str, reason: str, failed_steps: list[str], files: Sequence[dict] = ()) -> Path:
     """One JSON line per failed run: its reason, the steps that failed and, when files failed their
     partitions, each file with its own reason ({"file": ..., "reason": ...})."""
     path = alerts_file()
