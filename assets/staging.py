@@ -15,7 +15,11 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData as TargetMaterialization,
+)
 
+from assets import file_story
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
 from etl_project import personal_data, pii
@@ -26,7 +30,8 @@ from etl_project.file_hashes import known_hashes
 from etl_project.known_persons import known_persons
 from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
-from etl_project.staging.workers import FileOutcome, Stager, worker_count
+from etl_project.sensors import FAILED_FILES
+from etl_project.staging.workers import FileOutcome, Stager, failure_reason, worker_count
 from etl_project.staging.writer import StagingWriter
 from etl_project.summary import quarantine_counts
 from schemas import source_catalog
@@ -94,7 +99,7 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
             continue
         staged = next(outcomes)
         if staged.error is not None:
-            context.log.error(staged.error)
+            context.log.error(f"{raw.relative}: {staged.error}")
             run.failed.append(raw.relative)
             run.errors[raw.relative] = staged.error
             run.audit.append(_audit_row(run_id, name, raw, None, staged.error, version))
@@ -128,8 +133,8 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
         try:
             report = extract_report(raw.path, regions)
         except UnreadableReport as exc:
-            error = personal_data.mask_text(f"{raw.relative}: {exc}").text
-            context.log.error(error)
+            error = failure_reason(str(exc), raw.relative, raw.path)
+            context.log.error(f"{raw.relative}: {error}")
             run.failed.append(raw.relative)
             run.errors[raw.relative] = error
             run.audit.append(_audit_row(context.run.run_id, "reports", raw, None, error, version))
@@ -194,6 +199,7 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
 
 STAGED_FILE = "staged_file"
 FILE_READABLE = "file_readable"
+FILE_CHECK = dg.AssetCheckKey(dg.AssetKey(STAGED_FILE), FILE_READABLE)
 
 
 @dg.asset(
@@ -214,6 +220,8 @@ FILE_READABLE = "file_readable"
             FILE_READABLE,
             asset=STAGED_FILE,
             blocking=True,
+            # Evaluated per file: a failed file's partition shows its own reason.
+            partitions_def=RAW_FILES,
             description="文件可读、表头完整、列与规则一致 / the file could be read, has its header and every required column",
         )
     ],
@@ -236,9 +244,10 @@ FILE_READABLE = "file_readable"
         "Each raw file read, typed, validated and stripped of personal data, its rows written to its source's staging "
         "table (stg_household, stg_project, stg_village, stg_fund_movement) and its rejected rows to quarantine; each "
         "report's figures to report_claim and report_finding. A file "
-        "whose content and rules are unchanged since its last load is not read again and gets no new materialization. A "
-        "file that cannot be read fails its own partition (blocking check file_readable) and keeps the rows of its last "
-        "good load; the other files of the run load."
+        "whose content and rules are unchanged since its last load is not read again. Each partition's materialization "
+        "carries its own file's counts, sheets, header row, money unit and problems by rule. A file that cannot be read "
+        "fails its own partition (blocking check file_readable, evaluated per file, with the reason) and keeps the rows "
+        "of its last good load; the other files of the run load."
     ),
 )
 def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
@@ -279,7 +288,8 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)
         db.replace_where(LOAD_AUDIT, audit, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status != "removed"))
-        totals = {run.table.name: db.row_count(run.table) for run in runs.values()}
+        stories = {row["source_file"]: (run, row) for run in runs.values() for row in run.audit if row["status"] != "failed"}
+        rules = _rules_by_file(db, list(stories))
     finally:
         db.close()
     for message in filter(None, migrations):
@@ -288,40 +298,89 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
 
     failures = {relative: error for run in runs.values() for relative, error in run.errors.items()}
     failures.update(vanished)
-    for run in runs.values():
-        for staged in run.staged:
-            counts = {name: dg.MetadataValue.int(int(getattr(staged, name))) for name in AUDIT_COUNTS[:4]}
-            metadata = {"source": run.name, "table": run.table.name, **counts, "dagster/row_count": counts["rows_loaded"]}
-            # With every file loaded, the run's output records the partitions; otherwise only the
-            # files that loaded are recorded, and the failed ones fail with the step.
-            event = dg.AssetObservation if not failures else dg.AssetMaterialization
-            yield event(asset_key=STAGED_FILE, partition=partition_key(staged.source_file), metadata=metadata)
-    per_file = pd.DataFrame(
-        [{"source_file": row["source_file"], "status": row["status"], **{c: row[c] for c in AUDIT_COUNTS[:4]}} for run in runs.values() for row in run.audit]
+    context.log.info(
+        f"files in the run {len(context.partition_keys)}: read {sum(len(run.staged) for run in runs.values())}, "
+        f"unchanged {sum(len(run.unchanged) for run in runs.values())}, failed {len(failures)}"
     )
-    summary = {
-        "files_in_run": len(context.partition_keys),
-        "files_read": sum(len(run.staged) for run in runs.values()),
-        "files_unchanged": sum(len(run.unchanged) for run in runs.values()),
-        "files_failed": len(failures),
-        "rows_loaded_this_run": int(sum(s.rows_loaded for run in runs.values() for s in run.staged)),
-        "schema_changes": dg.MetadataValue.json([m for m in migrations if m]),
+    # Each partition's materialization tells its own file's story; what the run changed in the
+    # warehouse's schema concerns every file written through it.
+    migrated = [m for m in migrations if m and m.startswith("migrated")]
+    changed = {"schema_changes": dg.MetadataValue.json(migrated)} if migrated else {}
+    told = {
+        partition_key(relative): {**file_story.loaded(row, run.table.name, rules.get(relative, [])), **changed}
+        for relative, (run, row) in stories.items()
     }
     if not failures:
-        yield dg.MaterializeResult(
-            metadata={
-                **summary,
-                **{f"rows_in_{name}": dg.MetadataValue.int(int(rows)) for name, rows in totals.items()},
-                "per_file": dg.MetadataValue.md(per_file.head(200).to_markdown(index=False) if not per_file.empty else "no files"),
-            }
+        # The run's output materializes every partition of the run, each with its own metadata.
+        for key, metadata in told.items():
+            context.add_asset_metadata(metadata, partition_key=key)
+        yield dg.MaterializeResult()
+    else:
+        # Only the files read now are recorded; the unchanged ones keep their last materialization
+        # and the failed ones fail with the step.
+        for run in runs.values():
+            for staged in run.staged:
+                key = partition_key(staged.source_file)
+                yield dg.AssetMaterialization(asset_key=STAGED_FILE, partition=key, metadata=told[key])
+    if FILE_CHECK in context.selected_asset_check_keys:
+        # Each evaluation points at the partition's latest materialization (a failed file's is that
+        # of its last good load): the UI counts a file's check as current only then.
+        targets = _latest_materializations(context.instance, [partition_key(relative) for relative in (*stories, *failures)])
+        for relative, (_, row) in stories.items():
+            yield _file_check(relative, targets, passed=True, metadata=file_story.passed(row))
+        for relative, reason in failures.items():
+            source = source_of(relative)
+            yield _file_check(relative, targets, passed=False, metadata=file_story.failed(relative, source, reason, previous.get((source, relative))),
+                              description=file_story.failed_description(reason))
+        if not failures:
+            # Evaluations of single partitions stand for the check's result; the output lets the
+            # steps after it run.
+            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(FILE_CHECK))
+    if failures:
+        # The step fails with the files' own reasons (the run's failure message, the alert line);
+        # reading the same bytes again would fail the same way, so the retry policy is bypassed.
+        raise dg.Failure(
+            description=file_story.failure_message(failures),
+            metadata={FAILED_FILES: dg.MetadataValue.json([{"file": f, "reason": r} for f, r in failures.items()])},
+            allow_retries=False,
         )
-    listing = pd.DataFrame(sorted(failures.items()), columns=["source_file", "reason"])
-    yield dg.AssetCheckResult(
-        check_name=FILE_READABLE,
-        passed=not failures,
-        metadata={**summary, "failures": dg.MetadataValue.md(listing.to_markdown(index=False) if failures else "none")},
-        description="; ".join(f"{f}: {r}" for f, r in list(failures.items())[:3]) or None,
+
+
+def _file_check(relative: str, targets: dict, passed: bool, metadata: dict, description: str | None = None) -> dg.AssetCheckEvaluation:
+    key = partition_key(relative)
+    return dg.AssetCheckEvaluation(
+        asset_key=FILE_CHECK.asset_key, check_name=FILE_CHECK.name, passed=passed, partition=key, blocking=True,
+        metadata=metadata, description=description, target_materialization_data=targets.get(key),
     )
+
+
+def _latest_materializations(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, TargetMaterialization]:
+    """The latest materialization of each of these staged_file partitions that has one."""
+    latest = instance.get_latest_storage_id_by_partition(FILE_CHECK.asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(keys))
+    if not latest:
+        return {}
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=FILE_CHECK.asset_key, storage_ids=list(latest.values())), limit=len(latest)
+    ).records
+    return {r.partition_key: TargetMaterialization(storage_id=r.storage_id, run_id=r.run_id, timestamp=r.timestamp) for r in records}
+
+
+def _rules_by_file(db, files: list[str]) -> dict[str, list[file_story.RuleCount]]:
+    """Each file's quarantine problems counted by rule, with one message of each rule as an example."""
+    if not files or not db.has_table(QUARANTINE):
+        return {}
+    q = db.reference(QUARANTINE)
+    example = sa.func.min(q.c.message_zh + " / " + q.c.message_en)
+    statement = (
+        sa.select(q.c.source_file, q.c.rule, sa.func.count().label("problems"), example.label("example"))
+        .where(q.c.source_file.in_(files))
+        .group_by(q.c.source_file, q.c.rule)
+    )
+    found: dict[str, list[file_story.RuleCount]] = {}
+    with db.engine.connect() as connection:
+        for row in connection.execute(statement):
+            found.setdefault(row.source_file, []).append(file_story.RuleCount(row.rule, int(row.problems), row.example or ""))
+    return found
 
 
 def _files_of(keys, raw_files: RawFilesResource, known: KnownHashes) -> tuple[dict[str, list[RawFile]], dict[str, str]]:

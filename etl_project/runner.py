@@ -59,18 +59,24 @@ class PipelineRun:
 
     def step_failures(self) -> list[tuple[str, str]]:
         return [
-            (event.step_key, _reason(event.step_failure_data.error))
+            (event.step_key, _reason(event.step_failure_data))
             for result in self.results
             for event in result.all_events
             if event.is_step_failure
         ]
 
     def check_evaluations(self) -> list:
-        """The latest evaluation of every check over the runs of this pass."""
+        """The latest evaluation of every check over the runs of this pass. A check evaluated per
+        file partition (staged_file's file_readable) stands for the run by its first failure, or
+        by its last evaluation when every file passed."""
         latest = {}
         for result in self.results:
+            this_run = {}
             for evaluation in result.get_asset_check_evaluations():
-                latest[(evaluation.asset_key, evaluation.check_name)] = evaluation
+                key = (evaluation.asset_key, evaluation.check_name)
+                if key not in this_run or this_run[key].passed:
+                    this_run[key] = evaluation
+            latest.update(this_run)
         return list(latest.values())
 
     # Named as on Dagster's own run result, so a pass reads like one run.
@@ -80,9 +86,13 @@ class PipelineRun:
         return [m for result in self.results for m in result.asset_materializations_for_node(node_name)]
 
 
-def _reason(error) -> str:
-    """What went wrong in the step: Dagster wraps an asset's exception in one that only names the
-    step ("Error occurred while executing op ..."), with the asset's own as its cause."""
+def _reason(failure) -> str:
+    """What went wrong in the step: the asset's own account when it failed on purpose (dg.Failure:
+    staged_file names each failed file and why); else its exception, which Dagster wraps in one that
+    only names the step ("Error occurred while executing op ..."), with the asset's own as its cause."""
+    if failure.user_failure_data is not None and failure.user_failure_data.description:
+        return failure.user_failure_data.description.strip()
+    error = failure.error
     if error is None:
         return ""
     if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:

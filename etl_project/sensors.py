@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
-from etl_project import partitions
+from etl_project import partitions, personal_data
 from etl_project.resources import file_sha256
 from schemas import source_catalog
 
@@ -25,6 +26,8 @@ ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
 DEFAULT_ALERTS_FILE = "data/warehouse/alerts/run_failures.jsonl"
 SCAN_INTERVAL_SECONDS = 30
 STAGED_FILE_STEP = "staged_file"
+# The metadata key under which the staging step's failure lists each failed file and its reason.
+FAILED_FILES = "failed_files"
 
 
 def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, dict]:
@@ -151,23 +154,40 @@ def alerts_file() -> Path:
     description="记录失败的运行及原因 / every failed run with its reason, one JSON line each, for alert hooks",
 )
 def run_failure_recorder(context: dg.RunFailureSensorContext) -> None:
+    step_failures = context.get_step_failure_events()
     record_failure(
         run_id=context.dagster_run.run_id,
         job_name=context.dagster_run.job_name,
         reason=context.failure_event.message or "",
-        failed_steps=[event.step_key for event in context.get_step_failure_events()],
+        failed_steps=[event.step_key for event in step_failures],
+        files=failed_files(step_failures),
     )
 
 
-def record_failure(run_id: str, job_name: str, reason: str, failed_steps: list[str]) -> Path:
+def failed_files(step_failures: list[dg.DagsterEvent]) -> list[dict]:
+    """The files that failed their partitions, each with its reason, as the staging step reported
+    them when it failed (its dg.Failure's metadata)."""
+    found = []
+    for event in step_failures:
+        reported = event.step_failure_data.user_failure_data
+        if reported is not None and FAILED_FILES in reported.metadata:
+            found.extend(reported.metadata[FAILED_FILES].value)
+    return found
+
+
+def record_failure(run_id: str, job_name: str, reason: str, failed_steps: list[str], files: Sequence[dict] = ()) -> Path:
+    """One JSON line per failed run: its reason, the steps that failed and, when files failed their
+    partitions, each file with its own reason ({"file": ..., "reason": ...})."""
     path = alerts_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "run_id": run_id,
         "job": job_name,
-        "reason": reason,
+        # A step's exception may quote a value it met; an alert goes where personal data must not.
+        "reason": personal_data.mask_text(reason).text,
         "failed_steps": failed_steps,
+        "files": [{"file": f["file"], "reason": personal_data.mask_text(f["reason"]).text} for f in files],
     }
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")

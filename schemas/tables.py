@@ -218,7 +218,7 @@ LOAD_AUDIT = CATALOG.add(
             Field("skipped_note", INTEGER, "注释行", "notes under the table, header copies and template placeholder rows (N, {.pid})"),
             Field("skipped_section", INTEGER, "分段行", "section rows (一、秧河镇) that name the township of the rows below them"),
             Field("personal_data_masked", INTEGER, "遮蔽的个人信息", "ID, phone and bank card numbers and person names found outside the personal columns (sheet names, place cells, notes) and masked"),
-            Field("message", STRING, "说明", "why a file failed, naming the file, sheet and columns"),
+            Field("message", STRING, "说明", "why a file failed: the sheet, columns and what was expected (the file is source_file, named once)"),
             Field("warnings", STRING, "提示", "what a person should check although the file loaded: a unit that cannot be read, a hidden sheet read, a header far down (one per line)"),
             Field("sheets", STRING, "工作表", "JSON: every sheet of the file, read or not, with its visibility, row count and why it was or was not read"),
             Field("loaded_at", TIMESTAMP, "装载时间", "when the file was processed (UTC)"),

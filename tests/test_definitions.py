@@ -6,15 +6,17 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import dagster as dg
 
+import dagster_ui
+
 from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
 from etl_project.partitions import RAW_FILES
-from tests.ui_browser import browser_page, free_port, needs_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
@@ -86,48 +88,13 @@ def test_dagster_definitions_validate_on_workspace():
 @pytest.fixture(scope="module")
 def webserver(dagster_home):
     """A dagster-webserver on workspace.yaml, as `dagster dev` starts it; yields its base URL."""
-    import json
-    import time
-    import urllib.request
-
-    port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    try:
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=5) as response:
-                    json.load(response)
-                break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail("webserver did not answer within 120 s")
+    with dagster_ui.webserver(dagster_home) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _graphql(base: str, query: str) -> dict:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{base}/graphql", data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)["data"]
 
 
 def test_webserver_serves_the_asset_graph(webserver):
     """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
-    nodes = _graphql(
+    nodes = dagster_ui.graphql(
         webserver, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned partitionDefinition { dimensionTypes { dynamicPartitionsDefinitionName } } } }"
     )["assetNodes"]
     graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
@@ -145,16 +112,15 @@ def test_webserver_serves_the_asset_graph(webserver):
     assert graph["reconciliation"][1] == "reports"
 
 
-@needs_chromium
+@pytest.mark.skipif(dagster_ui.CHROMIUM is None, reason=dagster_ui.NO_CHROMIUM)
 def test_asset_graph_page_renders_in_headless_chromium(webserver, tmp_path):
     """Opens the asset graph as an engineer would, dismisses the first-visit dialog, and keeps a
     screenshot in the test's output folder."""
-    import time
-
-    with browser_page(tmp_path / "profile") as page:
-        page.open(f"{webserver}/asset-groups", until="raw")
+    with dagster_ui.chromium(tmp_path / "profile") as page:
+        page.open(f"{webserver}/asset-groups")
+        page.wait_for_text("raw")
         page.skip_first_visit_dialog()
-        time.sleep(2)
+        time.sleep(1)
         text = page.text()
         shot = page.screenshot()
     screenshot = tmp_path / "asset-groups.png"

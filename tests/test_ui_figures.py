@@ -20,8 +20,8 @@ from etl_project.warehouse import Warehouse
 from schemas.tables import DIM_REGION
 from schemas.vocabularies import FUND_CATEGORY
 from tests.corpus.runs import generated_run
-from tests.test_definitions import _graphql, webserver  # noqa: F401  (the fixture is used by name)
-from tests.ui_browser import browser_page, needs_chromium
+import dagster_ui
+from tests.test_definitions import webserver  # noqa: F401  (the fixture is used by name)
 
 FIGURES = {
     "mart_poverty_exit": "exits_by_year",
@@ -53,7 +53,7 @@ def sample(tmp_path_factory, dagster_home) -> Sample:
 def shown(sample, webserver) -> dict[str, str]:
     """Each asset's figure from its latest materialization, as the webserver serves it."""
     keys = ", ".join(f'{{path: ["{asset}"]}}' for asset in FIGURES)
-    nodes = _graphql(
+    nodes = dagster_ui.graphql(
         webserver,
         f"{{ assetNodes(assetKeys: [{keys}]) {{ assetKey {{ path }} assetMaterializations(limit: 1) "
         "{ runId metadataEntries { label ... on MarkdownMetadataEntry { mdStr } } } } }",
@@ -201,13 +201,13 @@ def test_asset_graph_groups_stay_small_enough_to_read(webserver):
     """The global graph opens with its groups collapsed in one line, raw to serving; a group holds
     few enough assets that it opens without zooming out to unreadable."""
     groups: dict[str, int] = defaultdict(int)
-    for node in _graphql(webserver, "{ assetNodes { groupName } }")["assetNodes"]:
+    for node in dagster_ui.graphql(webserver, "{ assetNodes { groupName } }")["assetNodes"]:
         groups[node["groupName"]] += 1
     assert set(groups) == {"raw", "staging", "warehouse", "marts", "reports", "serving"}
     assert max(groups.values()) <= 12, groups
 
 
-@needs_chromium
+@pytest.mark.skipif(dagster_ui.CHROMIUM is None, reason=dagster_ui.NO_CHROMIUM)
 def test_asset_page_shows_the_figure_in_place(sample, shown, webserver, tmp_path):
     """The mart's page in headless Chromium: the figure is a table in the page (not behind a
     "[Show Markdown]" link), the year most households exited beside its count; screenshots are kept."""
@@ -217,14 +217,16 @@ def test_asset_page_shows_the_figure_in_place(sample, shown, webserver, tmp_path
     money = _county_money(truth)
     richest = max(money, key=lambda code: sum(money[code].values()))
     richest_name = _region_names(sample.url, [richest])[richest]
-    with browser_page(tmp_path / "profile") as page:
-        page.open(f"{webserver}/assets/mart_poverty_exit", until=FIGURES["mart_poverty_exit"])
+    with dagster_ui.chromium(tmp_path / "profile") as page:
+        page.open(f"{webserver}/assets/mart_poverty_exit")
+        page.wait_for_text(FIGURES["mart_poverty_exit"])
         page.skip_first_visit_dialog()
         time.sleep(2)
         exit_rows = page.table_rows()
         page.scroll_to_cell(FIGURES["mart_poverty_exit"])
         (tmp_path / "mart_poverty_exit.png").write_bytes(page.screenshot())
-        page.open(f"{webserver}/assets/mart_investment", until=FIGURES["mart_investment"])
+        page.open(f"{webserver}/assets/mart_investment")
+        page.wait_for_text(FIGURES["mart_investment"])
         time.sleep(2)
         money_rows = page.table_rows()
         page.scroll_to_cell(FIGURES["mart_investment"])

@@ -71,9 +71,11 @@ class SheetReport:
     reason: str
     # what the title, file name, sheet name and section rows said about its rows, and where
     context: dict | None = None
+    header_row: int | None = None  # read: where its header starts, as Excel numbers rows
+    unit: str | None = None  # read: the money units its amounts were read in (readers.units.units_read)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "context" or v}
+        return {k: v for k, v in self.__dict__.items() if v is not None and (k != "context" or v)}
 
 
 @dataclass
@@ -277,8 +279,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) 
             )
         )
         rows_below = grid.height - layout.first_data_row
+        stated = [*layout.headers.values(), *(layout.wide.headers.values() if layout.wide is not None else ())]
         reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it",
-                                   context.as_dict()))
+                                   context.as_dict(), header_row, units.units_read(sheet_unit, stated)))
         if grid.visibility != "visible":
             warnings.append(f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
                             f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "

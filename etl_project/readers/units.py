@@ -84,6 +84,18 @@ def header_scale(header: str) -> float | None:
     return UNIT_SCALES[trailing.group(1)] if trailing else None
 
 
+def unit_name(scale: float) -> str:
+    """The name of a money unit's scale (10 000 → 万元)."""
+    return next((name for name, known in UNIT_SCALES.items() if known == scale), f"×{scale:g} 元")
+
+
+def units_read(sheet_scale: float, headers) -> str:
+    """The money units a sheet was read in, said once: the sheet's, and the headers that state
+    another of their own ("元; 表头另注 / by header: 计划投资（万元）=万元")."""
+    own = sorted({f"{' '.join(h.split())}={unit_name(s)}" for h in headers if (s := header_scale(h)) is not None and s != sheet_scale})
+    return unit_name(sheet_scale) + (f"; 表头另注 / by header: {', '.join(own)}" if own else "")
+
+
 def unit_statements(text: str) -> list[UnitStatement]:
     """Every unit statement in a line of text (a title or unit row, its cells joined by spaces)."""
     found = []

@@ -135,11 +135,20 @@ def stage_one(source: str, path: Path, source_file: str, known: tuple[int, int, 
     try:
         staged, state = read_steadily(path, lambda p: _staged(source, p, source_file), known, source_file)
     except (SourceFileError, FileChanged) as exc:
-        # The reason quotes sheet names and headers as written: they may name a person.
-        return FileOutcome(source=source, source_file=source_file, error=personal_data.mask_text(str(exc)).text)
+        return FileOutcome(source=source, source_file=source_file, error=failure_reason(str(exc), source_file, path))
     outcome = outcome_of(staged, _setup["as_arrow"])
     outcome.state = state
     return outcome
+
+
+def failure_reason(message: str, source_file: str, path: Path) -> str:
+    """Why a file could not be staged, without the file's name the reader put in front of it: the
+    file is named once, by whatever shows the reason beside it (load_audit.source_file, the
+    partition, the alert). The reason quotes sheet names and headers as written: they may name a
+    person, so it is masked."""
+    named = [name + joint for name in (source_file, path.name) for joint in (": ", ", ")]
+    reason = next((message[len(prefix):] for prefix in named if message.startswith(prefix)), message)
+    return personal_data.mask_text(reason).text
 
 
 def worker_count(total_bytes: int) -> int:
