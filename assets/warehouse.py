@@ -21,6 +21,7 @@ from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
+from schemas.sql import column_sql
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
@@ -93,7 +94,7 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.column_names)
+        columns = ", ".join(column_sql(f, db.quote) for f in FACT_HOUSEHOLD.fields)
         select = f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}"
         how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select)
         unchanged, now, before = _unchanged(db, FACT_HOUSEHOLD, ("registry",), how)
@@ -117,7 +118,8 @@ def _replace_files(db, files: list[str]) -> int:
     columns = FACT_HOUSEHOLD.column_names
     with db.engine.begin() as connection:
         connection.execute(sa.delete(fact).where(fact.c.source_file.in_(files)))
-        rows = sa.select(*[staged.c[c] for c in columns]).where(staged.c.source_file.in_(files))
+        values = [sa.literal_column(column_sql(f, db.quote)) for f in FACT_HOUSEHOLD.fields]
+        rows = sa.select(*values).select_from(staged).where(staged.c.source_file.in_(files))
         connection.execute(sa.insert(fact).from_select(columns, rows))
     return db.row_count(FACT_HOUSEHOLD)
 
@@ -181,7 +183,7 @@ dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("pr
 
 
 def _fact_person_sql(db) -> str:
-    columns = ", ".join(db.quote(c) for c in FACT_PERSON.column_names)
+    columns = ", ".join(column_sql(f, db.quote) for f in FACT_PERSON.fields)
     return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
 
 

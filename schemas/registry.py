@@ -78,6 +78,8 @@ class Field:
     # False for a figure that must not be summed over the rows of its table (a count of distinct
     # things, a stock at year end, a ratio): its description says what to sum instead.
     additive: bool = True
+    # For a DATE computed from a YEAR field of the same table: that field's name (see year_start).
+    first_day_of: str | None = None
 
     @property
     def pandas_dtype(self) -> str:
@@ -87,6 +89,24 @@ class Field:
     def description(self) -> str:
         unit = f" [{self.unit}]" if self.unit else ""
         return f"{self.zh} / {self.en}{unit}"
+
+
+def year_start(year: Field) -> Field:
+    """The DATE beside a year field, named ``<year>_start``: 1 January of its year. BI tools filter
+    by a time range and group by year, quarter or month on a date column only, never on a number."""
+    return Field(
+        f"{year.name}_start",
+        DATE,
+        f"{year.zh}（日期型：该年1月1日，供按时间筛选和汇总）",
+        f"{year.name} as a date, 1 January of that year: the time column for BI time filters and grains",
+        required=year.required,
+        first_day_of=year.name,
+    )
+
+
+def dated(*fields: Field, skip: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """The fields, each year field (but those in ``skip``) followed by its year_start DATE."""
+    return tuple(g for f in fields for g in ((f, year_start(f)) if f.type == YEAR and f.name not in skip else (f,)))
 
 
 # Database schema of each layer: BI tools are granted "analytics" alone; staging and the audit trail

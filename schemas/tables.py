@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemas.person_sources import REGISTRY_PERSON
-from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table
+from schemas.registry import CATALOG, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table, dated
 from schemas.sources import REGISTRY_HOUSEHOLD
 
 _src = REGISTRY_HOUSEHOLD.field
@@ -69,7 +69,7 @@ FACT_HOUSEHOLD = CATALOG.add(
         layer="warehouse",
         primary_key=("household_key",),
         source="stg_household",
-        fields=(*_HOUSEHOLD_FACTS, *_PROVENANCE),
+        fields=(*dated(*_HOUSEHOLD_FACTS), *_PROVENANCE),
     )
 )
 
@@ -117,7 +117,7 @@ MART_POVERTY_EXIT = CATALOG.add(
         fields=(
             Field("region_code", STRING, "区划代码", "region code", required=True),
             Field("region_level", STRING, "层级", "province, city, county, township or village", required=True),
-            Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
+            *dated(Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True)),
             Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False),
             Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False),
             Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)", unit=_COUNT),
@@ -259,6 +259,7 @@ FACT_PERSON = CATALOG.add(
         en="One row per member of a registered household where a per-person export gives them; no names, ID numbers, phones, banks or card numbers",
         layer="warehouse",
         source="stg_person",
-        fields=(*_PERSON_FACTS, *_PROVENANCE),
+        # A birth year is a trait of the person, not a time of the record: no date beside it.
+        fields=(*dated(*_PERSON_FACTS, skip=("birth_year",)), *_PROVENANCE),
     )
 )
