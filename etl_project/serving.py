@@ -73,8 +73,8 @@ def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
 
 
 PUBLISH_STEP = "published_read_copy"
-# Storage version 64, read by every DuckDB from 0.10 on; it keeps all the copy holds: DECIMAL, DATE,
-# table and column comments, views. A later format would lock out the 1.x readers for nothing.
+# Storage version 64, the oldest DuckDB 2 writes, read by every DuckDB from 1.0 on; it keeps all the
+# copy holds (DECIMAL, DATE, table and column comments, views). A later one would lock 1.x readers out.
 READ_COPY_STORAGE = "v1.0.0"
 # The copy carries the tables' comments: a change of declaration is a change of the copy.
 _TABLES_DECLARED = sorted((t.name, t.description, tuple((f.name, f.description) for f in t.fields)) for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
