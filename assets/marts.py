@@ -26,7 +26,7 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
 
 
 _COUNT_COLUMNS = [
-    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "villages_exited", "poverty_incidence")
+    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "year_start", "villages_exited", "poverty_incidence")
 ]
 
 
@@ -47,6 +47,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
             deps_by_column={
                 "region_code": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("county_code", "township_code", "village_code")],
                 "year": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("identification_year", "exit_year", "returned_year")],
+                "year_start": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("identification_year", "exit_year", "returned_year")],
                 **{
                     column: [
                         dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=source)
@@ -109,6 +110,7 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             deps_by_column={
                 "region_code": _deps("fact_investment", "county_code", "township_code", "village_code"),
                 "year": _deps("fact_investment", "year"),
+                "year_start": _deps("fact_investment", "year"),
                 "category": _deps("fact_investment", "category"),
                 "donor_type": _deps("fact_investment", "donor_type"),
                 "amount_yuan": _deps("fact_investment", "amount_yuan"),
@@ -158,6 +160,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             deps_by_column={
                 "region_code": _deps("dim_project", "county_code", "township_code", "village_code"),
                 "year": _deps("fact_investment", "year", "project_code"),
+                "year_start": _deps("fact_investment", "year", "project_code"),
                 "category": _deps("dim_project", "project_type"),
                 "projects": _deps("fact_investment", "project_code") + _deps("dim_project", "project_code"),
                 "households_benefited": _deps("dim_project", "households_benefited"),

@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL
 from etl_project.resources import WarehouseResource
-from etl_project.serving import BI_SCHEMA, publish_read_copy
+from etl_project.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
 from schemas.registry import CATALOG
 
 BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
@@ -26,7 +26,9 @@ _HOW = {
     description=(
         "BI 只读副本 / Read copy for BI tools\n\n"
         "DuckDB: the analytics tables copied into data/warehouse/published/<name>.duckdb and swapped in by an atomic "
-        "rename, so a BI tool never holds the pipeline's file and never sees half a table. PostgreSQL: nothing to do, "
+        "rename, so a BI tool never holds the pipeline's file and never sees half a table. Written in DuckDB's "
+        f"{READ_COPY_STORAGE} storage format, which DuckDB 1.x readers (Superset's driver among them) open too. "
+        "PostgreSQL: nothing to do, "
         "readers query the server (grant them `etl-project grant-bi ROLE`)."
     ),
 )
@@ -44,5 +46,6 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "tables": dg.MetadataValue.json(copied),
             "dagster/row_count": sum(copied.values()),
             "written": _HOW[how],
+            "storage_format": f"DuckDB {READ_COPY_STORAGE} (opens in DuckDB 1.0 and later)",
         }
     )

@@ -23,6 +23,7 @@ from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
 from schemas.names import code_fields
+from schemas.sql import column_sql
 from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
@@ -142,7 +143,7 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 def _fact_household_sql(db, where: str = "") -> tuple[str, dict]:
-    columns = ", ".join(db.quote(c) for c in FACT_HOUSEHOLD.base_column_names)
+    columns = ", ".join(column_sql(f, db.quote) for f in FACT_HOUSEHOLD.fields if f.labels is None)
     return named_select(db, FACT_HOUSEHOLD, f"SELECT {columns} FROM {db.name(STG_HOUSEHOLD)}{where}")
 
 
@@ -218,7 +219,7 @@ dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("pr
 
 
 def _fact_person_sql(db) -> str:
-    columns = ", ".join(db.quote(c) for c in FACT_PERSON.base_column_names)
+    columns = ", ".join(column_sql(f, db.quote) for f in FACT_PERSON.fields if f.labels is None)
     return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
 
 

@@ -7,6 +7,8 @@ before any cross join; cumulative columns are window sums over the years.
 
 from __future__ import annotations
 
+from schemas.sql import year_start_sql
+
 FIRST_MART_YEAR, LAST_PROGRAMME_YEAR = 2014, 2020
 
 _LEVEL_KEYS = {
@@ -136,7 +138,7 @@ agricultural AS (
     SELECT region_level, region_code, SUM(agricultural_population) AS agri_pop
     FROM listed_levels WHERE has_households = 1 GROUP BY region_level, region_code
 )
-SELECT r.region_code, r.region_level, r.year,
+SELECT r.region_code, r.region_level, r.year, {year_start_sql("r.year")},
        CAST(cum_reg_h AS BIGINT), CAST(cum_reg_p AS BIGINT),
        CAST(exit_h AS BIGINT), CAST(exit_p AS BIGINT),
        CAST(cum_exit_h AS BIGINT), CAST(cum_exit_p AS BIGINT),
@@ -171,7 +173,7 @@ benefit AS (
     FROM booked k JOIN {dim_project} p ON p.project_code = k.project_code
     GROUP BY k.region_level, k.region_code, k.year, k.category, k.donor_type
 )
-SELECT a.region_code, a.region_level, a.year, a.category, a.donor_type,
+SELECT a.region_code, a.region_level, a.year, {year_start_sql("a.year")}, a.category, a.donor_type,
        a.amount,
        CAST(COALESCE(b.projects, 0) AS BIGINT), CAST(COALESCE(b.households, 0) AS BIGINT), CAST(COALESCE(b.persons, 0) AS BIGINT),
        CASE WHEN COALESCE(b.households, 0) > 0 THEN {per_household} END
@@ -198,7 +200,7 @@ funded_projects AS (
 levels AS (
 {levels}
 )
-SELECT region_code, region_level, year, category, CAST(COUNT(*) AS BIGINT),
+SELECT region_code, region_level, year, {year_start_sql("year")}, category, CAST(COUNT(*) AS BIGINT),
        CAST(SUM(households_benefited) AS BIGINT), CAST(SUM(persons_benefited) AS BIGINT), SUM(booked)
 FROM levels
 GROUP BY region_level, region_code, year, category

@@ -4,6 +4,10 @@ A DuckDB file open for writing locks every other process out, even readers; so B
 the pipeline's file. After each run the analytics tables are copied into a new file, which then
 replaces the published one by an atomic rename: a BI session holding the old copy keeps reading it
 undisturbed, a new session gets the new one, nobody sees half a table.
+
+The copy is written in the oldest storage format the writing DuckDB offers, not in its own: BI
+tools bundle a DuckDB of their own, often an older one (Superset's DuckDB driver asks for 1.x),
+and a DuckDB reads no file written in a format newer than its own.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import json
 import os
 import re
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import sqlalchemy as sa
 
 from etl_project.fingerprint import recall, recall_last, remember, table_fingerprint
@@ -48,7 +53,7 @@ def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tables = [t for t in CATALOG.tables.values() if t.schema == BI_SCHEMA]
     present = [t for t in tables if db.has_table(t)]
-    declared = recipe(",".join(t.name for t in present), _TABLES_DECLARED)
+    declared = recipe(",".join(t.name for t in present), _TABLES_DECLARED, READ_COPY_STORAGE)
     found = {t.name: table_fingerprint(db, t) for t in present}
     key = None if any(f is None for f in found.values()) else json.dumps([declared, found])
     published = recall(db, PUBLISH_STEP, key)
@@ -68,6 +73,9 @@ def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
 
 
 PUBLISH_STEP = "published_read_copy"
+# Storage version 64, the oldest DuckDB 2 writes, read by every DuckDB from 1.0 on; it keeps all the
+# copy holds (DECIMAL, DATE, table and column comments, views). A later one would lock 1.x readers out.
+READ_COPY_STORAGE = "v1.0.0"
 # The copy carries the tables' comments: a change of declaration is a change of the copy.
 _TABLES_DECLARED = sorted((t.name, t.description, tuple((f.name, f.description) for f in t.fields)) for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
 # Tables kept up to date file by file (etl_project/staging/generation.py), with the sources they are
@@ -109,12 +117,20 @@ def _update_plan(db: Warehouse, last: dict | None, declared: str, found: dict[st
 
 def _update(db: Warehouse, target: Path, present: list, plan: Plan, rows_then: dict[str, int]) -> dict[str, int] | None:
     """The published file copied and brought up to date by the plan, then swapped in; None (and
-    nothing swapped) when a kept table of the copy does not hold the rows it was published with."""
+    nothing swapped) when a kept table of the copy does not hold the rows it was published with, or
+    the copy is not in the read copy's storage format."""
     staging_file = _fresh(target)
     shutil.copyfile(target, staging_file)
-    copied: dict[str, int] = {}
-    complete = False
-    with _attached(db, staging_file) as duck:
+    with ExitStack() as stack:
+        try:
+            duck = stack.enter_context(_attached(db, staging_file))
+        except duckdb.Error:
+            # A published file that cannot be opened in READ_COPY_STORAGE (one in a newer format,
+            # as an earlier release published) is not brought up to date but written anew.
+            _fresh(target)
+            return None
+        copied: dict[str, int] = {}
+        complete = False
         for table in present:
             name, action = _published_name(db, table), plan[table.name]
             if action == "copy":
@@ -160,11 +176,12 @@ def _copy(db: Warehouse, target: Path, present: list) -> dict[str, int]:
 
 @contextmanager
 def _attached(db: Warehouse, path: Path):
-    """The warehouse's DuckDB connection with ``path`` attached as ``published`` and a transaction begun."""
+    """The warehouse's DuckDB connection with ``path`` attached as ``published`` in the read copy's
+    storage format, and a transaction begun. An existing file in a newer format is refused."""
     raw = db.engine.raw_connection()
     try:
         duck = raw.driver_connection
-        duck.execute(f"ATTACH {db._literal(str(path))} AS published")
+        duck.execute(f"ATTACH {db._literal(str(path))} AS published (STORAGE_VERSION {db._literal(READ_COPY_STORAGE)})")
         try:
             duck.execute("BEGIN TRANSACTION")
             yield duck

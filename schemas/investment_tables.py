@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table
+from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table, dated
 from schemas.tables import _PROVENANCE
 from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, REGION_LEVEL
 
@@ -178,7 +178,7 @@ MART_INVESTMENT = CATALOG.add(with_names(
             Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
             Field("region_level", STRING, "层级", "province, city, county; township and village where the ledger names them", required=True,
                   vocabulary=REGION_LEVEL.name),
-            Field("year", YEAR, "年度", "year of the fund date", required=True),
+            *dated(Field("year", YEAR, "年度", "year of the fund date", required=True)),
             Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name),
             Field("donor_type", CODE, "单位类型", "donor type", vocabulary=DONOR_TYPE.name),
             Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN),
@@ -235,7 +235,7 @@ MART_PROJECT_REACH = CATALOG.add(with_names(
             Field("region_code", STRING, "区划代码", "region code of the project's place (project list)", required=True, region=ROW_LEVEL),
             Field("region_level", STRING, "层级", "province, city, county; township and village where the project list names them", required=True,
                   vocabulary=REGION_LEVEL.name),
-            Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True),
+            *dated(Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True)),
             Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True, vocabulary=FUND_CATEGORY.name),
             Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects"),
             Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households"),

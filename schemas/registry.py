@@ -85,6 +85,8 @@ class Field:
     # A name column made beside a code column: the code column it names (and, in ``region``, the
     # level of the region it names when that is the code's province, city or county).
     labels: str | None = None
+    # For a DATE computed from a YEAR field of the same table: that field's name (see year_start).
+    first_day_of: str | None = None
 
     @property
     def pandas_dtype(self) -> str:
@@ -98,6 +100,23 @@ class Field:
 
 # Region levels a region code field can declare besides a fixed one (see Field.region).
 ROW_LEVEL, ANY_LEVEL = "row", "any"
+def year_start(year: Field) -> Field:
+    """The DATE beside a year field, named ``<year>_start``: 1 January of its year. BI tools filter
+    by a time range and group by year, quarter or month on a date column only, never on a number."""
+    return Field(
+        f"{year.name}_start",
+        DATE,
+        f"{year.zh}（日期型：该年1月1日，供按时间筛选和汇总）",
+        f"{year.name} as a date, 1 January of that year: the time column for BI time filters and grains",
+        required=year.required,
+        first_day_of=year.name,
+    )
+
+
+def dated(*fields: Field, skip: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """The fields, each year field (but those in ``skip``) followed by its year_start DATE."""
+    return tuple(g for f in fields for g in ((f, year_start(f)) if f.type == YEAR and f.name not in skip else (f,)))
+
 
 # Database schema of each layer: BI tools are granted "analytics" alone; staging and the audit trail
 # (quarantine with masked values, load accounting) stay out of their reach. (Not "warehouse": DuckDB

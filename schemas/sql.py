@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
-from schemas.registry import CATALOG, MONEY_PRECISION, MONEY_SCALE, Table
+from schemas.registry import CATALOG, MONEY_PRECISION, MONEY_SCALE, Field, Table
 
 SQL_TYPES = {
     "string": sa.Text,
@@ -37,3 +39,14 @@ def sql_table(table: Table, metadata: sa.MetaData, name: str | None = None) -> s
 def all_tables(metadata: sa.MetaData | None = None) -> dict[str, sa.Table]:
     metadata = metadata or sa.MetaData()
     return {name: sql_table(t, metadata) for name, t in CATALOG.tables.items() if t.layer != "source"}
+
+
+def year_start_sql(year_column: str) -> str:
+    """1 January of a year column's year, the same DATE on DuckDB and PostgreSQL (NULL for NULL)."""
+    return f"MAKE_DATE(CAST({year_column} AS INTEGER), 1, 1)"
+
+
+def column_sql(field: Field, quote: Callable[[str], str]) -> str:
+    """The field as selected from a table that holds the fields it is computed from (a fact from its
+    staging table): its own column, or, for a year's date, the date computed from the year."""
+    return year_start_sql(quote(field.first_day_of)) if field.first_day_of else quote(field.name)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from schemas.names import with_names
 from schemas.person_sources import REGISTRY_PERSON
-from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, TIMESTAMP, YEAR, Field, Table
+from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, TIMESTAMP, YEAR, Field, Table, dated
 from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.vocabularies import REGION_LEVEL, SEX
 
@@ -71,7 +71,7 @@ FACT_HOUSEHOLD = CATALOG.add(with_names(
         layer="warehouse",
         primary_key=("household_key",),
         source="stg_household",
-        fields=(*_HOUSEHOLD_FACTS, *_PROVENANCE),
+        fields=(*dated(*_HOUSEHOLD_FACTS), *_PROVENANCE),
     )
 ))
 
@@ -144,7 +144,7 @@ MART_POVERTY_EXIT = CATALOG.add(with_names(
         fields=(
             Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
             Field("region_level", STRING, "层级", "province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
-            Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True),
+            *dated(Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True)),
             Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False),
             Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False),
             Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)", unit=_COUNT),
@@ -286,6 +286,7 @@ FACT_PERSON = CATALOG.add(with_names(
         en="One row per member of a registered household where a per-person export gives them; no names, ID numbers, phones, banks or card numbers",
         layer="warehouse",
         source="stg_person",
-        fields=(*_PERSON_FACTS, *_PROVENANCE),
+        # A birth year is a trait of the person, not a time of the record: no date beside it.
+        fields=(*dated(*_PERSON_FACTS, skip=("birth_year",)), *_PROVENANCE),
     )
 ))

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
+import venv
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,3 +61,52 @@ def postgres_database(postgres_url):
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# BI tools bundle their own DuckDB, often a 1.x one (Superset's DuckDB driver asks for duckdb<2): the
+# read copy is opened by such a DuckDB in a virtual environment of its own, kept in the user's cache
+# so that it is installed once per machine.
+DUCKDB1_REQUIREMENT = "duckdb<2"
+
+
+def _duckdb1_environment() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "etl-project-test" / "duckdb1"
+
+
+def _duckdb1_version(python: Path) -> str | None:
+    if not python.exists():
+        return None
+    answer = subprocess.run([str(python), "-c", "import duckdb; print(duckdb.__version__)"], capture_output=True, text=True)
+    version = answer.stdout.strip()
+    return version if answer.returncode == 0 and version.startswith("1.") else None
+
+
+def _install_duckdb1(environment: Path, python: Path) -> str | None:
+    """Create the environment and install DuckDB 1.x from the package index; the problem, or None."""
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(environment)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", DUCKDB1_REQUIREMENT],
+            check=True, capture_output=True, text=True, timeout=600,
+        )
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or exc.stdout or "").strip().splitlines()
+        return said[-1] if said else f"pip exited with {exc.returncode}"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def duckdb1_python() -> str:
+    """The Python of an environment with DuckDB 1.x (installed on first use)."""
+    environment = _duckdb1_environment()
+    python = environment / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if _duckdb1_version(python) is None:
+        problem = _install_duckdb1(environment, python) or (None if _duckdb1_version(python) else "no DuckDB 1.x after the install")
+        if problem:
+            if os.environ.get("ETL_REQUIRE_DUCKDB1"):
+                pytest.fail(f"DuckDB 1.x is required here but could not be installed into {environment} ({DUCKDB1_REQUIREMENT}): {problem}")
+            pytest.skip(f"DuckDB 1.x could not be installed into {environment} ({problem}); CI installs it and runs this test")
+    return str(python)

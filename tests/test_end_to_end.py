@@ -8,6 +8,7 @@ file's accounting must balance.
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from etl_project.summary import quarantine_counts, render
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.names import code_fields, name_column
-from schemas.registry import ANY_LEVEL, CATALOG, ROW_LEVEL
+from schemas.registry import ANY_LEVEL, CATALOG, MONEY, ROW_LEVEL
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 from schemas.vocabularies import VOCABULARIES
@@ -347,10 +348,52 @@ def test_postgres_run_equals_truth_and_duckdb(sample, postgres_database, tmp_pat
         assert not uncommented_columns(db) and not uncommented_columns(duck)
         assert_every_code_named(db)
         _assert_reports_read_alone(db)
+        for warehouse in (db, duck):
+            assert_money_is_decimal(warehouse)
+            assert_years_have_dates(warehouse)
         assert_analytics_equal(db, duck)
     finally:
         db.close()
         duck.close()
+
+
+ANALYTICS_TABLES = [t for t in CATALOG.tables.values() if t.schema == "analytics"]
+
+
+def analytics_column_types(db: Warehouse) -> dict[tuple[str, str], tuple[str, int | None, int | None]]:
+    """(table, column) → (type name, precision, scale) as the engine's information_schema says."""
+    rows = db.query(
+        "SELECT table_name, column_name, data_type, numeric_precision, numeric_scale "
+        "FROM information_schema.columns WHERE table_schema = 'analytics'"
+    )
+    return {(t, c): (kind.lower(), precision, scale) for t, c, kind, precision, scale in rows.itertuples(index=False)}
+
+
+def assert_money_is_decimal(db: Warehouse) -> None:
+    """Every money column of the analytics tables is DECIMAL(18,2) in the database: a BI tool sums
+    it exactly, never showing 120.17999999999999; and no column of yuan is declared other than money."""
+    not_money = [f"{t.name}.{f.name}" for t in ANALYTICS_TABLES for f in t.fields
+                 if ("yuan" in f.name or (f.unit or "").endswith("yuan")) and f.type != MONEY]
+    assert not not_money, not_money
+    types = analytics_column_types(db)
+    money = [(t.name, f.name) for t in ANALYTICS_TABLES for f in t.fields if f.type == MONEY]
+    assert len(money) >= 7
+    wrong = {key: types.get(key) for key in money if types.get(key) not in (("decimal(18,2)", 18, 2), ("numeric", 18, 2))}
+    assert not wrong, wrong
+
+
+def assert_years_have_dates(db: Warehouse) -> None:
+    """Each year column of a fact or mart without a date of its own has its DATE beside it,
+    1 January of that year, on every row."""
+    types = analytics_column_types(db)
+    dated = [(t, f) for t in ANALYTICS_TABLES for f in t.fields if f.first_day_of]
+    assert {t.name for t, _ in dated} >= {"mart_poverty_exit", "mart_investment", "mart_project_reach", "fact_household"}
+    for table, field in dated:
+        assert types[(table.name, field.name)][0] == "date", (table.name, field.name, types[(table.name, field.name)])
+        pairs = db.query(f"SELECT DISTINCT {db.quote(field.first_day_of)}, {db.quote(field.name)} FROM {db.name(table)}")
+        wrong = [(year, day) for year, day in pairs.itertuples(index=False)
+                 if (None if pd.isna(year) else date(int(year), 1, 1)) != (None if pd.isna(day) else pd.Timestamp(day).date())]
+        assert not wrong and pairs.iloc[:, 1].notna().any(), (table.name, field.name, wrong[:5])
 
 
 def analytics_rows(db: Warehouse, table) -> list[tuple]:
@@ -414,6 +457,8 @@ def test_example_queries_run_on_duckdb(sample, tmp_path):
     db = Warehouse(url)
     try:
         counts = run_example_queries(db)
+        assert_money_is_decimal(db)
+        assert_years_have_dates(db)
     finally:
         db.close()
     assert counts and all(rows > 0 for rows in counts.values()), counts

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import duckdb
@@ -10,9 +13,10 @@ import sqlalchemy as sa
 
 import dagster as dg
 from etl_project.runner import run_pipeline
-from etl_project.serving import grant_bi, published_path
+from etl_project.serving import READ_COPY_STORAGE, grant_bi, published_path
 from etl_project.warehouse import Warehouse
 from pathlib import Path
+from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -51,6 +55,60 @@ def test_duckdb_read_copy_holds_the_analytics_tables_only(tmp_path):
     finally:
         reader.close()
     assert mart_rows > 0 and comments == 0
+
+
+# What a BI tool's own DuckDB sees of the read copy; run by another Python, so it uses only duckdb.
+_READER = """
+import json, sys, duckdb
+reader = duckdb.connect(sys.argv[1], read_only=True)
+print(json.dumps({
+    "version": duckdb.__version__,
+    "tables": reader.execute("SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY ALL").fetchall(),
+    "columns": reader.execute(
+        "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'analytics' ORDER BY ALL"
+    ).fetchall(),
+    "invested": str(reader.execute("SELECT SUM(amount_yuan) FROM analytics.fact_investment").fetchone()[0]),
+}))
+"""
+
+
+def _read_with(python: str, copy: Path) -> dict:
+    answer = subprocess.run([python, "-c", _READER, str(copy)], capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 0, answer.stderr
+    return json.loads(answer.stdout)
+
+
+def _storage_version(path: Path) -> str:
+    reader = duckdb.connect()
+    try:
+        reader.execute("ATTACH ? AS copy (READ_ONLY)", [str(path)])
+        return reader.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'copy'").fetchone()[0]
+    finally:
+        reader.close()
+
+
+def test_read_copy_opens_in_duckdb_1_and_2_with_its_comments(tmp_path, duckdb1_python):
+    """BI tools bundle a DuckDB of their own, often 1.x: the copy is written in a storage format
+    every DuckDB from 1.0 on reads, and keeps its types, comments and money to the fen."""
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert _run(url).success
+    copy = published_path(url)
+    old, new = _read_with(duckdb1_python, copy), _read_with(sys.executable, copy)
+    assert old["version"].startswith("1.") and new["version"] == duckdb.__version__
+    assert {key: old[key] for key in ("tables", "columns", "invested")} == {key: new[key] for key in ("tables", "columns", "invested")}
+    declared = {t.name: t for t in CATALOG.tables.values() if t.schema == "analytics"}
+    assert {(schema, name) for schema, name, _ in old["tables"]} == {("analytics", name) for name in declared}
+    assert {name: comment for _, name, comment in old["tables"]} == {name: t.description for name, t in declared.items()}
+    assert {(table, column): comment for table, column, _, comment in old["columns"]} == {
+        (name, f.name): f.description for name, t in declared.items() for f in t.fields
+    }
+    assert ["DECIMAL(18,2)"] == [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")]
+    db = Warehouse(url)
+    try:
+        assert old["invested"] == str(db.scalar("SELECT SUM(amount_yuan) FROM analytics.fact_investment"))
+    finally:
+        db.close()
+    assert _storage_version(copy).startswith(READ_COPY_STORAGE)
 
 
 @pytest.mark.postgres
@@ -128,7 +186,23 @@ def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
 
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_pipeline(raw, url, instance).success
+    copy = published_path(url)
     assert drop_a_household_and_run().startswith("this run, as the published copy")
+    # Brought up to date in place, the copy keeps the format older DuckDBs read.
+    assert _storage_version(copy).startswith(READ_COPY_STORAGE)
+    if int(duckdb.__version__.split(".")[0]) >= 2:
+        # A copy an earlier release published in DuckDB 2's own format cannot be brought down to
+        # the read copy's format in place: it is written anew in it.
+        newer = copy.with_name("newer.duckdb")
+        converter = duckdb.connect()
+        converter.execute("ATTACH ? AS published (READ_ONLY)", [str(copy)])
+        converter.execute("ATTACH ? AS newer (STORAGE_VERSION 'v2.0.0')", [str(newer)])
+        converter.execute("COPY FROM DATABASE published TO newer")
+        converter.close()
+        newer.replace(copy)
+        assert _storage_version(copy).startswith("v2")
+        assert drop_a_household_and_run() == "this run, every table copied"
+        assert _storage_version(copy).startswith(READ_COPY_STORAGE)
     # Past the allowed growth over the last full copy (here: any size at all), it is written whole.
     monkeypatch.setattr(serving, "MAX_GROWTH", 0.0)
     assert drop_a_household_and_run() == "this run, every table copied"
