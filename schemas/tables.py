@@ -136,6 +136,16 @@ MART_POVERTY_EXIT = CATALOG.add(
                 unit="% / percent",
                 additive=False,
             ),
+            Field(
+                "agricultural_population",
+                INTEGER,
+                "农业人口（贫困发生率分母；存量，不可跨年加总）",
+                "agricultural population of the listed villages that hold registered households: the denominator of "
+                "poverty_incidence (empty when none is known); for the incidence of several regions of one level in one "
+                "year, 100 × SUM(remaining_persons) ÷ SUM(agricultural_population); a stock, not additive over years",
+                unit=_PERSONS,
+                additive=False,
+            ),
         ),
     )
 )
