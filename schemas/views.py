@@ -11,7 +11,7 @@ whatever the grouping.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from schemas.investment_tables import MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.registry import CATALOG, INTEGER, MONEY, MONEY_PRECISION, MONEY_SCALE, NUMBER, Field, Table, View
@@ -170,3 +170,37 @@ for _level in REGION_LEVELS:
     _reach_view(_level)
 
 PER_LEVEL_VIEWS = tuple(CATALOG.views.values())
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio a BI tool must compute as a ratio of sums over the rows it groups, never as a sum or
+    an average of the rows' own ratios; offered wherever a per-level view has both columns."""
+
+    name: str
+    zh: str
+    en: str
+    numerator: str
+    denominator: str
+    percent: bool = False
+    warning: str | None = None
+
+
+RATIOS = (
+    Ratio(
+        "poverty_incidence",
+        "贫困发生率",
+        "poverty incidence: remaining poor persons ÷ agricultural population of the listed villages with registered households",
+        "remaining_persons",
+        "agricultural_population",
+        percent=True,
+        warning="两项均为年末存量：请按年度分组 / both are year-end stocks: group by year",
+    ),
+    Ratio(
+        "yuan_per_household_benefited",
+        "户均投入（元/户）",
+        "yuan per poor household benefited: money put in ÷ households the projects reach, each project once",
+        "amount_yuan",
+        "households_benefited",
+    ),
+)
