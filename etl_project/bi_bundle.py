@@ -62,7 +62,7 @@ def superset_uri(warehouse_url: str, given: str | None = None) -> str:
     if url.get_backend_name() == "duckdb":
         copy = published_path(warehouse_url)
         if copy is None:
-            raise BundleError("内存中的 DuckDB 无法提供给 BI 工具 / an in-memory DuckDB warehouse cannot be served to a BI tool")
+            raise BundleError(f"--warehouse {warehouse_url}: 内存中的 DuckDB 无法提供给 BI 工具 / an in-memory DuckDB warehouse cannot be served to a BI tool")
         return f"duckdb:///{copy.resolve()}"
     if url.get_backend_name() == "postgresql":
         # Superset speaks psycopg2 (SQLAlchemy 1.4); the password is typed in Superset, never shipped.

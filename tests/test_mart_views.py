@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from etl_project.bi_bundle import bundle_files
 from etl_project.marts import FIRST_MART_YEAR
 from etl_project.runner import run_pipeline
 from etl_project.sample_data import generate
@@ -199,6 +200,57 @@ def test_the_read_copy_carries_the_views_over_its_own_tables(warehouse):
         reader.close()
 
 
+def run_bundle_metrics(db: Warehouse) -> int:
+    """Every metric and calculated column of the Superset bundle, evaluated over its dataset on the
+    warehouse as Superset would send it; the number of expressions run."""
+    run = 0
+    for path, dataset in bundle_files(db.url).items():
+        if not path.startswith("datasets/"):
+            continue
+        expressions = [m["expression"] for m in dataset["metrics"]]
+        expressions += [f"MIN({c['expression']})" for c in dataset["columns"] if c["expression"]]
+        db.query(f"SELECT {', '.join(expressions)} FROM {db.quote(dataset['schema'])}.{db.quote(dataset['table_name'])}")
+        run += len(expressions)
+    return run
+
+
+def _metric(view: str, name: str) -> str:
+    dataset = next(d for p, d in bundle_files("duckdb:///unused.duckdb").items() if p.startswith("datasets/") and d["table_name"] == view)
+    return next(m["expression"] for m in dataset["metrics"] if m["metric_name"] == name)
+
+
+def test_the_bundle_metrics_run_and_give_the_distinct_count_answers(warehouse, sample):
+    """The Superset bundle's metrics run on the warehouse; 户均投入 by county and category is the
+    shipped query's figure, 贫困发生率 over a province's counties by year is the province's."""
+    db, (_, truth) = warehouse, sample
+    assert run_bundle_metrics(db) > 100
+    view = db.name(CATALOG.views["mart_investment_reach_county"])
+    got = db.query(
+        f"SELECT region_code, category, {_metric('mart_investment_reach_county', 'yuan_per_household_benefited')} AS ratio "
+        f"FROM {view} GROUP BY region_code, category"
+    ).set_index(["region_code", "category"])["ratio"]
+    shipped = _example_query(db, "cost_per_household_benefited.sql").set_index(["county_code", "category"])["yuan_per_household"]
+    compared = 0
+    for key, want in shipped.items():
+        if pd.isna(want):
+            assert pd.isna(got[key]), key
+            continue
+        assert abs(float(got[key]) - float(want)) <= 0.005 + 1e-9, (key, got[key], want)
+        compared += 1
+    assert compared > 0
+    incidence = db.query(
+        f"SELECT SUBSTR(region_code, 1, 2) || '0000' AS province, year, "
+        f"{_metric('mart_poverty_exit_county', 'poverty_incidence')} AS ratio "
+        f"FROM {db.name(CATALOG.views['mart_poverty_exit_county'])} GROUP BY SUBSTR(region_code, 1, 2), year"
+    )
+    provinces = {(r["region_code"], r["year"]): r["poverty_incidence"] for r in truth["mart_poverty_exit"] if r["region_level"] == "province"}
+    for province, year, ratio in incidence.itertuples(index=False):
+        want = provinces[(province, int(year))]
+        assert (ratio is None or pd.isna(ratio)) == (want is None), (province, year)
+        if want is not None:
+            assert 100 * float(ratio) == pytest.approx(want, abs=1e-3), (province, year)
+
+
 @pytest.mark.postgres
 def test_postgres_views_survive_rebuilds_and_equal_duckdb(sample, warehouse, postgres_database):
     """On PostgreSQL a view pins the tables it reads: a second run replaces the marts all the same
@@ -217,6 +269,7 @@ def test_postgres_views_survive_rebuilds_and_equal_duckdb(sample, warehouse, pos
         _run(raw, postgres_database)
         for view in VIEWS:
             assert analytics_rows(db, view) == analytics_rows(warehouse, view), view.name
+        assert run_bundle_metrics(db) == run_bundle_metrics(warehouse)  # the same SQL runs on both engines
         analyst = sa.create_engine(postgres_database.replace("postgres@", "bi_views_login@"))
         try:
             with analyst.connect() as connection:
