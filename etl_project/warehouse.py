@@ -19,7 +19,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from etl_project.pg_locks import LockPolicy, drop_giving_way
-from schemas.registry import CATALOG, Table, View
+from schemas.registry import CATALOG, Table
 from schemas.sql import sql_table
 from schemas.views import select_sql
 
@@ -152,10 +152,6 @@ class Warehouse:
         views may be older than their declaration); returns the views made."""
         with self.engine.begin() as connection:
             return self._create_views(connection, table)
-
-    def has_view(self, view: View) -> bool:
-        with self.engine.connect() as connection:
-            return bool(self._columns(connection, view))
 
     def _literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"

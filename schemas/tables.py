@@ -18,7 +18,7 @@ REGION_LEVELS = ("province", "city", "county", "township", "village")
 _PROVENANCE = (
     Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
     Field("source_sheet", STRING, "来源工作表（CSV 为空值）", "source sheet (NULL for a CSV file, which has none)"),
-    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True),
+    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True, additive=False),
 )
 
 _HOUSEHOLD_FACTS = (
@@ -35,7 +35,7 @@ _HOUSEHOLD_FACTS = (
     _src("exit_year"),
     _src("status_code"),
     _src("returned_year"),
-    Field("income_per_person_yuan", MONEY, "人均纯收入", "net income per person", unit="元 / yuan"),
+    Field("income_per_person_yuan", MONEY, "人均纯收入", "net income per person (a per-person figure: weight it by household_size)", unit="元 / yuan", additive=False),
     _src("housing_secure"),
     _src("water_secure"),
     _src("schooling_secure"),
