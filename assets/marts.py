@@ -26,7 +26,7 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
 
 
 _COUNT_COLUMNS = [
-    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "year_start", "villages_exited", "poverty_incidence")
+    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "year_start", "villages_exited", "poverty_incidence", "agricultural_population")
 ]
 
 
@@ -57,6 +57,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
                 },
                 "villages_exited": _deps("dim_region", "is_poor_village", "village_exit_year"),
                 "poverty_incidence": _deps("dim_region", "agricultural_population") + _deps("fact_household", "household_size", "exit_year", "returned_year"),
+                "agricultural_population": _deps("dim_region", "agricultural_population") + _deps("fact_household", "village_code"),
             }
         ),
     },
@@ -72,6 +73,7 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         kept = fingerprint.recall(db, MART_POVERTY_EXIT.name, inputs) if db.has_table(MART_POVERTY_EXIT) else None
         if kept is not None:
             rows, last_year, build = db.row_count(MART_POVERTY_EXIT), kept["last_year"], "unchanged"
+            db.ensure_views(MART_POVERTY_EXIT)  # its per-level views, as declared now
         else:
             low, high = db.one(event_year_bounds_sql(fact))
             params = {

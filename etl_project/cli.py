@@ -174,6 +174,18 @@ def _grant_bi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bi_bundle(args: argparse.Namespace) -> int:
+    from etl_project.bi_bundle import bundle_files, describe, superset_uri, write_bundle
+    from etl_project.warehouse import default_url
+
+    url = args.warehouse or default_url()
+    uri = superset_uri(url, args.sqlalchemy_uri)
+    files = bundle_files(url, args.database_name, uri)
+    out = write_bundle(files, Path(args.out))
+    print(describe(files, out))
+    return EXIT_OK
+
+
 def _data_dictionary(args: argparse.Namespace) -> int:
     from etl_project.dictionary import write
 
@@ -301,6 +313,24 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"longest a BI login may stay idle inside a transaction (default {BI_IDLE_IN_TRANSACTION_TIMEOUT}) "
                             f"/ BI 登录在事务中空闲的最长时间")
     grant.set_defaults(handler=_grant_bi)
+
+    bundle = commands.add_parser(
+        "bi-bundle",
+        help="生成 Superset 导入包：数据库连接、数据集（中文名称与说明）、指标与入门看板 / "
+        "write a Superset import bundle: database, datasets with Chinese names and descriptions, metrics, a starter dashboard",
+        description="生成 Superset 6 导入包（ZIP），在 Superset 的 Dashboards → Import 或 `superset import-dashboards -p` 导入。"
+        "DuckDB 仓库连接其只读副本；PostgreSQL 连接不含密码（导入时在 Superset 中填写）。 / "
+        "Write a Superset 6 import bundle (ZIP) to import under Dashboards → Import or with `superset import-dashboards -p`. "
+        "A DuckDB warehouse is served by its published read copy; a PostgreSQL URL is shipped without its password "
+        "(Superset asks for it on import).",
+    )
+    bundle.add_argument("--warehouse", default=None, help=f"仓库 SQLAlchemy URL / the warehouse's SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or duckdb:///data/warehouse/warehouse.duckdb)")
+    bundle.add_argument("--out", required=True, help="写出的 ZIP 文件 / the ZIP file to write")
+    bundle.add_argument("--sqlalchemy-uri", default=None,
+                        help="Superset 连接所用的 URI（Superset 所见路径或主机不同时）/ the URI Superset connects with, when it sees "
+                        "another path or host than this machine (default: derived from --warehouse)")
+    bundle.add_argument("--database-name", default=None, help="Superset 中的数据库名称 / the database's name in Superset")
+    bundle.set_defaults(handler=_bi_bundle)
 
     dictionary = command("data-dictionary", "write the data dictionary (every table and column, in Chinese and English) from "
                                             "the schema registry / 根据表结构注册表生成数据字典（每张表、每一列，中英文）")

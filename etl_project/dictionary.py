@@ -28,13 +28,18 @@ def render() -> str:
         "a stock at year end, a ratio); its description says what to sum instead. Every figure of `mart_project_reach`",
         "adds up over the regions of one level, over years and over types.",
         "",
+        "The marts hold a row per region at every level; a **view** per mart and level (`mart_investment_county`, …)",
+        "shows one level, so that a sum over its rows is a total.",
+        "",
     ]
     for layer in LAYER_ORDER:
-        for table in sorted(CATALOG.by_layer(layer), key=lambda t: t.name):
+        views = [v for v in CATALOG.views.values() if v.layer == layer]
+        for table in [*sorted(CATALOG.by_layer(layer), key=lambda t: t.name), *sorted(views, key=lambda v: v.name)]:
             qualified = f"{table.schema}.{table.name}" if table.schema else f"{table.name} (not stored)"
-            lines += [f"## {qualified}", "", f"{table.zh} / {table.en}", ""]
+            kind = " (view)" if table.name in CATALOG.views else ""
+            lines += [f"## {qualified}{kind}", "", f"{table.zh} / {table.en}", ""]
             if table.source:
-                lines += [f"Source: {table.source}", ""]
+                lines += [f"{'View of' if kind else 'Source'}: {table.source}", ""]
             if table.primary_key:
                 lines += [f"Key: {', '.join(table.primary_key)}", ""]
             lines += ["| column | type | unit | description | source | constraints |", "| --- | --- | --- | --- | --- | --- |"]

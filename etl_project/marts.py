@@ -145,7 +145,8 @@ SELECT r.region_code, r.region_level, r.year, {year_start_sql("r.year")},
        CAST(cum_reg_h - cum_exit_h + cum_ret_h AS BIGINT), CAST(cum_reg_p - cum_exit_p + cum_ret_p AS BIGINT),
        CAST(ret_h AS BIGINT),
        CAST(COALESCE(v.exited, 0) AS BIGINT),
-       CASE WHEN a.agri_pop > 0 THEN {incidence} END
+       CASE WHEN a.agri_pop > 0 THEN {incidence} END,
+       CASE WHEN a.agri_pop > 0 THEN CAST(a.agri_pop AS BIGINT) END
 FROM running r
 LEFT JOIN village_exits v ON v.region_level = r.region_level AND v.region_code = r.region_code AND v.year = r.year
 LEFT JOIN agricultural a ON a.region_level = r.region_level AND a.region_code = r.region_code

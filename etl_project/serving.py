@@ -27,6 +27,7 @@ from etl_project.fingerprint import recall, recall_last, remember, table_fingerp
 from etl_project.staging.generation import changed_files, marker, recipe
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG, LAYER_SCHEMAS
+from schemas.views import select_sql
 
 BI_SCHEMA = LAYER_SCHEMAS["marts"]
 PRIVATE_SCHEMAS = sorted({s for s in LAYER_SCHEMAS.values() if s != BI_SCHEMA})
@@ -77,7 +78,11 @@ PUBLISH_STEP = "published_read_copy"
 # copy holds (DECIMAL, DATE, table and column comments, views). A later one would lock 1.x readers out.
 READ_COPY_STORAGE = "v1.0.0"
 # The copy carries the tables' comments: a change of declaration is a change of the copy.
-_TABLES_DECLARED = sorted((t.name, t.description, tuple((f.name, f.description) for f in t.fields)) for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
+_TABLES_DECLARED = sorted(
+    (t.name, t.description, tuple((f.name, f.description) for f in t.fields))
+    for t in [*CATALOG.tables.values(), *CATALOG.views.values()]
+    if t.schema == BI_SCHEMA
+)
 # Tables kept up to date file by file (etl_project/staging/generation.py), with the sources they are
 # built from: in the read copy, too, only the rows of the files that changed are replaced.
 FILEWISE_SOURCES = {"fact_household": ("registry",)}
@@ -145,6 +150,7 @@ def _update(db: Warehouse, target: Path, present: list, plan: Plan, rows_then: d
                 break
         else:
             complete = True
+            _create_views(db, duck, present)
         duck.execute("COMMIT" if complete else "ROLLBACK")
     if not complete:
         _fresh(target)  # not the copy that was published: the caller writes one anew
@@ -169,6 +175,7 @@ def _copy(db: Warehouse, target: Path, present: list) -> dict[str, int]:
         duck.execute(f"CREATE SCHEMA published.{db.quote(BI_SCHEMA)}")
         for table in present:
             copied[table.name] = _create(db, duck, table)
+        _create_views(db, duck, present)
         duck.execute("COMMIT")
     os.replace(staging_file, target)
     return copied
@@ -202,6 +209,20 @@ def _create(db: Warehouse, duck, table) -> int:
     for field in table.fields:
         duck.execute(f"COMMENT ON COLUMN {name}.{db.quote(field.name)} IS {db._literal(field.description)}")
     return duck.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+
+
+def _create_views(db: Warehouse, duck, present: list) -> None:
+    """The per-level views of the marts, in the copy, over the copy's own tables (a view names its
+    tables by schema only, so the reader's file is the catalog they are found in)."""
+    names = {t.name for t in present}
+    for view in CATALOG.views.values():
+        if view.schema != BI_SCHEMA or not names.issuperset(view.sources):
+            continue
+        name = _published_name(db, view)
+        duck.execute(f"DROP VIEW IF EXISTS {name}")
+        duck.execute(f"CREATE VIEW {name} AS {select_sql(view, db.name)}")
+        for statement in db.comment_statements(view, name, "VIEW"):
+            duck.execute(statement)
 
 
 # A BI session may not hold a query or an open transaction long: an idle one would otherwise keep

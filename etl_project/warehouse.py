@@ -19,8 +19,9 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from etl_project.pg_locks import LockPolicy, drop_giving_way
-from schemas.registry import Table
+from schemas.registry import CATALOG, Table
 from schemas.sql import sql_table
+from schemas.views import select_sql
 
 WAREHOUSE_URL_ENV = "ETL_WAREHOUSE_URL"
 DEFAULT_WAREHOUSE_PATH = Path("data") / "warehouse" / "warehouse.duckdb"
@@ -110,15 +111,47 @@ class Warehouse:
             connection.execute(sa.text(f"ALTER TABLE {self.name(table, loading_name)} RENAME TO {self.quote(table.name)}"))
             # Say the table comment again on the renamed table so both engines end up the same.
             connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
+            self._create_views(connection, table)
 
     def _drop_for_swap(self, connection, table: Table, drop: str) -> None:
-        """Drop the table a new one replaces; on PostgreSQL waiting for its readers only briefly
-        (etl_project/pg_locks.py), so that none queues behind the swap for longer."""
-        statement = f"{drop} {self.name(table)}"
+        """Drop the table a new one replaces, and the views that read it (PostgreSQL refuses to
+        drop a table a view depends on; they are made again on the new one); on PostgreSQL waiting
+        for their readers only briefly (etl_project/pg_locks.py), so that none queues behind the
+        swap for longer."""
+        for view in CATALOG.views_of(table.name):
+            self._drop_giving_way(connection, view, f"DROP VIEW IF EXISTS {self.name(view)}")
+        self._drop_giving_way(connection, table, f"{drop} {self.name(table)}")
+
+    def _drop_giving_way(self, connection, table: Table, statement: str) -> None:
         if self.dialect == "postgresql":
             drop_giving_way(connection, self.name(table), statement, self.lock_policy)
         else:
             connection.execute(sa.text(statement))
+
+    def _create_views(self, connection, table: Table) -> list[str]:
+        """Make the views that read the table, those whose every source exists, with their comments."""
+        made = []
+        for view in CATALOG.views_of(table.name):
+            if not all(self._columns(connection, CATALOG[source]) for source in view.sources):
+                continue  # made when its last source is built
+            self._drop_giving_way(connection, view, f"DROP VIEW IF EXISTS {self.name(view)}")
+            connection.execute(sa.text(f"CREATE VIEW {self.name(view)} AS {select_sql(view, self.name)}"))
+            for statement in self.comment_statements(view, self.name(view), "VIEW"):
+                connection.execute(sa.text(statement))
+            made.append(view.name)
+        return made
+
+    def comment_statements(self, table: Table, qualified: str, kind: str = "TABLE") -> list[str]:
+        """COMMENT statements giving the table (or view) and each of its columns its declared description."""
+        return [f"COMMENT ON {kind} {qualified} IS {self._literal(table.description)}"] + [
+            f"COMMENT ON COLUMN {qualified}.{self.quote(f.name)} IS {self._literal(f.description)}" for f in table.fields
+        ]
+
+    def ensure_views(self, table: Table) -> list[str]:
+        """Make again the views that read the table (when it is kept rather than replaced, the
+        views may be older than their declaration); returns the views made."""
+        with self.engine.begin() as connection:
+            return self._create_views(connection, table)
 
     def _literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
@@ -175,6 +208,7 @@ class Warehouse:
             existing = self._columns(connection, table)
             if not existing:
                 declared.create(connection)
+                self._create_views(connection, table)
                 return f"created {self.name(table)}"
             wanted = {c.name: _type_family(c.type.compile(dialect=self.engine.dialect)) for c in declared.columns}
             if list(existing.items()) == list(wanted.items()):
@@ -193,6 +227,7 @@ class Warehouse:
             self._drop_for_swap(connection, table, "DROP TABLE")
             connection.execute(sa.text(f"ALTER TABLE {self.name(table, migrating)} RENAME TO {self.quote(table.name)}"))
             connection.execute(sa.text(f"COMMENT ON TABLE {self.name(table)} IS {self._literal(table.description)}"))
+            self._create_views(connection, table)
             added = sorted(set(wanted) - set(existing))
             dropped = sorted(set(existing) - set(wanted))
             return f"migrated {self.name(table)}: kept {len(kept)} columns, added {added or 'none'}, dropped {dropped or 'none'}"

@@ -58,7 +58,7 @@ STG_PROJECT = CATALOG.add(
             PROJECT.field("households_benefited"),
             PROJECT.field("persons_benefited"),
             Field("scale_text", STRING, "建设规模（原文）", "construction scale as written"),
-            Field("scale_value", NUMBER, "建设规模数值", "construction scale, number part (万 applied)"),
+            Field("scale_value", NUMBER, "建设规模数值", "construction scale, number part (万 applied), in scale_unit, which differs between projects", additive=False),
             Field("scale_unit", STRING, "建设规模单位", "construction scale unit (亩, 盏, 公里, …)"),
             *_PROVENANCE,
         ),

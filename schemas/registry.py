@@ -94,8 +94,14 @@ class Field:
 
     @property
     def description(self) -> str:
+        """The column's comment, in the database and in BI tools: a figure that must not be summed
+        says so in the same words everywhere."""
         unit = f" [{self.unit}]" if self.unit else ""
-        return f"{self.zh} / {self.en}{unit}"
+        marker = "" if self.additive else NOT_ADDITIVE_MARK
+        return f"{self.zh} / {self.en}{unit}{marker}"
+
+
+NOT_ADDITIVE_MARK = " — 不可跨行相加 / not additive"
 
 
 # Region levels a region code field can declare besides a fixed one (see Field.region).
@@ -165,15 +171,40 @@ class Table:
         return found
 
 
+@dataclass(frozen=True)
+class View(Table):
+    """A view over warehouse tables, declared as a table is (its comments, the data dictionary and
+    the BI datasets follow from the declaration); ``sources`` are the tables it reads, by name.
+    Its SELECT is made from the declaration by schemas/views.py."""
+
+    sources: tuple[str, ...] = ()
+    region_level: str = ""  # the one level of region rows a per-level view shows
+
+
 @dataclass
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
+    # Kept apart from the tables: a view is neither loaded, nor fingerprinted, nor copied as rows.
+    views: dict[str, View] = field(default_factory=dict)
 
     def add(self, table: Table) -> Table:
-        if table.name in self.tables:
+        if table.name in self.tables or table.name in self.views:
             raise ValueError(f"table {table.name} declared twice")
         self.tables[table.name] = table
         return table
+
+    def add_view(self, view: View) -> View:
+        if view.name in self.tables or view.name in self.views:
+            raise ValueError(f"view {view.name} declared twice")
+        missing = [name for name in view.sources if name not in self.tables]
+        if missing:
+            raise ValueError(f"view {view.name} reads undeclared tables {missing}")
+        self.views[view.name] = view
+        return view
+
+    def views_of(self, table_name: str) -> list[View]:
+        """The views that read the table: dropped before it is replaced, made again after."""
+        return [v for v in self.views.values() if table_name in v.sources]
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]

@@ -20,7 +20,7 @@ REGION_LEVELS = tuple(REGION_LEVEL.codes)
 _PROVENANCE = (
     Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
     Field("source_sheet", STRING, "来源工作表（CSV 为空值）", "source sheet (NULL for a CSV file, which has none)"),
-    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True),
+    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True, additive=False),
 )
 
 _HOUSEHOLD_FACTS = (
@@ -37,7 +37,7 @@ _HOUSEHOLD_FACTS = (
     _src("exit_year"),
     _src("status_code"),
     _src("returned_year"),
-    Field("income_per_person_yuan", MONEY, "人均纯收入", "net income per person", unit="元 / yuan"),
+    Field("income_per_person_yuan", MONEY, "人均纯收入", "net income per person (a per-person figure: weight it by household_size)", unit="元 / yuan", additive=False),
     _src("housing_secure"),
     _src("water_secure"),
     _src("schooling_secure"),
@@ -161,6 +161,16 @@ MART_POVERTY_EXIT = CATALOG.add(with_names(
                 "贫困发生率（比值，不可加总）",
                 "100 × remaining persons ÷ agricultural population of the listed villages that hold registered households; empty when unknown; a ratio, never summed or averaged",
                 unit="% / percent",
+                additive=False,
+            ),
+            Field(
+                "agricultural_population",
+                INTEGER,
+                "农业人口（贫困发生率分母；存量，不可跨年加总）",
+                "agricultural population of the listed villages that hold registered households: the denominator of "
+                "poverty_incidence (empty when none is known); for the incidence of several regions of one level in one "
+                "year, 100 × SUM(remaining_persons) ÷ SUM(agricultural_population); a stock, not additive over years",
+                unit=_PERSONS,
                 additive=False,
             ),
         ),

@@ -26,6 +26,16 @@ def test_sql_tables_carry_bilingual_comments():
             assert column.comment and " / " in column.comment, f"{name}.{column.name}"
 
 
+def test_comments_say_not_additive_exactly_where_the_declaration_does():
+    """The comment a BI tool shows is where an analyst learns not to sum a column: tables and
+    views alike, the words follow from Field.additive and nothing else."""
+    tables = [t for t in CATALOG.tables.values() if t.layer != "source"]
+    for table in [*tables, *CATALOG.views.values()]:
+        for f in table.fields:
+            marked = "不可跨行相加 / not additive" in f.description
+            assert marked == (not f.additive), (table.name, f.name, f.description)
+
+
 def test_no_personal_field_reaches_a_warehouse_table():
     personal = {f.name for f in REGISTRY_HOUSEHOLD.fields if f.personal}
     assert personal == {"head_name", "id_number", "phone"}
@@ -60,7 +70,8 @@ def test_non_additive_columns_are_marked_where_analysts_read():
     not_additive = {
         "mart_investment": {"project_count", "households_benefited", "persons_benefited", "yuan_per_household_benefited"},
         "mart_poverty_exit": {"registered_households", "registered_persons", "cumulative_exited_households",
-                              "cumulative_exited_persons", "remaining_households", "remaining_persons", "poverty_incidence"},
+                              "cumulative_exited_persons", "remaining_households", "remaining_persons", "poverty_incidence",
+                              "agricultural_population"},
         "mart_project_reach": set(),
     }
     for name, columns in not_additive.items():

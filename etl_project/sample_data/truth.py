@@ -158,6 +158,7 @@ class Mart:
                         "returned_households": flow[_RET_H],
                         "villages_exited": villages_exited,
                         "poverty_incidence": round(100 * remaining_persons / denominator, 4) if denominator else None,
+                        "agricultural_population": denominator or None,
                     }
 
 
