@@ -314,15 +314,13 @@ def _parser() -> argparse.ArgumentParser:
                             f"/ BI 登录在事务中空闲的最长时间")
     grant.set_defaults(handler=_grant_bi)
 
-    bundle = commands.add_parser(
+    bundle = command(
         "bi-bundle",
-        help="生成 Superset 导入包：数据库连接、数据集（中文名称与说明）、指标与入门看板 / "
-        "write a Superset import bundle: database, datasets with Chinese names and descriptions, metrics, a starter dashboard",
-        description="生成 Superset 6 导入包（ZIP），在 Superset 的 Dashboards → Import 或 `superset import-dashboards -p` 导入。"
-        "DuckDB 仓库连接其只读副本；PostgreSQL 连接不含密码（导入时在 Superset 中填写）。 / "
-        "Write a Superset 6 import bundle (ZIP) to import under Dashboards → Import or with `superset import-dashboards -p`. "
-        "A DuckDB warehouse is served by its published read copy; a PostgreSQL URL is shipped without its password "
-        "(Superset asks for it on import).",
+        "write a Superset 6 import bundle (ZIP: database, datasets with Chinese names and descriptions, metrics, a starter "
+        "dashboard) to import under Dashboards → Import or with `superset import-dashboards -p`; a DuckDB warehouse is "
+        "served by its published read copy, a PostgreSQL URL is shipped without its password / 生成 Superset 6 导入包"
+        "（ZIP：数据库连接、数据集（中文名称与说明）、指标与入门看板），在 Dashboards → Import 或用 `superset "
+        "import-dashboards -p` 导入；DuckDB 仓库连接其只读副本，PostgreSQL 连接不含密码",
     )
     bundle.add_argument("--warehouse", default=None, help=f"仓库 SQLAlchemy URL / the warehouse's SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or duckdb:///data/warehouse/warehouse.duckdb)")
     bundle.add_argument("--out", required=True, help="写出的 ZIP 文件 / the ZIP file to write")
