@@ -1,0 +1,104 @@
+"""Report claims about monitoring against a return to poverty (防止返贫监测), answered from the year
+rows of ``mart_monitoring``.
+
+A report's wording decides which of the mart's figures it quotes, and the basis says which was used:
+- households or persons under monitoring: 新纳入 / 新识别 / 新增 before the figure in its clause → taken in
+  during the period (``newly_taken_in_*``, summed over its years); 累计 before it in the sentence →
+  everyone ever taken in by the period's end (``cumulative_taken_in_*``); otherwise those under
+  monitoring at the period's end (``monitored_*_at_end``);
+- risk eliminated: 累计 before the figure in the sentence, or 已 right before the elimination words
+  ("已消除风险", "已稳定消除风险") → eliminated since monitoring began (``cumulative_eliminated_*``);
+  otherwise eliminated during the period (``eliminated_*``, summed over its years).
+A figure without a written year is read at the last year the mart holds up to the report's year.
+A figure of one category (脱贫不稳定户 …) is not a total of the mart: it is not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from etl_project.warehouse import Warehouse
+from schemas.tables import MART_POVERTY_EXIT
+
+MONITORING_METRICS = frozenset({"monitored_households", "monitored_persons", "risk_eliminated_households",
+                                "risk_eliminated_persons"})
+# The mart lives beside the other marts; it is looked up by name so a warehouse built before the
+# monitoring source existed answers "no data" rather than failing.
+MART_MONITORING_NAME = "mart_monitoring"
+NOT_HELD = {
+    "income_per_person": "the warehouse holds no income per person for a region yet; the income of monitored "
+                         "households at entry and exit (fact_monitoring_spell) could answer it for them later",
+    "growth_rate": "the warehouse holds no series a growth rate could be computed from yet",
+}
+
+_CLAUSE_BREAK = re.compile("[，,；;：:]")
+_NEWLY = re.compile("新纳入|新识别|新增")
+_ALREADY_ELIMINATED = re.compile("已(?:经)?(?:稳定|有)?(?:消除|风险消除|实现风险消除)")
+_CATEGORY = re.compile("脱贫不稳定户|边缘易致贫户|突发严重困难户")
+
+
+@dataclass(frozen=True)
+class Reading:
+    column: str
+    summed: bool  # a flow added up over the period's years, else a stock at its last year
+    words: str
+
+
+def _before_figure(sentence: str, figure_text: str | None) -> str:
+    at = sentence.find(figure_text) if figure_text else -1
+    return sentence if at < 0 else sentence[:at]
+
+
+def reading_of(metric: str, sentence: str, figure_text: str | None) -> Reading:
+    before = _before_figure(sentence or "", figure_text)
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    people = metric.rsplit("_", 1)[1]  # households or persons
+    if metric.startswith("monitored"):
+        if _NEWLY.search(clause):
+            return Reading(f"newly_taken_in_{people}", True, "新纳入: taken in during the period")
+        if "累计" in before:
+            return Reading(f"cumulative_taken_in_{people}", False, "累计: ever taken in by the period's end")
+        return Reading(f"monitored_{people}_at_end", False, "under monitoring at the period's end")
+    if "累计" in before or _ALREADY_ELIMINATED.search(clause):
+        return Reading(f"cumulative_eliminated_{people}", False, "累计/已消除: eliminated since monitoring began")
+    return Reading(f"eliminated_{people}", True, "eliminated during the period")
+
+
+class MonitoringAnswers:
+    def __init__(self, db: Warehouse):
+        self.db = db
+        schema = MART_POVERTY_EXIT.schema
+        self.present = sa.inspect(db.engine).has_table(MART_MONITORING_NAME, schema=schema)
+        self.mart = db.name(MART_POVERTY_EXIT, MART_MONITORING_NAME)
+
+    def _last_year(self, level: str, code: str, report_year: int | None) -> int | None:
+        value = self.db.scalar(
+            f"SELECT MAX(year) FROM {self.mart} WHERE period_kind = 'year' AND region_level = :level "
+            "AND region_code = :code AND year <= :limit",
+            {"level": level, "code": code, "limit": report_year or 9999})
+        return None if value is None else int(value)
+
+    def answer(self, metric: str, level: str, code: str, start: int | None, end: int | None,
+               report_year: int | None, sentence: str | None, figure_text: str | None) -> tuple[float | None, str]:
+        if not self.present:
+            return None, (f"the warehouse has no {MART_MONITORING_NAME} table: monitoring data have not been loaded")
+        if _CATEGORY.search(_before_figure(sentence or "", figure_text)):
+            return None, "a figure of one category of monitored households, not a total of mart_monitoring"
+        reading = reading_of(metric, sentence or "", figure_text)
+        last = end or self._last_year(level, code, report_year)
+        if last is None:
+            return None, f"no {MART_MONITORING_NAME} year rows for {code}"
+        first = (start or last) if reading.summed else last
+        column = self.db.quote(reading.column)
+        value = self.db.scalar(
+            f"SELECT SUM({column}) FROM {self.mart} WHERE period_kind = 'year' AND region_level = :level "
+            "AND region_code = :code AND year BETWEEN :first AND :last",
+            {"level": level, "code": code, "first": first, "last": last})
+        span = str(last) if first == last else f"{first}-{last}"
+        if value is None:
+            return None, f"no {MART_MONITORING_NAME} year rows for {code} in {span}"
+        how = "sum of" if reading.summed else "value of"
+        return float(value), f"{how} {MART_MONITORING_NAME}.{reading.column} ({reading.words}) for {span}"
