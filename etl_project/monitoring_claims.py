@@ -3,10 +3,11 @@ rows of ``mart_monitoring``.
 
 A report's wording decides which of the mart's figures it quotes, and the basis says which was used:
 - households or persons under monitoring: 新纳入 / 新识别 / 新增 before the figure in its clause → taken in
-  during the period (``newly_taken_in_*``, summed over its years); 累计 before it in the sentence →
+  during the period (``newly_taken_in_*``, summed over its years); 累计 in its clause, or earlier in
+  the sentence when the clause names no time of its own (当年, 2022年 …) →
   everyone ever taken in by the period's end (``cumulative_taken_in_*``); otherwise those under
   monitoring at the period's end (``monitored_*_at_end``);
-- risk eliminated: 累计 before the figure in the sentence, or 已 right before the elimination words
+- risk eliminated: 累计 as above, or 已 right before the elimination words
   ("已消除风险", "已稳定消除风险") → eliminated since monitoring began (``cumulative_eliminated_*``);
   otherwise eliminated during the period (``eliminated_*``, summed over its years).
 A figure without a written year is read at the last year the mart holds up to the report's year.
@@ -37,6 +38,7 @@ NOT_HELD = {
 _CLAUSE_BREAK = re.compile("[，,；;：:]")
 _NEWLY = re.compile("新纳入|新识别|新增")
 _ALREADY_ELIMINATED = re.compile("已(?:经)?(?:稳定|有)?(?:消除|风险消除|实现风险消除)")
+_OWN_TIME = re.compile(r"当年|今年|本年|年内|全年|\d{4}年|新纳入|新识别|新增")
 _CATEGORY = re.compile("脱贫不稳定户|边缘易致贫户|突发严重困难户")
 
 
@@ -48,21 +50,23 @@ class Reading:
 
 
 def _before_figure(sentence: str, figure_text: str | None) -> str:
-    at = sentence.find(figure_text) if figure_text else -1
-    return sentence if at < 0 else sentence[:at]
+    """The sentence up to the figure; "56户" is not the end of "456户"."""
+    found = re.search(rf"(?<![\d.,]){re.escape(figure_text)}", sentence) if figure_text else None
+    return sentence if found is None else sentence[:found.start()]
 
 
 def reading_of(metric: str, sentence: str, figure_text: str | None) -> Reading:
     before = _before_figure(sentence or "", figure_text)
     clause = _CLAUSE_BREAK.split(before)[-1]
     people = metric.rsplit("_", 1)[1]  # households or persons
+    cumulative = "累计" in clause or ("累计" in before and not _OWN_TIME.search(clause))
     if metric.startswith("monitored"):
         if _NEWLY.search(clause):
             return Reading(f"newly_taken_in_{people}", True, "新纳入: taken in during the period")
-        if "累计" in before:
+        if cumulative:
             return Reading(f"cumulative_taken_in_{people}", False, "累计: ever taken in by the period's end")
         return Reading(f"monitored_{people}_at_end", False, "under monitoring at the period's end")
-    if "累计" in before or _ALREADY_ELIMINATED.search(clause):
+    if cumulative or _ALREADY_ELIMINATED.search(clause):
         return Reading(f"cumulative_eliminated_{people}", False, "累计/已消除: eliminated since monitoring began")
     return Reading(f"eliminated_{people}", True, "eliminated during the period")
 

@@ -197,3 +197,10 @@ def test_exits_in_a_monitoring_report_are_still_judged_against_the_exit_mart(war
     # The exit mart is empty here: the exit claim has no rows, and is never read from mart_monitoring.
     assert "mart_monitoring" not in result["basis"][0] and "2019" in result["period"][0]
     assert "monitored_households_at_end" in result["basis"][1] and result["status"][1] == "match"
+
+
+def test_a_clause_with_its_own_year_is_not_cumulative_though_the_sentence_says_so(warehouse):
+    _plant_mart(warehouse)
+    result = _reconciled(warehouse, "截至2022年底，紫云县累计识别纳入监测对象456户，2022年新纳入监测户56户，当年消除风险135户。")
+    assert result["warehouse_value"].tolist() == [456, 56, 135]
+    assert set(result["status"]) == {"match"}
