@@ -204,3 +204,52 @@ def test_a_clause_with_its_own_year_is_not_cumulative_though_the_sentence_says_s
     result = _reconciled(warehouse, "截至2022年底，紫云县累计识别纳入监测对象456户，2022年新纳入监测户56户，当年消除风险135户。")
     assert result["warehouse_value"].tolist() == [456, 56, 135]
     assert set(result["status"]) == {"match"}
+
+
+# ---- the sample reports ----------------------------------------------------------------------
+
+def _story_with_monitoring(monitoring: dict[int, dict]):
+    import numpy as np
+
+    from etl_project.sample_data.report_draft import Draft
+    from etl_project.sample_data.report_figures import CountyFigures
+    from etl_project.sample_data.report_stories import _monitoring
+
+    figures = CountyFigures(ZIYUN, monitoring=monitoring)
+    draft = Draft(figures, np.random.default_rng(7))
+    blocks = _monitoring(draft)
+    body = "紫云县巩固拓展脱贫攻坚成果综述\n" + "\n".join(text for _, text in blocks)
+    return draft, blocks, body
+
+
+def test_without_monitoring_figures_the_review_says_nothing_of_monitoring():
+    draft, blocks, _ = _story_with_monitoring({})
+    assert blocks == [] and draft.claims == []
+
+
+def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(warehouse):
+    mart_rows = [{"region_level": "county", "region_code": ZIYUN, "period_kind": "year", "year": y, **row}
+                 for y, row in YEARS.items()]
+    from etl_project.sample_data.report_figures import CountyFigures, add_monitoring
+
+    figures = {ZIYUN: CountyFigures(ZIYUN)}
+    add_monitoring(figures, mart_rows + [{**mart_rows[0], "period_kind": "month", "year": 2030}])
+    assert sorted(figures[ZIYUN].monitoring) == [2021, 2022]
+    draft, _, body = _story_with_monitoring(figures[ZIYUN].monitoring)
+    planned = {(c["metric"], c["value"], c["period"]): c for c in draft.claims}
+    assert len(planned) == len(draft.claims) == 8
+    claims, _ = extract_text(body, "紫云县巩固拓展脱贫攻坚成果综述", "2023-01-10")
+    read = [(c["metric"], c["value"], c["period"]) for c in claims if c["metric"] != "other"]
+    assert sorted(read) == sorted(planned)
+    assert {c["region_code"] for c in claims} == {ZIYUN}
+    _plant_mart(warehouse)
+    report = {"body": body, "claims": claims, "findings": [], "report_date": "2023-01-10"}
+    result = reconcile(warehouse, claim_rows(report, "r1", "reports/紫云县.md"))
+    for row in result.itertuples():
+        expected = planned[(row.metric, row.claimed_value, row.period)]
+        assert row.status == expected["expected_status"], (row.metric, row.basis)
+        if expected["warehouse_value"] is not None:
+            assert row.warehouse_value == expected["warehouse_value"], (row.metric, row.basis)
+    # The overstated persons are the one mismatch; income and growth are never judged.
+    assert result["status"].tolist().count("mismatch") == 1
+    assert set(result[result["status"] == "no_data"]["metric"]) == {"income_per_person", "growth_rate"}

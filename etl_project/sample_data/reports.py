@@ -12,6 +12,7 @@ the households.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from etl_project.sample_data.counties import CountySpec
 from etl_project.sample_data.geography import Geography
 from etl_project.sample_data.investment_truth import InvestmentMart
 from etl_project.sample_data.report_draft import Draft
-from etl_project.sample_data.report_figures import collect, exits_exceed_registered
+from etl_project.sample_data.report_figures import add_monitoring, collect, exits_exceed_registered
 from etl_project.sample_data.report_stories import STORIES, Setting
 from etl_project.sample_data.source_plan import SourceSpec
 from etl_project.sample_data.truth import Mart
@@ -46,7 +47,8 @@ PLANS = (
          2021, 1, (5, 28)),
     Plan("nagqu", "色尼区", "reports/色尼区脱贫攻坚工作综述.pdf", "色尼区人民政府", 2021, 2, (1, 26)),
     Plan("wangmo", "望谟县", "reports/望谟县2020年脱贫攻坚工作情况报告.txt", "望谟县扶贫开发办公室", 2020, 12, (1, 25)),
-    Plan("xintian", "新田县", "reports/新田县脱贫攻坚成效与经验.md", "新田县乡村振兴局", 2021, 3, (1, 28)),
+    # A review written after the monitoring years it may quote.
+    Plan("xintian", "新田县", "reports/新田县脱贫攻坚成效与经验.md", "新田县乡村振兴局", 2026, 1, (5, 28)),
 )
 _RELATED = ("全县召开巩固拓展脱贫攻坚成果推进会", "我县开展防返贫动态监测集中排查", "东西部协作产品展销会在我县举行")
 
@@ -66,12 +68,16 @@ class Reports:
 
 
 def write(out: Path, seed: int, counties: list[tuple[CountySpec, Geography, SourceSpec]], mart: Mart,
-          investment: InvestmentMart) -> Reports:
-    """Writes the reports of the showcase counties among ``counties`` under ``out/reports``."""
+          investment: InvestmentMart, monitoring: Iterable[dict] | None = None) -> Reports:
+    """Writes the reports of the showcase counties among ``counties`` under ``out/reports``.
+
+    ``monitoring`` is the expected mart_monitoring rows when the sample has a monitoring source: the
+    review of 新田县 then quotes its county's monitoring figures; without them it says nothing of them."""
     by_key = {spec.key: (spec, geo, source) for spec, geo, source in counties}
     plans = [plan for plan in PLANS if plan.key in by_key]
     figures = collect(mart, investment, {by_key[p.key][0].code: (by_key[p.key][1].township_names,
                                                                    by_key[p.key][1].township_codes) for p in plans})
+    add_monitoring(figures, monitoring)
     # A county without a clean registered household has nothing to report on.
     plans = [plan for plan in plans if figures[by_key[plan.key][0].code].years]
     result = Reports()
