@@ -253,3 +253,22 @@ def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(w
     # The overstated persons are the one mismatch; income and growth are never judged.
     assert result["status"].tolist().count("mismatch") == 1
     assert set(result[result["status"] == "no_data"]["metric"]) == {"income_per_person", "growth_rate"}
+
+
+# ---- typeset figures ------------------------------------------------------------------------
+
+def test_figures_typeset_with_spaces_are_read_whole_with_their_clause_and_year():
+    claims, _ = extract_text("2022 年，全县累计识别纳入防止返贫监测对象 1 234 户 4 567 人，已消除风险 890 户 3 210 人。",
+                             None, "2023-01-10")
+    assert [(c["value"], c["metric"], c["period"]) for c in claims] == [
+        (1234, "monitored_households", "2022"), (4567, "monitored_persons", "2022"),
+        (890, "risk_eliminated_households", "2022"), (3210, "risk_eliminated_persons", "2022")]
+    assert metrics("脱贫人口人均纯收入达到 12 345 元，同比增长 14.2%。") == [(12345, "income_per_person"), (14.2, "growth_rate")]
+    assert metrics("2021 年，全县脱贫 300 户 1200 人。") == [(300, "households_exited"), (1200, "persons_exited")]
+
+
+def test_a_space_does_not_join_numbers_that_are_not_groups_of_three():
+    # Four digits after the space, or a year before it: two figures, or one, never a joined number.
+    assert metrics("新建道路 12 公里，覆盖 2021 户。") == [(12, "other"), (2021, "households_benefited")]
+    assert [v for v, _ in metrics("其中 3 个村 1500 户。")] == [3, 1500]
+    assert [v for v, _ in metrics("全县 12 345 678 户。")] == [12_345_678]
