@@ -35,6 +35,8 @@ def metrics(sentence: str, report_date: str | None = "2023-01-10") -> list[tuple
         ("截至年底，全县已稳定消除风险43户151人。", [(43, "risk_eliminated_households"), (151, "risk_eliminated_persons")]),
         ("今年实现风险消除27户96人。", [(27, "risk_eliminated_households"), (96, "risk_eliminated_persons")]),
         ("全县共消除返贫致贫风险310户。", [(310, "risk_eliminated_households")]),
+        ("全县已脱贫户中有监测对象40户。", [(40, "monitored_households")]),
+        ("全县易返贫致贫人口1200人全部纳入监测。", [(1200, "monitored_persons")]),
     ],
 )
 def test_monitoring_figures_have_their_own_metrics(sentence, expected):
@@ -52,8 +54,14 @@ def test_monitoring_figures_have_their_own_metrics(sentence, expected):
         ("开展防返贫监测集中排查，走访农户3200户。", [(3200, "other")]),
         # A project that reaches monitored households benefits them: it is not the monitoring count.
         ("产业项目带动监测户230户增收。", [(230, "households_benefited")]),
-        # Eliminating hidden dangers of houses is not the elimination of a household's risk.
         ("排查农村危房隐患，改造危房45户。", [(45, "other")]),
+        # One look-alike for each monitoring word: 纳入 without 监测, 稳定 without 不稳定户,
+        # 消除 without 风险, a hardship kind that is not 突发严重困难户.
+        ("2016年全县纳入建档立卡贫困户500户。", [(500, "registered_poor_households")]),
+        ("2019年全县实现稳定脱贫1200户3900人。", [(1200, "households_exited"), (3900, "persons_exited")]),
+        ("全县消除绝对贫困，2020年脱贫500户。", [(500, "households_exited")]),
+        ("消除住房安全隐患45户。", [(45, "other")]),
+        ("全县有因病致贫户200户。", [(200, "other")]),
     ],
 )
 def test_exits_registration_and_look_alikes_stay_what_they_were(sentence, expected):
@@ -79,6 +87,8 @@ def test_income_per_person_and_growth(sentence, expected):
         ("人均增收2000元。", [(2000, "other")]),  # an increase is not the income itself
         ("全县贫困发生率降至0.8%。", [(0.8, "poverty_incidence")]),
         ("村集体经济收入占比35%。", [(35, "other")]),  # a share is not a growth
+        ("合作社户均分红500元。", [(500, "other")]),  # a dividend per household is not an income per person
+        ("脱贫户人均纯收入增长的同时，全县投入资金3000万元。", [(30_000_000, "investment_amount")]),
     ],
 )
 def test_money_and_percentages_that_are_not_income_or_growth(sentence, expected):
