@@ -196,8 +196,26 @@ def test_a_category_income_and_growth_are_not_judged(warehouse):
     result = _reconciled(warehouse, "2022年，紫云县有边缘易致贫户85户。紫云县脱贫人口人均纯收入达到12345元，同比增长14.2%。")
     assert result["metric"].tolist() == ["monitored_households", "income_per_person", "growth_rate"]
     assert set(result["status"]) == {"no_data"} and result["warehouse_value"].isna().all()
-    assert "one category" in result["basis"][0]
+    assert "no mart_monitoring_category table" in result["basis"][0]
     assert "fact_monitoring_spell" in result["basis"][1] and "growth rate" in result["basis"][2]
+
+
+def test_a_category_s_figure_is_read_from_the_category_mart_and_a_total_is_not(warehouse):
+    _plant_mart(warehouse)
+    with warehouse.engine.begin() as connection:
+        connection.execute(sa.text(
+            'CREATE TABLE "analytics"."mart_monitoring_category" AS SELECT m.*, c.category_code '
+            'FROM "analytics"."mart_monitoring" m, (VALUES (\'01\'), (\'02\'), (\'03\')) c(category_code)'))
+        # Each category's stock at the end of 2022 differs: 01 → 101, 02 → 85, 03 → 16.
+        for code, households in (("01", 101), ("02", 85), ("03", 16)):
+            connection.execute(sa.text(
+                'UPDATE "analytics"."mart_monitoring_category" SET monitored_households_at_end = :n '
+                "WHERE category_code = :code AND year = 2022"), {"n": households, "code": code})
+    result = _reconciled(warehouse, "2022年，紫云县有脱贫不稳定户101户、边缘易致贫户85户、突发严重困难户17户。"
+                                    "2022年，紫云县对脱贫不稳定户、边缘易致贫户和突发严重困难户开展监测，共有监测对象301户。")
+    assert result["warehouse_value"].tolist() == [101, 85, 16, 301]
+    assert result["status"].tolist() == ["match", "match", "mismatch", "match"]
+    assert "category 02" in result["basis"][1] and "mart_monitoring_category" not in result["basis"][3]
 
 
 def test_exits_in_a_monitoring_report_are_still_judged_against_the_exit_mart(warehouse):
