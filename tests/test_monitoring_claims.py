@@ -241,11 +241,11 @@ def _story_with_monitoring(monitoring: dict[int, dict]):
 
     from etl_project.sample_data.report_draft import Draft
     from etl_project.sample_data.report_figures import CountyFigures
-    from etl_project.sample_data.report_stories import _monitoring
+    from etl_project.sample_data.report_stories import monitoring_blocks
 
     figures = CountyFigures(ZIYUN, monitoring=monitoring)
     draft = Draft(figures, np.random.default_rng(7))
-    blocks = _monitoring(draft)
+    blocks = monitoring_blocks(draft)
     body = "紫云县巩固拓展脱贫攻坚成果综述\n" + "\n".join(text for _, text in blocks)
     return draft, blocks, body
 
@@ -278,8 +278,8 @@ def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(w
         assert row.status == expected["expected_status"], (row.metric, row.basis)
         if expected["warehouse_value"] is not None:
             assert row.warehouse_value == expected["warehouse_value"], (row.metric, row.basis)
-    # The overstated persons are the one mismatch; income and growth are never judged.
-    assert result["status"].tolist().count("mismatch") == 1
+    # Quoted exactly; income and growth are never judged.
+    assert set(result["status"]) == {"match", "no_data"}
     assert set(result[result["status"] == "no_data"]["metric"]) == {"income_per_person", "growth_rate"}
 
 
@@ -300,3 +300,21 @@ def test_a_space_does_not_join_numbers_that_are_not_groups_of_three():
     assert metrics("新建道路 12 公里，覆盖 2021 户。") == [(12, "other"), (2021, "households_benefited")]
     assert [v for v, _ in metrics("其中 3 个村 1500 户。")] == [3, 1500]
     assert [v for v, _ in metrics("全县 12 345 678 户。")] == [12_345_678]
+
+
+def test_county_years_count_the_spells_by_their_dates():
+    from etl_project.sample_data.report_monitoring import county_years
+
+    spells = [
+        {"county_code": ZIYUN, "taken_in_date": "2021-04-02", "eliminated_date": "2022-03-01", "household_size": 4},
+        {"county_code": ZIYUN, "taken_in_date": "2022-06-30", "eliminated_date": None, "household_size": 3},
+        {"county_code": ZIYUN, "taken_in_date": "2022-11-15", "eliminated_date": "2022-12-31", "household_size": 5},
+        {"county_code": "431128", "taken_in_date": "2023-01-01", "eliminated_date": None, "household_size": 2},
+    ]
+    rows = {(r["region_code"], r["year"]): r for r in county_years(spells)}
+    y2022 = rows[ZIYUN, 2022]
+    assert (y2022["newly_taken_in_households"], y2022["newly_taken_in_persons"]) == (2, 8)
+    assert (y2022["cumulative_taken_in_households"], y2022["cumulative_taken_in_persons"]) == (3, 12)
+    assert (y2022["eliminated_households"], y2022["eliminated_persons"]) == (2, 9)
+    assert (y2022["cumulative_eliminated_households"], rows[ZIYUN, 2021]["cumulative_eliminated_households"]) == (2, 0)
+    assert rows["431128", 2022]["cumulative_taken_in_households"] == 0 and rows["431128", 2025]["cumulative_taken_in_persons"] == 2

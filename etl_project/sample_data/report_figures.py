@@ -38,7 +38,7 @@ class CountyFigures:
     years: dict[int, dict] = field(default_factory=dict)  # year -> the county's mart_poverty_exit row
     invested: dict[int, int] = field(default_factory=dict)  # year -> clean yuan
     townships: list[Township] = field(default_factory=list)
-    # year -> the county's mart_monitoring year row; empty when the sample has no monitoring source
+    # year -> the county's monitoring year figures (report_monitoring); empty without a monitoring source
     monitoring: dict[int, dict] = field(default_factory=dict)
 
     def _span(self, period: Period) -> list[int]:
@@ -96,7 +96,7 @@ def collect(mart: Mart, investment: InvestmentMart, townships: dict[str, tuple[l
 
 
 def add_monitoring(figures: dict[str, CountyFigures], rows: Iterable[dict] | None) -> None:
-    """The county year rows among the expected mart_monitoring ``rows`` (the monitoring source's truth)."""
+    """The county year rows among ``rows`` (report_monitoring.county_years) of the counties in ``figures``."""
     for row in rows or ():
         if row.get("period_kind") == "year" and row.get("region_level") == "county" and row.get("region_code") in figures:
             figures[row["region_code"]].monitoring[int(row["year"])] = row
