@@ -115,6 +115,7 @@ class Draft:
         value = skewed(truth, skew) if skew else truth
         written = f"{value}{word}"
         self._record(metric, value, _UNITS[word], (year, year), written, truth, self.figures.code)
+        self.claims[-1]["mart_column"] = column  # which of mart_monitoring's figures the words quote
         return written
 
     def unjudged(self, metric: str, unit: str, period: Period, low: float, high: float, suffix: str) -> str:
