@@ -7,7 +7,8 @@ is 2386万 up to 2387万), ``within_tolerance`` (within 1 % of the warehouse fig
 does not know, no rows for that place and period).
 
 Provinces, cities and counties are answered by their division codes; a township by the local code
-the warehouse gave it, found by its name inside the county the report places it in.
+the warehouse gave it, found by its name inside the county the report places it in. Figures about
+monitoring against a return to poverty are answered from mart_monitoring (monitoring_claims.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl_project.amounts import money_text, number_text, written_unit, yuan_text
+from etl_project.monitoring_claims import MONITORING_METRICS, NOT_HELD, MonitoringAnswers
 from etl_project.townships import Townships, is_township_name
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import DIM_PROJECT, MART_INVESTMENT
@@ -94,17 +96,25 @@ class WarehouseAnswers:
         self.townships = Townships(db)
         self.levels.update(dict.fromkeys(self.townships.codes, "township"))
         self.last_year = db.scalar(f"SELECT MAX(year) FROM {db.name(MART_POVERTY_EXIT)} WHERE year <= 2020")
+        self.monitoring = MonitoringAnswers(db)
 
     def _scalar(self, sql: str, params: dict) -> float | None:
         value = self.db.scalar(sql, params)
         return None if value is None else float(value)
 
-    def answer(self, metric: str, region_code: str | None, start: int | None, end: int | None) -> Answer:
+    def answer(self, metric: str, region_code: str | None, start: int | None, end: int | None,
+               report_year: int | None = None, sentence: str | None = None, figure_text: str | None = None) -> Answer:
+        """``report_year``, ``sentence`` and ``figure_text`` tell a monitoring figure's year when it
+        writes none, and which of mart_monitoring's figures its words quote."""
+        if metric in NOT_HELD:
+            return Answer(None, NOT_HELD[metric])
         if not region_code:
             return Answer(None, "no region the warehouse knows")
         level = self.levels.get(region_code)
         if level is None:
             return Answer(None, f"region {region_code} is not a province, city, county or township of the warehouse")
+        if metric in MONITORING_METRICS:
+            return Answer(*self.monitoring.answer(metric, level, region_code, start, end, report_year, sentence, figure_text))
         params = {"level": level, "code": region_code, "start": start or 0, "end": end or 9999}
         mart, invest = self.db.name(MART_POVERTY_EXIT), self.db.name(MART_INVESTMENT)
         at_year = end or self.last_year
@@ -182,7 +192,9 @@ def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
         if region_code is None and is_township_name(_text(claim.region)):
             township = answers.townships.resolve(claim.region, _text(getattr(claim, "context_code", None)))
             region_code = township.code
-        answer = answers.answer(claim.metric, region_code, start, end)
+        report_year = None if pd.isna(claim.report_date) else pd.Timestamp(claim.report_date).year
+        answer = answers.answer(claim.metric, region_code, start, end, report_year, _text(claim.sentence),
+                                _text(claim.figure_text))
         if township is not None:
             answer = Answer(answer.value, f"{answer.basis}; {township.note}" if township.code else township.note)
         qualifier = claim.qualifier if isinstance(claim.qualifier, str) else None

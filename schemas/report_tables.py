@@ -86,7 +86,7 @@ RECONCILIATION = CATALOG.add(with_names(
         en="Each claim whose metric, region and period the warehouse can answer, against the warehouse figure",
         layer="warehouse",
         primary_key=("report_id", "claim_index"),
-        source="report_claim, mart_investment, mart_poverty_exit, dim_project, dim_region",
+        source="report_claim, mart_investment, mart_poverty_exit, mart_monitoring, mart_monitoring_category, dim_project, dim_region",
         fields=(
             *_REPORT,
             Field("report_date", DATE, "报告日期", "date the report states"),

@@ -85,7 +85,7 @@ def test_persons_employed_helpers_and_beneficiaries(text, metric):
         ("引进龙头企业6家。", "enterprise", "other"),
         ("27家部门参与帮扶。", "department", "other"),
         ("全县贫困发生率降至0.9%。", "percent", "poverty_incidence"),
-        ("粮食产量同比增长4.5%。", "percent", "other"),
+        ("粮食产量同比增长4.5%。", "percent", "growth_rate"),
         ("新建蔬菜大棚300亩。", "mu", "other"),
     ],
 )

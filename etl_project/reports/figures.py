@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from etl_project.reports.numerals import (
-    CHINESE_NUMERAL_CHARS, DIGITS, arabic_to_decimal, chinese_to_decimal, plain_number,
+    CHINESE_NUMERAL_CHARS, DIGITS, THOUSANDS_SPACES, arabic_to_decimal, chinese_to_decimal, plain_number,
 )
 from etl_project.reports.segments import Segments
 from etl_project.reports.units import ALL_WORDS, DURATIONS, unit_of
 
-_ARABIC = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Groups of three digits split by commas, or by a space ("1 234 户") when no fourth digit follows.
+_ARABIC = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:[{THOUSANDS_SPACES}]\d{{3}})+(?!\d)|\d+)(?:\.\d+)?"
 _CHINESE = f"[{CHINESE_NUMERAL_CHARS}]+"
 _NUMBER = f"(?:{_ARABIC}|{_CHINESE})"
 _MULTIPLIER = "万亿|万|亿|千"
@@ -32,7 +33,7 @@ _FIGURE = re.compile(
     rf"(?P<pre>大约|约|将近|接近|近|超过|超|逾|不足|不到)?"
     rf"(?P<n1>{_NUMBER})(?P<q1>余|多|来)?(?P<m1>{_MULTIPLIER})?"
     rf"(?:\s*(?:至|到|-|—|–|~)\s*(?P<n2>{_NUMBER})(?P<q2>余|多)?(?P<m2>{_MULTIPLIER})?)?"
-    rf"(?P<q3>余|多)?(?P<unit>{_UNIT})?(?P<post>左右|以上|以下|以内|上下|之多|多)?"
+    rf"(?P<q3>余|多)?(?:[{THOUSANDS_SPACES}]?(?P<unit>{_UNIT}))?(?P<post>左右|以上|以下|以内|上下|之多|多)?"
 )
 _PERCENT_WORDS = re.compile(rf"百分之(?P<n1>[{CHINESE_NUMERAL_CHARS}]+)")
 MULTIPLIERS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "万亿": Decimal(10**12), "千": Decimal(1000)}
@@ -86,7 +87,7 @@ def _is_excluded(match: re.Match, text: str, segments: Segments) -> bool:
     if segments.is_protected(start):
         return True
     if number[0].isdigit():
-        digits = number.replace(",", "").split(".")[0]
+        digits = arabic_to_decimal(number.split(".")[0]).to_eng_string()
         if len(digits) > 1 and digits.startswith("0"):
             return True
         sentence_start = segments.sentence_at(start)[0]

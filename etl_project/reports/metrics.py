@@ -9,10 +9,18 @@ For households and persons the verb decides, strongest first:
 2. work (就业, 务工, 雇佣, 员工 …): ``persons_employed``;
 3. being driven or reached (带动, 惠及, 受益, 覆盖, 帮助, 增收, 签订 …): ``*_benefited``, even when
    脱贫 follows ("带动487户…脱贫增收"): a project that drives households is not the registry's exit;
-4. exit (脱贫, 退出, 摘帽, 出列, 销号): ``*_exited``;
-5. registration (建档立卡, 识别, 在册, 共有/现有贫困…): ``registered_poor_*``.
+4. risk eliminated in the monitoring against a return to poverty (风险消除, 消除风险):
+   ``risk_eliminated_*``;
+5. monitoring (监测对象, 监测户, 纳入监测, and the three kinds of monitored household 脱贫不稳定户,
+   边缘易致贫户, 突发严重困难户): ``monitored_*``; checked before exit and registration because
+   脱贫不稳定户 says 脱贫 and 识别纳入监测 says 识别 without anyone exiting or being registered poor;
+6. exit (脱贫, 退出, 摘帽, 出列, 销号): ``*_exited``;
+7. registration (建档立卡, 识别, 在册, 共有/现有贫困…): ``registered_poor_*``.
 Villages and counties exit by the same words unless they were only driven; projects are always
-``projects_count``; a percentage is ``poverty_incidence`` only when it says 贫困发生率.
+``projects_count``; a percentage is ``poverty_incidence`` only when it says 贫困发生率, and
+``growth_rate`` when the words nearest before it say it grew (增长, 增幅, 增速). Money is
+``income_per_person`` when it is an income per person (人均纯收入, 人均可支配收入, 人均收入) and no
+word of putting money in comes after those words.
 """
 
 from __future__ import annotations
@@ -29,6 +37,12 @@ _BENEFIT = ("带动", "惠及", "受益", "受惠", "覆盖", "辐射", "帮助"
             "结对", "联结", "帮带", "入股", "带来")
 _EXIT = ("脱贫", "减贫", "退出", "摘帽", "出列", "销号")
 _REGISTERED = re.compile("建档立卡|识别|在册|纳入|(?:共有|现有|有)贫困(?:户|人口)")
+_RISK_ELIMINATED = re.compile("风险消除|消除(?:了)?(?:返贫|致贫|返贫致贫)?风险|解除风险")
+# Only words that name households under monitoring: 防返贫监测排查 counts the households visited.
+_MONITORED = re.compile("监测对象|监测户|纳入(?:防止返贫|防返贫)?(?:动态)?监测|脱贫不稳定户|边缘易致贫户|突发严重困难户")
+_INCOME_PER_PERSON = re.compile("人均(?:纯|可支配)?收入")
+_GROWTH = ("增长", "增幅", "增速", "同比增加", "年均增加")
+_NOT_GROWTH = ("占比", "比重", "覆盖率", "发生率", "达标率", "满意度", "入学率", "参保率", "参合率", "认可度")
 # Names of the campaign contain 脱贫 without saying anyone exited.
 _CAMPAIGN = re.compile("脱贫攻坚|精准脱贫|脱贫工作|脱贫任务|脱贫致富路")
 # 每亩, 每户, 每人: a rate per unit, not an amount (每年 and 每月 amounts are amounts over time).
@@ -47,6 +61,9 @@ def _nearest(before: str, words: tuple[str, ...]) -> int:
 def _money(before: str, after: str) -> str:
     if _RATE.search(before) or after.startswith("/"):
         return "other"
+    income = [m.end() for m in _INCOME_PER_PERSON.finditer(before)]
+    if income and _nearest(before, _INVESTMENT) < income[-1] and "增收" not in before[income[-1]:]:
+        return "income_per_person"
     put_in, earned = _nearest(before, _INVESTMENT), _nearest(before, _NOT_INVESTMENT)
     if put_in < 0 and earned < 0:
         put_in = 0 if any(w in after for w in _INVESTMENT) else -1
@@ -64,7 +81,9 @@ def metric_of(unit: str, before: str, after: str) -> str:
     if unit == "project":
         return "projects_count"
     if unit == "percent":
-        return "poverty_incidence" if "贫困发生率" in before + after else "other"
+        if "贫困发生率" in before + after:
+            return "poverty_incidence"
+        return "growth_rate" if _nearest(before, _GROWTH) > _nearest(before, _NOT_GROWTH) else "other"
     clause = _CAMPAIGN.sub("", before + after)
     if unit in _BY_UNIT:
         benefited, exited, registered = _BY_UNIT[unit]
@@ -75,6 +94,10 @@ def metric_of(unit: str, before: str, after: str) -> str:
                 return "persons_employed"
         if _has(_BENEFIT, clause):
             return benefited
+        if _RISK_ELIMINATED.search(clause):
+            return f"risk_eliminated_{unit}s"
+        if _MONITORED.search(clause):
+            return f"monitored_{unit}s"
         if _has(_EXIT, clause):
             return exited
         if _REGISTERED.search(clause):

@@ -88,8 +88,11 @@ def _chinese_integer(text: str) -> Decimal | None:
     return Decimal(total + section + number)
 
 
+THOUSANDS_SPACES = " \u2009\u202f"  # "1 234", as statistical tables group digits
+
+
 def arabic_to_decimal(text: str) -> Decimal:
-    return Decimal(text.replace(",", ""))
+    return Decimal(re.sub(f"[,{THOUSANDS_SPACES}]", "", text))
 
 
 def plain_number(value: Decimal) -> int | float:

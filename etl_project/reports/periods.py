@@ -13,10 +13,12 @@ from etl_project.reports.numerals import DIGITS
 
 _YEAR = r"(?:19[5-9]\d|20\d\d)"
 _CN_YEAR = "[零一二三四五六七八九]{4}"
+# Typeset text may put a space between the year and 年 ("2021 年").
+_NIAN = "[^\\S\\n]?年"
 _EXPRESSION = re.compile(
-    rf"(?P<range>(?P<from>{_YEAR})年?度?\s*(?:至|到|-|—|–|~)\s*(?P<to>{_YEAR})年)"
-    rf"|(?P<list>{_YEAR}年(?:\s*[、,，和及与]\s*{_YEAR}年)+)"
-    rf"|(?P<year>{_YEAR})年(?!\d)"
+    rf"(?P<range>(?P<from>{_YEAR})(?:{_NIAN})?度?\s*(?:至|到|-|—|–|~)\s*(?P<to>{_YEAR}){_NIAN})"
+    rf"|(?P<list>{_YEAR}{_NIAN}(?:\s*[、,，和及与]\s*{_YEAR}{_NIAN})+)"
+    rf"|(?P<year>{_YEAR}){_NIAN}(?!\d)"
     rf"|(?P<cn>{_CN_YEAR})年"
     r"|(?P<plan>十[一二三四五])五"
     r"|(?P<relative>今年|本年|去年|上年|前年)"

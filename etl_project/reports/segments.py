@@ -11,8 +11,9 @@ import re
 from bisect import bisect_right
 
 _SENTENCE_END = re.compile(r"[。！？!?]+[”’」』)）]*|\n")
-# A comma between digits is a thousands separator, not a clause break.
-_CLAUSE_BREAK = re.compile(r"[，；：;:。！？!?]|(?<!\d),|,(?!\d{3})|\s+")
+# A comma between digits is a thousands separator, not a clause break; nor is a space beside a digit,
+# which typesetting puts around Arabic numbers ("监测对象 1 234 户").
+_CLAUSE_BREAK = re.compile(r"[，；：;:。！？!?]|(?<!\d),|,(?!\d{3})|\s*\n\s*|(?<!\d)[^\S\n]+(?!\d)")
 _TITLE_MARKS = re.compile(r"《[^《》\n]*》|〈[^〈〉\n]*〉")
 _QUOTES = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|『[^『』\n]*』|\"[^\"\n]*\"")
 _SENTENCE_PUNCTUATION = re.compile(r"[，。,；;！？!?]")

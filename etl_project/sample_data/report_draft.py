@@ -107,6 +107,25 @@ class Draft:
                      "more_than", step_of(value, 10_000))
         return written
 
+    def monitoring(self, metric: str, column: str, year: int, word: str, skew: float = 0.0) -> str:
+        """A figure of the county's monitoring against a return to poverty: ``column`` of its
+        mart_monitoring row for ``year``, the one the sentence's words quote (累计 → cumulative_*,
+        新纳入 → newly_taken_in_*, 当年消除 → eliminated_*, a plain count → *_at_end)."""
+        truth = int(self.figures.monitoring[year][column])
+        value = skewed(truth, skew) if skew else truth
+        written = f"{value}{word}"
+        self._record(metric, value, _UNITS[word], (year, year), written, truth, self.figures.code)
+        self.claims[-1]["mart_column"] = column  # which of mart_monitoring's figures the words quote
+        return written
+
+    def unjudged(self, metric: str, unit: str, period: Period, low: float, high: float, suffix: str) -> str:
+        """A figure the reconciliation reads but cannot judge (income per person, growth rates):
+        a whole number when ``low`` is at least 1000, else one decimal."""
+        number = self.pick(int(low), int(high)) if low >= 1000 else float(self.decimal(low, high))
+        written = f"{number}{suffix}"
+        self._record(metric, number, unit, period, written, None, self.figures.code)
+        return written
+
     def pick(self, low: int, high: int) -> int:
         """A figure the warehouse does not hold (kilometres, mu, square metres …)."""
         return int(self.rng.integers(low, high + 1))

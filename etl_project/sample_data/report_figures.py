@@ -11,6 +11,7 @@ add up the period's years. The judging rules restate the reconciliation's docume
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class CountyFigures:
     years: dict[int, dict] = field(default_factory=dict)  # year -> the county's mart_poverty_exit row
     invested: dict[int, int] = field(default_factory=dict)  # year -> clean yuan
     townships: list[Township] = field(default_factory=list)
+    # year -> the county's monitoring year figures (report_monitoring); empty without a monitoring source
+    monitoring: dict[int, dict] = field(default_factory=dict)
 
     def _span(self, period: Period) -> list[int]:
         if period is None:
@@ -90,6 +93,13 @@ def collect(mart: Mart, investment: InvestmentMart, townships: dict[str, tuple[l
             invested = figures[row["region_code"]].invested
             invested[row["year"]] = invested.get(row["year"], 0) + int(round(row["amount_yuan"]))
     return figures
+
+
+def add_monitoring(figures: dict[str, CountyFigures], rows: Iterable[dict] | None) -> None:
+    """The county year rows among ``rows`` (report_monitoring.county_years) of the counties in ``figures``."""
+    for row in rows or ():
+        if row.get("period_kind") == "year" and row.get("region_level") == "county" and row.get("region_code") in figures:
+            figures[row["region_code"]].monitoring[int(row["year"])] = row
 
 
 def judge(claimed: float, warehouse: float | None, qualifier: str | None, step: float) -> str:

@@ -151,10 +151,37 @@ def wangmo(d: Draft, s: Setting) -> Story:
               f"种植板栗、油茶{d.pick(2000, 20000)}亩。"),
         ("h", "三、就业帮扶"),
         ("p", f"全县有组织输出贫困劳动力{d.employed(0.3, 0.6, '人')}外出务工，农村居民人均可支配收入"
-              f"同比增长{d.decimal(7, 12)}%。"),
+              f"同比增长{d.unjudged('growth_rate', 'percent', None, 7, 12, '%')}。"),
         ("p", "12月以来，县里组织第二批帮扶干部开展回头看，对照“两不愁三保障”逐户核查，确保不漏一户、不落一人。"),
     ]
     return Story(f"{s.name}2020年脱贫攻坚工作情况报告", blocks)
+
+
+def monitoring_blocks(d: Draft) -> list[tuple[str, str]]:
+    """The county's monitoring against a return to poverty at the last year the sample holds, quoted
+    exactly, with income and growth the warehouse cannot judge. Nothing without monitoring figures."""
+    years = [y for y, row in d.figures.monitoring.items() if row["cumulative_taken_in_households"]]
+    if not years:
+        return []
+    year = max(years)
+    row = d.figures.monitoring[year]
+    flows = []
+    if row["newly_taken_in_households"]:
+        flows.append(f"全县新纳入监测户{d.monitoring('monitored_households', 'newly_taken_in_households', year, '户')}")
+    if row["eliminated_households"]:
+        flows.append(f"当年消除风险{d.monitoring('risk_eliminated_households', 'eliminated_households', year, '户')}")
+    eliminated = (f"，已消除风险{d.monitoring('risk_eliminated_households', 'cumulative_eliminated_households', year, '户')}"
+                  f"{d.monitoring('risk_eliminated_persons', 'cumulative_eliminated_persons', year, '人')}"
+                  if row["cumulative_eliminated_households"] else "")
+    income = (f"脱贫人口人均纯收入达到{d.unjudged('income_per_person', 'yuan', (year, year), 11000, 16000, '元')}，"
+              f"同比增长{d.unjudged('growth_rate', 'percent', (year, year), 6, 15, '%')}。")
+    return [
+        ("h", "巩固拓展脱贫攻坚成果"),
+        ("p", f"截至{year}年底，全县累计识别纳入防止返贫监测对象"
+              f"{d.monitoring('monitored_households', 'cumulative_taken_in_households', year, '户')}"
+              f"{d.monitoring('monitored_persons', 'cumulative_taken_in_persons', year, '人')}{eliminated}。"
+              f"{year}年，{'，'.join(flows) + '，' if flows else ''}{income}"),
+    ]
 
 
 def xintian(d: Draft, s: Setting) -> Story:

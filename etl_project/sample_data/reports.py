@@ -12,7 +12,8 @@ the households.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ from etl_project.sample_data.counties import CountySpec
 from etl_project.sample_data.geography import Geography
 from etl_project.sample_data.investment_truth import InvestmentMart
 from etl_project.sample_data.report_draft import Draft
-from etl_project.sample_data.report_figures import collect, exits_exceed_registered
-from etl_project.sample_data.report_stories import STORIES, Setting
+from etl_project.sample_data.report_figures import add_monitoring, collect, exits_exceed_registered
+from etl_project.sample_data.report_monitoring import county_years
+from etl_project.sample_data.report_stories import STORIES, Setting, monitoring_blocks
 from etl_project.sample_data.source_plan import SourceSpec
 from etl_project.sample_data.truth import Mart
 
@@ -48,6 +50,7 @@ PLANS = (
     Plan("wangmo", "望谟县", "reports/望谟县2020年脱贫攻坚工作情况报告.txt", "望谟县扶贫开发办公室", 2020, 12, (1, 25)),
     Plan("xintian", "新田县", "reports/新田县脱贫攻坚成效与经验.md", "新田县乡村振兴局", 2021, 3, (1, 28)),
 )
+MONITORING_REPORT_YEAR = 2026  # after the last monitoring year the sample holds
 _RELATED = ("全县召开巩固拓展脱贫攻坚成果推进会", "我县开展防返贫动态监测集中排查", "东西部协作产品展销会在我县举行")
 
 
@@ -66,25 +69,35 @@ class Reports:
 
 
 def write(out: Path, seed: int, counties: list[tuple[CountySpec, Geography, SourceSpec]], mart: Mart,
-          investment: InvestmentMart) -> Reports:
-    """Writes the reports of the showcase counties among ``counties`` under ``out/reports``."""
+          investment: InvestmentMart, monitoring: Iterable[dict] | None = None) -> Reports:
+    """Writes the reports of the showcase counties among ``counties`` under ``out/reports``.
+
+    ``monitoring`` is the monitoring source's truth (its "households" spells) when the sample has one:
+    the report of the first showcase county with monitoring figures then ends with them and is dated
+    January 2026, after the years it quotes; without it no report speaks of monitoring."""
     by_key = {spec.key: (spec, geo, source) for spec, geo, source in counties}
     plans = [plan for plan in PLANS if plan.key in by_key]
     figures = collect(mart, investment, {by_key[p.key][0].code: (by_key[p.key][1].township_names,
                                                                    by_key[p.key][1].township_codes) for p in plans})
+    add_monitoring(figures, county_years(monitoring["households"]) if monitoring else None)
     # A county without a clean registered household has nothing to report on.
     plans = [plan for plan in plans if figures[by_key[plan.key][0].code].years]
+    monitored = next((plan.key for plan in plans if figures[by_key[plan.key][0].code].monitoring), None)
     result = Reports()
     if plans:
         (out / "reports").mkdir(parents=True, exist_ok=True)
     for index, plan in enumerate(plans):
         spec, _, source = by_key[plan.key]
         rng = np.random.default_rng([seed, 4, index])
+        if plan.key == monitored:
+            plan = replace(plan, year=MONITORING_REPORT_YEAR, month=1, days=(5, 28))
         day = int(rng.integers(plan.days[0], plan.days[1] + 1))
         date = f"{plan.year}-{plan.month:02d}-{day:02d}"
         draft = Draft(figures[spec.code], rng)
         setting = Setting(plan.name, source.partner, source.donors[0], source.donors[1], plan.month, day)
         story = STORIES[plan.key](draft, setting)
+        if plan.key == monitored:
+            story = replace(story, blocks=[*story.blocks, *monitoring_blocks(draft)])
         _write(out / plan.file, story, date, plan.office, plan.name)
         fmt = Path(plan.file).suffix[1:]
         result.entries.append({"file": plan.file, "format": fmt, "report_date": date, "county_code": spec.code})
