@@ -208,17 +208,20 @@ class Deployment:
 
     def _timings(self, run_id: str) -> dict:
         """When the run reached each milestone: queued, launched, its process ready, done."""
-        at = {}
+        at, step_processes = {}, set()
         for entry in self.instance.all_logs(run_id):
             event = entry.dagster_event
             if event is not None and event.event_type.name in MILESTONES:
                 at.setdefault(event.event_type.name, entry.timestamp)
+            if event is not None and event.event_type.name == "STEP_START":
+                step_processes.add(entry.pid)
         run = self.instance.get_run_by_id(run_id)
         ended = at.get("RUN_SUCCESS", at.get("RUN_FAILURE"))
         return {
             "job": run.job_name,
             "status": run.status.value,
             "steps": len(self.instance.get_run_step_stats(run_id)),
+            "step_processes": len(step_processes),  # processes the steps ran in
             "queue_s": at["RUN_STARTING"] - at["RUN_ENQUEUED"],
             "process_start_s": at["RUN_START"] - at["RUN_STARTING"],  # a new process, its imports, the code loaded
             "job_s": ended - at["RUN_START"],
