@@ -149,6 +149,8 @@ def _deployed(report: dict, result: dict, cli: dict[str, measure.Measured]) -> d
         done = report[name]
         runs = done["runs"]
         found[f"deployed_{name}_s"] = round(done["seconds"], 2)
+        found[f"deployed_{name}_tick_s"] = round(done["tick_s"], 2)
+        found[f"deployed_{name}_submit_s"] = round(done["submit_s"], 2)
         found[f"deployed_{name}_job_s"] = round(sum(run["job_s"] for run in runs), 2)
         found[f"deployed_{name}_process_start_s"] = round(sum(run["process_start_s"] for run in runs), 2)
         found[f"deployed_{name}_runs"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items() if k != "ended_at"} for run in runs]

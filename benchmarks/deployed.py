@@ -90,11 +90,12 @@ class Tick:
 @dataclass
 class Pass:
     seconds: float  # from the tick to the end of its last run
-    tick_s: float
+    tick_s: float  # the schedule or sensor evaluated by the code server
+    submit_s: float  # its runs created (each asks the code server for its plan) and queued
     runs: list[dict]
 
     def as_dict(self) -> dict:
-        return {"seconds": self.seconds, "tick_s": self.tick_s, "runs": self.runs}
+        return {"seconds": self.seconds, "tick_s": self.tick_s, "submit_s": self.submit_s, "runs": self.runs}
 
 
 class Deployment:
@@ -169,7 +170,9 @@ class Deployment:
     def _launch(self, tick: Tick, started: float) -> Pass:
         if not tick.requests:
             raise RuntimeError("the tick asked for no run")
+        submitting = time.perf_counter()
         run_ids = [self._submit(job_name, request) for job_name, request in tick.requests]
+        submit_s = time.perf_counter() - submitting
         while not all(self.instance.get_run_by_id(run_id).is_finished for run_id in run_ids):
             list(self.queue.run_iteration(self.workspace))  # dequeue and launch what the limits allow
             time.sleep(POLL_S)
@@ -177,7 +180,7 @@ class Deployment:
         failed = [run for run in runs if run["status"] != "SUCCESS"]
         if failed:
             raise RuntimeError(f"run(s) failed: {failed}")
-        return Pass(max(run["ended_at"] for run in runs) - started, tick.seconds, runs)
+        return Pass(max(run["ended_at"] for run in runs) - started, tick.seconds, submit_s, runs)
 
     def _submit(self, job_name: str, request) -> str:
         """Create the run as the daemon creates a tick's run, and hand it to the run coordinator."""
@@ -214,7 +217,7 @@ class Deployment:
             if event is not None and event.event_type.name in MILESTONES:
                 at.setdefault(event.event_type.name, entry.timestamp)
             if event is not None and event.event_type.name == "STEP_START":
-                step_processes.add(entry.pid)
+                step_processes.add(event.pid)
         run = self.instance.get_run_by_id(run_id)
         ended = at.get("RUN_SUCCESS", at.get("RUN_FAILURE"))
         return {

@@ -57,7 +57,8 @@ def test_the_deployed_passes_went_through_the_queue_and_a_launched_process(resul
         # Every step in the launched run's own process, not a process per step.
         assert all(run["step_processes"] == 1 for run in runs)
         assert result[f"deployed_{name}_process_start_s"] == pytest.approx(sum(run["process_start_s"] for run in runs), abs=0.02)
-        assert result[f"deployed_{name}_s"] >= result[f"deployed_{name}_job_s"] + result[f"deployed_{name}_process_start_s"] - 0.02
+        parts = ("tick", "submit", "process_start", "job")
+        assert result[f"deployed_{name}_s"] >= sum(result[f"deployed_{name}_{part}_s"] for part in parts) - 0.05
         assert result[f"deployed_{name}_vs_cli"] == pytest.approx(result[f"deployed_{name}_s"] / result[f"{cli_name}_process_s"], rel=0.05)
     # The nightly with nothing to read runs no per-file step; a changed county's file, one run of the job.
     [pipeline], [noop], [one] = (result[f"deployed_{name}_runs"] for name in DEPLOYED_PASSES)
