@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--households N] [--format xlsx|csv] [--counties K] [--json FILE]``
+"""``python -m benchmarks [--households N] [--format xlsx|csv] [--counties K] [--deployed-storage sqlite|postgres] [--json FILE]``
 
 Runs, each in a process of its own and on the same generated files: the pipeline (a fresh
 warehouse), the pipeline again with nothing changed, again after one county's file changed, the
@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--workdir", default=os.environ.get("ETL_BENCH_DIR", "/tmp/etl-bench"), help="generated files and warehouses")
     parser.add_argument("--naive-rows", type=int, default=20_000, help="rows the naive baseline is timed on before scaling")
+    parser.add_argument(
+        "--deployed-storage", choices=("sqlite", "postgres"), default="sqlite",
+        help="the deployed path's run and event storage: SQLite files, or PostgreSQL as deploy/dagster.yaml ships it "
+        "(DAGSTER_PG_URL: a database the benchmark alone uses, wiped first)",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=("naive", "floors", "reruns", "deployed"), help="parts to leave out")
     args = parser.parse_args(argv)
 
@@ -91,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if "deployed" not in args.skip and "reruns" not in args.skip:
         # Its own copy of the files and its own warehouse: the same three passes from the start.
         deployed = step("deployed path", "benchmarks.deployed", str(data.working_copy(raw, work / "raw-deployed")),
-                        f"duckdb:///{work / 'deployed.duckdb'}", str(work / "dagster_home"))
-        result.update(_deployed(deployed.report, result, step.cli))
+                        f"duckdb:///{work / 'deployed.duckdb'}", str(work / "dagster_home"), args.deployed_storage)
+        result.update(deployed_storage=args.deployed_storage, **_deployed(deployed.report, result, step.cli))
     if "naive" not in args.skip:
         naive = step("naive baseline", "benchmarks.naive", str(raw), f"duckdb:///{work / 'naive.duckdb'}", str(args.naive_rows))
         per_row = naive.report["seconds"] / naive.report["rows"]

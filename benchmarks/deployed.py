@@ -1,9 +1,11 @@
 """Child process: the nightly pass as a deployment makes it, for timing beside the command line's.
 
-``python -m benchmarks.deployed RAW URL HOME REPORT``. HOME becomes a Dagster instance configured as
-deploy/dagster.yaml (queued run coordinator, the tag and pool limits, the default run launcher) with
-its storage in SQLite instead of PostgreSQL, and workspace.yaml's code location is served by a code
-server of its own, as the daemon and the webserver keep one. Then, as the daemon would:
+``python -m benchmarks.deployed RAW URL HOME STORAGE REPORT``. HOME becomes a Dagster instance
+configured as deploy/dagster.yaml (queued run coordinator, the tag and pool limits, the default run
+launcher); STORAGE ``postgres`` keeps its storage as shipped (the database at DAGSTER_PG_URL, wiped
+first: give one the benchmark alone uses), ``sqlite`` puts it in SQLite files under HOME.
+workspace.yaml's code location is served by a code server of its own, as the daemon and the
+webserver keep one. Then, as the daemon would:
 
 1. **pipeline**: the nightly schedule ticks over a fresh warehouse;
 2. **no-op**: it ticks again, nothing changed;
@@ -34,11 +36,11 @@ POLL_S = 0.05
 MILESTONES = ("RUN_ENQUEUED", "RUN_STARTING", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE")
 
 
-def main(raw: str, url: str, home: str, report: str) -> int:
+def main(raw: str, url: str, home: str, storage: str, report: str) -> int:
     # The code server and the runs it launches read where the files and the warehouse are from the
     # environment, as in a deployment.
     os.environ.update(DAGSTER_HOME=home, ETL_RAW_DIR=raw, ETL_WAREHOUSE_URL=url, ETL_ALERTS_FILE=str(Path(home) / "alerts.jsonl"))
-    write_instance_config(Path(home))
+    write_instance_config(Path(home), storage)
     # What the code server and the runs print goes to a log, as a daemon's would, not between the
     # benchmark's lines; this process's own errors still reach the terminal.
     sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
@@ -70,10 +72,13 @@ def main(raw: str, url: str, home: str, report: str) -> int:
     return 0
 
 
-def write_instance_config(home: Path) -> Path:
-    """deploy/dagster.yaml as shipped, but storing runs and events in SQLite under HOME."""
+def write_instance_config(home: Path, storage: str) -> Path:
+    """deploy/dagster.yaml as shipped, or storing runs and events in SQLite under HOME."""
     config = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text(encoding="utf-8"))
-    config.pop("storage", None)
+    if storage == "sqlite":
+        config.pop("storage", None)
+    elif storage != "postgres":
+        raise ValueError(f"storage: sqlite or postgres, not {storage!r}")
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -108,6 +113,7 @@ class Deployment:
         from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
         self.instance = dg.DagsterInstance.from_config(str(home))
+        self.instance.wipe()  # runs, events and partitions of an earlier benchmark (PostgreSQL)
         self.workspace = WorkspaceProcessContext(self.instance, WorkspaceFileTarget([str(REPO / "workspace.yaml")]))
         self.queue = QueuedRunCoordinatorDaemon(interval_seconds=POLL_S)
 
@@ -233,4 +239,4 @@ class Deployment:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:6]))

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -143,6 +144,30 @@ def test_the_sensors_first_look_waits_while_the_warehouse_is_held(tmp_path):
             assert context.cursor is None  # the next tick looks again
     finally:
         holder.communicate("")
+
+
+def test_steps_run_in_process_still_wait_for_the_warehouse_pool(tmp_path):
+    """The pool "warehouse" as deploy/dagster.yaml sets it: while another run holds its one slot, no
+    step of this run opens the warehouse; once the slot is free, the run goes on and succeeds."""
+    from assets.metadata import WAREHOUSE_POOL
+
+    warehouse = tmp_path / "w.duckdb"
+    pools = {"concurrency": {"pools": {"granularity": "op", "default_limit": 1}}}
+    with dg.instance_for_test(overrides=pools) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "its-step").is_claimed
+        outcome = {}
+        worker = threading.Thread(target=lambda: outcome.update(run=run_pipeline(SAMPLE, f"duckdb:///{warehouse}", instance, log_level="ERROR")))
+        worker.start()
+        time.sleep(5)
+        [waiting] = instance.get_runs()
+        started = [e.dagster_event.step_key for e in instance.all_logs(waiting.run_id, of_type=dg.DagsterEventType.STEP_START)]
+        assert worker.is_alive() and started == [] and not warehouse.exists()
+        assert waiting.run_id in storage.get_concurrency_info(WAREHOUSE_POOL).pending_run_ids  # waiting for the slot
+        storage.free_concurrency_slot_for_step("another-run", "its-step")
+        worker.join(timeout=600)
+    assert outcome["run"].success and warehouse.exists()
 
 
 def test_the_sensors_run_for_one_changed_file_rereads_it_alone_and_updates_the_marts(tmp_path):
