@@ -100,8 +100,3 @@ def range_tags(keys: list[str]) -> dict[str, str]:
     stages them all; see BackfillPolicy)."""
     return {_RANGE_START: keys[0], _RANGE_END: keys[-1]}
 
-
-def whole_range(instance: dg.DagsterInstance) -> dict[str, str] | None:
-    """Range tags from the first to the last registered partition, in Dagster's own order."""
-    keys = instance.get_dynamic_partitions(RAW_FILES.name)
-    return {_RANGE_START: keys[0], _RANGE_END: keys[-1]} if keys else None

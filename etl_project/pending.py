@@ -7,13 +7,15 @@ a night with nothing new costs no per-file bookkeeping at all, and one changed c
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from etl_project.file_hashes import known_hashes
 from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.partitions import file_of, source_of
-from etl_project.resources import RawFilesResource
-from etl_project.warehouse import Warehouse
+from etl_project.resources import KnownHashes, RawFilesResource
+from etl_project.warehouse import Warehouse, default_url
 from schemas import source_catalog
 
 
@@ -30,24 +32,16 @@ class Pending:
 def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -> Pending:
     """``registered``: the raw_files partition keys, in Dagster's order."""
     raw_files = RawFilesResource(root=root)
-    db = Warehouse(warehouse_url)
-    try:
-        known, previous = known_hashes(db), previous_loads(db)
-    finally:
-        db.close()
-    versions: dict[str, str] = {}
+    standing = standing_loads(warehouse_url, [file_of(key) for key in registered])
     keys, sizes = [], {}
     for key in registered:
-        relative, source = file_of(key), source_of(key)
+        relative = file_of(key)
         try:
             stat = os.stat(raw_files.path(relative))
         except OSError:
             continue  # gone since the partitions were synced: the refresh takes its rows out
         sizes[key] = stat.st_size
-        size, mtime_ns, sha256 = known.get(relative, (None, None, None))
-        if source not in versions:
-            versions[source] = rules_version(source)
-        if (size, mtime_ns) != (stat.st_size, stat.st_mtime_ns) or not is_current(previous, source, relative, sha256, versions[source]):
+        if standing.get(relative, (None, None))[:2] != (stat.st_size, stat.st_mtime_ns):
             keys.append(key)
     everything = any(source_catalog.judged_by_others(source_of(key)) for key in keys)
     read = list(keys)
@@ -57,3 +51,35 @@ def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -
         read += [key for key in sizes if source_of(key) in ledgers and key not in changed]
     return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything,
                    to_read={file_of(key): sizes[key] for key in read})
+
+
+def standing_loads(warehouse_url: str | None, relatives: Iterable[str]) -> KnownHashes:
+    """Of these files (paths under the raw root), those whose last successful load stands: of the
+    content last hashed, under today's rules. Each with the size, time and hash it had then; a file
+    on disk with that size and time needs no reading."""
+    if not warehouse_exists(warehouse_url):
+        return {}  # a new warehouse knows no file
+    db = Warehouse(warehouse_url)
+    try:
+        known, previous = known_hashes(db), previous_loads(db)
+    finally:
+        db.close()
+    versions: dict[str, str] = {}
+    standing = {}
+    for relative in relatives:
+        if relative not in known:
+            continue
+        source = source_of(relative)
+        if source not in versions:
+            versions[source] = rules_version(source)
+        if is_current(previous, source, relative, known[relative][2], versions[source]):
+            standing[relative] = known[relative]
+    return standing
+
+
+def warehouse_exists(warehouse_url: str | None) -> bool:
+    """False for a DuckDB file not made yet (asking would create it); a server database is asked."""
+    url = warehouse_url or default_url()
+    if url.startswith("duckdb:///") and ":memory:" not in url:
+        return Path(url.removeprefix("duckdb:///")).is_file()
+    return True

@@ -3,7 +3,9 @@ partitions in step with the raw folder; a run whose files failed is followed by 
 loaded; failed runs are written down where an alert hook can pick them up.
 
 A run reads only the files whose content changed since their last load (see load_audit), so a run
-started for one file redoes that file alone and the tables built from it.
+started for one file redoes that file alone and the tables built from it. The sensor's first look
+(a new instance, `dagster dev` on an existing warehouse) starts from what the warehouse loaded, so
+files it holds as they are on disk start nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+import sqlalchemy as sa
 
 from etl_project import partitions, personal_data
-from etl_project.resources import file_sha256
+from etl_project.pending import standing_loads
+from etl_project.resources import RawFilesResource, file_sha256
 from schemas import source_catalog
 
 ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
@@ -35,9 +39,10 @@ def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, d
     the previous snapshot keeps its hash; only new or touched files are hashed again."""
     previous = previous or {}
     found = {}
+    raw_files = RawFilesResource(root=str(root))
     # The files a run would stage, found as the run finds them.
     for relative in partitions.raw_files(root):
-        path = root / relative
+        path = raw_files.path(relative)  # a name with personal data in it is listed masked
         try:
             stat = path.stat()
         except OSError:
@@ -50,6 +55,14 @@ def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, d
     return found
 
 
+def as_loaded(root: Path, warehouse_url: str) -> dict[str, dict]:
+    """A snapshot of the files as the warehouse last loaded them: those whose load stands (the content
+    then hashed, today's rules), with the size, time and hash they had. A file that never loaded,
+    failed or was checked under other rules is not in it: it is new."""
+    standing = standing_loads(warehouse_url, partitions.raw_files(root))
+    return {relative: {"size": size, "mtime_ns": mtime_ns, "sha256": sha256} for relative, (size, mtime_ns, sha256) in standing.items()}
+
+
 def changes(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list[str]]:
     """Files new, changed (different content, not merely touched) and removed between snapshots."""
     return {
@@ -59,7 +72,7 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list[s
     }
 
 
-def build_raw_files_sensor(full_job, refresh_job, raw_root: str) -> dg.SensorDefinition:
+def build_raw_files_sensor(full_job, refresh_job, raw_root: str, warehouse_url: str) -> dg.SensorDefinition:
     @dg.sensor(
         name="raw_files_sensor",
         jobs=[full_job, refresh_job],
@@ -72,7 +85,14 @@ def build_raw_files_sensor(full_job, refresh_job, raw_root: str) -> dg.SensorDef
     )
     def raw_files_sensor(context: dg.SensorEvaluationContext):
         root = Path(raw_root)
-        before = json.loads(context.cursor) if context.cursor else {}
+        if context.cursor:
+            before = json.loads(context.cursor)
+        else:
+            try:
+                before = as_loaded(root, warehouse_url)
+            except sa.exc.OperationalError as error:
+                # A DuckDB file a run holds: look again next tick rather than take every file for new.
+                return dg.SkipReason(f"first look: the warehouse could not be asked what it holds ({error.orig}); trying again")
         after = snapshot(root, before)
         diff = changes(before, after)
         registered = context.instance.get_dynamic_partitions(partitions.RAW_FILES.name)

@@ -14,7 +14,9 @@ from schemas.registry import CATALOG
 REQUIRED = (
     "households", "rows", "pipeline_s", "pipeline_rows_per_s", "naive_s", "speedup_vs_naive", "floor_s",
     "fraction_of_floor", "peak_rss_mb", "noop_rerun_s", "one_county_rerun_s",
+    "deployed_pipeline_s", "deployed_noop_s", "deployed_one_county_s",
 )
+DEPLOYED_PASSES = {"pipeline": "pipeline", "noop": "noop_rerun", "one_county": "one_county_rerun"}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,27 @@ def test_the_figures_agree_with_one_another(result):
     assert result["pipeline_process_s"] >= result["pipeline_s"]
     assert result["peak_rss_mb"] >= result["peak_rss_main_mb"] > 0
     assert result["one_county_file"].startswith("registry/")
-    assert {t["metric"] for t in result["targets"]} == {"pipeline_rows_per_s_per_core", "speedup_vs_naive"}
+    assert {t["metric"] for t in result["targets"]} == {
+        "pipeline_rows_per_s_per_core", "speedup_vs_naive", *(f"deployed_{name}_vs_cli" for name in DEPLOYED_PASSES)
+    }
     assert all(t["met"] in (True, False) for t in result["targets"])
+
+
+def test_the_deployed_passes_went_through_the_queue_and_a_launched_process(result):
+    for name, cli_name in DEPLOYED_PASSES.items():
+        runs = result[f"deployed_{name}_runs"]
+        assert runs and all(run["status"] == "SUCCESS" for run in runs)
+        # Every step in the launched run's own process, not a process per step.
+        assert all(run["step_processes"] == 1 for run in runs)
+        assert result[f"deployed_{name}_process_start_s"] == pytest.approx(sum(run["process_start_s"] for run in runs), abs=0.02)
+        parts = ("tick", "submit", "process_start", "job")
+        assert result[f"deployed_{name}_s"] >= sum(result[f"deployed_{name}_{part}_s"] for part in parts) - 0.05
+        assert result[f"deployed_{name}_vs_cli"] == pytest.approx(result[f"deployed_{name}_s"] / result[f"{cli_name}_process_s"], rel=0.05)
+    # The nightly with nothing to read runs no per-file step; a changed county's file, one run of the job.
+    [pipeline], [noop], [one] = (result[f"deployed_{name}_runs"] for name in DEPLOYED_PASSES)
+    assert noop["steps"] < pipeline["steps"] and one["job"] == pipeline["job"] == "warehouse_full_refresh"
+    # A sensor started on the current warehouse asks for no run.
+    assert result["deployed_sensor_first_tick_runs"] == 0
 
 
 def _tables(url: str) -> dict[str, pd.DataFrame]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -87,6 +90,84 @@ def test_sensor_keeps_partitions_in_step_and_launches_only_what_changed(tmp_path
         [refresh] = removed.run_requests
         assert refresh.job_name == REFRESH_JOB_NAME and "1 removed" in refresh.tags["etl/changes"]
         assert village.relative_to(raw).as_posix() not in instance.get_dynamic_partitions(RAW_FILES.name)
+
+
+def test_started_on_a_current_warehouse_the_sensor_and_the_nightly_read_no_file(tmp_path):
+    """`dagster dev` on a warehouse a command-line pass just brought up to date: a new instance, the
+    sensor's first tick and the nightly schedule plan no file; one changed file afterwards, that file."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(raw, url, instance, log_level="ERROR").success
+    defs = build_definitions(str(raw), url)
+    sensor, nightly = defs.resolve_sensor_def("raw_files_sensor"), defs.resolve_schedule_def("nightly_warehouse_refresh")
+    with dg.instance_for_test() as instance:
+        first, cursor = _evaluate(sensor, instance, None)
+        assert isinstance(first, dg.SensorResult) and first.run_requests == []
+        registered = instance.get_dynamic_partitions(RAW_FILES.name)
+        assert WANGMO in registered and len(registered) == len(cursor)  # partitions registered, every file known
+        assert isinstance(_evaluate(sensor, instance, cursor)[0], dg.SkipReason)
+
+        # The nightly reads no file either: the part of the job after staging, over no partition.
+        quiet = nightly(dg.build_schedule_context(instance=instance))
+        selected = {key.to_user_string() for key in quiet.asset_selection}
+        assert "dagster/asset_partition_range_start" not in quiet.tags and quiet.partition_key is None
+        assert "mart_poverty_exit" in selected and not selected & {"raw_file", "staged_file"}
+
+        wangmo = raw / WANGMO
+        wangmo.write_bytes(wangmo.read_bytes() + b"\n")
+        changed, _ = _evaluate(sensor, instance, cursor)
+        [one] = changed.run_requests
+        assert one.partition_key == WANGMO and ":new->" not in one.run_key  # changed from what was loaded, not new
+        after = nightly(dg.build_schedule_context(instance=instance))
+        assert after.tags["dagster/asset_partition_range_start"] == after.tags["dagster/asset_partition_range_end"] == WANGMO
+        assert after.asset_selection is None
+
+
+def test_the_sensors_first_look_waits_while_the_warehouse_is_held(tmp_path):
+    """A DuckDB file held by another process cannot say what it holds: no run of every file meanwhile."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        sensor = build_definitions(str(raw), f"duckdb:///{path}").resolve_sensor_def("raw_files_sensor")
+        with dg.instance_for_test() as instance:
+            context = dg.build_sensor_context(instance=instance)
+            result = sensor(context)
+            assert isinstance(result, dg.SkipReason) and "could not be asked" in result.skip_message
+            assert context.cursor is None  # the next tick looks again
+    finally:
+        holder.communicate("")
+
+
+def test_steps_run_in_process_still_wait_for_the_warehouse_pool(tmp_path):
+    """The pool "warehouse" as deploy/dagster.yaml sets it: while another run holds its one slot, no
+    step of this run opens the warehouse; once the slot is free, the run goes on and succeeds."""
+    from assets.metadata import WAREHOUSE_POOL
+
+    warehouse = tmp_path / "w.duckdb"
+    pools = {"concurrency": {"pools": {"granularity": "op", "default_limit": 1}}}
+    with dg.instance_for_test(overrides=pools) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "its-step").is_claimed
+        outcome = {}
+        worker = threading.Thread(target=lambda: outcome.update(run=run_pipeline(SAMPLE, f"duckdb:///{warehouse}", instance, log_level="ERROR")))
+        worker.start()
+        time.sleep(5)
+        [waiting] = instance.get_runs()
+        started = [e.dagster_event.step_key for e in instance.all_logs(waiting.run_id, of_type=dg.DagsterEventType.STEP_START)]
+        assert worker.is_alive() and started == [] and not warehouse.exists()
+        assert waiting.run_id in storage.get_concurrency_info(WAREHOUSE_POOL).pending_run_ids  # waiting for the slot
+        storage.free_concurrency_slot_for_step("another-run", "its-step")
+        worker.join(timeout=600)
+    assert outcome["run"].success and warehouse.exists()
 
 
 def test_the_sensors_run_for_one_changed_file_rereads_it_alone_and_updates_the_marts(tmp_path):
