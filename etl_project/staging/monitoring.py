@@ -236,6 +236,9 @@ def look_up_persons(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Data
         per_household = head_values.groupby(level=0).first()
         filled.loc[~is_head, column] = per_household.reindex(household[~is_head]).to_numpy()
     looked_up, issues = look_up(filled, context)
+    # A member's row carries its head's values only for shaping: a rule they break is the head's row's.
+    copied = issues["rule"].isin([rule.id for rule in MONITORING_RULES]) & ~pd.Series(is_head, index=typed.index).reindex(issues["index"]).to_numpy()
+    issues = issues[~copied]
     found = [issues] if not issues.empty else []
     heads = typed[is_head]
     for column in HOUSEHOLD_VALUES:
@@ -285,6 +288,7 @@ PERSONS = SourceSpec(
     extra_rules=(UNKNOWN_REGION, *MONITORING_RULES, *PERSON_LAYOUT_RULES, HOUSEHOLD_SIZE_MISMATCH),
     people=lambda typed: typed["head_name"],
     settle=settle_persons,
+    folds_rows=True,
 )
 
 MONITORING = SourceSpec(
