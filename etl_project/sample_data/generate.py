@@ -90,7 +90,7 @@ def generate(
         if index < SHOWCASE:
             showcase.append((spec, writer.geo, plan))
     reports = report_files.write(out, seed, showcase, mart, investment)
-    monitoring_files, monitoring_truth = monitoring.write(out, monitored, seed, log)
+    monitoring_files, monitoring_truth = monitoring.write(out, monitored, seed, log, fmt)
     files += monitoring_files
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]

@@ -240,11 +240,12 @@ class CountyLists:
     snapshots: list[date]
 
 
-def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Generator) -> dict:
-    file = f"monitoring/{lists.county_name}防止返贫监测对象_{snapshot.year}年{snapshot.month:02d}月.xlsx"
+def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Generator, fmt: str) -> dict:
+    kind, sheet = ("xlsx", "监测对象") if fmt == "xlsx" else ("utf-8-sig", "")
+    file = f"monitoring/{lists.county_name}防止返贫监测对象_{snapshot.year}年{snapshot.month:02d}月.{fmt}"
     title = f"{lists.county_name}防止返贫监测对象名单（截至{snapshot.year}年{snapshot.month}月{snapshot.day}日）"
     headers = PERSON_HEADERS if lists.per_person else HOUSEHOLD_HEADERS
-    planned = Table("monitoring", "persons" if lists.per_person else "households", lists.county_code, file, "监测对象", "xlsx",
+    planned = Table("monitoring", "per_person" if lists.per_person else "per_household", lists.county_code, file, sheet, kind,
                     title, "单位：人、元", Header(headers), tuple(12 for _ in headers), notes=list(_NOTES))
     on = [h for h in lists.households if h.on(snapshot)]
     rows, persons = [], 0
@@ -301,9 +302,10 @@ def _truth_of(spell: Monitored) -> dict:
     }
 
 
-def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int, log: Log) -> tuple[list[str], dict]:
+def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int, log: Log, fmt: str = "xlsx") -> tuple[list[str], dict]:
     """``counties``: (code, name as written, geography, registry heads) of up to two counties; the
-    first sends its lists per household, the second per person. Returns the files and the truth."""
+    first sends its lists per household, the second per person; as xlsx, or as UTF-8 CSV with the
+    other sources when ``fmt`` is csv. Returns the files and the truth."""
     files, truth_households, snapshots_truth = [], [], []
     planned_cases: dict[str, list[str]] = {}
     all_lists = []
@@ -330,7 +332,7 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
             for spell in lists.households + lists.defects:
                 _members(spell, rng, allocator)
         for snapshot in lists.snapshots:
-            entry = _write(lists, snapshot, out, log, rng)
+            entry = _write(lists, snapshot, out, log, rng, fmt)
             files.append(entry["file"])
             snapshots_truth.append({k: entry[k] for k in ("file", "sheet", "county_code", "layout", "snapshot_date", "households", "persons",
                                                           "data_rows", "clean_rows", "rows")})

@@ -98,9 +98,11 @@ def _snapshots(typed: pd.DataFrame, context: StageContext) -> pd.Series:
             f"nor its file name gives one; put it in the title (截至2023年6月30日) or the file name (监测对象_2023年06月.xlsx)",
             "防止返贫监测对象名单须注明统计时间：请在标题（如“截至2023年6月30日”）或文件名（如“监测对象_2023年06月.xlsx”）中写明",
         )
-    context.extract.warnings.append(
-        f"monitoring list: as of {found:%Y-%m-%d}, the date {where} gives. 监测对象名单，统计时间取自{_WHERE_ZH[where]}：{found:%Y年%m月%d日}"
-    )
+    if where == "its file name":
+        # A title that names the date is the export's own habit; a file name is only what someone typed.
+        context.extract.warnings.append(
+            f"monitoring list: as of {found:%Y-%m-%d}, the date {where} gives. 监测对象名单，统计时间取自{_WHERE_ZH[where]}：{found:%Y年%m月%d日}"
+        )
     return written.fillna(found)
 
 
