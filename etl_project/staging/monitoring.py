@@ -39,7 +39,7 @@ from schemas.monitoring_sources import (
     TAKEN_IN_AFTER_SNAPSHOT,
     UNKNOWN_CODE_IN_LIST,
 )
-from schemas.person_sources import HEAD_RELATIONS
+from schemas.person_sources import NO_HEAD, TWO_HEADS
 from schemas.registry import REQUIRED_RULE, Rule
 from schemas.sources import UNKNOWN_REGION
 from schemas.vocabularies import HELP_MEASURE, RISK_TYPE, Vocabulary
@@ -253,7 +253,7 @@ def look_up_persons(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Data
     short = pd.Series(differs.reindex(household).to_numpy() & is_head & ~headless & ~two_heads, index=typed.index)
     found.append(_issues(typed, short, "household_size", HOUSEHOLD_SIZE_MISMATCH,
                          [f"{HOUSEHOLD_SIZE_MISMATCH.en} ({int(m)} listed)" for m in members.reindex(household).to_numpy()]))
-    for flagged, rule in ((headless, persons.NO_HEAD), (two_heads, persons.TWO_HEADS)):
+    for flagged, rule in ((headless, NO_HEAD), (two_heads, TWO_HEADS)):
         found.append(_issues(typed, pd.Series(flagged, index=typed.index), "relation", rule))
     found = [f for f in found if f is not None and not f.empty]
     # Shape reads the household's values from the head's row: give it the filled ones.
@@ -277,10 +277,6 @@ def shape_persons(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext)
     return _staged(heads, raw, context)
 
 
-def settle_persons(typed: pd.DataFrame, issues: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    return persons.settle(typed, issues, context)
-
-
 PERSONS = SourceSpec(
     name=SOURCE,
     record=MONITORING_PERSON,
@@ -289,7 +285,7 @@ PERSONS = SourceSpec(
     shape=shape_persons,
     extra_rules=(UNKNOWN_REGION, *MONITORING_RULES, *PERSON_LAYOUT_RULES, HOUSEHOLD_SIZE_MISMATCH),
     people=lambda typed: typed["head_name"],
-    settle=settle_persons,
+    settle=persons.settle,
     folds_rows=True,
 )
 
@@ -309,4 +305,4 @@ def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes) -
     return stage(path, source_file, MONITORING, StageContext(regions=regions, pii_key=key, source_file=source_file))
 
 
-__all__ = ["HEAD_RELATIONS", "MONITORING", "PERSONS", "date_in_text", "parse_code_list", "stage_file"]
+__all__ = ["MONITORING", "PERSONS", "date_in_text", "parse_code_list", "stage_file"]
