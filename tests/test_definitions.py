@@ -17,6 +17,7 @@ import dagster_ui
 
 from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
 from etl_project.partitions import RAW_FILES
+from schemas import source_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
@@ -68,7 +69,7 @@ def test_nightly_schedule_runs_every_file_partition_in_one_run(tmp_path):
         request = nightly(dg.build_schedule_context(instance=instance))
         keys = instance.get_dynamic_partitions(RAW_FILES.name)
         # Every spreadsheet became a partition, and one run spans them all.
-        files = [p for s in ("registry", "funds", "projects", "villages", "reports") for p in (raw / s).iterdir()]
+        files = [p for s in source_catalog.source_names() for p in (raw / s).iterdir()]
         assert len(keys) == len(files) > 0
         assert request.tags["dagster/asset_partition_range_start"] == keys[0]
         assert request.tags["dagster/asset_partition_range_end"] == keys[-1]

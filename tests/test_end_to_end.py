@@ -313,7 +313,7 @@ def _assert_quarantine_counted(db: Warehouse, truth: dict, result) -> None:
 
     quarantine = db.query(f"SELECT source FROM {db.name(QUARANTINE)}")
     checks = {e.check_name: e.metadata for e in result.get_asset_check_evaluations()}
-    for source in ("registry", "funds", "projects", "villages"):
+    for source in ("registry", "funds", "projects", "villages", "monitoring"):
         metadata = checks[f"{source}_rows_valid"]
         assert metadata["quarantined_rows"].value == len({r for r in rows if sources[r[0]] == source}), source
         assert metadata["problems"].value == int((quarantine["source"] == source).sum()), source
@@ -490,7 +490,7 @@ def test_validate_answers_every_generated_file(sample):
         if d["rule"] != "village_not_in_list":
             expected.setdefault(d["file"], set()).add((d["sheet"], int(d["row"]), d["rule"]))
     sources = {f["file"]: f.get("source", "registry") for f in truth["files"]}
-    assert {"registry", "funds", "projects", "villages"} <= set(sources.values())
+    assert {"registry", "funds", "projects", "villages", "monitoring"} <= set(sources.values())
     for relative, source in sources.items():
         verdict = validate_file(raw / relative)
         assert verdict.source == source, relative

@@ -19,6 +19,7 @@ from etl_project.partitions import RAW_FILES
 from etl_project.runner import run_pipeline
 from etl_project.sensors import record_failure
 from etl_project.warehouse import Warehouse
+from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT, MART_POVERTY_EXIT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def test_sensor_keeps_partitions_in_step_and_launches_only_what_changed(tmp_path
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
     sensor = _sensor(raw)
-    files = sorted(p.relative_to(raw).as_posix() for s in ("registry", "funds", "projects", "villages", "reports") for p in (raw / s).iterdir())
+    files = sorted(p.relative_to(raw).as_posix() for s in source_catalog.source_names() for p in (raw / s).iterdir())
     with dg.instance_for_test() as instance:
         first, cursor = _evaluate(sensor, instance, None)
         assert sorted(instance.get_dynamic_partitions(RAW_FILES.name)) == files

@@ -49,6 +49,8 @@ class CountyWriter:
         self.plan = defects.plan(households, bounds, rng, showcase)
         self.as_text = spec.file_format == "csv"
         self._pending: dict[int, tuple[tuple, int]] = {}  # original position -> (row, household size)
+        # (batch, clean, geography) of every chunk written: what another source may name again
+        self.listeners: list = []
 
     def write(self, out: Path) -> list[str]:
         """Writes the county's file(s); returns their paths relative to ``out``."""
@@ -131,6 +133,8 @@ class CountyWriter:
         clean = np.ones(end - start, dtype=bool)
         clean[[p - start for p, _ in targets]] = False
         self.mart.add(batch, clean)
+        for listener in self.listeners:
+            listener(batch, clean, self.geo)
         sheet.clean_persons += int(batch.size[clean].sum())
         sizes = batch.size.tolist()
         for position in self.plan.originals.intersection(range(start, end)):

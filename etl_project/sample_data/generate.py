@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from etl_project.sample_data import counties as county_plan
+from etl_project.sample_data import monitoring
 from etl_project.sample_data import reports as report_files
 from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
@@ -71,12 +72,17 @@ def generate(
     mart, log, investment = truth_file.Mart(), truth_file.Log(households), InvestmentMart()
     files: list[str] = []
     showcase: list = []  # (spec, geography, source plan) of each showcase county, for its report
+    monitored: list = []  # (code, name, geography, registry heads) of the counties with monitoring lists
     for index, (spec, count) in enumerate(zip(specs, shares)):
         rng = np.random.default_rng([seed, 1, index])
         if spec.per_person:
             writer = PersonExportWriter(spec, count, rng, mart, log)
         else:
             writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
+            if len(monitored) < monitoring.COUNTIES:
+                heads = monitoring.RegistryHeads(spec.code)
+                writer.listeners.append(heads)
+                monitored.append((spec.code, spec.written_name, writer.geo, heads))
         files += writer.write(out)
         rng = np.random.default_rng([seed, 2, index])
         plan = source_plan.plan(spec, index, fmt, rng, bool(mismatch[index]), index == omitted)
@@ -84,12 +90,14 @@ def generate(
         if index < SHOWCASE:
             showcase.append((spec, writer.geo, plan))
     reports = report_files.write(out, seed, showcase, mart, investment)
+    monitoring_files, monitoring_truth = monitoring.write(out, monitored, seed, log, fmt)
+    files += monitoring_files
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]
     # A per-person export's clean rows are persons; its households are counted apart.
     clean = sum(entry.get("households", entry["clean_rows"]) for entry in registry)
     if truth is not None:
-        truth_file.write(Path(truth), seed, households, clean, mart, log, investment, reports.truth())
+        truth_file.write(Path(truth), seed, households, clean, mart, log, investment, {**reports.truth(), "monitoring": monitoring_truth})
     return {
         "out": str(out),
         "files": files,
@@ -102,6 +110,7 @@ def generate(
         "villages_listed": investment.villages_listed,
         "investment_yuan": round(float(investment.total_yuan), 2),
         "reports": reports.files,
+        "monitoring_lists": len(monitoring_files),
         "defects": dict(sorted(log.defect_counts.items())),
         "blank_rows": log.skipped_counts["blank"],
         "defects_truncated": not log.listed,

@@ -228,6 +228,9 @@ def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: L
                           ("defects", log.defects), ("skipped_rows", log.skipped), *(reports or {}).items(),
                           ("files", log.files)):
             handle.write(f"{json.dumps(key)}: ")
-            _items(handle, rows)
+            if isinstance(rows, dict):
+                handle.write(json.dumps(rows, ensure_ascii=False))
+            else:
+                _items(handle, rows)
             handle.write(",\n" if key != "files" else "\n")
         handle.write("}\n")

@@ -63,6 +63,9 @@ class SourceSpec:
     # one of them whose rows are the file's loaded rows (None: ``staged``)
     more: tuple[Table, ...] = ()
     rows_in: Table | None = None
+    # Its rows are folded into fewer staged ones (a per-person list into households, with no table of
+    # the persons): the file's loaded rows are the clean source rows.
+    folds_rows: bool = False
 
 
 @dataclass
@@ -175,7 +178,7 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
         extract=extracted,
         typed=typed,
         more={name: rows.reset_index(drop=True) for name, rows in more.items()},
-        loaded=len(more[spec.rows_in.name]) if spec.rows_in is not None else None,
+        loaded=len(more[spec.rows_in.name]) if spec.rows_in is not None else (len(clean) if spec.folds_rows else None),
     )
 
 
