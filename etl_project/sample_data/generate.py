@@ -89,8 +89,9 @@ def generate(
         files += sources.write_county(out, plan, writer.geo, count, rng, index < SHOWCASE, mart, investment, log)
         if index < SHOWCASE:
             showcase.append((spec, writer.geo, plan))
-    reports = report_files.write(out, seed, showcase, mart, investment)
     monitoring_files, monitoring_truth = monitoring.write(out, monitored, seed, log, fmt)
+    # A report quotes the monitoring lists' figures, so they are written first.
+    reports = report_files.write(out, seed, showcase, mart, investment, monitoring_truth)
     files += monitoring_files
 
     registry = [entry for entry in log.files if entry["source"] == "registry"]
