@@ -1,6 +1,6 @@
 """Schema registry: table and source declarations, and what is derived from them."""
 
-from schemas import investment_sources, investment_tables, person_sources, report_tables, sources, tables  # noqa: F401  (declaring the tables registers them)
+from schemas import investment_sources, investment_tables, monitoring_tables, person_sources, report_tables, sources, tables  # noqa: F401  (declaring the tables registers them)
 from schemas import views  # noqa: F401  (after the marts they show)
 from schemas.registry import CATALOG
 

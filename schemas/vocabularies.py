@@ -344,3 +344,65 @@ RECONCILIATION_STATUS = Vocabulary(
 )
 
 VOCABULARIES.update({v.name: v for v in (REGION_LEVEL, REPORT_METRIC, RECONCILIATION_STATUS)})
+
+
+# --- Monitoring against a return to poverty (防止返贫监测) ---------------------------------------
+
+MONITORING_CATEGORY = Vocabulary(
+    name="monitoring_category",
+    codes={"01": "脱贫不稳定户", "02": "边缘易致贫户", "03": "突发严重困难户"},
+    aliases={"脱贫不稳定": "01", "边缘易致贫": "02", "突发严重困难": "03"},
+    code_width=2,
+    zh_title="监测对象类别",
+    en_title="monitored household category",
+    en={
+        "01": "exited household at risk of returning to poverty",
+        "02": "ordinary household at risk of falling into poverty",
+        "03": "household in sudden severe hardship",
+    },
+)
+
+RISK_TYPE = Vocabulary(
+    name="risk_type",
+    codes={
+        "01": "因病", "02": "因残", "03": "因学", "04": "因自然灾害", "05": "因意外事故",
+        "06": "因产业项目失败", "07": "因务工就业不稳", "08": "缺劳动力", "09": "住房出现安全问题/刚性支出过大", "99": "其他",
+    },
+    aliases={},
+    code_width=2,
+    zh_title="致贫返贫风险类型",
+    en_title="risk of (returning to) poverty",
+    en={
+        "01": "illness", "02": "disability", "03": "schooling", "04": "natural disaster", "05": "accident",
+        "06": "industry project failure", "07": "unstable work", "08": "lack of labour",
+        "09": "unsafe housing or high rigid expenses", "99": "other",
+    },
+)
+
+HELP_MEASURE = Vocabulary(
+    name="help_measure",
+    codes={
+        "01": "产业帮扶", "02": "就业帮扶", "03": "公益岗位", "04": "小额信贷", "05": "健康帮扶",
+        "06": "教育帮扶", "07": "住房保障", "08": "综合保障(低保/特困)", "99": "其他",
+    },
+    aliases={},
+    code_width=2,
+    zh_title="帮扶措施",
+    en_title="help measure",
+    en={
+        "01": "industry", "02": "employment", "03": "public-welfare post", "04": "small credit", "05": "health",
+        "06": "education", "07": "housing", "08": "social security (dibao / tekun)", "99": "other",
+    },
+)
+
+ELIMINATION_METHOD = Vocabulary(
+    name="elimination_method",
+    codes={"by_help": "帮扶消除", "natural": "自然消除"},
+    aliases={},
+    code_width=0,
+    zh_title="风险消除方式",
+    en_title="how the risk was eliminated",
+    en={"by_help": "eliminated by help", "natural": "eliminated naturally"},
+)
+
+VOCABULARIES.update({v.name: v for v in (MONITORING_CATEGORY, RISK_TYPE, HELP_MEASURE, ELIMINATION_METHOD)})
