@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets import checks, investment_checks, marts, privacy, raw, reports, serving, staging, warehouse
+from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project import partitions
 from etl_project.sensors import build_raw_files_sensor, build_refresh_after_failed_files, run_failure_recorder
@@ -16,7 +16,7 @@ FULL_JOB_NAME = "warehouse_full_refresh"
 REFRESH_JOB_NAME = "warehouse_refresh"
 NIGHTLY_CRON, TIMEZONE = "0 2 * * *", "Asia/Shanghai"
 
-ASSET_MODULES = (raw, staging, warehouse, marts, reports, privacy, serving)
+ASSET_MODULES = (raw, staging, warehouse, marts, monitoring, reports, privacy, serving)
 
 # A DuckDB file takes one writer at a time: the job's steps run one after another, and the
 # instance's run queue (deploy/dagster.yaml) lets one run with this tag write at a time.
@@ -83,7 +83,7 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
         assets = dg.with_source_code_references([*dg.load_assets_from_modules(list(ASSET_MODULES)), staging.build_staging_tables()])
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_policies, assets),
-        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, reports]), *checks.build_source_checks()],
+        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]), *checks.build_source_checks()],
         jobs=[full_refresh_job, refresh_job],
         schedules=[build_nightly_schedule(raw_files.root)],
         sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, raw_files.root), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],
