@@ -17,13 +17,13 @@ from assets.warehouse import _names_deps, _names_recipe, _unchanged
 from etl_project import fingerprint, monitoring, monitoring_build
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
     MART_MONITORING,
     MART_MONITORING_CATEGORY,
     MART_MONITORING_EXITED,
     MART_MONITORING_RISK,
-    STG_MONITORING,
 )
 from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD

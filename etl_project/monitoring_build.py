@@ -10,13 +10,13 @@ import pandas as pd
 from etl_project import monitoring as sql
 from etl_project.names import named_select
 from etl_project.warehouse import Warehouse
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
     MART_MONITORING,
     MART_MONITORING_CATEGORY,
     MART_MONITORING_EXITED,
     MART_MONITORING_RISK,
-    STG_MONITORING,
 )
 from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD

@@ -9,42 +9,12 @@ from __future__ import annotations
 
 from schemas.names import with_names
 from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table, dated
-from schemas.tables import _PROVENANCE
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.vocabularies import ELIMINATION_METHOD, MONITORING_CATEGORY, REGION_LEVEL
 
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"
 _DAYS = "天 / days"
-
-# --- staging.stg_monitoring, as the monitoring source's staging declares it -----------------------
-STG_MONITORING = CATALOG.add(
-    Table(
-        name="stg_monitoring",
-        zh="防止返贫监测对象（已校验暂存，逐快照）",
-        en="Validated, pseudonymised monitored households, one row per household per snapshot (export as of a date)",
-        layer="staging",
-        source="monitoring exports after validation",
-        fields=(
-            Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash of the head's ID number, as in fact_household", required=True),
-            Field("county_code", STRING, "县级区划代码", "county-level region code", required=True, region="county"),
-            Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", region="township"),
-            Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", region="village"),
-            Field("snapshot_date", DATE, "快照日期", "the date the export is as of (its title, file name or a column)", required=True),
-            Field("household_size", INTEGER, "人数", "persons in the household", unit=_PERSONS),
-            Field("labour_count", INTEGER, "劳动力人数", "persons able to work (empty when the export has none)", unit=_PERSONS),
-            Field("category_code", CODE, "监测对象类别代码", "monitored household category", vocabulary=MONITORING_CATEGORY.name),
-            Field("taken_in_date", DATE, "纳入监测时间", "date the household was taken into monitoring"),
-            Field("risk_type_codes", STRING, "风险类型代码", "risk types, codes of vocabulary risk_type sorted and joined by ','"),
-            Field("measure_codes", STRING, "帮扶措施代码", "help measures, codes of vocabulary help_measure sorted and joined by ','"),
-            Field("income_per_person_yuan", MONEY, "家庭年人均纯收入", "net income per person per year", unit="元 / yuan", additive=False),
-            Field("risk_eliminated", FLAG, "是否风险消除", "the risk is marked eliminated"),
-            Field("eliminated_date", DATE, "风险消除时间", "date the risk was marked eliminated"),
-            Field("elimination_method_code", CODE, "风险消除方式代码", "eliminated by help or naturally", vocabulary=ELIMINATION_METHOD.name),
-            *_PROVENANCE,
-        ),
-    )
-)
-# --- end of stg_monitoring ----------------------------------------------------------------------
 
 _stg = STG_MONITORING.field
 

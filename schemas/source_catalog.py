@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
+from schemas.monitoring_sources import MONITORING_HOUSEHOLD, MONITORING_PERSON, STG_MONITORING
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
@@ -178,6 +179,11 @@ register_source(Source(
     name="funds", zh="帮扶资金台账", en="fund ledger", suffixes=SPREADSHEET_SUFFIXES, stage_order=40,
     staged=(STG_FUND_MOVEMENT,), column_map="funds", record=FUND_MOVEMENT, stage="etl_project.staging.investment:stage_funds",
     judged_against="projects", totals=STG_LEDGER_TOTAL, names_people=True,
+))
+register_source(Source(
+    name="monitoring", zh="防止返贫监测对象", en="monitored households", suffixes=SPREADSHEET_SUFFIXES, stage_order=50,
+    staged=(STG_MONITORING,), column_map="monitoring", record=MONITORING_HOUSEHOLD, stage="etl_project.staging.monitoring:stage_file",
+    layout_records=(MONITORING_PERSON,), names_people=True,
 ))
 register_source(Source(
     name="reports", zh="工作报告与新闻稿", en="narrative report", suffixes=REPORT_SUFFIXES, stage_order=90,

@@ -345,19 +345,22 @@ RECONCILIATION_STATUS = Vocabulary(
 
 VOCABULARIES.update({v.name: v for v in (REGION_LEVEL, REPORT_METRIC, RECONCILIATION_STATUS)})
 
-
-# --- Monitoring against a return to poverty (防止返贫监测) ---------------------------------------
-
+# Monitoring against a return to poverty (防止返贫监测), from 2020 on. Numbered like the monitoring
+# system's own lists; files write a category, risk or measure by its number or by its name, and a
+# cell of risks or measures often holds two or three joined with 、.
 MONITORING_CATEGORY = Vocabulary(
     name="monitoring_category",
     codes={"01": "脱贫不稳定户", "02": "边缘易致贫户", "03": "突发严重困难户"},
-    aliases={"脱贫不稳定": "01", "边缘易致贫": "02", "突发严重困难": "03"},
+    aliases={
+        "脱贫不稳定": "01", "不稳定户": "01", "脱贫监测户": "01",
+        "边缘易致贫": "02", "边缘户": "02", "边缘易致贫人口": "02",
+        "突发严重困难": "03", "突发困难户": "03", "严重困难户": "03",
+    },
     code_width=2,
     zh_title="监测对象类别",
-    en_title="monitored household category",
+    en_title="category of monitored household",
     en={
-        "01": "exited household at risk of returning to poverty",
-        "02": "ordinary household at risk of falling into poverty",
+        "01": "exited household at risk of returning to poverty", "02": "marginal household at risk of falling into poverty",
         "03": "household in sudden severe hardship",
     },
 )
@@ -365,13 +368,17 @@ MONITORING_CATEGORY = Vocabulary(
 RISK_TYPE = Vocabulary(
     name="risk_type",
     codes={
-        "01": "因病", "02": "因残", "03": "因学", "04": "因自然灾害", "05": "因意外事故",
-        "06": "因产业项目失败", "07": "因务工就业不稳", "08": "缺劳动力", "09": "住房出现安全问题/刚性支出过大", "99": "其他",
+        "01": "因病", "02": "因残", "03": "因学", "04": "因自然灾害", "05": "因意外事故", "06": "因产业项目失败",
+        "07": "因务工就业不稳", "08": "缺劳动力", "09": "住房出现安全问题/刚性支出过大", "99": "其他",
     },
-    aliases={},
+    aliases={
+        "因灾": "04", "自然灾害": "04", "因意外": "05", "意外事故": "05", "因产业失败": "06", "产业项目失败": "06",
+        "因务工就业不稳定": "07", "务工就业不稳": "07", "就业不稳": "07", "缺劳力": "08", "缺乏劳动力": "08",
+        "刚性支出过大": "09", "因刚性支出过大": "09", "住房出现安全问题": "09", "住房安全问题": "09", "其它": "99",
+    },
     code_width=2,
     zh_title="致贫返贫风险类型",
-    en_title="risk of (returning to) poverty",
+    en_title="risk type",
     en={
         "01": "illness", "02": "disability", "03": "schooling", "04": "natural disaster", "05": "accident",
         "06": "industry project failure", "07": "unstable work", "08": "lack of labour",
@@ -382,10 +389,15 @@ RISK_TYPE = Vocabulary(
 HELP_MEASURE = Vocabulary(
     name="help_measure",
     codes={
-        "01": "产业帮扶", "02": "就业帮扶", "03": "公益岗位", "04": "小额信贷", "05": "健康帮扶",
-        "06": "教育帮扶", "07": "住房保障", "08": "综合保障(低保/特困)", "99": "其他",
+        "01": "产业帮扶", "02": "就业帮扶", "03": "公益岗位", "04": "小额信贷", "05": "健康帮扶", "06": "教育帮扶",
+        "07": "住房保障", "08": "综合保障(低保/特困)", "99": "其他",
     },
-    aliases={},
+    aliases={
+        "产业": "01", "产业扶持": "01", "就业": "02", "务工就业": "02", "公益性岗位": "03", "公益岗": "03",
+        "小额贷款": "04", "扶贫小额信贷": "04", "健康": "05", "医疗救助": "05", "教育": "06", "教育资助": "06",
+        "住房": "07", "危房改造": "07", "综合保障": "08", "低保": "08", "特困": "08", "特困供养": "08",
+        "低保/特困": "08", "兜底保障": "08", "社会保障": "08", "其它": "99",
+    },
     code_width=2,
     zh_title="帮扶措施",
     en_title="help measure",
@@ -398,7 +410,7 @@ HELP_MEASURE = Vocabulary(
 ELIMINATION_METHOD = Vocabulary(
     name="elimination_method",
     codes={"by_help": "帮扶消除", "natural": "自然消除"},
-    aliases={},
+    aliases={"帮扶": "by_help", "帮扶后消除": "by_help", "自然": "natural", "自然消除风险": "natural"},
     code_width=0,
     zh_title="风险消除方式",
     en_title="how the risk was eliminated",

@@ -15,7 +15,8 @@ import pytest
 
 from etl_project import monitoring_build as build
 from etl_project.warehouse import Warehouse
-from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK, STG_MONITORING
+from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
 
 ZIYUN, DONGGUAN = "520425", "441900"
@@ -51,10 +52,10 @@ HOUSEHOLDS = [
     # h7: 东莞市, eliminated in 2022 (no line of that year known to the test).
     dict(key="h7", county=DONGGUAN, town=T9, village=V9, category="01", taken=date(2021, 8, 1), risks="02", measures="04",
          size=2, labour=1, open_in={B1: 5000}, eliminated=(date(2022, 3, 1), "by_help"), eliminated_in={B2: 9000}),
-    # h8: listed by both counties, open, without township or village.
-    dict(key="h8", county=ZIYUN, town=None, village=None, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
+    # h8: listed by both counties, open.
+    dict(key="h8", county=ZIYUN, town=T1, village=V2, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
          size=6, labour=3, open_in={A3: 2000}, eliminated=None, eliminated_in={}),
-    dict(key="h8", county=DONGGUAN, town=None, village=None, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
+    dict(key="h8", county=DONGGUAN, town=T9, village=V9, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
          size=6, labour=3, open_in={B2: 2000}, eliminated=None, eliminated_in={}),
 ]
 COUNTY_SNAPSHOTS = {ZIYUN: [A1, A2, A3], DONGGUAN: [B1, B2]}
