@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -339,3 +340,55 @@ def test_dates_out_of_order_are_listed(tmp_path):
         assert _keys(build.findings(db, "dates_out_of_order")) == {"h1"}
     finally:
         db.close()
+
+
+def _shipped_query(db: Warehouse, name: str) -> pd.DataFrame:
+    return db.query((Path(__file__).resolve().parents[1] / "docs" / "sql" / name).read_text(encoding="utf-8"))
+
+
+def _open_now(h: dict, s: dict) -> bool:
+    return not s["risk_eliminated"] and not s["missing_from_later_snapshot"]
+
+
+def test_query_under_monitoring_now_by_county(built):
+    got = _shipped_query(built, "monitoring_now_by_county.sql")
+    expected: dict = {}
+    for h, s in zip(HOUSEHOLDS, _expected_spells().values()):
+        if _open_now(h, s):
+            households, persons = expected.get(h["county"], (0, 0))
+            expected[h["county"]] = (households + 1, persons + h["size"])
+    assert {r.county_code: (int(r.monitored_households_at_end), int(r.monitored_persons_at_end)) for r in got.itertuples()} == expected
+    assert {_plain(d) for d in got["month"]} == {date(2022, 6, 1)}
+    assert dict(zip(got["county_code"], got["county"])) == {ZIYUN: "紫云县", DONGGUAN: "东莞市"}
+
+
+def test_query_elimination_speed_by_category(built):
+    got = _shipped_query(built, "elimination_speed_by_category.sql").set_index("category_code")
+    eliminated = [(h, s) for h, s in zip(HOUSEHOLDS, _expected_spells().values()) if s["risk_eliminated"]]
+    categories = sorted({h["category"] for h, _ in eliminated})
+    assert list(got.index) == categories
+    for category in categories:
+        mine = [(h, s) for h, s in eliminated if h["category"] == category]
+        row = got.loc[category]
+        assert int(row["eliminated_households"]) == len(mine)
+        assert int(row["eliminated_naturally"]) == sum(s["elimination_method_code"] == "natural" for _, s in mine)
+        assert float(row["median_days_to_elimination"]) == statistics.median(s["days_to_elimination"] for _, s in mine)
+        early = sum(s["eliminated_date"] < _six_months_after(h["taken"]) for h, s in mine)
+        assert float(row["percent_before_six_months"]) == round(100 * early / len(mine), 1)
+
+
+def test_query_exited_back_at_risk_by_exit_year(built):
+    got = _shipped_query(built, "exited_back_at_risk_by_exit_year.sql")
+    monitored = {h["key"] for h in HOUSEHOLDS}
+    now = {h["key"] for h, s in zip(HOUSEHOLDS, _expected_spells().values()) if _open_now(h, s)}
+    expected: dict = {}
+    for key, _county, year, _status in REGISTRY:
+        if year is not None:
+            e = expected.setdefault(year, [0, 0, 0])
+            e[0] += 1
+            e[1] += key in monitored
+            e[2] += key in now
+    assert {int(r.exit_year): [int(r.exited_households), int(r.ever_monitored_households), int(r.monitored_now_households)] for r in got.itertuples()} == expected
+    assert {int(r.exit_year): float(r.percent_ever_monitored) for r in got.itertuples()} == {
+        year: round(100 * e[1] / e[0], 1) for year, e in expected.items()
+    }
