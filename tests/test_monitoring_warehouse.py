@@ -392,3 +392,34 @@ def test_query_exited_back_at_risk_by_exit_year(built):
     assert {int(r.exit_year): float(r.percent_ever_monitored) for r in got.itertuples()} == {
         year: round(100 * e[1] / e[0], 1) for year, e in expected.items()
     }
+
+
+def test_the_checks_warn_with_counts_and_samples(tmp_path):
+    """The asset checks as Dagster runs them: a warning per broken rule, with how many and a sample;
+    the income rule passes, saying how many eliminations it could not judge, while no line is known."""
+    from assets import monitoring_checks
+    from etl_project.resources import WarehouseResource
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    db = Warehouse(url)
+    try:
+        _regions(db)
+        _registry(db)
+        db.replace(STG_MONITORING, _staging_rows())
+        build.build_spells(db)
+    finally:
+        db.close()
+    warehouse = WarehouseResource(url=url)
+    results = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].name: c(warehouse=warehouse)
+               for c in monitoring_checks.monitoring_rule_checks}
+    spells_of = {"h2": 2}  # h2 was taken in twice: both its spells are listed where h2 breaks a rule
+    expected = {
+        "early_or_unhelped_elimination": 2, "eliminated_without_labour": 1, "dates_out_of_order": 0,
+        "household_in_two_counties": 1, "unstable_household_not_exited": 1, "marginal_household_registered_poor": spells_of["h2"],
+    }
+    assert {name: int(next(v.value for k, v in r.metadata.items() if k != "sample")) for name, r in results.items()} == expected
+    for name, result in results.items():
+        assert result.passed == (expected[name] == 0) and result.severity.value == "WARN"
+        assert (result.metadata["sample"].value != "none") == (expected[name] > 0)
+    income = monitoring_checks.income_above_monitoring_line(warehouse=warehouse)
+    assert income.passed and income.metadata["eliminations_not_judged_line_unknown"].value == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
