@@ -423,3 +423,38 @@ def test_the_checks_warn_with_counts_and_samples(tmp_path):
         assert (result.metadata["sample"].value != "none") == (expected[name] > 0)
     income = monitoring_checks.income_above_monitoring_line(warehouse=warehouse)
     assert income.passed and income.metadata["eliminations_not_judged_line_unknown"].value == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
+
+
+def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path):
+    """The monitoring assets materialised by Dagster: built once, then kept as they are while the
+    monitoring staging and the tables the marts read have not changed."""
+    import dagster as dg
+
+    from assets import monitoring
+    from etl_project.resources import WarehouseResource
+    from schemas.tables import LOAD_AUDIT
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    db = Warehouse(url)
+    try:
+        _regions(db)
+        _registry(db)
+        db.ensure_table(LOAD_AUDIT)
+        db.replace(STG_MONITORING, _staging_rows())
+    finally:
+        db.close()
+    steps = [monitoring.fact_monitoring_spell, monitoring.mart_monitoring, monitoring.mart_monitoring_category,
+             monitoring.mart_monitoring_risk, monitoring.mart_monitoring_exited]
+    builds = []
+    for _ in range(2):
+        result = dg.materialize(steps, resources={"warehouse": WarehouseResource(url=url)})
+        assert result.success
+        builds.append({step.key.path[-1]: next(iter(result.asset_materializations_for_node(step.key.path[-1]))).metadata["build"].value
+                       for step in steps})
+    assert set(builds[0].values()) == {"rebuilt"} and set(builds[1].values()) == {"unchanged"}, builds
+    db = Warehouse(url)
+    try:
+        assert db.row_count(FACT_MONITORING_SPELL) == len(HOUSEHOLDS)
+        assert db.row_count(MART_MONITORING) == len(_expected_mart_rows())
+    finally:
+        db.close()
