@@ -29,6 +29,13 @@ def eliminated_early_sql(eliminated: str, taken_in: str) -> str:
     return f"{eliminated} < {taken_in} + INTERVAL '6 months'"
 
 
+_EXIT = "risk_eliminated AND state_rank = 1"
+
+
+def _latest(column: str) -> str:
+    return f"MAX(CASE WHEN latest_rank = 1 THEN {column} END) AS {column}"
+
+
 def spell_sql(staging: str) -> str:
     """SELECT yielding fact_monitoring_spell's base columns from every snapshot of stg_monitoring."""
     return f"""
@@ -41,9 +48,18 @@ WITH listed AS (
     WHERE taken_in_date IS NOT NULL
 ),
 spells AS (
+    -- One pass over the snapshots: each column taken from the row that holds it (entry, latest or
+    -- exit) by a conditional aggregate, which both engines hash; joins back to the ranked rows
+    -- would be planned as nested loops by PostgreSQL.
     SELECT {_SPELL}, MIN(snapshot_date) AS first_snapshot_date, MAX(snapshot_date) AS last_snapshot_date,
            COUNT(DISTINCT snapshot_date) AS snapshots,
-           MAX(CASE WHEN risk_eliminated THEN 1 ELSE 0 END) AS eliminated
+           MAX(CASE WHEN risk_eliminated THEN 1 ELSE 0 END) AS eliminated,
+           {_latest("township_code")}, {_latest("village_code")}, {_latest("category_code")},
+           {_latest("risk_type_codes")}, {_latest("measure_codes")}, {_latest("household_size")}, {_latest("labour_count")},
+           MAX(CASE WHEN entry_rank = 1 THEN income_per_person_yuan END) AS income_at_entry_yuan,
+           MAX(CASE WHEN {_EXIT} THEN income_per_person_yuan END) AS income_at_exit_yuan,
+           MAX(CASE WHEN {_EXIT} THEN COALESCE(eliminated_date, snapshot_date) END) AS eliminated_date,
+           MAX(CASE WHEN {_EXIT} THEN elimination_method_code END) AS elimination_method_code
     FROM listed GROUP BY {_SPELL}
 ),
 county_snapshots AS (SELECT DISTINCT county_code, snapshot_date FROM {staging}),
@@ -54,23 +70,13 @@ dropped AS (
     WHERE s.eliminated = 0
     GROUP BY s.household_key, s.county_code, s.taken_in_date
 )
-SELECT s.household_key, s.county_code, latest.township_code, latest.village_code, s.taken_in_date,
-       latest.category_code, latest.risk_type_codes, latest.measure_codes,
-       latest.household_size, latest.labour_count,
-       entry.income_per_person_yuan, ex.income_per_person_yuan,
-       s.eliminated = 1,
-       COALESCE(ex.eliminated_date, ex.snapshot_date),
-       ex.elimination_method_code,
-       CAST(COALESCE(ex.eliminated_date, ex.snapshot_date) - s.taken_in_date AS BIGINT),
+SELECT s.household_key, s.county_code, s.township_code, s.village_code, s.taken_in_date,
+       s.category_code, s.risk_type_codes, s.measure_codes, s.household_size, s.labour_count,
+       s.income_at_entry_yuan, s.income_at_exit_yuan, s.eliminated = 1, s.eliminated_date, s.elimination_method_code,
+       CAST(s.eliminated_date - s.taken_in_date AS BIGINT),
        s.first_snapshot_date, s.last_snapshot_date, CAST(s.snapshots AS BIGINT),
        d.missing_since_date IS NOT NULL, d.missing_since_date
 FROM spells s
-JOIN listed entry ON entry.household_key = s.household_key AND entry.county_code = s.county_code
- AND entry.taken_in_date = s.taken_in_date AND entry.entry_rank = 1
-JOIN listed latest ON latest.household_key = s.household_key AND latest.county_code = s.county_code
- AND latest.taken_in_date = s.taken_in_date AND latest.latest_rank = 1
-LEFT JOIN listed ex ON ex.household_key = s.household_key AND ex.county_code = s.county_code
- AND ex.taken_in_date = s.taken_in_date AND ex.risk_eliminated AND ex.state_rank = 1
 LEFT JOIN dropped d ON d.household_key = s.household_key AND d.county_code = s.county_code AND d.taken_in_date = s.taken_in_date
 ORDER BY s.county_code, s.household_key, s.taken_in_date
 """
