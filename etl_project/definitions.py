@@ -8,7 +8,7 @@ from datetime import timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from assets import checks, investment_checks, marts, privacy, raw, reports, serving, staging, warehouse
+from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project import partitions
 from etl_project.pending import pending_files
@@ -18,7 +18,7 @@ FULL_JOB_NAME = "warehouse_full_refresh"
 REFRESH_JOB_NAME = "warehouse_refresh"
 NIGHTLY_CRON, TIMEZONE = "0 2 * * *", "Asia/Shanghai"
 
-ASSET_MODULES = (raw, staging, warehouse, marts, reports, privacy, serving)
+ASSET_MODULES = (raw, staging, warehouse, marts, monitoring, reports, privacy, serving)
 
 # A DuckDB file takes one writer at a time: the job's steps run one after another, and the
 # instance's run queue (deploy/dagster.yaml) lets one run with this tag write at a time.
@@ -106,7 +106,7 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     refresh_assets = sorted(REFRESH_SELECTION.resolve(assets), key=lambda key: key.to_user_string())
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_policies, assets),
-        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, reports]), *checks.build_source_checks()],
+        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]), *checks.build_source_checks()],
         jobs=[full_refresh_job, refresh_job],
         schedules=[build_nightly_schedule(raw_files.root, warehouse_resource.url, refresh_assets)],
         sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, raw_files.root, warehouse_resource.url), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],

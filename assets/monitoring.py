@@ -1,0 +1,133 @@
+"""Monitoring against a return to poverty: household spells built from every snapshot, and the marts
+counted from them (by region and period, by category, by risk type, and the exited households of
+the registry that are back at risk).
+
+The spells are rebuilt when the monitoring staging changed since they were last built; each mart is
+kept while the tables it reads hold what they held when it was built.
+"""
+
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+
+from assets.marts import built_from
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
+from assets.warehouse import _names_deps, _names_recipe, _unchanged
+from etl_project import fingerprint, monitoring, monitoring_build
+from etl_project.resources import WarehouseResource
+from etl_project.staging import generation
+from schemas.monitoring_sources import STG_MONITORING
+from schemas.monitoring_tables import (
+    FACT_MONITORING_SPELL,
+    MART_MONITORING,
+    MART_MONITORING_CATEGORY,
+    MART_MONITORING_EXITED,
+    MART_MONITORING_RISK,
+)
+from schemas.registry import Table
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
+
+SOURCES = ("monitoring",)
+
+
+@cache
+def _code_recipe() -> bytes:
+    # The marts' SQL is made per run (its periods follow the data): the code that makes it is the recipe.
+    return b"".join(Path(module.__file__).read_bytes() for module in (monitoring, monitoring_build))
+
+
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name="warehouse",
+    owners=OWNERS,
+    kinds=TABLE_KINDS,
+    deps=[STG_MONITORING.name, *_names_deps(FACT_MONITORING_SPELL)],
+    description=describe(FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."),
+    metadata=table_metadata(FACT_MONITORING_SPELL),
+)
+def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    db = warehouse.open()
+    try:
+        select, params = monitoring_build.spell_select(db)
+        how = generation.recipe(FACT_MONITORING_SPELL, STG_MONITORING, select, params, *_names_recipe(FACT_MONITORING_SPELL))
+        unchanged, now, _ = _unchanged(db, FACT_MONITORING_SPELL, SOURCES, how)
+        rows = db.row_count(FACT_MONITORING_SPELL) if unchanged else db.replace_from_sql(FACT_MONITORING_SPELL, select, params)
+        generation.record(db, FACT_MONITORING_SPELL.name, how, now)
+        spell = db.name(FACT_MONITORING_SPELL)
+        open_spells, dropped = db.one(
+            f"SELECT COALESCE(SUM(CASE WHEN NOT risk_eliminated THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN missing_from_later_snapshot THEN 1 ELSE 0 END), 0) FROM {spell}"
+        )
+    finally:
+        db.close()
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(FACT_MONITORING_SPELL, rows),
+            "open_spells": int(open_spells),
+            "missing_from_later_snapshot": int(dropped),
+            "build": "unchanged" if unchanged else "rebuilt",
+        }
+    )
+
+
+def _kept_or_rebuilt(db, table: Table, inputs: list[Table], rebuild) -> tuple[int, str]:
+    """The table as it is while its inputs hold what they held when it was built; else rebuilt."""
+    key = fingerprint.fingerprints(db, inputs, recipe=generation.recipe(table, _code_recipe()))
+    if db.has_table(table) and fingerprint.recall(db, table.name, key) is not None:
+        return db.row_count(table), "unchanged"
+    rows = rebuild()
+    fingerprint.remember(db, table.name, key, {"rows": rows})
+    return rows, "rebuilt"
+
+
+def _mart_asset(table: Table):
+    @dg.asset(
+        pool=WAREHOUSE_POOL,
+        name=table.name,
+        group_name="marts",
+        owners=OWNERS,
+        kinds=TABLE_KINDS,
+        deps=[FACT_MONITORING_SPELL.name, DIM_REGION.name],
+        description=describe(table, "Periods run from the first taking-in to the latest export or elimination, by year and by month."),
+        metadata=table_metadata(table),
+    )
+    def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        db = warehouse.open()
+        try:
+            rows, how = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
+            provenance = built_from(db, SOURCES)
+        finally:
+            db.close()
+        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": how, **provenance})
+
+    return build
+
+
+mart_monitoring = _mart_asset(MART_MONITORING)
+mart_monitoring_category = _mart_asset(MART_MONITORING_CATEGORY)
+mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
+
+
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name="marts",
+    owners=OWNERS,
+    kinds=TABLE_KINDS,
+    deps=[FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name],
+    description=describe(
+        MART_MONITORING_EXITED,
+        "Registry and monitoring meet on household_key, the same keyed hash of the head's ID number in both.",
+    ),
+    metadata=table_metadata(MART_MONITORING_EXITED),
+)
+def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    db = warehouse.open()
+    try:
+        rows, how = _kept_or_rebuilt(
+            db, MART_MONITORING_EXITED, [FACT_HOUSEHOLD, FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_exited(db)
+        )
+        provenance = built_from(db, ("registry", *SOURCES))
+    finally:
+        db.close()
+    return dg.MaterializeResult(metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": how, **provenance})
