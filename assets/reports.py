@@ -60,7 +60,7 @@ def report_tables(warehouse: WarehouseResource):
     group_name="reports",
     owners=OWNERS,
     kinds=FRAME_KINDS,
-    deps=["report_claim", "mart_investment", "mart_poverty_exit", "dim_project", "dim_region"],
+    deps=["report_claim", "mart_investment", "mart_poverty_exit", "mart_monitoring", "mart_monitoring_category", "dim_project", "dim_region"],
     description=describe(RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."),
     metadata=table_metadata(RECONCILIATION),
 )
