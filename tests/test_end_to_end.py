@@ -203,7 +203,8 @@ def _assert_no_personal_data(db: Warehouse, raw: Path) -> None:
         text_columns = [f.name for f in table.fields if f.type in ("string", "code")]
         text = frame[text_columns].astype(str)
         for column in text.columns:
-            values = text[column]
+            # A hex digest (a file's sha256, a keyed hash) holds runs of digits by chance; it is no person's.
+            values = text[column].mask(text[column].str.fullmatch(r"[0-9a-f]{16,64}"), "")
             if table.name != "quarantine":
                 assert not values.str.contains(ID_LIKE).any(), f"{table.name}.{column} holds an ID-number-like value"
                 assert not values.str.contains(PHONE_LIKE).any(), f"{table.name}.{column} holds a phone-like value"
