@@ -145,7 +145,7 @@ def _format(field: Field) -> str:
 
 def metrics(table: Table) -> list[dict]:
     """COUNT(*); a sum of each figure that adds up over the table's rows (in yuan and 万元 for
-    money); a stock of a per-level view summed with a warning to group by year; the declared
+    money); a stock of a per-level view summed with a warning to group by period; the declared
     ratios as ratios of sums. A mart of every level gets no sums: its per-level views have them."""
     found = [_metric("count", "行数", "COUNT(*)", "行数 / rows", _COUNT_FORMAT)]
     if _all_levels(table):
@@ -159,7 +159,7 @@ def metrics(table: Table) -> list[dict]:
         if not field.additive:
             if not is_view:
                 continue
-            warning = "存量：请按年度分组，同一年内各地区可相加，跨年不可 / a stock: group by year; it adds up over regions within a year, never over years"
+            warning = "存量：请按期（年度或月份）分组，同一期内各地区可相加，跨期不可 / a stock: group by period (year, or month in a monthly view); it adds up over regions within a period, never over periods"
         found.append(_metric(f"sum__{field.name}", label(field) + ("（元）" if field.type == MONEY else ""), total, field.description, _format(field), warning))
         if field.type == MONEY:
             found.append(

@@ -6,6 +6,16 @@ once per level. Each view shows one level. The money views leave out the mart's 
 distinct projects, which do not add up; ``mart_investment_reach_<level>`` sets the money beside the
 projects it reached, each counted once, so that 户均投入 is SUM(amount_yuan) ÷ SUM(households_benefited)
 whatever the grouping.
+
+The monitoring marts (mart_monitoring, _category, _risk) also hold a year row and month rows for each
+region, told apart by ``period_kind``: a default sum would count each household once per level and
+again in every month of its year. Their views are one per level and period kind,
+``<mart>_<level>_year`` and ``<mart>_<level>_month`` (3 marts × 5 levels × 2 kinds = 30), each without
+``region_level``, ``period_kind`` and ``month`` (``period_start`` is the time column, the year's or
+the month's first day). Their stocks (at the period's end, cumulative) and shares stay, marked not
+additive: they add up over regions within one period, never over periods; in the risk views a
+household with two risk types counts under both, so no figure adds up over risk types.
+mart_monitoring_exited has one row per region and exit year and gets one view per level.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from schemas.investment_tables import MART_INVESTMENT, MART_PROJECT_REACH
+from schemas.monitoring_tables import MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.registry import CATALOG, INTEGER, MONEY, MONEY_PRECISION, MONEY_SCALE, NUMBER, Field, Table, View
 from schemas.tables import MART_POVERTY_EXIT, REGION_LEVELS
 
@@ -28,6 +39,11 @@ FIGURE_TYPES = (INTEGER, MONEY, NUMBER)
 # The rows that share a region, year and category in the money-and-reach view: each mart's rows are
 # brought to these before they are set side by side.
 REACH_KEY = ("region_code", "year", "category")
+_RISK_NOTE = ("；但一户多种风险计入多行，跨风险类型相加不是合计", " within a risk type; a household with two risk types counts under both, so a sum over risk types is not a total")
+PERIOD_KINDS = {"year": ("年度", "year"), "month": ("月度", "month")}
+# Columns of a monitoring mart a per-period-kind view has no use for: fixed by the view, or (month)
+# carried by period_start, which BI tools bin by month themselves.
+_PERIOD_COLUMNS = ("period_kind", "month")
 
 # name of the view -> its SELECT, given how to name a source table in SQL
 _SELECTS: dict[str, Callable[[Callable[[Table], str]], str]] = {}
@@ -44,6 +60,12 @@ def _level_literal(level: str) -> str:
     return f"'{level}'"  # a view's definition cannot take a bound parameter; the level is one of ours
 
 
+def _period_literal(kind: str) -> str:
+    if kind not in PERIOD_KINDS:
+        raise ValueError(f"unknown period kind {kind!r}")
+    return f"'{kind}'"  # one of ours, as the level is
+
+
 def is_figure(field: Field) -> bool:
     return field.type in FIGURE_TYPES
 
@@ -55,25 +77,42 @@ def _covers(mart: Table, level: str) -> str:
     return ""
 
 
-def _level_view(mart: Table, level: str, fields: tuple[Field, ...], about: tuple[str, str] | None = None, note: tuple[str, str] = ("", "")) -> View:
-    """The mart's rows of one level; ``about`` says what the view holds when it is not all the mart does."""
+def _level_view(
+    mart: Table,
+    level: str,
+    fields: tuple[Field, ...],
+    about: tuple[str, str] | None = None,
+    note: tuple[str, str] = ("", ""),
+    period_kind: str | None = None,
+) -> View:
+    """The mart's rows of one level (and, given ``period_kind``, of one kind of period); ``about``
+    says what the view holds when it is not all the mart does."""
     zh, en = LEVEL_LABELS[level]
     about_zh, about_en = about or (mart.zh, mart.en)
+    suffix, rows_zh, rows_en, where = "", f"{zh}行", f"{en} rows", f"region_level = '{level}'"
+    if period_kind is not None:
+        kind_zh, kind_en = PERIOD_KINDS[period_kind]
+        suffix, rows_zh, rows_en = f"_{period_kind}", f"{zh}{kind_zh}行", f"{en} rows of {kind_en} periods"
+        where += f" AND period_kind = '{period_kind}'"
+    kept = {f.name for f in fields}
     view = View(
-        name=f"{mart.name}_{level}",
-        zh=f"{about_zh}（仅{zh}行：各行相加即合计{note[0]}）",
-        en=f"{about_en} — {en} rows only, so that a sum over the rows counts each thing once{note[1]}{_covers(mart, level)}",
+        name=f"{mart.name}_{level}{suffix}",
+        zh=f"{about_zh}（仅{rows_zh}：各行相加即合计{note[0]}）",
+        en=f"{about_en} — {rows_en} only, so that a sum over the rows counts each thing once{note[1]}{_covers(mart, level)}",
         layer=mart.layer,
         fields=fields,
-        primary_key=tuple(k for k in mart.primary_key if k != "region_level"),
-        source=f"{mart.name} WHERE region_level = '{level}'",
+        primary_key=tuple(k for k in mart.primary_key if k in kept),
+        source=f"{mart.name} WHERE {where}",
         sources=(mart.name,),
         region_level=level,
     )
     columns = ", ".join(_quoted(f.name) for f in fields)
 
     def select(name_of: Callable[[Table], str]) -> str:
-        return f"SELECT {columns} FROM {name_of(mart)} WHERE {_quoted('region_level')} = {_level_literal(level)}"
+        condition = f"{_quoted('region_level')} = {_level_literal(level)}"
+        if period_kind is not None:
+            condition += f" AND {_quoted('period_kind')} = {_period_literal(period_kind)}"
+        return f"SELECT {columns} FROM {name_of(mart)} WHERE {condition}"
 
     _SELECTS[view.name] = select
     return CATALOG.add_view(view)
@@ -168,6 +207,17 @@ for _level in REGION_LEVELS:
     )
     _level_view(MART_PROJECT_REACH, _level, _without_region_level(MART_PROJECT_REACH))
     _reach_view(_level)
+    for _mart in (MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK):
+        for _kind in PERIOD_KINDS:
+            # A stock here is at each period's end: it adds up over regions, never over periods.
+            _level_view(
+                _mart,
+                _level,
+                _without_region_level(_mart, lambda f: f.name not in _PERIOD_COLUMNS),
+                note=_RISK_NOTE if _mart is MART_MONITORING_RISK else ("", ""),
+                period_kind=_kind,
+            )
+    _level_view(MART_MONITORING_EXITED, _level, _without_region_level(MART_MONITORING_EXITED))
 
 PER_LEVEL_VIEWS = tuple(CATALOG.views.values())
 

@@ -23,12 +23,22 @@ from etl_project.sample_data.investment_truth import yuan_per
 from etl_project.serving import grant_bi, published_path
 from etl_project.warehouse import Warehouse
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
+from schemas.monitoring_tables import (
+    FACT_MONITORING_SPELL,
+    MART_MONITORING,
+    MART_MONITORING_CATEGORY,
+    MART_MONITORING_EXITED,
+    MART_MONITORING_RISK,
+)
 from schemas.registry import CATALOG, NOT_ADDITIVE_MARK
 from schemas.tables import FACT_HOUSEHOLD, MART_POVERTY_EXIT, REGION_LEVELS
 from schemas.views import is_figure
 from tests.test_end_to_end import _assert_example_queries_match_truth, _example_query, analytics_rows
 
 VIEWS = list(CATALOG.views.values())
+MONITORING_MARTS = {MART_MONITORING.name, MART_MONITORING_CATEGORY.name, MART_MONITORING_RISK.name, MART_MONITORING_EXITED.name}
+# The views the generator's truth has rows for; the monitoring views are checked against fact_monitoring_spell.
+TRUTH_VIEWS = [v for v in VIEWS if not set(v.sources) & MONITORING_MARTS]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +97,7 @@ def test_summing_every_row_of_a_view_gives_the_total(warehouse, sample):
     }
     assert abs(float(whole["amount_yuan"]) - truth["fact_investment_total_yuan"]) < 0.005
     checked = 0
-    for view in VIEWS:
+    for view in TRUTH_VIEWS:
         figures = [f for f in view.fields if is_figure(f) and f.additive]
         sums = db.query(f"SELECT {', '.join(f'SUM({db.quote(f.name)}) AS {db.quote(f.name)}' for f in figures)} FROM {db.name(view)}").iloc[0]
         for f in figures:
@@ -103,8 +113,8 @@ def test_summing_every_row_of_a_view_gives_the_total(warehouse, sample):
 
 def test_only_stocks_are_left_not_additive_and_their_comments_say_so(warehouse):
     """A view keeps a column that does not add up over its rows only where nothing additive can
-    stand for it (a stock at year end, a ratio, its denominator), and the comment the BI tool shows
-    says 不可跨行相加; the money views have none."""
+    stand for it (a stock at year or period end, a ratio, its denominator), and the comment the BI
+    tool shows says 不可跨行相加; the money views have none."""
     db = warehouse
     comments = {
         (t, c): comment
@@ -114,10 +124,12 @@ def test_only_stocks_are_left_not_additive_and_their_comments_say_so(warehouse):
     }
     for view in VIEWS:
         kept = {f.name for f in view.fields if not f.additive}
-        if view.sources == (MART_POVERTY_EXIT.name,):
-            assert kept == {f.name for f in MART_POVERTY_EXIT.fields if not f.additive}
-        else:
+        if MART_INVESTMENT.name in view.sources or MART_PROJECT_REACH.name in view.sources:
             assert kept == set(), view.name
+        else:
+            mart = CATALOG[view.sources[0]]
+            # month is left out of the monitoring views: period_start carries it
+            assert kept == {f.name for f in mart.fields if not f.additive} - {"month"}, view.name
         for f in view.fields:
             comment = comments[(view.name, f.name)]
             assert comment == f.description and comment.endswith(NOT_ADDITIVE_MARK) == (f.name in kept), (view.name, f.name)
@@ -283,3 +295,102 @@ def test_postgres_views_survive_rebuilds_and_equal_duckdb(sample, warehouse, pos
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_login"))
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_test"))
         db.close()
+
+
+def _spells(db: Warehouse) -> pd.DataFrame:
+    spells = db.query(
+        f"SELECT household_key, county_code, taken_in_date, category_code, risk_type_codes, household_size, "
+        f"risk_eliminated, eliminated_date, missing_since_date FROM {db.name(FACT_MONITORING_SPELL)}"
+    )
+    for column in ("taken_in_date", "eliminated_date", "missing_since_date"):
+        spells[column] = pd.to_datetime(spells[column])
+    spells["persons"] = spells["household_size"].fillna(0).astype(int)
+    spells["eliminated_date"] = spells["eliminated_date"].where(spells["risk_eliminated"].astype(bool))
+    return spells
+
+
+def _flows_by_year(spells: pd.DataFrame, by: str | None = None) -> dict:
+    """(year[, code]) -> (taken in, persons taken in, eliminated) as the spells give them."""
+    keys = ["year"] + ([by] if by else [])
+    taken = spells.assign(year=spells["taken_in_date"].dt.year).groupby(keys).agg(h=("household_key", "size"), p=("persons", "sum"))
+    done = spells.dropna(subset=["eliminated_date"])
+    eliminated = done.assign(year=done["eliminated_date"].dt.year).groupby(keys).size()
+    flows = {}
+    for key in sorted(set(taken.index) | set(eliminated.index)):
+        row = taken.loc[key] if key in taken.index else None
+        flows[key] = (0 if row is None else int(row["h"]), 0 if row is None else int(row["p"]), int(eliminated.get(key, 0)))
+    return flows
+
+
+def _open_at_year_end(spells: pd.DataFrame, year: int) -> int:
+    end = pd.Timestamp(year + 1, 1, 1)
+    still = (spells["taken_in_date"] < end) & ~(spells["eliminated_date"] < end) & ~(spells["missing_since_date"] < end)
+    return int(still.sum())
+
+
+def test_summing_every_row_of_a_monitoring_view_gives_the_spells_totals(warehouse):
+    """Each monitoring view summed over its rows the way a BI tool does, grouped by year (and code
+    where the view has one), gives what fact_monitoring_spell counts: households and persons taken
+    in and households eliminated in the year; the year views' year-end stock, summed over the
+    regions of a year, is the spells open at the year's end. The monthly views add up to the
+    same years. Township and village views never exceed it; the marts themselves, summed
+    unfiltered, count each household once per level and kind of period."""
+    db = warehouse
+    spells = _spells(db)
+    assert len(spells) > 0
+    risks = spells.assign(risk_type_code=spells["risk_type_codes"].fillna("").str.split(",")).explode("risk_type_code")
+    risks = risks[risks["risk_type_code"] != ""]
+    by_mart = {
+        MART_MONITORING.name: (spells, None),
+        MART_MONITORING_CATEGORY.name: (spells.dropna(subset=["category_code"]), "category_code"),
+        MART_MONITORING_RISK.name: (risks, "risk_type_code"),
+    }
+    checked = 0
+    for mart, (counted, code) in by_mart.items():
+        want = _flows_by_year(counted, code)
+        keys = ["year"] + ([code] if code else [])
+        for kind in ("year", "month"):
+            for level in REGION_LEVELS:
+                view = CATALOG.views[f"{mart}_{level}_{kind}"]
+                got = db.query(
+                    f"SELECT {', '.join(keys)}, SUM(newly_taken_in_households) AS h, SUM(newly_taken_in_persons) AS p, "
+                    f"SUM(eliminated_households) AS e, SUM(monitored_households_at_end) AS stock "
+                    f"FROM {db.name(view)} GROUP BY {', '.join(keys)}"
+                )
+                got = {
+                    (int(r["year"]), r[code]) if code else int(r["year"]): (int(r["h"]), int(r["p"]), int(r["e"]), int(r["stock"]))
+                    for _, r in got.iterrows()
+                }
+                flows = {k: v[:3] for k, v in got.items() if v[:3] != (0, 0, 0)}
+                if level in ("province", "city", "county"):
+                    assert flows == want, view.name
+                    if kind == "year" and code is None:
+                        for year, (_, _, _, stock) in got.items():
+                            assert stock == _open_at_year_end(spells, year), (view.name, year)
+                else:
+                    assert all(all(a <= b for a, b in zip(v, want[k])) for k, v in flows.items()), view.name
+                checked += 1
+        unfiltered = db.scalar(f"SELECT SUM(newly_taken_in_households) FROM {db.name(CATALOG[mart])}")
+        assert unfiltered >= 2 * 3 * sum(v[0] for v in want.values()) > 0, mart
+    # A household with two risk types counts under both: the risk views' sum is not the total.
+    assert sum(v[0] for v in _flows_by_year(risks, "risk_type_code").values()) > len(spells)
+
+    households = db.query(f"SELECT household_key, exit_year, household_size FROM {db.name(FACT_HOUSEHOLD)} WHERE exit_year IS NOT NULL")
+    monitored = households["household_key"].isin(set(spells["household_key"]))
+    open_now = spells[~spells["risk_eliminated"].astype(bool) & spells["missing_since_date"].isna()]["household_key"]
+    whole = (len(households), int(households["household_size"].fillna(0).sum()), int(monitored.sum()),
+             int(households["household_key"].isin(set(open_now)).sum()))
+    assert whole[2] > 0
+    for level in REGION_LEVELS:
+        view = CATALOG.views[f"{MART_MONITORING_EXITED.name}_{level}"]
+        row = db.query(
+            f"SELECT SUM(exited_households) AS h, SUM(exited_persons) AS p, SUM(monitored_households) AS m, "
+            f"SUM(monitored_now_households) AS n FROM {db.name(view)}"
+        ).iloc[0]
+        got = tuple(int(row[c]) for c in ("h", "p", "m", "n"))
+        if level in ("province", "city", "county"):
+            assert got == whole, view.name
+        else:
+            assert all(a <= b for a, b in zip(got, whole)), view.name
+        checked += 1
+    assert checked == 3 * 2 * len(REGION_LEVELS) + len(REGION_LEVELS)
