@@ -66,9 +66,12 @@ def people(run) -> set[str]:
 
 
 def _bi_tables(path: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the published read copy, the one file BI tools open on DuckDB."""
+    """Every table and view of the published read copy, the one file BI tools open on DuckDB."""
     with duckdb.connect(str(path), read_only=True) as connection:
-        names = connection.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+        names = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
         return {f"{s}.{t}": connection.execute(f'SELECT * FROM "{s}"."{t}"').fetchdf() for s, t in names}
 
 
