@@ -260,14 +260,30 @@ def test_postgres_backed_instance_runs_the_job(postgres_database, tmp_path, monk
     monkeypatch.setenv("DAGSTER_PG_URL", postgres_database.replace("postgresql+psycopg://", "postgresql+psycopg2://"))
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.get() as instance:
-        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert instance.get_ref().storage_data.class_name == "PooledPostgresStorage"
+        connections_before = _server_connections(postgres_database)
         result = run_pipeline(SAMPLE, warehouse, instance)
         assert result.success
+        # The storage keeps its connections: a run of some forty steps opens a handful, not hundreds.
+        assert _server_connections(postgres_database) - connections_before < 20
     engine = sa.create_engine(postgres_database)
     with engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT COUNT(*) FROM runs WHERE run_id = :r"), {"r": result.run_id}).scalar()
     engine.dispose()
     assert stored == 1
+
+
+def _server_connections(database_url: str) -> int:
+    """Connections the server has accepted to this database since its statistics were reset."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            return connection.execute(
+                sa.text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar()
+    finally:
+        engine.dispose()
 
 
 def test_a_run_whose_file_failed_is_followed_by_a_refresh_from_what_loaded(tmp_path):
