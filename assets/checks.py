@@ -5,21 +5,18 @@ data is masked where found, by the guard in assets/privacy.py); rejected rows ar
 """
 
 
-import inspect
 from collections.abc import Callable
-from datetime import datetime
 
 import dagster as dg
 import pandas as pd
 
 from assets.metadata import WAREHOUSE_POOL
 from assets.staging import latest_file_states
-from etl_project import fingerprint, personal_data
+from etl_project import personal_data
 from etl_project.amounts import money_columns_as_text
+from etl_project.incremental.checks import Verdict, memoised
 from etl_project.resources import WarehouseResource
-from etl_project.staging import generation
 from schemas import source_catalog
-from schemas.registry import Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, MART_POVERTY_EXIT, QUARANTINE
 
 SAMPLE_ROWS = 10
@@ -91,58 +88,6 @@ def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
 
 
-# A check that passed stays passed for the rows of files that did not change; up to this many
-# changed files, only their rows are checked again.
-FILES_CHECKED_ALONE = 32
-Verdict = tuple[bool, dict]
-
-
-def _memoised(
-    db,
-    step: str,
-    table: Table,
-    sources: tuple[str, ...],
-    check_all: Callable[[], Verdict],
-    check_files: Callable[[list[str]], Verdict],
-) -> Verdict:
-    """The check's answer over a table built from staging generations, computed again only as far
-    as the table changed: kept when the table did not change since (nor the check's code), worked
-    out over the rows of the changed files alone when it passed last time and few files changed,
-    and over the whole table otherwise. A night with nothing new does not scan a national table,
-    and one with a new county scans that county."""
-    code = generation.recipe(inspect.getsource(check_all), inspect.getsource(check_files))
-    key = fingerprint.fingerprints(db, [table], recipe=code)
-    stored = fingerprint.recall(db, step, key)
-    if stored is not None:
-        metadata = {k: dg.MetadataValue.md(v["md"]) if isinstance(v, dict) and "md" in v else v for k, v in stored["metadata"].items()}
-        return stored["passed"], {**metadata, "computed": "earlier: the table has not changed since"}
-    built = generation.marker(db, table.name)
-    changed = _changed_since_passed(db, step, code, built, sources)
-    if changed is not None and len(changed) <= FILES_CHECKED_ALONE:
-        passed, metadata = check_files(changed)
-        computed = f"this run, over the rows of {len(changed)} changed file(s); the rest passed earlier and did not change"
-    else:
-        passed, metadata = check_all()
-        computed = "this run, over the whole table"
-    plain = {k: {"md": v.value} if isinstance(v, dg.MarkdownMetadataValue) else v for k, v in metadata.items()}
-    answer = {"passed": passed, "metadata": plain, "code": code}
-    if built is not None and built[1].latest is not None:
-        answer.update(built_how=built[0], built_from=built[1].latest.isoformat())
-    fingerprint.remember(db, step, key, answer)
-    return passed, {**metadata, "computed": computed}
-
-
-def _changed_since_passed(db, step: str, code: str, built, sources: tuple[str, ...]) -> list[str] | None:
-    """The files whose rows changed since the check last passed on the table built the same way;
-    None when there is no such answer to build on."""
-    last = fingerprint.recall_last(db, step)
-    if last is None or not last.get("passed") or last.get("code") != code or "built_from" not in last:
-        return None
-    if built is None or built[0] != last["built_how"]:
-        return None
-    return generation.changed_files(db, sources, datetime.fromisoformat(last["built_from"]))
-
-
 @dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
@@ -172,10 +117,10 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
         return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
 
     try:
-        passed, metadata = _memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
+        decision, passed, metadata = memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
     finally:
         db.close()
-    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version})
 
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")

@@ -5,12 +5,12 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import latest_file_states
-from etl_project import figures, fingerprint
+from etl_project import figures
 from etl_project.amounts import yuan_text
+from etl_project.incremental import tables
 from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
 from etl_project.names import named_select
 from etl_project.resources import WarehouseResource
-from etl_project.staging import generation
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
@@ -69,10 +69,10 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         sql, names = named_select(db, MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect))
         # The mart is a function of the two tables it reads: while they hold what they held when it
         # was last built, it is kept (a national registry is 6 s of aggregation).
-        inputs = fingerprint.fingerprints(db, [FACT_HOUSEHOLD, DIM_REGION], recipe=generation.recipe(MART_POVERTY_EXIT, sql, names, FIRST_MART_YEAR, LAST_PROGRAMME_YEAR))
-        kept = fingerprint.recall(db, MART_POVERTY_EXIT.name, inputs) if db.has_table(MART_POVERTY_EXIT) else None
-        if kept is not None:
-            rows, last_year, build = db.row_count(MART_POVERTY_EXIT), kept["last_year"], "unchanged"
+        how = tables.recipe(MART_POVERTY_EXIT, sql, names, FIRST_MART_YEAR, LAST_PROGRAMME_YEAR)
+        memo = tables.derived(db, MART_POVERTY_EXIT.name, [FACT_HOUSEHOLD, DIM_REGION], how)
+        if db.has_table(MART_POVERTY_EXIT) and memo.answer is not None:
+            rows, last_year, decision = db.row_count(MART_POVERTY_EXIT), memo.answer["last_year"], memo.kept("unchanged")
             db.ensure_views(MART_POVERTY_EXIT)  # its per-level views, as declared now
         else:
             low, high = db.one(event_year_bounds_sql(fact))
@@ -82,8 +82,8 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 "last_year": max(high or LAST_PROGRAMME_YEAR, LAST_PROGRAMME_YEAR),
                 "mart_first_year": FIRST_MART_YEAR,
             }
-            rows, last_year, build = db.replace_from_sql(MART_POVERTY_EXIT, sql, params), params["last_year"], "rebuilt"
-            fingerprint.remember(db, MART_POVERTY_EXIT.name, inputs, {"last_year": last_year})
+            rows, last_year = db.replace_from_sql(MART_POVERTY_EXIT, sql, params), params["last_year"]
+            decision = memo.made(db, {"last_year": last_year}, "rebuilt")
         provenance = built_from(db, ("registry", "villages"))
         figure = figures.exits_by_year(db)
     finally:
@@ -92,10 +92,11 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         metadata={
             **table_metadata(MART_POVERTY_EXIT, rows),
             "years": f"{FIRST_MART_YEAR}-{last_year}",
-            "build": build,
+            "build": decision.reason,
             **provenance,
             "exits_by_year": dg.MetadataValue.md(figure),
-        }
+        },
+        data_version=decision.data_version,
     )
 
 
@@ -130,6 +131,7 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         rows = db.replace_from_sql(
             MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
         )
+        decision = tables.rewritten(db, MART_INVESTMENT)
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.money_by_county_and_year(db)
@@ -142,7 +144,8 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             "total_amount_yuan": dg.MetadataValue.float(float(total or 0)),
             **provenance,
             "money_by_county_and_year": dg.MetadataValue.md(figure),
-        }
+        },
+        data_version=decision.data_version,
     )
 
 
@@ -176,6 +179,7 @@ def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     db = warehouse.open()
     try:
         rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
+        decision = tables.rewritten(db, MART_PROJECT_REACH)
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)
@@ -187,5 +191,6 @@ def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseRe
             "projects_funded": int(projects or 0),
             **provenance,
             "projects_by_type": dg.MetadataValue.md(figure),
-        }
+        },
+        data_version=decision.data_version,
     )

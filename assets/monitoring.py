@@ -13,10 +13,10 @@ import dagster as dg
 
 from assets.marts import built_from
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
-from assets.warehouse import _names_deps, _names_recipe, _unchanged
-from etl_project import fingerprint, monitoring, monitoring_build
+from assets.warehouse import _names_deps, _names_recipe
+from etl_project import monitoring, monitoring_build
+from etl_project.incremental import tables
 from etl_project.resources import WarehouseResource
-from etl_project.staging import generation
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
@@ -50,10 +50,10 @@ def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         select, params = monitoring_build.spell_select(db)
-        how = generation.recipe(FACT_MONITORING_SPELL, STG_MONITORING, select, params, *_names_recipe(FACT_MONITORING_SPELL))
-        unchanged, now, _ = _unchanged(db, FACT_MONITORING_SPELL, SOURCES, how)
-        rows = db.row_count(FACT_MONITORING_SPELL) if unchanged else db.replace_from_sql(FACT_MONITORING_SPELL, select, params)
-        generation.record(db, FACT_MONITORING_SPELL.name, how, now)
+        how = tables.recipe(FACT_MONITORING_SPELL, STG_MONITORING, select, params, *_names_recipe(FACT_MONITORING_SPELL))
+        staged = tables.from_staging(db, FACT_MONITORING_SPELL, SOURCES, how)
+        rows = db.row_count(FACT_MONITORING_SPELL) if staged.current else db.replace_from_sql(FACT_MONITORING_SPELL, select, params)
+        decision = staged.built(db, "unchanged" if staged.current else "rebuilt")
         spell = db.name(FACT_MONITORING_SPELL)
         open_spells, dropped = db.one(
             f"SELECT COALESCE(SUM(CASE WHEN NOT risk_eliminated THEN 1 ELSE 0 END), 0), "
@@ -66,19 +66,15 @@ def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
             **table_metadata(FACT_MONITORING_SPELL, rows),
             "open_spells": int(open_spells),
             "missing_from_later_snapshot": int(dropped),
-            "build": "unchanged" if unchanged else "rebuilt",
-        }
+            "build": decision.reason,
+        },
+        data_version=decision.data_version,
     )
 
 
-def _kept_or_rebuilt(db, table: Table, inputs: list[Table], rebuild) -> tuple[int, str]:
-    """The table as it is while its inputs hold what they held when it was built; else rebuilt."""
-    key = fingerprint.fingerprints(db, inputs, recipe=generation.recipe(table, _code_recipe()))
-    if db.has_table(table) and fingerprint.recall(db, table.name, key) is not None:
-        return db.row_count(table), "unchanged"
-    rows = rebuild()
-    fingerprint.remember(db, table.name, key, {"rows": rows})
-    return rows, "rebuilt"
+def _kept_or_rebuilt(db, table: Table, inputs: list[Table], rebuild):
+    """The mart kept while its inputs are unchanged, the monitoring modules' code being its recipe."""
+    return tables.kept_or_rebuilt(db, table, inputs, tables.recipe(table, _code_recipe()), rebuild)
 
 
 def _mart_asset(table: Table):
@@ -95,11 +91,11 @@ def _mart_asset(table: Table):
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         db = warehouse.open()
         try:
-            rows, how = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
+            rows, decision = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
             provenance = built_from(db, SOURCES)
         finally:
             db.close()
-        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": how, **provenance})
+        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": decision.reason, **provenance}, data_version=decision.data_version)
 
     return build
 
@@ -124,10 +120,12 @@ mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
 def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        rows, how = _kept_or_rebuilt(
+        rows, decision = _kept_or_rebuilt(
             db, MART_MONITORING_EXITED, [FACT_HOUSEHOLD, FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_exited(db)
         )
         provenance = built_from(db, ("registry", *SOURCES))
     finally:
         db.close()
-    return dg.MaterializeResult(metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": how, **provenance})
+    return dg.MaterializeResult(
+        metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": decision.reason, **provenance}, data_version=decision.data_version
+    )

@@ -5,8 +5,9 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS, WAREHOUSE_POOL
+from etl_project.incremental import batch_version
+from etl_project.incremental.file_hashes import known_hashes, remember_hashes
 from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.file_hashes import known_hashes, remember_hashes
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project.staging import workers
 from schemas import source_catalog
@@ -39,7 +40,7 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
     # Files of a new size or time are what staging will read: when that is a lot, the staging
     # workers' server starts now, alongside hashing, rather than when staging begins.
     workers.warm_up(sum(_new_size(raw_files, file_of(key), known) for key in context.partition_keys))
-    listing, hashed = [], []
+    listing, hashed, versions = [], [], []
     for key in context.partition_keys:
         raw = raw_files.file(file_of(key), known)
         if raw is None:
@@ -47,6 +48,7 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             context.log.warning(f"{file_of(key)}: no longer under {raw_files.root}; its rows leave the warehouse on the next refresh")
             continue
         listing.append({"file": raw.relative, "bytes": raw.size, "sha256": raw.sha256[:16]})
+        versions.append(raw.sha256)
         if known.get(raw.relative, (None, None, None))[:2] != (raw.size, raw.mtime_ns):
             hashed.append(raw)
         if known.get(raw.relative, (None, None, None))[2] == raw.sha256:
@@ -71,7 +73,8 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             "files": dg.MetadataValue.int(len(listing)),
             "total_bytes": dg.MetadataValue.int(int(frame["bytes"].sum()) if listing else 0),
             "listing": dg.MetadataValue.md(frame.head(200).to_markdown(index=False) if listing else "no files"),
-        }
+        },
+        data_version=dg.DataVersion(batch_version(versions)) if versions else None,
     )
 
 

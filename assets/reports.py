@@ -12,6 +12,7 @@ from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.staging import STAGED_FILE, latest_file_states
 from etl_project import figures
+from etl_project.incremental import tables
 from etl_project.names import named_frame
 from etl_project.reconciliation import as_read, reconcile
 from etl_project.resources import WarehouseResource
@@ -37,6 +38,7 @@ def report_tables(warehouse: WarehouseResource):
         for table in _REPORT_TABLES:
             db.ensure_table(table)
         counts = {table.name: db.row_count(table) for table in _REPORT_TABLES}
+        versions = {table.name: tables.staged(db, table, removed_now=0).data_version for table in _REPORT_TABLES}
         state = latest_file_states(db)
     finally:
         db.close()
@@ -50,9 +52,10 @@ def report_tables(warehouse: WarehouseResource):
             "reports_failed": len(failed),
             "failed_reports": dg.MetadataValue.json(failed),
         },
+        data_version=versions[REPORT_CLAIM.name],
     )
     for table in _REPORT_TABLES[1:]:
-        yield dg.MaterializeResult(asset_key=table.name, metadata=table_metadata(table, counts[table.name]))
+        yield dg.MaterializeResult(asset_key=table.name, metadata=table_metadata(table, counts[table.name]), data_version=versions[table.name])
 
 
 @dg.asset(
@@ -70,6 +73,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
         claims = db.query(f"SELECT * FROM {db.name(REPORT_CLAIM)} ORDER BY source_file, claim_index")
         frame = named_frame(db, RECONCILIATION, reconcile(db, claims))
         rows = db.replace(RECONCILIATION, frame)
+        decision = tables.rewritten(db, RECONCILIATION)
         figure = figures.reconciliation_mismatches(db)
     finally:
         db.close()
@@ -78,7 +82,8 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
             **table_metadata(RECONCILIATION, rows),
             "by_status": dg.MetadataValue.json(frame["status"].value_counts().to_dict()),
             "mismatches": dg.MetadataValue.md(figure),
-        }
+        },
+        data_version=decision.data_version,
     )
 
 

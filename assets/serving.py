@@ -8,6 +8,8 @@ from etl_project.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
 from schemas.registry import CATALOG
 
 BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)
+# On PostgreSQL there is no copy: what BI tools read is the server's, always the same thing.
+SERVED_BY_SERVER = "served-by-the-server"
 
 
 _HOW = {
@@ -36,8 +38,8 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         if db.dialect != "duckdb":
-            return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"})
-        path, copied, how = publish_read_copy(db)
+            return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"}, data_version=dg.DataVersion(SERVED_BY_SERVER))
+        path, copied, decision = publish_read_copy(db)
     finally:
         db.close()
     return dg.MaterializeResult(
@@ -45,7 +47,8 @@ def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(path)),
             "tables": dg.MetadataValue.json(copied),
             "dagster/row_count": sum(copied.values()),
-            "written": _HOW[how],
+            "written": _HOW[decision.reason],
             "storage_format": f"DuckDB {READ_COPY_STORAGE} (opens in DuckDB 1.0 and later)",
-        }
+        },
+        data_version=decision.data_version,
     )

@@ -26,9 +26,11 @@ from etl_project import personal_data, pii
 from etl_project.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
-from etl_project.file_hashes import known_hashes
+from etl_project.incremental import batch_version, tables
+from etl_project.incremental import files as file_loads
+from etl_project.incremental.file_hashes import known_hashes
+from etl_project.incremental.files import previous_loads, rules_version
 from etl_project.known_persons import known_persons
-from etl_project.load_state import is_current, previous_loads, rules_version
 from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
 from etl_project.sensors import FAILED_FILES
 from etl_project.staging.workers import FileOutcome, Stager, failure_reason, worker_count
@@ -88,7 +90,7 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     run_id = context.run.run_id
     unchanged = {}
     for raw in files:
-        if not force and is_current(previous, name, raw.relative, raw.sha256, version):
+        if file_loads.decide(previous, name, raw, version, again=force).kept:
             unchanged[raw.relative] = previous[(name, raw.relative)]
     outcomes = stager.stage(name, [(raw.path, raw.relative, (raw.size, raw.mtime_ns, raw.sha256)) for raw in files if raw.relative not in unchanged])
     for raw in files:
@@ -124,7 +126,7 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
     version = rules_version("reports")
     regions = names = None
     for raw in files:
-        if is_current(previous, "reports", raw.relative, raw.sha256, version):
+        if file_loads.decide(previous, "reports", raw, version).kept:
             run.unchanged.append(raw.relative)
             run.audit.append({**previous[("reports", raw.relative)], "run_id": context.run.run_id, "status": "unchanged", "message": None,
                               "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
@@ -306,22 +308,26 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     # warehouse's schema concerns every file written through it.
     migrated = [m for m in migrations if m and m.startswith("migrated")]
     changed = {"schema_changes": dg.MetadataValue.json(migrated)} if migrated else {}
+    # What each file staged, named by its content and rules: the same for a file whose last load stands.
+    decisions = {relative: file_loads.of_load(row) for relative, (_, row) in stories.items()}
     told = {
-        partition_key(relative): {**file_story.loaded(row, run.table.name, rules.get(relative, [])), **changed}
+        partition_key(relative): {
+            **file_story.loaded(row, run.table.name, rules.get(relative, [])), **changed, "file_version": decisions[relative].version
+        }
         for relative, (run, row) in stories.items()
     }
     if not failures:
         # The run's output materializes every partition of the run, each with its own metadata.
         for key, metadata in told.items():
             context.add_asset_metadata(metadata, partition_key=key)
-        yield dg.MaterializeResult()
+        yield dg.MaterializeResult(data_version=dg.DataVersion(batch_version([d.version for d in decisions.values()])) if decisions else None)
     else:
         # Only the files read now are recorded; the unchanged ones keep their last materialization
         # and the failed ones fail with the step.
         for run in runs.values():
             for staged in run.staged:
                 key = partition_key(staged.source_file)
-                yield dg.AssetMaterialization(asset_key=STAGED_FILE, partition=key, metadata=told[key])
+                yield dg.AssetMaterialization(asset_key=STAGED_FILE, partition=key, metadata=told[key], tags=decisions[staged.source_file].tags)
     if FILE_CHECK in context.selected_asset_check_keys:
         # Each evaluation points at the partition's latest materialization (a failed file's is that
         # of its last good load): the UI counts a file's check as current only then.
@@ -474,6 +480,11 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
             db.replace_where(LOAD_AUDIT, gone, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status == "removed"))
         state = latest_file_states(db)
         counts = {table.name: db.row_count(table) for table in (*_staging_tables(), QUARANTINE, LOAD_AUDIT)}
+        decisions = {
+            table.name: tables.staged(db, table, removed_now=sum(table in _tables_of(source) for source, _ in removed))
+            for table in (*_staging_tables(), QUARANTINE)
+        }
+        decisions[LOAD_AUDIT.name] = tables.audit_log(db)
         by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
         _, rejected_rows = quarantine_counts(db)
     finally:
@@ -495,9 +506,12 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
                     files[["source_file", "status", *AUDIT_COUNTS[:4]]].to_markdown(index=False) if not files.empty else "no files"
                 ),
             },
+            data_version=decisions[table.name].data_version,
         )
         for other in (*declared.staged[1:], *([declared.totals] if declared.totals is not None else [])):
-            yield dg.MaterializeResult(asset_key=other.name, metadata=table_metadata(other, counts[other.name]))
+            yield dg.MaterializeResult(
+                asset_key=other.name, metadata=table_metadata(other, counts[other.name]), data_version=decisions[other.name].data_version
+            )
     yield dg.MaterializeResult(
         asset_key=QUARANTINE.name,
         metadata={
@@ -506,6 +520,7 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
             "source_rows": rejected_rows,
             "by_rule": dg.MetadataValue.json({r.rule: int(r.n) for r in by_rule.itertuples()}),
         },
+        data_version=decisions[QUARANTINE.name].data_version,
     )
     yield dg.MaterializeResult(
         asset_key=LOAD_AUDIT.name,
@@ -515,6 +530,7 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
             "files_failed_now": int((state["status"] == "failed").sum()),
             "files_removed_now": len(removed),
         },
+        data_version=decisions[LOAD_AUDIT.name].data_version,
     )
 
 
@@ -536,7 +552,7 @@ def _bytes_to_read(files: dict[str, list[RawFile]], previous: dict, versions: di
 
 def _changed(raw: RawFile, source: str, previous: dict, version: str) -> bool:
     """True when the file is new, or its content or rules differ from its last load."""
-    return not is_current(previous, source, raw.relative, raw.sha256, version)
+    return not file_loads.decide(previous, source, raw, version).kept
 
 
 def _kept_codes(db, listed: source_catalog.Source, failed: list[str]) -> set[str]:

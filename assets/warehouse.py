@@ -1,9 +1,9 @@
 """Warehouse layer: dimensions and facts for analysts; no personal data.
 
 Each table is built from staging, and only when staging changed since it was last built (see
-etl_project/staging/generation.py): a nightly run on unchanged files leaves them as they are, and
+etl_project/incremental/tables.py): a nightly run on unchanged files leaves them as they are, and
 when one county's registry changed, fact_household has that county's rows replaced rather than
-being copied whole again.
+being copied whole again. Each reports the version of what it holds as its data version.
 """
 
 
@@ -19,8 +19,8 @@ from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
 from etl_project.names import code_rows, named_select
 from etl_project.regions import REFERENCE_DIR, default_index
+from etl_project.incremental import tables
 from etl_project.resources import WarehouseResource
-from etl_project.staging import generation
 from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
 from schemas.names import code_fields
 from schemas.sql import column_sql
@@ -30,19 +30,12 @@ from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, ST
 FILES_REPLACED_IN_PLACE = 32
 
 
-def _unchanged(db, table, sources: tuple[str, ...], how: str) -> tuple[bool, generation.Generation, generation.Generation | None]:
-    """Whether the table holds what staging holds now; the current generation; the table's."""
-    now = generation.current(db, sources)
-    before = generation.built_from(db, table.name, how) if db.has_table(table) else None
-    return before is not None and before.latest == now.latest, now, before
-
-
 @cache
 def _dim_region_recipe() -> str:
     # The dimension is computed in Python from the reference data: its code and data are its recipe.
     code = [Path(module.__file__).read_bytes() for module in (dimensions, regions)]
     data = [path.read_bytes() for path in sorted(Path(REFERENCE_DIR).glob("*.csv"))]
-    return generation.recipe(DIM_REGION, STG_HOUSEHOLD, STG_VILLAGE, *code, *data)
+    return tables.recipe(DIM_REGION, STG_HOUSEHOLD, STG_VILLAGE, *code, *data)
 
 
 @dg.asset(
@@ -57,9 +50,8 @@ def _dim_region_recipe() -> str:
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
-        how = _dim_region_recipe()
-        unchanged, now, _ = _unchanged(db, DIM_REGION, ("registry", "villages"), how)
-        if unchanged:
+        staged = tables.from_staging(db, DIM_REGION, ("registry", "villages"), _dim_region_recipe())
+        if staged.current:
             rows = db.row_count(DIM_REGION)
             levels = db.query(f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level")
             by_level = dict(zip(levels["region_level"], (int(n) for n in levels["n"])))
@@ -76,11 +68,12 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
             frame = build_dim_region(default_index(), places, village_list)
             rows = db.replace(DIM_REGION, frame)
             by_level = frame["region_level"].value_counts().to_dict()
-        generation.record(db, DIM_REGION.name, how, now)
+        decision = staged.built(db, "unchanged" if staged.current else "rebuilt")
     finally:
         db.close()
     return dg.MaterializeResult(
-        metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level), "build": "unchanged" if unchanged else "rebuilt"}
+        metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level), "build": decision.reason},
+        data_version=decision.data_version,
     )
 
 
@@ -97,10 +90,13 @@ def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         rows = db.replace(DIM_CODE, frame)
+        decision = tables.rewritten(db, DIM_CODE)
     finally:
         db.close()
     by_vocabulary = frame["vocabulary"].value_counts(sort=False).to_dict()
-    return dg.MaterializeResult(metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)})
+    return dg.MaterializeResult(
+        metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)}, data_version=decision.data_version
+    )
 
 
 def _names_deps(table) -> list[str]:
@@ -127,19 +123,19 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         select, params = _fact_household_sql(db)
-        how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select, params, *_names_recipe(FACT_HOUSEHOLD))
-        unchanged, now, before = _unchanged(db, FACT_HOUSEHOLD, ("registry",), how)
-        changed = generation.changed_files(db, ("registry",), before.latest) if before is not None and not unchanged else []
-        if unchanged:
+        how = tables.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select, params, *_names_recipe(FACT_HOUSEHOLD))
+        staged = tables.from_staging(db, FACT_HOUSEHOLD, ("registry",), how)
+        changed = staged.changed_files(db)
+        if staged.current:
             rows, build = db.row_count(FACT_HOUSEHOLD), "unchanged"
-        elif before is not None and len(changed) <= FILES_REPLACED_IN_PLACE:
+        elif staged.before is not None and len(changed) <= FILES_REPLACED_IN_PLACE:
             rows, build = _replace_files(db, changed), f"rows of {len(changed)} changed files replaced"
         else:
             rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select, params), "rebuilt"
-        generation.record(db, FACT_HOUSEHOLD.name, how, now)
+        decision = staged.built(db, build)
     finally:
         db.close()
-    return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": build})
+    return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": decision.reason}, data_version=decision.data_version)
 
 
 def _fact_household_sql(db, where: str = "") -> tuple[str, dict]:
@@ -178,13 +174,12 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
         db = warehouse.open()
         try:
             sql, params = named_select(db, table, select(db))
-            how = generation.recipe(table, sql, params, *_names_recipe(table))
-            unchanged, now, _ = _unchanged(db, table, sources, how)
-            rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql, params)
-            generation.record(db, table.name, how, now)
+            staged = tables.from_staging(db, table, sources, tables.recipe(table, sql, params, *_names_recipe(table)))
+            rows = db.row_count(table) if staged.current else db.replace_from_sql(table, sql, params)
+            decision = staged.built(db, "unchanged" if staged.current else "rebuilt")
         finally:
             db.close()
-        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": "unchanged" if unchanged else "rebuilt"})
+        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": decision.reason}, data_version=decision.data_version)
 
     return build
 

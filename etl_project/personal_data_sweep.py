@@ -15,7 +15,9 @@ from collections import Counter
 import pandas as pd
 import sqlalchemy as sa
 
-from etl_project import fingerprint, personal_data
+from etl_project import personal_data
+from etl_project.incremental import Decision, version_of
+from etl_project.incremental import tables as incremental_tables
 from etl_project.personal_data import MAY_HOLD, NAME_BEARING_COLUMNS, NameBook
 from schemas.registry import Table
 
@@ -26,21 +28,32 @@ HIT_COLUMNS = ["table", "column", "kind", "values", "example_masked"]
 def sweep(db, tables: list[Table], names: NameBook) -> tuple[pd.DataFrame, dict[str, str]]:
     """Hits by table, column and kind (already masked in place), and per table whether it was
     searched now or kept its clean answer."""
-    hits, how = [], {}
+    hits, how, _ = sweep_tables(db, tables, names)
+    return hits, how
+
+
+def sweep_tables(db, tables: list[Table], names: NameBook) -> tuple[pd.DataFrame, dict[str, str], Decision]:
+    """``sweep``, and the decision over all the tables: kept when every one kept its clean answer,
+    its version that of the tables as found clean and of the name book."""
+    hits, how, decisions = [], {}, []
     book = names.version
     for table in tables:
         if not db.has_table(table):
             continue
-        key = fingerprint.fingerprints(db, [table], recipe=f"{STEP}:{book}")
-        if key is not None and fingerprint.recall(db, f"{STEP}:{table.name}", key) is not None:
+        step, recipe = f"{STEP}:{table.name}", f"{STEP}:{book}"
+        memo = incremental_tables.derived(db, step, [table], recipe)
+        if memo.answer is not None:
             how[table.name] = "kept: unchanged since found clean"
+            decisions.append(memo.kept(how[table.name]))
             continue
         found = _sweep_table(db, table, names)
         hits.extend(found)
         how[table.name] = f"searched now, {sum(h['values'] for h in found)} value(s) masked"
         # Fingerprinted after masking: the next run keeps this answer while nothing changes.
-        fingerprint.remember(db, f"{STEP}:{table.name}", fingerprint.fingerprints(db, [table], recipe=f"{STEP}:{book}"), {"clean": True})
-    return pd.DataFrame(hits, columns=HIT_COLUMNS), how
+        decisions.append(incremental_tables.derived(db, step, [table], recipe).made(db, {"clean": True}, how[table.name]))
+    searched = sum(not d.kept for d in decisions)
+    decision = Decision(not searched, version_of(*(d.version for d in decisions)), f"{searched} of {len(decisions)} table(s) searched now")
+    return pd.DataFrame(hits, columns=HIT_COLUMNS), how, decision
 
 
 def _text_columns(db, table: Table) -> list[str]:

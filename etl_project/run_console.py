@@ -17,7 +17,7 @@ import dagster as dg
 
 from etl_project import progress
 from etl_project.partitions import source_of
-from etl_project.pending import Pending
+from etl_project.incremental.pending import Pending
 from etl_project.sensors import STAGED_FILE_STEP
 from schemas import source_catalog
 

@@ -1,9 +1,9 @@
 """One pass of the pipeline in this process, as the sensors would make it.
 
 The raw_files partitions are brought in step with the raw folder. Then one run of the full job
-over the partitions whose file must be read (etl_project/pending.py: from the first such partition
-to the last, in Dagster's order, and every file when a project list changed) stages them and
-rebuilds the warehouse; with no file to read, a refresh run rebuilds what depends on staging
+over the partitions whose file must be read (etl_project/incremental/pending.py: from the first
+such partition to the last, in Dagster's order, and every file when a project list changed) stages
+them and rebuilds the warehouse; with no file to read, a refresh run rebuilds what depends on staging
 (removed files' rows leave, the marts and checks are brought up to date, each keeping its last
 answer when its inputs did not change). If files failed their partitions, the first run stops
 before the warehouse; a refresh run then rebuilds it from what loaded, as the
@@ -21,7 +21,7 @@ import dagster as dg
 
 from etl_project import partitions
 from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
-from etl_project.pending import Pending, pending_files
+from etl_project.incremental.pending import Pending, pending_files
 from etl_project.sensors import STAGED_FILE_STEP
 
 

@@ -22,7 +22,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from etl_project import partitions, personal_data
-from etl_project.pending import standing_loads
+from etl_project.incremental.pending import standing_loads
 from etl_project.resources import RawFilesResource, file_sha256
 from schemas import source_catalog
 

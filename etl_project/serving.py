@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
-from etl_project.fingerprint import recall, recall_last, remember, table_fingerprint
-from etl_project.staging.generation import changed_files, marker, recipe
+from etl_project.incremental import Decision, fresh_version, version_of
+from etl_project.incremental.memo import recall, recall_last, remember
+from etl_project.incremental.tables import changed_files, marker, recipe, table_fingerprint
 from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG, LAYER_SCHEMAS
 from schemas.views import select_sql
@@ -42,12 +43,12 @@ def published_path(warehouse_url: str) -> Path | None:
     return source.parent / "published" / source.name
 
 
-def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
+def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], Decision]:
     """Publish every BI-facing table (with its comments) in a new file swapped in atomically.
-    Returns the copy, its tables' rows, and how it was made: "kept" when every table holds what the
-    published copy holds, "updated" when the published file was copied and only what changed was
-    written into it (the rows of a few changed files, small tables whole), "written" when every
-    table was copied anew."""
+    Returns the copy, its tables' rows, and the decision, its reason how the copy was made: "kept"
+    when every table holds what the published copy holds, "updated" when the published file was
+    copied and only what changed was written into it (the rows of a few changed files, small tables
+    whole), "written" when every table was copied anew."""
     target = published_path(db.url)
     if target is None:
         raise ValueError("a read copy is published for a DuckDB warehouse only")
@@ -57,9 +58,10 @@ def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
     declared = recipe(",".join(t.name for t in present), _TABLES_DECLARED, READ_COPY_STORAGE)
     found = {t.name: table_fingerprint(db, t) for t in present}
     key = None if any(f is None for f in found.values()) else json.dumps([declared, found])
+    version = version_of(key) if key is not None else fresh_version()
     published = recall(db, PUBLISH_STEP, key)
     if published is not None and target.exists():
-        return target, published["rows"], "kept"
+        return target, published["rows"], Decision(True, version, "kept")
     markers = {name: _marker_answer(db, name) for name in FILEWISE_SOURCES if name in found}
     last = recall_last(db, PUBLISH_STEP)
     plan = _update_plan(db, last, declared, found, target) if key is not None else None
@@ -70,7 +72,7 @@ def publish_read_copy(db: Warehouse) -> tuple[Path, dict[str, int], str]:
     else:
         how, full_bytes = "updated", last["full_bytes"]
     remember(db, PUBLISH_STEP, key, {"rows": copied, "tables": found, "declared": declared, "markers": markers, "full_bytes": full_bytes})
-    return target, copied, how
+    return target, copied, Decision(False, version, how)
 
 
 PUBLISH_STEP = "published_read_copy"
@@ -83,7 +85,7 @@ _TABLES_DECLARED = sorted(
     for t in [*CATALOG.tables.values(), *CATALOG.views.values()]
     if t.schema == BI_SCHEMA
 )
-# Tables kept up to date file by file (etl_project/staging/generation.py), with the sources they are
+# Tables kept up to date file by file (etl_project/incremental/tables.py), with the sources they are
 # built from: in the read copy, too, only the rows of the files that changed are replaced.
 FILEWISE_SOURCES = {"fact_household": ("registry",)}
 FILES_UPDATED_IN_PLACE = 32

@@ -246,7 +246,7 @@ def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_projec
     import os
 
     from etl_project import partitions
-    from etl_project.pending import pending_files
+    from etl_project.incremental.pending import pending_files
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:

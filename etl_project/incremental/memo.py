@@ -1,12 +1,6 @@
-"""What a table holds, in one value: equal fingerprints, equal contents. A step whose inputs have
-the fingerprints they had last time can keep its last answer instead of reading a national table
-again.
-
-A table built from staging generations (etl_project/staging/generation.py) is fingerprinted by its
-build marker, how it was built and from which generation, at no cost. Any other table, on DuckDB,
-by one pass: its row count and the sum of its rows' hashes (order does not matter, a repeated row
-counts twice; equal short of a 64-bit hash collision). On other engines there is none, and steps
-do their work every time.
+"""Step memos: the answer a step stored for the inputs it had. A step whose inputs have the
+fingerprints they had last time (etl_project/incremental/tables.py) can keep its last answer
+instead of reading a national table again.
 """
 
 from __future__ import annotations
@@ -16,29 +10,10 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from etl_project.staging import generation
+from etl_project.incremental.store import audit_table
 from etl_project.warehouse import Warehouse
-from schemas.registry import Table
 
 MEMO_TABLE = "step_memo"
-
-
-def table_fingerprint(db: Warehouse, table: Table) -> str | None:
-    if db.dialect != "duckdb" or not db.has_table(table):
-        return None
-    built = generation.marker_of(db, table.name)
-    if built is not None:
-        return f"built:{built}"
-    columns = ", ".join(db.quote(c) for c in table.column_names)
-    # As text: the sum outgrows 64 bits, and a float would round its last digits away.
-    rows, total = db.query(f"SELECT COUNT(*) AS n, CAST(SUM(hash({columns})::HUGEINT) AS VARCHAR) AS h FROM {db.name(table)}").iloc[0]
-    return f"{int(rows)}:{total}"
-
-
-def fingerprints(db: Warehouse, tables: list[Table], recipe: str) -> str | None:
-    """The tables' fingerprints and how the step uses them; None when any cannot be had."""
-    found = [table_fingerprint(db, table) for table in tables]
-    return None if any(f is None for f in found) else json.dumps([recipe, *found])
 
 
 def recall(db: Warehouse, step: str, fingerprint: str | None) -> dict | None:
@@ -78,7 +53,7 @@ def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) ->
 
 
 def _memo(db: Warehouse) -> sa.Table:
-    return generation.audit_table(
+    return audit_table(
         db,
         MEMO_TABLE,
         sa.Column("step", sa.Text, primary_key=True),

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from etl_project.resources import KnownHashes, RawFile
-from etl_project.staging.generation import audit_table
+from etl_project.incremental.store import audit_table
 from etl_project.warehouse import Warehouse
 from schemas.tables import LOAD_AUDIT
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl_project.file_hashes import known_hashes
-from etl_project.load_state import is_current, previous_loads, rules_version
+from etl_project.incremental.file_hashes import known_hashes
+from etl_project.incremental.files import is_current, previous_loads, rules_version
 from etl_project.partitions import file_of, source_of
 from etl_project.resources import KnownHashes, RawFilesResource
 from etl_project.warehouse import Warehouse, default_url

@@ -1,5 +1,6 @@
 """Where each raw file stands in the warehouse: its last successful load, and the version of the
-rules it was checked against. A file is read again when its content or those rules changed."""
+rules it was checked against. A file is read again when its content or those rules changed; what
+it staged is named by both (its version)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from etl_project import readers as readers_package
 from etl_project import reports as reports_package
+from etl_project.incremental import Decision
+from etl_project.resources import RawFile
 from etl_project.warehouse import Warehouse
 from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT
@@ -50,3 +53,24 @@ def is_current(previous: dict, source: str, relative: str, sha256: str, version:
     """Whether the file's last successful load was of this content under these rules."""
     before = previous.get((source, relative))
     return before is not None and before["content_sha256"] == sha256 and before.get("rules_version") == version
+
+
+def decide(previous: dict, source: str, raw: RawFile, rules: str, again: bool = False) -> Decision:
+    """Whether the file's last load stands (kept: it is not read again) or it is read now;
+    ``again`` reads it whatever its last load (a ledger judged against a changed project list)."""
+    kept = not again and is_current(previous, source, raw.relative, raw.sha256, rules)
+    return Decision(kept, staged_version(raw.sha256, rules), _STANDS if kept else _READ)
+
+
+def of_load(audit_row: dict) -> Decision:
+    """What a file's load_audit row of this run says: its last load stood, or it was read."""
+    kept = audit_row["status"] == "unchanged"
+    return Decision(kept, staged_version(audit_row["content_sha256"], audit_row["rules_version"]), _STANDS if kept else _READ)
+
+
+def staged_version(sha256: str, rules: str) -> str:
+    """What a file staged: its content under these rules."""
+    return f"{sha256}/{rules}"
+
+
+_STANDS, _READ = "content and rules as at its last load", "read now"
