@@ -166,7 +166,7 @@ def staged(db: Warehouse, table: Table, removed_now: int) -> Decision:
     """A staging table, the union of the files loaded into it: its version follows the latest
     load or removal of a file of the sources that write it (and its declaration)."""
     sources = tuple(s.name for s in source_catalog.sources() if table.name in {t.name for t in s.tables})
-    now = current(db, sources)
+    now = current(db, sources) if db.has_table(LOAD_AUDIT) else Generation(None)
     reason = f"rows of {removed_now} removed file(s) taken out" if removed_now else "as its files' loads left it"
     return Decision(not removed_now, version_of("staged", recipe(table), str(now.latest)), reason)
 
