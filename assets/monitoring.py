@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.marts import built_from
-from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
-from assets.warehouse import _names_deps, _names_recipe, _unchanged
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.warehouse import _names_recipe, _unchanged
 from etl_project import fingerprint, monitoring, monitoring_build
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
@@ -42,7 +42,7 @@ def _code_recipe() -> bytes:
     group_name="warehouse",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[STG_MONITORING.name, *_names_deps(FACT_MONITORING_SPELL)],
+    deps=upstream(FACT_MONITORING_SPELL),
     description=describe(FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."),
     metadata=table_metadata(FACT_MONITORING_SPELL),
 )
@@ -88,7 +88,7 @@ def _mart_asset(table: Table):
         group_name="marts",
         owners=OWNERS,
         kinds=TABLE_KINDS,
-        deps=[FACT_MONITORING_SPELL.name, DIM_REGION.name],
+        deps=upstream(table),
         description=describe(table, "Periods run from the first taking-in to the latest export or elimination, by year and by month."),
         metadata=table_metadata(table),
     )
@@ -114,7 +114,7 @@ mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name],
+    deps=upstream(MART_MONITORING_EXITED),
     description=describe(
         MART_MONITORING_EXITED,
         "Registry and monitoring meet on household_key, the same keyed hash of the head's ID number in both.",

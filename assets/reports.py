@@ -9,7 +9,7 @@ block.
 import dagster as dg
 
 from assets.checks import _md
-from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import STAGED_FILE, latest_file_states
 from etl_project import figures
 from etl_project.names import named_frame
@@ -60,7 +60,7 @@ def report_tables(warehouse: WarehouseResource):
     group_name="reports",
     owners=OWNERS,
     kinds=FRAME_KINDS,
-    deps=["report_claim", "mart_investment", "mart_poverty_exit", "mart_monitoring", "mart_monitoring_category", "dim_project", "dim_region"],
+    deps=upstream(RECONCILIATION),
     description=describe(RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."),
     metadata=table_metadata(RECONCILIATION),
 )

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL
+from assets.privacy import GUARD
 from etl_project.resources import WarehouseResource
 from etl_project.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
 from schemas.registry import CATALOG
@@ -22,7 +23,7 @@ _HOW = {
     group_name="serving",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[*BI_TABLES, "personal_data_guard"],
+    deps=[*BI_TABLES, GUARD],
     description=(
         "BI 只读副本 / Read copy for BI tools\n\n"
         "DuckDB: the analytics tables copied into data/warehouse/published/<name>.duckdb and swapped in by an atomic "

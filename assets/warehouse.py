@@ -7,24 +7,25 @@ being copied whole again.
 """
 
 
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
 from etl_project.names import code_rows, named_select
 from etl_project.regions import REFERENCE_DIR, default_index
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
-from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.names import code_fields
+from schemas import source_catalog
+from schemas.investment_tables import STG_VILLAGE
+from schemas.names import names_regions
+from schemas.registry import CATALOG, Table
 from schemas.sql import column_sql
-from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
+from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
 FILES_REPLACED_IN_PLACE = 32
@@ -50,7 +51,7 @@ def _dim_region_recipe() -> str:
     group_name="warehouse",
     owners=OWNERS,
     kinds=FRAME_KINDS,
-    deps=["stg_household", "stg_village"],
+    deps=upstream(DIM_REGION),
     description=describe(DIM_REGION, "Reference: data/reference/SOURCES.md. Local codes: see README."),
     metadata=table_metadata(DIM_REGION),
 )
@@ -103,15 +104,10 @@ def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)})
 
 
-def _names_deps(table) -> list[str]:
-    """A table with region names beside its codes is built after dim_region, which names them."""
-    return ["dim_region"] if any(f.region for f in code_fields(table)) else []
-
-
 def _names_recipe(table) -> tuple:
     """What the names of a table's rows depend on besides its SQL: the reference regions (county
     names), when it names regions. Township and village codes are made from their names."""
-    return (_dim_region_recipe(),) if _names_deps(table) else ()
+    return (_dim_region_recipe(),) if names_regions(table) else ()
 
 
 @dg.asset(
@@ -119,7 +115,7 @@ def _names_recipe(table) -> tuple:
     group_name="warehouse",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["stg_household", *_names_deps(FACT_HOUSEHOLD)],
+    deps=upstream(FACT_HOUSEHOLD),
     description=describe(FACT_HOUSEHOLD),
     metadata=table_metadata(FACT_HOUSEHOLD),
 )
@@ -160,24 +156,42 @@ def _replace_files(db, files: list[str]) -> int:
     return db.row_count(FACT_HOUSEHOLD)
 
 
-def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callable[[object], str], extra: str = ""):
-    """A warehouse table rebuilt from staging by one SELECT (of its columns but the names beside
-    its codes, which are added to it), replaced atomically, when its sources changed."""
+# What an asset's description adds to its table's declaration.
+_NOTES = {
+    "dim_donor": "Individuals appear by keyed hash only, without a name.",
+    "fact_person": "Only registries sent as the national per-person export have members here.",
+}
+
+
+def _staged_by(table: Table) -> tuple[str, ...]:
+    """The sources whose files fill the staging tables the table is selected from: the loads that
+    can change it."""
+    staged = {t.name for s in source_catalog.sources() for t in s.staged}
+    unstaged = [name for name in table.inputs if name not in staged]
+    if unstaged:
+        raise ValueError(f"{table.name}: a declared SELECT reads staging tables only, not {unstaged}; its asset is written in assets/")
+    return tuple(s.name for s in source_catalog.sources() if any(t.name in table.inputs for t in s.staged))
+
+
+def _sql_asset(table: Table) -> dg.AssetsDefinition:
+    """A table declared with its SELECT over staging tables, rebuilt by it (its columns but the
+    names beside its codes, which are added to it) and replaced atomically when its sources changed."""
+    sources = _staged_by(table)
 
     @dg.asset(
         pool=WAREHOUSE_POOL,
         name=table.name,
-        group_name="warehouse",
+        group_name=table.layer,
         owners=OWNERS,
         kinds=TABLE_KINDS,
-        deps=[*deps, *_names_deps(table)],
-        description=describe(table, extra),
+        deps=upstream(table),
+        description=describe(table, _NOTES.get(table.name, "")),
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         db = warehouse.open()
         try:
-            sql, params = named_select(db, table, select(db))
+            sql, params = named_select(db, table, table.select(db))
             how = generation.recipe(table, sql, params, *_names_recipe(table))
             unchanged, now, _ = _unchanged(db, table, sources, how)
             rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql, params)
@@ -189,39 +203,7 @@ def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callabl
     return build
 
 
-def _fact_investment_sql(db) -> str:
-    year = "CAST(EXTRACT(YEAR FROM fund_date) AS INTEGER)"
-    columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.base_column_names)
-    return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
-
-
-def _dim_donor_sql(db) -> str:
-    # One row per donor key; the name, type and parent are the same for every row of a key by
-    # construction (the key hashes them), MIN just picks that value.
-    return (
-        "SELECT donor_key, MIN(donor_name), MIN(donor_type), MIN(donor_parent), COUNT(*), SUM(amount_yuan) "
-        f"FROM {db.name(STG_FUND_MOVEMENT)} GROUP BY donor_key"
-    )
-
-
-def _dim_project_sql(db) -> str:
-    columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.base_column_names)
-    return (
-        f"SELECT {columns} FROM {db.name(STG_PROJECT)} p "
-        f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.name(STG_FUND_MOVEMENT)} "
-        "WHERE project_code IS NOT NULL GROUP BY project_code) b ON b.project_code = p.project_code"
-    )
-
-
-fact_investment = _sql_asset(FACT_INVESTMENT, ["stg_fund_movement"], ("funds",), _fact_investment_sql)
-dim_donor = _sql_asset(DIM_DONOR, ["stg_fund_movement"], ("funds",), _dim_donor_sql, "Individuals appear by keyed hash only, without a name.")
-dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("projects", "funds"), _dim_project_sql)
-
-
-def _fact_person_sql(db) -> str:
-    columns = ", ".join(column_sql(f, db.quote) for f in FACT_PERSON.fields if f.labels is None)
-    return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
-
-
-fact_person = _sql_asset(FACT_PERSON, ["stg_person"], ("registry",), _fact_person_sql,
-                         "Only registries sent as the national per-person export have members here.")
+def build_sql_tables() -> list[dg.AssetsDefinition]:
+    """An asset for each table declared with its SELECT (schemas/), as declared when the definitions
+    are built."""
+    return [_sql_asset(table) for table in CATALOG.tables.values() if table.select is not None]
