@@ -20,7 +20,7 @@ from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas import source_catalog
 from schemas.registry import Table
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, MART_POVERTY_EXIT, QUARANTINE
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
 SAMPLE_ROWS = 10
 
@@ -77,7 +77,7 @@ def build_source_checks() -> list[dg.AssetChecksDefinition]:
     return [_rows_valid_check(declared) for declared in source_catalog.tabular_sources()]
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=LOAD_AUDIT.name, blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
 def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -143,7 +143,7 @@ def _changed_since_passed(db, step: str, code: str, built, sources: tuple[str, .
     return generation.changed_files(db, sources, datetime.fromisoformat(last["built_from"]))
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)")
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     fact = db.name(FACT_HOUSEHOLD)
@@ -178,7 +178,7 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=MART_POVERTY_EXIT.name, blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -224,7 +224,7 @@ def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
 def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
     return _listed_warning(
@@ -236,7 +236,7 @@ def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetChec
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_person", description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_PERSON.name, description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
 def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """A person listed in two households, or in two counties' exports: the duplicate-person rule of
     the registry's data-quality lists, across files (within a file, the second row is quarantined)."""

@@ -18,7 +18,7 @@ WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63",
 WEST_THRESHOLD, OTHER_THRESHOLD = 3.0, 2.0
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="stg_ledger_total", description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=STG_LEDGER_TOTAL.name, description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
 def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -53,7 +53,7 @@ def _in_sheet_units(totals: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_investment", description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_INVESTMENT.name, description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
 def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -71,7 +71,7 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="dim_project", description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=DIM_PROJECT.name, description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
 def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -91,9 +91,9 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
-    asset="stg_village",
+    asset=STG_VILLAGE.name,
     # It reads the registry's villages, with their names, from the warehouse: it runs once they are built.
-    additional_deps=["fact_household", "dim_region"],
+    additional_deps=[FACT_HOUSEHOLD.name, DIM_REGION.name],
     description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list",
 )
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
@@ -127,7 +127,7 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
 
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
-    asset="mart_poverty_exit",
+    asset=MART_POVERTY_EXIT.name,
     description="出列/摘帽时贫困发生率低于标准（西部3%，其他2%）/ villages and counties exit only below the incidence threshold (3 % west, 2 % elsewhere)",
 )
 def exits_below_incidence_threshold(warehouse: WarehouseResource) -> dg.AssetCheckResult:

@@ -82,7 +82,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="reconciliation", description="报告数字与仓库一致 / report figures agree with the warehouse")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=RECONCILIATION.name, description="报告数字与仓库一致 / report figures agree with the warehouse")
 def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
@@ -102,7 +102,7 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="report_finding", description="报告自身数字一致 / no report contradicts itself")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=REPORT_FINDING.name, description="报告自身数字一致 / no report contradicts itself")
 def reports_self_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     db = warehouse.open()
     try:
