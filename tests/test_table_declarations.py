@@ -15,6 +15,7 @@ from etl_project.definitions import build_definitions
 from etl_project.dictionary import render
 from etl_project.runner import run_pipeline
 from etl_project.warehouse import Warehouse
+from schemas import fields
 from schemas.registry import CATALOG, NUMBER, STRING, Field, Table, View
 from schemas.sql import all_tables
 from tests.test_sources import STG_WELL, WELLS, _wells_file, wells_declared
@@ -98,6 +99,20 @@ def test_the_guard_searches_and_the_read_copy_holds_every_declared_table_it_shou
     assert analytics and staging
     assert analytics | staging | {"quarantine"} <= _parents(graph, "personal_data_guard")
     assert analytics | {"personal_data_guard"} == _parents(graph, "published_read_copy")
+
+
+def test_a_recurring_column_is_of_one_type_in_every_table():
+    """The columns of schemas/fields.py, declared once, are referred to by the tables that have them:
+    a table may word one differently, never make it another kind of column."""
+    recurring = {f.name: f for f in vars(fields).values() if isinstance(f, Field)}
+    assert {"source_file", "source_sheet", "source_row", "run_id", "county_code", "region_code"} <= set(recurring)
+    found = 0
+    for table in CATALOG.tables.values():
+        for f in table.fields:
+            if f.name in recurring:
+                found += 1
+                assert f.type == recurring[f.name].type, (table.name, f.name)
+    assert found > 50
 
 
 # -- a table and a source added as declarations, and nothing else --------------------------------
