@@ -82,7 +82,7 @@ def _staging_rows() -> pd.DataFrame:
         for row, (when, income, eliminated) in enumerate(states):
             rows.append({
                 "household_key": h["key"], "county_code": h["county"], "township_code": h["town"], "village_code": h["village"],
-                "snapshot_date": pd.Timestamp(when), "household_size": h["size"], "labour_count": h["labour"],
+                "township_name": None, "village_name": None, "snapshot_date": pd.Timestamp(when), "household_size": h["size"], "labour_count": h["labour"],
                 "category_code": h["category"], "taken_in_date": pd.Timestamp(h["taken"]), "risk_type_codes": h["risks"],
                 "measure_codes": h["measures"] or None, "income_per_person_yuan": float(income), "risk_eliminated": eliminated,
                 "eliminated_date": pd.Timestamp(h["eliminated"][0]) if eliminated else pd.NaT,
