@@ -29,6 +29,7 @@ from etl_project.runner import run_pipeline
 from etl_project.warehouse import Warehouse
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK
+from schemas.tables import DIM_REGION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +64,7 @@ def run(tmp_path_factory):
         staged = db.query(f"SELECT household_key, source_file, source_row FROM {db.name(STG_MONITORING)}")
         spells = db.query(f"SELECT * FROM {db.name(FACT_MONITORING_SPELL)}")
         marts = {table.name: db.query(f"SELECT * FROM {db.name(table)}") for table in (MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK)}
+        marts[DIM_REGION.name] = db.query(f"SELECT region_level, region_code, region_name, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")
     finally:
         db.close()
     checks = {e.check_name: e for e in outcome.check_evaluations()}
@@ -177,6 +179,18 @@ def test_flagged_households_are_those_their_stories_drop(run):
                if h["last_listed"] is not None and h["eliminated_date"] is None and last_seen[h["household_id"]] < county_last[h["county_code"]]}
     assert dropped and dict(zip(flagged["household_key"], flagged["last_snapshot_date"].map(_plain_date))) == dropped
     assert {keys[h] for h in truth["planted"]["missing_from_later_snapshot"]} <= set(dropped)
+
+
+def test_every_place_of_the_lists_is_in_dim_region_with_its_name(run):
+    """dim_region holds each township and village a monitoring list names, named as the list names
+    it, under its county and township, whether or not a registry names it too."""
+    truth, _, _, marts, _ = run
+    dim = {(r.region_level, r.region_code): (r.region_name, r.parent_code) for r in marts[DIM_REGION.name].itertuples()}
+    for h in truth["households"]:
+        township = _local_code(h["county_code"], h["township"])
+        village = _local_code(township, h["township"], h["village"])
+        assert dim.get(("township", township)) == (h["township"], h["county_code"]), h["household_id"]
+        assert dim.get(("village", village)) == (h["village"], township), h["household_id"]
 
 
 def _six_months_after(day: date) -> date:
