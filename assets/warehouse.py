@@ -43,7 +43,7 @@ def _dim_region_recipe() -> str:
     # The dimension is computed in Python from the reference data: its code and data are its recipe.
     code = [Path(module.__file__).read_bytes() for module in (dimensions, regions)]
     data = [path.read_bytes() for path in sorted(Path(REFERENCE_DIR).glob("*.csv"))]
-    return generation.recipe(DIM_REGION, STG_HOUSEHOLD, STG_VILLAGE, *code, *data)
+    return generation.recipe(DIM_REGION, *dimensions.PLACE_TABLES, *code, *data)
 
 
 @dg.asset(
@@ -59,17 +59,13 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     db = warehouse.open()
     try:
         how = _dim_region_recipe()
-        unchanged, now, _ = _unchanged(db, DIM_REGION, ("registry", "villages"), how)
+        unchanged, now, _ = _unchanged(db, DIM_REGION, dimensions.PLACE_SOURCES, how)
         if unchanged:
             rows = db.row_count(DIM_REGION)
             levels = db.query(f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level")
             by_level = dict(zip(levels["region_level"], (int(n) for n in levels["n"])))
         else:
-            columns = "county_code, township_code, township_name, village_code, village_name"
-            places = db.query(
-                f"SELECT DISTINCT {columns} FROM {db.name(STG_HOUSEHOLD)} UNION "
-                f"SELECT DISTINCT {columns} FROM {db.name(STG_VILLAGE)} ORDER BY county_code, township_code, village_code"
-            )
+            places = db.query(dimensions.places_sql(db.name))
             village_list = db.query(
                 f"SELECT village_code, is_poor_village, exit_year AS village_exit_year, registered_population, agricultural_population "
                 f"FROM {db.name(STG_VILLAGE)} ORDER BY source_file, source_sheet, source_row"

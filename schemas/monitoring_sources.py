@@ -163,6 +163,8 @@ STG_MONITORING = CATALOG.add(
             COUNTY_CODE,
             TOWNSHIP_CODE,
             VILLAGE_CODE,
+            Field("township_name", STRING, "乡镇名称", "township name, as the list writes it (dim_region learns the place from it)"),
+            Field("village_name", STRING, "行政村名称", "village name, as the list writes it (dim_region learns the place from it)"),
             Field("snapshot_date", DATE, "统计时间", "the date the list is as of (its title, file name or column)", required=True),
             Field("household_size", INTEGER, "人数", "persons in the household (a per-person list: its members listed)", unit="人 / persons", required=True),
             Field("labour_count", INTEGER, "劳动力人数", "members able to work (a per-person list: members of ordinary, skilled or weak labour); NULL when the list does not say", unit="人 / persons"),

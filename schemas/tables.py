@@ -92,8 +92,8 @@ DIM_REGION = CATALOG.add(
         layer="warehouse",
         # 东莞市, 中山市 and 儋州市 are cities without counties: their code is both a city and a county.
         primary_key=("region_level", "region_code"),
-        source="data/reference (2023 statistical division codes, code history, 832-county list) and registry townships/villages",
-        inputs=(STG_HOUSEHOLD.name, "stg_village"),
+        source="data/reference (2023 statistical division codes, code history, 832-county list) and the townships/villages of the registries, village lists and monitoring lists",
+        inputs=(STG_HOUSEHOLD.name, "stg_village", "stg_monitoring"),
         fields=(
             Field("region_code", STRING, "区划代码", "region code: 6-digit statistical code, or a project-local code below county level", required=True),
             Field("region_name", STRING, "区划名称", "region name", required=True),
