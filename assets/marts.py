@@ -63,8 +63,7 @@ def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
     },
 )
 def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         fact = db.name(FACT_HOUSEHOLD)
         sql, names = named_select(db, MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect))
         # The mart is a function of the two tables it reads: while they hold what they held when it
@@ -86,8 +85,6 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             fingerprint.remember(db, MART_POVERTY_EXIT.name, inputs, {"last_year": last_year})
         provenance = built_from(db, ("registry", "villages"))
         figure = figures.exits_by_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_POVERTY_EXIT, rows),
@@ -125,16 +122,13 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     },
 )
 def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(
             MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.money_by_county_and_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_INVESTMENT, rows),
@@ -173,14 +167,11 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     },
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_PROJECT_REACH, rows),

@@ -23,13 +23,10 @@ _RULES = {
 def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str, ...]):
     @dg.asset_check(pool=WAREHOUSE_POOL, name=rule, asset=FACT_MONITORING_SPELL.name, additional_deps=list(also_reads), description=f"{zh} / {en}")
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             select, params = monitoring_build.RULES[rule](db)
             count = int(db.scalar(f"SELECT COUNT(*) FROM ({select}) AS found", params))
             sample = db.query(f"{select} ORDER BY 1, 2 LIMIT :limit", {**params, "limit": SAMPLE_ROWS})
-        finally:
-            db.close()
         return dg.AssetCheckResult(passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata={counted: count, "sample": _md(sample)})
 
     return check
@@ -44,11 +41,8 @@ monitoring_rule_checks = [_rule_check(rule, *about) for rule, about in _RULES.it
     description="消除时人均纯收入不高于本省当年监测线（监测线未知的不判断）/ income at elimination at or below its province's monitoring line of the year (unknown lines are not judged)",
 )
 def income_above_monitoring_line(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         listed, unjudged = monitoring_build.income_findings(db)
-    finally:
-        db.close()
     metadata = {"eliminations_not_judged_line_unknown": unjudged, "lines": "data/reference/monitoring_lines.csv (sources in SOURCES.md)"}
     if listed is None:
         metadata["note"] = "no monitoring line is known yet: no elimination was judged / 尚无已确认的监测线，未作判断"

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from etl_project.runner import run_pipeline
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING
 
@@ -51,13 +51,10 @@ def run(tmp_path_factory):
     with dg.DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(ROOT / "data" / "raw", url, instance)
     assert outcome.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         staged = db.query(f"SELECT household_key, source_file, source_row FROM {db.name(STG_MONITORING)}")
         spells = db.query(f"SELECT * FROM {db.name(FACT_MONITORING_SPELL)}")
         mart = db.query(f"SELECT * FROM {db.name(MART_MONITORING)} WHERE region_level = 'county' AND period_kind = 'year'")
-    finally:
-        db.close()
     checks = {e.check_name: e for e in outcome.check_evaluations()}
     return truth, _keys(truth, staged), spells, mart, checks
 
