@@ -45,8 +45,7 @@ def _rows_valid_check(declared: source_catalog.Source):
         description=f"被隔离的{declared.zh}行（按规则统计）/ {declared.en} rows ({source}) rejected into quarantine, by rule",
     )
     def rows_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             q = db.name(QUARANTINE)
             params = {"source": source}
             by_rule = db.query(
@@ -61,8 +60,6 @@ def _rows_valid_check(declared: source_catalog.Source):
                 f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q} WHERE source = :source) AS rejected",
                 params,
             )
-        finally:
-            db.close()
         return dg.AssetCheckResult(
             passed=int(rows) == 0,
             severity=dg.AssetCheckSeverity.WARN,
@@ -79,12 +76,9 @@ def build_source_checks() -> list[dg.AssetChecksDefinition]:
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset=LOAD_AUDIT.name, blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
 def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         # Every file as it stands now: its latest load, whichever run made it.
         state = latest_file_states(db)
-    finally:
-        db.close()
     counted = state[state["status"] != "failed"]
     unbalanced = counted[counted["rows_read"] != counted["rows_loaded"] + counted["rows_quarantined"] + counted["rows_skipped"]]
     columns = ["source_file", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"]
@@ -145,43 +139,39 @@ def _changed_since_passed(db, step: str, code: str, built, sources: tuple[str, .
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)")
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    fact = db.name(FACT_HOUSEHOLD)
-    duplicates = (
-        "SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
-        f"FROM {fact} {{candidates}} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
-    )
+    with warehouse.open() as db:
+        fact = db.name(FACT_HOUSEHOLD)
+        duplicates = (
+            "SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
+            f"FROM {fact} {{candidates}} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
+        )
 
-    def verdict(dupes: pd.DataFrame) -> Verdict:
-        return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
+        def verdict(dupes: pd.DataFrame) -> Verdict:
+            return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
 
-    def count_all() -> Verdict:
-        candidates = ""
-        if db.dialect == "duckdb":
-            # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
-            # keys whose hash repeats are then grouped themselves, so the answer is the same.
-            candidates = (
-                f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
-                "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
-            )
-        return verdict(db.query(duplicates.format(candidates=candidates)))
+        def count_all() -> Verdict:
+            candidates = ""
+            if db.dialect == "duckdb":
+                # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
+                # keys whose hash repeats are then grouped themselves, so the answer is the same.
+                candidates = (
+                    f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
+                    "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
+                )
+            return verdict(db.query(duplicates.format(candidates=candidates)))
 
-    def count_files(files: list[str]) -> Verdict:
-        # Keys were unique when the check last passed, so a key now repeated has a row of a changed file.
-        candidates = f"WHERE household_key IN (SELECT household_key FROM {fact} WHERE source_file IN :files)"
-        return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
+        def count_files(files: list[str]) -> Verdict:
+            # Keys were unique when the check last passed, so a key now repeated has a row of a changed file.
+            candidates = f"WHERE household_key IN (SELECT household_key FROM {fact} WHERE source_file IN :files)"
+            return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
 
-    try:
         passed, metadata = _memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
-    finally:
-        db.close()
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset=MART_POVERTY_EXIT.name, blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
         parent_mismatch = db.query(
             f"""
@@ -200,8 +190,6 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
             f"SELECT region_code, year FROM {mart} WHERE remaining_households < 0 OR registered_persons < registered_households "
             "OR cumulative_exited_households > registered_households OR exited_households > cumulative_exited_households LIMIT 20"
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=parent_mismatch.empty and arithmetic.empty,
         metadata={"parent_child_mismatches": _md(parent_mismatch), "arithmetic_failures": _md(arithmetic)},
@@ -210,13 +198,10 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
 
 def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str, rows_sql: Callable) -> dg.AssetCheckResult:
     """A warning check that counts the rows of ``rows_sql(db)`` and shows a sample, ordered by ``counted``."""
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows_sql = rows_sql(db)
         count = int(db.scalar(f"SELECT COUNT(*) FROM ({rows_sql}) AS found"))
         listed = db.query(f"{rows_sql} ORDER BY {counted} LIMIT :limit", {"limit": SAMPLE_ROWS})
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=count == 0,
         severity=dg.AssetCheckSeverity.WARN,

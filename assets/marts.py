@@ -35,8 +35,7 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
     metadata=table_metadata(MART_POVERTY_EXIT),
 )
 def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         fact = db.name(FACT_HOUSEHOLD)
         sql, names = named_select(db, MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect))
         # The mart is a function of the two tables it reads: while they hold what they held when it
@@ -58,8 +57,6 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             fingerprint.remember(db, MART_POVERTY_EXIT.name, inputs, {"last_year": last_year})
         provenance = built_from(db, ("registry", "villages"))
         figure = figures.exits_by_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_POVERTY_EXIT, rows),
@@ -81,16 +78,13 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     metadata=table_metadata(MART_INVESTMENT),
 )
 def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(
             MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
         )
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.money_by_county_and_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_INVESTMENT, rows),
@@ -115,14 +109,11 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     metadata=table_metadata(MART_PROJECT_REACH),
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_PROJECT_REACH, rows),

@@ -47,8 +47,7 @@ def _code_recipe() -> bytes:
     metadata=table_metadata(FACT_MONITORING_SPELL),
 )
 def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         select, params = monitoring_build.spell_select(db)
         how = generation.recipe(FACT_MONITORING_SPELL, STG_MONITORING, select, params, *_names_recipe(FACT_MONITORING_SPELL))
         unchanged, now, _ = _unchanged(db, FACT_MONITORING_SPELL, SOURCES, how)
@@ -59,8 +58,6 @@ def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
             f"SELECT COALESCE(SUM(CASE WHEN NOT risk_eliminated THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN missing_from_later_snapshot THEN 1 ELSE 0 END), 0) FROM {spell}"
         )
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(FACT_MONITORING_SPELL, rows),
@@ -93,12 +90,9 @@ def _mart_asset(table: Table):
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             rows, how = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
             provenance = built_from(db, SOURCES)
-        finally:
-            db.close()
         return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": how, **provenance})
 
     return build
@@ -122,12 +116,9 @@ mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
     metadata=table_metadata(MART_MONITORING_EXITED),
 )
 def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows, how = _kept_or_rebuilt(
             db, MART_MONITORING_EXITED, [FACT_HOUSEHOLD, FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_exited(db)
         )
         provenance = built_from(db, ("registry", *SOURCES))
-    finally:
-        db.close()
     return dg.MaterializeResult(metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": how, **provenance})

@@ -23,13 +23,10 @@ _RULES = {
 def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str, ...]):
     @dg.asset_check(pool=WAREHOUSE_POOL, name=rule, asset=FACT_MONITORING_SPELL.name, additional_deps=list(also_reads), description=f"{zh} / {en}")
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             select, params = monitoring_build.RULES[rule](db)
             count = int(db.scalar(f"SELECT COUNT(*) FROM ({select}) AS found", params))
             sample = db.query(f"{select} ORDER BY 1, 2 LIMIT :limit", {**params, "limit": SAMPLE_ROWS})
-        finally:
-            db.close()
         return dg.AssetCheckResult(passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata={counted: count, "sample": _md(sample)})
 
     return check
@@ -63,11 +60,8 @@ def _unknown_lines(judged) -> str:
     ),
 )
 def income_above_monitoring_line(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         judged = monitoring_build.income_judgements(db)
-    finally:
-        db.close()
     judgements = judged["judgement"].value_counts()
     listed = judged[judged["judgement"] == monitoring.AT_OR_BELOW_LINE]
     cannot_tell = int(sum(judgements.get(j, 0) for j in monitoring.CANNOT_TELL))

@@ -32,14 +32,11 @@ _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
     can_subset=False,
 )
 def report_tables(warehouse: WarehouseResource):
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         for table in _REPORT_TABLES:
             db.ensure_table(table)
         counts = {table.name: db.row_count(table) for table in _REPORT_TABLES}
         state = latest_file_states(db)
-    finally:
-        db.close()
     reports = state[state["source"] == "reports"]
     failed = dict(zip(reports.loc[reports["status"] == "failed", "source_file"], reports.loc[reports["status"] == "failed", "message"]))
     yield dg.MaterializeResult(
@@ -65,14 +62,11 @@ def report_tables(warehouse: WarehouseResource):
     metadata=table_metadata(RECONCILIATION),
 )
 def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         claims = db.query(f"SELECT * FROM {db.name(REPORT_CLAIM)} ORDER BY source_file, claim_index")
         frame = named_frame(db, RECONCILIATION, reconcile(db, claims))
         rows = db.replace(RECONCILIATION, frame)
         figure = figures.reconciliation_mismatches(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(RECONCILIATION, rows),
@@ -84,8 +78,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset=RECONCILIATION.name, description="报告数字与仓库一致 / report figures agree with the warehouse")
 def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mismatches = db.query(
             f"SELECT r.source_file, r.claim_index, r.metric, r.region_code, r.period, r.claimed_value, r.warehouse_value, "
             f"r.difference, c.sentence, c.figure_text FROM {db.name(RECONCILIATION)} r JOIN {db.name(REPORT_CLAIM)} c "
@@ -93,8 +86,6 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
             "ORDER BY r.source_file, r.claim_index"
         )
         counts = db.query(f"SELECT status, COUNT(*) AS claims FROM {db.name(RECONCILIATION)} GROUP BY status ORDER BY status")
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=mismatches.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -104,11 +95,8 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
 
 @dg.asset_check(pool=WAREHOUSE_POOL, asset=REPORT_FINDING.name, description="报告自身数字一致 / no report contradicts itself")
 def reports_self_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         findings = db.query(f"SELECT source_file, rule, message_en, claim_indexes FROM {db.name(REPORT_FINDING)} ORDER BY source_file")
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=findings.empty,
         severity=dg.AssetCheckSeverity.WARN,

@@ -34,13 +34,10 @@ _HOW = {
     ),
 )
 def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         if db.dialect != "duckdb":
             return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"})
         path, copied, how = publish_read_copy(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),

@@ -56,8 +56,7 @@ def _dim_region_recipe() -> str:
     metadata=table_metadata(DIM_REGION),
 )
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         how = _dim_region_recipe()
         unchanged, now, _ = _unchanged(db, DIM_REGION, dimensions.PLACE_SOURCES, how)
         if unchanged:
@@ -74,8 +73,6 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
             rows = db.replace(DIM_REGION, frame)
             by_level = frame["region_level"].value_counts().to_dict()
         generation.record(db, DIM_REGION.name, how, now)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level), "build": "unchanged" if unchanged else "rebuilt"}
     )
@@ -91,11 +88,8 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 )
 def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = code_rows()
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace(DIM_CODE, frame)
-    finally:
-        db.close()
     by_vocabulary = frame["vocabulary"].value_counts(sort=False).to_dict()
     return dg.MaterializeResult(metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)})
 
@@ -116,8 +110,7 @@ def _names_recipe(table) -> tuple:
     metadata=table_metadata(FACT_HOUSEHOLD),
 )
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         select, params = _fact_household_sql(db)
         how = generation.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select, params, *_names_recipe(FACT_HOUSEHOLD))
         unchanged, now, before = _unchanged(db, FACT_HOUSEHOLD, ("registry",), how)
@@ -129,8 +122,6 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
         else:
             rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select, params), "rebuilt"
         generation.record(db, FACT_HOUSEHOLD.name, how, now)
-    finally:
-        db.close()
     return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": build})
 
 
@@ -185,15 +176,12 @@ def _sql_asset(table: Table) -> dg.AssetsDefinition:
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             sql, params = named_select(db, table, table.select(db))
             how = generation.recipe(table, sql, params, *_names_recipe(table))
             unchanged, now, _ = _unchanged(db, table, sources, how)
             rows = db.row_count(table) if unchanged else db.replace_from_sql(table, sql, params)
             generation.record(db, table.name, how, now)
-        finally:
-            db.close()
         return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": "unchanged" if unchanged else "rebuilt"})
 
     return build

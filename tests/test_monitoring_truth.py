@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from etl_project.runner import run_pipeline
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK
 from schemas.tables import DIM_REGION
@@ -59,14 +59,11 @@ def run(tmp_path_factory):
     with dg.DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(ROOT / "data" / "raw", url, instance)
     assert outcome.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         staged = db.query(f"SELECT household_key, source_file, source_row FROM {db.name(STG_MONITORING)}")
         spells = db.query(f"SELECT * FROM {db.name(FACT_MONITORING_SPELL)}")
         marts = {table.name: db.query(f"SELECT * FROM {db.name(table)}") for table in (MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK)}
         marts[DIM_REGION.name] = db.query(f"SELECT region_level, region_code, region_name, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")
-    finally:
-        db.close()
     checks = {e.check_name: e for e in outcome.check_evaluations()}
     return truth, _keys(truth, staged), spells, marts, checks
 

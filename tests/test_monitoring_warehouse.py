@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from etl_project import monitoring_build as build
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
@@ -128,18 +128,18 @@ def _registry(db: Warehouse) -> None:
 def built(request, tmp_path_factory):
     """The warehouse after the monitoring steps ran over the hand-made snapshots."""
     if request.param == "duckdb":
-        db = Warehouse(f"duckdb:///{tmp_path_factory.mktemp('mon') / 'w.duckdb'}")
+        url = f"duckdb:///{tmp_path_factory.mktemp('mon') / 'w.duckdb'}"
     else:
-        db = Warehouse(request.getfixturevalue("postgres_database_module"))
-    _regions(db)
-    _registry(db)
-    db.replace(STG_MONITORING, _staging_rows())
-    build.build_spells(db)
-    for mart in build.MARTS_BY:
-        build.build_mart(db, mart)
-    build.build_exited(db)
-    yield db
-    db.close()
+        url = request.getfixturevalue("postgres_database_module")
+    with opened(url) as db:
+        _regions(db)
+        _registry(db)
+        db.replace(STG_MONITORING, _staging_rows())
+        build.build_spells(db)
+        for mart in build.MARTS_BY:
+            build.build_mart(db, mart)
+        build.build_exited(db)
+        yield db
 
 
 @pytest.fixture(scope="module")
@@ -377,12 +377,9 @@ def test_income_check_against_the_shipped_lines_lists_what_is_below_and_cannot_t
     unknown_year = next(y for y in range(2021, 2026) if (province, y) not in lines)
     county = province[:2] + "0102"
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _eliminated_in(db, county, [("below", year, line - 1), ("at", year, line), ("above", year, line + 1), ("unknown", unknown_year, 1.0)])
         judged = build.income_judgements(db)
-    finally:
-        db.close()
     assert dict(zip(judged["household_key"], judged["judgement"])) == {
         "below": "at_or_below_line", "at": "at_or_below_line", "above": "above_line", "unknown": "line_unknown"}
     result, metadata = _income_check(url)
@@ -392,28 +389,21 @@ def test_income_check_against_the_shipped_lines_lists_what_is_below_and_cannot_t
     assert metadata["lines_unknown_for"] == f"{province} {unknown_year}: 1"
 
     url = f"duckdb:///{tmp_path / 'unknown_only.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _eliminated_in(db, county, [("unknown", unknown_year, 1.0)])
-    finally:
-        db.close()
     result, metadata = _income_check(url)
     assert not result.passed and metadata["spells"] == 0 and metadata["eliminations_not_judged_line_unknown"] == 1
     assert metadata["verdict"].startswith("no elimination at or below a known line, but some could not be judged")
 
     url = f"duckdb:///{tmp_path / 'above_only.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _eliminated_in(db, county, [("above", year, line + 1)])
-    finally:
-        db.close()
     result, metadata = _income_check(url)
     assert result.passed and metadata["verdict"].startswith("every elimination above its line")
 
 
 def test_dates_out_of_order_are_listed(tmp_path):
-    db = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    try:
+    with opened(f"duckdb:///{tmp_path / 'w.duckdb'}") as db:
         _regions(db)
         rows = _staging_rows()
         h1 = rows["household_key"] == "h1"
@@ -421,8 +411,6 @@ def test_dates_out_of_order_are_listed(tmp_path):
         db.replace(STG_MONITORING, rows)
         build.build_spells(db)
         assert _keys(build.findings(db, "dates_out_of_order")) == {"h1"}
-    finally:
-        db.close()
 
 
 def _shipped_query(db: Warehouse, name: str) -> pd.DataFrame:
@@ -484,14 +472,11 @@ def test_the_checks_warn_with_counts_and_samples(tmp_path):
     from etl_project.resources import WarehouseResource
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _regions(db)
         _registry(db)
         db.replace(STG_MONITORING, _staging_rows())
         build.build_spells(db)
-    finally:
-        db.close()
     warehouse = WarehouseResource(url=url)
     results = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].name: c(warehouse=warehouse)
                for c in monitoring_checks.monitoring_rule_checks}
@@ -519,14 +504,11 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
     from schemas.tables import LOAD_AUDIT
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _regions(db)
         _registry(db)
         db.ensure_table(LOAD_AUDIT)
         db.replace(STG_MONITORING, _staging_rows())
-    finally:
-        db.close()
     steps = [monitoring.fact_monitoring_spell, monitoring.mart_monitoring, monitoring.mart_monitoring_category,
              monitoring.mart_monitoring_risk, monitoring.mart_monitoring_exited]
     builds = []
@@ -536,9 +518,6 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
         builds.append({step.key.path[-1]: next(iter(result.asset_materializations_for_node(step.key.path[-1]))).metadata["build"].value
                        for step in steps})
     assert set(builds[0].values()) == {"rebuilt"} and set(builds[1].values()) == {"unchanged"}, builds
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert db.row_count(FACT_MONITORING_SPELL) == len(HOUSEHOLDS)
         assert db.row_count(MART_MONITORING) == len(_expected_mart_rows())
-    finally:
-        db.close()

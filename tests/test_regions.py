@@ -92,7 +92,7 @@ def test_dim_region_learns_the_places_only_a_monitoring_list_names(tmp_path):
     an older release) adds no nameless place."""
     from assets.warehouse import dim_region
     from etl_project.resources import WarehouseResource
-    from etl_project.warehouse import Warehouse
+    from etl_project.warehouse import opened
     from schemas.investment_tables import STG_VILLAGE
     from schemas.monitoring_sources import STG_MONITORING
     from schemas.tables import DIM_REGION, LOAD_AUDIT, STG_HOUSEHOLD
@@ -107,21 +107,15 @@ def test_dim_region_learns_the_places_only_a_monitoring_list_names(tmp_path):
     columns = ("county_code", "township_code", "township_name", "village_code", "village_name")
     older = local_code("520425", "四大寨乡")
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         db.ensure_table(LOAD_AUDIT)
         _staged_places(db, STG_HOUSEHOLD, [dict(zip(columns, places["registry"]))])
         _staged_places(db, STG_VILLAGE, [])
         _staged_places(db, STG_MONITORING, [dict(zip(columns, places["monitoring"])), dict(zip(columns, places["monitoring, same village"])),
                                             {"county_code": "520425", "township_code": older, "village_code": local_code(older, "四大寨乡", "羊场村")}])
-    finally:
-        db.close()
     dim_region(warehouse=WarehouseResource(url=url))
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         local = db.query(f"SELECT region_code, region_name, region_level, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")
-    finally:
-        db.close()
     got = {(r.region_level, r.region_code): (r.region_name, r.parent_code) for r in local.itertuples()}
     expected = {}
     for county, township, township_name, village, village_name in (places["registry"], places["monitoring"]):
