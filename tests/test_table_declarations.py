@@ -14,7 +14,7 @@ import pytest
 from etl_project.definitions import build_definitions
 from etl_project.dictionary import render
 from etl_project.runner import run_pipeline
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas import fields
 from schemas.registry import CATALOG, NUMBER, STRING, Field, Table, View
 from schemas.sql import all_tables
@@ -165,11 +165,8 @@ def test_a_table_and_a_source_declared_once_are_built_checked_and_documented(tmp
             result = run_pipeline(raw, url, instance)
         assert not result.files_failed, result.step_failures
         assert {e.check_name: e.passed for e in result.check_evaluations()}["wells_rows_valid"] is False
-        db = Warehouse(url)
-        try:
+        with opened(url) as db:
             built = db.query(f"SELECT well_code, depth_m FROM {db.name(DEEP_WELLS)}")
-        finally:
-            db.close()
         # J-001 is 35 m deep; J-003's 900 m broke the source's depth rule and was quarantined.
         assert built.values.tolist() == [["J-002", 120.5]]
 
