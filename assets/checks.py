@@ -17,7 +17,7 @@ from etl_project.amounts import money_columns_as_text
 from etl_project.incremental.checks import Verdict, memoised
 from etl_project.resources import WarehouseResource
 from schemas import source_catalog
-from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, MART_POVERTY_EXIT, QUARANTINE
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
 SAMPLE_ROWS = 10
 
@@ -42,8 +42,7 @@ def _rows_valid_check(declared: source_catalog.Source):
         description=f"被隔离的{declared.zh}行（按规则统计）/ {declared.en} rows ({source}) rejected into quarantine, by rule",
     )
     def rows_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             q = db.name(QUARANTINE)
             params = {"source": source}
             by_rule = db.query(
@@ -58,8 +57,6 @@ def _rows_valid_check(declared: source_catalog.Source):
                 f"SELECT COUNT(*) FROM (SELECT DISTINCT source_file, source_sheet, source_row FROM {q} WHERE source = :source) AS rejected",
                 params,
             )
-        finally:
-            db.close()
         return dg.AssetCheckResult(
             passed=int(rows) == 0,
             severity=dg.AssetCheckSeverity.WARN,
@@ -74,59 +71,52 @@ def build_source_checks() -> list[dg.AssetChecksDefinition]:
     return [_rows_valid_check(declared) for declared in source_catalog.tabular_sources()]
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="load_audit", blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=LOAD_AUDIT.name, blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
 def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         # Every file as it stands now: its latest load, whichever run made it.
         state = latest_file_states(db)
-    finally:
-        db.close()
     counted = state[state["status"] != "failed"]
     unbalanced = counted[counted["rows_read"] != counted["rows_loaded"] + counted["rows_quarantined"] + counted["rows_skipped"]]
     columns = ["source_file", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"]
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="每户只出现一次 / each household appears once (across files too)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)")
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    fact = db.name(FACT_HOUSEHOLD)
-    duplicates = (
-        "SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
-        f"FROM {fact} {{candidates}} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
-    )
+    with warehouse.open() as db:
+        fact = db.name(FACT_HOUSEHOLD)
+        duplicates = (
+            "SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
+            f"FROM {fact} {{candidates}} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
+        )
 
-    def verdict(dupes: pd.DataFrame) -> Verdict:
-        return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
+        def verdict(dupes: pd.DataFrame) -> Verdict:
+            return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
 
-    def count_all() -> Verdict:
-        candidates = ""
-        if db.dialect == "duckdb":
-            # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
-            # keys whose hash repeats are then grouped themselves, so the answer is the same.
-            candidates = (
-                f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
-                "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
-            )
-        return verdict(db.query(duplicates.format(candidates=candidates)))
+        def count_all() -> Verdict:
+            candidates = ""
+            if db.dialect == "duckdb":
+                # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
+                # keys whose hash repeats are then grouped themselves, so the answer is the same.
+                candidates = (
+                    f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
+                    "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
+                )
+            return verdict(db.query(duplicates.format(candidates=candidates)))
 
-    def count_files(files: list[str]) -> Verdict:
-        # Keys were unique when the check last passed, so a key now repeated has a row of a changed file.
-        candidates = f"WHERE household_key IN (SELECT household_key FROM {fact} WHERE source_file IN :files)"
-        return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
+        def count_files(files: list[str]) -> Verdict:
+            # Keys were unique when the check last passed, so a key now repeated has a row of a changed file.
+            candidates = f"WHERE household_key IN (SELECT household_key FROM {fact} WHERE source_file IN :files)"
+            return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
 
-    try:
         decision, passed, metadata = memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
-    finally:
-        db.close()
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version})
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="mart_poverty_exit", blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=MART_POVERTY_EXIT.name, blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
         parent_mismatch = db.query(
             f"""
@@ -145,8 +135,6 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
             f"SELECT region_code, year FROM {mart} WHERE remaining_households < 0 OR registered_persons < registered_households "
             "OR cumulative_exited_households > registered_households OR exited_households > cumulative_exited_households LIMIT 20"
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=parent_mismatch.empty and arithmetic.empty,
         metadata={"parent_child_mismatches": _md(parent_mismatch), "arithmetic_failures": _md(arithmetic)},
@@ -155,13 +143,10 @@ def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckR
 
 def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str, rows_sql: Callable) -> dg.AssetCheckResult:
     """A warning check that counts the rows of ``rows_sql(db)`` and shows a sample, ordered by ``counted``."""
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows_sql = rows_sql(db)
         count = int(db.scalar(f"SELECT COUNT(*) FROM ({rows_sql}) AS found"))
         listed = db.query(f"{rows_sql} ORDER BY {counted} LIMIT :limit", {"limit": SAMPLE_ROWS})
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=count == 0,
         severity=dg.AssetCheckSeverity.WARN,
@@ -169,7 +154,7 @@ def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_household", description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
 def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
     return _listed_warning(
@@ -181,7 +166,7 @@ def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetChec
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_person", description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_PERSON.name, description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
 def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """A person listed in two households, or in two counties' exports: the duplicate-person rule of
     the registry's data-quality lists, across files (within a file, the second row is quarantined)."""

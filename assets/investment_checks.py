@@ -18,10 +18,9 @@ WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63",
 WEST_THRESHOLD, OTHER_THRESHOLD = 3.0, 2.0
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="stg_ledger_total", description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=STG_LEDGER_TOTAL.name, description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
 def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mismatched = db.query(
             f"SELECT source_file, source_sheet, source_row, label, stated_yuan, computed_yuan, difference_yuan, unit "
             f"FROM {db.name(STG_LEDGER_TOTAL)} WHERE stated_yuan IS NULL OR ABS(difference_yuan) > :tolerance "
@@ -29,8 +28,6 @@ def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             {"tolerance": TOTAL_TOLERANCE_YUAN},
         )
         checked = db.row_count(STG_LEDGER_TOTAL)
-    finally:
-        db.close()
     difference = mismatched["difference_yuan"].dropna().sum() if not mismatched.empty else 0
     return dg.AssetCheckResult(
         passed=mismatched.empty,
@@ -53,17 +50,14 @@ def _in_sheet_units(totals: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="fact_investment", description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_INVESTMENT.name, description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
 def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         orphans = db.query(
             f"SELECT f.project_code, COUNT(*) AS movements, SUM(f.amount_yuan) AS amount_yuan, MIN(f.source_file) AS first_file "
             f"FROM {db.name(FACT_INVESTMENT)} f LEFT JOIN {db.name(DIM_PROJECT)} p ON p.project_code = f.project_code "
             "WHERE f.project_code IS NOT NULL AND p.project_code IS NULL GROUP BY f.project_code ORDER BY amount_yuan DESC"
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=orphans.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -71,17 +65,14 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="dim_project", description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=DIM_PROJECT.name, description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
 def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         over = db.query(
             f"SELECT project_code, project_name, planned_investment_yuan, booked_yuan FROM {db.name(DIM_PROJECT)} "
             "WHERE booked_yuan > planned_investment_yuan * :limit ORDER BY booked_yuan - planned_investment_yuan DESC",
             {"limit": 1 + BUDGET_OVERRUN_TOLERANCE},
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=over.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -91,14 +82,13 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
-    asset="stg_village",
+    asset=STG_VILLAGE.name,
     # It reads the registry's villages, with their names, from the warehouse: it runs once they are built.
-    additional_deps=["fact_household", "dim_region"],
+    additional_deps=[FACT_HOUSEHOLD.name, DIM_REGION.name],
     description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list",
 )
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         village_table = db.name(STG_VILLAGE)
         missing = db.query(
             f"SELECT DISTINCT h.county_code, h.village_code, d.region_name AS village_name "
@@ -111,8 +101,6 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
             f"SELECT DISTINCT county_code FROM {db.name(FACT_HOUSEHOLD)} "
             f"WHERE county_code NOT IN (SELECT DISTINCT county_code FROM {village_table}) ORDER BY county_code"
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=missing.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -127,12 +115,11 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
 
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
-    asset="mart_poverty_exit",
+    asset=MART_POVERTY_EXIT.name,
     description="出列/摘帽时贫困发生率低于标准（西部3%，其他2%）/ villages and counties exit only below the incidence threshold (3 % west, 2 % elsewhere)",
 )
 def exits_below_incidence_threshold(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
         west = ", ".join(f"'{p}'" for p in WESTERN_PROVINCES)
         threshold = f"CASE WHEN SUBSTR(m.region_code, 1, 2) IN ({west}) THEN {WEST_THRESHOLD} ELSE {OTHER_THRESHOLD} END"
@@ -146,8 +133,6 @@ def exits_below_incidence_threshold(warehouse: WarehouseResource) -> dg.AssetChe
             ORDER BY m.region_level, m.region_code
             """
         )
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=early.empty,
         severity=dg.AssetCheckSeverity.WARN,

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import latest_file_states
 from etl_project import figures
 from etl_project.amounts import yuan_text
@@ -25,46 +25,17 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
     }
 
 
-_COUNT_COLUMNS = [
-    c for c in MART_POVERTY_EXIT.base_column_names if c not in ("region_code", "region_level", "year", "year_start", "villages_exited", "poverty_incidence", "agricultural_population")
-]
-
-
-def _deps(asset: str, *columns: str) -> list[dg.TableColumnDep]:
-    return [dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=c) for c in columns]
-
-
 @dg.asset(
     pool=WAREHOUSE_POOL,
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["fact_household", "dim_region"],
+    deps=upstream(MART_POVERTY_EXIT),
     description=describe(MART_POVERTY_EXIT),
-    metadata={
-        **table_metadata(MART_POVERTY_EXIT),
-        "dagster/column_lineage": dg.TableColumnLineage(
-            deps_by_column={
-                "region_code": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("county_code", "township_code", "village_code")],
-                "year": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("identification_year", "exit_year", "returned_year")],
-                "year_start": [dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=c) for c in ("identification_year", "exit_year", "returned_year")],
-                **{
-                    column: [
-                        dg.TableColumnDep(asset_key=dg.AssetKey("fact_household"), column_name=source)
-                        for source in ("identification_year", "exit_year", "returned_year", "household_size")
-                    ]
-                    for column in _COUNT_COLUMNS
-                },
-                "villages_exited": _deps("dim_region", "is_poor_village", "village_exit_year"),
-                "poverty_incidence": _deps("dim_region", "agricultural_population") + _deps("fact_household", "household_size", "exit_year", "returned_year"),
-                "agricultural_population": _deps("dim_region", "agricultural_population") + _deps("fact_household", "village_code"),
-            }
-        ),
-    },
+    metadata=table_metadata(MART_POVERTY_EXIT),
 )
 def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         fact = db.name(FACT_HOUSEHOLD)
         sql, names = named_select(db, MART_POVERTY_EXIT, poverty_exit_sql(fact, db.name(DIM_REGION), db.dialect))
         # The mart is a function of the two tables it reads: while they hold what they held when it
@@ -86,8 +57,6 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             decision = memo.made(db, {"last_year": last_year}, "rebuilt")
         provenance = built_from(db, ("registry", "villages"))
         figure = figures.exits_by_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_POVERTY_EXIT, rows),
@@ -105,29 +74,12 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["fact_investment", "dim_project", "dim_region"],
+    deps=upstream(MART_INVESTMENT),
     description=describe(MART_INVESTMENT),
-    metadata={
-        **table_metadata(MART_INVESTMENT),
-        "dagster/column_lineage": dg.TableColumnLineage(
-            deps_by_column={
-                "region_code": _deps("fact_investment", "county_code", "township_code", "village_code"),
-                "year": _deps("fact_investment", "year"),
-                "year_start": _deps("fact_investment", "year"),
-                "category": _deps("fact_investment", "category"),
-                "donor_type": _deps("fact_investment", "donor_type"),
-                "amount_yuan": _deps("fact_investment", "amount_yuan"),
-                "project_count": _deps("fact_investment", "project_code"),
-                "households_benefited": _deps("dim_project", "households_benefited"),
-                "persons_benefited": _deps("dim_project", "persons_benefited"),
-                "yuan_per_household_benefited": _deps("fact_investment", "amount_yuan") + _deps("dim_project", "households_benefited"),
-            }
-        ),
-    },
+    metadata=table_metadata(MART_INVESTMENT),
 )
 def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(
             MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
         )
@@ -135,8 +87,6 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.money_by_county_and_year(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_INVESTMENT, rows),
@@ -154,37 +104,20 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["fact_investment", "dim_project", "dim_region"],
+    deps=upstream(MART_PROJECT_REACH),
     description=describe(
         MART_PROJECT_REACH,
         "The table to sum: mart_investment counts a project in every year and donor type that funded it, this one once.",
     ),
-    metadata={
-        **table_metadata(MART_PROJECT_REACH),
-        "dagster/column_lineage": dg.TableColumnLineage(
-            deps_by_column={
-                "region_code": _deps("dim_project", "county_code", "township_code", "village_code"),
-                "year": _deps("fact_investment", "year", "project_code"),
-                "year_start": _deps("fact_investment", "year", "project_code"),
-                "category": _deps("dim_project", "project_type"),
-                "projects": _deps("fact_investment", "project_code") + _deps("dim_project", "project_code"),
-                "households_benefited": _deps("dim_project", "households_benefited"),
-                "persons_benefited": _deps("dim_project", "persons_benefited"),
-                "booked_yuan": _deps("fact_investment", "amount_yuan", "project_code"),
-            }
-        ),
-    },
+    metadata=table_metadata(MART_PROJECT_REACH),
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
         decision = tables.rewritten(db, MART_PROJECT_REACH)
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(MART_PROJECT_REACH, rows),

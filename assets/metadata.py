@@ -3,8 +3,10 @@
 
 import dagster as dg
 
-from schemas.dagster_metadata import column_schema
+from schemas.dagster_metadata import column_lineage, column_schema
+from schemas.names import names_regions
 from schemas.registry import Table
+from schemas.tables import DIM_REGION
 
 from etl_project.warehouse import default_url
 
@@ -20,6 +22,8 @@ FRAME_KINDS = {"pandas", WAREHOUSE_KIND}
 
 
 def table_metadata(table: Table, rows: int | None = None) -> dict:
+    """Without rows, the metadata of the table's asset, its column lineage included; with rows,
+    what a materialization of it reports."""
     metadata = {
         "dagster/table_name": table.name,
         "dagster/column_schema": column_schema(table),
@@ -28,7 +32,16 @@ def table_metadata(table: Table, rows: int | None = None) -> dict:
     }
     if rows is not None:
         metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
+    elif (lineage := column_lineage(table)) is not None:
+        metadata["dagster/column_lineage"] = lineage
     return metadata
+
+
+def upstream(table: Table) -> list[str]:
+    """The assets the table's asset depends on: the tables it declares it reads, and dim_region
+    when it names regions beside their codes."""
+    names = [DIM_REGION.name] if names_regions(table) else []
+    return list(dict.fromkeys([*table.inputs, *names]))
 
 
 def describe(table: Table, extra: str = "") -> str:

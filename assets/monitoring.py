@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.marts import built_from
-from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
-from assets.warehouse import _names_deps, _names_recipe
+from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.warehouse import _names_recipe
 from etl_project import monitoring, monitoring_build
 from etl_project.incremental import tables
 from etl_project.resources import WarehouseResource
@@ -42,13 +42,12 @@ def _code_recipe() -> bytes:
     group_name="warehouse",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[STG_MONITORING.name, *_names_deps(FACT_MONITORING_SPELL)],
+    deps=upstream(FACT_MONITORING_SPELL),
     description=describe(FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."),
     metadata=table_metadata(FACT_MONITORING_SPELL),
 )
 def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         select, params = monitoring_build.spell_select(db)
         how = tables.recipe(FACT_MONITORING_SPELL, STG_MONITORING, select, params, *_names_recipe(FACT_MONITORING_SPELL))
         staged = tables.from_staging(db, FACT_MONITORING_SPELL, SOURCES, how)
@@ -59,8 +58,6 @@ def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
             f"SELECT COALESCE(SUM(CASE WHEN NOT risk_eliminated THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN missing_from_later_snapshot THEN 1 ELSE 0 END), 0) FROM {spell}"
         )
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(FACT_MONITORING_SPELL, rows),
@@ -84,17 +81,14 @@ def _mart_asset(table: Table):
         group_name="marts",
         owners=OWNERS,
         kinds=TABLE_KINDS,
-        deps=[FACT_MONITORING_SPELL.name, DIM_REGION.name],
+        deps=upstream(table),
         description=describe(table, "Periods run from the first taking-in to the latest export or elimination, by year and by month."),
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             rows, decision = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
             provenance = built_from(db, SOURCES)
-        finally:
-            db.close()
         return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": decision.reason, **provenance}, data_version=decision.data_version)
 
     return build
@@ -110,7 +104,7 @@ mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
     group_name="marts",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name],
+    deps=upstream(MART_MONITORING_EXITED),
     description=describe(
         MART_MONITORING_EXITED,
         "Registry and monitoring meet on household_key, the same keyed hash of the head's ID number in both.",
@@ -118,14 +112,11 @@ mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
     metadata=table_metadata(MART_MONITORING_EXITED),
 )
 def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows, decision = _kept_or_rebuilt(
             db, MART_MONITORING_EXITED, [FACT_HOUSEHOLD, FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_exited(db)
         )
         provenance = built_from(db, ("registry", *SOURCES))
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": decision.reason, **provenance}, data_version=decision.data_version
     )

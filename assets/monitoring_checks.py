@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
-from etl_project import monitoring_build
+from etl_project import monitoring, monitoring_build
 from etl_project.resources import WarehouseResource
 from schemas.monitoring_tables import FACT_MONITORING_SPELL
 from schemas.tables import FACT_HOUSEHOLD
@@ -23,13 +23,10 @@ _RULES = {
 def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str, ...]):
     @dg.asset_check(pool=WAREHOUSE_POOL, name=rule, asset=FACT_MONITORING_SPELL.name, additional_deps=list(also_reads), description=f"{zh} / {en}")
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             select, params = monitoring_build.RULES[rule](db)
             count = int(db.scalar(f"SELECT COUNT(*) FROM ({select}) AS found", params))
             sample = db.query(f"{select} ORDER BY 1, 2 LIMIT :limit", {**params, "limit": SAMPLE_ROWS})
-        finally:
-            db.close()
         return dg.AssetCheckResult(passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata={counted: count, "sample": _md(sample)})
 
     return check
@@ -38,21 +35,48 @@ def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str
 monitoring_rule_checks = [_rule_check(rule, *about) for rule, about in _RULES.items()]
 
 
+_VERDICTS = {
+    "pass": "every elimination above its line / 全部高于监测线",
+    "fail": "eliminations at or below their line / 有消除户收入不高于监测线",
+    "cannot_tell": "no elimination at or below a known line, but some could not be judged / 未发现不高于监测线者，但部分无法判断",
+}
+
+
+def _unknown_lines(judged) -> str:
+    """The provinces and years whose line the rule needed and did not have, with how many eliminations each."""
+    missing = judged[judged["judgement"] == monitoring.LINE_UNKNOWN]
+    if missing.empty:
+        return "none"
+    keys = missing["county_code"].str[:2] + "0000 " + missing["eliminated_date"].map(lambda d: str(d)[:4])
+    return ", ".join(f"{key}: {count}" for key, count in keys.value_counts().sort_index().items())
+
+
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
     asset=FACT_MONITORING_SPELL.name,
-    description="消除时人均纯收入不高于本省当年监测线（监测线未知的不判断）/ income at elimination at or below its province's monitoring line of the year (unknown lines are not judged)",
+    description=(
+        "消除时人均纯收入不高于本省当年监测线（监测线未知者无法判断，不算通过）/ income at elimination at or below its province's "
+        "monitoring line of the year (an unknown line cannot tell, and is no pass)"
+    ),
 )
 def income_above_monitoring_line(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
-        listed, unjudged = monitoring_build.income_findings(db)
-    finally:
-        db.close()
-    metadata = {"eliminations_not_judged_line_unknown": unjudged, "lines": "data/reference/monitoring_lines.csv (sources in SOURCES.md)"}
-    if listed is None:
-        metadata["note"] = "no monitoring line is known yet: no elimination was judged / 尚无已确认的监测线，未作判断"
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+    with warehouse.open() as db:
+        judged = monitoring_build.income_judgements(db)
+    judgements = judged["judgement"].value_counts()
+    listed = judged[judged["judgement"] == monitoring.AT_OR_BELOW_LINE]
+    cannot_tell = int(sum(judgements.get(j, 0) for j in monitoring.CANNOT_TELL))
+    verdict = "fail" if not listed.empty else ("cannot_tell" if cannot_tell else "pass")
     return dg.AssetCheckResult(
-        passed=listed.empty, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "spells": len(listed), "sample": _md(listed)}
+        passed=verdict == "pass",
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "verdict": _VERDICTS[verdict],
+            "spells": len(listed),
+            "eliminations_above_line": int(judgements.get(monitoring.ABOVE_LINE, 0)),
+            "eliminations_not_judged_line_unknown": int(judgements.get(monitoring.LINE_UNKNOWN, 0)),
+            "eliminations_not_judged_income_unknown": int(judgements.get(monitoring.INCOME_UNKNOWN, 0)),
+            "lines_unknown_for": _unknown_lines(judged),
+            "sample": _md(listed.drop(columns=["judgement"]).head(SAMPLE_ROWS)),
+            "lines": "data/reference/monitoring_lines.csv (sources in data/reference/SOURCES.md)",
+        },
     )

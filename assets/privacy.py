@@ -44,11 +44,8 @@ SWEPT_TABLES = sorted(
     ),
 )
 def personal_data_guard(warehouse: WarehouseResource):
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         hits, how, decision = sweep_tables(db, SWEPT_TABLES, known_persons(db))
-    finally:
-        db.close()
     masked = int(hits["values"].sum()) if not hits.empty else 0
     metadata = {"values_masked": masked, "hits": _md(hits), "tables": dg.MetadataValue.json(how)}
     yield dg.MaterializeResult(metadata=metadata, data_version=decision.data_version)

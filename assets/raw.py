@@ -32,11 +32,8 @@ RAW_FILE = "raw_file"
     code_version="2",
 )
 def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         known = known_hashes(db)
-    finally:
-        db.close()
     # Files of a new size or time are what staging will read: when that is a lot, the staging
     # workers' server starts now, alongside hashing, rather than when staging begins.
     workers.warm_up(sum(_new_size(raw_files, file_of(key), known) for key in context.partition_keys))
@@ -62,11 +59,8 @@ def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, war
             tags={"dagster/data_version": raw.sha256},
         )
     if hashed:
-        db = warehouse.open()
-        try:
+        with warehouse.open() as db:
             remember_hashes(db, hashed)  # staging takes them from here instead of reading the files again
-        finally:
-            db.close()
     frame = pd.DataFrame(listing)
     yield dg.MaterializeResult(
         metadata={

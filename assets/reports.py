@@ -9,7 +9,7 @@ block.
 import dagster as dg
 
 from assets.checks import _md
-from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import STAGED_FILE, latest_file_states
 from etl_project import figures
 from etl_project.incremental import tables
@@ -33,15 +33,12 @@ _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
     can_subset=False,
 )
 def report_tables(warehouse: WarehouseResource):
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         for table in _REPORT_TABLES:
             db.ensure_table(table)
         counts = {table.name: db.row_count(table) for table in _REPORT_TABLES}
         versions = {table.name: tables.staged(db, table, removed_now=0).data_version for table in _REPORT_TABLES}
         state = latest_file_states(db)
-    finally:
-        db.close()
     reports = state[state["source"] == "reports"]
     failed = dict(zip(reports.loc[reports["status"] == "failed", "source_file"], reports.loc[reports["status"] == "failed", "message"]))
     yield dg.MaterializeResult(
@@ -63,20 +60,17 @@ def report_tables(warehouse: WarehouseResource):
     group_name="reports",
     owners=OWNERS,
     kinds=FRAME_KINDS,
-    deps=["report_claim", "mart_investment", "mart_poverty_exit", "mart_monitoring", "mart_monitoring_category", "dim_project", "dim_region"],
+    deps=upstream(RECONCILIATION),
     description=describe(RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."),
     metadata=table_metadata(RECONCILIATION),
 )
 def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         claims = db.query(f"SELECT * FROM {db.name(REPORT_CLAIM)} ORDER BY source_file, claim_index")
         frame = named_frame(db, RECONCILIATION, reconcile(db, claims))
         rows = db.replace(RECONCILIATION, frame)
         decision = tables.rewritten(db, RECONCILIATION)
         figure = figures.reconciliation_mismatches(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             **table_metadata(RECONCILIATION, rows),
@@ -87,10 +81,9 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="reconciliation", description="报告数字与仓库一致 / report figures agree with the warehouse")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=RECONCILIATION.name, description="报告数字与仓库一致 / report figures agree with the warehouse")
 def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         mismatches = db.query(
             f"SELECT r.source_file, r.claim_index, r.metric, r.region_code, r.period, r.claimed_value, r.warehouse_value, "
             f"r.difference, c.sentence, c.figure_text FROM {db.name(RECONCILIATION)} r JOIN {db.name(REPORT_CLAIM)} c "
@@ -98,8 +91,6 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
             "ORDER BY r.source_file, r.claim_index"
         )
         counts = db.query(f"SELECT status, COUNT(*) AS claims FROM {db.name(RECONCILIATION)} GROUP BY status ORDER BY status")
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=mismatches.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -107,13 +98,10 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset="report_finding", description="报告自身数字一致 / no report contradicts itself")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=REPORT_FINDING.name, description="报告自身数字一致 / no report contradicts itself")
 def reports_self_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         findings = db.query(f"SELECT source_file, rule, message_en, claim_indexes FROM {db.name(REPORT_FINDING)} ORDER BY source_file")
-    finally:
-        db.close()
     return dg.AssetCheckResult(
         passed=findings.empty,
         severity=dg.AssetCheckSeverity.WARN,

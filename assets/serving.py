@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL
+from assets.privacy import GUARD
 from etl_project.resources import WarehouseResource
 from etl_project.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
 from schemas.registry import CATALOG
@@ -24,7 +25,7 @@ _HOW = {
     group_name="serving",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=[*BI_TABLES, "personal_data_guard"],
+    deps=[*BI_TABLES, GUARD],
     description=(
         "BI 只读副本 / Read copy for BI tools\n\n"
         "DuckDB: the analytics tables copied into data/warehouse/published/<name>.duckdb and swapped in by an atomic "
@@ -35,13 +36,10 @@ _HOW = {
     ),
 )
 def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         if db.dialect != "duckdb":
             return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"}, data_version=dg.DataVersion(SERVED_BY_SERVER))
         path, copied, decision = publish_read_copy(db)
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),

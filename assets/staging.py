@@ -256,8 +256,7 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     key = pii.pii_key()
     if pii.using_development_key():
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
         migrations = [db.ensure_table(table) for table in _file_tables()]
@@ -292,8 +291,6 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         db.replace_where(LOAD_AUDIT, audit, sa.and_(audit_ref.c.run_id == context.run.run_id, audit_ref.c.status != "removed"))
         stories = {row["source_file"]: (run, row) for run in runs.values() for row in run.audit if row["status"] != "failed"}
         rules = _rules_by_file(db, list(stories))
-    finally:
-        db.close()
     for message in filter(None, migrations):
         # A first run creates its tables; only a migration of existing ones deserves attention.
         (context.log.warning if message.startswith("migrated") else context.log.info)(f"schema change: {message}")
@@ -456,8 +453,7 @@ def build_staging_tables() -> dg.AssetsDefinition:
 
 def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
     present = {relative for source in source_catalog.sources() for relative in raw_files.relatives(source.name, source.suffixes)}
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         for table in _file_tables():
             db.ensure_table(table)
         previous = previous_loads(db)
@@ -487,8 +483,6 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
         decisions[LOAD_AUDIT.name] = tables.audit_log(db)
         by_rule = db.query(f"SELECT rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY rule ORDER BY n DESC, rule")
         _, rejected_rows = quarantine_counts(db)
-    finally:
-        db.close()
 
     for declared in source_catalog.tabular_sources():
         source, table = declared.name, declared.staged[0]

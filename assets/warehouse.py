@@ -7,24 +7,25 @@ being copied whole again. Each reports the version of what it holds as its data 
 """
 
 
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from etl_project import dimensions, regions
 from etl_project.dimensions import build_dim_region
+from etl_project.incremental import tables
 from etl_project.names import code_rows, named_select
 from etl_project.regions import REFERENCE_DIR, default_index
-from etl_project.incremental import tables
 from etl_project.resources import WarehouseResource
-from schemas.investment_tables import DIM_DONOR, DIM_PROJECT, FACT_INVESTMENT, STG_FUND_MOVEMENT, STG_PROJECT, STG_VILLAGE
-from schemas.names import code_fields
+from schemas import source_catalog
+from schemas.investment_tables import STG_VILLAGE
+from schemas.names import names_regions
+from schemas.registry import CATALOG, Table
 from schemas.sql import column_sql
-from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, STG_HOUSEHOLD, STG_PERSON
+from schemas.tables import DIM_CODE, DIM_REGION, FACT_HOUSEHOLD, STG_HOUSEHOLD
 
 # Up to this many changed files, fact_household has their rows replaced; beyond, it is rebuilt.
 FILES_REPLACED_IN_PLACE = 32
@@ -35,7 +36,7 @@ def _dim_region_recipe() -> str:
     # The dimension is computed in Python from the reference data: its code and data are its recipe.
     code = [Path(module.__file__).read_bytes() for module in (dimensions, regions)]
     data = [path.read_bytes() for path in sorted(Path(REFERENCE_DIR).glob("*.csv"))]
-    return tables.recipe(DIM_REGION, STG_HOUSEHOLD, STG_VILLAGE, *code, *data)
+    return tables.recipe(DIM_REGION, *dimensions.PLACE_TABLES, *code, *data)
 
 
 @dg.asset(
@@ -43,24 +44,19 @@ def _dim_region_recipe() -> str:
     group_name="warehouse",
     owners=OWNERS,
     kinds=FRAME_KINDS,
-    deps=["stg_household", "stg_village"],
+    deps=upstream(DIM_REGION),
     description=describe(DIM_REGION, "Reference: data/reference/SOURCES.md. Local codes: see README."),
     metadata=table_metadata(DIM_REGION),
 )
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
-        staged = tables.from_staging(db, DIM_REGION, ("registry", "villages"), _dim_region_recipe())
+    with warehouse.open() as db:
+        staged = tables.from_staging(db, DIM_REGION, dimensions.PLACE_SOURCES, _dim_region_recipe())
         if staged.current:
             rows = db.row_count(DIM_REGION)
             levels = db.query(f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level")
             by_level = dict(zip(levels["region_level"], (int(n) for n in levels["n"])))
         else:
-            columns = "county_code, township_code, township_name, village_code, village_name"
-            places = db.query(
-                f"SELECT DISTINCT {columns} FROM {db.name(STG_HOUSEHOLD)} UNION "
-                f"SELECT DISTINCT {columns} FROM {db.name(STG_VILLAGE)} ORDER BY county_code, township_code, village_code"
-            )
+            places = db.query(dimensions.places_sql(db.name))
             village_list = db.query(
                 f"SELECT village_code, is_poor_village, exit_year AS village_exit_year, registered_population, agricultural_population "
                 f"FROM {db.name(STG_VILLAGE)} ORDER BY source_file, source_sheet, source_row"
@@ -69,8 +65,6 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
             rows = db.replace(DIM_REGION, frame)
             by_level = frame["region_level"].value_counts().to_dict()
         decision = staged.built(db, "unchanged" if staged.current else "rebuilt")
-    finally:
-        db.close()
     return dg.MaterializeResult(
         metadata={**table_metadata(DIM_REGION, rows), "rows_by_level": dg.MetadataValue.json(by_level), "build": decision.reason},
         data_version=decision.data_version,
@@ -87,27 +81,19 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
 )
 def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = code_rows()
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         rows = db.replace(DIM_CODE, frame)
         decision = tables.rewritten(db, DIM_CODE)
-    finally:
-        db.close()
     by_vocabulary = frame["vocabulary"].value_counts(sort=False).to_dict()
     return dg.MaterializeResult(
         metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)}, data_version=decision.data_version
     )
 
 
-def _names_deps(table) -> list[str]:
-    """A table with region names beside its codes is built after dim_region, which names them."""
-    return ["dim_region"] if any(f.region for f in code_fields(table)) else []
-
-
 def _names_recipe(table) -> tuple:
     """What the names of a table's rows depend on besides its SQL: the reference regions (county
     names), when it names regions. Township and village codes are made from their names."""
-    return (_dim_region_recipe(),) if _names_deps(table) else ()
+    return (_dim_region_recipe(),) if names_regions(table) else ()
 
 
 @dg.asset(
@@ -115,13 +101,12 @@ def _names_recipe(table) -> tuple:
     group_name="warehouse",
     owners=OWNERS,
     kinds=TABLE_KINDS,
-    deps=["stg_household", *_names_deps(FACT_HOUSEHOLD)],
+    deps=upstream(FACT_HOUSEHOLD),
     description=describe(FACT_HOUSEHOLD),
     metadata=table_metadata(FACT_HOUSEHOLD),
 )
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    db = warehouse.open()
-    try:
+    with warehouse.open() as db:
         select, params = _fact_household_sql(db)
         how = tables.recipe(FACT_HOUSEHOLD, STG_HOUSEHOLD, select, params, *_names_recipe(FACT_HOUSEHOLD))
         staged = tables.from_staging(db, FACT_HOUSEHOLD, ("registry",), how)
@@ -133,8 +118,6 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
         else:
             rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select, params), "rebuilt"
         decision = staged.built(db, build)
-    finally:
-        db.close()
     return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": decision.reason}, data_version=decision.data_version)
 
 
@@ -156,67 +139,50 @@ def _replace_files(db, files: list[str]) -> int:
     return db.row_count(FACT_HOUSEHOLD)
 
 
-def _sql_asset(table, deps: list[str], sources: tuple[str, ...], select: Callable[[object], str], extra: str = ""):
-    """A warehouse table rebuilt from staging by one SELECT (of its columns but the names beside
-    its codes, which are added to it), replaced atomically, when its sources changed."""
+# What an asset's description adds to its table's declaration.
+_NOTES = {
+    "dim_donor": "Individuals appear by keyed hash only, without a name.",
+    "fact_person": "Only registries sent as the national per-person export have members here.",
+}
+
+
+def _staged_by(table: Table) -> tuple[str, ...]:
+    """The sources whose files fill the staging tables the table is selected from: the loads that
+    can change it."""
+    staged = {t.name for s in source_catalog.sources() for t in s.staged}
+    unstaged = [name for name in table.inputs if name not in staged]
+    if unstaged:
+        raise ValueError(f"{table.name}: a declared SELECT reads staging tables only, not {unstaged}; its asset is written in assets/")
+    return tuple(s.name for s in source_catalog.sources() if any(t.name in table.inputs for t in s.staged))
+
+
+def _sql_asset(table: Table) -> dg.AssetsDefinition:
+    """A table declared with its SELECT over staging tables, rebuilt by it (its columns but the
+    names beside its codes, which are added to it) and replaced atomically when its sources changed."""
+    sources = _staged_by(table)
 
     @dg.asset(
         pool=WAREHOUSE_POOL,
         name=table.name,
-        group_name="warehouse",
+        group_name=table.layer,
         owners=OWNERS,
         kinds=TABLE_KINDS,
-        deps=[*deps, *_names_deps(table)],
-        description=describe(table, extra),
+        deps=upstream(table),
+        description=describe(table, _NOTES.get(table.name, "")),
         metadata=table_metadata(table),
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        db = warehouse.open()
-        try:
-            sql, params = named_select(db, table, select(db))
+        with warehouse.open() as db:
+            sql, params = named_select(db, table, table.select(db))
             staged = tables.from_staging(db, table, sources, tables.recipe(table, sql, params, *_names_recipe(table)))
             rows = db.row_count(table) if staged.current else db.replace_from_sql(table, sql, params)
             decision = staged.built(db, "unchanged" if staged.current else "rebuilt")
-        finally:
-            db.close()
         return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": decision.reason}, data_version=decision.data_version)
 
     return build
 
 
-def _fact_investment_sql(db) -> str:
-    year = "CAST(EXTRACT(YEAR FROM fund_date) AS INTEGER)"
-    columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.base_column_names)
-    return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
-
-
-def _dim_donor_sql(db) -> str:
-    # One row per donor key; the name, type and parent are the same for every row of a key by
-    # construction (the key hashes them), MIN just picks that value.
-    return (
-        "SELECT donor_key, MIN(donor_name), MIN(donor_type), MIN(donor_parent), COUNT(*), SUM(amount_yuan) "
-        f"FROM {db.name(STG_FUND_MOVEMENT)} GROUP BY donor_key"
-    )
-
-
-def _dim_project_sql(db) -> str:
-    columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.base_column_names)
-    return (
-        f"SELECT {columns} FROM {db.name(STG_PROJECT)} p "
-        f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.name(STG_FUND_MOVEMENT)} "
-        "WHERE project_code IS NOT NULL GROUP BY project_code) b ON b.project_code = p.project_code"
-    )
-
-
-fact_investment = _sql_asset(FACT_INVESTMENT, ["stg_fund_movement"], ("funds",), _fact_investment_sql)
-dim_donor = _sql_asset(DIM_DONOR, ["stg_fund_movement"], ("funds",), _dim_donor_sql, "Individuals appear by keyed hash only, without a name.")
-dim_project = _sql_asset(DIM_PROJECT, ["stg_project", "stg_fund_movement"], ("projects", "funds"), _dim_project_sql)
-
-
-def _fact_person_sql(db) -> str:
-    columns = ", ".join(column_sql(f, db.quote) for f in FACT_PERSON.fields if f.labels is None)
-    return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
-
-
-fact_person = _sql_asset(FACT_PERSON, ["stg_person"], ("registry",), _fact_person_sql,
-                         "Only registries sent as the national per-person export have members here.")
+def build_sql_tables() -> list[dg.AssetsDefinition]:
+    """An asset for each table declared with its SELECT (schemas/), as declared when the definitions
+    are built."""
+    return [_sql_asset(table) for table in CATALOG.tables.values() if table.select is not None]

@@ -18,7 +18,7 @@ def main(raw: str, url: str, report: str) -> int:
 
     from etl_project.definitions import build_definitions
     from etl_project.runner import run_pipeline
-    from etl_project.warehouse import Warehouse
+    from etl_project.warehouse import opened
     from schemas.tables import LOAD_AUDIT
 
     build_definitions(raw, url)  # loading the code location is startup, not the job
@@ -27,15 +27,12 @@ def main(raw: str, url: str, report: str) -> int:
         result = run_pipeline(raw, url, instance, log_level="ERROR")
         finished = time.perf_counter()
         steps = {step: s for run_id in result.run_ids for step, s in _step_seconds(instance, run_id).items()}
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit = db.query(
             f"SELECT source, status, COUNT(*) AS files, SUM(rows_read) AS rows_read, SUM(rows_loaded) AS rows_loaded, "
             f"SUM(rows_quarantined) AS rows_quarantined FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run GROUP BY source, status",
             {"run": result.run_id},
         )
-    finally:
-        db.close()
     json.dump(
         {
             "success": result.success,

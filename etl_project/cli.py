@@ -59,7 +59,7 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
     from etl_project.runner import run_pipeline
     from etl_project.sensors import STAGED_FILE_STEP
     from etl_project.summary import check_outcomes, file_accounting, quarantine_counts, render, table_counts
-    from etl_project.warehouse import Warehouse, default_url
+    from etl_project.warehouse import default_url, opened
 
     url = args.warehouse or default_url()
     try:
@@ -68,11 +68,8 @@ def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[st
     except WarehouseBusy as exc:
         print(f"etl-project run: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    db = Warehouse(args.warehouse)
-    try:
+    with opened(args.warehouse) as db:
         print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id), quarantine_counts(db)))
-    finally:
-        db.close()
     if outcome.files_to_read and pii.using_development_key():
         print(f"WARNING {pii.PII_KEY_ENV} is not set: household and donor keys use the development key; set a secret key, "
               f"and keep it, before loading real registries. 未设置 {pii.PII_KEY_ENV}：户和捐赠方的键使用开发用密钥；"
@@ -163,14 +160,11 @@ def _extract_claims(args: argparse.Namespace) -> int:
 
 def _grant_bi(args: argparse.Namespace) -> int:
     from etl_project.serving import grant_bi
-    from etl_project.warehouse import Warehouse
+    from etl_project.warehouse import opened
 
-    db = Warehouse(args.warehouse)
-    try:
+    with opened(args.warehouse) as db:
         for statement in grant_bi(db, args.role, args.login, args.statement_timeout, args.idle_timeout):
             print(statement)
-    finally:
-        db.close()
     return EXIT_OK
 
 

@@ -102,7 +102,10 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
         # Code references are marked beta; the UI link they give is worth it, the warning is noise.
         warnings.simplefilter("ignore", dg.BetaWarning)
         # The staging tables and their checks follow the sources declared now (schemas/source_catalog.py).
-        assets = dg.with_source_code_references([*dg.load_assets_from_modules(list(ASSET_MODULES)), staging.build_staging_tables()])
+        # So do the tables declared with their SELECT (schemas/).
+        assets = dg.with_source_code_references(
+            [*dg.load_assets_from_modules(list(ASSET_MODULES)), staging.build_staging_tables(), *warehouse.build_sql_tables()]
+        )
     refresh_assets = sorted(REFRESH_SELECTION.resolve(assets), key=lambda key: key.to_user_string())
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_policies, assets),

@@ -1,14 +1,35 @@
-"""dim_region: the reference hierarchy plus the townships and villages the registries name."""
+"""dim_region: the reference hierarchy plus the townships and villages the registries, the village
+lists and the monitoring lists name."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 
 from etl_project.regions import RegionIndex, city_code, province_code, short_name
-from schemas.tables import DIM_REGION
+from schemas.investment_tables import STG_VILLAGE
+from schemas.monitoring_sources import STG_MONITORING
+from schemas.registry import Table
+from schemas.tables import DIM_REGION, STG_HOUSEHOLD
 
 
 VILLAGE_FACTS = ["is_poor_village", "village_exit_year", "registered_population", "agricultural_population"]
+# The staging tables whose rows name a township and a village, and their sources: a place any of
+# them names is a place of dim_region, so a village only a monitoring list names has its name too.
+PLACE_TABLES = (STG_HOUSEHOLD, STG_VILLAGE, STG_MONITORING)
+PLACE_SOURCES = ("registry", "villages", "monitoring")
+_PLACE_COLUMNS = "county_code, township_code, township_name, village_code, village_name"
+
+
+def places_sql(name: Callable[[Table], str]) -> str:
+    """SELECT of the distinct places (the columns build_dim_region's ``places`` takes) of every
+    table of PLACE_TABLES; ``name`` gives a table's qualified name."""
+    # Rows staged before their table kept place names (a warehouse of an older release) name no place.
+    return " UNION ".join(
+        f"SELECT DISTINCT {_PLACE_COLUMNS} FROM {name(table)} WHERE township_name IS NOT NULL AND village_name IS NOT NULL"
+        for table in PLACE_TABLES
+    ) + " ORDER BY county_code, township_code, village_code"
 
 
 def build_dim_region(index: RegionIndex, places: pd.DataFrame, village_list: pd.DataFrame | None = None) -> pd.DataFrame:

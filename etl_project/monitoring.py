@@ -296,31 +296,36 @@ def monitoring_lines(path: Path = MONITORING_LINES_FILE) -> list[dict]:
         ]
 
 
-def income_at_or_below_line_sql(spell: str, lines: list[dict]) -> tuple[str, dict] | None:
-    """Eliminated at an income per person at or below its province's monitoring line of the
-    elimination's year; None when no line is known."""
+# How the income rule judges an elimination: the two verdicts, and the two ways it cannot tell.
+AT_OR_BELOW_LINE, ABOVE_LINE, LINE_UNKNOWN, INCOME_UNKNOWN = "at_or_below_line", "above_line", "line_unknown", "income_unknown"
+CANNOT_TELL = (LINE_UNKNOWN, INCOME_UNKNOWN)
+
+
+def _known_lines(lines: list[dict]) -> tuple[str, dict]:
+    """The known lines as a relation (province_code, year, line_yuan) and its parameters; a relation
+    without rows when no line is known."""
     known = [line for line in lines if line["line_yuan"] is not None]
     if not known:
-        return None
+        return ("(SELECT CAST(NULL AS VARCHAR) AS province_code, CAST(NULL AS INTEGER) AS year, "
+                "CAST(NULL AS DECIMAL(18, 2)) AS line_yuan WHERE 1 = 0)"), {}
     params: dict = {}
     values = []
     for i, line in enumerate(known):
         params.update({f"lp{i}": line["province_code"], f"ly{i}": line["year"], f"ll{i}": line["line_yuan"]})
         values.append(f"(CAST(:lp{i} AS VARCHAR), CAST(:ly{i} AS INTEGER), CAST(:ll{i} AS DECIMAL(18, 2)))")
+    return f"(VALUES {', '.join(values)})", params
+
+
+def income_judgements_sql(spell: str, lines: list[dict]) -> tuple[str, dict]:
+    """Every eliminated spell with its province's monitoring line of the elimination's year and the
+    rule's judgement: at or below the line, above it, or cannot tell (no known line, no income)."""
+    relation, params = _known_lines(lines)
     return (
-        "SELECT s.household_key, s.county_code, s.eliminated_date, s.income_at_exit_yuan, l.line_yuan "
-        f"FROM {spell} s JOIN (VALUES {', '.join(values)}) AS l(province_code, year, line_yuan) "
+        "SELECT s.household_key, s.county_code, s.taken_in_date, s.eliminated_date, s.income_at_exit_yuan, l.line_yuan, "
+        f"CASE WHEN l.line_yuan IS NULL THEN '{LINE_UNKNOWN}' WHEN s.income_at_exit_yuan IS NULL THEN '{INCOME_UNKNOWN}' "
+        f"WHEN s.income_at_exit_yuan <= l.line_yuan THEN '{AT_OR_BELOW_LINE}' ELSE '{ABOVE_LINE}' END AS judgement "
+        f"FROM {spell} s LEFT JOIN {relation} AS l(province_code, year, line_yuan) "
         "ON l.province_code = SUBSTR(s.county_code, 1, 2) || '0000' AND l.year = EXTRACT(YEAR FROM s.eliminated_date) "
-        "WHERE s.risk_eliminated AND s.income_at_exit_yuan <= l.line_yuan",
+        "WHERE s.risk_eliminated",
         params,
     )
-
-
-def eliminated_without_known_line_sql(spell: str, lines: list[dict]) -> tuple[str, dict]:
-    """How many eliminated spells the income rule cannot judge: their province's line of that year is unknown."""
-    known = [line for line in lines if line["line_yuan"] is not None]
-    keys = " OR ".join(
-        f"(SUBSTR(county_code, 1, 2) || '0000' = :kp{i} AND EXTRACT(YEAR FROM eliminated_date) = :ky{i})" for i in range(len(known))
-    )
-    params = {k: v for i, line in enumerate(known) for k, v in ((f"kp{i}", line["province_code"]), (f"ky{i}", line["year"]))}
-    return f"SELECT COUNT(*) FROM {spell} WHERE risk_eliminated" + (f" AND NOT ({keys})" if keys else ""), params

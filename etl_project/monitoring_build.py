@@ -81,11 +81,17 @@ def findings(db: Warehouse, rule: str) -> pd.DataFrame:
     return db.query(f"{select} ORDER BY 1, 2", params)
 
 
-def income_findings(db: Warehouse, lines: list[dict] | None = None) -> tuple[pd.DataFrame | None, int]:
-    """The eliminations at or below their line (None when no line is known at all) and how many
-    eliminations could not be judged for want of a known line."""
+def income_judgements(db: Warehouse, lines: list[dict] | None = None) -> pd.DataFrame:
+    """Every eliminated spell judged against its province's monitoring line of the year (the shipped
+    lines unless ``lines`` is given): column ``judgement``, see monitoring.income_judgements_sql."""
     lines = sql.monitoring_lines() if lines is None else lines
-    spell = db.name(FACT_MONITORING_SPELL)
-    unjudged = int(db.scalar(*sql.eliminated_without_known_line_sql(spell, lines)))
-    select = sql.income_at_or_below_line_sql(spell, lines)
-    return (None if select is None else db.query(f"{select[0]} ORDER BY 1, 2", select[1])), unjudged
+    select, params = sql.income_judgements_sql(db.name(FACT_MONITORING_SPELL), lines)
+    return db.query(f"{select} ORDER BY 1, 2, 3", params)
+
+
+def income_findings(db: Warehouse, lines: list[dict] | None = None) -> tuple[pd.DataFrame, int]:
+    """The eliminations at or below their line, and how many the rule could not judge for want of
+    a known line."""
+    judged = income_judgements(db, lines)
+    listed = judged[judged["judgement"] == sql.AT_OR_BELOW_LINE].reset_index(drop=True)
+    return listed, int((judged["judgement"] == sql.LINE_UNKNOWN).sum())

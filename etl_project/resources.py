@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from etl_project import personal_data, pii
-from etl_project.warehouse import Warehouse, default_url
+from etl_project.warehouse import Warehouse, default_url, opened
 from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES  # noqa: F401  (declared with the sources)
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
@@ -106,8 +107,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     url: str = default_url()
 
-    def open(self) -> Warehouse:
-        return Warehouse(self.url)
+    def open(self) -> AbstractContextManager[Warehouse]:
+        """The warehouse for a ``with`` block, closed when the block ends."""
+        return opened(self.url)
 
     @property
     def kind(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +47,17 @@ def default_url() -> str:
     return os.environ.get(WAREHOUSE_URL_ENV) or f"duckdb:///{DEFAULT_WAREHOUSE_PATH}"
 
 
+@contextmanager
+def opened(url: str | None = None) -> Iterator[Warehouse]:
+    """The warehouse at ``url`` for the block, closed when it ends however it ends: a DuckDB file
+    stays locked against other processes while any connection to it is open."""
+    db = Warehouse(url)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 class Warehouse:
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
@@ -58,7 +69,7 @@ class Warehouse:
         self._references: dict[str, sa.TableClause] = {}
 
     def close(self) -> None:
-        # A DuckDB file stays locked against other processes while any connection is open.
+        """Only ``opened`` calls this: a warehouse is opened for a block and closed when it ends."""
         self.engine.dispose()
 
     def quote(self, name: str) -> str:

@@ -1,4 +1,4 @@
-"""Dagster ``dagster/column_schema`` metadata derived from the registry."""
+"""Dagster ``dagster/column_schema`` and ``dagster/column_lineage`` metadata derived from the registry."""
 
 from __future__ import annotations
 
@@ -20,3 +20,14 @@ def column_schema(table: Table) -> dg.TableSchema:
             if not f.personal
         ]
     )
+
+
+def column_lineage(table: Table) -> dg.TableColumnLineage | None:
+    """The columns of its inputs each column is computed from, as its fields declare them; None
+    for a table that declares no lineage."""
+    deps_by_column = {
+        f.name: [dg.TableColumnDep(asset_key=dg.AssetKey(source), column_name=column) for source, column in (ref.split(".", 1) for ref in f.derived_from)]
+        for f in table.fields
+        if f.derived_from
+    }
+    return dg.TableColumnLineage(deps_by_column=deps_by_column) if deps_by_column else None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, INTEGER, MONEY, STRING, YEAR, Field, Rule, Table
-from schemas.sources import PLACE_NOT_A_NUMBER, unknown_code
+from schemas.sources import unknown_code
 from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, FUND_SOURCE, PROJECT_STATUS
 
 FIRST_FUND_DATE, LAST_FUND_DATE = "2013-01-01", "2021-12-31"
@@ -20,9 +23,9 @@ def _date_rule() -> Rule:
 
 
 _PLACE = (
-    Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
-    Field("township_name", STRING, "乡（镇）名称", "township name", form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
-    Field("village_name", STRING, "行政村名称", "village name", form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
+    COUNTY_NAME,
+    replace(TOWNSHIP_NAME, required=False),
+    replace(VILLAGE_NAME, en="village name", required=False),
 )
 
 FUND_MOVEMENT = CATALOG.add(
@@ -133,9 +136,9 @@ VILLAGE = CATALOG.add(
         layer="source",
         source="data/raw/villages/*",
         fields=(
-            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
-            Field("township_name", STRING, "乡（镇）名称", "township name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
-            Field("village_name", STRING, "行政村名称", "village name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
+            COUNTY_NAME,
+            TOWNSHIP_NAME,
+            replace(VILLAGE_NAME, en="village name"),
             Field("is_poor_village", FLAG, "是否贫困村", "registered poor village", required=True),
             Field(
                 "exit_year",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from schemas.fields import AUDITED_SHEET, COUNTY_CODE, PROVENANCE, REGION_CODE, REGION_LEVEL_COLUMN, SOURCE_FILE, SOURCE_ROW, TOWNSHIP_CODE, VILLAGE_CODE
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table, dated
-from schemas.tables import _PROVENANCE
-from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, REGION_LEVEL
+from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
+from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY
 
 _YUAN = "元 / yuan"
 
 _PLACE_CODES = (
-    Field("county_code", STRING, "县级区划代码", "county-level region code", required=True, region="county"),
-    Field("township_code", STRING, "乡镇代码", "township code (empty when the row names none)", region="township"),
-    Field("village_code", STRING, "行政村代码", "village code (empty when the row names none)", region="village"),
+    COUNTY_CODE,
+    replace(TOWNSHIP_CODE, en="township code (empty when the row names none)", required=False),
+    replace(VILLAGE_CODE, en="village code (empty when the row names none)", required=False),
 )
 
 STG_FUND_MOVEMENT = CATALOG.add(
@@ -34,7 +36,7 @@ STG_FUND_MOVEMENT = CATALOG.add(
             FUND_MOVEMENT.field("category"),
             FUND_MOVEMENT.field("fund_source"),
             Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 )
@@ -60,7 +62,7 @@ STG_PROJECT = CATALOG.add(
             Field("scale_text", STRING, "建设规模（原文）", "construction scale as written"),
             Field("scale_value", NUMBER, "建设规模数值", "construction scale, number part (万 applied), in scale_unit, which differs between projects", additive=False),
             Field("scale_unit", STRING, "建设规模单位", "construction scale unit (亩, 盏, 公里, …)"),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 )
@@ -73,9 +75,9 @@ STG_VILLAGE = CATALOG.add(
         layer="staging",
         source="village lists after validation",
         fields=(
-            Field("village_code", STRING, "行政村代码", "village code (local, see README)", required=True),
-            Field("township_code", STRING, "乡镇代码", "township code", required=True),
-            Field("county_code", STRING, "县级区划代码", "county code", required=True),
+            replace(VILLAGE_CODE, en="village code (local, see README)", region=None),
+            replace(TOWNSHIP_CODE, en="township code", region=None),
+            replace(COUNTY_CODE, en="county code", region=None),
             Field("township_name", STRING, "乡镇名称", "township name"),
             Field("village_name", STRING, "行政村名称", "village name"),
             VILLAGE.field("is_poor_village"),
@@ -83,7 +85,7 @@ STG_VILLAGE = CATALOG.add(
             VILLAGE.field("registered_population"),
             VILLAGE.field("agricultural_population"),
             Field("collective_income_yuan", MONEY, "村集体经济收入", "village collective income", unit=_YUAN),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 )
@@ -96,9 +98,9 @@ STG_LEDGER_TOTAL = CATALOG.add(
         layer="staging",
         source="fund ledgers: the skipped total rows",
         fields=(
-            Field("source_file", STRING, "来源文件", "ledger file", required=True),
-            Field("source_sheet", STRING, "工作表（CSV 为空值）", "sheet (NULL for a CSV file, which has none)"),
-            Field("source_row", INTEGER, "行号", "row of the total as Excel shows it", required=True),
+            replace(SOURCE_FILE, en="ledger file"),
+            AUDITED_SHEET,
+            replace(SOURCE_ROW, zh="行号", en="row of the total as Excel shows it", additive=True),
             Field("label", STRING, "合计类型", "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)", required=True),
             Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
             Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
@@ -109,6 +111,17 @@ STG_LEDGER_TOTAL = CATALOG.add(
     )
 )
 
+
+
+def _dim_donor_select(db) -> str:
+    # One row per donor key; the name, type and parent are the same for every row of a key by
+    # construction (the key hashes them), MIN just picks that value.
+    return (
+        "SELECT donor_key, MIN(donor_name), MIN(donor_type), MIN(donor_parent), COUNT(*), SUM(amount_yuan) "
+        f"FROM {db.name(STG_FUND_MOVEMENT)} GROUP BY donor_key"
+    )
+
+
 DIM_DONOR = CATALOG.add(with_names(
     Table(
         name="dim_donor",
@@ -116,7 +129,8 @@ DIM_DONOR = CATALOG.add(with_names(
         en="Donors: departments, enterprises, social organisations and (pseudonymised) individuals",
         layer="warehouse",
         primary_key=("donor_key",),
-        source="stg_fund_movement",
+        inputs=(STG_FUND_MOVEMENT.name,),
+        select=_dim_donor_select,
         fields=(
             Field("donor_key", STRING, "帮扶方主键", "donor key", required=True),
             Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals"),
@@ -128,6 +142,17 @@ DIM_DONOR = CATALOG.add(with_names(
     )
 ))
 
+
+
+def _dim_project_select(db) -> str:
+    columns = ", ".join("COALESCE(b.booked, 0)" if c == "booked_yuan" else f"p.{db.quote(c)}" for c in DIM_PROJECT.base_column_names)
+    return (
+        f"SELECT {columns} FROM {db.name(STG_PROJECT)} p "
+        f"LEFT JOIN (SELECT project_code, SUM(amount_yuan) AS booked FROM {db.name(STG_FUND_MOVEMENT)} "
+        "WHERE project_code IS NOT NULL GROUP BY project_code) b ON b.project_code = p.project_code"
+    )
+
+
 DIM_PROJECT = CATALOG.add(with_names(
     Table(
         name="dim_project",
@@ -135,14 +160,22 @@ DIM_PROJECT = CATALOG.add(with_names(
         en="Projects from the project lists, with the money booked on them",
         layer="warehouse",
         primary_key=("project_code",),
-        source="stg_project, stg_fund_movement",
+        inputs=(STG_PROJECT.name, STG_FUND_MOVEMENT.name),
         fields=(
-            *[f for f in STG_PROJECT.fields if f.name not in ("source_file", "source_sheet", "source_row")],
+            *[f for f in STG_PROJECT.fields if f not in PROVENANCE],
             Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=_YUAN),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
+        select=_dim_project_select,
     )
 ))
+
+
+def _fact_investment_select(db) -> str:
+    year = "CAST(EXTRACT(YEAR FROM fund_date) AS INTEGER)"
+    columns = ", ".join(year if c == "year" else db.quote(c) for c in FACT_INVESTMENT.base_column_names)
+    return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
+
 
 FACT_INVESTMENT = CATALOG.add(with_names(
     Table(
@@ -150,7 +183,8 @@ FACT_INVESTMENT = CATALOG.add(with_names(
         zh="帮扶资金事实表",
         en="One row per fund movement: date, donor, recipient region, project, category, fund source, amount in yuan",
         layer="warehouse",
-        source="stg_fund_movement",
+        inputs=(STG_FUND_MOVEMENT.name,),
+        select=_fact_investment_select,
         fields=(
             FUND_MOVEMENT.field("fund_date"),
             Field("year", YEAR, "年度", "year of the fund date", required=True),
@@ -161,7 +195,7 @@ FACT_INVESTMENT = CATALOG.add(with_names(
             FUND_MOVEMENT.field("category"),
             FUND_MOVEMENT.field("fund_source"),
             Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 ))
@@ -173,15 +207,15 @@ MART_INVESTMENT = CATALOG.add(with_names(
         en="Money by region, year, category and donor type, with the projects and poor people it reached",
         layer="marts",
         primary_key=("region_level", "region_code", "year", "category", "donor_type"),
-        source="fact_investment, dim_project",
+        inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
         fields=(
-            Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
-            Field("region_level", STRING, "层级", "province, city, county; township and village where the ledger names them", required=True,
-                  vocabulary=REGION_LEVEL.name),
-            *dated(Field("year", YEAR, "年度", "year of the fund date", required=True)),
-            Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name),
-            Field("donor_type", CODE, "单位类型", "donor type", vocabulary=DONOR_TYPE.name),
-            Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN),
+            replace(REGION_CODE, derived_from=FACT_INVESTMENT.column_refs("county_code", "township_code", "village_code")),
+            replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the ledger names them"),
+            *dated(Field("year", YEAR, "年度", "year of the fund date", required=True, derived_from=FACT_INVESTMENT.column_refs("year"))),
+            Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name,
+                  derived_from=FACT_INVESTMENT.column_refs("category")),
+            Field("donor_type", CODE, "单位类型", "donor type", vocabulary=DONOR_TYPE.name, derived_from=FACT_INVESTMENT.column_refs("donor_type")),
+            Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN, derived_from=FACT_INVESTMENT.column_refs("amount_yuan")),
             Field(
                 "project_count",
                 INTEGER,
@@ -189,6 +223,7 @@ MART_INVESTMENT = CATALOG.add(with_names(
                 "distinct projects the money was booked on; not additive: a project funded in two years or by two donor "
                 "types counts in each of those rows (sum mart_project_reach instead)",
                 additive=False,
+                derived_from=FACT_INVESTMENT.column_refs("project_code"),
             ),
             Field(
                 "households_benefited",
@@ -197,6 +232,7 @@ MART_INVESTMENT = CATALOG.add(with_names(
                 "poor households those projects benefit (per project list); not additive, as project_count",
                 unit="户 / households",
                 additive=False,
+                derived_from=DIM_PROJECT.column_refs("households_benefited"),
             ),
             Field(
                 "persons_benefited",
@@ -205,6 +241,7 @@ MART_INVESTMENT = CATALOG.add(with_names(
                 "poor persons those projects benefit; not additive, as project_count",
                 unit="人 / persons",
                 additive=False,
+                derived_from=DIM_PROJECT.column_refs("persons_benefited"),
             ),
             Field(
                 "yuan_per_household_benefited",
@@ -214,6 +251,7 @@ MART_INVESTMENT = CATALOG.add(with_names(
                 "by households summed from mart_project_reach",
                 unit=_YUAN,
                 additive=False,
+                derived_from=(*FACT_INVESTMENT.column_refs("amount_yuan"), *DIM_PROJECT.column_refs("households_benefited")),
             ),
         ),
     )
@@ -230,17 +268,23 @@ MART_PROJECT_REACH = CATALOG.add(with_names(
         ),
         layer="marts",
         primary_key=("region_level", "region_code", "year", "category"),
-        source="fact_investment, dim_project",
+        inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
         fields=(
-            Field("region_code", STRING, "区划代码", "region code of the project's place (project list)", required=True, region=ROW_LEVEL),
-            Field("region_level", STRING, "层级", "province, city, county; township and village where the project list names them", required=True,
-                  vocabulary=REGION_LEVEL.name),
-            *dated(Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True)),
-            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True, vocabulary=FUND_CATEGORY.name),
-            Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects"),
-            Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households"),
-            Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons"),
-            Field("booked_yuan", MONEY, "项目拨付资金", "all money booked on those projects, in whatever year", unit=_YUAN),
+            replace(REGION_CODE, en="region code of the project's place (project list)",
+                    derived_from=DIM_PROJECT.column_refs("county_code", "township_code", "village_code")),
+            replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the project list names them"),
+            *dated(Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True,
+                         derived_from=FACT_INVESTMENT.column_refs("year", "project_code"))),
+            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True, vocabulary=FUND_CATEGORY.name,
+                  derived_from=DIM_PROJECT.column_refs("project_type")),
+            Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects",
+                  derived_from=(*FACT_INVESTMENT.column_refs("project_code"), *DIM_PROJECT.column_refs("project_code"))),
+            Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households",
+                  derived_from=DIM_PROJECT.column_refs("households_benefited")),
+            Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons",
+                  derived_from=DIM_PROJECT.column_refs("persons_benefited")),
+            Field("booked_yuan", MONEY, "项目拨付资金", "all money booked on those projects, in whatever year", unit=_YUAN,
+                  derived_from=FACT_INVESTMENT.column_refs("amount_yuan", "project_code")),
         ),
     )
 ))

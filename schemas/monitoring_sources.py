@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
 from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
-from schemas.sources import PLACE_NOT_A_NUMBER, REGISTRY_HOUSEHOLD, unknown_code
-from schemas.tables import _PROVENANCE
+from schemas.fields import COUNTY_CODE, HOUSEHOLD_KEY, PROVENANCE, TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_CODE, VILLAGE_NAME
+from schemas.sources import REGISTRY_HOUSEHOLD, unknown_code
 from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, LABOUR_SKILL, MONITORING_CATEGORY, RISK_TYPE
 
 # The mechanism was set up in 2020; a date before it is a typing slip (or a registry date).
@@ -53,8 +53,8 @@ MONITORING_HOUSEHOLD = CATALOG.add(
         source="data/raw/monitoring/*.xlsx|xls|csv",
         fields=(
             _registry("county_name"),
-            Field("township_name", STRING, "乡（镇）名称", "township name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
-            Field("village_name", STRING, "行政村名称", "administrative village name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
+            TOWNSHIP_NAME,
+            VILLAGE_NAME,
             replace(_registry("household_id"), required=False, en="household number in the monitoring system (else the head's ID number identifies it)"),
             _registry("head_name"),
             replace(_registry("id_number"), required=False),
@@ -159,11 +159,12 @@ STG_MONITORING = CATALOG.add(
         layer="staging",
         source="monitoring lists after validation",
         fields=(
-            Field("household_key", STRING, "户主键（假名化）",
-                  "pseudonymous household key: keyed hash of the head's ID number as in fact_household, else of county code and 户编号", required=True),
-            Field("county_code", STRING, "县级区划代码", "county-level region code", required=True, region="county"),
-            Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True, region="township"),
-            Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True, region="village"),
+            replace(HOUSEHOLD_KEY, en="pseudonymous household key: keyed hash of the head's ID number as in fact_household, else of county code and 户编号"),
+            COUNTY_CODE,
+            TOWNSHIP_CODE,
+            VILLAGE_CODE,
+            Field("township_name", STRING, "乡镇名称", "township name, as the list writes it (dim_region learns the place from it)"),
+            Field("village_name", STRING, "行政村名称", "village name, as the list writes it (dim_region learns the place from it)"),
             Field("snapshot_date", DATE, "统计时间", "the date the list is as of (its title, file name or column)", required=True),
             Field("household_size", INTEGER, "人数", "persons in the household (a per-person list: its members listed)", unit="人 / persons", required=True),
             Field("labour_count", INTEGER, "劳动力人数", "members able to work (a per-person list: members of ordinary, skilled or weak labour); NULL when the list does not say", unit="人 / persons"),
@@ -175,7 +176,7 @@ STG_MONITORING = CATALOG.add(
             Field("risk_eliminated", FLAG, "是否风险消除", "risk eliminated by the snapshot date", required=True),
             _household("eliminated_date"),
             _household("elimination_method_code"),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 )

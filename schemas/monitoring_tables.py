@@ -7,10 +7,14 @@ and counts the marts from the spells. Regions are referred to by code, money is 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from schemas.fields import REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table, dated
+from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
 from schemas.monitoring_sources import STG_MONITORING
-from schemas.vocabularies import ELIMINATION_METHOD, MONITORING_CATEGORY, REGION_LEVEL
+from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
+from schemas.vocabularies import ELIMINATION_METHOD, MONITORING_CATEGORY
 
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"
@@ -29,11 +33,12 @@ FACT_MONITORING_SPELL = CATALOG.add(with_names(
         layer="warehouse",
         primary_key=("household_key", "county_code", "taken_in_date"),
         source="stg_monitoring (all snapshots)",
+        inputs=(STG_MONITORING.name,),
         fields=(
             _stg("household_key"),
             _stg("county_code"),
-            Field("township_code", STRING, "乡镇代码", "township code, as the spell's last snapshot gives it", region="township"),
-            Field("village_code", STRING, "行政村代码", "village code, as the spell's last snapshot gives it", region="village"),
+            replace(TOWNSHIP_CODE, en="township code, as the spell's last snapshot gives it", required=False),
+            replace(VILLAGE_CODE, en="village code, as the spell's last snapshot gives it", required=False),
             Field("taken_in_date", DATE, "纳入监测时间", "date the household was taken into monitoring: the spell's start", required=True),
             Field("category_code", CODE, "监测对象类别代码", "category, as the spell's last snapshot gives it", vocabulary=MONITORING_CATEGORY.name),
             Field("risk_type_codes", STRING, "风险类型代码", "risk types (codes of risk_type joined by ','), as the last snapshot gives them"),
@@ -56,8 +61,8 @@ FACT_MONITORING_SPELL = CATALOG.add(with_names(
 ))
 
 _GRAIN = (
-    Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
-    Field("region_level", STRING, "层级", "province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
+    REGION_CODE,
+    REGION_LEVEL_COLUMN,
     Field("period_kind", STRING, "周期类型", "'year' or 'month'", required=True),
     Field("period_start", DATE, "周期起始日", "first day of the year or month: the time column for BI time filters", required=True),
     Field("year", YEAR, "年度", "calendar year of the period", required=True),
@@ -90,6 +95,7 @@ def _figures(within: str = "") -> tuple[Field, ...]:
 
 
 _MART_KEY = ("region_level", "region_code", "period_kind", "period_start")
+_SPELLS_BY_REGION = (FACT_MONITORING_SPELL.name, DIM_REGION.name)
 
 MART_MONITORING = CATALOG.add(with_names(
     Table(
@@ -98,7 +104,7 @@ MART_MONITORING = CATALOG.add(with_names(
         en="Monitored households by region (every level) and period (year and month): taken in, under monitoring, eliminated",
         layer="marts",
         primary_key=_MART_KEY,
-        source="fact_monitoring_spell, dim_region",
+        inputs=_SPELLS_BY_REGION,
         fields=(*_GRAIN, *_figures()),
     )
 ))
@@ -110,7 +116,7 @@ MART_MONITORING_CATEGORY = CATALOG.add(with_names(
         en="mart_monitoring's figures by monitored household category",
         layer="marts",
         primary_key=(*_MART_KEY, "category_code"),
-        source="fact_monitoring_spell, dim_region",
+        inputs=_SPELLS_BY_REGION,
         fields=(*_GRAIN, _stg("category_code"), *_figures(", of the category")),
     )
 ))
@@ -122,7 +128,7 @@ MART_MONITORING_RISK = CATALOG.add(with_names(
         en="mart_monitoring's figures by risk type: a household with two risk types counts under both, so rows of different risk types do not add up",
         layer="marts",
         primary_key=(*_MART_KEY, "risk_type_code"),
-        source="fact_monitoring_spell, dim_region",
+        inputs=_SPELLS_BY_REGION,
         fields=(
             *_GRAIN,
             Field("risk_type_code", CODE, "风险类型代码", "risk type", required=True, vocabulary="risk_type"),
@@ -141,10 +147,10 @@ MART_MONITORING_EXITED = CATALOG.add(with_names(
         ),
         layer="marts",
         primary_key=("region_level", "region_code", "exit_year"),
-        source="fact_household, fact_monitoring_spell, dim_region",
+        inputs=(FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name),
         fields=(
-            Field("region_code", STRING, "区划代码", "region code (the registry's place of the household)", required=True, region=ROW_LEVEL),
-            Field("region_level", STRING, "层级", "province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
+            replace(REGION_CODE, en="region code (the registry's place of the household)"),
+            REGION_LEVEL_COLUMN,
             *dated(Field("exit_year", YEAR, "脱贫年度", "the registry's exit year (households without one are in no row)", required=True)),
             Field("exited_households", INTEGER, "脱贫户数", "registered households that exited in the year", unit=_COUNT),
             Field("exited_persons", INTEGER, "脱贫人数", "persons of those households (the registry's household size)", unit=_PERSONS),

@@ -26,6 +26,12 @@ def code_fields(table: Table) -> list[Field]:
     return [f for f in table.fields if f.labels is None and (f.vocabulary or f.region)]
 
 
+def names_regions(table: Table) -> bool:
+    """Whether the table has a name column beside a region code: the warehouse fills it from
+    dim_region, which is then built first."""
+    return any(f.labels is not None and table.field(f.labels).region for f in table.fields)
+
+
 def name_column(code: Field) -> str:
     """main_cause_code → main_cause_name, category → category_name, region_code → region_name."""
     return code.name.removesuffix("_code") + "_name"

@@ -7,6 +7,8 @@ place only.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +89,10 @@ class Field:
     labels: str | None = None
     # For a DATE computed from a YEAR field of the same table: that field's name (see year_start).
     first_day_of: str | None = None
+    # The columns of the table's inputs its values are computed from, as "table.column" (see
+    # Table.column_refs): the column lineage Dagster shows. Lineage changes nothing in how a table is
+    # built, so it stays out of the repr that a table's build recipe fingerprints.
+    derived_from: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def pandas_dtype(self) -> str:
@@ -116,6 +122,7 @@ def year_start(year: Field) -> Field:
         f"{year.name} as a date, 1 January of that year: the time column for BI time filters and grains",
         required=year.required,
         first_day_of=year.name,
+        derived_from=year.derived_from,
     )
 
 
@@ -139,7 +146,18 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
     frame_rules: tuple[Rule, ...] = ()
-    source: str = ""  # where the rows come from, for the data dictionary
+    source: str = ""  # where the rows come from, for the data dictionary; its inputs when not given
+    # The tables its rows are read from, by name: what its asset depends on. Like lineage, they
+    # change nothing in how it is built and stay out of the repr its recipe fingerprints.
+    inputs: tuple[str, ...] = field(default=(), repr=False)
+    # For a table whose rows are one SELECT over its inputs (staging tables): that SELECT, given the
+    # warehouse to name and quote with; its asset is then made from the declaration
+    # (assets/warehouse.py), and the SQL text is part of its recipe there.
+    select: Callable[[Any], str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.source and self.inputs:
+            object.__setattr__(self, "source", ", ".join(self.inputs))
 
     @property
     def description(self) -> str:
@@ -154,6 +172,11 @@ class Table:
             if candidate.name == name:
                 return candidate
         raise KeyError(f"{self.name} has no field {name}")
+
+    def column_refs(self, *names: str) -> tuple[str, ...]:
+        """The columns as another table's Field.derived_from names them; a name the table lacks
+        fails where it is declared."""
+        return tuple(f"{self.name}.{self.field(name).name}" for name in names)
 
     @property
     def column_names(self) -> list[str]:
@@ -201,6 +224,15 @@ class Catalog:
             raise ValueError(f"view {view.name} reads undeclared tables {missing}")
         self.views[view.name] = view
         return view
+
+    @contextmanager
+    def declared(self, table: Table) -> Iterator[Table]:
+        """A table declared only inside the block (what a test adds and takes away again)."""
+        self.add(table)
+        try:
+            yield table
+        finally:
+            del self.tables[table.name]
 
     def views_of(self, table_name: str) -> list[View]:
         """The views that read the table: dropped before it is replaced, made again after."""

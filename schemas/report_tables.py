@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from schemas.fields import REGION_CODE, SOURCE_FILE
 from schemas.names import with_names
 from schemas.registry import ANY_LEVEL, CATALOG, DATE, FLAG, INTEGER, NUMBER, STRING, YEAR, Field, Table
 from schemas.vocabularies import RECONCILIATION_STATUS, REPORT_METRIC
 
 _REPORT = (
     Field("report_id", STRING, "报告编号", "report id: first 16 hex digits of the SHA-256 of the file", required=True),
-    Field("source_file", STRING, "来源文件", "report file, relative to the raw data folder", required=True),
+    replace(SOURCE_FILE, en="report file, relative to the raw data folder"),
 )
+# A place a report names, of whatever level it is.
+_PLACE_CODE = replace(REGION_CODE, required=False, region=ANY_LEVEL)
 
 REPORT_CLAIM = CATALOG.add(
     Table(
@@ -35,7 +40,7 @@ REPORT_CLAIM = CATALOG.add(
             Field("period_start", YEAR, "起始年", "first year of the period"),
             Field("period_end", YEAR, "截止年", "last year of the period"),
             Field("region", STRING, "地区（原文）", "the place as the report writes it"),
-            Field("region_code", STRING, "区划代码", "the place's code, when it resolves", region=ANY_LEVEL),
+            replace(_PLACE_CODE, en="the place's code, when it resolves"),
             Field("context_code", STRING, "所在区划代码", "for a township: the code of the county (or larger place) the report puts it in; the reconciliation finds the township's own code under it", region=ANY_LEVEL),
             Field("sentence", STRING, "原句", "the sentence the figure stands in"),
             Field("start_offset", INTEGER, "起始位置", "character offset of the figure in the report body", additive=False),
@@ -86,13 +91,13 @@ RECONCILIATION = CATALOG.add(with_names(
         en="Each claim whose metric, region and period the warehouse can answer, against the warehouse figure",
         layer="warehouse",
         primary_key=("report_id", "claim_index"),
-        source="report_claim, mart_investment, mart_poverty_exit, mart_monitoring, mart_monitoring_category, dim_project, dim_region",
+        inputs=("report_claim", "mart_investment", "mart_poverty_exit", "mart_monitoring", "mart_monitoring_category", "dim_project", "dim_region"),
         fields=(
             *_REPORT,
             Field("report_date", DATE, "报告日期", "date the report states"),
             Field("claim_index", INTEGER, "序号", "the claim (report_claim)", required=True, additive=False),
             Field("metric", STRING, "指标", "metric", required=True, vocabulary=REPORT_METRIC.name),
-            Field("region_code", STRING, "区划代码", "region the claim speaks of (a township: the local code found for its name)", region=ANY_LEVEL),
+            replace(_PLACE_CODE, en="region the claim speaks of (a township: the local code found for its name)"),
             Field("period", STRING, "时期", "period the claim speaks of"),
             Field("figure_text", STRING, "数字原文", "the figure as the report writes it, e.g. 2386万余元"),
             Field("claimed_value", NUMBER, "报告数值", "the report's figure, base units (each metric its own unit)", additive=False),

@@ -24,6 +24,7 @@ from schemas.registry import (
     Rule,
     Table,
 )
+from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE
 
 FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
@@ -47,16 +48,6 @@ def unknown_code(vocabulary) -> Rule:
     )
 
 
-# A place name that is an ID, phone or bank card number: a column shifted by one, and personal data.
-PLACE_NOT_A_NUMBER = Rule(
-    "personal_number_in_place_name",
-    "no_personal_number",
-    {},
-    "地名栏中是身份证号、电话或银行卡号（列错位？），该值已脱敏，行未装载",
-    "a place name holds an ID, phone or bank card number (a shifted column?); shown masked, row not loaded",
-)
-
-
 def _flag(name: str, zh: str, en: str) -> Field:
     return Field(name, FLAG, zh, en)
 
@@ -69,9 +60,9 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
         layer="source",
         source="data/raw/registry/*.xlsx|xls|csv",
         fields=(
-            Field("county_name", STRING, "县（市、区）名称", "county name as written", required=True, form=COMPACT),
-            Field("township_name", STRING, "乡（镇）名称", "township name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
-            Field("village_name", STRING, "行政村名称", "administrative village name", required=True, form=COMPACT, rules=(PLACE_NOT_A_NUMBER,)),
+            COUNTY_NAME,
+            TOWNSHIP_NAME,
+            VILLAGE_NAME,
             Field("household_id", STRING, "户编号", "household number in the county registry", required=True, form=COMPACT),
             Field("head_name", STRING, "户主姓名", "name of the household head", personal=True, form=COMPACT),
             Field(

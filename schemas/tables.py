@@ -7,27 +7,36 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from schemas.fields import (
+    AUDITED_FILE,
+    AUDITED_SHEET,
+    COUNTY_CODE,
+    HOUSEHOLD_KEY,
+    PROVENANCE,
+    REGION_CODE,
+    REGION_LEVEL_COLUMN,
+    RUN_ID,
+    SOURCE,
+    SOURCE_ROW,
+    TOWNSHIP_CODE,
+    VILLAGE_CODE,
+)
 from schemas.names import with_names
 from schemas.person_sources import REGISTRY_PERSON
-from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, TIMESTAMP, YEAR, Field, Table, dated
+from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table, dated
 from schemas.sources import REGISTRY_HOUSEHOLD
+from schemas.sql import column_sql
 from schemas.vocabularies import REGION_LEVEL, SEX
 
 _src = REGISTRY_HOUSEHOLD.field
 
 REGION_LEVELS = tuple(REGION_LEVEL.codes)
 
-_PROVENANCE = (
-    Field("source_file", STRING, "来源文件", "source file, relative to the raw data folder", required=True),
-    Field("source_sheet", STRING, "来源工作表（CSV 为空值）", "source sheet (NULL for a CSV file, which has none)"),
-    Field("source_row", INTEGER, "来源行号", "row number as Excel shows it (CSV: line number)", required=True, additive=False),
-)
-
 _HOUSEHOLD_FACTS = (
-    Field("household_key", STRING, "户主键（假名化）", "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number", required=True),
-    Field("county_code", STRING, "县级区划代码", "county-level region code (2023 codes; renamed counties followed)", required=True, region="county"),
-    Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True, region="township"),
-    Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True, region="village"),
+    HOUSEHOLD_KEY,
+    replace(COUNTY_CODE, en="county-level region code (2023 codes; renamed counties followed)"),
+    TOWNSHIP_CODE,
+    VILLAGE_CODE,
     _src("household_size"),
     _src("attribute_code"),
     _src("main_cause_code"),
@@ -58,7 +67,7 @@ STG_HOUSEHOLD = CATALOG.add(
             Field("county_name_as_written", STRING, "文件中的县名", "county name as the file writes it"),
             Field("township_name", STRING, "乡镇名称", "township name"),
             Field("village_name", STRING, "行政村名称", "village name"),
-            *_PROVENANCE,
+            *PROVENANCE,
         ),
     )
 )
@@ -70,8 +79,8 @@ FACT_HOUSEHOLD = CATALOG.add(with_names(
         en="One row per registered poor household; no names, ID numbers or phones",
         layer="warehouse",
         primary_key=("household_key",),
-        source="stg_household",
-        fields=(*dated(*_HOUSEHOLD_FACTS), *_PROVENANCE),
+        inputs=(STG_HOUSEHOLD.name,),
+        fields=(*dated(*_HOUSEHOLD_FACTS), *PROVENANCE),
     )
 ))
 
@@ -83,17 +92,18 @@ DIM_REGION = CATALOG.add(
         layer="warehouse",
         # 东莞市, 中山市 and 儋州市 are cities without counties: their code is both a city and a county.
         primary_key=("region_level", "region_code"),
-        source="data/reference (2023 statistical division codes, code history, 832-county list) and registry townships/villages",
+        source="data/reference (2023 statistical division codes, code history, 832-county list) and the townships/villages of the registries, village lists and monitoring lists",
+        inputs=(STG_HOUSEHOLD.name, "stg_village", "stg_monitoring"),
         fields=(
             Field("region_code", STRING, "区划代码", "region code: 6-digit statistical code, or a project-local code below county level", required=True),
             Field("region_name", STRING, "区划名称", "region name", required=True),
             Field("short_name", STRING, "简称", "short name (e.g. 紫云县 for 紫云苗族布依族自治县)"),
-            Field("region_level", STRING, "层级", "level: province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
+            replace(REGION_LEVEL_COLUMN, en="level: province, city, county, township or village"),
             Field("parent_code", STRING, "上级区划代码", "code of the parent region", region=ANY_LEVEL),
             Field("province_code", STRING, "省级代码", "province code", region="province"),
             Field("city_code", STRING, "地级代码", "prefecture-level code", region="city"),
-            Field("county_code", STRING, "县级代码", "county-level code", region="county"),
-            Field("township_code", STRING, "乡镇代码", "township code", region="township"),
+            replace(COUNTY_CODE, zh="县级代码", en="county-level code", required=False),
+            replace(TOWNSHIP_CODE, en="township code", required=False),
             Field("is_local_code", FLAG, "是否本地编码", "true when the code is assigned by this warehouse (townships, villages)"),
             Field("is_poverty_county", FLAG, "是否国家级贫困县", "one of the 832 national poverty counties"),
             Field("county_exit_year", YEAR, "贫困县摘帽年度", "year the poverty county exited (摘帽)"),
@@ -132,6 +142,10 @@ DIM_CODE = CATALOG.add(
 
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"
+# What the exit mart counts from: each household's years of identification, exit and return, and
+# its members.
+_EVENT_YEARS = FACT_HOUSEHOLD.column_refs("identification_year", "exit_year", "returned_year")
+_COUNTED = (*_EVENT_YEARS, *FACT_HOUSEHOLD.column_refs("household_size"))
 
 MART_POVERTY_EXIT = CATALOG.add(with_names(
     Table(
@@ -140,21 +154,22 @@ MART_POVERTY_EXIT = CATALOG.add(with_names(
         en="Poverty exit by region and year, at province, city, county, township and village level",
         layer="marts",
         primary_key=("region_level", "region_code", "year"),
-        source="fact_household, dim_region",
+        inputs=(FACT_HOUSEHOLD.name, DIM_REGION.name),
         fields=(
-            Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL),
-            Field("region_level", STRING, "层级", "province, city, county, township or village", required=True, vocabulary=REGION_LEVEL.name),
-            *dated(Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True)),
-            Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False),
-            Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False),
-            Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)", unit=_COUNT),
-            Field("exited_persons", INTEGER, "当年脱贫人数", "persons in households whose exit year is the year", unit=_PERSONS),
-            Field("cumulative_exited_households", INTEGER, "累计脱贫户数（存量，不可跨年加总）", "households whose exit year is the year or earlier, including those that later returned, and a snapshot's exited households from the year it is as of; a stock, not additive over years", unit=_COUNT, additive=False),
-            Field("cumulative_exited_persons", INTEGER, "累计脱贫人数（存量，不可跨年加总）", "persons in households that exited in or before the year, including those that later returned; a stock, not additive over years", unit=_PERSONS, additive=False),
-            Field("remaining_households", INTEGER, "剩余贫困户数（存量，不可跨年加总）", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end; a stock, not additive over years", unit=_COUNT, additive=False),
-            Field("remaining_persons", INTEGER, "剩余贫困人数（存量，不可跨年加总）", "persons in households poor at year end (counts those that returned); a stock, not additive over years", unit=_PERSONS, additive=False),
-            Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year (a snapshot's returns, of no given year, count in remaining from its year)", unit=_COUNT),
-            Field("villages_exited", INTEGER, "当年出列贫困村数", "poor villages (village list) in the region whose exit year is the year", unit="个 / villages"),
+            replace(REGION_CODE, derived_from=FACT_HOUSEHOLD.column_refs("county_code", "township_code", "village_code")),
+            REGION_LEVEL_COLUMN,
+            *dated(Field("year", YEAR, "年度", "calendar year (2014-2020 and any later year present)", required=True, derived_from=_EVENT_YEARS)),
+            Field("registered_households", INTEGER, "累计识别户数（存量，不可跨年加总）", "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years", unit=_COUNT, additive=False, derived_from=_COUNTED),
+            Field("registered_persons", INTEGER, "累计识别人数（存量，不可跨年加总）", "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years", unit=_PERSONS, additive=False, derived_from=_COUNTED),
+            Field("exited_households", INTEGER, "当年脱贫户数", "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)", unit=_COUNT, derived_from=_COUNTED),
+            Field("exited_persons", INTEGER, "当年脱贫人数", "persons in households whose exit year is the year", unit=_PERSONS, derived_from=_COUNTED),
+            Field("cumulative_exited_households", INTEGER, "累计脱贫户数（存量，不可跨年加总）", "households whose exit year is the year or earlier, including those that later returned, and a snapshot's exited households from the year it is as of; a stock, not additive over years", unit=_COUNT, additive=False, derived_from=_COUNTED),
+            Field("cumulative_exited_persons", INTEGER, "累计脱贫人数（存量，不可跨年加总）", "persons in households that exited in or before the year, including those that later returned; a stock, not additive over years", unit=_PERSONS, additive=False, derived_from=_COUNTED),
+            Field("remaining_households", INTEGER, "剩余贫困户数（存量，不可跨年加总）", "registered − cumulative exited + returned to poverty in or before the year: households poor at year end; a stock, not additive over years", unit=_COUNT, additive=False, derived_from=_COUNTED),
+            Field("remaining_persons", INTEGER, "剩余贫困人数（存量，不可跨年加总）", "persons in households poor at year end (counts those that returned); a stock, not additive over years", unit=_PERSONS, additive=False, derived_from=_COUNTED),
+            Field("returned_households", INTEGER, "当年返贫户数", "households whose returned-to-poverty year is the year (a snapshot's returns, of no given year, count in remaining from its year)", unit=_COUNT, derived_from=_COUNTED),
+            Field("villages_exited", INTEGER, "当年出列贫困村数", "poor villages (village list) in the region whose exit year is the year", unit="个 / villages",
+                  derived_from=DIM_REGION.column_refs("is_poor_village", "village_exit_year")),
             Field(
                 "poverty_incidence",
                 NUMBER,
@@ -162,6 +177,7 @@ MART_POVERTY_EXIT = CATALOG.add(with_names(
                 "100 × remaining persons ÷ agricultural population of the listed villages that hold registered households; empty when unknown; a ratio, never summed or averaged",
                 unit="% / percent",
                 additive=False,
+                derived_from=(*DIM_REGION.column_refs("agricultural_population"), *FACT_HOUSEHOLD.column_refs("household_size", "exit_year", "returned_year")),
             ),
             Field(
                 "agricultural_population",
@@ -172,6 +188,7 @@ MART_POVERTY_EXIT = CATALOG.add(with_names(
                 "year, 100 × SUM(remaining_persons) ÷ SUM(agricultural_population); a stock, not additive over years",
                 unit=_PERSONS,
                 additive=False,
+                derived_from=(*DIM_REGION.column_refs("agricultural_population"), *FACT_HOUSEHOLD.column_refs("village_code")),
             ),
         ),
     )
@@ -188,11 +205,11 @@ QUARANTINE = CATALOG.add(
         layer="audit",
         source="validation of every source file",
         fields=(
-            Field("run_id", STRING, "运行编号", "pipeline run that rejected the row", required=True),
-            Field("source", STRING, "数据源", "source kind, e.g. registry", required=True),
-            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
-            Field("source_sheet", STRING, "工作表（CSV 为空值）", "sheet (NULL for a CSV file, which has none)"),
-            Field("source_row", INTEGER, "行号", "row number as Excel shows it (CSV: line number)"),
+            replace(RUN_ID, en="pipeline run that rejected the row"),
+            SOURCE,
+            AUDITED_FILE,
+            AUDITED_SHEET,
+            replace(SOURCE_ROW, zh="行号", required=False, additive=True),
             Field("column_name", STRING, "字段", "warehouse field the rule concerns"),
             Field("source_header", STRING, "表头", "the column header as written in the file"),
             Field("rule", STRING, "规则", "rule identifier", required=True),
@@ -211,9 +228,9 @@ LOAD_AUDIT = CATALOG.add(
         layer="audit",
         source="every source file of every run",
         fields=(
-            Field("run_id", STRING, "运行编号", "pipeline run", required=True),
-            Field("source", STRING, "数据源", "source kind, e.g. registry", required=True),
-            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
+            RUN_ID,
+            SOURCE,
+            AUDITED_FILE,
             Field("content_sha256", STRING, "内容哈希", "SHA-256 of the file's bytes"),
             Field("rules_version", STRING, "规则版本", "fingerprint of the column map and rules the file was checked against"),
             Field("file_bytes", INTEGER, "文件大小", "file size", unit="字节 / bytes"),
@@ -245,7 +262,7 @@ PERSON_FINGERPRINT = CATALOG.add(
         layer="audit",
         source="registries and fund ledgers, by the personal-data guard",
         fields=(
-            Field("source_file", STRING, "来源文件", "file, relative to the raw data folder", required=True),
+            AUDITED_FILE,
             Field("name_fingerprint", INTEGER, "姓名指纹", "keyed BLAKE2b fingerprint of a name (64 bits); useless without the key", required=True),
         ),
     )
@@ -256,9 +273,9 @@ _person = REGISTRY_PERSON.field
 
 _PERSON_FACTS = (
     Field("person_key", STRING, "成员主键（假名化）", "pseudonymous person key: keyed hash (HMAC-SHA-256, base32) of the member's ID number", required=True),
-    Field("household_key", STRING, "户主键（假名化）", "the household's key: keyed hash of its head's ID number, as in fact_household", required=True),
-    Field("county_code", STRING, "县级区划代码", "county-level region code of the household", required=True, region="county"),
-    Field("village_code", STRING, "行政村代码", "village code of the household (project-local code)", required=True, region="village"),
+    replace(HOUSEHOLD_KEY, en="the household's key: keyed hash of its head's ID number, as in fact_household"),
+    replace(COUNTY_CODE, en="county-level region code of the household"),
+    replace(VILLAGE_CODE, en="village code of the household (project-local code)"),
     Field("is_head", FLAG, "是否户主", "the household's head (与户主关系 户主 or 本人)", required=True),
     replace(_person("relation"), en="relation to the household head, as written"),
     Field("sex", CODE, "性别", "male or female: as written, else from the ID number", vocabulary=SEX.name),
@@ -285,9 +302,15 @@ STG_PERSON = CATALOG.add(
         en="Validated, pseudonymised members of the households of per-person registry exports, one row per accepted source row",
         layer="staging",
         source="registry files in the per-person layout, after validation",
-        fields=(*_PERSON_FACTS, *_PROVENANCE),
+        fields=(*_PERSON_FACTS, *PROVENANCE),
     )
 )
+
+
+def _fact_person_select(db) -> str:
+    columns = ", ".join(column_sql(f, db.quote) for f in FACT_PERSON.fields if f.labels is None)
+    return f"SELECT {columns} FROM {db.name(STG_PERSON)}"
+
 
 FACT_PERSON = CATALOG.add(with_names(
     Table(
@@ -295,8 +318,9 @@ FACT_PERSON = CATALOG.add(with_names(
         zh="建档立卡户家庭成员事实表",
         en="One row per member of a registered household where a per-person export gives them; no names, ID numbers, phones, banks or card numbers",
         layer="warehouse",
-        source="stg_person",
+        inputs=(STG_PERSON.name,),
         # A birth year is a trait of the person, not a time of the record: no date beside it.
-        fields=(*dated(*_PERSON_FACTS, skip=("birth_year",)), *_PROVENANCE),
+        fields=(*dated(*_PERSON_FACTS, skip=("birth_year",)), *PROVENANCE),
+        select=_fact_person_select,
     )
 ))

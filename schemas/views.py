@@ -95,6 +95,7 @@ def _level_view(
         suffix, rows_zh, rows_en = f"_{period_kind}", f"{zh}{kind_zh}行", f"{en} rows of {kind_en} periods"
         where += f" AND period_kind = '{period_kind}'"
     kept = {f.name for f in fields}
+    fields = tuple(replace(f, derived_from=mart.column_refs(f.name)) for f in fields)
     view = View(
         name=f"{mart.name}_{level}{suffix}",
         zh=f"{about_zh}（仅{rows_zh}：各行相加即合计{note[0]}）",
@@ -135,15 +136,27 @@ def _reach_view(level: str) -> View:
         "category": ("资金类别（资金）或项目类型（项目）", "category of the money; for the projects, their project type (the same vocabulary)"),
     }
     dimensions = tuple(replace(f, zh=joined[f.name][0], en=joined[f.name][1]) if f.name in joined else f for f in dimensions)
-    amount = replace(MART_INVESTMENT.field("amount_yuan"), en="money put in, all donor types: the numerator of 户均投入 (yuan per household benefited)")
-    projects = replace(MART_PROJECT_REACH.field("projects"), en="projects first funded in the year, each project counted once (mart_project_reach)")
+    dimensions = tuple(
+        replace(f, derived_from=(*MART_INVESTMENT.column_refs(f.name), *MART_PROJECT_REACH.column_refs(f.name))) for f in dimensions
+    )
+    amount = replace(
+        MART_INVESTMENT.field("amount_yuan"),
+        en="money put in, all donor types: the numerator of 户均投入 (yuan per household benefited)",
+        derived_from=MART_INVESTMENT.column_refs("amount_yuan"),
+    )
+    projects = replace(
+        MART_PROJECT_REACH.field("projects"),
+        en="projects first funded in the year, each project counted once (mart_project_reach)",
+        derived_from=MART_PROJECT_REACH.column_refs("projects"),
+    )
     households = replace(
         MART_PROJECT_REACH.field("households_benefited"),
         zh="带动贫困户数（户均投入的分母）",
         en="poor households the projects first funded in the year benefit, each project once: the denominator of 户均投入 = "
         "SUM(amount_yuan) ÷ SUM(households_benefited)",
+        derived_from=MART_PROJECT_REACH.column_refs("households_benefited"),
     )
-    persons = MART_PROJECT_REACH.field("persons_benefited")
+    persons = replace(MART_PROJECT_REACH.field("persons_benefited"), derived_from=MART_PROJECT_REACH.column_refs("persons_benefited"))
     figures = (amount, projects, households, persons)
     view = View(
         name=f"mart_investment_reach_{level}",

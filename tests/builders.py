@@ -213,16 +213,12 @@ def assert_same_rows(url: str, other_url: str, tables: tuple[str, ...]) -> None:
     """The analytics tables hold the same rows in both warehouses (a warehouse and its read copy)."""
     import pandas as pd
 
-    from etl_project.warehouse import Warehouse
+    from etl_project.warehouse import opened
 
-    db, other = Warehouse(url), Warehouse(other_url)
-    try:
+    with opened(url) as db, opened(other_url) as other:
         for table in tables:
             ordered = f"SELECT * FROM analytics.{table} ORDER BY ALL"
             pd.testing.assert_frame_equal(db.query(ordered), other.query(ordered))
-    finally:
-        db.close()
-        other.close()
 
 
 def cli_run(raw: Path, url: str, env: dict[str, str] | None = None, extra: list[str] | None = None) -> subprocess.Popen:

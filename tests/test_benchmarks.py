@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.__main__ import main as benchmark
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.registry import CATALOG
 
 REQUIRED = (
@@ -68,8 +68,7 @@ def test_the_deployed_passes_went_through_the_queue_and_a_launched_process(resul
 
 
 def _tables(url: str) -> dict[str, pd.DataFrame]:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         frames = {}
         for table in CATALOG.tables.values():
             if table.layer == "source" or not db.has_table(table):
@@ -77,8 +76,6 @@ def _tables(url: str) -> dict[str, pd.DataFrame]:
             frame = db.query(f"SELECT * FROM {db.name(table)}").drop(columns=["run_id", "loaded_at"], errors="ignore")
             frames[table.name] = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
         return frames
-    finally:
-        db.close()
 
 
 def test_staging_in_worker_processes_gives_the_same_warehouse(tmp_path, monkeypatch):
@@ -101,8 +98,7 @@ def test_staging_in_worker_processes_gives_the_same_warehouse(tmp_path, monkeypa
 def test_duckdb_cache_is_capped_lower_while_staging_workers_run(tmp_path):
     from etl_project.warehouse import memory_capped
 
-    db = Warehouse(f"duckdb:///{tmp_path / 'capped.duckdb'}")
-    try:
+    with opened(f"duckdb:///{tmp_path / 'capped.duckdb'}") as db:
         def limit():
             return db.scalar("SELECT current_setting('memory_limit')")
 
@@ -110,5 +106,3 @@ def test_duckdb_cache_is_capped_lower_while_staging_workers_run(tmp_path):
         with memory_capped("256MB"):
             assert limit() == "244.1 MiB" != usual
         assert limit() == usual
-    finally:
-        db.close()

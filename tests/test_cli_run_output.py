@@ -12,7 +12,7 @@ import pytest
 from etl_project import progress
 from etl_project.progress import RunProgress
 from etl_project.staging.workers import Stager
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.tables import LOAD_AUDIT
 from tests.builders import cli_run
 
@@ -37,11 +37,8 @@ def failed_file(tmp_path_factory) -> dict:
         process = cli_run(raw, url, env=env, extra=extra)
         out, err = process.communicate(timeout=600)
         runs[name] = {"code": process.returncode, "out": out, "err": err}
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit = db.query(f"SELECT source_file, message FROM {db.name(LOAD_AUDIT)} WHERE status = 'failed'")
-    finally:
-        db.close()
     return {"runs": runs, "reasons": dict(zip(audit["source_file"], audit["message"]))}
 
 

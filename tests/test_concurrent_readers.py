@@ -18,7 +18,7 @@ import pytest
 from etl_project.pg_locks import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV, LockPolicy
 from etl_project.runner import run_pipeline
 from etl_project.serving import published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from tests.builders import cli_run
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -58,11 +58,8 @@ def _run(raw: Path, url: str) -> None:
 
 
 def _total(url: str) -> int:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         return int(db.scalar(TOTAL_SQL))
-    finally:
-        db.close()
 
 
 def _read_during_run(tmp_path: Path, url: str, kind: str, target: str) -> tuple[int, int, dict]:

@@ -16,7 +16,7 @@ import pytest
 from etl_project import cli, pii
 from etl_project.regions import default_index
 from etl_project.steward import stage_function, validate_file
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.registry import CATALOG
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, QUARANTINE
 from tests.corpus.build import CASES, MILLION, MILLION_CASE, build
@@ -157,19 +157,13 @@ def runs(tmp_path_factory, corpus: Path):
 
 
 def _audit(run) -> pd.DataFrame:
-    db = Warehouse(run.url)
-    try:
+    with opened(run.url) as db:
         return db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run", {"run": run.run_id}).set_index("source_file")
-    finally:
-        db.close()
 
 
 def _quarantine(run) -> set[tuple]:
-    db = Warehouse(run.url)
-    try:
+    with opened(run.url) as db:
         frame = db.query(f"SELECT source_file, source_sheet, source_row, rule FROM {db.name(QUARANTINE)} WHERE run_id = :run", {"run": run.run_id})
-    finally:
-        db.close()
     return {(f, s or "", int(r), rule) for f, s, r, rule in frame.itertuples(index=False)}
 
 
@@ -224,8 +218,7 @@ def test_the_run_treats_each_case_as_validate_does(case: Case, corpus_outcome):
 
 def test_sql_in_names_changed_nothing(runs):
     alone, together = runs
-    before, after = Warehouse(alone.url), Warehouse(together.url)
-    try:
+    with opened(alone.url) as before, opened(together.url) as after:
         for table in CATALOG.tables.values():
             if table.layer == "source" or not before.has_table(table):
                 continue
@@ -234,9 +227,6 @@ def test_sql_in_names_changed_nothing(runs):
                 assert after.row_count(table) > 0, f"{table.schema}.{table.name} lost its rows"
         files = set(after.query(f"SELECT DISTINCT source_file FROM {after.name(LOAD_AUDIT)}")["source_file"])
         names = set(after.query(f"SELECT DISTINCT source_sheet FROM {after.name(QUARANTINE)}")["source_sheet"].dropna())
-    finally:
-        before.close()
-        after.close()
     assert any("DROP TABLE analytics.fact_household" in f for f in files)
     assert any("DELETE FROM audit.load_audit" in f for f in files)
     assert any("DROP TABLE audit.quarantin" in n for n in names)
@@ -245,15 +235,12 @@ def test_sql_in_names_changed_nothing(runs):
 def test_a_household_in_two_files_loads_twice_and_is_flagged(runs):
     alone, together = runs
     files = [f"{c.source}/{c.filename}" for c in CASES if c.name.startswith("same_household_file_")]
-    db = Warehouse(together.url)
-    try:
+    with opened(together.url) as db:
         shared = db.query(
             f"SELECT household_key FROM {db.name(FACT_HOUSEHOLD)} WHERE source_file IN (:a, :b) "
             "GROUP BY household_key HAVING COUNT(DISTINCT source_file) = 2",
             {"a": files[0], "b": files[1]},
         )
-    finally:
-        db.close()
     assert len(shared) == 1, "the head both files hold is one household key, in each file once"
     assert alone.checks()["fact_household_key_unique"]
     assert not together.checks()["fact_household_key_unique"]

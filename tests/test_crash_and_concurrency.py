@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.registry import CATALOG
 from tests.builders import cli_run
 
@@ -21,8 +21,7 @@ BI_TABLES = [t for t in CATALOG.tables.values() if t.schema == "analytics" and t
 
 
 def _snapshot(url: str) -> dict[str, pd.DataFrame]:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         frames = {}
         for table in BI_TABLES:
             if table.name in ("report_claim", "report_finding", "reconciliation"):
@@ -30,8 +29,6 @@ def _snapshot(url: str) -> dict[str, pd.DataFrame]:
             frame = db.query(f"SELECT * FROM {db.name(table)}")
             frames[table.name] = frame.sort_values(list(frame.columns)).reset_index(drop=True) if not frame.empty else frame
         return frames
-    finally:
-        db.close()
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

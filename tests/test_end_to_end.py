@@ -24,7 +24,7 @@ from etl_project.readers.extract import extract
 from etl_project.sample_data import generate
 from etl_project.sample_data.investment_truth import yuan_per
 from etl_project.summary import quarantine_counts, render
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.names import code_fields, name_column
 from schemas.registry import ANY_LEVEL, CATALOG, MONEY, ROW_LEVEL
@@ -224,15 +224,12 @@ def test_duckdb_run_equals_truth(sample, tmp_path):
     assert checks["load_audit_balanced"] and checks["no_personal_data_left"]
     assert checks["mart_poverty_exit_consistent"] and checks["file_readable"]
     assert checks["registry_rows_valid"] is False  # the sample carries defects on purpose
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _assert_matches_truth(db, truth)
         _assert_quarantine_counted(db, truth, result)
         _assert_no_personal_data(db, raw)
         assert_every_code_named(db)
         _assert_reports_read_alone(db)
-    finally:
-        db.close()
 
 
 def assert_every_code_named(db: Warehouse) -> None:
@@ -341,8 +338,7 @@ def test_postgres_run_equals_truth_and_duckdb(sample, postgres_database, tmp_pat
     assert result.success
     duck_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     assert _run(raw, duck_url).success
-    db, duck = Warehouse(postgres_database), Warehouse(duck_url)
-    try:
+    with opened(postgres_database) as db, opened(duck_url) as duck:
         _assert_matches_truth(db, truth)
         counts = run_example_queries(db)
         assert counts and all(rows > 0 for rows in counts.values()), counts
@@ -353,9 +349,6 @@ def test_postgres_run_equals_truth_and_duckdb(sample, postgres_database, tmp_pat
             assert_money_is_decimal(warehouse)
             assert_years_have_dates(warehouse)
         assert_analytics_equal(db, duck)
-    finally:
-        db.close()
-        duck.close()
 
 
 ANALYTICS_TABLES = [t for t in CATALOG.tables.values() if t.schema == "analytics"]
@@ -431,16 +424,13 @@ def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
     assert checks["file_readable"] is False
     mart = next(m for m in result.asset_materializations_for_node("mart_poverty_exit"))
     assert mart.metadata["files_failed_kept_last_good"].value == ["registry/zz_broken.xlsx"]
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": result.run_id})
         failed = audit[audit["status"] == "failed"]
         assert failed["source_file"].tolist() == ["registry/zz_broken.xlsx"]
         # The reason is the file's own, and names it nowhere: the file is in source_file, said once.
         assert "not a readable" in failed["message"].iloc[0] and "zz_broken.xlsx" not in failed["message"].iloc[0]
         _assert_matches_truth(db, truth)  # the good files loaded as before
-    finally:
-        db.close()
 
 
 def run_example_queries(db: Warehouse) -> dict[str, int]:
@@ -455,13 +445,10 @@ def test_example_queries_run_on_duckdb(sample, tmp_path):
     raw, _ = sample
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     assert _run(raw, url).success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         counts = run_example_queries(db)
         assert_money_is_decimal(db)
         assert_years_have_dates(db)
-    finally:
-        db.close()
     assert counts and all(rows > 0 for rows in counts.values()), counts
 
 
@@ -472,12 +459,9 @@ def test_shipped_sample_equals_its_truth(tmp_path):
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     result = _run(root / "data" / "raw", url)
     assert result.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _assert_matches_truth(db, truth)
         _assert_quarantine_counted(db, truth, result)
-    finally:
-        db.close()
 
 
 def test_validate_answers_every_generated_file(sample):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from etl_project.runner import run_pipeline
 from etl_project.serving import published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 from tests.builders import assert_same_rows, drop_first_household
 
@@ -50,46 +50,36 @@ def _county_registered(db: Warehouse, code: str) -> int:
 def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_path):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     first = _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         files = len(_statuses(db, first.run_id))
         assert set(_statuses(db, first.run_id).values()) == {"loaded"}
         before_mart = db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
         before_wangmo = _county_registered(db, "522326")
-    finally:
-        db.close()
 
     second = _run(raw, url)
     # Nothing to read: no staging run at all, only the refresh of what depends on staging.
     assert len(second.run_ids) == 1 and not second.asset_materializations_for_node("staged_file")
     assert (second.files_to_read, second.files_unchanged) == (0, files)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert _statuses(db, second.run_id) == {}
         after = db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
         pd.testing.assert_frame_equal(before_mart, after)
-    finally:
-        db.close()
 
     # One clean household fewer in one county's file: that file alone is read again.
     path = raw / WANGMO
     text = path.read_bytes().decode("utf-8-sig").splitlines(keepends=True)
     header_end = next(i for i, line in enumerate(text) if line.startswith("望谟县,"))
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         quarantined_rows = set(db.query(
             f"SELECT source_row FROM {db.name(QUARANTINE)} WHERE source_file = :f", {"f": WANGMO}
         )["source_row"])
-    finally:
-        db.close()
     clean_line = next(i for i in range(header_end, len(text)) if (i + 1) not in quarantined_rows and text[i].startswith("望谟县,"))
     identification_year = int(text[clean_line].split(",")[9].strip().removesuffix("年") or 0)
     del text[clean_line]
     path.write_bytes(("\ufeff" + "".join(text)).encode("utf-8"))
 
     third = _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         # The run covered that file's partition alone.
         assert _statuses(db, third.run_id) == {WANGMO: "loaded"}
         assert (third.files_to_read, third.files_unchanged) == (1, files - 1)
@@ -107,8 +97,6 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
             {"f": WANGMO},
         )
         assert rows > 0 and unnamed == 0
-    finally:
-        db.close()
 
 
 def test_a_removed_file_leaves_the_warehouse(raw, tmp_path):
@@ -116,41 +104,32 @@ def test_a_removed_file_leaves_the_warehouse(raw, tmp_path):
     _run(raw, url)
     (raw / WANGMO).unlink()
     result = _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert _statuses(db, result.run_id)[WANGMO] == "removed"
         for table in (FACT_HOUSEHOLD, QUARANTINE):
             assert db.scalar(f"SELECT COUNT(*) FROM {db.name(table)} WHERE source_file = :f", {"f": WANGMO}) == 0
         assert db.scalar(
             f"SELECT COUNT(*) FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' AND region_code = '522326'"
         ) == 0
-    finally:
-        db.close()
 
 
 def test_schema_drift_is_migrated_without_losing_rows(raw, tmp_path):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit_rows = db.row_count(LOAD_AUDIT)
         with db.engine.begin() as connection:
             # An older release: one column fewer, one the registry no longer declares.
             connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} DROP COLUMN rules_version"))
             connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} DROP COLUMN file_mtime_ns"))
             connection.execute(sa.text(f"ALTER TABLE {db.name(LOAD_AUDIT)} ADD COLUMN retired_note TEXT"))
-    finally:
-        db.close()
     result = _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         columns = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} LIMIT 1").columns.tolist()
         assert columns == LOAD_AUDIT.column_names
         # The old rows are all kept; without a rules version every file is read again once.
         assert db.row_count(LOAD_AUDIT) == audit_rows + len(_statuses(db, result.run_id))
         assert set(_statuses(db, result.run_id).values()) == {"loaded"}
-    finally:
-        db.close()
     staged = result.asset_materializations_for_node("staged_file")[-1]
     changes = staged.metadata["schema_changes"].value
     assert any(c.startswith("migrated audit.load_audit") and "rules_version" in c and "retired_note" in c for c in changes)
@@ -235,11 +214,8 @@ def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_pa
     assert wangmo.stat().st_size == len(("\ufeff" + text).encode("utf-8"))
     result = _run(raw, url)
     assert [p.relative_to(raw).as_posix() for p in hashed] == [WANGMO]  # once: staging takes raw_file's hash
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert _statuses(db, result.run_id)[WANGMO] == "loaded"
-    finally:
-        db.close()
 
 
 def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_project_list_changed(raw, tmp_path):
@@ -261,11 +237,8 @@ def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_projec
     os.utime(wangmo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert pending_files(str(raw), url, registered).keys == [WANGMO]
     touched = _run(raw, url)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert _statuses(db, touched.run_id) == {WANGMO: "unchanged"}
-    finally:
-        db.close()
     assert pending_files(str(raw), url, registered).keys == []
 
     # A file that failed is read again on the next pass, though it did not change since.

@@ -21,7 +21,7 @@ from etl_project.runner import run_pipeline
 from etl_project.sample_data import generate
 from etl_project.sample_data.investment_truth import yuan_per
 from etl_project.serving import grant_bi, published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
@@ -58,9 +58,8 @@ def warehouse(sample, tmp_path_factory):
     raw, _ = sample
     url = f"duckdb:///{tmp_path_factory.mktemp('wh') / 'warehouse.duckdb'}"
     _run(raw, url)
-    db = Warehouse(url)
-    yield db
-    db.close()
+    with opened(url) as db:
+        yield db
 
 
 def _truth_sum(truth: dict, mart: str, level: str, column: str) -> float:
@@ -270,31 +269,30 @@ def test_postgres_views_survive_rebuilds_and_equal_duckdb(sample, warehouse, pos
     every view holds the same rows as on DuckDB."""
     raw, _ = sample
     _run(raw, postgres_database)
-    db = Warehouse(postgres_database)
-    try:
-        grant_bi(db, "bi_views_test")
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_login"))
-            connection.execute(sa.text("CREATE ROLE bi_views_login LOGIN IN ROLE bi_views_test"))
-        # The money marts are rebuilt on every run (their views dropped and made again); the
-        # poverty mart is kept, its views made again as declared.
-        _run(raw, postgres_database)
-        for view in VIEWS:
-            assert analytics_rows(db, view) == analytics_rows(warehouse, view), view.name
-        assert run_bundle_metrics(db) == run_bundle_metrics(warehouse)  # the same SQL runs on both engines
-        analyst = sa.create_engine(postgres_database.replace("postgres@", "bi_views_login@"))
+    with opened(postgres_database) as db:
         try:
-            with analyst.connect() as connection:
-                total = connection.execute(sa.text("SELECT SUM(amount_yuan) FROM analytics.mart_investment_county")).scalar()
+            grant_bi(db, "bi_views_test")
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_login"))
+                connection.execute(sa.text("CREATE ROLE bi_views_login LOGIN IN ROLE bi_views_test"))
+            # The money marts are rebuilt on every run (their views dropped and made again); the
+            # poverty mart is kept, its views made again as declared.
+            _run(raw, postgres_database)
+            for view in VIEWS:
+                assert analytics_rows(db, view) == analytics_rows(warehouse, view), view.name
+            assert run_bundle_metrics(db) == run_bundle_metrics(warehouse)  # the same SQL runs on both engines
+            analyst = sa.create_engine(postgres_database.replace("postgres@", "bi_views_login@"))
+            try:
+                with analyst.connect() as connection:
+                    total = connection.execute(sa.text("SELECT SUM(amount_yuan) FROM analytics.mart_investment_county")).scalar()
+            finally:
+                analyst.dispose()
+            assert total == warehouse.scalar(f"SELECT SUM(amount_yuan) FROM {warehouse.name(FACT_INVESTMENT)}")
         finally:
-            analyst.dispose()
-        assert total == warehouse.scalar(f"SELECT SUM(amount_yuan) FROM {warehouse.name(FACT_INVESTMENT)}")
-    finally:
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("DROP OWNED BY bi_views_test"))
-            connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_login"))
-            connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_test"))
-        db.close()
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP OWNED BY bi_views_test"))
+                connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_login"))
+                connection.execute(sa.text("DROP ROLE IF EXISTS bi_views_test"))
 
 
 def _spells(db: Warehouse) -> pd.DataFrame:

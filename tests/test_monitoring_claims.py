@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from etl_project.reconciliation import reconcile
 from etl_project.reports import extract_text
 from etl_project.reports.rows import claim_rows
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.tables import DIM_REGION, MART_POVERTY_EXIT
 
 ZIYUN = "520425"
@@ -111,17 +111,16 @@ YEARS = {
 
 @pytest.fixture()
 def warehouse(tmp_path):
-    db = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     regions = pd.DataFrame([
         {"region_code": "520000", "region_name": "贵州省", "region_level": "province", "province_code": "520000"},
         {"region_code": "520400", "region_name": "安顺市", "region_level": "city", "parent_code": "520000"},
         {"region_code": ZIYUN, "region_name": "紫云苗族布依族自治县", "short_name": "紫云县", "region_level": "county",
          "parent_code": "520400", "county_code": ZIYUN},
     ]).reindex(columns=DIM_REGION.column_names)
-    db.replace(DIM_REGION, regions)
-    db.replace(MART_POVERTY_EXIT, pd.DataFrame(columns=MART_POVERTY_EXIT.column_names))
-    yield db
-    db.close()
+    with opened(f"duckdb:///{tmp_path / 'warehouse.duckdb'}") as db:
+        db.replace(DIM_REGION, regions)
+        db.replace(MART_POVERTY_EXIT, pd.DataFrame(columns=MART_POVERTY_EXIT.column_names))
+        yield db
 
 
 def _plant_mart(db: Warehouse) -> None:

@@ -60,6 +60,7 @@ def test_each_snapshot_stages_to_the_truth(generated):
         for row in rows.itertuples():
             expected = by_row[row.source_row]
             gone = expected["eliminated_date"] is not None and pd.Timestamp(expected["eliminated_date"]) <= as_of
+            assert (row.township_name, row.village_name) == (expected["township"], expected["village"])
             assert row.category_code == expected["category_code"]
             assert row.taken_in_date == pd.Timestamp(expected["taken_in_date"])
             assert row.risk_type_codes == expected["risk_type_codes"]
@@ -96,7 +97,7 @@ def test_the_same_head_in_two_counties_has_one_key_and_the_planted_cases_are_lis
     planted = truth["monitoring"]["planted"]
     assert set(planted) == {
         "eliminated_within_six_months", "eliminated_without_measure", "eliminated_without_labour", "unstable_not_exited_in_registry",
-        "edge_household_registered_poor", "household_in_two_counties", "missing_from_later_snapshot",
+        "edge_household_registered_poor", "household_in_two_counties", "missing_from_later_snapshot", "income_at_or_below_line",
     }
     households = _households(truth)
     pair = planted["household_in_two_counties"]
@@ -253,3 +254,30 @@ def test_a_per_person_list_folds_to_its_households_and_checks_its_size(tmp_path)
     # Health status is sensitive: it is read, never staged, never shown.
     for frame in (result.staged, result.quarantine):
         assert "长期慢性病" not in {str(v) for v in frame.astype(str).stack()}
+
+
+def test_the_generator_plants_an_elimination_below_a_known_line_only_where_none_is():
+    """A county whose eliminations meet known lines but none at or below gets one 100 yuan below its
+    line; a county already holding one, or whose lines are unknown, is left as it is."""
+    from datetime import date
+
+    from etl_project.sample_data import monitoring as sample
+
+    head = sample.Head("", "", "", "", 3, 0.0, "", False)
+
+    def spell(county: str, number: int, year: int, income: float) -> sample.Monitored:
+        s = sample.Monitored(f"{county}M{number:05d}", county, head, False, "02", date(year - 1, 3, 1), ["01"], ["02"], 5000.0, income, 1)
+        s.eliminated, s.method = date(year, 6, 1), "by_help"
+        return s
+
+    lines = {("430000", 2022): 6900.0}
+    above = [spell("431171", 1, 2021, 5000.0), spell("431171", 2, 2022, 9000.0), spell("431171", 3, 2022, 8000.0)]
+    sample._plant_below_line(above, lines)
+    assert [s.income_exit for s in above] == [5000.0, 6800.0, 8000.0]
+    assert [sample.income_judgement(s, lines) for s in above] == ["line_unknown", "at_or_below_line", "above_line"]
+    already = [spell("431171", 1, 2022, 9000.0), spell("431171", 2, 2022, 6900.0)]
+    unknown = [spell("520425", 1, 2022, 9000.0)]
+    for spells in (already, unknown):
+        incomes = [s.income_exit for s in spells]
+        sample._plant_below_line(spells, lines)
+        assert [s.income_exit for s in spells] == incomes

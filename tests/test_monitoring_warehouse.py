@@ -7,6 +7,7 @@ rules' findings are worked out here from the story of each household, not from t
 
 from __future__ import annotations
 
+import csv
 import statistics
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 
 from etl_project import monitoring_build as build
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
@@ -82,7 +83,7 @@ def _staging_rows() -> pd.DataFrame:
         for row, (when, income, eliminated) in enumerate(states):
             rows.append({
                 "household_key": h["key"], "county_code": h["county"], "township_code": h["town"], "village_code": h["village"],
-                "snapshot_date": pd.Timestamp(when), "household_size": h["size"], "labour_count": h["labour"],
+                "township_name": None, "village_name": None, "snapshot_date": pd.Timestamp(when), "household_size": h["size"], "labour_count": h["labour"],
                 "category_code": h["category"], "taken_in_date": pd.Timestamp(h["taken"]), "risk_type_codes": h["risks"],
                 "measure_codes": h["measures"] or None, "income_per_person_yuan": float(income), "risk_eliminated": eliminated,
                 "eliminated_date": pd.Timestamp(h["eliminated"][0]) if eliminated else pd.NaT,
@@ -127,18 +128,18 @@ def _registry(db: Warehouse) -> None:
 def built(request, tmp_path_factory):
     """The warehouse after the monitoring steps ran over the hand-made snapshots."""
     if request.param == "duckdb":
-        db = Warehouse(f"duckdb:///{tmp_path_factory.mktemp('mon') / 'w.duckdb'}")
+        url = f"duckdb:///{tmp_path_factory.mktemp('mon') / 'w.duckdb'}"
     else:
-        db = Warehouse(request.getfixturevalue("postgres_database_module"))
-    _regions(db)
-    _registry(db)
-    db.replace(STG_MONITORING, _staging_rows())
-    build.build_spells(db)
-    for mart in build.MARTS_BY:
-        build.build_mart(db, mart)
-    build.build_exited(db)
-    yield db
-    db.close()
+        url = request.getfixturevalue("postgres_database_module")
+    with opened(url) as db:
+        _regions(db)
+        _registry(db)
+        db.replace(STG_MONITORING, _staging_rows())
+        build.build_spells(db)
+        for mart in build.MARTS_BY:
+            build.build_mart(db, mart)
+        build.build_exited(db)
+        yield db
 
 
 @pytest.fixture(scope="module")
@@ -323,14 +324,86 @@ def test_income_rule_judges_known_lines_only_and_counts_the_rest(built):
     listed, unjudged = build.income_findings(built, guizhou_2021)
     assert _keys(listed) == {"h5"}  # at the line exactly; h1, h2, h6 above it
     assert unjudged == 1  # h7, eliminated in 东莞市 in 2022
-    shipped, unjudged_shipped = build.income_findings(built)
-    eliminations = sum(h["eliminated"] is not None for h in HOUSEHOLDS)
-    assert shipped is None and unjudged_shipped == eliminations
+    judged = build.income_judgements(built, guizhou_2021)
+    assert dict(zip(judged["household_key"], judged["judgement"])) == {
+        "h1": "above_line", "h2": "above_line", "h5": "at_or_below_line", "h6": "above_line", "h7": "line_unknown"}
+    # No line known at all: nothing is listed, every elimination is left unjudged.
+    listed, unjudged = build.income_findings(built, [])
+    assert listed.empty and unjudged == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
+
+
+def _shipped_lines() -> dict[tuple[str, int], float]:
+    """The known lines of the shipped reference table, read here on their own."""
+    with open(Path(__file__).resolve().parents[1] / "data" / "reference" / "monitoring_lines.csv", encoding="utf-8", newline="") as handle:
+        return {(r["province_code"], int(r["year"])): float(r["line_yuan"]) for r in csv.DictReader(handle) if r["line_yuan"].strip()}
+
+
+def _eliminated_in(db: Warehouse, county: str, stories: list[tuple[str, int, float]]) -> None:
+    """Spells of ``county``, one per (key, year of elimination, income at elimination): each taken in
+    on 1 March of the year before, listed open at its 30 June, eliminated on 1 June of its year."""
+    rows = []
+    for key, year, income in stories:
+        taken, eliminated = date(year - 1, 3, 1), date(year, 6, 1)
+        for row, (when, income_then, done) in enumerate(((date(year - 1, 6, 30), 3000.0, False), (date(year, 6, 30), income, True))):
+            rows.append({
+                "household_key": key, "county_code": county, "township_code": f"{county}-t", "village_code": f"{county}-t-v",
+                "township_name": None, "village_name": None, "snapshot_date": pd.Timestamp(when), "household_size": 3, "labour_count": 1,
+                "category_code": "02", "taken_in_date": pd.Timestamp(taken), "risk_type_codes": "01", "measure_codes": "02",
+                "income_per_person_yuan": income_then, "risk_eliminated": done, "eliminated_date": pd.Timestamp(eliminated) if done else pd.NaT,
+                "elimination_method_code": "by_help" if done else None,
+                "source_file": f"monitoring/{county}_{when:%Y%m}.xlsx", "source_sheet": "监测对象", "source_row": 4 + len(rows),
+            })
+    frame = pd.DataFrame(rows)
+    frame["risk_eliminated"] = frame["risk_eliminated"].astype("boolean")
+    _regions(db)
+    db.replace(STG_MONITORING, frame[STG_MONITORING.column_names])
+    build.build_spells(db)
+
+
+def _income_check(url: str):
+    from assets import monitoring_checks
+    from etl_project.resources import WarehouseResource
+
+    result = monitoring_checks.income_above_monitoring_line(warehouse=WarehouseResource(url=url))
+    return result, {k: v.value for k, v in result.metadata.items()}
+
+
+def test_income_check_against_the_shipped_lines_lists_what_is_below_and_cannot_tell_the_rest(tmp_path):
+    """With the lines as shipped: in a province and year whose line is known, an elimination below
+    it and one at it are listed, one above it passes; the same province in a year whose line is
+    unknown cannot tell, and the check does not pass on it, even when it is all there is."""
+    lines = _shipped_lines()
+    (province, year), line = min(lines.items())
+    unknown_year = next(y for y in range(2021, 2026) if (province, y) not in lines)
+    county = province[:2] + "0102"
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with opened(url) as db:
+        _eliminated_in(db, county, [("below", year, line - 1), ("at", year, line), ("above", year, line + 1), ("unknown", unknown_year, 1.0)])
+        judged = build.income_judgements(db)
+    assert dict(zip(judged["household_key"], judged["judgement"])) == {
+        "below": "at_or_below_line", "at": "at_or_below_line", "above": "above_line", "unknown": "line_unknown"}
+    result, metadata = _income_check(url)
+    assert not result.passed and result.severity.value == "WARN"
+    assert (metadata["spells"], metadata["eliminations_above_line"], metadata["eliminations_not_judged_line_unknown"]) == (2, 1, 1)
+    assert metadata["verdict"].startswith("eliminations at or below") and "below" in metadata["sample"] and "above" not in metadata["sample"]
+    assert metadata["lines_unknown_for"] == f"{province} {unknown_year}: 1"
+
+    url = f"duckdb:///{tmp_path / 'unknown_only.duckdb'}"
+    with opened(url) as db:
+        _eliminated_in(db, county, [("unknown", unknown_year, 1.0)])
+    result, metadata = _income_check(url)
+    assert not result.passed and metadata["spells"] == 0 and metadata["eliminations_not_judged_line_unknown"] == 1
+    assert metadata["verdict"].startswith("no elimination at or below a known line, but some could not be judged")
+
+    url = f"duckdb:///{tmp_path / 'above_only.duckdb'}"
+    with opened(url) as db:
+        _eliminated_in(db, county, [("above", year, line + 1)])
+    result, metadata = _income_check(url)
+    assert result.passed and metadata["verdict"].startswith("every elimination above its line")
 
 
 def test_dates_out_of_order_are_listed(tmp_path):
-    db = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    try:
+    with opened(f"duckdb:///{tmp_path / 'w.duckdb'}") as db:
         _regions(db)
         rows = _staging_rows()
         h1 = rows["household_key"] == "h1"
@@ -338,8 +411,6 @@ def test_dates_out_of_order_are_listed(tmp_path):
         db.replace(STG_MONITORING, rows)
         build.build_spells(db)
         assert _keys(build.findings(db, "dates_out_of_order")) == {"h1"}
-    finally:
-        db.close()
 
 
 def _shipped_query(db: Warehouse, name: str) -> pd.DataFrame:
@@ -396,19 +467,16 @@ def test_query_exited_back_at_risk_by_exit_year(built):
 
 def test_the_checks_warn_with_counts_and_samples(tmp_path):
     """The asset checks as Dagster runs them: a warning per broken rule, with how many and a sample;
-    the income rule passes, saying how many eliminations it could not judge, while no line is known."""
+    the income rule, which knows no line of 贵州省 or 广东省 for 2021-2022, cannot tell and does not pass."""
     from assets import monitoring_checks
     from etl_project.resources import WarehouseResource
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _regions(db)
         _registry(db)
         db.replace(STG_MONITORING, _staging_rows())
         build.build_spells(db)
-    finally:
-        db.close()
     warehouse = WarehouseResource(url=url)
     results = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].name: c(warehouse=warehouse)
                for c in monitoring_checks.monitoring_rule_checks}
@@ -422,7 +490,8 @@ def test_the_checks_warn_with_counts_and_samples(tmp_path):
         assert result.passed == (expected[name] == 0) and result.severity.value == "WARN"
         assert (result.metadata["sample"].value != "none") == (expected[name] > 0)
     income = monitoring_checks.income_above_monitoring_line(warehouse=warehouse)
-    assert income.passed and income.metadata["eliminations_not_judged_line_unknown"].value == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
+    assert not income.passed and income.metadata["spells"].value == 0
+    assert income.metadata["eliminations_not_judged_line_unknown"].value == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
 
 
 def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path):
@@ -435,14 +504,11 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
     from schemas.tables import LOAD_AUDIT
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _regions(db)
         _registry(db)
         db.ensure_table(LOAD_AUDIT)
         db.replace(STG_MONITORING, _staging_rows())
-    finally:
-        db.close()
     steps = [monitoring.fact_monitoring_spell, monitoring.mart_monitoring, monitoring.mart_monitoring_category,
              monitoring.mart_monitoring_risk, monitoring.mart_monitoring_exited]
     builds = []
@@ -452,9 +518,6 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
         builds.append({step.key.path[-1]: next(iter(result.asset_materializations_for_node(step.key.path[-1]))).metadata["build"].value
                        for step in steps})
     assert set(builds[0].values()) == {"rebuilt"} and set(builds[1].values()) == {"unchanged"}, builds
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert db.row_count(FACT_MONITORING_SPELL) == len(HOUSEHOLDS)
         assert db.row_count(MART_MONITORING) == len(_expected_mart_rows())
-    finally:
-        db.close()

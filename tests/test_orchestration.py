@@ -18,7 +18,7 @@ from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_defin
 from etl_project.partitions import RAW_FILES
 from etl_project.runner import run_pipeline
 from etl_project.sensors import record_failure
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT, MART_POVERTY_EXIT
 
@@ -192,11 +192,8 @@ def test_the_sensors_run_for_one_changed_file_rereads_it_alone_and_updates_the_m
         [request] = changed.run_requests
         result = run_requested(defs, instance, request)
         assert result.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit = db.query(f"SELECT source_file, status FROM {db.name(LOAD_AUDIT)} WHERE run_id = :r", {"r": result.run_id})
-    finally:
-        db.close()
     assert audit.values.tolist() == [[WANGMO, "loaded"]]
     staged = [m.partition for m in result.asset_materializations_for_node("staged_file")]
     assert staged == [WANGMO]
@@ -211,11 +208,8 @@ def test_the_sensors_run_for_one_changed_file_rereads_it_alone_and_updates_the_m
 
 
 def _mart(url: str):
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         return db.query(f"SELECT * FROM {db.name(MART_POVERTY_EXIT)} ORDER BY region_level, region_code, year")
-    finally:
-        db.close()
 
 
 def run_requested(defs, instance, request: dg.RunRequest):
@@ -224,15 +218,12 @@ def run_requested(defs, instance, request: dg.RunRequest):
 
 
 def _county_registered(url: str, code: str) -> int:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         return int(db.scalar(
             f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' "
             "AND region_code = :c AND year = 2020",
             {"c": code},
         ))
-    finally:
-        db.close()
 
 
 def test_failed_runs_are_recorded_for_alerts(tmp_path, monkeypatch):

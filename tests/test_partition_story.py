@@ -19,7 +19,7 @@ import dagster_ui
 from builders import PROJECT_HEADERS, VALID_IDS, household, project_row, write_csv, write_table, write_xlsx
 from etl_project.runner import PipelineRun, run_pipeline
 from etl_project.sensors import ALERTS_FILE_ENV, run_failure_recorder
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
 REGISTRY = "registry/紫云县建档立卡贫困户信息表.xlsx"
@@ -113,13 +113,10 @@ def story(tmp_path_factory) -> Story:
         # The county sends it again without its table: no row looks like a header.
         broken.write_text("这份文件只有说明文字\n表格另行报送\n", encoding="utf-8")
         second = run_pipeline(raw, url, instance)
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id IN (:a, :b) AND status <> 'unchanged' ORDER BY loaded_at",
                          {"a": first.run_id, "b": second.run_id})
         quarantine = db.query(f"SELECT source_file, rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY source_file, rule")
-    finally:
-        db.close()
     rows = {row["source_file"]: row for row in audit.to_dict("records")}
     [failed] = [row for row in rows.values() if row["status"] == "failed"]
     rules: dict = {}

@@ -17,7 +17,7 @@ from etl_project.regions import RegionIndex
 from etl_project.runner import run_pipeline
 from etl_project.staging.persons import AS_OF_ENV
 from etl_project.staging.registry import stage_file
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
 from tests.test_end_to_end import _assert_matches_truth
@@ -53,8 +53,7 @@ def test_the_generator_writes_the_export_as_xlsx_and_xls(run):
 def test_households_persons_and_quarantine_equal_the_truth(run):
     _, truth, url, result = run
     assert result.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _assert_matches_truth(db, truth)  # the mart, every quarantined row and every file's accounting
         households = db.query(f"SELECT source_file, COUNT(*) AS n FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file").set_index("source_file")["n"]
         persons = db.query(f"SELECT source_file, COUNT(*) AS n, SUM(CASE WHEN is_head THEN 1 ELSE 0 END) AS heads "
@@ -73,8 +72,6 @@ def test_households_persons_and_quarantine_equal_the_truth(run):
         assert (sizes["household_size"] == sizes["members"]).all() and len(sizes) == sum(e["households"] for e in exports)
         snapshot = db.query(f"SELECT DISTINCT as_of_year FROM {db.name(FACT_PERSON)}")["as_of_year"].tolist()
         assert snapshot == [exports[0]["as_of_year"]]
-    finally:
-        db.close()
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["household_size_matches_members"].metadata["households"].value == sum(e["size_mismatches"] for e in exports)
     assert checks["person_in_one_household"].passed
@@ -153,8 +150,5 @@ def test_a_person_in_two_counties_exports_is_flagged(tmp_path):
     assert checks["person_in_one_household"].metadata["persons"].value == 1
     # 望谟县's 人数 says 3 for its two members: loaded with 2, and listed.
     assert checks["household_size_matches_members"].metadata["households"].value == 1
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert db.row_count(FACT_PERSON) == 4 and db.row_count(FACT_HOUSEHOLD) == 2
-    finally:
-        db.close()

@@ -22,7 +22,7 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError, extract
 from etl_project.readers.values import parse_code
 from etl_project.serving import published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.investment_tables import MART_INVESTMENT
 from schemas.tables import MART_POVERTY_EXIT
 from schemas.vocabularies import DONOR_TYPE
@@ -76,12 +76,9 @@ def _bi_tables(path: Path) -> dict[str, pd.DataFrame]:
 
 
 def _warehouse_tables(url: str, schema: str) -> dict[str, pd.DataFrame]:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         names = db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = :s", {"s": schema})["table_name"]
         return {f"{schema}.{t}": db.query(f"SELECT * FROM {db.quote(schema)}.{db.quote(t)}") for t in names}
-    finally:
-        db.close()
 
 
 def _texts(frame: pd.DataFrame):
@@ -181,10 +178,9 @@ def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path)
         "52042519900307123",  # 17 digits without a check character
         "户主王秀英家",  # a known person's name
     ]
-    db = Warehouse(f"duckdb:///{tmp_path / 'probe.duckdb'}")
     book = NameBook(b"k")
     book.add(book.fingerprints(["王秀英"]))
-    try:
+    with opened(f"duckdb:///{tmp_path / 'probe.duckdb'}") as db:
         with db.engine.begin() as connection:
             connection.exec_driver_sql("CREATE SCHEMA analytics")
             connection.exec_driver_sql("CREATE TABLE analytics.probe (note TEXT, source_file TEXT)")
@@ -193,8 +189,6 @@ def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path)
         hits, how = sweep(db, [table], book)
         after = db.query("SELECT note FROM analytics.probe ORDER BY source_file")["note"].tolist()
         again, how_again = sweep(db, [table], book)
-    finally:
-        db.close()
     assert sorted(hits["kind"]) == ["id_number", "name", "phone"] and set(hits["column"]) == {"note"}
     assert after == ["村委会 5204**********1234 登记", "联系 138****5678", *values[2:6], "户主王**家"]
     assert again.empty and how_again == {"probe": "kept: unchanged since found clean"}

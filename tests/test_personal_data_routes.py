@@ -24,7 +24,7 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
 from etl_project.runner import run_pipeline
 from etl_project.serving import published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from tests.builders import FUND_HEADERS, VALID_IDS, fund_row, household, write_table, write_xlsx
 from tests.corpus.runs import copy_sample
 
@@ -119,12 +119,9 @@ def planted(tmp_path_factory):
 
 
 def _tables(url: str) -> dict[str, pd.DataFrame]:
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         names = db.query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('analytics', 'staging', 'audit')")
         return {f"{s}.{t}": db.query(f"SELECT * FROM {db.quote(s)}.{db.quote(t)}") for s, t in names.itertuples(index=False)}
-    finally:
-        db.close()
 
 
 def _hits(tables: dict[str, pd.DataFrame], names: set[str]) -> list[tuple[str, str, str]]:

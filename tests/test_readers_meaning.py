@@ -19,7 +19,7 @@ from etl_project.sensors import snapshot
 from etl_project.staging import registry
 from etl_project.staging.steady import FileChanged, read_steadily
 from etl_project.steward import validate_file
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.investment_tables import STG_FUND_MOVEMENT
 from schemas.tables import LOAD_AUDIT
 from tests.corpus.build import BY_NAME, build
@@ -133,12 +133,9 @@ def run_with_a_file_being_written(tmp_path_factory):
     finally:
         rewriter.stop.set()
         rewriter.join()
-    db = Warehouse(run.url)
-    try:
+    with opened(run.url) as db:
         audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run", {"run": run.run_id}).set_index("source_file")
         amounts = db.query(f"SELECT source_file, amount_yuan FROM {db.name(STG_FUND_MOVEMENT)}")
-    finally:
-        db.close()
     return raw, audit, amounts, rewriter.writes
 
 

@@ -72,3 +72,53 @@ def test_dim_region_has_every_level_and_the_832_flag():
     assert not dim.loc["431171", "is_poverty_county"]
     assert dim.loc[township, "parent_code"] == "520425" and dim.loc[township, "is_local_code"]
     assert dim.index.is_unique
+
+
+_FILLER = {"string": "01", "Int64": 1, "Float64": 1.0, "boolean": False, "datetime64[ns]": pd.Timestamp("2022-06-30")}
+
+
+def _staged_places(db, table, rows: list[dict]) -> None:
+    """Rows of a staging table with the given columns; its other required columns filled with anything."""
+    filled = [{f.name: row.get(f.name, _FILLER[f.pandas_dtype] if f.required else None) for f in table.fields} for row in rows]
+    frame = pd.DataFrame(filled, columns=table.column_names)
+    db.ensure_table(table)
+    if rows:
+        db.replace(table, frame)
+
+
+def test_dim_region_learns_the_places_only_a_monitoring_list_names(tmp_path):
+    """A village that only a monitoring list names is a place of dim_region, with its name and its
+    township, as a village the registry names is; a monitoring row staged without place names (by
+    an older release) adds no nameless place."""
+    from assets.warehouse import dim_region
+    from etl_project.resources import WarehouseResource
+    from etl_project.warehouse import opened
+    from schemas.investment_tables import STG_VILLAGE
+    from schemas.monitoring_sources import STG_MONITORING
+    from schemas.tables import DIM_REGION, LOAD_AUDIT, STG_HOUSEHOLD
+
+    registered = local_code("520425", "猫营镇")
+    monitored = local_code("520425", "板当镇")
+    places = {
+        "registry": ("520425", registered, "猫营镇", local_code(registered, "猫营镇", "大河村"), "大河村"),
+        "monitoring": ("520425", monitored, "板当镇", local_code(monitored, "板当镇", "新寨村"), "新寨村"),
+        "monitoring, same village": ("520425", registered, "猫营镇", local_code(registered, "猫营镇", "大河村"), "大河村"),
+    }
+    columns = ("county_code", "township_code", "township_name", "village_code", "village_name")
+    older = local_code("520425", "四大寨乡")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with opened(url) as db:
+        db.ensure_table(LOAD_AUDIT)
+        _staged_places(db, STG_HOUSEHOLD, [dict(zip(columns, places["registry"]))])
+        _staged_places(db, STG_VILLAGE, [])
+        _staged_places(db, STG_MONITORING, [dict(zip(columns, places["monitoring"])), dict(zip(columns, places["monitoring, same village"])),
+                                            {"county_code": "520425", "township_code": older, "village_code": local_code(older, "四大寨乡", "羊场村")}])
+    dim_region(warehouse=WarehouseResource(url=url))
+    with opened(url) as db:
+        local = db.query(f"SELECT region_code, region_name, region_level, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")
+    got = {(r.region_level, r.region_code): (r.region_name, r.parent_code) for r in local.itertuples()}
+    expected = {}
+    for county, township, township_name, village, village_name in (places["registry"], places["monitoring"]):
+        expected[("township", township)] = (township_name, county)
+        expected[("village", village)] = (village_name, township)
+    assert got == expected

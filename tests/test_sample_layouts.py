@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.investment_tables import FACT_INVESTMENT
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT
 from tests.test_end_to_end import _assert_matches_truth, _assert_quarantine_counted
@@ -74,18 +74,14 @@ def test_the_sample_writes_each_layout(run):
 def test_a_run_over_them_equals_the_truth(run):
     _, truth, url, result = run
     assert result.success
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         _assert_matches_truth(db, truth)  # marts, every quarantined row, every file's accounting
         _assert_quarantine_counted(db, truth, result)
-    finally:
-        db.close()
 
 
 def test_households_persons_and_yuan_of_each_layout_file(run):
     _, truth, url, _ = run
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         households = db.query(
             f"SELECT source_file, COUNT(*) AS households, SUM(household_size) AS persons, COUNT(DISTINCT township_code) AS townships "
             f"FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file").set_index("source_file")
@@ -108,8 +104,6 @@ def test_households_persons_and_yuan_of_each_layout_file(run):
         assert float(total) == sum(e["clean_yuan"] for e in ledgers) == truth["fact_investment_total_yuan"]
         audit = db.query(f"SELECT rows_quarantined, message FROM {db.name(LOAD_AUDIT)} WHERE source_file = :f", {"f": wide["file"]})
         assert audit["rows_quarantined"].tolist() == [wide["defect_rows"]] == [1]
-    finally:
-        db.close()
 
 
 def test_no_personal_value_of_the_generated_people_in_any_table(run):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import dagster as dg
 from etl_project.runner import run_pipeline
 from etl_project.serving import READ_COPY_STORAGE, grant_bi, published_path
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from pathlib import Path
 from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
@@ -39,11 +39,8 @@ def test_duckdb_read_copy_holds_the_analytics_tables_only(tmp_path):
         # Every column keeps its type in the copy: money stays DECIMAL(18,2), to the fen.
         types = "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'analytics' ORDER BY ALL"
         published_types = reader.execute(types).fetchall()
-        db = Warehouse(url)
-        try:
+        with opened(url) as db:
             assert published_types == [tuple(row) for row in db.query(types).itertuples(index=False)]
-        finally:
-            db.close()
         assert ("mart_investment", "yuan_per_household_benefited", "DECIMAL(18,2)") in published_types
         assert ("fact_household", "income_per_person_yuan", "DECIMAL(18,2)") in published_types
         comments = reader.execute(
@@ -105,26 +102,20 @@ def test_read_copy_opens_in_duckdb_1_and_2_with_its_comments(tmp_path, duckdb1_p
         (name, f.name): f.description for name, t in readable.items() for f in t.fields
     }
     assert ["DECIMAL(18,2)"] == [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")]
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         assert old["invested"] == str(db.scalar("SELECT SUM(amount_yuan) FROM analytics.fact_investment"))
-    finally:
-        db.close()
     assert _storage_version(copy).startswith(READ_COPY_STORAGE)
 
 
 @pytest.mark.postgres
 def test_bi_role_reads_analytics_and_nothing_else(postgres_database):
     assert _run(postgres_database).success
-    db = Warehouse(postgres_database)
-    try:
+    with opened(postgres_database) as db:
         grant_bi(db, "bi_reader_test")
         grant_bi(db, "bi_reader_test")  # updating an existing role is fine
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_analyst_test"))
             connection.execute(sa.text("CREATE ROLE bi_analyst_test LOGIN IN ROLE bi_reader_test"))
-    finally:
-        db.close()
     try:
         # A rebuild replaces every table: the role must still read the new ones.
         assert _run(postgres_database).success
@@ -137,12 +128,10 @@ def test_bi_role_reads_analytics_and_nothing_else(postgres_database):
                 connection.execute(sa.text(f"SELECT COUNT(*) FROM {private}"))
         analyst.dispose()
     finally:
-        db = Warehouse(postgres_database)
-        with db.engine.begin() as connection:
+        with opened(postgres_database) as db, db.engine.begin() as connection:
             connection.execute(sa.text("DROP OWNED BY bi_reader_test"))
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_analyst_test"))
             connection.execute(sa.text("DROP ROLE IF EXISTS bi_reader_test"))
-        db.close()
 
 
 def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):

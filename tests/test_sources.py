@@ -20,7 +20,7 @@ from etl_project.runner import run_pipeline
 from etl_project.staging.pipeline import SourceSpec, StageContext, stage
 from etl_project.steward import validate_file
 from etl_project.validation import empty_issues
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas import source_catalog
 from schemas.registry import CATALOG, COMPACT, INTEGER, NUMBER, STRING, Field, Rule, Table
 from schemas.source_catalog import SPREADSHEET_SUFFIXES, Source
@@ -138,13 +138,10 @@ def test_a_source_declared_once_is_listed_watched_detected_staged_and_checked(tm
         assert not result.files_failed, result.step_failures
         checks = {e.check_name: e.passed for e in result.check_evaluations()}
         assert checks["wells_rows_valid"] is False
-        db = Warehouse(url)
-        try:
+        with opened(url) as db:
             staged = db.query(f"SELECT well_code, depth_m, source_row FROM {db.name(STG_WELL)} ORDER BY well_code")
             rejected = db.query(f"SELECT source, source_row, rule FROM {db.name(QUARANTINE)}")
             audit = db.query(f"SELECT source, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM {db.name(LOAD_AUDIT)}")
-        finally:
-            db.close()
         assert staged["well_code"].tolist() == ["J-001", "J-002"] and staged["depth_m"].tolist() == [35, 120.5]
         assert rejected.values.tolist() == [["wells", rows[2], "depth_range"]]
         assert audit.values.tolist() == [["wells", 3, 2, 1, 0]]

@@ -10,7 +10,7 @@ import pytest
 from etl_project.reconciliation import reconcile
 from etl_project.reports import extract_text
 from etl_project.townships import Townships
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM
 from schemas.tables import DIM_REGION
 from tests.corpus.runs import generated_run
@@ -48,9 +48,8 @@ def test_county_claims_have_no_context():
 def generated(tmp_path_factory):
     raw, truth, url, result = generated_run(tmp_path_factory, households=600, seed=5)
     assert result.success
-    db = Warehouse(url)
-    yield truth, db
-    db.close()
+    with opened(url) as db:
+        yield truth, db
 
 
 def _township_truth(truth: dict) -> list[dict]:

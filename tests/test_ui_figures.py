@@ -16,7 +16,7 @@ import pytest
 
 from etl_project import figures
 from etl_project.runner import run_pipeline
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.tables import DIM_REGION
 from schemas.vocabularies import FUND_CATEGORY
 from tests.corpus.runs import generated_run
@@ -101,15 +101,12 @@ def _county_money(truth: dict) -> dict[str, dict[int, float]]:
 def _region_names(url: str, codes: list[str], level: str | None = "county") -> dict[str, str]:
     """Names of regions as the figures show them; level None for places of any level (a report
     may judge a township's figure)."""
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         names = db.query(
             f"SELECT region_code, short_name, region_name FROM {db.name(DIM_REGION)} "
             "WHERE (region_level = :level OR :level IS NULL) AND region_code IN :codes",
             {"level": level, "codes": codes},
         )
-    finally:
-        db.close()
     return {code: short if isinstance(short, str) else full for code, short, full in names.itertuples(index=False)}
 
 
@@ -148,13 +145,10 @@ def test_money_by_county_and_year_is_the_generators_in_wan_yuan(sample, shown):
 def test_money_figure_keeps_the_counties_that_received_most(sample, monkeypatch):
     """Asked for fewer counties, or with less room than they need, the figure keeps those that received most."""
     truth, url = sample.truth, sample.url
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         asked = figures.money_by_county_and_year(db, top=3)
         monkeypatch.setattr(figures, "INLINE_LIMIT", 450)
         squeezed = figures.money_by_county_and_year(db)
-    finally:
-        db.close()
     _assert_money_rows(truth, url, asked, top=3)
     kept = len(_rows(squeezed))
     assert len(squeezed) < 450 and 0 < kept < len(_county_money(truth))
@@ -188,11 +182,8 @@ def test_figures_are_the_same_on_postgresql(sample, postgres_database):
         assert run_pipeline(sample.raw, postgres_database, instance).success
     drawn = {}
     for url in (sample.url, postgres_database):
-        db = Warehouse(url)
-        try:
+        with opened(url) as db:
             drawn[url] = [draw(db) for draw in (figures.exits_by_year, figures.money_by_county_and_year, figures.projects_by_type, figures.reconciliation_mismatches)]
-        finally:
-            db.close()
     assert drawn[sample.url] == drawn[postgres_database]
     assert all(_rows(figure) for figure in drawn[postgres_database])
 

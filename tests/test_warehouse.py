@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from etl_project.marts import rounded_quotient_sql
 from etl_project.pg_locks import LockPolicy, TableBusy
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import Warehouse, opened
 from schemas.investment_tables import STG_LEDGER_TOTAL
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
@@ -37,12 +37,9 @@ def _quarantine_rows(n: int, tag: str) -> pd.DataFrame:
 
 @pytest.fixture(params=["duckdb", "postgresql"])
 def warehouse(request, tmp_path):
-    if request.param == "duckdb":
-        db = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    else:
-        db = Warehouse(request.getfixturevalue("postgres_database"))
-    yield db
-    db.close()
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}" if request.param == "duckdb" else request.getfixturevalue("postgres_database")
+    with opened(url) as db:
+        yield db
 
 
 def test_replace_round_trips_text_nulls_and_numbers(warehouse):
@@ -112,9 +109,8 @@ def test_swap_gives_way_to_readers_and_goes_through_once_the_holder_lets_go(post
 
     import psycopg
 
-    db = Warehouse(postgres_database)
-    db.lock_policy = LockPolicy(timeout_s=0.5, tries=4)  # tries start at 0, 0.75 and 1.75 s
-    try:
+    with opened(postgres_database) as db:
+        db.lock_policy = LockPolicy(timeout_s=0.5, tries=4)  # tries start at 0, 0.75 and 1.75 s
         db.replace(QUARANTINE, _quarantine_rows(4, "old"))
         holder, _ = _idle_reader(postgres_database, 'SELECT * FROM "audit"."quarantine"')
         threading.Timer(2.0, holder.rollback).start()
@@ -138,8 +134,6 @@ def test_swap_gives_way_to_readers_and_goes_through_once_the_holder_lets_go(post
         assert db.query('SELECT DISTINCT run_id FROM "audit"."quarantine"')["run_id"].tolist() == ["new"]
         assert db.row_count(QUARANTINE) == 7
         holder.close()
-    finally:
-        db.close()
 
 
 @pytest.mark.postgres
@@ -148,9 +142,8 @@ def test_migration_held_up_by_an_idle_reader_names_it(postgres_database):
     the migration fail after its tries, naming the session, and leaves the table as it was."""
     import threading
 
-    db = Warehouse(postgres_database)
-    db.lock_policy = LockPolicy(timeout_s=0.3, tries=2)
-    try:
+    with opened(postgres_database) as db:
+        db.lock_policy = LockPolicy(timeout_s=0.3, tries=2)
         db.replace(QUARANTINE, _quarantine_rows(3, "old"))
         with db.engine.begin() as connection:
             connection.execute(sa.text('ALTER TABLE "audit"."quarantine" DROP COLUMN "source_header"'))
@@ -168,8 +161,6 @@ def test_migration_held_up_by_an_idle_reader_names_it(postgres_database):
         reader.rollback()
         assert db.ensure_table(QUARANTINE).startswith("migrated")
         reader.close()
-    finally:
-        db.close()
 def test_empty_text_is_stored_as_null_on_both_engines(warehouse):
     """A CSV row has no sheet: COPY reads its empty sheet as NULL on PostgreSQL, and DuckDB stores
     the same, so a query finds CSV rows the same way on both."""

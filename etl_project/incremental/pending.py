@@ -15,7 +15,7 @@ from etl_project.incremental.file_hashes import known_hashes
 from etl_project.incremental.files import is_current, previous_loads, rules_version
 from etl_project.partitions import file_of, source_of
 from etl_project.resources import KnownHashes, RawFilesResource
-from etl_project.warehouse import Warehouse, default_url
+from etl_project.warehouse import default_url, opened
 from schemas import source_catalog
 
 
@@ -59,11 +59,8 @@ def standing_loads(warehouse_url: str | None, relatives: Iterable[str]) -> Known
     on disk with that size and time needs no reading."""
     if not warehouse_exists(warehouse_url):
         return {}  # a new warehouse knows no file
-    db = Warehouse(warehouse_url)
-    try:
+    with opened(warehouse_url) as db:
         known, previous = known_hashes(db), previous_loads(db)
-    finally:
-        db.close()
     versions: dict[str, str] = {}
     standing = {}
     for relative in relatives:

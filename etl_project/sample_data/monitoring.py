@@ -6,16 +6,23 @@ second per person like the registry's national export. Exited households of the 
 become 脱贫不稳定户; 边缘易致贫户 and 突发严重困难户 are households of their own. The files carry what
 real ones do (a merged title giving the date, a unit row, a 合计 row, notes, names, ID numbers and
 phones) and a few cases planted for the warehouse's checks, listed in the truth under "planted".
+
+Each elimination is judged, in the truth, against its province's monitoring line of the year as
+data/reference/monitoring_lines.csv gives it (read here on its own): at or below the line, above
+it, or line unknown. Where a county's eliminations meet known lines and none is at or below, the
+first is made so, for the check that compares them.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from etl_project.sample_data import idnumbers, names, table
+from etl_project.sample_data.counties import REFERENCE_DIR
 from etl_project.sample_data.table import Table
 from etl_project.sample_data.table_sinks import Header
 from etl_project.sample_data.truth import Log
@@ -42,6 +49,10 @@ EARLY, NO_MEASURE, NO_LABOUR, UNSTABLE_NOT_EXITED, EDGE_REGISTERED, TWO_COUNTIES
     "unstable_not_exited_in_registry", "edge_household_registered_poor", "household_in_two_counties",
     "missing_from_later_snapshot",
 )
+# The eliminations at or below their province's known monitoring line (truth "planted"), and how
+# each elimination stands against its line.
+BELOW_LINE = "income_at_or_below_line"
+AT_OR_BELOW_LINE, ABOVE_LINE, LINE_UNKNOWN = "at_or_below_line", "above_line", "line_unknown"
 # Rows each county's last list carries that staging must quarantine, each a household of no spell.
 ROW_DEFECTS = (("eliminated_before_taken_in", "eliminated_date"), ("unknown_code_in_list", "risk_types"),
                ("eliminated_without_date", "risk_eliminated"))
@@ -230,6 +241,34 @@ def _defect_rows(spell: Monitored, snapshot: date, rule: str) -> dict[str, str]:
     return values
 
 
+def monitoring_lines() -> dict[tuple[str, int], float]:
+    """The known lines of the shipped reference table: (province code, year) → yuan."""
+    with open(REFERENCE_DIR / "monitoring_lines.csv", encoding="utf-8", newline="") as handle:
+        return {(row["province_code"], int(row["year"])): float(row["line_yuan"]) for row in csv.DictReader(handle) if row["line_yuan"].strip()}
+
+
+def _line_of(spell: Monitored, lines: dict[tuple[str, int], float]) -> float | None:
+    return lines.get((spell.county_code[:2] + "0000", spell.eliminated.year)) if spell.eliminated else None
+
+
+def income_judgement(spell: Monitored, lines: dict[tuple[str, int], float]) -> str | None:
+    if spell.eliminated is None:
+        return None
+    line = _line_of(spell, lines)
+    if line is None:
+        return LINE_UNKNOWN
+    return AT_OR_BELOW_LINE if spell.income_exit <= line else ABOVE_LINE
+
+
+def _plant_below_line(households: list[Monitored], lines: dict[tuple[str, int], float]) -> None:
+    """Where the county's eliminations meet known lines and none is at or below its line, the
+    first such elimination (of a household planted for nothing else) reports an income 100 yuan
+    below the line."""
+    judged = [h for h in households if h.planted is None and income_judgement(h, lines) in (AT_OR_BELOW_LINE, ABOVE_LINE)]
+    if judged and all(income_judgement(h, lines) == ABOVE_LINE for h in judged):
+        judged[0].income_exit = _line_of(judged[0], lines) - 100
+
+
 @dataclass
 class CountyLists:
     county_code: str
@@ -283,10 +322,12 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
             "persons": sum(h.head.size for h in rows)}
 
 
-def _truth_of(spell: Monitored) -> dict:
+def _truth_of(spell: Monitored, lines: dict[tuple[str, int], float]) -> dict:
     return {
         "household_id": spell.household_id,
         "county_code": spell.county_code,
+        "township": spell.head.township,
+        "village": spell.head.village,
         "in_registry": spell.in_registry,
         "category_code": spell.category,
         "taken_in_date": spell.taken_in.isoformat(),
@@ -299,6 +340,8 @@ def _truth_of(spell: Monitored) -> dict:
         "eliminated_date": spell.eliminated.isoformat() if spell.eliminated else None,
         "elimination_method_code": spell.method,
         "last_listed": spell.dropped_after.isoformat() if spell.dropped_after else None,
+        "line_yuan": _line_of(spell, lines),
+        "income_line_judgement": income_judgement(spell, lines),
     }
 
 
@@ -325,6 +368,9 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
                          moved.category, moved.taken_in + timedelta(days=92), moved.risks, moved.measures, moved.income_entry, None, moved.labour)
         twin.planted = TWO_COUNTIES
         all_lists[1].households.append(twin)
+    lines = monitoring_lines()
+    for lists in all_lists:
+        _plant_below_line(lists.households, lines)
     for lists in all_lists:
         rng = np.random.default_rng([seed, 8, lists.county_code])
         if lists.per_person:
@@ -337,7 +383,9 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
             snapshots_truth.append({k: entry[k] for k in ("file", "sheet", "county_code", "layout", "snapshot_date", "households", "persons",
                                                           "data_rows", "clean_rows", "rows")})
         for spell in lists.households:
-            truth_households.append({**_truth_of(spell), "snapshots": [s.isoformat() for s in lists.snapshots if spell.on(s)]})
+            truth_households.append({**_truth_of(spell, lines), "snapshots": [s.isoformat() for s in lists.snapshots if spell.on(s)]})
             if spell.planted:
                 planned_cases.setdefault(spell.planted, []).append(spell.household_id)
+            if income_judgement(spell, lines) == AT_OR_BELOW_LINE:
+                planned_cases.setdefault(BELOW_LINE, []).append(spell.household_id)
     return files, {"households": truth_households, "snapshots": snapshots_truth, "planted": planned_cases}

@@ -199,6 +199,8 @@ def _staged(heads: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd
     staged["county_code"] = heads["county_code"]
     staged["township_code"] = township_codes
     staged["village_code"] = village_codes
+    staged["township_name"] = heads["township_name"]
+    staged["village_name"] = heads["village_name"]
     staged["snapshot_date"] = heads[SNAPSHOT]
     staged["household_size"] = heads["household_size"]
     staged["labour_count"] = heads["labour_count"] if "labour_count" in heads else pd.array([pd.NA] * len(heads), dtype="Int64")
