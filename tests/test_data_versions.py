@@ -15,7 +15,7 @@ from dagster._core.loader import LoadingContextForTest
 from etl_project.definitions import REFRESH_JOB_NAME, build_definitions
 from etl_project.partitions import partition_key
 from etl_project.runner import run_pipeline
-from etl_project.warehouse import Warehouse
+from etl_project.warehouse import opened
 from schemas.report_tables import RECONCILIATION
 from tests.builders import drop_first_household
 
@@ -62,11 +62,8 @@ def _stale(instance: dg.DagsterInstance, graph) -> set[tuple[str, str | None]]:
 
 
 def _reconciliation(url: str):
-    db = Warehouse(url)
-    try:
+    with opened(url) as db:
         return db.query(f"SELECT * FROM {db.name(RECONCILIATION)} ORDER BY report_id, claim_index")
-    finally:
-        db.close()
 
 
 def test_kept_tables_keep_their_data_version_and_a_changed_file_renews_only_what_it_reaches(raw, tmp_path):
