@@ -11,6 +11,7 @@ import pytest
 
 from etl_project import progress
 from etl_project.progress import RunProgress
+from etl_project.settings import PROGRESS_SECONDS_ENV
 from etl_project.staging.workers import Stager
 from etl_project.warehouse import opened
 from schemas.tables import LOAD_AUDIT
@@ -33,7 +34,7 @@ def failed_file(tmp_path_factory) -> dict:
     (raw / BROKEN).write_text("hello,world\n1,2\n", encoding="utf-8")
     url = f"duckdb:///{root / 'warehouse.duckdb'}"
     runs = {}
-    for name, env, extra in (("progress", {progress.PROGRESS_SECONDS_ENV: "0"}, []), ("default", {}, []), ("verbose", {}, ["--verbose"])):
+    for name, env, extra in (("progress", {PROGRESS_SECONDS_ENV: "0"}, []), ("default", {}, []), ("verbose", {}, ["--verbose"])):
         process = cli_run(raw, url, env=env, extra=extra)
         out, err = process.communicate(timeout=600)
         runs[name] = {"code": process.returncode, "out": out, "err": err}
