@@ -8,17 +8,19 @@ from schemas.names import names_regions
 from schemas.registry import Table
 from schemas.tables import DIM_REGION
 
-from etl_project.warehouse import default_url
-
 OWNERS = ["team:data-engineering"]
 # Every step that opens the warehouse takes a slot of this pool: a DuckDB file has one writer at a
 # time, so deploy/dagster.yaml gives the pool one slot and steps queue instead of meeting a lock.
 WAREHOUSE_POOL = "warehouse"
-# The warehouse engine the code location is configured for ($ETL_WAREHOUSE_URL), shown as the kind
-# of every table asset in the UI.
-WAREHOUSE_KIND = "postgres" if default_url().startswith("postgresql") else "duckdb"
+# Stands for the engine of the warehouse the code location is built for ($ETL_WAREHOUSE_URL), which
+# etl_project/definitions.py shows as the kind of every table asset in the UI.
+WAREHOUSE_KIND = "warehouse"
 TABLE_KINDS = {WAREHOUSE_KIND}
 FRAME_KINDS = {"pandas", WAREHOUSE_KIND}
+
+
+def engine_kind(url: str) -> str:
+    return "postgres" if url.startswith("postgresql") else "duckdb"
 
 
 def table_metadata(table: Table, rows: int | None = None) -> dict:

@@ -7,7 +7,7 @@ from assets.checks import _md
 from assets.metadata import OWNERS, WAREHOUSE_POOL
 from etl_project.known_persons import known_persons
 from etl_project.personal_data_sweep import sweep_tables
-from etl_project.resources import WarehouseResource
+from etl_project.resources import RawFilesResource, WarehouseResource
 from schemas.registry import CATALOG
 
 GUARD = "personal_data_guard"
@@ -43,9 +43,9 @@ SWEPT_TABLES = sorted(
         "stops the run. A table unchanged since it was found clean is not searched again."
     ),
 )
-def personal_data_guard(warehouse: WarehouseResource):
+def personal_data_guard(warehouse: WarehouseResource, raw_files: RawFilesResource):
     with warehouse.open() as db:
-        hits, how, decision = sweep_tables(db, SWEPT_TABLES, known_persons(db))
+        hits, how, decision = sweep_tables(db, SWEPT_TABLES, known_persons(db, raw_files.key))
     masked = int(hits["values"].sum()) if not hits.empty else 0
     metadata = {"values_masked": masked, "hits": _md(hits), "tables": dg.MetadataValue.json(how)}
     yield dg.MaterializeResult(metadata=metadata, data_version=decision.data_version)

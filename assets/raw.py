@@ -8,7 +8,7 @@ from assets.metadata import OWNERS, WAREHOUSE_POOL
 from etl_project.incremental import batch_version
 from etl_project.incremental.file_hashes import known_hashes, remember_hashes
 from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.resources import RawFilesResource, WarehouseResource
+from etl_project.resources import RawFilesResource, StagingResource, WarehouseResource
 from etl_project.staging import workers
 from schemas import source_catalog
 
@@ -31,12 +31,12 @@ RAW_FILE = "raw_file"
     ),
     code_version="2",
 )
-def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+def raw_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource, staging: StagingResource):
     with warehouse.open() as db:
         known = known_hashes(db)
     # Files of a new size or time are what staging will read: when that is a lot, the staging
     # workers' server starts now, alongside hashing, rather than when staging begins.
-    workers.warm_up(sum(_new_size(raw_files, file_of(key), known) for key in context.partition_keys))
+    workers.warm_up(sum(_new_size(raw_files, file_of(key), known) for key in context.partition_keys), staging.workers)
     listing, hashed, versions = [], [], []
     for key in context.partition_keys:
         raw = raw_files.file(file_of(key), known)

@@ -31,7 +31,7 @@ from etl_project.incremental import files as file_loads
 from etl_project.incremental.file_hashes import known_hashes
 from etl_project.incremental.files import previous_loads, rules_version
 from etl_project.known_persons import known_persons
-from etl_project.resources import KnownHashes, RawFile, RawFilesResource, WarehouseResource
+from etl_project.resources import KnownHashes, RawFile, RawFilesResource, StagingResource, WarehouseResource
 from etl_project.sensors import FAILED_FILES
 from etl_project.staging.workers import FileOutcome, Stager, failure_reason, worker_count
 from etl_project.staging.writer import StagingWriter
@@ -82,11 +82,11 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
     return row
 
 
-def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, force: bool = False) -> SourceRun:
-    """Stage the files of one source that are in this run; files whose content and rules are those
-    of their last load are not read again."""
+def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, version: str,
+                  force: bool = False) -> SourceRun:
+    """Stage the files of one source that are in this run; files whose content and rules (of
+    ``version``) are those of their last load are not read again."""
     run = SourceRun(name, source_catalog.source(name).staged[0])
-    version = rules_version(name)
     run_id = context.run.run_id
     unchanged = {}
     for raw in files:
@@ -119,11 +119,10 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     return run
 
 
-def _stage_reports(context, files: list[RawFile], previous: dict, writer: StagingWriter) -> SourceRun:
+def _stage_reports(context, files: list[RawFile], previous: dict, writer: StagingWriter, version: str, key: bytes) -> SourceRun:
     """Each changed report's figures as claims and its contradictions as findings, replacing the
     report's rows; rows_read = rows_loaded = its claims."""
     run = SourceRun("reports", REPORT_CLAIM)
-    version = rules_version("reports")
     regions = names = None
     for raw in files:
         if file_loads.decide(previous, "reports", raw, version).kept:
@@ -141,7 +140,7 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
             run.errors[raw.relative] = error
             run.audit.append(_audit_row(context.run.run_id, "reports", raw, None, error, version))
             continue
-        names = names or known_persons(writer.db)
+        names = names or known_persons(writer.db, key)
         claims, found = personal_data.mask_frame(claim_rows(report, raw.sha256[:16], raw.relative), None, names)
         findings, found_too = personal_data.mask_frame(finding_rows(report, raw.sha256[:16], raw.relative), None, names)
         writer.replace(REPORT_CLAIM, raw.relative, claims)
@@ -252,25 +251,25 @@ FILE_CHECK = dg.AssetCheckKey(dg.AssetKey(STAGED_FILE), FILE_READABLE)
         "of its last good load; the other files of the run load."
     ),
 )
-def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
-    key = pii.pii_key()
-    if pii.using_development_key():
+def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, warehouse: WarehouseResource, staging: StagingResource):
+    key = raw_files.key
+    if raw_files.using_development_key:
         context.log.warning(f"{pii.PII_KEY_ENV} is not set: household and donor keys use the development key")
     with warehouse.open() as db:
         previous = previous_loads(db)
         files, vanished = _files_of(context.partition_keys, raw_files, known_hashes(db))
         migrations = [db.ensure_table(table) for table in _file_tables()]
         writer = StagingWriter(db)
-        versions = {source: rules_version(source) for source in files}
-        workers = worker_count(_bytes_to_read(files, previous, versions))
+        versions = {source: rules_version(source, staging.written) for source in files}
+        workers = worker_count(_bytes_to_read(files, previous, versions), staging.workers)
         as_arrow = db.dialect == "duckdb"
         tabular = source_catalog.tabular_sources()
         judged = [s for s in tabular if s.judged_against is not None]
         runs, known, judge_again = {}, {}, {}
-        with Stager(workers, key, as_arrow=as_arrow) as stager:
+        with Stager(workers, key, as_arrow=as_arrow, reading=staging.reading, memory_limit=staging.memory_limit) as stager:
             for source in tabular:
                 if source.judged_against is None:
-                    runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer)
+                    runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, versions[source.name])
             # Ledgers are judged against every code of every project list (rejected rows included):
             # when a list changed, every ledger of this run is judged again.
             for source in judged:
@@ -280,11 +279,12 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
                 to_judge = mine if judge_again[source.name] else [raw for raw in mine if _changed(raw, source.name, previous, versions[source.name])]
                 known[source.name] = _known_projects(against, raw_files, stager, db) if to_judge else frozenset()
         for source in judged:
-            with Stager(workers, key, known[source.name], as_arrow=as_arrow) as stager:
-                runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, force=judge_again[source.name])
+            with Stager(workers, key, known[source.name], as_arrow=as_arrow, reading=staging.reading, memory_limit=staging.memory_limit) as stager:
+                runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, versions[source.name],
+                                                  force=judge_again[source.name])
         for source in source_catalog.sources():
             if not source.tabular:
-                runs[source.name] = _stage_reports(context, files[source.name], previous, writer)
+                runs[source.name] = _stage_reports(context, files[source.name], previous, writer, versions[source.name], key)
         writer.flush()
         audit = pd.DataFrame([row for run in runs.values() for row in run.audit], columns=LOAD_AUDIT.column_names)
         audit_ref = db.reference(LOAD_AUDIT)

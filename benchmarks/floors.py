@@ -11,7 +11,6 @@ Files are done one at a time, so the floor needs no more memory than the pipelin
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import pyarrow.csv as pa_csv
 from etl_project.readers.encoding import decode_bytes
 from etl_project.readers.grid import sniff_format
 from etl_project.staging.writer import FLUSH_ROWS
-from etl_project.warehouse import DUCKDB_MEMORY_DEFAULT, DUCKDB_MEMORY_ENV
+from etl_project.settings import from_environment
 from schemas import source_catalog
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
@@ -54,7 +53,7 @@ def main(raw: str, workdir: str, report: str) -> int:
     reader, writer = duckdb.connect(), duckdb.connect(str(target))
     # The pipeline's conditions: its memory cap, and a commit every FLUSH_ROWS rows (a transaction
     # holding a national registry uncommitted took 17 GB).
-    writer.execute(f"SET memory_limit = '{os.environ.get(DUCKDB_MEMORY_ENV, DUCKDB_MEMORY_DEFAULT)}'")
+    writer.execute(f"SET memory_limit = '{from_environment().duckdb_memory_limit}'")
     writer.begin()
     read_s = load_s = 0.0
     rows = pending = 0

@@ -24,6 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl_project.readers.column_map import header_key, load_column_map
+from etl_project.settings import from_environment
+from etl_project.warehouse import cap_duckdb_memory
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE, YES_NO
 
 KEY = b"naive-benchmark-key"
@@ -114,6 +116,7 @@ def check_row(r: dict, seen: set) -> str | None:
 def main(raw: str, url: str, limit: str, report: str) -> int:
     started = time.perf_counter()
     engine = sa.create_engine(url)
+    cap_duckdb_memory(engine, from_environment().duckdb_memory_limit)  # the pipeline's condition
     done = rejected = 0
     for path in sorted((Path(raw) / "registry").iterdir()):
         if path.read_bytes()[:4] == OLE2:

@@ -7,6 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from etl_project.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -15,25 +19,26 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from etl_project.pg_locks import LockPolicy
+    from etl_project.progress import plain_interval
     from etl_project.run_console import ConsoleWatch
     from etl_project.stopping import run_stoppable
 
-    _as_of(args)
-    raw = Path(args.raw)
+    settings = _settings(args)
+    raw = Path(args.raw or settings.raw_dir)
     if not raw.is_dir():
         print(f"etl-project run: raw data folder {raw} does not exist / 原始数据目录 {raw} 不存在", file=sys.stderr)
         return EXIT_USAGE
-    LockPolicy.from_env()  # a bad setting is said once, before the run, not as the failure of every step
+    LockPolicy.written(settings.lock_timeout, settings.lock_tries)  # a bad setting is said once, before the run, not as the failure of every step
     # Run history goes to $DAGSTER_HOME when set (the UI shows it); otherwise nothing is kept.
-    persistent = bool(not args.ephemeral and os.environ.get("DAGSTER_HOME"))
+    persistent = bool(not args.ephemeral and settings.dagster_home)
     tags = {RUN_BY_TAG: str(os.getpid())}
-    watch = ConsoleWatch(sys.stderr, verbose=args.verbose)
+    watch = ConsoleWatch(sys.stderr, verbose=args.verbose, interval=plain_interval(settings.progress_seconds))
 
     def work() -> int:
         # Made in the thread that uses it: an ephemeral instance keeps its history in an in-memory
         # SQLite database, which refuses other threads.
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-        return _run_and_report(args, raw, instance, tags, watch)
+        return _run_and_report(args, raw, instance, tags, watch, settings)
 
     def stopped(signal_name: str) -> None:
         watch.stop()
@@ -45,32 +50,37 @@ def _run(args: argparse.Namespace) -> int:
 RUN_BY_TAG = "etl-project/cli-process"
 
 
-def _as_of(args: argparse.Namespace) -> None:
-    """--as-of reaches the staging of every file (worker processes too) as the environment."""
-    from etl_project.staging.persons import AS_OF_ENV
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings with the command's options over them: --as-of reaches the staging
+    of every file (worker processes too) and the rules version of the per-person registry."""
+    from etl_project.settings import from_environment
 
-    if args.as_of is not None:
-        os.environ[AS_OF_ENV] = str(args.as_of)
+    settings = from_environment()
+    if getattr(args, "as_of", None) is not None:
+        settings = settings.overridden(as_of_year=str(args.as_of))
+    if getattr(args, "warehouse", None):
+        settings = settings.overridden(warehouse_url=args.warehouse)
+    return settings
 
 
-def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str], watch) -> int:
+def _run_and_report(args: argparse.Namespace, raw: Path, instance, tags: dict[str, str], watch, settings: Settings) -> int:
     from etl_project import pii
     from etl_project.run_lock import WarehouseBusy, warehouse_lock
     from etl_project.runner import run_pipeline
     from etl_project.sensors import STAGED_FILE_STEP
     from etl_project.summary import check_outcomes, file_accounting, quarantine_counts, render, table_counts
-    from etl_project.warehouse import default_url, opened
+    from etl_project.warehouse import opened
 
-    url = args.warehouse or default_url()
+    url = settings.warehouse_url
     try:
         with instance, warehouse_lock(url, args.wait, on_wait=lambda message: print(message, file=sys.stderr)), watch:
-            outcome = run_pipeline(raw, args.warehouse, instance, log_level=watch.log_level, tags=tags, watch=watch)
+            outcome = run_pipeline(raw, url, instance, log_level=watch.log_level, tags=tags, watch=watch, settings=settings)
     except WarehouseBusy as exc:
         print(f"etl-project run: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    with opened(args.warehouse) as db:
+    with opened(url, settings) as db:
         print(render(table_counts(db), check_outcomes(outcome.check_evaluations()), file_accounting(db, outcome.run_id), quarantine_counts(db)))
-    if outcome.files_to_read and pii.using_development_key():
+    if outcome.files_to_read and settings.pii_key is None:
         print(f"WARNING {pii.PII_KEY_ENV} is not set: household and donor keys use the development key; set a secret key, "
               f"and keep it, before loading real registries. 未设置 {pii.PII_KEY_ENV}：户和捐赠方的键使用开发用密钥；"
               f"载入真实数据前请设置保密密钥并妥善保存")
@@ -127,8 +137,7 @@ def _sample_data(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from etl_project.steward import validate_file
 
-    _as_of(args)
-    verdict = validate_file(Path(args.file), args.source)
+    verdict = validate_file(Path(args.file), args.source, _settings(args))
     print(verdict.as_json() if args.format == "json" else verdict.as_text())
     return verdict.exit_code
 
@@ -162,7 +171,8 @@ def _grant_bi(args: argparse.Namespace) -> int:
     from etl_project.serving import grant_bi
     from etl_project.warehouse import opened
 
-    with opened(args.warehouse) as db:
+    settings = _settings(args)
+    with opened(settings.warehouse_url, settings) as db:
         for statement in grant_bi(db, args.role, args.login, args.statement_timeout, args.idle_timeout):
             print(statement)
     return EXIT_OK
@@ -170,9 +180,8 @@ def _grant_bi(args: argparse.Namespace) -> int:
 
 def _bi_bundle(args: argparse.Namespace) -> int:
     from etl_project.bi_bundle import bundle_files, describe, superset_uri, write_bundle
-    from etl_project.warehouse import default_url
 
-    url = args.warehouse or default_url()
+    url = _settings(args).warehouse_url
     uri = superset_uri(url, args.sqlalchemy_uri)
     files = bundle_files(url, args.database_name, uri)
     out = write_bundle(files, Path(args.out))
@@ -206,10 +215,9 @@ def _year(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from etl_project.progress import PLAIN_INTERVAL_S, PROGRESS_SECONDS_ENV
+    from etl_project.progress import PLAIN_INTERVAL_S
     from etl_project.serving import BI_IDLE_IN_TRANSACTION_TIMEOUT, BI_STATEMENT_TIMEOUT
-    from etl_project.staging.persons import AS_OF_ENV
-    from etl_project.warehouse import DEFAULT_WAREHOUSE_PATH, WAREHOUSE_URL_ENV
+    from etl_project.settings import AS_OF_ENV, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_PATH, PROGRESS_SECONDS_ENV, RAW_DIR_ENV, WAREHOUSE_URL_ENV
     from schemas import source_catalog
 
     # Every help text in English and Chinese, "English / 中文" (tests/test_cli_help.py holds every option to it).
@@ -234,8 +242,8 @@ def _parser() -> argparse.ArgumentParser:
     run = command("run", "run the whole pipeline (the nightly job) in this process: files that changed are read, the "
                          "warehouse and marts rebuilt, a summary printed / 在本进程中运行整个流水线（即每晚的任务）：读取有变化的文件，"
                          "重建仓库与数据集市，最后打印汇总")
-    run.add_argument("--raw", default=os.environ.get("ETL_RAW_DIR", "data/raw"), metavar="DIR",
-                     help="raw data folder, one sub-folder per source (default $ETL_RAW_DIR, else data/raw) "
+    run.add_argument("--raw", default=None, metavar="DIR",
+                     help=f"raw data folder, one sub-folder per source (default ${RAW_DIR_ENV}, else {DEFAULT_RAW_DIR}) "
                           "/ 原始数据目录，每类来源一个子目录")
     run.add_argument("--warehouse", default=None, metavar="URL",
                      help=f"SQLAlchemy URL of the warehouse (default {warehouse_default}) / 数据仓库的 SQLAlchemy 连接地址")
@@ -420,9 +428,7 @@ def _handled(args: argparse.Namespace) -> int:
 def _shown_url(args: argparse.Namespace) -> str:
     import sqlalchemy as sa
 
-    from etl_project.warehouse import default_url
-
-    url = getattr(args, "warehouse", None) or default_url()
+    url = _settings(args).warehouse_url
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:  # the URL itself is what is wrong: show it as given

@@ -1,4 +1,8 @@
-"""The Dagster code location: assets, checks, the nightly job and schedule, resources."""
+"""The Dagster code location: assets, checks, the nightly job and schedule, resources.
+
+It is built when Dagster loads it (``defs``), not when this module is imported: the settings it
+is built with are read then (etl_project/settings.py).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
-from etl_project.resources import RawFilesResource, WarehouseResource
+from assets.metadata import WAREHOUSE_KIND, engine_kind
+from etl_project.resources import RawFilesResource, resources_for
 from etl_project import partitions
 from etl_project.incremental.pending import pending_files
 from etl_project.sensors import build_raw_files_sensor, build_refresh_after_failed_files, run_failure_recorder
+from etl_project.settings import Settings, from_environment
 
 FULL_JOB_NAME = "warehouse_full_refresh"
 REFRESH_JOB_NAME = "warehouse_refresh"
@@ -54,7 +60,7 @@ refresh_job = dg.define_asset_job(
 )
 
 
-def build_nightly_schedule(raw_root: str, warehouse_url: str, refresh_assets: list[dg.AssetKey]) -> dg.ScheduleDefinition:
+def build_nightly_schedule(settings: Settings, refresh_assets: list[dg.AssetKey]) -> dg.ScheduleDefinition:
     @dg.schedule(
         name="nightly_warehouse_refresh",
         job=full_refresh_job,
@@ -67,13 +73,13 @@ def build_nightly_schedule(raw_root: str, warehouse_url: str, refresh_assets: li
         ),
     )
     def nightly(context: dg.ScheduleEvaluationContext):
-        keys = partitions.sync(context.instance, raw_root)
+        keys = partitions.sync(context.instance, RawFilesResource.of(settings))
         if not keys:
-            return dg.SkipReason(f"no spreadsheet files under {raw_root}")
+            return dg.SkipReason(f"no spreadsheet files under {settings.raw_dir}")
         tags = {"etl/trigger": "nightly"}
         try:
             # The pass `etl-project run` makes: the partitions of the files to read, or none.
-            to_read = pending_files(raw_root, warehouse_url, keys).keys
+            to_read = pending_files(settings, keys).keys
         except sa.exc.OperationalError as error:
             # The warehouse could not be asked (a DuckDB file another process holds): every
             # partition; staging still skips each file whose last load stands.
@@ -87,17 +93,24 @@ def build_nightly_schedule(raw_root: str, warehouse_url: str, refresh_assets: li
     return nightly
 
 
-def _with_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
-    """Policies set once for all assets: marts go stale 26 hours after their last build."""
+def _with_policies(spec: dg.AssetSpec, warehouse_kind: str) -> dg.AssetSpec:
+    """Policies set once for all assets: marts go stale 26 hours after their last build. A table's
+    kind in the UI is the warehouse's engine."""
+    if WAREHOUSE_KIND in spec.kinds:
+        spec = spec.replace_attributes(kinds={warehouse_kind if kind == WAREHOUSE_KIND else kind for kind in spec.kinds})
     if spec.group_name in ("marts", "reports"):
         return spec.replace_attributes(freshness_policy=dg.FreshnessPolicy.time_window(fail_window=STALE_AFTER))
     return spec
 
 
-def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = None) -> dg.Definitions:
-    """The same assets everywhere; only the resources point elsewhere."""
-    raw_files = RawFilesResource(root=raw_dir) if raw_dir else RawFilesResource()
-    warehouse_resource = WarehouseResource(url=warehouse_url) if warehouse_url else WarehouseResource()
+def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = None, settings: Settings | None = None) -> dg.Definitions:
+    """The same assets everywhere; only the resources point elsewhere. ``settings``: those of the
+    environment when none are given; ``raw_dir`` and ``warehouse_url``, when given, override theirs."""
+    settings = settings or from_environment()
+    if raw_dir:
+        settings = settings.overridden(raw_dir=raw_dir)
+    if warehouse_url:
+        settings = settings.overridden(warehouse_url=warehouse_url)
     with warnings.catch_warnings():
         # Code references are marked beta; the UI link they give is worth it, the warning is noise.
         warnings.simplefilter("ignore", dg.BetaWarning)
@@ -107,14 +120,17 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
             [*dg.load_assets_from_modules(list(ASSET_MODULES)), staging.build_staging_tables(), *warehouse.build_sql_tables()]
         )
     refresh_assets = sorted(REFRESH_SELECTION.resolve(assets), key=lambda key: key.to_user_string())
+    warehouse_kind = engine_kind(settings.warehouse_url)
     return dg.Definitions(
-        assets=dg.map_asset_specs(_with_policies, assets),
+        assets=dg.map_asset_specs(lambda spec: _with_policies(spec, warehouse_kind), assets),
         asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]), *checks.build_source_checks()],
         jobs=[full_refresh_job, refresh_job],
-        schedules=[build_nightly_schedule(raw_files.root, warehouse_resource.url, refresh_assets)],
-        sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, raw_files.root, warehouse_resource.url), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],
-        resources={"raw_files": raw_files, "warehouse": warehouse_resource},
+        schedules=[build_nightly_schedule(settings, refresh_assets)],
+        sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, settings), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],
+        resources=resources_for(settings),
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

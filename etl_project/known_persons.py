@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from etl_project import pii
 from etl_project.personal_data import NameBook
 from schemas.tables import PERSON_FINGERPRINT
 
 
-def known_persons(db, key: bytes | None = None) -> NameBook:
-    book = NameBook(key if key is not None else pii.pii_key())
+def known_persons(db, key: bytes) -> NameBook:
+    book = NameBook(key)
     if db.has_table(PERSON_FINGERPRINT):
         found = db.query(f"SELECT DISTINCT name_fingerprint FROM {db.name(PERSON_FINGERPRINT)}")
         book.add(found["name_fingerprint"].to_numpy(dtype=np.int64))

@@ -12,7 +12,6 @@ go, and a run started from the command line brings them in step before it starts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
@@ -45,9 +44,8 @@ def suffixes_of(source: str) -> tuple[str, ...]:
     return source_catalog.source(source).suffixes
 
 
-def raw_files(root: str | Path) -> list[str]:
+def raw_files(resource: RawFilesResource) -> list[str]:
     """Every file of every source, relative to the root, in staging order (none is read)."""
-    resource = RawFilesResource(root=str(root))
     return [relative for source in source_catalog.sources() for relative in resource.relatives(source.name, source.suffixes)]
 
 
@@ -78,9 +76,9 @@ def reconcile(current: list[str], files: list[str]) -> PartitionChange:
     return PartitionChange(added=[k for k in wanted if k not in present], deleted=sorted(present - set(wanted)))
 
 
-def sync(instance: dg.DagsterInstance, root: str | Path) -> list[str]:
+def sync(instance: dg.DagsterInstance, resource: RawFilesResource) -> list[str]:
     """Register new files and forget removed ones; returns every key, in staging order."""
-    files = raw_files(root)
+    files = raw_files(resource)
     change = reconcile(instance.get_dynamic_partitions(RAW_FILES.name), files)
     if change.deleted:
         for key in change.deleted:

@@ -10,14 +10,12 @@ naming the sessions that hold the table.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-LOCK_TIMEOUT_ENV = "ETL_LOCK_TIMEOUT"
-LOCK_TRIES_ENV = "ETL_LOCK_TRIES"
+from etl_project.settings import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV
 LOCK_NOT_AVAILABLE = "55P03"
 # While it waits for a lock, the server looks this often whether the run is still there: a run killed
 # meanwhile leaves no DROP queued in front of the readers.
@@ -39,9 +37,9 @@ class LockPolicy:
         return self.tries * self.timeout_s + sum(self.pause_s(a) for a in range(1, self.tries))
 
     @classmethod
-    def from_env(cls) -> LockPolicy:
-        timeout = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-        tries = os.environ.get(LOCK_TRIES_ENV, "").strip()
+    def written(cls, timeout: str, tries: str) -> LockPolicy:
+        """The policy ``$ETL_LOCK_TIMEOUT`` and ``$ETL_LOCK_TRIES`` give, as written (empty: the default)."""
+        timeout, tries = timeout.strip(), tries.strip()
         policy = cls(
             timeout_s=_number(timeout, LOCK_TIMEOUT_ENV, float) if timeout else cls.timeout_s,
             tries=_number(tries, LOCK_TRIES_ENV, int) if tries else cls.tries,

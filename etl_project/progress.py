@@ -11,14 +11,12 @@ night's log stays short and a quick run adds nothing.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-PROGRESS_SECONDS_ENV = "ETL_PROGRESS_SECONDS"
 PLAIN_INTERVAL_S = 60.0  # between plain lines when the output is not a terminal
 TERMINAL_DELAY_S = 2.0  # a run quicker than this shows no bar at all
 TICK_S = 0.25
@@ -42,8 +40,9 @@ def listening(listener: Callable[[str, int, bool], None]) -> Iterator[None]:
         _listeners.remove(listener)
 
 
-def plain_interval() -> float:
-    written = os.environ.get(PROGRESS_SECONDS_ENV, "").strip()
+def plain_interval(written: str) -> float:
+    """Seconds between plain lines, as ``$ETL_PROGRESS_SECONDS`` is written (empty: the default)."""
+    written = written.strip()
     try:
         return max(0.0, float(written)) if written else PLAIN_INTERVAL_S
     except ValueError:
@@ -62,12 +61,12 @@ class RunProgress:
     ``staging_step``: the step that stages the files; while it runs, the line shows files and rows.
     """
 
-    def __init__(self, stream, staging_step: str, *, terminal: bool | None = None, interval: float | None = None,
+    def __init__(self, stream, staging_step: str, *, terminal: bool | None = None, interval: float = PLAIN_INTERVAL_S,
                  delay: float = TERMINAL_DELAY_S, clock: Callable[[], float] = time.monotonic):
         self.stream = stream
         self.staging_step = staging_step
         self.terminal = _is_terminal(stream) if terminal is None else terminal
-        self.interval = plain_interval() if interval is None else interval
+        self.interval = interval
         self.delay = delay
         self.clock = clock
         self.started = clock()

@@ -22,7 +22,9 @@ import dagster as dg
 from etl_project import partitions
 from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
 from etl_project.incremental.pending import Pending, pending_files
+from etl_project.resources import RawFilesResource
 from etl_project.sensors import STAGED_FILE_STEP
+from etl_project.settings import Settings, from_environment
 
 
 @dataclass
@@ -118,11 +120,17 @@ def run_pipeline(
     log_level: str = "WARNING",
     tags: dict[str, str] | None = None,
     watch: RunWatch | None = None,
+    settings: Settings | None = None,
 ) -> PipelineRun:
-    defs = build_definitions(str(raw_dir), warehouse_url)
+    """``settings``: those of the environment when none are given; ``raw_dir`` and ``warehouse_url``
+    (when given) override theirs."""
+    settings = (settings or from_environment()).overridden(raw_dir=str(raw_dir))
+    if warehouse_url:
+        settings = settings.overridden(warehouse_url=warehouse_url)
+    defs = build_definitions(settings=settings)
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    partitions.sync(instance, raw_dir)
-    pending = pending_files(str(raw_dir), warehouse_url, instance.get_dynamic_partitions(partitions.RAW_FILES.name))
+    partitions.sync(instance, RawFilesResource.of(settings))
+    pending = pending_files(settings, instance.get_dynamic_partitions(partitions.RAW_FILES.name))
     if watch is not None:
         watch.planned(pending)
     outcome = PipelineRun(files_to_read=len(pending.keys), files_unchanged=pending.unchanged)

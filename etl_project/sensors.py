@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,25 +22,23 @@ import sqlalchemy as sa
 
 from etl_project import partitions, personal_data
 from etl_project.incremental.pending import standing_loads
-from etl_project.resources import RawFilesResource, file_sha256
+from etl_project.resources import AlertsResource, RawFilesResource, file_sha256
+from etl_project.settings import Settings
 from schemas import source_catalog
 
-ALERTS_FILE_ENV = "ETL_ALERTS_FILE"
-DEFAULT_ALERTS_FILE = "data/warehouse/alerts/run_failures.jsonl"
 SCAN_INTERVAL_SECONDS = 30
 STAGED_FILE_STEP = "staged_file"
 # The metadata key under which the staging step's failure lists each failed file and its reason.
 FAILED_FILES = "failed_files"
 
 
-def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, dict]:
+def snapshot(raw_files: RawFilesResource, previous: dict[str, dict] | None = None) -> dict[str, dict]:
     """path → {size, mtime_ns, sha256} for every raw file. A file whose size and mtime are those of
     the previous snapshot keeps its hash; only new or touched files are hashed again."""
     previous = previous or {}
     found = {}
-    raw_files = RawFilesResource(root=str(root))
     # The files a run would stage, found as the run finds them.
-    for relative in partitions.raw_files(root):
+    for relative in partitions.raw_files(raw_files):
         path = raw_files.path(relative)  # a name with personal data in it is listed masked
         try:
             stat = path.stat()
@@ -55,11 +52,11 @@ def snapshot(root: Path, previous: dict[str, dict] | None = None) -> dict[str, d
     return found
 
 
-def as_loaded(root: Path, warehouse_url: str) -> dict[str, dict]:
+def as_loaded(settings: Settings) -> dict[str, dict]:
     """A snapshot of the files as the warehouse last loaded them: those whose load stands (the content
     then hashed, today's rules), with the size, time and hash they had. A file that never loaded,
     failed or was checked under other rules is not in it: it is new."""
-    standing = standing_loads(warehouse_url, partitions.raw_files(root))
+    standing = standing_loads(settings, partitions.raw_files(RawFilesResource.of(settings)))
     return {relative: {"size": size, "mtime_ns": mtime_ns, "sha256": sha256} for relative, (size, mtime_ns, sha256) in standing.items()}
 
 
@@ -72,7 +69,7 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list[s
     }
 
 
-def build_raw_files_sensor(full_job, refresh_job, raw_root: str, warehouse_url: str) -> dg.SensorDefinition:
+def build_raw_files_sensor(full_job, refresh_job, settings: Settings) -> dg.SensorDefinition:
     @dg.sensor(
         name="raw_files_sensor",
         jobs=[full_job, refresh_job],
@@ -84,16 +81,16 @@ def build_raw_files_sensor(full_job, refresh_job, raw_root: str, warehouse_url: 
         ),
     )
     def raw_files_sensor(context: dg.SensorEvaluationContext):
-        root = Path(raw_root)
+        raw_files = RawFilesResource.of(settings)
         if context.cursor:
             before = json.loads(context.cursor)
         else:
             try:
-                before = as_loaded(root, warehouse_url)
+                before = as_loaded(settings)
             except sa.exc.OperationalError as error:
                 # A DuckDB file a run holds: look again next tick rather than take every file for new.
                 return dg.SkipReason(f"first look: the warehouse could not be asked what it holds ({error.orig}); trying again")
-        after = snapshot(root, before)
+        after = snapshot(raw_files, before)
         diff = changes(before, after)
         registered = context.instance.get_dynamic_partitions(partitions.RAW_FILES.name)
         staged = [path for path in after if partitions.is_staged(path)]
@@ -101,7 +98,7 @@ def build_raw_files_sensor(full_job, refresh_job, raw_root: str, warehouse_url: 
         context.update_cursor(json.dumps(after, sort_keys=True))
         requests = plan_runs(diff, before, after, [k for k in registered if k not in change.deleted] + change.added)
         if not requests and not change.added and not change.deleted:
-            return dg.SkipReason(f"no new, changed or removed files under {root}")
+            return dg.SkipReason(f"no new, changed or removed files under {settings.raw_dir}")
         return dg.SensorResult(
             run_requests=[dg.RunRequest(job_name=full_job.name if r.staged else refresh_job.name, run_key=r.run_key,
                                         partition_key=r.partition_key, tags=r.tags) for r in requests],
@@ -164,18 +161,15 @@ def build_refresh_after_failed_files(full_job, refresh_job) -> dg.SensorDefiniti
     return refresh_after_failed_files
 
 
-def alerts_file() -> Path:
-    return Path(os.environ.get(ALERTS_FILE_ENV, DEFAULT_ALERTS_FILE))
-
-
 @dg.run_failure_sensor(
     name="run_failure_recorder",
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="记录失败的运行及原因 / every failed run with its reason, one JSON line each, for alert hooks",
 )
-def run_failure_recorder(context: dg.RunFailureSensorContext) -> None:
+def run_failure_recorder(context: dg.RunFailureSensorContext, alerts: AlertsResource) -> None:
     step_failures = context.get_step_failure_events()
     record_failure(
+        Path(alerts.file),
         run_id=context.dagster_run.run_id,
         job_name=context.dagster_run.job_name,
         reason=context.failure_event.message or "",
@@ -195,10 +189,9 @@ def failed_files(step_failures: list[dg.DagsterEvent]) -> list[dict]:
     return found
 
 
-def record_failure(run_id: str, job_name: str, reason: str, failed_steps: list[str], files: Sequence[dict] = ()) -> Path:
-    """One JSON line per failed run: its reason, the steps that failed and, when files failed their
-    partitions, each file with its own reason ({"file": ..., "reason": ...})."""
-    path = alerts_file()
+def record_failure(path: Path, run_id: str, job_name: str, reason: str, failed_steps: list[str], files: Sequence[dict] = ()) -> Path:
+    """One JSON line per failed run, added to ``path``: its reason, the steps that failed and, when
+    files failed their partitions, each file with its own reason ({"file": ..., "reason": ...})."""
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

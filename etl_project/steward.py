@@ -14,6 +14,7 @@ from etl_project.readers.extract import SourceFileError
 from etl_project.readers.grid import UnreadableFile, read_grids
 from etl_project.readers.refusal import Refusal, both, joined
 from etl_project.regions import default_index
+from etl_project.settings import Settings
 from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
 from etl_project.steward_survey import Survey, survey
 from schemas import source_catalog
@@ -119,12 +120,14 @@ def _positions(first_rows: list[dict]) -> str:
                      for sheet, rows in by_sheet.items())
 
 
-def validate_file(path: Path, source: str | None = None) -> Verdict:
+def validate_file(path: Path, source: str | None = None, settings: Settings = Settings()) -> Verdict:
+    """``settings``: the key the file's households are keyed with, its size limits, the year a
+    snapshot is as of."""
     suffix = path.suffix.lower()
     if suffix in REPORT_SUFFIXES and suffix not in SPREADSHEET_SUFFIXES:
         name = personal_data.mask_text(path.name).text
         return Verdict(name, None, "unreadable", message_en=f"{name}: {_REPORT_EN}", message_zh=_REPORT_ZH)
-    verdict = _validated(path, source)
+    verdict = _validated(path, source, settings)
     if verdict.status == "unreadable" and suffix in REPORT_SUFFIXES:
         # A .txt is a table or a report: neither reading it as a table worked, so both are said.
         verdict.message_en += f"; if it is a narrative report: {_REPORT_EN}"
@@ -149,7 +152,7 @@ def _refused(name: str, source: str | None, refusal: Refusal) -> Verdict:
                    message_zh=personal_data.mask_text(refusal.zh).text if refusal.zh else None)
 
 
-def _validated(path: Path, source: str | None) -> Verdict:
+def _validated(path: Path, source: str | None, settings: Settings) -> Verdict:
     # The file as the warehouse would name it: an ID or phone number in its name is masked.
     name = personal_data.mask_text(path.name).text
     tabular = [s.name for s in source_catalog.tabular_sources()]
@@ -159,7 +162,7 @@ def _validated(path: Path, source: str | None) -> Verdict:
     detected = source
     if source is None:
         try:
-            found = survey(read_grids(path))
+            found = survey(read_grids(path, settings.reading))
         except UnreadableFile:
             found = None  # staging below says why, once
         except Exception:  # detection is a convenience; staging below gives the real answer
@@ -174,7 +177,7 @@ def _validated(path: Path, source: str | None) -> Verdict:
     errors = []
     for candidate in candidates:
         try:
-            staged = stage_function(candidate)(path, name, default_index(), pii.pii_key())
+            staged = stage_function(candidate)(path, name, default_index(), pii.pii_key(settings.pii_key), reading=settings.reading)
         except SourceFileError as exc:
             errors.append(exc)
             continue

@@ -9,7 +9,6 @@ inserts (``DataFrame.to_sql``) are hundreds of times slower and are not used.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +18,11 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from etl_project.pg_locks import LockPolicy, drop_giving_way
+from etl_project.settings import DUCKDB_MEMORY_ENV, Settings
 from schemas.registry import CATALOG, Table
 from schemas.sql import sql_table
 from schemas.views import select_sql
 
-WAREHOUSE_URL_ENV = "ETL_WAREHOUSE_URL"
-DEFAULT_WAREHOUSE_PATH = Path("data") / "warehouse" / "warehouse.duckdb"
 LOADING_SUFFIX = "__loading"
 
 
@@ -43,15 +41,12 @@ def _type_family(name: str) -> str:
     return _TYPE_FAMILIES.get(key, key)
 
 
-def default_url() -> str:
-    return os.environ.get(WAREHOUSE_URL_ENV) or f"duckdb:///{DEFAULT_WAREHOUSE_PATH}"
-
-
 @contextmanager
-def opened(url: str | None = None) -> Iterator[Warehouse]:
-    """The warehouse at ``url`` for the block, closed when it ends however it ends: a DuckDB file
-    stays locked against other processes while any connection to it is open."""
-    db = Warehouse(url)
+def opened(url: str | None = None, settings: Settings = Settings()) -> Iterator[Warehouse]:
+    """The warehouse at ``url`` (None: the settings' URL) for the block, closed when it ends however
+    it ends: a DuckDB file stays locked against other processes while any connection to it is open.
+    ``settings`` give its memory cap and how long a table swap waits for readers."""
+    db = Warehouse(url or settings.warehouse_url, settings)
     try:
         yield db
     finally:
@@ -59,13 +54,14 @@ def opened(url: str | None = None) -> Iterator[Warehouse]:
 
 
 class Warehouse:
-    def __init__(self, url: str | None = None):
-        self.url = url or default_url()
+    def __init__(self, url: str, settings: Settings):
+        self.url = url
         if self.url.startswith("duckdb:///") and not self.url.startswith("duckdb:///:memory:"):
             Path(self.url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url)
+        cap_duckdb_memory(self.engine, settings.duckdb_memory_limit)
         self.dialect = self.engine.dialect.name  # "duckdb" or "postgresql"
-        self.lock_policy = LockPolicy.from_env()
+        self.lock_policy = LockPolicy.written(settings.lock_timeout, settings.lock_tries)
         self._references: dict[str, sa.TableClause] = {}
 
     def close(self) -> None:
@@ -330,8 +326,6 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return frame.assign(**cast) if cast else frame
 
 
-DUCKDB_MEMORY_ENV = "ETL_DUCKDB_MEMORY_LIMIT"
-DUCKDB_MEMORY_DEFAULT = "1GB"
 _memory_caps: list[str] = []  # the caps of the memory_capped blocks now open, innermost last
 _caps_changed = [0]  # how many times a memory_capped block began or ended
 
@@ -358,29 +352,32 @@ def _checked_limit(limit: str, source: str) -> str:
     return limit
 
 
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _cap_duckdb_memory(dbapi_connection, record) -> None:
+def cap_duckdb_memory(engine: sa.Engine, usual_limit: str) -> None:
     """DuckDB's buffer pool may grow to 80 % of the machine and keeps the blocks it has written or
     read: at national scale the staging load, and a GROUP BY over 30 million household keys (the
-    key-uniqueness check), each held gigabytes. Every warehouse connection caps it
-    ($ETL_DUCKDB_MEMORY_LIMIT, 1GB by default); larger aggregates, joins and sorts spill to disk."""
-    if not type(dbapi_connection).__module__.startswith("duckdb"):
-        return
-    limit = _memory_caps[-1] if _memory_caps else _checked_limit(os.environ.get(DUCKDB_MEMORY_ENV, DUCKDB_MEMORY_DEFAULT), DUCKDB_MEMORY_ENV)
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"SET memory_limit = '{limit}'")
-    finally:
-        cursor.close()
-    record.info["caps_changed"] = _caps_changed[0]
+    key-uniqueness check), each held gigabytes. Every connection of ``engine`` caps it at
+    ``usual_limit`` ($ETL_DUCKDB_MEMORY_LIMIT, 1GB by default); larger aggregates, joins and sorts
+    spill to disk."""
 
+    def cap(dbapi_connection, record) -> None:
+        if not type(dbapi_connection).__module__.startswith("duckdb"):
+            return
+        limit = _memory_caps[-1] if _memory_caps else _checked_limit(usual_limit, DUCKDB_MEMORY_ENV)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET memory_limit = '{limit}'")
+        finally:
+            cursor.close()
+        record.info["caps_changed"] = _caps_changed[0]
 
-@sa.event.listens_for(sa.engine.Engine, "checkout")
-def _recap_duckdb_memory(dbapi_connection, record, _proxy) -> None:
-    # A pooled connection was capped when it was opened; if a memory_capped block began or ended
-    # since, its first checkout says the cap again (every connection to the database shares it).
-    if record.info.get("caps_changed", _caps_changed[0]) != _caps_changed[0]:
-        _cap_duckdb_memory(dbapi_connection, record)
+    def recap(dbapi_connection, record, _proxy) -> None:
+        # A pooled connection was capped when it was opened; if a memory_capped block began or ended
+        # since, its first checkout says the cap again (every connection to the database shares it).
+        if record.info.get("caps_changed", _caps_changed[0]) != _caps_changed[0]:
+            cap(dbapi_connection, record)
+
+    sa.event.listen(engine, "connect", cap)
+    sa.event.listen(engine, "checkout", recap)
 
 
 def _statement(sql: str, params: dict | None) -> sa.TextClause:

@@ -37,7 +37,8 @@ class Source:
 
     A tabular source names its column map, the record its rows are typed and checked as, and its
     staging function, called (path, source_file, regions, pii_key) and, for a source judged against
-    another, with that source's codes as a fifth argument; it returns a StagedFile. The sources here
+    another, with that source's codes as a fifth argument, and with the keyword ``reading`` (the
+    settings a file is read with, etl_project/settings.py); it returns a StagedFile. The sources here
     name it by import path ("module:function") because staging imports this catalog. A source
     without a column map (narrative reports) is read by the report extractor instead."""
 
@@ -53,8 +54,8 @@ class Source:
     # the records of its other layouts (the per-person registry export), checked as the column map's
     # layouts say
     layout_records: tuple[Table, ...] = ()
-    # environment settings that change what its rows mean (the year a snapshot counts as of): a
-    # change reads its files again
+    # settings that change what its rows mean, by their environment variable (the year a snapshot
+    # counts as of): a change reads its files again
     settings: tuple[str, ...] = ()
     stage: str | Callable | None = None
     # Another source whose codes each row is checked against (ledgers name the projects of the

@@ -11,6 +11,7 @@ import pytest
 
 from etl_project import progress
 from etl_project.progress import RunProgress
+from etl_project.settings import PROGRESS_SECONDS_ENV
 from etl_project.staging.workers import Stager
 from etl_project.warehouse import opened
 from schemas.tables import LOAD_AUDIT
@@ -33,7 +34,7 @@ def failed_file(tmp_path_factory) -> dict:
     (raw / BROKEN).write_text("hello,world\n1,2\n", encoding="utf-8")
     url = f"duckdb:///{root / 'warehouse.duckdb'}"
     runs = {}
-    for name, env, extra in (("progress", {progress.PROGRESS_SECONDS_ENV: "0"}, []), ("default", {}, []), ("verbose", {}, ["--verbose"])):
+    for name, env, extra in (("progress", {PROGRESS_SECONDS_ENV: "0"}, []), ("default", {}, []), ("verbose", {}, ["--verbose"])):
         process = cli_run(raw, url, env=env, extra=extra)
         out, err = process.communicate(timeout=600)
         runs[name] = {"code": process.returncode, "out": out, "err": err}
@@ -172,7 +173,7 @@ def test_files_staged_in_worker_processes_are_announced_here():
     files = [(SAMPLE / relative, relative) for relative in KEPT[1:] + ("registry/望谟县扶贫对象信息.csv",)]
     heard = []
     with progress.listening(lambda source_file, rows, failed: heard.append((source_file, rows, failed))):
-        with Stager(2, pii.pii_key(), as_arrow=False) as stager:
+        with Stager(2, pii.pii_key(None), as_arrow=False) as stager:
             outcomes = list(stager.stage("registry", files))
     assert heard == [(o.source_file, o.rows_read, o.error is not None) for o in outcomes]
     assert [h[0] for h in heard] == [relative for _, relative in files] and all(h[1] > 0 for h in heard)

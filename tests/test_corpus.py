@@ -94,7 +94,7 @@ def _comparable(value):
 
 
 def _assert_staged(case: Case, path: Path) -> None:
-    staged = stage_function(case.source)(path, case.filename, default_index(), pii.pii_key()).staged
+    staged = stage_function(case.source)(path, case.filename, default_index(), pii.pii_key(None)).staged
     for column, expected in case.staged.items():
         assert [_comparable(v) for v in staged[column].tolist()] == expected, column
 

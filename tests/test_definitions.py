@@ -24,7 +24,7 @@ GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
 
 
 def test_every_asset_has_group_description_owner_kind():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert {k.to_user_string() for k in keys} >= {
         "raw_file", "staged_file", "report_claim", "report_finding",
@@ -44,7 +44,7 @@ def test_every_asset_has_group_description_owner_kind():
 
 
 def test_lineage_runs_raw_to_marts():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_poverty_exit")).parent_keys}
     assert upstream == {"fact_household", "dim_region"}
     investment = {k.to_user_string() for k in graph.get(dg.AssetKey("mart_investment")).parent_keys}
@@ -59,7 +59,7 @@ def test_lineage_runs_raw_to_marts():
 
 
 def test_nightly_schedule_runs_every_file_partition_in_one_run(tmp_path):
-    schedule = defs.resolve_schedule_def("nightly_warehouse_refresh")
+    schedule = defs().resolve_schedule_def("nightly_warehouse_refresh")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Shanghai"
     assert schedule.job_name == FULL_JOB_NAME
     raw = tmp_path / "raw"

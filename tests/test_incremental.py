@@ -223,37 +223,39 @@ def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_projec
 
     from etl_project import partitions
     from etl_project.incremental.pending import pending_files
+    from etl_project.resources import RawFilesResource
+    from etl_project.settings import Settings
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:
-        registered = partitions.sync(instance, raw)
-    assert pending_files(str(raw), url, registered).keys == registered  # a new warehouse knows no file
+        registered = partitions.sync(instance, RawFilesResource(root=str(raw)))
+    assert pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered).keys == registered  # a new warehouse knows no file
     _run(raw, url)
-    assert pending_files(str(raw), url, registered).keys == []
+    assert pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered).keys == []
 
     # Touched, not changed: in the run, found unchanged by its hash, and then known by its new time.
     wangmo = raw / WANGMO
     stat = wangmo.stat()
     os.utime(wangmo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    assert pending_files(str(raw), url, registered).keys == [WANGMO]
+    assert pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered).keys == [WANGMO]
     touched = _run(raw, url)
     with opened(url) as db:
         assert _statuses(db, touched.run_id) == {WANGMO: "unchanged"}
-    assert pending_files(str(raw), url, registered).keys == []
+    assert pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered).keys == []
 
     # A file that failed is read again on the next pass, though it did not change since.
     broken = raw / "registry" / "zz_broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 this is not a workbook")
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_pipeline(raw, url, instance).files_failed
-        registered = partitions.sync(instance, raw)
-    assert pending_files(str(raw), url, registered).keys == ["registry/zz_broken.xlsx"]
+        registered = partitions.sync(instance, RawFilesResource(root=str(raw)))
+    assert pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered).keys == ["registry/zz_broken.xlsx"]
     broken.unlink()
 
     # A changed project list: every ledger is judged against it again, so every file is in the run.
     project_list = sorted((raw / "projects").iterdir())[0]
     project_list.write_bytes(project_list.read_bytes() + b"\n")
     with dg.DagsterInstance.ephemeral() as instance:
-        registered = partitions.sync(instance, raw)
-    pending = pending_files(str(raw), url, registered)
+        registered = partitions.sync(instance, RawFilesResource(root=str(raw)))
+    pending = pending_files(Settings(raw_dir=str(raw), warehouse_url=url), registered)
     assert pending.everything and pending.keys == registered

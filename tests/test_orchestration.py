@@ -226,9 +226,8 @@ def _county_registered(url: str, code: str) -> int:
         ))
 
 
-def test_failed_runs_are_recorded_for_alerts(tmp_path, monkeypatch):
-    monkeypatch.setenv("ETL_ALERTS_FILE", str(tmp_path / "alerts" / "failures.jsonl"))
-    path = record_failure("run-1", FULL_JOB_NAME, "step staging_tables failed: disk full", ["staging_tables"])
+def test_failed_runs_are_recorded_for_alerts(tmp_path):
+    path = record_failure(tmp_path / "alerts" / "failures.jsonl", "run-1", FULL_JOB_NAME, "step staging_tables failed: disk full", ["staging_tables"])
     entry = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
     assert entry["run_id"] == "run-1" and entry["failed_steps"] == ["staging_tables"] and "disk full" in entry["reason"]
 

@@ -18,7 +18,8 @@ import pytest
 import dagster_ui
 from builders import PROJECT_HEADERS, VALID_IDS, household, project_row, write_csv, write_table, write_xlsx
 from etl_project.runner import PipelineRun, run_pipeline
-from etl_project.sensors import ALERTS_FILE_ENV, run_failure_recorder
+from etl_project.resources import AlertsResource
+from etl_project.sensors import run_failure_recorder
 from etl_project.warehouse import opened
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
@@ -211,9 +212,8 @@ def test_the_run_failure_names_the_file_and_its_reason_once(story, web):
     assert dict(story.second.step_failures())["staged_file"].count(story.reason) == 1
 
 
-def test_the_alert_line_names_the_failed_file(story, tmp_path, monkeypatch):
+def test_the_alert_line_names_the_failed_file(story, tmp_path):
     alerts = tmp_path / "run_failures.jsonl"
-    monkeypatch.setenv(ALERTS_FILE_ENV, str(alerts))
     failed_run = story.second.results[0]
     with dg.DagsterInstance.from_config(str(story.home)) as instance:
         context = dg.build_run_status_sensor_context(
@@ -221,6 +221,7 @@ def test_the_alert_line_names_the_failed_file(story, tmp_path, monkeypatch):
             dagster_event=failed_run.get_run_failure_event(),
             dagster_instance=instance,
             dagster_run=failed_run.dagster_run,
+            resources={"alerts": AlertsResource(file=str(alerts))},
         ).for_run_failure()
         run_failure_recorder(context)
     [line] = alerts.read_text(encoding="utf-8").splitlines()

@@ -15,7 +15,7 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import SourceFileError, extract
 from etl_project.regions import RegionIndex
 from etl_project.runner import run_pipeline
-from etl_project.staging.persons import AS_OF_ENV
+from etl_project.settings import Reading
 from etl_project.staging.registry import stage_file
 from etl_project.warehouse import opened
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
@@ -107,7 +107,7 @@ def _export(path: Path, title: str = "贫困户信息列表") -> Path:
     return path
 
 
-def test_the_year_comes_from_the_title_then_the_file_name_then_as_of(tmp_path, monkeypatch):
+def test_the_year_comes_from_the_title_then_the_file_name_then_as_of(tmp_path):
     regions = RegionIndex()
     titled = _export(tmp_path / "罕台镇2016年贫困户信息列表.xlsx", title="罕台镇2018年贫困户信息列表")
     staged = stage_file(titled, "registry/罕台镇2016年贫困户信息列表.xlsx", regions, b"k")
@@ -117,8 +117,7 @@ def test_the_year_comes_from_the_title_then_the_file_name_then_as_of(tmp_path, m
     bare = _export(tmp_path / "贫困户信息列表.xlsx")
     with pytest.raises(SourceFileError, match="--as-of"):
         stage_file(bare, "registry/贫困户信息列表.xlsx", regions, b"k")
-    monkeypatch.setenv(AS_OF_ENV, "2017")
-    staged = stage_file(bare, "registry/贫困户信息列表.xlsx", regions, b"k")
+    staged = stage_file(bare, "registry/贫困户信息列表.xlsx", regions, b"k", reading=Reading(as_of_year="2017"))
     assert set(staged.more["stg_person"]["as_of_year"]) == {2017} and "--as-of" in " ".join(staged.warnings())
 
 

@@ -17,6 +17,7 @@ from etl_project.readers.column_map import load_column_map
 from etl_project.readers.encoding import UndecodableText, decode_bytes
 from etl_project.readers.extract import SourceFileError, extract
 from etl_project.readers.grid import UnreadableFile, read_grids, sniff_delimiter, sniff_format
+from etl_project.settings import Reading
 from tests.builders import HEADERS_A, VALID_IDS, _header_rows, household, write_xlsx
 
 COLUMN_MAP = load_column_map("registry")
@@ -34,7 +35,7 @@ def test_the_shipped_workbooks_are_within_the_default_limits():
     workbooks = [p for p in SAMPLE.rglob("*.xls*") if sniff_format(p) == "xlsx"]
     assert workbooks
     for path in workbooks:
-        grid_module._check_inflated_size(path)
+        grid_module._check_inflated_size(path, Reading())
 
 
 def test_a_million_row_sheet_is_within_the_default_limits(tmp_path: Path):
@@ -55,18 +56,16 @@ def test_a_million_row_sheet_is_within_the_default_limits(tmp_path: Path):
     assert part.file_size / part.compress_size < grid_module.DEFAULT_MAX_COMPRESSION_RATIO / 2
 
 
-def test_the_limits_come_from_the_environment(tmp_path: Path, monkeypatch):
+def test_the_limits_come_from_the_settings(tmp_path: Path):
     path = tmp_path / "登记表.xlsx"
     write_xlsx(path, _rows(50))
     assert read_grids(path)
-    monkeypatch.setenv(grid_module.MAX_UNCOMPRESSED_MB_ENV, "0.01")
     with pytest.raises(UnreadableFile) as refused:
-        read_grids(path)
+        read_grids(path, Reading(max_uncompressed_mb="0.01"))
     message = str(refused.value)
     assert message.startswith("登记表.xlsx: ") and "uncompressed" in message and "ETL_MAX_UNCOMPRESSED_MB" in message
-    monkeypatch.setenv(grid_module.MAX_UNCOMPRESSED_MB_ENV, "not a number")
     with pytest.raises(UnreadableFile, match=r"^登记表\.xlsx: .*ETL_MAX_UNCOMPRESSED_MB='not a number' is not a positive number"):
-        read_grids(path)
+        read_grids(path, Reading(max_uncompressed_mb="not a number"))
 
 
 def test_the_ratio_is_checked_per_part_before_anything_is_inflated(tmp_path: Path, monkeypatch):
@@ -83,9 +82,8 @@ def test_the_ratio_is_checked_per_part_before_anything_is_inflated(tmp_path: Pat
     monkeypatch.setattr(grid_module, "_read_excel", parse)
     with pytest.raises(UnreadableFile, match=r"xl/worksheets/sheet1\.xml inflates [\d,]+-fold.*ETL_MAX_COMPRESSION_RATIO"):
         read_grids(path)
-    monkeypatch.setenv(grid_module.MAX_COMPRESSION_RATIO_ENV, "100000")
     with pytest.raises(Parsed):
-        read_grids(path)
+        read_grids(path, Reading(max_compression_ratio="100000"))
 
 
 # -- files that are not what their name says ------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from etl_project import partitions, pii
 from etl_project.regions import default_index
-from etl_project.resources import SPREADSHEET_SUFFIXES
+from etl_project.resources import SPREADSHEET_SUFFIXES, RawFilesResource
 from etl_project.sensors import snapshot
 from etl_project.staging import registry
 from etl_project.staging.steady import FileChanged, read_steadily
@@ -34,7 +34,7 @@ REWRITTEN = "registry/写入中.csv"
 
 
 def _stage(path: Path):
-    return registry.stage_file(path, path.name, default_index(), pii.pii_key())
+    return registry.stage_file(path, path.name, default_index(), pii.pii_key(None))
 
 
 def _sha256(data: bytes) -> str:
@@ -93,8 +93,9 @@ def test_the_sensor_the_run_and_validate_share_one_list_of_file_types(tmp_path: 
     build(tmp_path, [BY_NAME["wps_et_workbook"], BY_NAME["tab_separated_tsv"]])
     (tmp_path / "registry" / "截图.png").write_bytes(b"\x89PNG")
     expected = {"registry/WPS表格.et", "registry/制表符分隔.tsv"}
-    assert set(partitions.raw_files(tmp_path)) == expected
-    assert set(snapshot(tmp_path)) == expected
+    raw_files = RawFilesResource(root=str(tmp_path))
+    assert set(partitions.raw_files(raw_files)) == expected
+    assert set(snapshot(raw_files)) == expected
     assert {".et", ".tsv"} <= set(SPREADSHEET_SUFFIXES)
     for relative in expected:
         assert validate_file(tmp_path / relative).warnings == []

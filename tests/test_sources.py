@@ -16,7 +16,9 @@ import pandas as pd
 import pytest
 
 from etl_project import cli, partitions, sensors
+from etl_project.resources import RawFilesResource
 from etl_project.runner import run_pipeline
+from etl_project.settings import Reading
 from etl_project.staging.pipeline import SourceSpec, StageContext, stage
 from etl_project.steward import validate_file
 from etl_project.validation import empty_issues
@@ -79,8 +81,8 @@ WELLS_SPEC = SourceSpec(
 )
 
 
-def stage_wells(path: Path, source_file: str, regions, key: bytes):
-    return stage(path, source_file, WELLS_SPEC, StageContext(regions, key, source_file))
+def stage_wells(path: Path, source_file: str, regions, key: bytes, *, reading: Reading = Reading()):
+    return stage(path, source_file, WELLS_SPEC, StageContext(regions, key, source_file, reading=reading))
 
 
 @contextmanager
@@ -114,10 +116,10 @@ def test_a_source_declared_once_is_listed_watched_detected_staged_and_checked(tm
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     with wells_declared(tmp_path / "maps"):
         # partitions, in staging order, and the sensor's listing and plan
-        assert partitions.raw_files(raw) == ["wells/紫云县水井.xlsx"]
+        assert partitions.raw_files(RawFilesResource(root=str(raw))) == ["wells/紫云县水井.xlsx"]
         assert partitions.ordered(["reports/a.txt", "wells/紫云县水井.xlsx", "funds/b.xlsx"]) == [
             "funds/b.xlsx", "wells/紫云县水井.xlsx", "reports/a.txt"]
-        after = sensors.snapshot(raw)
+        after = sensors.snapshot(RawFilesResource(root=str(raw)))
         assert list(after) == ["wells/紫云县水井.xlsx"]
         planned = sensors.plan_runs(sensors.changes({}, after), {}, after, list(after))
         assert [(p.staged, p.partition_key) for p in planned] == [(True, "wells/紫云县水井.xlsx")]
@@ -148,7 +150,7 @@ def test_a_source_declared_once_is_listed_watched_detected_staged_and_checked(tm
 
     # gone with its declaration: nothing kept a list of sources from before
     assert "wells" not in source_catalog.source_names()
-    assert partitions.raw_files(raw) == []
+    assert partitions.raw_files(RawFilesResource(root=str(raw))) == []
 
 
 def test_a_new_spelling_of_an_existing_source_is_one_column_map_entry(tmp_path: Path):

@@ -5,7 +5,7 @@ it staged is named by both (its version)."""
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from etl_project import readers as readers_package
@@ -21,16 +21,16 @@ def _code_of(package) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(Path(package.__file__).parent.glob("*.py")))
 
 
-def rules_version(source: str) -> str:
-    """Fingerprint of what a file is checked against: its column map, its source declaration and
-    the readers (which decide units, totals and which sheets are read); for reports, the
-    extractor's code."""
+def rules_version(source: str, written: Callable[[str], str]) -> str:
+    """Fingerprint of what a file is checked against: its column map, its source declaration, the
+    settings it declares (``written``: the setting a variable gives, as written) and the readers
+    (which decide units, totals and which sheets are read); for reports, the extractor's code."""
     declared = source_catalog.source(source)
     if not declared.tabular:
         return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
     column_map = declared.column_map_path.read_bytes()
     declaration = repr((declared.record, *declared.layout_records)).encode("utf-8")
-    settings = repr([os.environ.get(name, "") for name in declared.settings]).encode("utf-8")
+    settings = repr([written(name) for name in declared.settings]).encode("utf-8")
     return hashlib.sha256(column_map + declaration + settings + _code_of(readers_package)).hexdigest()[:16]
 
 

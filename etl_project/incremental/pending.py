@@ -15,7 +15,8 @@ from etl_project.incremental.file_hashes import known_hashes
 from etl_project.incremental.files import is_current, previous_loads, rules_version
 from etl_project.partitions import file_of, source_of
 from etl_project.resources import KnownHashes, RawFilesResource
-from etl_project.warehouse import default_url, opened
+from etl_project.settings import Settings
+from etl_project.warehouse import opened
 from schemas import source_catalog
 
 
@@ -29,10 +30,10 @@ class Pending:
     to_read: dict[str, int] = field(default_factory=dict)
 
 
-def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -> Pending:
+def pending_files(settings: Settings, registered: list[str]) -> Pending:
     """``registered``: the raw_files partition keys, in Dagster's order."""
-    raw_files = RawFilesResource(root=root)
-    standing = standing_loads(warehouse_url, [file_of(key) for key in registered])
+    raw_files = RawFilesResource.of(settings)
+    standing = standing_loads(settings, [file_of(key) for key in registered])
     keys, sizes = [], {}
     for key in registered:
         relative = file_of(key)
@@ -53,13 +54,13 @@ def pending_files(root: str, warehouse_url: str | None, registered: list[str]) -
                    to_read={file_of(key): sizes[key] for key in read})
 
 
-def standing_loads(warehouse_url: str | None, relatives: Iterable[str]) -> KnownHashes:
+def standing_loads(settings: Settings, relatives: Iterable[str]) -> KnownHashes:
     """Of these files (paths under the raw root), those whose last successful load stands: of the
     content last hashed, under today's rules. Each with the size, time and hash it had then; a file
     on disk with that size and time needs no reading."""
-    if not warehouse_exists(warehouse_url):
+    if not warehouse_exists(settings.warehouse_url):
         return {}  # a new warehouse knows no file
-    with opened(warehouse_url) as db:
+    with opened(settings.warehouse_url, settings) as db:
         known, previous = known_hashes(db), previous_loads(db)
     versions: dict[str, str] = {}
     standing = {}
@@ -68,15 +69,14 @@ def standing_loads(warehouse_url: str | None, relatives: Iterable[str]) -> Known
             continue
         source = source_of(relative)
         if source not in versions:
-            versions[source] = rules_version(source)
+            versions[source] = rules_version(source, settings.written)
         if is_current(previous, source, relative, known[relative][2], versions[source]):
             standing[relative] = known[relative]
     return standing
 
 
-def warehouse_exists(warehouse_url: str | None) -> bool:
+def warehouse_exists(url: str) -> bool:
     """False for a DuckDB file not made yet (asking would create it); a server database is asked."""
-    url = warehouse_url or default_url()
     if url.startswith("duckdb:///") and ":memory:" not in url:
         return Path(url.removeprefix("duckdb:///")).is_file()
     return True

@@ -18,6 +18,7 @@ from etl_project.readers.context import SheetContext, sheet_context, with_sectio
 from etl_project.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
 from etl_project.readers.refusal import Refusal, both
 from etl_project.readers.rows import RowKinds, classify_rows, filled_cells, total_label
+from etl_project.settings import Reading
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
 # Of a wide table's rows: the column (0-based in the sheet) each value was read from.
@@ -212,11 +213,11 @@ def _rows_frame(grid: SheetGrid, positions: np.ndarray, columns: dict) -> pd.Dat
     )
 
 
-def extract(path: Path, column_map: ColumnMap, display_name: str | None = None) -> Extract:
+def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, reading: Reading = Reading()) -> Extract:
     """The file read in one pass down each sheet: grid → header block → context → rows."""
     name = display_name or path.name
     try:
-        grids = read_grids(path)
+        grids = read_grids(path, reading)
     except UnreadableFile as exc:
         raise SourceFileError(exc.en, exc.zh) from exc
     if not grids:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import zipfile
 from collections import Counter
@@ -30,6 +29,7 @@ import pyarrow.compute as pc
 from etl_project.readers import plain_csv
 from etl_project.readers.encoding import UndecodableText, decode_text
 from etl_project.readers.refusal import Refusal
+from etl_project.settings import MAX_COMPRESSION_RATIO_ENV, MAX_UNCOMPRESSED_MB_ENV, Reading
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,8 +37,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An xlsx is a zip archive; these bound what its central directory may promise before any parser
 # inflates it. Ordinary workbooks compress 3- to 20-fold (a million-row sheet is under 1 GB of XML);
 # a zip bomb inflates about 1000-fold.
-MAX_UNCOMPRESSED_MB_ENV = "ETL_MAX_UNCOMPRESSED_MB"
-MAX_COMPRESSION_RATIO_ENV = "ETL_MAX_COMPRESSION_RATIO"
 DEFAULT_MAX_UNCOMPRESSED_MB = 2048
 DEFAULT_MAX_COMPRESSION_RATIO = 100
 # Members smaller than this are harmless whatever their ratio (a styles part of repeated entries).
@@ -175,8 +173,9 @@ def _is_markup(head: bytes) -> bool:
     return bool(_MARKUP.match(text.lower()))
 
 
-def read_grids(path: Path) -> list[SheetGrid]:
-    """Every sheet of the file as text cells, hidden ones included (each says whether it is)."""
+def read_grids(path: Path, reading: Reading = Reading()) -> list[SheetGrid]:
+    """Every sheet of the file as text cells, hidden ones included (each says whether it is);
+    ``reading`` gives the limits a workbook may inflate to."""
     if not path.exists():
         raise UnreadableFile(f"{path.name}: file not found", "找不到该文件")
     if path.stat().st_size == 0:
@@ -191,12 +190,12 @@ def read_grids(path: Path) -> list[SheetGrid]:
             "这是以表格文件名保存的网页（HTML），不是工作簿：请用 Excel 打开后另存为 Excel 工作簿（.xlsx）",
         )
     if kind == "xlsx":
-        _check_inflated_size(path)
+        _check_inflated_size(path, reading)
     return _read_excel(path, kind)
 
 
-def _limit(path: Path, variable: str, default: float) -> float:
-    written = os.environ.get(variable, "").strip()
+def _limit(path: Path, written: str, variable: str, default: float) -> float:
+    written = written.strip()
     if not written:
         return default
     try:
@@ -211,7 +210,7 @@ def _limit(path: Path, variable: str, default: float) -> float:
     return value
 
 
-def _check_inflated_size(path: Path) -> None:
+def _check_inflated_size(path: Path, reading: Reading) -> None:
     """Refuse a workbook whose parts would inflate beyond the limits, from the sizes its zip
     directory declares: nothing is inflated to find out."""
     try:
@@ -219,8 +218,8 @@ def _check_inflated_size(path: Path) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError):
         return  # not a sound zip: the workbook reader says what is wrong with it
-    max_mb = _limit(path, MAX_UNCOMPRESSED_MB_ENV, DEFAULT_MAX_UNCOMPRESSED_MB)
-    max_ratio = _limit(path, MAX_COMPRESSION_RATIO_ENV, DEFAULT_MAX_COMPRESSION_RATIO)
+    max_mb = _limit(path, reading.max_uncompressed_mb, MAX_UNCOMPRESSED_MB_ENV, DEFAULT_MAX_UNCOMPRESSED_MB)
+    max_ratio = _limit(path, reading.max_compression_ratio, MAX_COMPRESSION_RATIO_ENV, DEFAULT_MAX_COMPRESSION_RATIO)
     total = sum(member.file_size for member in members)
     if total > max_mb * (1 << 20):
         raise UnreadableFile(

@@ -18,6 +18,7 @@ from etl_project.readers import values
 from etl_project.readers.extract import COLUMN_COLUMN, ROW_COLUMN, SHEET_COLUMN, Extract
 from etl_project.readers.rows import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
 from etl_project.regions import RegionIndex
+from etl_project.settings import Reading
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import optional_place_codes, place_codes, resolve_counties
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
@@ -159,19 +160,20 @@ VILLAGES = SourceSpec(
 # -- staging entry points ---------------------------------------------------------------------
 
 
-def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None) -> StagedFile:
-    staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects))
+def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None, *,
+                reading: Reading = Reading()) -> StagedFile:
+    staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects, reading=reading))
     staged.totals, found = personal_data.mask_frame(ledger_totals(staged.extract, staged.typed, source_file), ("source_sheet", "label"))
     staged.personal_data.update(found)
     return staged
 
 
-def stage_projects(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
-    return stage(path, source_file, PROJECTS, StageContext(regions, key, source_file))
+def stage_projects(path: Path, source_file: str, regions: RegionIndex, key: bytes, *, reading: Reading = Reading()) -> StagedFile:
+    return stage(path, source_file, PROJECTS, StageContext(regions, key, source_file, reading=reading))
 
 
-def stage_villages(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
-    return stage(path, source_file, VILLAGES, StageContext(regions, key, source_file))
+def stage_villages(path: Path, source_file: str, regions: RegionIndex, key: bytes, *, reading: Reading = Reading()) -> StagedFile:
+    return stage(path, source_file, VILLAGES, StageContext(regions, key, source_file, reading=reading))
 
 
 # -- 合计 / 小计 rows -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from etl_project import pii
 from etl_project.readers import values
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, SourceFileError
 from etl_project.regions import RegionIndex
+from etl_project.settings import Reading
 from etl_project.staging import persons
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import place_codes, resolve_counties
@@ -303,8 +304,8 @@ MONITORING = SourceSpec(
 )
 
 
-def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
-    return stage(path, source_file, MONITORING, StageContext(regions=regions, pii_key=key, source_file=source_file))
+def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes, *, reading: Reading = Reading()) -> StagedFile:
+    return stage(path, source_file, MONITORING, StageContext(regions=regions, pii_key=key, source_file=source_file, reading=reading))
 
 
 __all__ = ["MONITORING", "PERSONS", "date_in_text", "parse_code_list", "stage_file"]

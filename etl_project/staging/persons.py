@@ -13,7 +13,6 @@ file's warnings and kept on every row (as_of_year).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from schemas.sources import FIRST_PROGRAMME_YEAR
 from schemas.tables import STG_HOUSEHOLD, STG_PERSON
 from schemas.vocabularies import SCHOOLING_AGES
 
-AS_OF_ENV = "ETL_AS_OF_YEAR"
 LAST_AS_OF_YEAR = 2035
 # A year on its own in a title or file name: "罕台镇2016年贫困户信息列表", "…_2019.xls".
 _YEAR = re.compile(r"(?<![0-9])(20[1-3][0-9])(?![0-9])")
@@ -48,7 +46,7 @@ def as_of_year(context: StageContext) -> tuple[int, str]:
     extracted = context.extract
     titled = sorted({int(y) for text in extracted.above_header.values() for y in _YEAR.findall(text)})
     named = sorted({int(y) for y in _YEAR.findall(Path(context.source_file).stem)})
-    given = os.environ.get(AS_OF_ENV, "").strip()
+    given = context.reading.as_of_year.strip()
     for years, where in ((titled, "its title"), (named, "its file name")):
         if years:
             # "2014-2016年": a snapshot is as of the end of the span it covers.

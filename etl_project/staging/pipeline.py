@@ -15,6 +15,7 @@ import pandas as pd
 from etl_project import personal_data, pii
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, SourceFileError, extract
+from etl_project.settings import Reading
 from etl_project.staging.context import apply_context
 from etl_project.staging.typing import type_rows
 from etl_project.validation import ISSUE_COLUMNS, empty_issues, validate
@@ -38,6 +39,7 @@ class StageContext:
     source_file: str
     known_projects: set[str] | None = None  # None: do not check project codes
     extract: Extract | None = None  # the file as read, once it is
+    reading: Reading = Reading()  # its size limits, the year a snapshot is as of
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def stage(path: Path, source_file: str, spec: SourceSpec, context: StageContext)
     """Raises SourceFileError when the file cannot be read or lacks required columns."""
     declared = source_catalog.source(spec.name)
     column_map = load_column_map(declared.column_map, declared.column_map_dir)
-    extracted = extract(path, column_map, source_file)
+    extracted = extract(path, column_map, source_file, context.reading)
     spec = _layout_spec(spec, extracted, source_file)
     context.extract = extracted
     context_issues, context_notes = apply_context(extracted, column_map, context.regions)

@@ -11,6 +11,7 @@ import pandas as pd
 from etl_project import pii
 from etl_project.readers.extract import ROW_COLUMN, SHEET_COLUMN
 from etl_project.regions import RegionIndex
+from etl_project.settings import Reading
 from etl_project.staging import persons
 from etl_project.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.staging.places import place_codes, resolve_counties
@@ -62,5 +63,5 @@ REGISTRY = SourceSpec(
 )
 
 
-def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes) -> StagedFile:
-    return stage(path, source_file, REGISTRY, StageContext(regions=regions, pii_key=key, source_file=source_file))
+def stage_file(path: Path, source_file: str, regions: RegionIndex, key: bytes, *, reading: Reading = Reading()) -> StagedFile:
+    return stage(path, source_file, REGISTRY, StageContext(regions=regions, pii_key=key, source_file=source_file, reading=reading))

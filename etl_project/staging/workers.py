@@ -2,8 +2,9 @@
 
 Reading, typing and validating a file is CPU work in Python, so on a machine with several cores
 files are staged by a pool of processes (threads would share one interpreter lock). A worker gets
-what every file needs once, when it starts: the region index, the key of the keyed hashes and, for
-ledgers, the project codes they are checked against. What comes back of a file is only what the
+what every file needs once, when it starts: the region index, the key of the keyed hashes, the
+settings of reading (size limits, the year a snapshot is as of) and, for ledgers, the project codes
+they are checked against. What comes back of a file is only what the
 warehouse keeps of it (staged rows, rejected rows, ledger totals, the counts); the staged rows come
 already as Arrow for DuckDB, so the process that writes the warehouse does little more than write.
 
@@ -28,16 +29,12 @@ import pyarrow as pa
 from etl_project import personal_data, progress
 from etl_project.readers.extract import SourceFileError
 from etl_project.regions import default_index
+from etl_project.settings import STAGING_MEMORY_DEFAULT, Reading
 from etl_project.staging.pipeline import StagedFile
 from etl_project.staging.steady import FileChanged, FileState, read_steadily
 from etl_project.warehouse import conform, memory_capped
 from schemas import source_catalog
 
-WORKERS_ENV = "ETL_STAGING_WORKERS"
-# DuckDB's cap in the writing process while workers run (see warehouse.memory_capped): blocks it
-# has written are on disk, and the workers need the memory more than its cache does.
-STAGING_MEMORY_ENV = "ETL_DUCKDB_STAGING_MEMORY_LIMIT"
-STAGING_MEMORY_DEFAULT = "256MB"
 # Below this many bytes to read, files are staged in the calling process. Starting the pool costs
 # two to three seconds (the workers import the staging code) and two workers halve what follows: on
 # two cores the whole job was 0.03-1.5 s slower with the pool for 100 000 households of CSV (17 MB,
@@ -117,8 +114,8 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
 _setup: dict = {}
 
 
-def _start_worker(key: bytes, known_projects: frozenset[str] | None, as_arrow: bool) -> None:
-    _setup.update(key=key, known_projects=known_projects, as_arrow=as_arrow, regions=default_index())
+def _start_worker(key: bytes, known_projects: frozenset[str] | None, as_arrow: bool, reading: Reading) -> None:
+    _setup.update(key=key, known_projects=known_projects, as_arrow=as_arrow, reading=reading, regions=default_index())
 
 
 def _staged(source: str, path: Path, source_file: str) -> StagedFile:
@@ -126,7 +123,7 @@ def _staged(source: str, path: Path, source_file: str) -> StagedFile:
     arguments = [path, source_file, _setup["regions"], _setup["key"]]
     if declared.judged_against is not None:
         arguments.append(_setup["known_projects"])
-    return declared.staging_function()(*arguments)
+    return declared.staging_function()(*arguments, reading=_setup["reading"])
 
 
 def stage_one(source: str, path: Path, source_file: str, known: tuple[int, int, str] | None = None) -> FileOutcome:
@@ -151,10 +148,9 @@ def failure_reason(message: str, source_file: str, path: Path) -> str:
     return personal_data.mask_text(reason).text
 
 
-def worker_count(total_bytes: int) -> int:
-    """Processes to stage with: $ETL_STAGING_WORKERS if set (1: in this process), else one per
-    core once there is enough to read."""
-    configured = os.environ.get(WORKERS_ENV)
+def worker_count(total_bytes: int, configured: str = "") -> int:
+    """Processes to stage with: ``configured`` ($ETL_STAGING_WORKERS) if given (1: in this
+    process), else one per core once there is enough to read."""
     if configured:
         return max(1, int(configured))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -163,16 +159,20 @@ def worker_count(total_bytes: int) -> int:
 
 class Stager:
     """Stages the files of one source with a given setup, in this process or in a pool, and
-    yields their outcomes in the order of the files."""
+    yields their outcomes in the order of the files. While workers run, DuckDB in this process is
+    capped at ``memory_limit`` ($ETL_DUCKDB_STAGING_MEMORY_LIMIT, see warehouse.memory_capped): the
+    blocks it has written are on disk, and the workers need the memory more than its cache does."""
 
-    def __init__(self, workers: int, key: bytes, known_projects: frozenset[str] | None = None, as_arrow: bool = True):
+    def __init__(self, workers: int, key: bytes, known_projects: frozenset[str] | None = None, as_arrow: bool = True,
+                 reading: Reading = Reading(), memory_limit: str = STAGING_MEMORY_DEFAULT):
         self.workers = workers
-        self.setup = (key, known_projects, as_arrow)
+        self.setup = (key, known_projects, as_arrow, reading)
+        self.memory_limit = memory_limit
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Stager:
         if self.workers > 1:
-            self._capped = memory_capped(os.environ.get(STAGING_MEMORY_ENV, STAGING_MEMORY_DEFAULT))
+            self._capped = memory_capped(self.memory_limit)
             self._capped.__enter__()
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start_worker, initargs=self.setup)
         else:
@@ -218,11 +218,11 @@ def _announced(outcome: FileOutcome) -> FileOutcome:
     return outcome
 
 
-def warm_up(bytes_to_read: int) -> None:
+def warm_up(bytes_to_read: int, configured_workers: str = "") -> None:
     """Start the server the staging workers are forked from, in the background, when a run is
     about to read enough for workers: its imports (about a second of one core) then overlap with
     the steps before staging instead of delaying it."""
-    if worker_count(bytes_to_read) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if worker_count(bytes_to_read, configured_workers) <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
         return
     _context()
     from multiprocessing import forkserver

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,9 @@ import dagster as dg
 
 from etl_project.runner import PipelineRun
 from etl_project.runner import run_pipeline as run_once
-from etl_project.pii import PII_KEY_ENV
 from etl_project import partitions
+from etl_project.resources import RawFilesResource
+from etl_project.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RAW = ROOT / "data" / "raw"
@@ -32,10 +32,10 @@ class Run:
         return {e.check_name: e.passed for e in self.result.get_asset_check_evaluations()}
 
 
-def run_pipeline(raw: Path, warehouse_dir: Path) -> Run:
+def run_pipeline(raw: Path, warehouse_dir: Path, settings: Settings | None = None) -> Run:
     url = f"duckdb:///{warehouse_dir / 'warehouse.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:
-        result = run_once(raw, url, instance)
+        result = run_once(raw, url, instance, settings=settings)
     return Run(raw, url, result)
 
 
@@ -46,7 +46,7 @@ def copy_sample(target: Path) -> Path:
 
 def source_files(raw: Path) -> set[str]:
     """What a run must account for: every file of every source folder (reports too), relative to ``raw``."""
-    return set(partitions.raw_files(raw))
+    return set(partitions.raw_files(RawFilesResource(root=str(raw))))
 
 
 _sample_runs: dict[str | None, Run] = {}
@@ -55,16 +55,8 @@ _sample_runs: dict[str | None, Run] = {}
 def sample_run(tmp_path_factory, pii_key: str | None = None) -> Run:
     """The shipped sample, run once per session and key (None: the development key)."""
     if pii_key not in _sample_runs:
-        previous = os.environ.pop(PII_KEY_ENV, None)
-        if pii_key is not None:
-            os.environ[PII_KEY_ENV] = pii_key
-        try:
-            raw = copy_sample(tmp_path_factory.mktemp("sample_raw"))
-            _sample_runs[pii_key] = run_pipeline(raw, tmp_path_factory.mktemp("sample_warehouse"))
-        finally:
-            os.environ.pop(PII_KEY_ENV, None)
-            if previous is not None:
-                os.environ[PII_KEY_ENV] = previous
+        raw = copy_sample(tmp_path_factory.mktemp("sample_raw"))
+        _sample_runs[pii_key] = run_pipeline(raw, tmp_path_factory.mktemp("sample_warehouse"), Settings(pii_key=pii_key))
     return _sample_runs[pii_key]
 
 
