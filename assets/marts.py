@@ -7,12 +7,20 @@ from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table
 from assets.staging import latest_file_states
 from etl_project import figures, fingerprint
 from etl_project.amounts import yuan_text
-from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
+from etl_project.marts import (
+    FIRST_MART_YEAR,
+    LAST_PROGRAMME_YEAR,
+    event_year_bounds_sql,
+    investment_sql,
+    poverty_exit_sql,
+    project_reach_sql,
+)
 from etl_project.names import named_select
 from etl_project.resources import WarehouseResource
 from etl_project.staging import generation
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
+
 
 def built_from(db, sources: tuple[str, ...]) -> dict:
     """Which files the mart stands on now: a file whose latest load failed is named, since the mart

@@ -3,10 +3,9 @@
 
 import dagster as dg
 
+from etl_project.warehouse import default_url
 from schemas.dagster_metadata import column_schema
 from schemas.registry import Table
-
-from etl_project.warehouse import default_url
 
 OWNERS = ["team:data-engineering"]
 # Every step that opens the warehouse takes a slot of this pool: a DuckDB file has one writer at a

@@ -5,8 +5,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS, WAREHOUSE_POOL
-from etl_project.partitions import RAW_FILES, file_of, source_of
 from etl_project.file_hashes import known_hashes, remember_hashes
+from etl_project.partitions import RAW_FILES, file_of, source_of
 from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project.staging import workers
 from schemas import source_catalog

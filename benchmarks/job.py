@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def main(raw: str, url: str, report: str) -> int:
@@ -36,16 +37,17 @@ def main(raw: str, url: str, report: str) -> int:
         )
     finally:
         db.close()
-    json.dump(
-        {
-            "success": result.success,
-            "startup_s": ready - started,
-            "job_s": finished - ready,
-            "steps_s": steps,
-            "files": [{k: (int(v) if k not in ("source", "status") else v) for k, v in row.items()} for row in audit.to_dict("records")],
-        },
-        open(report, "w"),
-        indent=1,
+    Path(report).write_text(
+        json.dumps(
+            {
+                "success": result.success,
+                "startup_s": ready - started,
+                "job_s": finished - ready,
+                "steps_s": steps,
+                "files": [{k: (int(v) if k not in ("source", "status") else v) for k, v in row.items()} for row in audit.to_dict("records")],
+            },
+            indent=1,
+        )
     )
     return 0 if result.success else 1
 

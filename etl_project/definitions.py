@@ -9,9 +9,9 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
-from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project import partitions
 from etl_project.pending import pending_files
+from etl_project.resources import RawFilesResource, WarehouseResource
 from etl_project.sensors import build_raw_files_sensor, build_refresh_after_failed_files, run_failure_recorder
 
 FULL_JOB_NAME = "warehouse_full_refresh"

@@ -7,7 +7,6 @@ import pandas as pd
 from etl_project.regions import RegionIndex, city_code, province_code, short_name
 from schemas.tables import DIM_REGION
 
-
 VILLAGE_FACTS = ["is_poor_village", "village_exit_year", "registered_population", "agricultural_population"]
 
 

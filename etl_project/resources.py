@@ -12,7 +12,7 @@ import dagster as dg
 
 from etl_project import personal_data, pii
 from etl_project.warehouse import Warehouse, default_url
-from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES  # noqa: F401  (declared with the sources)
+from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES
 
 RAW_DIR_ENV = "ETL_RAW_DIR"
 DEFAULT_RAW_DIR = "data/raw"

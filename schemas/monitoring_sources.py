@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
 from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
+from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
 from schemas.sources import PLACE_NOT_A_NUMBER, REGISTRY_HOUSEHOLD, unknown_code
 from schemas.tables import _PROVENANCE
 from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, LABOUR_SKILL, MONITORING_CATEGORY, RISK_TYPE

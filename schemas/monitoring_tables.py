@@ -7,10 +7,10 @@ and counts the marts from the spells. Regions are referred to by code, money is 
 
 from __future__ import annotations
 
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.names import with_names
 from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, ROW_LEVEL, STRING, YEAR, Field, Table, dated
-from schemas.monitoring_sources import STG_MONITORING
-from schemas.vocabularies import ELIMINATION_METHOD, MONITORING_CATEGORY, REGION_LEVEL
+from schemas.vocabularies import MONITORING_CATEGORY, REGION_LEVEL
 
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"

@@ -4,6 +4,7 @@ Timings are not judged here (docs/benchmarks.md holds the measured ones)."""
 from __future__ import annotations
 
 import json
+
 import pandas as pd
 import pytest
 

@@ -174,8 +174,10 @@ def test_files_staged_in_worker_processes_are_announced_here():
 
     files = [(SAMPLE / relative, relative) for relative in KEPT[1:] + ("registry/望谟县扶贫对象信息.csv",)]
     heard = []
-    with progress.listening(lambda source_file, rows, failed: heard.append((source_file, rows, failed))):
-        with Stager(2, pii.pii_key(), as_arrow=False) as stager:
-            outcomes = list(stager.stage("registry", files))
+    with (
+        progress.listening(lambda source_file, rows, failed: heard.append((source_file, rows, failed))),
+        Stager(2, pii.pii_key(), as_arrow=False) as stager,
+    ):
+        outcomes = list(stager.stage("registry", files))
     assert heard == [(o.source_file, o.rows_read, o.error is not None) for o in outcomes]
     assert [h[0] for h in heard] == [relative for _, relative in files] and all(h[1] > 0 for h in heard)

@@ -9,15 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import dagster as dg
-
-import dagster_ui
+import pytest
 
 from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
 from etl_project.partitions import RAW_FILES
 from schemas import source_catalog
+from tests import dagster_ui
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
@@ -84,13 +82,6 @@ def test_dagster_definitions_validate_on_workspace():
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def webserver(dagster_home):
-    """A dagster-webserver on workspace.yaml, as `dagster dev` starts it; yields its base URL."""
-    with dagster_ui.webserver(dagster_home) as base:
-        yield base
 
 
 def test_webserver_serves_the_asset_graph(webserver):

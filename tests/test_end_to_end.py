@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from assets.staging import latest_file_states
-from etl_project.runner import run_pipeline
 from etl_project.readers.column_map import load_column_map
 from etl_project.readers.extract import extract
+from etl_project.runner import run_pipeline
 from etl_project.sample_data import generate
 from etl_project.sample_data.investment_truth import yuan_per
 from etl_project.summary import quarantine_counts, render

@@ -140,7 +140,9 @@ def test_spells_equal_the_truth(run):
     want, got = _expected_spells(truth, keys), _got_spells(spells)
     assert len(want) == len(truth["households"]) > 0
     # Every county's count of spells, then each spell field by field.
-    counties = lambda spells_by_key: pd.Series([k[1] for k in spells_by_key]).value_counts().sort_index().to_dict()
+    def counties(spells_by_key):
+        return pd.Series([k[1] for k in spells_by_key]).value_counts().sort_index().to_dict()
+
     assert counties(got) == counties(want)
     assert set(got) == set(want)
     for key, expected in want.items():

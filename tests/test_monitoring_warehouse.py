@@ -16,8 +16,14 @@ import pytest
 
 from etl_project import monitoring_build as build
 from etl_project.warehouse import Warehouse
-from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.monitoring_sources import STG_MONITORING
+from schemas.monitoring_tables import (
+    FACT_MONITORING_SPELL,
+    MART_MONITORING,
+    MART_MONITORING_CATEGORY,
+    MART_MONITORING_EXITED,
+    MART_MONITORING_RISK,
+)
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
 
 ZIYUN, DONGGUAN = "520425", "441900"

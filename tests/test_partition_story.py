@@ -15,12 +15,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-import dagster_ui
-from builders import PROJECT_HEADERS, VALID_IDS, household, project_row, write_csv, write_table, write_xlsx
 from etl_project.runner import PipelineRun, run_pipeline
 from etl_project.sensors import ALERTS_FILE_ENV, run_failure_recorder
 from etl_project.warehouse import Warehouse
 from schemas.tables import LOAD_AUDIT, QUARANTINE
+from tests import dagster_ui
+from tests.builders import PROJECT_HEADERS, VALID_IDS, household, project_row, write_csv, write_table, write_xlsx
 
 REGISTRY = "registry/紫云县建档立卡贫困户信息表.xlsx"
 PROJECTS = "projects/紫云县扶贫项目库.xlsx"

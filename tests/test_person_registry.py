@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 import pytest
 
 from etl_project.readers.column_map import load_column_map
@@ -20,8 +19,8 @@ from etl_project.staging.registry import stage_file
 from etl_project.warehouse import Warehouse
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
-from tests.test_end_to_end import _assert_matches_truth
 from tests.corpus.runs import generated_run
+from tests.test_end_to_end import _assert_matches_truth
 from tests.test_personal_data_routes import _hits, _tables
 
 REAL_EXPORT = Path(__file__).resolve().parents[2] / "shared" / "real-samples" / "national_export_poor_household_list_header.xls"

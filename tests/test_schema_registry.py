@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from schemas.dagster_metadata import column_schema
 from schemas.pandera_models import model_for
 from schemas.registry import CATALOG
-from schemas.sql import all_tables
 from schemas.sources import REGISTRY_HOUSEHOLD
+from schemas.sql import all_tables
 
 
 def test_pandera_model_has_every_source_field_and_frame_rule():

@@ -6,16 +6,16 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 import sqlalchemy as sa
 
-import dagster as dg
 from etl_project.runner import run_pipeline
 from etl_project.serving import READ_COPY_STORAGE, grant_bi, published_path
 from etl_project.warehouse import Warehouse
-from pathlib import Path
 from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
 
@@ -104,7 +104,7 @@ def test_read_copy_opens_in_duckdb_1_and_2_with_its_comments(tmp_path, duckdb1_p
     assert {(table, column): comment for table, column, _, comment in old["columns"]} == {
         (name, f.name): f.description for name, t in readable.items() for f in t.fields
     }
-    assert ["DECIMAL(18,2)"] == [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")]
+    assert [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")] == ["DECIMAL(18,2)"]
     db = Warehouse(url)
     try:
         assert old["invested"] == str(db.scalar("SELECT SUM(amount_yuan) FROM analytics.fact_investment"))

@@ -19,9 +19,8 @@ from etl_project.runner import run_pipeline
 from etl_project.warehouse import Warehouse
 from schemas.tables import DIM_REGION
 from schemas.vocabularies import FUND_CATEGORY
+from tests import dagster_ui
 from tests.corpus.runs import generated_run
-import dagster_ui
-from tests.test_definitions import webserver  # noqa: F401  (the fixture is used by name)
 
 FIGURES = {
     "mart_poverty_exit": "exits_by_year",

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from etl_project.regions import RegionIndex
-from etl_project.staging.registry import stage_file
 from etl_project.staging.pipeline import rules_of
-from etl_project.staging.registry import PERSONS, REGISTRY
+from etl_project.staging.registry import PERSONS, REGISTRY, stage_file
 from tests.builders import PERSON_HEADERS, VALID_IDS, household, member, write_table, write_xlsx
 
 REGIONS = RegionIndex()
@@ -61,10 +60,8 @@ def test_valid_rows_pass(tmp_path: Path):
 def test_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     overrides, column = BREAKERS[rule]
     good = household(**{"户编号": "5204250010001", "证件号码": VALID_IDS[0]})
-    if overrides is None:  # a duplicate is an exact copy of an earlier row
-        bad = list(good)
-    else:
-        bad = household(**{"户编号": "5204250010002", "证件号码": VALID_IDS[2], **overrides})
+    # a duplicate is an exact copy of an earlier row
+    bad = list(good) if overrides is None else household(**{"户编号": "5204250010002", "证件号码": VALID_IDS[2], **overrides})
     staged, excel_rows = _stage(tmp_path, [good, bad, household(**{"户编号": "5204250010003", "证件号码": VALID_IDS[3]})])
     q = staged.quarantine
     hits = q[(q["rule"] == rule) & (q["source_row"] == excel_rows[1])]

@@ -72,7 +72,7 @@ def test_failed_load_leaves_old_table(warehouse):
 
 
 def test_replace_where_is_idempotent(warehouse):
-    audit = pd.DataFrame([{c: None for c in LOAD_AUDIT.column_names} | {"run_id": "r1", "source": "registry", "source_file": "a.csv", "status": "loaded", "rows_read": 3}])
+    audit = pd.DataFrame([dict.fromkeys(LOAD_AUDIT.column_names) | {"run_id": "r1", "source": "registry", "source_file": "a.csv", "status": "loaded", "rows_read": 3}])
     ref = warehouse.reference(LOAD_AUDIT)
     for _ in range(2):
         warehouse.replace_where(LOAD_AUDIT, audit, ref.c.run_id == "r1")

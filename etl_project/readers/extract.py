@@ -13,11 +13,11 @@ import pyarrow.compute as pc
 
 from etl_project.readers import units
 from etl_project.readers.column_map import ColumnMap
-from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.context import SheetContext, sheet_context, with_sections
+from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
 from etl_project.readers.refusal import Refusal, both
-from etl_project.readers.rows import RowKinds, classify_rows, filled_cells, total_label
+from etl_project.readers.rows import classify_rows, filled_cells, total_label
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
 # Of a wide table's rows: the column (0-based in the sheet) each value was read from.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -94,7 +94,7 @@ def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
         connection.execute(sa.delete(marker).where(marker.c.table_name == table))
         connection.execute(
             sa.insert(marker).values(
-                table_name=table, recipe=how, generation=generation.latest, built_at=datetime.now(timezone.utc).replace(tzinfo=None)
+                table_name=table, recipe=how, generation=generation.latest, built_at=datetime.now(UTC).replace(tzinfo=None)
             )
         )
 
