@@ -47,7 +47,7 @@ def test_every_command_and_option_has_help_in_both_languages():
 
 def test_help_shows_each_language_as_its_own_paragraph_within_the_width():
     done = subprocess.run([sys.executable, "-m", "etl_project", "run", "-h"], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[1], env={"COLUMNS": "80", "PATH": "/usr/bin:/bin", **_pythonpath()})
+                          cwd=Path(__file__).resolve().parents[2], env={"COLUMNS": "80", "PATH": "/usr/bin:/bin", **_pythonpath()})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     verbose = next(i for i, line in enumerate(lines) if line.lstrip().startswith("--verbose"))

@@ -122,7 +122,7 @@ def broken_rules(cells: list[str]) -> set[str]:
     return broken
 
 
-PER_PERSON = "贫困户信息列表"  # the national per-person exports (tests/test_person_registry.py)
+PER_PERSON = "贫困户信息列表"  # the national per-person exports (tests/integration/test_person_registry.py)
 
 
 def registry(entries: list[dict]) -> list[dict]:
@@ -259,7 +259,7 @@ def test_encodings(sample):
 def test_title_unit_and_two_row_header(run, sheets):
     _, _, truth = run
     for entry in registry(truth["files"]):
-        if entry["form"] != PLAIN:  # the other forms: tests/test_sample_layouts.py
+        if entry["form"] != PLAIN:  # the other forms: tests/integration/test_sample_layouts.py
             continue
         rows = sheets[entry["file"], entry["sheet"]]
         assert all(len(row) == WIDTH for row in rows), entry["file"]
@@ -539,7 +539,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 def _probe(out: Path, households: int) -> int:
     result = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(out), str(households)],
-                            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+                            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
     return int(result.stdout.split()[0])
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from etl_project.definitions import build_definitions
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.json"
+SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "asset_specs.json"
 
 
 def current_specs() -> dict:

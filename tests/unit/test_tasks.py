@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -87,3 +87,36 @@ def test_tasks_py_stops_on_an_older_python_before_touching_anything():
     assert done.returncode == 2 and "needs Python 3.11" in done.stderr and CJK.search(done.stderr), done.stderr
     assert "Traceback" not in done.stderr
     assert (ROOT / ".venv").exists() == before
+
+
+def test_the_fast_tests_are_a_folder_of_the_whole_suite():
+    tasks = _tasks()
+    (whole,) = tasks.commands_for(["test"], "python", "bin")
+    (fast,) = tasks.commands_for(["test", "--fast"], "python", "bin")
+    assert whole[:3] == fast[:3] == ["python", "-m", "pytest"]
+    whole_dir, fast_dir = ROOT / whole[-1], ROOT / fast[-1]
+    assert fast_dir.is_dir() and fast_dir != whole_dir and whole_dir in fast_dir.parents
+    assert list(fast_dir.glob("test_*.py")), "the fast folder holds tests"
+    assert list((whole_dir / "integration").glob("test_*.py")), "the rest are integration tests"
+
+
+def test_lint_runs_ruff_checks_and_changes_nothing():
+    commands = _tasks().commands_for(["lint"], "python", "bin")
+    assert [c[2:4] for c in commands] == [["ruff", "check"], ["ruff", "format"]]
+    assert "--check" in commands[1] and not any("--fix" in c for c in commands)
+    assert any("--fix" in c for c in _tasks().commands_for(["format"], "python", "bin"))
+
+
+@pytest.mark.parametrize("argv", [[], ["deploy"], ["test", "--slow"], ["lint", "now"]])
+def test_an_unknown_task_is_told_the_usage_before_any_setup(argv, capsys, monkeypatch):
+    tasks = _tasks()
+    monkeypatch.setattr(tasks, "ensure_environment", lambda: pytest.fail("set up for an unknown task"))
+    assert tasks.main(argv) == 2
+    assert "test [--fast]" in capsys.readouterr().err
+
+
+def test_the_fast_tests_need_no_server_or_browser():
+    """Fixtures that start PostgreSQL databases, the webserver or another DuckDB belong to integration tests."""
+    slow_fixtures = re.compile(r"\b(postgres_url|postgres_database|webserver|duckdb1_python)\b")
+    for path in sorted((ROOT / "tests" / "unit").glob("*.py")):
+        assert not slow_fixtures.search(path.read_text(encoding="utf-8")), f"{path.name} uses a fixture of the integration tests"

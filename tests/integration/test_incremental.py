@@ -17,7 +17,7 @@ from etl_project.warehouse import Warehouse
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 from tests.builders import assert_same_rows, drop_first_household
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 WANGMO = "registry/望谟县扶贫对象信息.csv"
 
 

@@ -23,7 +23,7 @@ from etl_project.warehouse import Warehouse
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Each warning check on the spells and the planted cases it is there to find.
 CHECK_CASES = {

@@ -20,10 +20,10 @@ from etl_project.warehouse import Warehouse
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
 from tests.corpus.runs import generated_run
-from tests.test_end_to_end import _assert_matches_truth
-from tests.test_personal_data_routes import _hits, _tables
+from tests.integration.test_end_to_end import _assert_matches_truth
+from tests.integration.test_personal_data_routes import _hits, _tables
 
-REAL_EXPORT = Path(__file__).resolve().parents[2] / "shared" / "real-samples" / "national_export_poor_household_list_header.xls"
+REAL_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "real-samples" / "national_export_poor_household_list_header.xls"
 PERSONAL = ("head_name", "id_number", "phone", "bank_name", "bank_card")
 
 

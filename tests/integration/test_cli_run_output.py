@@ -16,7 +16,7 @@ from etl_project.warehouse import Warehouse
 from schemas.tables import LOAD_AUDIT
 from tests.builders import cli_run
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 KEPT = ("villages/新田县行政村基本情况表.xlsx", "registry/那曲县建档立卡贫困户.csv")
 BROKEN = "registry/broken.csv"
 

@@ -21,7 +21,7 @@ from etl_project.serving import published_path
 from etl_project.warehouse import Warehouse
 from tests.builders import cli_run
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 TOTAL_SQL = (
     "SELECT SUM(registered_households) FROM analytics.mart_poverty_exit WHERE region_level = 'province' AND year = 2020"
 )

@@ -19,7 +19,7 @@ from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 
 
 def _run(url: str) -> dg.ExecuteInProcessResult:

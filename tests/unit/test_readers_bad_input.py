@@ -20,7 +20,7 @@ from etl_project.readers.grid import UnreadableFile, read_grids, sniff_delimiter
 from tests.builders import HEADERS_A, VALID_IDS, _header_rows, household, write_xlsx
 
 COLUMN_MAP = load_column_map("registry")
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 
 
 def _rows(n: int) -> list[list]:

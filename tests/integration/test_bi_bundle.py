@@ -1,7 +1,7 @@
 """`etl-project bi-bundle`: a Superset import bundle made from the schema registry.
 
 Checked against Superset's own import schemas, read from its wheel; what its metrics compute on a
-real warehouse is checked in tests/test_mart_views.py, where a warehouse is built.
+real warehouse is checked in tests/integration/test_mart_views.py, where a warehouse is built.
 """
 
 from __future__ import annotations

@@ -349,7 +349,7 @@ def test_dates_out_of_order_are_listed(tmp_path):
 
 
 def _shipped_query(db: Warehouse, name: str) -> pd.DataFrame:
-    return db.query((Path(__file__).resolve().parents[1] / "docs" / "sql" / name).read_text(encoding="utf-8"))
+    return db.query((Path(__file__).resolve().parents[2] / "docs" / "sql" / name).read_text(encoding="utf-8"))
 
 
 def _open_now(h: dict, s: dict) -> bool:

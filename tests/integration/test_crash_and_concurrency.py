@@ -15,7 +15,7 @@ from etl_project.warehouse import Warehouse
 from schemas.registry import CATALOG
 from tests.builders import cli_run
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 DROPPED = "registry/望谟县扶贫对象信息.csv"
 BI_TABLES = [t for t in CATALOG.tables.values() if t.schema == "analytics" and t.layer in ("marts", "warehouse")]
 

@@ -120,7 +120,7 @@ def test_unreadable_files_say_why(tmp_path: Path, content: bytes, expected: str)
 def test_new_alias_is_data_not_code(tmp_path: Path):
     maps = tmp_path / "maps"
     maps.mkdir()
-    declared = (Path(__file__).parents[1] / "schemas" / "column_maps" / "registry.yaml").read_text(encoding="utf-8")
+    declared = (Path(__file__).parents[2] / "schemas" / "column_maps" / "registry.yaml").read_text(encoding="utf-8")
     (maps / "registry.yaml").write_text(declared.replace("household_size: [", "household_size: [在册人口, "), encoding="utf-8")
     extended = load_column_map.__wrapped__("registry", maps)
     headers = [("在册人口" if h == "家庭人口数" else h) for h in __import__("tests.builders", fromlist=["HEADERS_A"]).HEADERS_A]

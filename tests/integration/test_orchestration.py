@@ -22,7 +22,7 @@ from etl_project.warehouse import Warehouse
 from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT, MART_POVERTY_EXIT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "raw"
 WANGMO, WANGMO_CODE = "registry/望谟县扶贫对象信息.csv", "522326"
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,6 @@ from tests.builders import FUND_HEADERS, PROJECT_HEADERS, VILLAGE_HEADERS, fund_
 
 REGIONS = RegionIndex()
 KEY = b"test-key"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ledger(tmp_path: Path, rows, unit_row="单位：万元", name="ledger.xlsx") -> tuple[Path, dict]:
@@ -185,36 +181,3 @@ def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
 
 
-def _validate(path: Path, *extra: str) -> tuple[int, dict]:
-    result = subprocess.run(
-        [sys.executable, "-m", "etl_project", "validate", str(path), "--format", "json", *extra], capture_output=True, text=True, cwd=ROOT
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(result.stdout)
-
-
-def test_validate_detects_each_source_and_answers_0_1_2(tmp_path: Path):
-    clean_projects = tmp_path / "projects.xlsx"
-    write_table(clean_projects, PROJECT_HEADERS, [project_row()], "紫云县扶贫项目库", "单位：万元")
-    code, verdict = _validate(clean_projects)
-    assert code == 0 and verdict["source"] == "projects" and verdict["status"] == "ok" and verdict["rows_ok"] == 1
-
-    villages = tmp_path / "villages.xlsx"
-    write_table(villages, VILLAGE_HEADERS, [village_row(), village_row(**{"行政村": "新寨村", "农业人口": 9999})], "名单", "单位：人")
-    code, verdict = _validate(villages)
-    assert code == 1 and verdict["source"] == "villages" and verdict["rows_rejected"] == 1
-    problem = verdict["problems"][0]
-    assert problem["rule"] == "agricultural_above_registered" and problem["row"] == 5 and problem["message_zh"] and problem["message_en"]
-
-    ledger, rows = _ledger(tmp_path, [fund_row(1), ["合计", "", "", "", "", "", "", "", "", "", "", 99, ""]])
-    code, verdict = _validate(ledger)
-    assert code == 1 and verdict["source"] == "funds"
-    assert [p["rule"] for p in verdict["problems"]] == ["total_mismatch"] and verdict["problems"][0]["row"] == rows[1]
-
-    not_a_sheet = tmp_path / "photo.xlsx"
-    not_a_sheet.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    code, verdict = _validate(not_a_sheet)
-    assert code == 2 and verdict["status"] == "unreadable" and "photo.xlsx" in verdict["message"]
-
-    code, verdict = _validate(clean_projects, "--source", "villages")
-    assert code == 2 and "missing required columns" in verdict["message"]

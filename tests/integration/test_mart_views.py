@@ -33,7 +33,7 @@ from schemas.monitoring_tables import (
 from schemas.registry import CATALOG, NOT_ADDITIVE_MARK
 from schemas.tables import FACT_HOUSEHOLD, MART_POVERTY_EXIT, REGION_LEVELS
 from schemas.views import is_figure
-from tests.test_end_to_end import _assert_example_queries_match_truth, _example_query, analytics_rows
+from tests.integration.test_end_to_end import _assert_example_queries_match_truth, _example_query, analytics_rows
 
 VIEWS = list(CATALOG.views.values())
 MONITORING_MARTS = {MART_MONITORING.name, MART_MONITORING_CATEGORY.name, MART_MONITORING_RISK.name, MART_MONITORING_EXITED.name}

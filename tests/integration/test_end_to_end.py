@@ -131,7 +131,7 @@ def _assert_investment_matches(db: Warehouse, truth: dict) -> None:
 
 
 def _example_query(db: Warehouse, name: str) -> pd.DataFrame:
-    return db.query((Path(__file__).resolve().parents[1] / "docs" / "sql" / name).read_text(encoding="utf-8"))
+    return db.query((Path(__file__).resolve().parents[2] / "docs" / "sql" / name).read_text(encoding="utf-8"))
 
 
 def _assert_example_queries_match_truth(db: Warehouse, truth: dict) -> None:
@@ -446,7 +446,7 @@ def test_rerun_is_idempotent_and_a_bad_file_fails_alone(sample, tmp_path):
 def run_example_queries(db: Warehouse) -> dict[str, int]:
     """Each query a BI user starts from (docs/sql/), run as written; rows returned per query."""
     counts = {}
-    for path in sorted((Path(__file__).resolve().parents[1] / "docs" / "sql").glob("*.sql")):
+    for path in sorted((Path(__file__).resolve().parents[2] / "docs" / "sql").glob("*.sql")):
         counts[path.name] = len(db.query(path.read_text(encoding="utf-8")))
     return counts
 
@@ -467,7 +467,7 @@ def test_example_queries_run_on_duckdb(sample, tmp_path):
 
 def test_shipped_sample_equals_its_truth(tmp_path):
     """data/raw is what `etl-project sample-data --households 2000 --seed 7` wrote; its truth is committed beside it."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     truth = json.loads((root / "data" / "sample_truth.json").read_text(encoding="utf-8"))
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     result = _run(root / "data" / "raw", url)
@@ -515,7 +515,7 @@ def test_a_warehouse_that_cannot_be_opened_is_named_without_a_traceback(url, sai
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "etl_project", "run", "--raw", str(Path(__file__).resolve().parents[1] / "data" / "raw"),
+        [sys.executable, "-m", "etl_project", "run", "--raw", str(Path(__file__).resolve().parents[2] / "data" / "raw"),
          "--warehouse", url, "--ephemeral"],
         capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
     )

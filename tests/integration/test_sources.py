@@ -27,7 +27,7 @@ from schemas.source_catalog import SPREADSHEET_SUFFIXES, Source
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 from tests.builders import HEADERS_A, household, write_table, write_xlsx
 
-REAL_SAMPLES = Path(os.environ.get("ETL_REAL_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "real-samples"))
+REAL_SAMPLES = Path(os.environ.get("ETL_REAL_SAMPLES", Path(__file__).resolve().parents[3] / "shared" / "real-samples"))
 
 # -- a source of drinking-water wells, declared here only ---------------------------------------
 

@@ -18,8 +18,8 @@ from etl_project.warehouse import Warehouse
 from schemas.investment_tables import FACT_INVESTMENT
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT
 from tests.corpus.runs import generated_run
-from tests.test_end_to_end import _assert_matches_truth, _assert_quarantine_counted
-from tests.test_personal_data_routes import _hits, _tables
+from tests.integration.test_end_to_end import _assert_matches_truth, _assert_quarantine_counted
+from tests.integration.test_personal_data_routes import _hits, _tables
 
 FORMS = ("numbered_three_rows", "section_rows", "sheet_per_township")
 

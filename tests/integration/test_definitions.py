@@ -17,7 +17,7 @@ from etl_project.partitions import RAW_FILES
 from schemas import source_catalog
 from tests import dagster_ui
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GROUPS = {"raw", "staging", "warehouse", "marts", "reports", "serving"}
 
 

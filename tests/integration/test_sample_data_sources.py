@@ -20,8 +20,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from etl_project.sample_data import generate
-from tests.test_sample_data import F as REGISTRY_FIELD
-from tests.test_sample_data import first_row, in_fields, read_sheet
+from tests.integration.test_sample_data import F as REGISTRY_FIELD
+from tests.integration.test_sample_data import first_row, in_fields, read_sheet
 
 CATEGORIES = {
     "产业": "industry", "产业扶贫": "industry", "基础设施": "infrastructure", "基础设施建设": "infrastructure",
@@ -215,7 +215,7 @@ def _showcase(entries: list[dict]) -> list[dict]:
 
 def _per_person(truth: dict) -> set[str]:
     """Counties sending the national per-person export: it lists only the households identified by
-    its year, so it cannot say how many the projects could reach (tests/test_person_registry.py)."""
+    its year, so it cannot say how many the projects could reach (tests/integration/test_person_registry.py)."""
     return {e["county_code"] for e in truth["files"] if e.get("layout") == "persons"}
 
 

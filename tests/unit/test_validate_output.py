@@ -14,7 +14,7 @@ from etl_project import cli
 from tests.corpus.build import CASES, build
 from tests.corpus.case import UNREADABLE
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 REPORTS = sorted((SAMPLE / "reports").iterdir())
 
