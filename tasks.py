@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
-"""Set up and run the project with nothing but Python 3.11+: ``python3 tasks.py pipeline|test``.
+"""Set up and run the project with nothing but Python 3.11+: ``python3 tasks.py pipeline|test|lint|format``.
 
 Checks the Python first, creates ``.venv`` beside this file (again when it was made by another
 Python version), installs the project into it (again only when pyproject.toml changed), then runs
-the pipeline on the shipped sample data or the whole test suite.
+the pipeline on the shipped sample data, the whole test suite (``test``) or its unit tests
+(``test --fast``), ruff's checks (``lint``), or ruff's formatting of the tree (``format``).
 
 Written so that an older Python can still read this file and say what is wrong: no f-strings, no
 annotations, nothing newer than Python 3.0 before the version is checked.
@@ -90,15 +91,27 @@ def ensure_environment():
         handle.write(wanted)
 
 
-def main(argv):
-    problem = python_problem(sys.version_info)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    if len(argv) != 1 or argv[0] not in ("pipeline", "test"):
-        print("usage: python3 tasks.py pipeline|test", file=sys.stderr)
-        return 2
-    ensure_environment()
+USAGE = "usage: python3 tasks.py pipeline | test [--fast] | lint | format"
+
+
+def commands_for(argv, python, bin_dir):
+    """The commands a task runs, in order; None when there is no such task."""
+    task = " ".join(argv)
+    if task == "pipeline":
+        return [[os.path.join(bin_dir, "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]]
+    if task == "test":
+        return [[python, "-m", "pytest", "tests"]]
+    if task == "test --fast":
+        return [[python, "-m", "pytest", os.path.join("tests", "unit")]]
+    if task == "lint":
+        return [[python, "-m", "ruff", "check", "."], [python, "-m", "ruff", "format", "--check", "."]]
+    if task == "format":
+        # Sorting imports is ruff's lint fix, not its formatter's.
+        return [[python, "-m", "ruff", "check", "--select", "I", "--fix", "."], [python, "-m", "ruff", "format", "."]]
+    return None
+
+
+def _dagster_environment():
     env = dict(os.environ)
     env.setdefault("DAGSTER_HOME", os.path.join(ROOT, ".dagster_home"))
     home = env["DAGSTER_HOME"]
@@ -108,11 +121,26 @@ def main(argv):
         # Local run history in SQLite under .dagster_home; nothing is sent anywhere.
         with open(settings, "w") as handle:
             handle.write("telemetry:\n  enabled: false\n")
-    if argv[0] == "pipeline":
-        command = [os.path.join(BIN, "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]
-    else:
-        command = [_python(), "-m", "pytest", "tests"]
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    return env
+
+
+def main(argv):
+    problem = python_problem(sys.version_info)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    commands = commands_for(argv, _python(), BIN)
+    if commands is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    ensure_environment()
+    env = _dagster_environment() if argv[0] in ("pipeline", "test") else dict(os.environ)
+    # Every command runs, so that lint reports the formatting as well as the rule findings.
+    failed = 0
+    for command in commands:
+        returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
+        failed = failed or returncode
+    return failed
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from etl_project.resources import WarehouseResource
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
+
 def built_from(db, sources: tuple[str, ...]) -> dict:
     """Which files the mart stands on now: a file whose latest load failed is named, since the mart
     then holds its last good rows (or none) rather than what the file now says."""

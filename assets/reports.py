@@ -18,7 +18,6 @@ from etl_project.reconciliation import as_read, reconcile
 from etl_project.resources import WarehouseResource
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 
-
 _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
 
 

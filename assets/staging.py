@@ -10,7 +10,7 @@ the files present: a removed file's rows leave.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
@@ -75,7 +75,7 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
         "message": error,
         "warnings": staged.warnings if staged else None,
         "sheets": staged.sheets if staged else None,
-        "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "loaded_at": datetime.now(UTC).replace(tzinfo=None),
     }
     row.update({name: getattr(staged, name) if staged else 0 for name in AUDIT_COUNTS})
     row["personal_data_masked"] = staged.personal_data_masked if staged else 0
@@ -156,7 +156,7 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _tables_of(source: str) -> list[Table]:
@@ -466,7 +466,7 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
         writer.flush()
         if removed:
             gone = pd.DataFrame(
-                [{**{k: None for k in LOAD_AUDIT.column_names}, **{c: 0 for c in AUDIT_COUNTS}, "run_id": context.run.run_id,
+                [{**dict.fromkeys(LOAD_AUDIT.column_names), **dict.fromkeys(AUDIT_COUNTS, 0), "run_id": context.run.run_id,
                   "source": source, "source_file": relative, "status": "removed",
                   "message": "file no longer under the raw folder: its rows left the warehouse", "loaded_at": _now()}
                  for source, relative in removed],

@@ -185,8 +185,10 @@ def _targets(result: dict, fmt: str, national: bool) -> list[dict]:
 
 
 def _machine(cores: int) -> dict:
-    memory = next((int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), None)
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    memory = next((int(line.split()[1]) // 1024 for line in meminfo if line.startswith("MemTotal")), None)
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor())
     import duckdb
     import pandas
     import pyarrow

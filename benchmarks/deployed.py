@@ -57,17 +57,18 @@ def main(raw: str, url: str, home: str, storage: str, report: str) -> int:
         first_tick = deployment.sensor_tick("raw_files_sensor", cursor=None)
         changed = change.change_one_county(Path(raw))
         one = deployment.sensor_pass("raw_files_sensor", first_tick.cursor)
-    json.dump(
-        {
-            "code_server_start_s": ready - started,
-            "pipeline": pipeline.as_dict(),
-            "noop": noop.as_dict(),
-            "one_county": one.as_dict(),
-            "one_county_file": changed.relative_to(raw).as_posix(),
-            "sensor_first_tick_runs": len(first_tick.requests),
-        },
-        open(report, "w"),
-        indent=1,
+    Path(report).write_text(
+        json.dumps(
+            {
+                "code_server_start_s": ready - started,
+                "pipeline": pipeline.as_dict(),
+                "noop": noop.as_dict(),
+                "one_county": one.as_dict(),
+                "one_county_file": changed.relative_to(raw).as_posix(),
+                "sensor_first_tick_runs": len(first_tick.requests),
+            },
+            indent=1,
+        )
     )
     return 0
 

@@ -78,7 +78,7 @@ def main(raw: str, workdir: str, report: str) -> int:
     load_s += time.perf_counter() - started
     writer.close()
     target.unlink(missing_ok=True)
-    json.dump({"read_s": read_s, "load_s": load_s, "rows": rows}, open(report, "w"))
+    Path(report).write_text(json.dumps({"read_s": read_s, "load_s": load_s, "rows": rows}))
     return 0
 
 

@@ -144,7 +144,7 @@ def main(raw: str, url: str, limit: str, report: str) -> int:
         if done >= int(limit):
             break
     engine.dispose()
-    json.dump({"rows": done, "rejected": rejected, "seconds": time.perf_counter() - started}, open(report, "w"))
+    Path(report).write_text(json.dumps({"rows": done, "rejected": rejected, "seconds": time.perf_counter() - started}))
     return 0
 
 

@@ -14,7 +14,7 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -422,7 +422,7 @@ def bundle_files(warehouse_url: str, database_name: str | None = None, uri: str 
 def write_bundle(files: dict[str, dict], out: Path) -> Path:
     """The ZIP Superset imports (Dashboards → Import, or ``superset import-dashboards -p``)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"version": IMPORT_VERSION, "type": "Dashboard", "timestamp": datetime.now(timezone.utc).isoformat()}
+    metadata = {"version": IMPORT_VERSION, "type": "Dashboard", "timestamp": datetime.now(UTC).isoformat()}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{ROOT}/metadata.yaml", _yaml(metadata))
         for path, content in files.items():

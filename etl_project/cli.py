@@ -220,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     from etl_project.settings import AS_OF_ENV, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_PATH, PROGRESS_SECONDS_ENV, RAW_DIR_ENV, WAREHOUSE_URL_ENV
     from schemas import source_catalog
 
-    # Every help text in English and Chinese, "English / 中文" (tests/test_cli_help.py holds every option to it).
+    # Every help text in English and Chinese, "English / 中文" (tests/unit/test_cli_help.py holds every option to it).
     parser = argparse.ArgumentParser(
         prog="etl-project", add_help=False, formatter_class=_BilingualFormatter,
         description="Poverty-alleviation data warehouse: read, check and load the files counties send. "

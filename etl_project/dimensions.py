@@ -13,7 +13,6 @@ from schemas.monitoring_sources import STG_MONITORING
 from schemas.registry import Table
 from schemas.tables import DIM_REGION, STG_HOUSEHOLD
 
-
 VILLAGE_FACTS = ["is_poor_village", "village_exit_year", "registered_population", "agricultural_population"]
 # The staging tables whose rows name a township and a village, and their sources: a place any of
 # them names is a place of dim_region, so a village only a monitoring list names has its name too.

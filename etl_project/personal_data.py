@@ -100,9 +100,9 @@ def classify_number(digits: str) -> str | None:
     upper = digits.upper()
     plus = upper.startswith("+")
     upper = upper.lstrip("+")
-    if len(upper) == 18 and upper[:17].isdigit() and (upper[17].isdigit() or upper[17] == "X"):
-        if _id_birth_plausible(upper) or id_check_digit_valid(upper):
-            return ID_NUMBER
+    shaped_as_id = len(upper) == 18 and upper[:17].isdigit() and (upper[17].isdigit() or upper[17] == "X")
+    if shaped_as_id and (_id_birth_plausible(upper) or id_check_digit_valid(upper)):
+        return ID_NUMBER
     if not upper.isdigit():
         return None
     if len(upper) == 15 and upper[0] != "0" and _id_birth_plausible(upper):

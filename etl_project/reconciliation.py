@@ -226,7 +226,7 @@ def as_read(rows: pd.DataFrame) -> pd.DataFrame:
     """Reconciliation rows (with their claim's ``figure_text``) to show a person: money claimed in
     the unit the report wrote it in, next to yuan ("107.427 万元 = 1 074 270 元"), the warehouse's
     figure and the difference in yuan; counts and rates written out in full."""
-    shown = rows.drop(columns=["figure_text"]).astype({c: object for c in ("claimed_value", "warehouse_value", "difference")})
+    shown = rows.drop(columns=["figure_text"]).astype(dict.fromkeys(("claimed_value", "warehouse_value", "difference"), object))
     money = rows["metric"] == "investment_amount"
     for i in rows.index:
         if money[i]:

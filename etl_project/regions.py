@@ -73,7 +73,7 @@ class RegionIndex:
                 for spelling in filter(None, (name, short_name(name))):
                     self._retired.setdefault(spelling, set()).add(current)
 
-    @cache
+    @cache  # noqa: B019 (one index per process, from default_index(): what it keeps alive lives anyway)
     def resolve_county(self, written: str) -> Resolution:
         name = re.sub(r"\s+", "", written or "")
         for table in (self._current, self._retired):
@@ -85,7 +85,7 @@ class RegionIndex:
                 return Resolution(None, f"county name {written!r} is ambiguous ({places}); write the full name or the code")
         return Resolution(None, f"county {written!r} is not in the 2023 division codes or their history")
 
-    @cache
+    @cache  # noqa: B019 (as above)
     def counties_in(self, text: str) -> tuple[tuple[str, str], ...]:
         """The counties a text names ("紫云县2019年帮扶资金台账" → 紫云县), as (name, code), left to
         right: at each 县/区/旗/市, the longest name ending there that is one county's."""

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -194,7 +194,7 @@ def record_failure(path: Path, run_id: str, job_name: str, reason: str, failed_s
     files failed their partitions, each file with its own reason ({"file": ..., "reason": ...})."""
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
         "job": job_name,
         # A step's exception may quote a value it met; an alert goes where personal data must not.

@@ -345,9 +345,12 @@ def memory_capped(limit: str):
         _caps_changed[0] += 1
 
 
+_SIZE_UNIT_CHARACTERS = "KMGTiBkmgtib "
+
+
 def _checked_limit(limit: str, source: str) -> str:
     limit = limit.strip()
-    if not limit.replace(".", "", 1).rstrip("KMGTiBkmgtib ").isdigit():
+    if not limit.replace(".", "", 1).rstrip(_SIZE_UNIT_CHARACTERS).isdigit():
         raise ValueError(f"{source}={limit!r}: give a size such as 1GB or 512MB")
     return limit
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
 from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
 from schemas.fields import COUNTY_CODE, HOUSEHOLD_KEY, PROVENANCE, TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_CODE, VILLAGE_NAME
 from schemas.sources import REGISTRY_HOUSEHOLD, unknown_code

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
-from schemas.monitoring_sources import MONITORING_HOUSEHOLD, MONITORING_PERSON, STG_MONITORING
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
+from schemas.monitoring_sources import MONITORING_HOUSEHOLD, MONITORING_PERSON, STG_MONITORING
+from schemas.person_sources import REGISTRY_PERSON
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 from schemas.sources import REGISTRY_HOUSEHOLD
-from schemas.person_sources import REGISTRY_PERSON
 from schemas.tables import PERSON_FINGERPRINT, QUARANTINE, STG_HOUSEHOLD, STG_PERSON
 
 COLUMN_MAP_DIR = Path(__file__).resolve().parent / "column_maps"

@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 import schemas  # noqa: F401  (declares every table)
+from tests import dagster_ui
+
 
 @pytest.fixture(autouse=True, scope="session")
 def dagster_home(tmp_path_factory):
@@ -110,3 +112,10 @@ def duckdb1_python() -> str:
                 pytest.fail(f"DuckDB 1.x is required here but could not be installed into {environment} ({DUCKDB1_REQUIREMENT}): {problem}")
             pytest.skip(f"DuckDB 1.x could not be installed into {environment} ({problem}); CI installs it and runs this test")
     return str(python)
+
+
+@pytest.fixture(scope="module")
+def webserver(dagster_home):
+    """A dagster-webserver on workspace.yaml, as `dagster dev` starts it; yields its base URL."""
+    with dagster_ui.webserver(dagster_home) as base:
+        yield base

@@ -151,9 +151,12 @@ class Schemas:
     def _importer_table(module: ast.Module) -> dict[str, str]:
         """The dashboard importer's ``schemas = {"charts/": ImportV1ChartSchema(), ...}``."""
         for node in ast.walk(module):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and _name(node.targets[0] if isinstance(node, ast.Assign) else node.target) == "schemas":
-                if isinstance(node.value, ast.Dict):
-                    return {k.value: _name(v.func) for k, v in zip(node.value.keys, node.value.values)}
+            if (
+                isinstance(node, (ast.Assign, ast.AnnAssign))
+                and _name(node.targets[0] if isinstance(node, ast.Assign) else node.target) == "schemas"
+                and isinstance(node.value, ast.Dict)
+            ):
+                return {k.value: _name(v.func) for k, v in zip(node.value.keys, node.value.values)}
         raise AssertionError("the dashboard importer's schema table was not found")
 
     def fields_of(self, name: str) -> tuple[dict[str, Spec], bool]:

@@ -6,7 +6,7 @@ instead of reading a national table again.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -47,7 +47,7 @@ def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) ->
         connection.execute(
             sa.insert(memo).values(
                 step=step, fingerprint=fingerprint, answer=json.dumps(answer, ensure_ascii=False, default=str),
-                stored_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                stored_at=datetime.now(UTC).replace(tzinfo=None),
             )
         )
 

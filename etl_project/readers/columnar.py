@@ -102,10 +102,7 @@ def ascii_text(series: pd.Series, squeeze: bool, exact: Callable[[pd.Series], pd
     if column is None:
         return exact(series)
     plain = _nfkc_stable(column)
-    if squeeze:
-        cleaned = pc.replace_substring_regex(column, _ASCII_SPACE_RUN, "")
-    else:
-        cleaned = pc.utf8_trim(column, ASCII_SPACE)
+    cleaned = pc.replace_substring_regex(column, _ASCII_SPACE_RUN, "") if squeeze else pc.utf8_trim(column, ASCII_SPACE)
     cleaned = pc.if_else(pc.equal(cleaned, ""), _NULL_TEXT, cleaned)
     others = ~plain.to_numpy(zero_copy_only=False)
     if not others.any():

@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from etl_project.readers import units
 from etl_project.readers.column_map import ColumnMap
-from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.context import SheetContext, sheet_context, with_sections
+from etl_project.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
 from etl_project.readers.refusal import Refusal, both
 from etl_project.readers.rows import RowKinds, classify_rows, filled_cells, total_label

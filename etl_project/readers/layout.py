@@ -110,7 +110,7 @@ def _filled_group_row(top: SheetTop, row: int, leaf: list[str]) -> list[str]:
     above a non-blank lower cell belongs to the group on its left.
     """
     group = top.text(row)
-    for r0, c0, r1, c1 in top.merged:
+    for r0, c0, _r1, c1 in top.merged:
         if r0 == row and c1 > c0:
             for col in range(c0 + 1, min(c1, len(group) - 1) + 1):
                 group[col] = group[c0]

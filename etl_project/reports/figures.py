@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from etl_project.reports.numerals import (
-    CHINESE_NUMERAL_CHARS, DIGITS, THOUSANDS_SPACES, arabic_to_decimal, chinese_to_decimal, plain_number,
+    CHINESE_NUMERAL_CHARS,
+    DIGITS,
+    THOUSANDS_SPACES,
+    arabic_to_decimal,
+    chinese_to_decimal,
+    plain_number,
 )
 from etl_project.reports.segments import Segments
 from etl_project.reports.units import ALL_WORDS, DURATIONS, unit_of

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from etl_project.sample_data import counties as county_plan
-from etl_project.sample_data import monitoring
+from etl_project.sample_data import monitoring, source_plan, sources
 from etl_project.sample_data import reports as report_files
-from etl_project.sample_data import source_plan, sources
 from etl_project.sample_data import truth as truth_file
 from etl_project.sample_data.county import CountyWriter
 from etl_project.sample_data.investment_truth import InvestmentMart

@@ -26,7 +26,7 @@ from etl_project.sample_data.counties import REFERENCE_DIR, CountySpec
 from etl_project.sample_data.households import Model
 from etl_project.sample_data.table_sinks import Header
 from etl_project.sample_data.truth import Log, Mart
-from etl_project.sample_data.vocab import ATTRIBUTES, CAUSES, EXITED_SUPPORTED, EXITED_UNSUPPORTED, RETURNED
+from etl_project.sample_data.vocab import ATTRIBUTES, CAUSES
 
 AS_OF = 2019  # the year in the file name; households identified later are not in the export
 HEADERS = (
@@ -93,7 +93,7 @@ class PersonExportWriter:
         self.young = idnumbers.Allocator(rng, _YOUNG_FIRST, _YOUNG_LAST)
 
     def write(self, out: Path) -> list[str]:
-        spec, rng = self.spec, self.rng
+        spec = self.spec
         self.mart.start_county(self.geo)
         batch = self.model.batch(0, self.count)
         listed = np.flatnonzero(batch.identified <= AS_OF)

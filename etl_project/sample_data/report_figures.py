@@ -10,8 +10,8 @@ add up the period's years. The judging rules restate the reconciliation's docume
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class CountyFigures:
     def _span(self, period: Period) -> list[int]:
         if period is None:
             return sorted(self.years)
-        return [y for y in range(period[0], period[1] + 1)]
+        return list(range(period[0], period[1] + 1))
 
     def value(self, metric: str, period: Period) -> int | None:
         """The warehouse figure for the county, or None where it has no rows."""

@@ -18,6 +18,10 @@ def _year(day: str | None) -> int | None:
     return int(day[:4]) if day else None
 
 
+def _households_and_persons(sizes: list[int]) -> tuple[int, int]:
+    return len(sizes), sum(sizes)
+
+
 def county_years(households: Iterable[dict]) -> list[dict]:
     """mart_monitoring-like county year rows (region_level, region_code, period_kind, year and the
     taken-in / eliminated columns) of the counties in ``households``."""
@@ -28,14 +32,10 @@ def county_years(households: Iterable[dict]) -> list[dict]:
     rows = []
     for code, items in sorted(spells.items()):
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
-            def count(keep) -> tuple[int, int]:
-                chosen = [size for taken, gone, size in items if keep(taken, gone)]
-                return len(chosen), sum(chosen)
-
-            new = count(lambda taken, gone: taken == year)
-            ever = count(lambda taken, gone: taken <= year)
-            gone_now = count(lambda taken, gone: gone == year)
-            gone_ever = count(lambda taken, gone: gone is not None and gone <= year)
+            new = _households_and_persons([size for taken, _, size in items if taken == year])
+            ever = _households_and_persons([size for taken, _, size in items if taken <= year])
+            gone_now = _households_and_persons([size for _, gone, size in items if gone == year])
+            gone_ever = _households_and_persons([size for _, gone, size in items if gone is not None and gone <= year])
             rows.append({
                 "region_level": "county", "region_code": code, "period_kind": "year", "year": year,
                 "newly_taken_in_households": new[0], "newly_taken_in_persons": new[1],

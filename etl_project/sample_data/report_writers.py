@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from etl_project.sample_data.report_stories import Story
@@ -86,7 +86,7 @@ def write_docx(path: Path, story: Story, date: str, office: str) -> None:
     normal = document.styles["Normal"]
     normal.font.name = "宋体"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    moment = datetime.fromisoformat(date).replace(hour=9, tzinfo=timezone.utc)
+    moment = datetime.fromisoformat(date).replace(hour=9, tzinfo=UTC)
     properties = document.core_properties
     properties.title, properties.author, properties.last_modified_by = story.title, office, office
     properties.created = properties.modified = moment

@@ -24,7 +24,7 @@ class CsvSheet:
     """One CSV file; every line has as many fields as the table has columns, as Excel exports do."""
 
     def __init__(self, path: Path, encoding: str, columns: list[str]):
-        self._handle = open(path, "w", encoding=encoding, newline="")
+        self._handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (kept open across calls; close() closes it)
         self._writer = csv.writer(self._handle)
         self._width = len(columns)
         self.row = 1

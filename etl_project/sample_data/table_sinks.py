@@ -51,7 +51,7 @@ def csv_text(value) -> str:
 
 class CsvTable:
     def __init__(self, path: Path, encoding: str, width: int):
-        self._handle = open(path, "w", encoding=encoding, newline="")
+        self._handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (kept open across calls; close() closes it)
         self._writer = csv.writer(self._handle)
         self._width = width
         self.row = 1

@@ -74,7 +74,7 @@ def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: byte
     """Organisations by a plain hash of type, parent and name; a person by a keyed hash of the
     name, so that no one without the key can tell who gave."""
     plain = [
-        hashlib.sha1(f"{t}|{p}|{n}".encode("utf-8")).hexdigest()[:20]
+        hashlib.sha1(f"{t}|{p}|{n}".encode()).hexdigest()[:20]
         for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
     ]
     keys = pd.Series(plain, index=names.index, dtype="string")

@@ -4,8 +4,8 @@ source-specific steps (lookups that can reject rows, and the shaping of staged r
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,7 +197,7 @@ def _rejected(issues: pd.DataFrame, extracted: Extract) -> pd.Index:
 
 def _layout_spec(spec: SourceSpec, extracted: Extract, source_file: str) -> SourceSpec:
     """The spec of the layout the file's sheets are in; one file holds one layout."""
-    found = {layout for layout in extracted.layouts.values()}
+    found = set(extracted.layouts.values())
     if len(found) > 1:
         sheets = "; ".join(f"{sheet!r}: {layout or spec.name}" for sheet, layout in extracted.layouts.items())
         raise SourceFileError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tests.builders import FUND_HEADERS
 from tests.corpus.case import CLEAN, REJECTED, Case, P
 from tests.corpus.rows import fund, hh, households
 from tests.corpus.writers import (
@@ -18,7 +19,6 @@ from tests.corpus.writers import (
     wrong_check_digit,
     xls_file,
 )
-from tests.builders import FUND_HEADERS
 
 AMOUNT = FUND_FLAT.index("金额")
 DATE = FUND_FLAT.index("日期")

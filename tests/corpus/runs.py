@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from etl_project import partitions
+from etl_project.pii import PII_KEY_ENV
 from etl_project.runner import PipelineRun
 from etl_project.runner import run_pipeline as run_once
 from etl_project import partitions

@@ -1,0 +1,178 @@
+"""A run reads what `validate` reads, as the sender meant it: every file type validate accepts is
+staged, hidden and far-down sheets are named in load_audit, units stated in words are applied, and
+a file rewritten while it is read is never recorded as loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from etl_project import partitions, pii
+from etl_project.regions import default_index
+from etl_project.resources import SPREADSHEET_SUFFIXES, RawFilesResource
+from etl_project.sensors import snapshot
+from etl_project.staging import registry
+from etl_project.staging.steady import FileChanged, read_steadily
+from etl_project.steward import validate_file
+from etl_project.warehouse import opened
+from schemas.investment_tables import STG_FUND_MOVEMENT
+from schemas.tables import LOAD_AUDIT
+from tests.corpus.build import BY_NAME, build
+from tests.corpus.rows import households
+from tests.corpus.runs import run_pipeline
+from tests.corpus.writers import csv_text
+
+# Corpus cases the run below is made of: one file of each kind this module is about.
+RUN_CASES = ("wps_et_workbook", "tab_separated_tsv", "very_hidden_sheet", "second_sheet_header_far_down",
+             "sheet_with_no_table_named", "unit_row_rmb_wan", "page_subtotals")
+REWRITTEN = "registry/写入中.csv"
+
+
+def _stage(path: Path):
+    return registry.stage_file(path, path.name, default_index(), pii.pii_key(None))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_rewritten_while_it_is_read_is_read_again_and_hashed_as_read(tmp_path: Path):
+    path = tmp_path / "花名册.csv"
+    first, second = csv_text(households(3)).encode(), csv_text(households(5)).encode()
+    path.write_bytes(first)
+    stat = path.stat()
+    known = (stat.st_size, stat.st_mtime_ns, _sha256(first))
+    calls = []
+
+    def read_then_rewrite(p: Path):
+        staged = _stage(p)
+        if not calls:
+            # The county's copy lands while the first read is under way.
+            p.write_bytes(second)
+            os.utime(p, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        calls.append(staged.rows_loaded)
+        return staged
+
+    staged, state = read_steadily(path, read_then_rewrite, known)
+    assert calls == [3, 5]
+    assert staged.rows_loaded == 5
+    assert state.sha256 == _sha256(second) != known[2]
+    assert state.size == len(second)
+
+
+def test_a_file_that_changes_at_every_read_fails_with_that_reason(tmp_path: Path):
+    path = tmp_path / "花名册.csv"
+    path.write_bytes(csv_text(households(2)).encode())
+    reads = []
+
+    def read_while_growing(p: Path):
+        reads.append(_stage(p).rows_loaded)
+        with p.open("ab") as handle:
+            handle.write(csv_text(households(1, start=len(reads) + 10)).split("\r\n", 1)[1].encode())
+
+    with pytest.raises(FileChanged) as failure:
+        read_steadily(path, read_while_growing)
+    assert len(reads) == 2
+    assert "花名册.csv" in str(failure.value) and "changed while it was being read" in str(failure.value)
+
+
+def test_a_file_unchanged_during_its_read_keeps_the_hash_it_was_given(tmp_path: Path):
+    path = tmp_path / "花名册.csv"
+    path.write_bytes(csv_text(households(2)).encode())
+    stat = path.stat()
+    staged, state = read_steadily(path, _stage, (stat.st_size, stat.st_mtime_ns, "given"))
+    assert (staged.rows_loaded, state.sha256, state.mtime_ns) == (2, "given", stat.st_mtime_ns)
+
+
+def test_the_sensor_the_run_and_validate_share_one_list_of_file_types(tmp_path: Path):
+    build(tmp_path, [BY_NAME["wps_et_workbook"], BY_NAME["tab_separated_tsv"]])
+    (tmp_path / "registry" / "截图.png").write_bytes(b"\x89PNG")
+    expected = {"registry/WPS表格.et", "registry/制表符分隔.tsv"}
+    raw_files = RawFilesResource(root=str(tmp_path))
+    assert set(partitions.raw_files(raw_files)) == expected
+    assert set(snapshot(raw_files)) == expected
+    assert {".et", ".tsv"} <= set(SPREADSHEET_SUFFIXES)
+    for relative in expected:
+        assert validate_file(tmp_path / relative).warnings == []
+    assert any("*.png" in w for w in validate_file(tmp_path / "registry" / "截图.png").warnings)
+
+
+class _Rewriter(threading.Thread):
+    """Saves a file over and over, each time with another size and time, until stopped: written
+    aside and renamed over it, as copying tools and editors save, so that any one read of it
+    sees a whole version."""
+
+    def __init__(self, path: Path):
+        super().__init__(daemon=True)
+        self.path, self.stop, self.writes = path, threading.Event(), 0
+        self.contents = [csv_text(households(n)).encode() for n in (300, 301)]
+
+    def run(self) -> None:
+        aside = self.path.with_name("." + self.path.name)
+        while not self.stop.is_set():
+            aside.write_bytes(self.contents[self.writes % 2])
+            self.writes += 1
+            os.utime(aside, ns=(0, 1_600_000_000_000_000_000 + self.writes))
+            os.replace(aside, self.path)
+            self.stop.wait(0.005)
+
+
+@pytest.fixture(scope="module")
+def run_with_a_file_being_written(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw_meaning")
+    build(raw, [BY_NAME[name] for name in RUN_CASES])
+    rewriter = _Rewriter(raw / REWRITTEN)
+    rewriter.path.write_bytes(rewriter.contents[0])
+    rewriter.start()
+    try:
+        run = run_pipeline(raw, tmp_path_factory.mktemp("warehouse_meaning"))
+    finally:
+        rewriter.stop.set()
+        rewriter.join()
+    with opened(run.url) as db:
+        audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run", {"run": run.run_id}).set_index("source_file")
+        amounts = db.query(f"SELECT source_file, amount_yuan FROM {db.name(STG_FUND_MOVEMENT)}")
+    return raw, audit, amounts, rewriter.writes
+
+
+def test_the_run_stages_every_file_validate_reads(run_with_a_file_being_written):
+    raw, audit, _, _ = run_with_a_file_being_written
+    for name in RUN_CASES:
+        case = BY_NAME[name]
+        row = audit.loc[f"{case.source}/{case.filename}"]
+        verdict = validate_file(case.path_in(raw))
+        assert row["status"] == "loaded", row["message"]
+        assert (row["rows_read"], row["rows_loaded"], row["rows_quarantined"]) == (verdict.rows_read, verdict.rows_ok, verdict.rows_rejected)
+        assert json.loads(row["sheets"]) == verdict.sheets
+        assert (row["warnings"] or "") == "\n".join(verdict.warnings)
+
+
+def test_load_audit_names_each_sheet_with_its_rows_and_why(run_with_a_file_being_written):
+    _, audit, _, _ = run_with_a_file_being_written
+    hidden = {s["sheet"]: s for s in json.loads(audit.loc["registry/深度隐藏.xlsx", "sheets"])}
+    assert (hidden["补录"]["visibility"], hidden["补录"]["read"], hidden["补录"]["rows"]) == ("veryhidden", True, 1)
+    assert "补录" in audit.loc["registry/深度隐藏.xlsx", "warnings"]
+    assert audit.loc["registry/深度隐藏.xlsx", "rows_loaded"] == 3
+    far = {s["sheet"]: s for s in json.loads(audit.loc["registry/表头在第200行.xlsx", "sheets"])}
+    assert far["补充名单"]["read"] and "row 200" in far["补充名单"]["reason"]
+    instructions = {s["sheet"]: s for s in json.loads(audit.loc["registry/说明页有行数.xlsx", "sheets"])}
+    assert (instructions["填表说明"]["read"], instructions["填表说明"]["rows"]) == (False, 3)
+    assert "no header row" in instructions["填表说明"]["reason"]
+
+
+def test_a_ledger_in_renminbi_wan_yuan_loads_in_yuan(run_with_a_file_being_written):
+    _, _, amounts, _ = run_with_a_file_being_written
+    assert amounts.loc[amounts["source_file"] == "funds/单位人民币万元.xlsx", "amount_yuan"].tolist() == [125000.0]
+
+
+def test_a_file_rewritten_during_the_run_is_failed_not_loaded(run_with_a_file_being_written):
+    _, audit, _, writes = run_with_a_file_being_written
+    row = audit.loc[REWRITTEN]
+    assert writes > 10, "the file was not being rewritten while the run read it"
+    assert row["status"] == "failed"
+    assert "changed while it was being read" in row["message"]
+    assert row["rows_loaded"] == 0

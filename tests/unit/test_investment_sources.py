@@ -1,0 +1,183 @@
+"""Fund ledgers, project lists and village lists: units, totals, and every rule on a breaking fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from etl_project.regions import RegionIndex
+from etl_project.staging.investment import FUNDS, PROJECTS, VILLAGES, stage_funds, stage_projects, stage_villages
+from etl_project.staging.pipeline import rules_of
+from tests.builders import FUND_HEADERS, PROJECT_HEADERS, VILLAGE_HEADERS, fund_row, project_row, village_row, write_table
+
+REGIONS = RegionIndex()
+KEY = b"test-key"
+
+
+def _ledger(tmp_path: Path, rows, unit_row="单位：万元", name="ledger.xlsx") -> tuple[Path, dict]:
+    path = tmp_path / name
+    return path, write_table(path, FUND_HEADERS, rows, "贵阳经开区2019年对口帮扶紫云县资金台账", unit_row, sheet="台账")
+
+
+def test_amounts_follow_the_unit_row_and_totals_are_checked(tmp_path: Path):
+    rows = [
+        fund_row(1, 金额=12.5),
+        fund_row(2, 金额=3, 帮扶单位="经开区教育局", 资金类别="教育扶贫"),
+        ["小计", "", "", "", "", "", "", "", "", "", "", 15.5, ""],
+        fund_row(3, 金额=2.25, 帮扶单位="某某建设公司", 单位类型="企业", 资金来源="社会捐赠"),
+        ["小计", "", "", "", "", "", "", "", "", "", "", 2.25, ""],
+        ["合计", "", "", "", "", "", "", "", "", "", "", 20, ""],
+    ]
+    path, excel_rows = _ledger(tmp_path, rows)
+    staged = stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, {"ZY-2019-001"})
+    assert staged.staged["amount_yuan"].tolist() == [125000.0, 30000.0, 22500.0]
+    assert staged.staged["category"].tolist() == ["industry", "education", "industry"]
+    assert staged.staged["donor_type"].tolist() == ["department", "department", "enterprise"]
+    totals = staged.totals.set_index("source_row")
+    assert totals.loc[excel_rows[2], "difference_yuan"] == 0 and totals.loc[excel_rows[4], "difference_yuan"] == 0
+    assert totals.loc[excel_rows[5], "label"] == "合计"
+    assert totals.loc[excel_rows[5], "difference_yuan"] == pytest.approx(200000 - 177500)
+    assert staged.rows_skipped == 3 and staged.rows_read == staged.rows_loaded + staged.rows_quarantined + staged.rows_skipped
+
+
+def test_amount_unit_in_header_overrides_and_yuan_text_with_separators(tmp_path: Path):
+    headers = [h if h != "金额" else "金额（元）" for h in FUND_HEADERS]
+    path = tmp_path / "yuan.xlsx"
+    write_table(path, headers, [fund_row(1, 金额="1,250,000.00"), fund_row(2, 金额="１２万")], "资金台账", "单位：万元")
+    staged = stage_funds(path, "funds/yuan.xlsx", REGIONS, KEY, None)
+    assert staged.staged["amount_yuan"].tolist() == [1250000.0, 120000.0]
+
+
+def test_ledger_csv_gb18030_and_dates_in_every_form(tmp_path: Path):
+    import csv
+
+    path = tmp_path / "受援县台账.csv"
+    header = ["日期", "帮扶单位", "单位类型", "上级单位", "受援县", "受援乡镇", "受援村", "项目编号", "资金类别", "资金来源", "金额（元）"]
+    body = [
+        ["2019.5.27", "经开区财政局", "部门", "贵阳经开区", "紫云苗族布依族自治县", "猫营镇", "大河村", "", "产业", "财政专项", "1,000"],
+        ["20190601", "经开区财政局", "部门", "贵阳经开区", "紫云县", "", "", "", "基础设施", "信贷", "2000"],
+        ["43617", "经开区财政局", "部门", "贵阳经开区", "紫云县", "", "", "", "医疗", "单位自筹", "3000"],
+        ["合计", "", "", "", "", "", "", "", "", "", "6,000"],
+    ]
+    with path.open("w", encoding="gb18030", newline="") as handle:
+        csv.writer(handle).writerows([["紫云县帮扶资金台账"] + [""] * 10, header, *body])
+    staged = stage_funds(path, "funds/受援县台账.csv", REGIONS, KEY, None)
+    assert [str(d.date()) for d in staged.staged["fund_date"]] == ["2019-05-27", "2019-06-01", "2019-06-01"]
+    assert staged.staged["county_code"].unique().tolist() == ["520425"]
+    assert staged.staged["township_code"].isna().tolist() == [False, True, True]
+    assert staged.totals["difference_yuan"].tolist() == [0.0]
+
+
+def test_individual_donors_are_pseudonymised(tmp_path: Path):
+    path, _ = _ledger(tmp_path, [fund_row(1, 帮扶单位="王小明", 单位类型="个人", 资金来源="社会募捐")])
+    staged = stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, None)
+    assert staged.staged["donor_name"].isna().all()
+    assert staged.staged["donor_key"].iloc[0].startswith("p-") and "王小明" not in staged.staged.to_string()
+
+
+FUND_BREAKERS = {
+    "required_missing": ({"资金来源": ""}, "fund_source"),
+    "amount_not_positive": ({"金额": -2}, "amount"),
+    "date_out_of_range": ({"日期": "2012年12月31日"}, "fund_date"),
+    "not_a_date": ({"日期": "去年五月"}, "fund_date"),
+    "not_a_number": ({"金额": "若干"}, "amount"),
+    "unknown_code": ({"资金类别": "吃喝"}, "category"),
+    "unknown_region": ({"县": "不存在县"}, "county_name"),
+    "unknown_project": ({"项目编号": "NOPE-1"}, "project_code"),
+    "personal_number_in_place_name": ({"村": "13900000101"}, "village_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+}
+
+
+def test_every_fund_rule_has_a_breaking_fixture():
+    assert set(FUND_BREAKERS) == set(rules_of(FUNDS))
+
+
+@pytest.mark.parametrize("rule", sorted(FUND_BREAKERS))
+def test_fund_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
+    overrides, column = FUND_BREAKERS[rule]
+    path, excel_rows = _ledger(tmp_path, [fund_row(1), fund_row(2, **overrides), fund_row(3)])
+    staged = stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, {"ZY-2019-001"})
+    q = staged.quarantine
+    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
+    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+    assert staged.rows_loaded == 2
+
+
+PROJECT_BREAKERS = {
+    "required_missing": ({"项目名称": ""}, "project_name"),
+    "planned_investment_not_positive": ({"计划投资（万元）": 0}, "planned_investment"),
+    "date_out_of_range": ({"开工日期": "2011-01-01"}, "start_date"),
+    "not_a_date": ({"开工日期": "春节后"}, "start_date"),
+    "not_a_number": ({"计划投资（万元）": "待定"}, "planned_investment"),
+    "not_an_integer": ({"带动贫困户数": "三十"}, "households_benefited"),
+    "benefited_negative": ({"带动贫困户数": -3}, "households_benefited"),
+    "unknown_code": ({"项目类型": "形象工程"}, "project_type"),
+    "end_before_start": ({"开工日期": "2019-05-01", "完工日期": "2019-01-01"}, "end_date"),
+    "duplicate_project": ({"项目编号": "ZY-2019-001"}, "project_code"),
+    "unknown_region": ({"县": "不存在县"}, "county_name"),
+    "personal_number_in_place_name": ({"乡镇": "520425-19800101-0014"}, "township_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+}
+
+
+def test_every_project_rule_has_a_breaking_fixture():
+    assert set(PROJECT_BREAKERS) == set(rules_of(PROJECTS))
+
+
+@pytest.mark.parametrize("rule", sorted(PROJECT_BREAKERS))
+def test_project_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
+    overrides, column = PROJECT_BREAKERS[rule]
+    rows = [project_row(), project_row(**{"项目编号": "ZY-2019-002", **overrides}), project_row(**{"项目编号": "ZY-2019-003"})]
+    path = tmp_path / "projects.xlsx"
+    excel_rows = write_table(path, PROJECT_HEADERS, rows, "紫云县扶贫项目库", "单位：万元、户、人")
+    staged = stage_projects(path, "projects/projects.xlsx", REGIONS, KEY)
+    q = staged.quarantine
+    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
+    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+
+
+def test_project_scale_and_amounts(tmp_path: Path):
+    rows = [project_row(), project_row(**{"项目编号": "P2", "建设规模": "1.2万平方米", "计划投资（万元）": "120"})]
+    path = tmp_path / "projects.xlsx"
+    write_table(path, PROJECT_HEADERS, rows, "紫云县扶贫项目库", "单位：万元")
+    staged = stage_projects(path, "projects/projects.xlsx", REGIONS, KEY).staged
+    assert staged["scale_value"].tolist() == [200.0, 12000.0] and staged["scale_unit"].tolist() == ["亩", "平方米"]
+    assert staged["planned_investment_yuan"].tolist() == [500000.0, 1200000.0]
+    assert staged["status"].tolist() == ["completed", "completed"] and staged["project_type"].tolist() == ["industry"] * 2
+
+
+VILLAGE_BREAKERS = {
+    "required_missing": ({"是否贫困村": ""}, "is_poor_village"),
+    "not_yes_no": ({"是否贫困村": "也许"}, "is_poor_village"),
+    "not_a_year": ({"出列年度": "明年"}, "exit_year"),
+    "exit_year_range": ({"出列年度": "2040"}, "exit_year"),
+    "not_an_integer": ({"户籍人口": "很多"}, "registered_population"),
+    "not_a_number": ({"村集体经济收入（万元）": "没有"}, "collective_income"),
+    "population_negative": ({"户籍人口": -5, "农业人口": -9}, "registered_population"),
+    "exit_year_without_poor_flag": ({"是否贫困村": "否"}, "exit_year"),
+    "agricultural_above_registered": ({"农业人口": 5000}, "agricultural_population"),
+    "duplicate_village": ({"行政村": "大河村"}, "village_name"),
+    "unknown_region": ({"县": "不存在县"}, "county_name"),
+    "personal_number_in_place_name": ({"行政村": "１３９ ００００ ０１０１"}, "village_name"),
+    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+}
+
+
+def test_every_village_rule_has_a_breaking_fixture():
+    assert set(VILLAGE_BREAKERS) == set(rules_of(VILLAGES))
+
+
+@pytest.mark.parametrize("rule", sorted(VILLAGE_BREAKERS))
+def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
+    overrides, column = VILLAGE_BREAKERS[rule]
+    rows = [village_row(), village_row(**{"行政村": "新寨村", **overrides}), village_row(**{"行政村": "坝子村"})]
+    path = tmp_path / "villages.xlsx"
+    excel_rows = write_table(path, VILLAGE_HEADERS, rows, "紫云县行政村名单", "单位：人、万元")
+    staged = stage_villages(path, "villages/villages.xlsx", REGIONS, KEY)
+    q = staged.quarantine
+    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
+    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+
+
