@@ -12,10 +12,10 @@ import pandas as pd
 
 from assets.metadata import WAREHOUSE_POOL
 from assets.staging import latest_file_states
-from etl_project import personal_data
-from etl_project.amounts import money_columns_as_text
-from etl_project.incremental.checks import Verdict, memoised
-from etl_project.resources import WarehouseResource
+from etl_project.core import personal_data
+from etl_project.core.amounts import money_columns_as_text
+from etl_project.warehouse.incremental.checks import Verdict, memoised
+from etl_project.ingest.resources import WarehouseResource
 from schemas import source_catalog
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 

@@ -6,9 +6,9 @@ import pandas as pd
 
 from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
-from etl_project.amounts import money_text, yuan_text
-from etl_project.resources import WarehouseResource
-from etl_project.staging.investment import TOTAL_TOLERANCE_YUAN
+from etl_project.core.amounts import money_text, yuan_text
+from etl_project.ingest.resources import WarehouseResource
+from etl_project.ingest.staging.investment import TOTAL_TOLERANCE_YUAN
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 

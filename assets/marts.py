@@ -5,12 +5,12 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import latest_file_states
-from etl_project import figures
-from etl_project.amounts import yuan_text
-from etl_project.incremental import tables
-from etl_project.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
-from etl_project.names import named_select
-from etl_project.resources import WarehouseResource
+from etl_project.warehouse import figures
+from etl_project.core.amounts import yuan_text
+from etl_project.warehouse.incremental import tables
+from etl_project.warehouse.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
+from etl_project.warehouse.names import named_select
+from etl_project.ingest.resources import WarehouseResource
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 

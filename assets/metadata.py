@@ -13,7 +13,7 @@ OWNERS = ["team:data-engineering"]
 # time, so deploy/dagster.yaml gives the pool one slot and steps queue instead of meeting a lock.
 WAREHOUSE_POOL = "warehouse"
 # Stands for the engine of the warehouse the code location is built for ($ETL_WAREHOUSE_URL), which
-# etl_project/definitions.py shows as the kind of every table asset in the UI.
+# etl_project/orchestration/definitions.py shows as the kind of every table asset in the UI.
 WAREHOUSE_KIND = "warehouse"
 TABLE_KINDS = {WAREHOUSE_KIND}
 FRAME_KINDS = {"pandas", WAREHOUSE_KIND}

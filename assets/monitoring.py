@@ -14,9 +14,9 @@ import dagster as dg
 from assets.marts import built_from
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.warehouse import _names_recipe
-from etl_project import monitoring, monitoring_build
-from etl_project.incremental import tables
-from etl_project.resources import WarehouseResource
+from etl_project.warehouse import monitoring, monitoring_build
+from etl_project.warehouse.incremental import tables
+from etl_project.ingest.resources import WarehouseResource
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,

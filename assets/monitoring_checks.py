@@ -5,8 +5,8 @@ import dagster as dg
 
 from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
-from etl_project import monitoring, monitoring_build
-from etl_project.resources import WarehouseResource
+from etl_project.warehouse import monitoring, monitoring_build
+from etl_project.ingest.resources import WarehouseResource
 from schemas.monitoring_tables import FACT_MONITORING_SPELL
 from schemas.tables import FACT_HOUSEHOLD
 

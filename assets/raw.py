@@ -1,15 +1,15 @@
 """Raw layer: the files as they arrived, with their content hashes, one partition per file
-(etl_project/partitions.py), so the UI shows every file's history."""
+(etl_project/ingest/partitions.py), so the UI shows every file's history."""
 
 import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS, WAREHOUSE_POOL
-from etl_project.incremental import batch_version
-from etl_project.incremental.file_hashes import known_hashes, remember_hashes
-from etl_project.partitions import RAW_FILES, file_of, source_of
-from etl_project.resources import RawFilesResource, StagingResource, WarehouseResource
-from etl_project.staging import workers
+from etl_project.warehouse.incremental import batch_version
+from etl_project.ingest.incremental.file_hashes import known_hashes, remember_hashes
+from etl_project.ingest.partitions import RAW_FILES, file_of, source_of
+from etl_project.ingest.resources import RawFilesResource, StagingResource, WarehouseResource
+from etl_project.ingest.staging import workers
 from schemas import source_catalog
 
 RAW_FILE = "raw_file"

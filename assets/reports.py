@@ -11,11 +11,11 @@ import dagster as dg
 from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import STAGED_FILE, latest_file_states
-from etl_project import figures
-from etl_project.incremental import tables
-from etl_project.names import named_frame
-from etl_project.reconciliation import as_read, reconcile
-from etl_project.resources import WarehouseResource
+from etl_project.warehouse import figures
+from etl_project.warehouse.incremental import tables
+from etl_project.warehouse.names import named_frame
+from etl_project.reports.reconciliation import as_read, reconcile
+from etl_project.ingest.resources import WarehouseResource
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 
 _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)

@@ -4,8 +4,8 @@ import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL
 from assets.privacy import GUARD
-from etl_project.resources import WarehouseResource
-from etl_project.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
+from etl_project.ingest.resources import WarehouseResource
+from etl_project.warehouse.serving import BI_SCHEMA, READ_COPY_STORAGE, publish_read_copy
 from schemas.registry import CATALOG
 
 BI_TABLES = sorted(t.name for t in CATALOG.tables.values() if t.schema == BI_SCHEMA)

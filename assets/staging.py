@@ -22,20 +22,20 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from assets import file_story
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
-from etl_project import personal_data, pii
-from etl_project.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
+from etl_project.core import personal_data, pii
+from etl_project.ingest.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
-from etl_project.incremental import batch_version, tables
-from etl_project.incremental import files as file_loads
-from etl_project.incremental.file_hashes import known_hashes
-from etl_project.incremental.files import previous_loads, rules_version
-from etl_project.known_persons import known_persons
-from etl_project.resources import KnownHashes, RawFile, RawFilesResource, StagingResource, WarehouseResource
-from etl_project.sensors import FAILED_FILES
-from etl_project.staging.workers import FileOutcome, Stager, failure_reason, worker_count
-from etl_project.staging.writer import StagingWriter
-from etl_project.summary import quarantine_counts
+from etl_project.warehouse.incremental import batch_version, tables
+from etl_project.ingest.incremental import files as file_loads
+from etl_project.ingest.incremental.file_hashes import known_hashes
+from etl_project.ingest.incremental.files import previous_loads, rules_version
+from etl_project.warehouse.known_persons import known_persons
+from etl_project.ingest.resources import KnownHashes, RawFile, RawFilesResource, StagingResource, WarehouseResource
+from etl_project.orchestration.sensors import FAILED_FILES
+from etl_project.ingest.staging.workers import FileOutcome, Stager, failure_reason, worker_count
+from etl_project.ingest.staging.writer import StagingWriter
+from etl_project.warehouse.summary import quarantine_counts
 from schemas import source_catalog
 from schemas.registry import Table
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM

@@ -1,7 +1,7 @@
 """Warehouse layer: dimensions and facts for analysts; no personal data.
 
 Each table is built from staging, and only when staging changed since it was last built (see
-etl_project/incremental/tables.py): a nightly run on unchanged files leaves them as they are, and
+etl_project/warehouse/incremental/tables.py): a nightly run on unchanged files leaves them as they are, and
 when one county's registry changed, fact_household has that county's rows replaced rather than
 being copied whole again. Each reports the version of what it holds as its data version.
 """
@@ -14,12 +14,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
-from etl_project import dimensions, regions
-from etl_project.dimensions import build_dim_region
-from etl_project.incremental import tables
-from etl_project.names import code_rows, named_select
-from etl_project.regions import REFERENCE_DIR, default_index
-from etl_project.resources import WarehouseResource
+from etl_project.warehouse import dimensions
+from etl_project.core import regions
+from etl_project.warehouse.dimensions import build_dim_region
+from etl_project.warehouse.incremental import tables
+from etl_project.warehouse.names import code_rows, named_select
+from etl_project.core.regions import REFERENCE_DIR, default_index
+from etl_project.ingest.resources import WarehouseResource
 from schemas import source_catalog
 from schemas.investment_tables import STG_VILLAGE
 from schemas.names import names_regions

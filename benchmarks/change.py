@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from etl_project.readers.encoding import decode_bytes
+from etl_project.core.encoding import decode_bytes
 
 TOTAL = "合计"
 

@@ -20,10 +20,10 @@ import fastexcel
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from etl_project.readers.encoding import decode_bytes
-from etl_project.readers.grid import sniff_format
-from etl_project.staging.writer import FLUSH_ROWS
-from etl_project.settings import from_environment
+from etl_project.core.encoding import decode_bytes
+from etl_project.ingest.readers.grid import sniff_format
+from etl_project.ingest.staging.writer import FLUSH_ROWS
+from etl_project.core.settings import from_environment
 from schemas import source_catalog
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")

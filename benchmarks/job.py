@@ -17,9 +17,9 @@ def main(raw: str, url: str, report: str) -> int:
     started = time.perf_counter()
     import dagster as dg
 
-    from etl_project.definitions import build_definitions
-    from etl_project.runner import run_pipeline
-    from etl_project.warehouse import opened
+    from etl_project.orchestration.definitions import build_definitions
+    from etl_project.orchestration.runner import run_pipeline
+    from etl_project.warehouse.engine import opened
     from schemas.tables import LOAD_AUDIT
 
     build_definitions(raw, url)  # loading the code location is startup, not the job

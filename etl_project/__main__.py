@@ -1,5 +1,5 @@
 import sys
 
-from etl_project.cli import main
+from etl_project.orchestration.cli import main
 
 sys.exit(main())

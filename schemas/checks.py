@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from pandera import extensions
 
-from etl_project import idcard, personal_data
+from etl_project.core import idcard, personal_data
 from schemas.vocabularies import EXITED_STATUSES
 
 

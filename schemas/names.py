@@ -5,7 +5,7 @@ and English names are the rows of analytics.dim_code) or ``region`` (a code of d
 ``with_names`` gives a table a ``*_name`` column beside each such field, so that a BI tool's legend
 reads 因病 and 紫云县 where the table holds 01 and 520425; a region code whose level the row gives
 (the marts' region_code) also gets the names of its province, city and county. The warehouse fills
-them as it builds the table (etl_project/names.py); nothing here or there is written per table.
+them as it builds the table (etl_project/warehouse/names.py); nothing here or there is written per table.
 """
 
 from __future__ import annotations

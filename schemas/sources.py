@@ -6,7 +6,7 @@ number feeds the pseudonymous key, and then the personal fields are dropped.
 
 from __future__ import annotations
 
-from etl_project.amounts import yuan_text
+from etl_project.core.amounts import yuan_text
 from schemas.registry import (
     CATALOG,
     CODE,

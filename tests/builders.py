@@ -213,7 +213,7 @@ def assert_same_rows(url: str, other_url: str, tables: tuple[str, ...]) -> None:
     """The analytics tables hold the same rows in both warehouses (a warehouse and its read copy)."""
     import pandas as pd
 
-    from etl_project.warehouse import opened
+    from etl_project.warehouse.engine import opened
 
     with opened(url) as db, opened(other_url) as other:
         for table in tables:

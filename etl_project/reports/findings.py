@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from etl_project.amounts import number_text, yuan_text
+from etl_project.core.amounts import number_text, yuan_text
 
 _TOTAL = re.compile("共|合计|总计|累计|总")
 _CHANGE = re.compile("增长|增加|提高|提升|增幅|上升|下降|减少|降低|同比|环比|比上年|翻")

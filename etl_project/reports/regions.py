@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from etl_project.regions import REFERENCE_DIR, short_name
+from etl_project.core.regions import REFERENCE_DIR, short_name
 
 # Short form → full form of functional zones, as reports and their codes write them.
 ZONE_FORMS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区"}

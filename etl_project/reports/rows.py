@@ -3,7 +3,7 @@
 
 import pandas as pd
 
-from etl_project.reconciliation import qualifier_of
+from etl_project.reports.reconciliation import qualifier_of
 from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 
 QUALIFIER_WINDOW = 3  # characters either side of a figure where its qualifier may stand

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from etl_project.readers.encoding import UndecodableText, decode_bytes
+from etl_project.core.encoding import UndecodableText, decode_bytes
 from etl_project.reports.html_text import page_text
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project import partitions
-from etl_project.pii import PII_KEY_ENV
-from etl_project.runner import PipelineRun
-from etl_project.runner import run_pipeline as run_once
-from etl_project import partitions
-from etl_project.resources import RawFilesResource
-from etl_project.settings import Settings
+from etl_project.ingest import partitions
+from etl_project.core.pii import PII_KEY_ENV
+from etl_project.orchestration.runner import PipelineRun
+from etl_project.orchestration.runner import run_pipeline as run_once
+from etl_project.ingest import partitions
+from etl_project.ingest.resources import RawFilesResource
+from etl_project.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RAW = ROOT / "data" / "raw"
@@ -68,7 +68,7 @@ def generated_run(tmp_path_factory, instance: dg.DagsterInstance | None = None, 
     deployment keeps its runs; else forgotten)."""
     import json
 
-    from etl_project.sample_data import generate
+    from sample_data import generate
 
     raw = tmp_path_factory.mktemp("raw")
     truth_path = raw.parent / f"{raw.name}-truth.json"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.__main__ import main as benchmark
-from etl_project.warehouse import opened
+from etl_project.warehouse.engine import opened
 from schemas.registry import CATALOG
 
 REQUIRED = (
@@ -97,7 +97,7 @@ def test_staging_in_worker_processes_gives_the_same_warehouse(tmp_path, monkeypa
 
 
 def test_duckdb_cache_is_capped_lower_while_staging_workers_run(tmp_path):
-    from etl_project.warehouse import memory_capped
+    from etl_project.warehouse.engine import memory_capped
 
     with opened(f"duckdb:///{tmp_path / 'capped.duckdb'}") as db:
         def limit():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.bi_bundle import (
+from etl_project.warehouse.bi_bundle import (
     PASSWORD_MASK,
     YEAR_DATE_COLUMN,
     bi_tables,
@@ -23,8 +23,8 @@ from etl_project.bi_bundle import (
     starter_charts,
     time_column,
 )
-from etl_project.cli import main
-from etl_project.serving import published_path
+from etl_project.orchestration.cli import main
+from etl_project.warehouse.serving import published_path
 from schemas.registry import CATALOG, DATE, MONEY, NUMBER, STRING, YEAR, Field, Table
 from schemas.views import RATIOS, is_figure
 from tests.superset_schema import Schemas, superset_wheel

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from etl_project import progress
-from etl_project.progress import RunProgress
-from etl_project.settings import PROGRESS_SECONDS_ENV
-from etl_project.staging.workers import Stager
-from etl_project.warehouse import opened
+from etl_project.ingest import progress
+from etl_project.ingest.progress import RunProgress
+from etl_project.core.settings import PROGRESS_SECONDS_ENV
+from etl_project.ingest.staging.workers import Stager
+from etl_project.warehouse.engine import opened
 from schemas.tables import LOAD_AUDIT
 from tests.builders import cli_run
 
@@ -168,7 +168,7 @@ def test_a_quick_run_leaves_nothing_and_a_slow_one_a_bar_it_clears():
 
 def test_files_staged_in_worker_processes_are_announced_here():
     """The pool's workers stage the files; the process that writes the warehouse hears of each."""
-    from etl_project import pii
+    from etl_project.core import pii
 
     files = [(SAMPLE / relative, relative) for relative in KEPT[1:] + ("registry/望谟县扶贫对象信息.csv",)]
     heard = []

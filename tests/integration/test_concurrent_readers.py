@@ -15,10 +15,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.pg_locks import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV, LockPolicy
-from etl_project.runner import run_pipeline
-from etl_project.serving import published_path
-from etl_project.warehouse import opened
+from etl_project.warehouse.pg_locks import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV, LockPolicy
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.serving import published_path
+from etl_project.warehouse.engine import opened
 from tests.builders import cli_run
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"

@@ -13,17 +13,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project import cli, pii
-from etl_project.regions import default_index
-from etl_project.steward import stage_function, validate_file
-from etl_project.warehouse import opened
+from etl_project.orchestration import cli
+from etl_project.core import pii
+from etl_project.core.regions import default_index
+from etl_project.ingest.steward import stage_function, validate_file
+from etl_project.warehouse.engine import opened
 from schemas.registry import CATALOG
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, QUARANTINE
 from tests.corpus.build import CASES, MILLION, MILLION_CASE, build
 from tests.corpus.case import CLEAN, UNREADABLE, Case
 from tests.corpus.runs import ROOT, copy_sample, run_pipeline, sample_run, source_files
 
-# Shown in the quarantine at most this long (etl_project/staging/pipeline.py MAX_VALUE_CHARS).
+# Shown in the quarantine at most this long (etl_project/ingest/staging/pipeline.py MAX_VALUE_CHARS).
 MAX_SHOWN_VALUE = 200
 
 

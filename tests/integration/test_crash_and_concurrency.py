@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project.warehouse import opened
+from etl_project.warehouse.engine import opened
 from schemas.registry import CATALOG
 from tests.builders import cli_run
 

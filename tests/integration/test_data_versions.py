@@ -12,10 +12,10 @@ import pytest
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from etl_project.definitions import REFRESH_JOB_NAME, build_definitions
-from etl_project.partitions import partition_key
-from etl_project.runner import run_pipeline
-from etl_project.warehouse import opened
+from etl_project.orchestration.definitions import REFRESH_JOB_NAME, build_definitions
+from etl_project.ingest.partitions import partition_key
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.engine import opened
 from schemas.report_tables import RECONCILIATION
 from tests.builders import drop_first_household
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.definitions import FULL_JOB_NAME, build_definitions, defs
-from etl_project.partitions import RAW_FILES
+from etl_project.orchestration.definitions import FULL_JOB_NAME, build_definitions, defs
+from etl_project.ingest.partitions import RAW_FILES
 from schemas import source_catalog
 from tests import dagster_ui
 

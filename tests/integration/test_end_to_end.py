@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from assets.staging import latest_file_states
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import extract
-from etl_project.runner import run_pipeline
-from etl_project.sample_data import generate
-from etl_project.sample_data.investment_truth import yuan_per
-from etl_project.summary import quarantine_counts, render
-from etl_project.warehouse import Warehouse, opened
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.extract import extract
+from etl_project.orchestration.runner import run_pipeline
+from sample_data import generate
+from sample_data.investment_truth import yuan_per
+from etl_project.warehouse.summary import quarantine_counts, render
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.names import code_fields, name_column
 from schemas.registry import ANY_LEVEL, CATALOG, MONEY, ROW_LEVEL
@@ -467,7 +467,7 @@ def test_shipped_sample_equals_its_truth(tmp_path):
 def test_validate_answers_every_generated_file(sample):
     """Each generated file gets the steward's verdict: the source detected, every injected row defect
     and wrong total reported at its row, exit 1 exactly for the files that carry one."""
-    from etl_project.steward import validate_file
+    from etl_project.ingest.steward import validate_file
 
     raw, truth = sample
     expected: dict[str, set] = {}

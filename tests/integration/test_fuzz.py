@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl_project.readers import values
-from etl_project.readers.column_map import header_key, load_column_map
-from etl_project.readers.units import header_scale as _unit_of
+from etl_project.ingest.readers import values
+from etl_project.ingest.readers.column_map import header_key, load_column_map
+from etl_project.core.money_units import header_scale as _unit_of
 from schemas import vocabularies
 
 SEED_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.runner import run_pipeline
-from etl_project.serving import published_path
-from etl_project.warehouse import Warehouse, opened
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.serving import published_path
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 from tests.builders import assert_same_rows, drop_first_household
 
@@ -197,7 +197,7 @@ def test_a_check_that_passed_looks_again_at_the_changed_files_alone_and_still_ca
 
 
 def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_path, monkeypatch):
-    from etl_project import resources
+    from etl_project.ingest import resources
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     _run(raw, url)
@@ -221,10 +221,10 @@ def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_pa
 def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_project_list_changed(raw, tmp_path):
     import os
 
-    from etl_project import partitions
-    from etl_project.incremental.pending import pending_files
-    from etl_project.resources import RawFilesResource
-    from etl_project.settings import Settings
+    from etl_project.ingest import partitions
+    from etl_project.ingest.incremental.pending import pending_files
+    from etl_project.ingest.resources import RawFilesResource
+    from etl_project.core.settings import Settings
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.bi_bundle import bundle_files
-from etl_project.marts import FIRST_MART_YEAR
-from etl_project.runner import run_pipeline
-from etl_project.sample_data import generate
-from etl_project.sample_data.investment_truth import yuan_per
-from etl_project.serving import grant_bi, published_path
-from etl_project.warehouse import Warehouse, opened
+from etl_project.warehouse.bi_bundle import bundle_files
+from etl_project.warehouse.marts import FIRST_MART_YEAR
+from etl_project.orchestration.runner import run_pipeline
+from sample_data import generate
+from sample_data.investment_truth import yuan_per
+from etl_project.warehouse.serving import grant_bi, published_path
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,

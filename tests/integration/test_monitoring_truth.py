@@ -25,8 +25,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from etl_project.runner import run_pipeline
-from etl_project.warehouse import opened
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.engine import opened
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK
 from schemas.tables import DIM_REGION

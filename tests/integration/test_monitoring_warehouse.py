@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project import monitoring_build as build
-from etl_project.warehouse import Warehouse, opened
+from etl_project.warehouse import monitoring_build as build
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
@@ -369,7 +369,7 @@ def _eliminated_in(db: Warehouse, county: str, stories: list[tuple[str, int, flo
 
 def _income_check(url: str):
     from assets import monitoring_checks
-    from etl_project.resources import WarehouseResource
+    from etl_project.ingest.resources import WarehouseResource
 
     result = monitoring_checks.income_above_monitoring_line(warehouse=WarehouseResource(url=url))
     return result, {k: v.value for k, v in result.metadata.items()}
@@ -476,7 +476,7 @@ def test_the_checks_warn_with_counts_and_samples(tmp_path):
     """The asset checks as Dagster runs them: a warning per broken rule, with how many and a sample;
     the income rule, which knows no line of 贵州省 or 广东省 for 2021-2022, cannot tell and does not pass."""
     from assets import monitoring_checks
-    from etl_project.resources import WarehouseResource
+    from etl_project.ingest.resources import WarehouseResource
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with opened(url) as db:
@@ -507,7 +507,7 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
     import dagster as dg
 
     from assets import monitoring
-    from etl_project.resources import WarehouseResource
+    from etl_project.ingest.resources import WarehouseResource
     from schemas.tables import LOAD_AUDIT
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"

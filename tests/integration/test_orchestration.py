@@ -14,11 +14,11 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from etl_project.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
-from etl_project.partitions import RAW_FILES
-from etl_project.runner import run_pipeline
-from etl_project.sensors import record_failure
-from etl_project.warehouse import opened
+from etl_project.orchestration.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
+from etl_project.ingest.partitions import RAW_FILES
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.orchestration.sensors import record_failure
+from etl_project.warehouse.engine import opened
 from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT, MART_POVERTY_EXIT
 

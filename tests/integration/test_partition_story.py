@@ -15,10 +15,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.runner import PipelineRun, run_pipeline
-from etl_project.resources import AlertsResource
-from etl_project.sensors import run_failure_recorder
-from etl_project.warehouse import opened
+from etl_project.orchestration.runner import PipelineRun, run_pipeline
+from etl_project.ingest.resources import AlertsResource
+from etl_project.orchestration.sensors import run_failure_recorder
+from etl_project.warehouse.engine import opened
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 from tests import dagster_ui
 from tests.builders import PROJECT_HEADERS, VALID_IDS, household, project_row, write_csv, write_table, write_xlsx

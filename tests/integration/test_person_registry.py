@@ -10,13 +10,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import SourceFileError, extract
-from etl_project.regions import RegionIndex
-from etl_project.runner import run_pipeline
-from etl_project.settings import Reading
-from etl_project.staging.registry import stage_file
-from etl_project.warehouse import opened
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.extract import SourceFileError, extract
+from etl_project.core.regions import RegionIndex
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.core.settings import Reading
+from etl_project.ingest.staging.registry import stage_file
+from etl_project.warehouse.engine import opened
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
 from tests.corpus.runs import generated_run

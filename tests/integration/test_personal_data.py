@@ -17,12 +17,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl_project.pii import DEVELOPMENT_KEY
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import SourceFileError, extract
-from etl_project.readers.values import parse_code
-from etl_project.serving import published_path
-from etl_project.warehouse import opened
+from etl_project.core.pii import DEVELOPMENT_KEY
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.extract import SourceFileError, extract
+from etl_project.ingest.readers.values import parse_code
+from etl_project.warehouse.serving import published_path
+from etl_project.warehouse.engine import opened
 from schemas.investment_tables import MART_INVESTMENT
 from schemas.tables import MART_POVERTY_EXIT
 from schemas.vocabularies import DONOR_TYPE
@@ -162,8 +162,8 @@ def test_another_key_changes_every_household_key_and_no_figure(run, tmp_path_fac
 
 
 def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path):
-    from etl_project.personal_data import NameBook
-    from etl_project.personal_data_sweep import sweep
+    from etl_project.core.personal_data import NameBook
+    from etl_project.warehouse.personal_data_sweep import sweep
     from schemas.registry import Field, Table
 
     table = Table("probe", "探针", "values the personal-data sweep is tried on", "marts",

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from dagster._serdes import serialize_value
 
-from etl_project.cli import main
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import extract
-from etl_project.runner import run_pipeline
-from etl_project.serving import published_path
-from etl_project.warehouse import opened
+from etl_project.orchestration.cli import main
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.extract import extract
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.serving import published_path
+from etl_project.warehouse.engine import opened
 from tests.builders import FUND_HEADERS, VALID_IDS, fund_row, household, write_table, write_xlsx
 from tests.corpus.runs import copy_sample
 

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from etl_project import partitions, pii
-from etl_project.regions import default_index
-from etl_project.resources import SPREADSHEET_SUFFIXES, RawFilesResource
-from etl_project.sensors import snapshot
-from etl_project.staging import registry
-from etl_project.staging.steady import FileChanged, read_steadily
-from etl_project.steward import validate_file
-from etl_project.warehouse import opened
+from etl_project.ingest import partitions
+from etl_project.core import pii
+from etl_project.core.regions import default_index
+from etl_project.ingest.resources import SPREADSHEET_SUFFIXES, RawFilesResource
+from etl_project.orchestration.sensors import snapshot
+from etl_project.ingest.staging import registry
+from etl_project.ingest.staging.steady import FileChanged, read_steadily
+from etl_project.ingest.steward import validate_file
+from etl_project.warehouse.engine import opened
 from schemas.investment_tables import STG_FUND_MOVEMENT
 from schemas.tables import LOAD_AUDIT
 from tests.corpus.build import BY_NAME, build

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl_project.sample_data import generate
+from sample_data import generate
 
 FIELDS = (
     "county_name", "township_name", "village_name", "household_id", "head_name", "id_number", "household_size",

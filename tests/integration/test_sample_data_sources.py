@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl_project.sample_data import generate
+from sample_data import generate
 from tests.integration.test_sample_data import F as REGISTRY_FIELD
 from tests.integration.test_sample_data import first_row, in_fields, read_sheet
 

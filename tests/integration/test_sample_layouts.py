@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.extract import extract
-from etl_project.warehouse import opened
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.extract import extract
+from etl_project.warehouse.engine import opened
 from schemas.investment_tables import FACT_INVESTMENT
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT
 from tests.corpus.runs import generated_run

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from etl_project.runner import run_pipeline
-from etl_project.serving import READ_COPY_STORAGE, grant_bi, published_path
-from etl_project.warehouse import opened
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.serving import READ_COPY_STORAGE, grant_bi, published_path
+from etl_project.warehouse.engine import opened
 from pathlib import Path
 from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
@@ -162,7 +162,7 @@ def test_a_read_copy_changed_behind_the_pipeline_is_written_anew(tmp_path):
 def test_a_read_copy_grown_by_updates_is_written_anew(tmp_path, monkeypatch):
     import shutil
 
-    from etl_project import serving
+    from etl_project.warehouse import serving
 
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
@@ -205,7 +205,7 @@ def test_bi_logins_get_statement_and_idle_timeouts(postgres_database, capsys):
     """A role's settings do not pass to its members: grant-bi sets the BI timeouts on each login of
     the role (one already a member, one named with --login) in this database, and the server then
     ends a BI query or transaction that runs past them."""
-    from etl_project.cli import main
+    from etl_project.orchestration.cli import main
 
     group, member, login = "bi_timeouts_group_test", "bi_member_test", "bi_login_test"
     admin = sa.create_engine(postgres_database)

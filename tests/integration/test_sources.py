@@ -15,14 +15,15 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from etl_project import cli, partitions, sensors
-from etl_project.resources import RawFilesResource
-from etl_project.runner import run_pipeline
-from etl_project.settings import Reading
-from etl_project.staging.pipeline import SourceSpec, StageContext, stage
-from etl_project.steward import validate_file
-from etl_project.validation import empty_issues
-from etl_project.warehouse import opened
+from etl_project.orchestration import cli, sensors
+from etl_project.ingest import partitions
+from etl_project.ingest.resources import RawFilesResource
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.core.settings import Reading
+from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, stage
+from etl_project.ingest.steward import validate_file
+from etl_project.ingest.validation import empty_issues
+from etl_project.warehouse.engine import opened
 from schemas import source_catalog
 from schemas.registry import CATALOG, COMPACT, INTEGER, NUMBER, STRING, Field, Rule, Table
 from schemas.source_catalog import SPREADSHEET_SUFFIXES, Source

@@ -11,10 +11,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.definitions import build_definitions
-from etl_project.dictionary import render
-from etl_project.runner import run_pipeline
-from etl_project.warehouse import opened
+from etl_project.orchestration.definitions import build_definitions
+from etl_project.warehouse.dictionary import render
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.engine import opened
 from schemas import fields
 from schemas.registry import CATALOG, NUMBER, STRING, Field, Table, View
 from schemas.sql import all_tables

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from etl_project.reconciliation import reconcile
+from etl_project.reports.reconciliation import reconcile
 from etl_project.reports import extract_text
-from etl_project.townships import Townships
-from etl_project.warehouse import Warehouse, opened
+from etl_project.reports.townships import Townships
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM
 from schemas.tables import DIM_REGION
 from tests.corpus.runs import generated_run

@@ -14,9 +14,9 @@ from typing import NamedTuple
 import dagster as dg
 import pytest
 
-from etl_project import figures
-from etl_project.runner import run_pipeline
-from etl_project.warehouse import opened
+from etl_project.warehouse import figures
+from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.engine import opened
 from schemas.tables import DIM_REGION
 from schemas.vocabularies import FUND_CATEGORY
 from tests import dagster_ui

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.marts import rounded_quotient_sql
-from etl_project.pg_locks import LockPolicy, TableBusy
-from etl_project.warehouse import Warehouse, opened
+from etl_project.warehouse.marts import rounded_quotient_sql
+from etl_project.warehouse.pg_locks import LockPolicy, TableBusy
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import STG_LEDGER_TOTAL
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
@@ -228,7 +228,7 @@ def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse):
     """A table declared with a region code of the row's level, a vocabulary code and a village code
     gets its names from dim_region (short names first) and from the vocabulary; a code neither
     knows is left without a name, never given a wrong one."""
-    from etl_project.names import named_select
+    from etl_project.warehouse.names import named_select
     from schemas.names import with_names
     from schemas.registry import ROW_LEVEL, Field, Table
 
@@ -262,7 +262,7 @@ def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse):
 def test_codes_of_no_given_level_are_named_in_python_from_the_same_regions(warehouse):
     """The reconciliation's region codes may be a province, a city, a county or a township's local
     code: a code that is both a city and a county is named as the county."""
-    from etl_project.names import named_frame
+    from etl_project.warehouse.names import named_frame
     from schemas.report_tables import RECONCILIATION
 
     _regions_for_names(warehouse)

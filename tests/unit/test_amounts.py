@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl_project.amounts import GROUP_SEPARATOR, money_columns_as_text, money_text, number_text, written_unit, yuan_text
-from etl_project.steward import validate_file
+from etl_project.core.amounts import GROUP_SEPARATOR, money_columns_as_text, money_text, number_text, written_unit, yuan_text
+from etl_project.ingest.steward import validate_file
 from tests.builders import FUND_HEADERS, fund_row, write_table
 
 
@@ -94,7 +94,7 @@ def test_a_wrong_total_is_reported_in_the_sheet_s_unit(tmp_path: Path):
 
 
 def test_reconciliation_rows_show_money_in_the_report_s_unit():
-    from etl_project.reconciliation import as_read
+    from etl_project.reports.reconciliation import as_read
 
     rows = pd.DataFrame({
         "metric": ["investment_amount", "households_exited", "investment_amount"],

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from etl_project.definitions import build_definitions
+from etl_project.orchestration.definitions import build_definitions
 
 SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "asset_specs.json"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl_project import cli
+from etl_project.orchestration import cli
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORDS = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,})+")  # a few English words in a row, not a code

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.grid import read_grids
-from etl_project.readers.layout import locate
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.ingest.readers.grid import read_grids
+from etl_project.ingest.readers.layout import locate
 from tests.builders import FUND_HEADERS, PROJECT_HEADERS, VILLAGE_HEADERS, fund_row, project_row, village_row
 from tests.corpus.rows import hh
 from tests.corpus.writers import FLAT
@@ -69,7 +69,7 @@ def _column_of(source: str, field: str) -> int | None:
 
 
 def _key(text: str) -> str:
-    from etl_project.readers.column_map import header_key
+    from etl_project.ingest.readers.column_map import header_key
 
     return header_key(text)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.regions import RegionIndex
-from etl_project.staging.investment import FUNDS, PROJECTS, VILLAGES, stage_funds, stage_projects, stage_villages
-from etl_project.staging.pipeline import rules_of
+from etl_project.core.regions import RegionIndex
+from etl_project.ingest.staging.investment import FUNDS, PROJECTS, VILLAGES, stage_funds, stage_projects, stage_villages
+from etl_project.ingest.staging.pipeline import rules_of
 from tests.builders import FUND_HEADERS, PROJECT_HEADERS, VILLAGE_HEADERS, fund_row, project_row, village_row, write_table
 
 REGIONS = RegionIndex()

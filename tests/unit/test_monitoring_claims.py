@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.reconciliation import reconcile
+from etl_project.reports.reconciliation import reconcile
 from etl_project.reports import extract_text
 from etl_project.reports.rows import claim_rows
-from etl_project.warehouse import Warehouse, opened
+from etl_project.warehouse.engine import Warehouse, opened
 from schemas.tables import DIM_REGION, MART_POVERTY_EXIT
 
 ZIYUN = "520425"
@@ -238,9 +238,9 @@ def test_a_clause_with_its_own_year_is_not_cumulative_though_the_sentence_says_s
 def _story_with_monitoring(monitoring: dict[int, dict]):
     import numpy as np
 
-    from etl_project.sample_data.report_draft import Draft
-    from etl_project.sample_data.report_figures import CountyFigures
-    from etl_project.sample_data.report_stories import monitoring_blocks
+    from sample_data.report_draft import Draft
+    from sample_data.report_figures import CountyFigures
+    from sample_data.report_stories import monitoring_blocks
 
     figures = CountyFigures(ZIYUN, monitoring=monitoring)
     draft = Draft(figures, np.random.default_rng(7))
@@ -257,7 +257,7 @@ def test_without_monitoring_figures_the_review_says_nothing_of_monitoring():
 def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(warehouse):
     mart_rows = [{"region_level": "county", "region_code": ZIYUN, "period_kind": "year", "year": y, **row}
                  for y, row in YEARS.items()]
-    from etl_project.sample_data.report_figures import CountyFigures, add_monitoring
+    from sample_data.report_figures import CountyFigures, add_monitoring
 
     figures = {ZIYUN: CountyFigures(ZIYUN)}
     add_monitoring(figures, mart_rows + [{**mart_rows[0], "period_kind": "month", "year": 2030}])
@@ -302,7 +302,7 @@ def test_a_space_does_not_join_numbers_that_are_not_groups_of_three():
 
 
 def test_county_years_count_the_spells_by_their_dates():
-    from etl_project.sample_data.report_monitoring import county_years
+    from sample_data.report_monitoring import county_years
 
     spells = [
         {"county_code": ZIYUN, "taken_in_date": "2021-04-02", "eliminated_date": "2022-03-01", "household_size": 4},

@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl_project.readers.extract import SourceFileError
-from etl_project.regions import RegionIndex
-from etl_project.sample_data.generate import generate
-from etl_project.staging.monitoring import date_in_text, parse_code_list, stage_file
+from etl_project.ingest.readers.extract import SourceFileError
+from etl_project.core.regions import RegionIndex
+from sample_data.generate import generate
+from etl_project.ingest.staging.monitoring import date_in_text, parse_code_list, stage_file
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.vocabularies import HELP_MEASURE, RISK_TYPE
 from tests.builders import VALID_IDS, write_table
@@ -261,7 +261,7 @@ def test_the_generator_plants_an_elimination_below_a_known_line_only_where_none_
     line; a county already holding one, or whose lines are unknown, is left as it is."""
     from datetime import date
 
-    from etl_project.sample_data import monitoring as sample
+    from sample_data import monitoring as sample
 
     head = sample.Head("", "", "", "", 3, 0.0, "", False)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from etl_project.personal_data import NameBook, looks_like_person_name, mask_file_label, mask_frame, mask_text
+from etl_project.core.personal_data import NameBook, looks_like_person_name, mask_file_label, mask_frame, mask_text
 from tests.builders import VALID_IDS
 
 ID = VALID_IDS[1]  # 520425198001010014

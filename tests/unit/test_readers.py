@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project.readers import values
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.encoding import decode_bytes
-from etl_project.readers.extract import SourceFileError, extract
+from etl_project.ingest.readers import values
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.core.encoding import decode_bytes
+from etl_project.ingest.readers.extract import SourceFileError, extract
 from schemas.sources import REGISTRY_HOUSEHOLD
 from tests.builders import VALID_IDS, household, write_csv, write_xls, write_xlsx
 

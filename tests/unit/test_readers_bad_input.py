@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from etl_project.readers import grid as grid_module
-from etl_project.readers import values
-from etl_project.readers.column_map import load_column_map
-from etl_project.readers.encoding import UndecodableText, decode_bytes
-from etl_project.readers.extract import SourceFileError, extract
-from etl_project.readers.grid import UnreadableFile, read_grids, sniff_delimiter, sniff_format
-from etl_project.settings import Reading
+from etl_project.ingest.readers import grid as grid_module
+from etl_project.ingest.readers import values
+from etl_project.ingest.readers.column_map import load_column_map
+from etl_project.core.encoding import UndecodableText, decode_bytes
+from etl_project.ingest.readers.extract import SourceFileError, extract
+from etl_project.ingest.readers.grid import UnreadableFile, read_grids, sniff_delimiter, sniff_format
+from etl_project.core.settings import Reading
 from tests.builders import HEADERS_A, VALID_IDS, _header_rows, household, write_xlsx
 
 COLUMN_MAP = load_column_map("registry")
@@ -365,7 +365,7 @@ def test_a_sheet_with_conflicting_copies_is_refused_beside_a_good_one_not_skippe
 
 
 def test_the_steward_is_told_of_the_conflicting_copies_without_naming_the_source(tmp_path: Path):
-    from etl_project.steward import validate_file
+    from etl_project.ingest.steward import validate_file
 
     path = tmp_path / "带说明.xlsx"
     _conflicting_workbook(path, good_sheet_first=False)

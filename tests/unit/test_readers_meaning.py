@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from etl_project import partitions, pii
-from etl_project.regions import default_index
-from etl_project.resources import SPREADSHEET_SUFFIXES
-from etl_project.sensors import snapshot
-from etl_project.staging import registry
-from etl_project.staging.steady import FileChanged, read_steadily
-from etl_project.steward import validate_file
+from etl_project.ingest import partitions
+from etl_project.core import pii
+from etl_project.core.regions import default_index
+from etl_project.ingest.resources import SPREADSHEET_SUFFIXES
+from etl_project.orchestration.sensors import snapshot
+from etl_project.ingest.staging import registry
+from etl_project.ingest.staging.steady import FileChanged, read_steadily
+from etl_project.ingest.steward import validate_file
 from tests.corpus.build import BY_NAME, build
 from tests.corpus.rows import households
 from tests.corpus.writers import csv_text

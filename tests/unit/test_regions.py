@@ -6,8 +6,8 @@ import hashlib
 
 import pandas as pd
 
-from etl_project.dimensions import build_dim_region
-from etl_project.regions import RegionIndex, local_code, short_name
+from etl_project.warehouse.dimensions import build_dim_region
+from etl_project.core.regions import RegionIndex, local_code, short_name
 
 INDEX = RegionIndex()
 
@@ -91,8 +91,8 @@ def test_dim_region_learns_the_places_only_a_monitoring_list_names(tmp_path):
     township, as a village the registry names is; a monitoring row staged without place names (by
     an older release) adds no nameless place."""
     from assets.warehouse import dim_region
-    from etl_project.resources import WarehouseResource
-    from etl_project.warehouse import opened
+    from etl_project.ingest.resources import WarehouseResource
+    from etl_project.warehouse.engine import opened
     from schemas.investment_tables import STG_VILLAGE
     from schemas.monitoring_sources import STG_MONITORING
     from schemas.tables import DIM_REGION, LOAD_AUDIT, STG_HOUSEHOLD

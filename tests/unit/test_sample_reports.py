@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.reconciliation import judge, qualifier_of, step_of
+from etl_project.reports.reconciliation import judge, qualifier_of, step_of
 from etl_project.reports import extract_report
-from etl_project.sample_data import generate
+from sample_data import generate
 
 FORMATS = {"html", "docx", "pdf", "txt", "md"}
 SHOWCASE_CODES = {"520425", "431171", "540602", "522326", "431128"}

@@ -64,7 +64,7 @@ def test_warehouse_types_map_to_sql():
 def test_non_additive_columns_are_marked_where_analysts_read():
     """Figures that must not be summed over their table's rows say so in their comment and in the
     data dictionary; the table meant for summing has none."""
-    from etl_project.dictionary import render
+    from etl_project.warehouse.dictionary import render
 
     dictionary = render()
     not_additive = {
@@ -87,7 +87,7 @@ def test_non_additive_columns_are_marked_where_analysts_read():
 
 
 def test_data_dictionary_is_up_to_date():
-    from etl_project.dictionary import DICTIONARY_PATH, render
+    from etl_project.warehouse.dictionary import DICTIONARY_PATH, render
 
     assert DICTIONARY_PATH.read_text(encoding="utf-8") == render(), "run `etl-project data-dictionary` and commit the result"
 
@@ -102,7 +102,7 @@ KEYS = {("fact_investment", "project_code"), ("dim_project", "project_code"), ("
 
 
 def test_every_vocabulary_names_each_code_in_chinese_and_english():
-    from etl_project.names import code_rows
+    from etl_project.warehouse.names import code_rows
     from schemas.vocabularies import VOCABULARIES
 
     for vocabulary in VOCABULARIES.values():

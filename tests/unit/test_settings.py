@@ -13,9 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.resources import resources_for
-from etl_project.settings import DEFAULT_WAREHOUSE_URL, VARIABLES, Reading, Settings, from_environment
-from etl_project.staging.workers import Stager
+from etl_project.ingest.resources import resources_for
+from etl_project.core.settings import DEFAULT_WAREHOUSE_URL, VARIABLES, Reading, Settings, from_environment
+from etl_project.ingest.staging.workers import Stager
 from tests.builders import household, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +92,9 @@ class Watched(base):
         return base.__contains__(self, key)
 
 os.environ.__class__ = Watched
-import etl_project.definitions
+import etl_project.orchestration.definitions
 at_import = list(looked_up)
-etl_project.definitions.defs()
+etl_project.orchestration.definitions.defs()
 print(json.dumps({"import": at_import, "load": looked_up[len(at_import):]}))
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_project import cli
+from etl_project.orchestration import cli
 from tests.corpus.build import CASES, build
 from tests.corpus.case import UNREADABLE
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.regions import RegionIndex
-from etl_project.staging.pipeline import rules_of
-from etl_project.staging.registry import PERSONS, REGISTRY, stage_file
+from etl_project.core.regions import RegionIndex
+from etl_project.ingest.staging.pipeline import rules_of
+from etl_project.ingest.staging.registry import PERSONS, REGISTRY, stage_file
 from tests.builders import PERSON_HEADERS, VALID_IDS, household, member, write_table, write_xlsx
 
 REGIONS = RegionIndex()
