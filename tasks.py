@@ -73,7 +73,9 @@ def ensure_environment():
     import venv
 
     if made_by_another_python(VENV, sys.version_info):
-        print("%s was made by another Python version; making it again with Python %d.%d" % ((VENV,) + tuple(sys.version_info[:2])), flush=True)
+        print(
+            "%s was made by another Python version; making it again with Python %d.%d" % ((VENV,) + tuple(sys.version_info[:2])), flush=True
+        )
         shutil.rmtree(VENV)
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
         wanted = hashlib.sha256(handle.read()).hexdigest()
@@ -98,7 +100,9 @@ def commands_for(argv, python, bin_dir):
     """The commands a task runs, in order; None when there is no such task."""
     task = " ".join(argv)
     if task == "pipeline":
-        return [[os.path.join(bin_dir, "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]]
+        return [
+            [os.path.join(bin_dir, "etl-project"), "run", "--raw", "data/raw", "--warehouse", "duckdb:///data/warehouse/warehouse.duckdb"]
+        ]
     if task == "test":
         return [[python, "-m", "pytest", "tests"]]
     if task == "test --fast":

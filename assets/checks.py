@@ -4,7 +4,6 @@ Blocking checks guard what must not flow on (unbalanced row accounting, inconsis
 data is masked where found, by the guard in assets/privacy.py); rejected rows are a warning with their rules and a sample.
 """
 
-
 from collections.abc import Callable
 
 import dagster as dg
@@ -14,8 +13,8 @@ from assets.metadata import WAREHOUSE_POOL
 from assets.staging import latest_file_states
 from etl_project.core import personal_data
 from etl_project.core.amounts import money_columns_as_text
-from etl_project.warehouse.incremental.checks import Verdict, memoised
 from etl_project.ingest.resources import WarehouseResource
+from etl_project.warehouse.incremental.checks import Verdict, memoised
 from schemas import source_catalog
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
@@ -60,7 +59,12 @@ def _rows_valid_check(declared: source_catalog.Source):
         return dg.AssetCheckResult(
             passed=int(rows) == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"quarantined_rows": int(rows), "problems": int(by_rule["failures"].sum()), "failures_by_rule": _md(by_rule), "sample": _md(sample)},
+            metadata={
+                "quarantined_rows": int(rows),
+                "problems": int(by_rule["failures"].sum()),
+                "failures_by_rule": _md(by_rule),
+                "sample": _md(sample),
+            },
         )
 
     return rows_valid
@@ -71,7 +75,12 @@ def build_source_checks() -> list[dg.AssetChecksDefinition]:
     return [_rows_valid_check(declared) for declared in source_catalog.tabular_sources()]
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=LOAD_AUDIT.name, blocking=True, description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=LOAD_AUDIT.name,
+    blocking=True,
+    description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file",
+)
 def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         # Every file as it stands now: its latest load, whichever run made it.
@@ -82,7 +91,9 @@ def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)"
+)
 def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         fact = db.name(FACT_HOUSEHOLD)
@@ -111,10 +122,17 @@ def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResu
             return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
 
         decision, passed, metadata = memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
-    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version})
+    return dg.AssetCheckResult(
+        passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version}
+    )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=MART_POVERTY_EXIT.name, blocking=True, description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=MART_POVERTY_EXIT.name,
+    blocking=True,
+    description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned",
+)
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         mart, dim = db.name(MART_POVERTY_EXIT), db.name(DIM_REGION)
@@ -154,19 +172,29 @@ def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=FACT_HOUSEHOLD.name,
+    description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists",
+)
 def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
     return _listed_warning(
         warehouse,
         "source_file, source_sheet, source_row",
         "households",
-        lambda db: "SELECT household_key, source_file, source_sheet, source_row, stated_household_size, household_size AS members "
-        f"FROM {db.name(FACT_HOUSEHOLD)} WHERE stated_household_size IS NOT NULL AND stated_household_size <> household_size",
+        lambda db: (
+            "SELECT household_key, source_file, source_sheet, source_row, stated_household_size, household_size AS members "
+            f"FROM {db.name(FACT_HOUSEHOLD)} WHERE stated_household_size IS NOT NULL AND stated_household_size <> household_size"
+        ),
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_PERSON.name, description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=FACT_PERSON.name,
+    description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county",
+)
 def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """A person listed in two households, or in two counties' exports: the duplicate-person rule of
     the registry's data-quality lists, across files (within a file, the second row is quarantined)."""
@@ -174,7 +202,9 @@ def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult
         warehouse,
         "person_key",
         "persons",
-        lambda db: "SELECT person_key, COUNT(DISTINCT household_key) AS households, COUNT(DISTINCT county_code) AS counties, "
-        f"MIN(source_file) AS first_file, MAX(source_file) AS last_file FROM {db.name(FACT_PERSON)} GROUP BY person_key "
-        "HAVING COUNT(DISTINCT household_key) > 1 OR COUNT(DISTINCT county_code) > 1",
+        lambda db: (
+            "SELECT person_key, COUNT(DISTINCT household_key) AS households, COUNT(DISTINCT county_code) AS counties, "
+            f"MIN(source_file) AS first_file, MAX(source_file) AS last_file FROM {db.name(FACT_PERSON)} GROUP BY person_key "
+            "HAVING COUNT(DISTINCT household_key) > 1 OR COUNT(DISTINCT county_code) > 1"
+        ),
     )

@@ -70,8 +70,10 @@ def failed(file: str, source: str, reason: str, last_good: dict | None) -> dict[
     if last_good is None:
         kept = "无：此文件从未成功装载 / none: the file has never loaded"
     else:
-        kept = (f"上次成功装载的 {_count(last_good.get('rows_loaded'))} 行仍在仓库中 / the {_count(last_good.get('rows_loaded'))} "
-                f"rows of its last good load stay in the warehouse")
+        kept = (
+            f"上次成功装载的 {_count(last_good.get('rows_loaded'))} 行仍在仓库中 / the {_count(last_good.get('rows_loaded'))} "
+            f"rows of its last good load stay in the warehouse"
+        )
     return {
         "file": dg.MetadataValue.text(file),
         "source": dg.MetadataValue.text(source),
@@ -88,9 +90,11 @@ def failed_description(reason: str) -> str:
 def failure_message(failures: dict[str, str]) -> str:
     """Why the staging step failed: each failed file named once, with its reason."""
     count = len(failures)
-    head = (f"{count} 个文件未能装载，各自保留上次成功装载的数据，其余文件已装载 / {count} file{'s' if count > 1 else ''} "
-            f"failed to load and keep{'' if count > 1 else 's'} the rows of {'their' if count > 1 else 'its'} last good load; "
-            f"the other files loaded:")
+    head = (
+        f"{count} 个文件未能装载，各自保留上次成功装载的数据，其余文件已装载 / {count} file{'s' if count > 1 else ''} "
+        f"failed to load and keep{'' if count > 1 else 's'} the rows of {'their' if count > 1 else 'its'} last good load; "
+        f"the other files loaded:"
+    )
     return head + "".join(f"\n{file}: {reason}" for file, reason in failures.items())
 
 

@@ -18,7 +18,11 @@ WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63",
 WEST_THRESHOLD, OTHER_THRESHOLD = 3.0, 2.0
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=STG_LEDGER_TOTAL.name, description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=STG_LEDGER_TOTAL.name,
+    description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals",
+)
 def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         mismatched = db.query(
@@ -50,7 +54,9 @@ def _in_sheet_units(totals: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=FACT_INVESTMENT.name, description="每笔资金的项目都在项目库中 / every movement's project is a valid project")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=FACT_INVESTMENT.name, description="每笔资金的项目都在项目库中 / every movement's project is a valid project"
+)
 def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         orphans = db.query(
@@ -65,7 +71,11 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=DIM_PROJECT.name, description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=DIM_PROJECT.name,
+    description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)",
+)
 def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         over = db.query(

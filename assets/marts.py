@@ -1,16 +1,22 @@
 """Marts: the figures analysts and BI tools read."""
 
-
 import dagster as dg
 
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import latest_file_states
-from etl_project.warehouse import figures
 from etl_project.core.amounts import yuan_text
-from etl_project.warehouse.incremental import tables
-from etl_project.warehouse.marts import FIRST_MART_YEAR, LAST_PROGRAMME_YEAR, event_year_bounds_sql, investment_sql, poverty_exit_sql, project_reach_sql
-from etl_project.warehouse.names import named_select
 from etl_project.ingest.resources import WarehouseResource
+from etl_project.warehouse import figures
+from etl_project.warehouse.incremental import tables
+from etl_project.warehouse.marts import (
+    FIRST_MART_YEAR,
+    LAST_PROGRAMME_YEAR,
+    event_year_bounds_sql,
+    investment_sql,
+    poverty_exit_sql,
+    project_reach_sql,
+)
+from etl_project.warehouse.names import named_select
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
@@ -114,7 +120,9 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
-        rows = db.replace_from_sql(MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT))))
+        rows = db.replace_from_sql(
+            MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
+        )
         decision = tables.rewritten(db, MART_PROJECT_REACH)
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))

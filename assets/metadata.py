@@ -1,6 +1,5 @@
 """Metadata every warehouse asset carries, derived from the schema registry."""
 
-
 import dagster as dg
 
 from schemas.dagster_metadata import column_lineage, column_schema
@@ -17,6 +16,9 @@ WAREHOUSE_POOL = "warehouse"
 WAREHOUSE_KIND = "warehouse"
 TABLE_KINDS = {WAREHOUSE_KIND}
 FRAME_KINDS = {"pandas", WAREHOUSE_KIND}
+# The metadata key under which the staging step's failure lists each failed file and its reason
+# (read back by the failure sensor).
+FAILED_FILES = "failed_files"
 
 
 def engine_kind(url: str) -> str:

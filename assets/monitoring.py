@@ -14,9 +14,9 @@ import dagster as dg
 from assets.marts import built_from
 from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.warehouse import _names_recipe
+from etl_project.ingest.resources import WarehouseResource
 from etl_project.warehouse import monitoring, monitoring_build
 from etl_project.warehouse.incremental import tables
-from etl_project.ingest.resources import WarehouseResource
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
@@ -43,7 +43,9 @@ def _code_recipe() -> bytes:
     owners=OWNERS,
     kinds=TABLE_KINDS,
     deps=upstream(FACT_MONITORING_SPELL),
-    description=describe(FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."),
+    description=describe(
+        FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."
+    ),
     metadata=table_metadata(FACT_MONITORING_SPELL),
 )
 def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -87,9 +89,13 @@ def _mart_asset(table: Table):
     )
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.open() as db:
-            rows, decision = _kept_or_rebuilt(db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name))
+            rows, decision = _kept_or_rebuilt(
+                db, table, [FACT_MONITORING_SPELL, DIM_REGION], lambda: monitoring_build.build_mart(db, table.name)
+            )
             provenance = built_from(db, SOURCES)
-        return dg.MaterializeResult(metadata={**table_metadata(table, rows), "build": decision.reason, **provenance}, data_version=decision.data_version)
+        return dg.MaterializeResult(
+            metadata={**table_metadata(table, rows), "build": decision.reason, **provenance}, data_version=decision.data_version
+        )
 
     return build
 
@@ -118,5 +124,6 @@ def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult
         )
         provenance = built_from(db, ("registry", *SOURCES))
     return dg.MaterializeResult(
-        metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": decision.reason, **provenance}, data_version=decision.data_version
+        metadata={**table_metadata(MART_MONITORING_EXITED, rows), "build": decision.reason, **provenance},
+        data_version=decision.data_version,
     )

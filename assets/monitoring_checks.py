@@ -5,23 +5,50 @@ import dagster as dg
 
 from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
-from etl_project.warehouse import monitoring, monitoring_build
 from etl_project.ingest.resources import WarehouseResource
+from etl_project.warehouse import monitoring, monitoring_build
 from schemas.monitoring_tables import FACT_MONITORING_SPELL
 from schemas.tables import FACT_HOUSEHOLD
 
 _RULES = {
-    "early_or_unhelped_elimination": ("风险消除时监测不满六个月或无帮扶措施", "risk eliminated before six months of monitoring or without a help measure", "spells", ()),
-    "eliminated_without_labour": ("无劳动力户被标为风险消除（应继续监测）", "household with no labour at all marked eliminated (it stays monitored)", "spells", ()),
-    "dates_out_of_order": ("日期顺序错误：消除早于纳入，或纳入晚于首次出现", "dates out of order: eliminated before taken in, or taken in after its first export", "spells", ()),
+    "early_or_unhelped_elimination": (
+        "风险消除时监测不满六个月或无帮扶措施",
+        "risk eliminated before six months of monitoring or without a help measure",
+        "spells",
+        (),
+    ),
+    "eliminated_without_labour": (
+        "无劳动力户被标为风险消除（应继续监测）",
+        "household with no labour at all marked eliminated (it stays monitored)",
+        "spells",
+        (),
+    ),
+    "dates_out_of_order": (
+        "日期顺序错误：消除早于纳入，或纳入晚于首次出现",
+        "dates out of order: eliminated before taken in, or taken in after its first export",
+        "spells",
+        (),
+    ),
     "household_in_two_counties": ("同一户出现在两个县的监测名单", "the same household listed by two counties", "households", ()),
-    "unstable_household_not_exited": ("脱贫不稳定户在建档立卡库中不是已脱贫户", "脱贫不稳定户 not found as an exited household in the registry", "spells", (FACT_HOUSEHOLD.name,)),
-    "marginal_household_registered_poor": ("边缘易致贫户是建档立卡户", "边缘易致贫户 that is a registered household", "spells", (FACT_HOUSEHOLD.name,)),
+    "unstable_household_not_exited": (
+        "脱贫不稳定户在建档立卡库中不是已脱贫户",
+        "脱贫不稳定户 not found as an exited household in the registry",
+        "spells",
+        (FACT_HOUSEHOLD.name,),
+    ),
+    "marginal_household_registered_poor": (
+        "边缘易致贫户是建档立卡户",
+        "边缘易致贫户 that is a registered household",
+        "spells",
+        (FACT_HOUSEHOLD.name,),
+    ),
 }
 
 
 def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str, ...]):
-    @dg.asset_check(pool=WAREHOUSE_POOL, name=rule, asset=FACT_MONITORING_SPELL.name, additional_deps=list(also_reads), description=f"{zh} / {en}")
+    @dg.asset_check(
+        pool=WAREHOUSE_POOL, name=rule, asset=FACT_MONITORING_SPELL.name, additional_deps=list(also_reads), description=f"{zh} / {en}"
+    )
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.open() as db:
             select, params = monitoring_build.RULES[rule](db)

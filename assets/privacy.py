@@ -5,9 +5,9 @@ import dagster as dg
 
 from assets.checks import _md
 from assets.metadata import OWNERS, WAREHOUSE_POOL
+from etl_project.ingest.resources import RawFilesResource, WarehouseResource
 from etl_project.warehouse.known_persons import known_persons
 from etl_project.warehouse.personal_data_sweep import sweep_tables
-from etl_project.ingest.resources import RawFilesResource, WarehouseResource
 from schemas.registry import CATALOG
 
 GUARD = "personal_data_guard"

@@ -5,11 +5,11 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import OWNERS, WAREHOUSE_POOL
-from etl_project.warehouse.incremental import batch_version
 from etl_project.ingest.incremental.file_hashes import known_hashes, remember_hashes
 from etl_project.ingest.partitions import RAW_FILES, file_of, source_of
 from etl_project.ingest.resources import RawFilesResource, StagingResource, WarehouseResource
 from etl_project.ingest.staging import workers
+from etl_project.warehouse.incremental import batch_version
 from schemas import source_catalog
 
 RAW_FILE = "raw_file"

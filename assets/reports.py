@@ -11,11 +11,11 @@ import dagster as dg
 from assets.checks import _md
 from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata, upstream
 from assets.staging import STAGED_FILE, latest_file_states
+from etl_project.ingest.resources import WarehouseResource
+from etl_project.reports.reconciliation import as_read, reconcile
 from etl_project.warehouse import figures
 from etl_project.warehouse.incremental import tables
 from etl_project.warehouse.names import named_frame
-from etl_project.reports.reconciliation import as_read, reconcile
-from etl_project.ingest.resources import WarehouseResource
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM
 
 _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
@@ -24,9 +24,15 @@ _REPORT_TABLES = (REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM)
 @dg.multi_asset(
     pool=WAREHOUSE_POOL,
     specs=[
-        dg.AssetSpec(t.name, group_name="reports", owners=OWNERS, kinds=FRAME_KINDS, deps=[STAGED_FILE],
-                     description=describe(t, "Rows of each report are written by its staged_file partition."),
-                     metadata=table_metadata(t))
+        dg.AssetSpec(
+            t.name,
+            group_name="reports",
+            owners=OWNERS,
+            kinds=FRAME_KINDS,
+            deps=[STAGED_FILE],
+            description=describe(t, "Rows of each report are written by its staged_file partition."),
+            metadata=table_metadata(t),
+        )
         for t in _REPORT_TABLES
     ],
     can_subset=False,
@@ -51,7 +57,9 @@ def report_tables(warehouse: WarehouseResource):
         data_version=versions[REPORT_CLAIM.name],
     )
     for table in _REPORT_TABLES[1:]:
-        yield dg.MaterializeResult(asset_key=table.name, metadata=table_metadata(table, counts[table.name]), data_version=versions[table.name])
+        yield dg.MaterializeResult(
+            asset_key=table.name, metadata=table_metadata(table, counts[table.name]), data_version=versions[table.name]
+        )
 
 
 @dg.asset(
@@ -60,7 +68,9 @@ def report_tables(warehouse: WarehouseResource):
     owners=OWNERS,
     kinds=FRAME_KINDS,
     deps=upstream(RECONCILIATION),
-    description=describe(RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."),
+    description=describe(
+        RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."
+    ),
     metadata=table_metadata(RECONCILIATION),
 )
 def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:

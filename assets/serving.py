@@ -38,7 +38,9 @@ _HOW = {
 def published_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         if db.dialect != "duckdb":
-            return dg.MaterializeResult(metadata={"published": "not needed: BI tools read the PostgreSQL server"}, data_version=dg.DataVersion(SERVED_BY_SERVER))
+            return dg.MaterializeResult(
+                metadata={"published": "not needed: BI tools read the PostgreSQL server"}, data_version=dg.DataVersion(SERVED_BY_SERVER)
+            )
         path, copied, decision = publish_read_copy(db)
     return dg.MaterializeResult(
         metadata={

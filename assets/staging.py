@@ -20,21 +20,20 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 )
 
 from assets import file_story
-from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
+from assets.metadata import FAILED_FILES, FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata
 from assets.raw import RAW_FILE
 from etl_project.core import personal_data, pii
-from etl_project.ingest.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
-from etl_project.reports import UnreadableReport, default_regions, extract_report
-from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
-from etl_project.warehouse.incremental import batch_version, tables
 from etl_project.ingest.incremental import files as file_loads
 from etl_project.ingest.incremental.file_hashes import known_hashes
 from etl_project.ingest.incremental.files import previous_loads, rules_version
-from etl_project.warehouse.known_persons import known_persons
+from etl_project.ingest.partitions import RAW_FILES, file_of, ordered, partition_key, source_of
 from etl_project.ingest.resources import KnownHashes, RawFile, RawFilesResource, StagingResource, WarehouseResource
-from etl_project.orchestration.sensors import FAILED_FILES
 from etl_project.ingest.staging.workers import FileOutcome, Stager, failure_reason, worker_count
 from etl_project.ingest.staging.writer import StagingWriter
+from etl_project.reports import UnreadableReport, default_regions, extract_report
+from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
+from etl_project.warehouse.incremental import batch_version, tables
+from etl_project.warehouse.known_persons import known_persons
 from etl_project.warehouse.summary import quarantine_counts
 from schemas import source_catalog
 from schemas.registry import Table
@@ -42,7 +41,16 @@ from schemas.report_tables import REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_C
 from schemas.tables import LOAD_AUDIT, PERSON_FINGERPRINT, QUARANTINE
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
-AUDIT_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "skipped_blank", "skipped_total", "skipped_note", "skipped_section")
+AUDIT_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_skipped",
+    "skipped_blank",
+    "skipped_total",
+    "skipped_note",
+    "skipped_section",
+)
 
 
 @dataclass
@@ -82,8 +90,9 @@ def _audit_row(run_id: str, source: str, raw: RawFile, staged: FileOutcome | Non
     return row
 
 
-def _stage_source(context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, version: str,
-                  force: bool = False) -> SourceRun:
+def _stage_source(
+    context, name: str, files: list[RawFile], previous: dict, stager: Stager, writer: StagingWriter, version: str, force: bool = False
+) -> SourceRun:
     """Stage the files of one source that are in this run; files whose content and rules (of
     ``version``) are those of their last load are not read again."""
     run = SourceRun(name, source_catalog.source(name).staged[0])
@@ -92,12 +101,22 @@ def _stage_source(context, name: str, files: list[RawFile], previous: dict, stag
     for raw in files:
         if file_loads.decide(previous, name, raw, version, again=force).kept:
             unchanged[raw.relative] = previous[(name, raw.relative)]
-    outcomes = stager.stage(name, [(raw.path, raw.relative, (raw.size, raw.mtime_ns, raw.sha256)) for raw in files if raw.relative not in unchanged])
+    outcomes = stager.stage(
+        name, [(raw.path, raw.relative, (raw.size, raw.mtime_ns, raw.sha256)) for raw in files if raw.relative not in unchanged]
+    )
     for raw in files:
         if raw.relative in unchanged:
             run.unchanged.append(raw.relative)
-            run.audit.append({**unchanged[raw.relative], "run_id": run_id, "status": "unchanged", "message": None,
-                              "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
+            run.audit.append(
+                {
+                    **unchanged[raw.relative],
+                    "run_id": run_id,
+                    "status": "unchanged",
+                    "message": None,
+                    "file_mtime_ns": raw.mtime_ns,
+                    "loaded_at": _now(),
+                }
+            )
             continue
         staged = next(outcomes)
         if staged.error is not None:
@@ -127,8 +146,16 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
     for raw in files:
         if file_loads.decide(previous, "reports", raw, version).kept:
             run.unchanged.append(raw.relative)
-            run.audit.append({**previous[("reports", raw.relative)], "run_id": context.run.run_id, "status": "unchanged", "message": None,
-                              "file_mtime_ns": raw.mtime_ns, "loaded_at": _now()})
+            run.audit.append(
+                {
+                    **previous[("reports", raw.relative)],
+                    "run_id": context.run.run_id,
+                    "status": "unchanged",
+                    "message": None,
+                    "file_mtime_ns": raw.mtime_ns,
+                    "loaded_at": _now(),
+                }
+            )
             continue
         regions = regions or default_regions()
         try:
@@ -146,8 +173,9 @@ def _stage_reports(context, files: list[RawFile], previous: dict, writer: Stagin
         writer.replace(REPORT_CLAIM, raw.relative, claims)
         writer.replace(REPORT_FINDING, raw.relative, findings)
         writer.replace(REPORT_FINDING_CLAIM, raw.relative, finding_claim_rows(report, raw.sha256[:16], raw.relative))
-        outcome = FileOutcome("reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims),
-                              personal_data_masked=sum((found + found_too).values()))
+        outcome = FileOutcome(
+            "reports", raw.relative, rows_read=len(claims), rows_loaded=len(claims), personal_data_masked=sum((found + found_too).values())
+        )
         run.staged.append(outcome)
         run.audit.append(_audit_row(context.run.run_id, "reports", raw, outcome, None, version))
         context.log.info(f"{raw.relative}: {len(claims)} claims, {len(report['findings'])} findings")
@@ -269,19 +297,35 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         with Stager(workers, key, as_arrow=as_arrow, reading=staging.reading, memory_limit=staging.memory_limit) as stager:
             for source in tabular:
                 if source.judged_against is None:
-                    runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, versions[source.name])
+                    runs[source.name] = _stage_source(
+                        context, source.name, files[source.name], previous, stager, writer, versions[source.name]
+                    )
             # Ledgers are judged against every code of every project list (rejected rows included):
             # when a list changed, every ledger of this run is judged again.
             for source in judged:
                 against = runs[source.judged_against]
                 judge_again[source.name] = bool(against.staged)
                 mine = files[source.name]
-                to_judge = mine if judge_again[source.name] else [raw for raw in mine if _changed(raw, source.name, previous, versions[source.name])]
+                to_judge = (
+                    mine
+                    if judge_again[source.name]
+                    else [raw for raw in mine if _changed(raw, source.name, previous, versions[source.name])]
+                )
                 known[source.name] = _known_projects(against, raw_files, stager, db) if to_judge else frozenset()
         for source in judged:
-            with Stager(workers, key, known[source.name], as_arrow=as_arrow, reading=staging.reading, memory_limit=staging.memory_limit) as stager:
-                runs[source.name] = _stage_source(context, source.name, files[source.name], previous, stager, writer, versions[source.name],
-                                                  force=judge_again[source.name])
+            with Stager(
+                workers, key, known[source.name], as_arrow=as_arrow, reading=staging.reading, memory_limit=staging.memory_limit
+            ) as stager:
+                runs[source.name] = _stage_source(
+                    context,
+                    source.name,
+                    files[source.name],
+                    previous,
+                    stager,
+                    writer,
+                    versions[source.name],
+                    force=judge_again[source.name],
+                )
         for source in source_catalog.sources():
             if not source.tabular:
                 runs[source.name] = _stage_reports(context, files[source.name], previous, writer, versions[source.name], key)
@@ -309,7 +353,9 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
     decisions = {relative: file_loads.of_load(row) for relative, (_, row) in stories.items()}
     told = {
         partition_key(relative): {
-            **file_story.loaded(row, run.table.name, rules.get(relative, [])), **changed, "file_version": decisions[relative].version
+            **file_story.loaded(row, run.table.name, rules.get(relative, [])),
+            **changed,
+            "file_version": decisions[relative].version,
         }
         for relative, (run, row) in stories.items()
     }
@@ -317,14 +363,18 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
         # The run's output materializes every partition of the run, each with its own metadata.
         for key, metadata in told.items():
             context.add_asset_metadata(metadata, partition_key=key)
-        yield dg.MaterializeResult(data_version=dg.DataVersion(batch_version([d.version for d in decisions.values()])) if decisions else None)
+        yield dg.MaterializeResult(
+            data_version=dg.DataVersion(batch_version([d.version for d in decisions.values()])) if decisions else None
+        )
     else:
         # Only the files read now are recorded; the unchanged ones keep their last materialization
         # and the failed ones fail with the step.
         for run in runs.values():
             for staged in run.staged:
                 key = partition_key(staged.source_file)
-                yield dg.AssetMaterialization(asset_key=STAGED_FILE, partition=key, metadata=told[key], tags=decisions[staged.source_file].tags)
+                yield dg.AssetMaterialization(
+                    asset_key=STAGED_FILE, partition=key, metadata=told[key], tags=decisions[staged.source_file].tags
+                )
     if FILE_CHECK in context.selected_asset_check_keys:
         # Each evaluation points at the partition's latest materialization (a failed file's is that
         # of its last good load): the UI counts a file's check as current only then.
@@ -333,8 +383,13 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
             yield _file_check(relative, targets, passed=True, metadata=file_story.passed(row))
         for relative, reason in failures.items():
             source = source_of(relative)
-            yield _file_check(relative, targets, passed=False, metadata=file_story.failed(relative, source, reason, previous.get((source, relative))),
-                              description=file_story.failed_description(reason))
+            yield _file_check(
+                relative,
+                targets,
+                passed=False,
+                metadata=file_story.failed(relative, source, reason, previous.get((source, relative))),
+                description=file_story.failed_description(reason),
+            )
         if not failures:
             # Evaluations of single partitions stand for the check's result; the output lets the
             # steps after it run.
@@ -352,8 +407,14 @@ def staged_file(context: dg.AssetExecutionContext, raw_files: RawFilesResource, 
 def _file_check(relative: str, targets: dict, passed: bool, metadata: dict, description: str | None = None) -> dg.AssetCheckEvaluation:
     key = partition_key(relative)
     return dg.AssetCheckEvaluation(
-        asset_key=FILE_CHECK.asset_key, check_name=FILE_CHECK.name, passed=passed, partition=key, blocking=True,
-        metadata=metadata, description=description, target_materialization_data=targets.get(key),
+        asset_key=FILE_CHECK.asset_key,
+        check_name=FILE_CHECK.name,
+        passed=passed,
+        partition=key,
+        blocking=True,
+        metadata=metadata,
+        description=description,
+        target_materialization_data=targets.get(key),
     )
 
 
@@ -466,10 +527,19 @@ def _union_of_present_files(context: dg.AssetExecutionContext, raw_files: RawFil
         writer.flush()
         if removed:
             gone = pd.DataFrame(
-                [{**dict.fromkeys(LOAD_AUDIT.column_names), **dict.fromkeys(AUDIT_COUNTS, 0), "run_id": context.run.run_id,
-                  "source": source, "source_file": relative, "status": "removed",
-                  "message": "file no longer under the raw folder: its rows left the warehouse", "loaded_at": _now()}
-                 for source, relative in removed],
+                [
+                    {
+                        **dict.fromkeys(LOAD_AUDIT.column_names),
+                        **dict.fromkeys(AUDIT_COUNTS, 0),
+                        "run_id": context.run.run_id,
+                        "source": source,
+                        "source_file": relative,
+                        "status": "removed",
+                        "message": "file no longer under the raw folder: its rows left the warehouse",
+                        "loaded_at": _now(),
+                    }
+                    for source, relative in removed
+                ],
                 columns=LOAD_AUDIT.column_names,
             )
             audit_ref = db.reference(LOAD_AUDIT)

@@ -6,7 +6,6 @@ when one county's registry changed, fact_household has that county's rows replac
 being copied whole again. Each reports the version of what it holds as its data version.
 """
 
-
 from functools import cache
 from pathlib import Path
 
@@ -14,13 +13,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
-from etl_project.warehouse import dimensions
 from etl_project.core import regions
+from etl_project.core.regions import REFERENCE_DIR, default_index
+from etl_project.ingest.resources import WarehouseResource
+from etl_project.warehouse import dimensions
 from etl_project.warehouse.dimensions import build_dim_region
 from etl_project.warehouse.incremental import tables
 from etl_project.warehouse.names import code_rows, named_select
-from etl_project.core.regions import REFERENCE_DIR, default_index
-from etl_project.ingest.resources import WarehouseResource
 from schemas import source_catalog
 from schemas.investment_tables import STG_VILLAGE
 from schemas.names import names_regions
@@ -54,7 +53,9 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
         staged = tables.from_staging(db, DIM_REGION, dimensions.PLACE_SOURCES, _dim_region_recipe())
         if staged.current:
             rows = db.row_count(DIM_REGION)
-            levels = db.query(f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level")
+            levels = db.query(
+                f"SELECT region_level, COUNT(*) AS n FROM {db.name(DIM_REGION)} GROUP BY region_level ORDER BY n DESC, region_level"
+            )
             by_level = dict(zip(levels["region_level"], (int(n) for n in levels["n"])))
         else:
             places = db.query(dimensions.places_sql(db.name))
@@ -87,7 +88,8 @@ def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
         decision = tables.rewritten(db, DIM_CODE)
     by_vocabulary = frame["vocabulary"].value_counts(sort=False).to_dict()
     return dg.MaterializeResult(
-        metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)}, data_version=decision.data_version
+        metadata={**table_metadata(DIM_CODE, rows), "codes_by_vocabulary": dg.MetadataValue.json(by_vocabulary)},
+        data_version=decision.data_version,
     )
 
 
@@ -119,7 +121,9 @@ def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
         else:
             rows, build = db.replace_from_sql(FACT_HOUSEHOLD, select, params), "rebuilt"
         decision = staged.built(db, build)
-    return dg.MaterializeResult(metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": decision.reason}, data_version=decision.data_version)
+    return dg.MaterializeResult(
+        metadata={**table_metadata(FACT_HOUSEHOLD, rows), "build": decision.reason}, data_version=decision.data_version
+    )
 
 
 def _fact_household_sql(db, where: str = "") -> tuple[str, dict]:

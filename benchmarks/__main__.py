@@ -25,7 +25,13 @@ TARGETS = {
     "xlsx": [("fraction_of_floor", ">=", 0.7), ("speedup_vs_naive", ">=", 30)],
     "csv": [("pipeline_rows_per_s_per_core", ">=", 1_000_000), ("speedup_vs_naive", ">=", 30)],
 }
-NATIONAL = [("pipeline_s", "<", 600), ("peak_rss_mb", "<", 4096), ("noop_rerun_s", "<", 15), ("one_county_rerun_s", "<", 30), ("deployed_noop_s", "<", 10)]
+NATIONAL = [
+    ("pipeline_s", "<", 600),
+    ("peak_rss_mb", "<", 4096),
+    ("noop_rerun_s", "<", 15),
+    ("one_county_rerun_s", "<", 30),
+    ("deployed_noop_s", "<", 10),
+]
 # A pass launched as a deployment launches it, against the same pass from the command line.
 DEPLOYED = [("deployed_pipeline_vs_cli", "<", 1.3), ("deployed_noop_vs_cli", "<", 1.3), ("deployed_one_county_vs_cli", "<", 1.3)]
 # deployed pass → the command line's pass it is set beside, and the JSON key the CLI pass is kept under
@@ -36,12 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
-    parser.add_argument("--counties", type=int, default=None, help=f"default: one per {data.HOUSEHOLDS_PER_COUNTY:,} households, 5 to {data.MAX_COUNTIES}")
+    parser.add_argument(
+        "--counties", type=int, default=None, help=f"default: one per {data.HOUSEHOLDS_PER_COUNTY:,} households, 5 to {data.MAX_COUNTIES}"
+    )
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--workdir", default=os.environ.get("ETL_BENCH_DIR", "/tmp/etl-bench"), help="generated files and warehouses")
     parser.add_argument("--naive-rows", type=int, default=20_000, help="rows the naive baseline is timed on before scaling")
     parser.add_argument(
-        "--deployed-storage", choices=("sqlite", "postgres"), default="sqlite",
+        "--deployed-storage",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
         help="the deployed path's run and event storage: SQLite files, or PostgreSQL as deploy/dagster.yaml ships it "
         "(DAGSTER_PG_URL: a database the benchmark alone uses, wiped first)",
     )
@@ -95,8 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "deployed" not in args.skip and "reruns" not in args.skip:
         # Its own copy of the files and its own warehouse: the same three passes from the start.
-        deployed = step("deployed path", "benchmarks.deployed", str(data.working_copy(raw, work / "raw-deployed")),
-                        f"duckdb:///{work / 'deployed.duckdb'}", str(work / "dagster_home"), args.deployed_storage)
+        deployed = step(
+            "deployed path",
+            "benchmarks.deployed",
+            str(data.working_copy(raw, work / "raw-deployed")),
+            f"duckdb:///{work / 'deployed.duckdb'}",
+            str(work / "dagster_home"),
+            args.deployed_storage,
+        )
         result.update(deployed_storage=args.deployed_storage, **_deployed(deployed.report, result, step.cli))
     if "naive" not in args.skip:
         naive = step("naive baseline", "benchmarks.naive", str(raw), f"duckdb:///{work / 'naive.duckdb'}", str(args.naive_rows))
@@ -148,8 +164,10 @@ def _deployed(report: dict, result: dict, cli: dict[str, measure.Measured]) -> d
     line's ``*_s`` is the job alone; its process, Python and code load included, is ``*_process_s``.
     ``deployed_*_vs_cli`` sets the deployed pass against the whole command-line process (each starts
     Python and loads the code once); ``deployed_*_vs_cli_job`` against the job alone."""
-    found = {"deployed_code_server_start_s": round(report["code_server_start_s"], 2),
-             "deployed_sensor_first_tick_runs": report["sensor_first_tick_runs"]}
+    found = {
+        "deployed_code_server_start_s": round(report["code_server_start_s"], 2),
+        "deployed_sensor_first_tick_runs": report["sensor_first_tick_runs"],
+    }
     for name, cli_name in DEPLOYED_PASSES.items():
         done = report[name]
         runs = done["runs"]
@@ -158,7 +176,9 @@ def _deployed(report: dict, result: dict, cli: dict[str, measure.Measured]) -> d
         found[f"deployed_{name}_submit_s"] = round(done["submit_s"], 2)
         found[f"deployed_{name}_job_s"] = round(sum(run["job_s"] for run in runs), 2)
         found[f"deployed_{name}_process_start_s"] = round(sum(run["process_start_s"] for run in runs), 2)
-        found[f"deployed_{name}_runs"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items() if k != "ended_at"} for run in runs]
+        found[f"deployed_{name}_runs"] = [
+            {k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items() if k != "ended_at"} for run in runs
+        ]
         found[f"{cli_name}_process_s"] = round(cli[cli_name].seconds, 2)
         found[f"deployed_{name}_vs_cli"] = _ratio(done["seconds"], cli[cli_name].seconds)
         found[f"deployed_{name}_vs_cli_job"] = _ratio(done["seconds"], result[f"{cli_name}_s"])
@@ -194,18 +214,38 @@ def _machine(cores: int) -> dict:
     import pyarrow
 
     return {
-        "cores": cores, "memory_mb": memory, "cpu": model, "python": platform.python_version(),
-        "duckdb": duckdb.__version__, "pandas": pandas.__version__, "pyarrow": pyarrow.__version__,
+        "cores": cores,
+        "memory_mb": memory,
+        "cpu": model,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+        "pyarrow": pyarrow.__version__,
         "load_average_at_end": os.getloadavg()[0],
     }
 
 
 def _table(result: dict) -> str:
     keys = [
-        "households", "rows", "pipeline_s", "pipeline_rows_per_s", "pipeline_rows_per_s_per_core", "peak_rss_mb",
-        "noop_rerun_s", "one_county_rerun_s", "deployed_pipeline_s", "deployed_noop_s", "deployed_one_county_s",
-        "deployed_sensor_first_tick_runs", "naive_s", "speedup_vs_naive", "floor_read_s", "floor_load_s", "floor_s",
-        "fraction_of_floor", "startup_s",
+        "households",
+        "rows",
+        "pipeline_s",
+        "pipeline_rows_per_s",
+        "pipeline_rows_per_s_per_core",
+        "peak_rss_mb",
+        "noop_rerun_s",
+        "one_county_rerun_s",
+        "deployed_pipeline_s",
+        "deployed_noop_s",
+        "deployed_one_county_s",
+        "deployed_sensor_first_tick_runs",
+        "naive_s",
+        "speedup_vs_naive",
+        "floor_read_s",
+        "floor_load_s",
+        "floor_s",
+        "fraction_of_floor",
+        "startup_s",
     ]
     rows = [(k, f"{result[k]:,}" if isinstance(result[k], (int, float)) else result[k]) for k in keys if k in result]
     targets = [(t["metric"], t["target"], t["value"], {True: "met", False: "NOT met", None: "-"}[t["met"]]) for t in result["targets"]]

@@ -28,9 +28,25 @@ def sample_files(root: Path, households: int, fmt: str, counties: int) -> tuple[
         return folder, json.loads(described.read_text())["summary"]
     shutil.rmtree(folder, ignore_errors=True)
     generated = subprocess.run(
-        [sys.executable, "-m", "etl_project", "sample-data", "--out", str(folder), "--households", str(households),
-         "--seed", str(SEED), "--format", fmt, "--counties", str(counties)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "etl_project",
+            "sample-data",
+            "--out",
+            str(folder),
+            "--households",
+            str(households),
+            "--seed",
+            str(SEED),
+            "--format",
+            fmt,
+            "--counties",
+            str(counties),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     summary = json.loads(generated.stdout)
     summary.pop("files", None)

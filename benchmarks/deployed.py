@@ -197,17 +197,33 @@ class Deployment:
         location, repository = self._location()
         remote_job = location.get_job(
             JobSubsetSelector(
-                location_name=location.name, repository_name=repository.name, job_name=job_name, op_selection=None,
-                asset_selection=request.asset_selection, asset_check_selection=request.asset_check_keys,
+                location_name=location.name,
+                repository_name=repository.name,
+                job_name=job_name,
+                op_selection=None,
+                asset_selection=request.asset_selection,
+                asset_check_selection=request.asset_check_keys,
             )
         )
-        plan = location.get_execution_plan(remote_job, request.run_config, step_keys_to_execute=None, known_state=None, instance=self.instance)
+        plan = location.get_execution_plan(
+            remote_job, request.run_config, step_keys_to_execute=None, known_state=None, instance=self.instance
+        )
         tags = {**(remote_job.run_tags or {}), **request.tags, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})}
         run = self.instance.create_run(
-            job_name=job_name, run_id=None, run_config=request.run_config, resolved_op_selection=remote_job.resolved_op_selection,
-            step_keys_to_execute=None, status=None, op_selection=None, root_run_id=None, parent_run_id=None, tags=tags,
-            job_snapshot=remote_job.job_snapshot, execution_plan_snapshot=plan.execution_plan_snapshot,
-            parent_job_snapshot=remote_job.parent_job_snapshot, remote_job_origin=remote_job.get_remote_origin(),
+            job_name=job_name,
+            run_id=None,
+            run_config=request.run_config,
+            resolved_op_selection=remote_job.resolved_op_selection,
+            step_keys_to_execute=None,
+            status=None,
+            op_selection=None,
+            root_run_id=None,
+            parent_run_id=None,
+            tags=tags,
+            job_snapshot=remote_job.job_snapshot,
+            execution_plan_snapshot=plan.execution_plan_snapshot,
+            parent_job_snapshot=remote_job.parent_job_snapshot,
+            remote_job_origin=remote_job.get_remote_origin(),
             job_code_origin=remote_job.get_python_origin(),
             asset_selection=frozenset(request.asset_selection) if request.asset_selection is not None else None,
             asset_check_selection=frozenset(request.asset_check_keys) if request.asset_check_keys is not None else None,

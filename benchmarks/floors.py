@@ -21,16 +21,21 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from etl_project.core.encoding import decode_bytes
+from etl_project.core.settings import from_environment
 from etl_project.ingest.readers.grid import sniff_format
 from etl_project.ingest.staging.writer import FLUSH_ROWS
-from etl_project.core.settings import from_environment
 from schemas import source_catalog
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 
 
 def files(raw: Path) -> list[Path]:
-    return [p for s in source_catalog.tabular_sources() for p in sorted((raw / s.name).glob("*")) if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))]
+    return [
+        p
+        for s in source_catalog.tabular_sources()
+        for p in sorted((raw / s.name).glob("*"))
+        if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
+    ]
 
 
 def read(path: Path, reader: duckdb.DuckDBPyConnection) -> list[pa.Table]:
@@ -44,7 +49,9 @@ def read(path: Path, reader: duckdb.DuckDBPyConnection) -> list[pa.Table]:
         relation = reader.read_csv(str(path), header=False, all_varchar=True, sep=",", quotechar='"', escapechar='"', null_padding=True)
         return [relation.to_arrow_table()]
     options = pa_csv.ReadOptions(encoding=encoding, autogenerate_column_names=True)
-    return [pa_csv.read_csv(pa.py_buffer(raw), read_options=options, parse_options=pa_csv.ParseOptions(invalid_row_handler=lambda row: "skip"))]
+    return [
+        pa_csv.read_csv(pa.py_buffer(raw), read_options=options, parse_options=pa_csv.ParseOptions(invalid_row_handler=lambda row: "skip"))
+    ]
 
 
 def main(raw: str, workdir: str, report: str) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 
 def main(raw: str, url: str, report: str) -> int:
@@ -34,17 +33,20 @@ def main(raw: str, url: str, report: str) -> int:
             f"SUM(rows_quarantined) AS rows_quarantined FROM {db.name(LOAD_AUDIT)} WHERE run_id = :run GROUP BY source, status",
             {"run": result.run_id},
         )
-    json.dump(
-        {
-            "success": result.success,
-            "startup_s": ready - started,
-            "job_s": finished - ready,
-            "steps_s": steps,
-            "files": [{k: (int(v) if k not in ("source", "status") else v) for k, v in row.items()} for row in audit.to_dict("records")],
-        },
-        open(report, "w"),
-        indent=1,
-    )
+    with open(report, "w") as out:
+        json.dump(
+            {
+                "success": result.success,
+                "startup_s": ready - started,
+                "job_s": finished - ready,
+                "steps_s": steps,
+                "files": [
+                    {k: (int(v) if k not in ("source", "status") else v) for k, v in row.items()} for row in audit.to_dict("records")
+                ],
+            },
+            out,
+            indent=1,
+        )
     return 0 if result.success else 1
 
 

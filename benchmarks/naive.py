@@ -23,8 +23,8 @@ import openpyxl
 import pandas as pd
 import sqlalchemy as sa
 
-from etl_project.ingest.readers.column_map import header_key, load_column_map
 from etl_project.core.settings import from_environment
+from etl_project.ingest.readers.column_map import header_key, load_column_map
 from etl_project.warehouse.engine import cap_duckdb_memory
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE, YES_NO
 

@@ -67,29 +67,65 @@ def showcase(file_format: str) -> list[CountySpec]:
     xintian_by_township = file_format == "xlsx"
     return [
         CountySpec(
-            "ziyun", "520425", "紫云县", LAYOUTS["A"], *fmt("xlsx"), "紫云县建档立卡贫困户信息表",
-            ("建档立卡户",), ("紫云县建档立卡贫困户信息表（2020年度）",), _unit("紫云县扶贫开发办公室"), form=NUMBERED,
+            "ziyun",
+            "520425",
+            "紫云县",
+            LAYOUTS["A"],
+            *fmt("xlsx"),
+            "紫云县建档立卡贫困户信息表",
+            ("建档立卡户",),
+            ("紫云县建档立卡贫困户信息表（2020年度）",),
+            _unit("紫云县扶贫开发办公室"),
+            form=NUMBERED,
         ),
         CountySpec(
-            "yongzhou_zone", "431171", "永州经济技术开发区", LAYOUTS["B"], *fmt("xlsx"),
-            "永州经济技术开发区建档立卡户花名册", ("Sheet1",), ("永州经济技术开发区建档立卡户花名册（2020年）",),
+            "yongzhou_zone",
+            "431171",
+            "永州经济技术开发区",
+            LAYOUTS["B"],
+            *fmt("xlsx"),
+            "永州经济技术开发区建档立卡户花名册",
+            ("Sheet1",),
+            ("永州经济技术开发区建档立卡户花名册（2020年）",),
             "填报单位（盖章）：永州经济技术开发区社会事务局    截止日期：2020年12月31日",
             notes=("注：户属性、致贫原因、贫困户状态填写代码。", "填表人：", "审核人："),
         ),
         CountySpec(
-            "nagqu", "540602", "那曲县", LAYOUTS["C"], *fmt("gb18030"), "那曲县建档立卡贫困户",
-            ("",), ("那曲县建档立卡贫困户信息表（2020年度）",), "填报单位：那曲县扶贫办    单位：人、元",
-            notes=("备注：数据来源于全国扶贫开发信息系统。", "制表人："), tibetan=True,
+            "nagqu",
+            "540602",
+            "那曲县",
+            LAYOUTS["C"],
+            *fmt("gb18030"),
+            "那曲县建档立卡贫困户",
+            ("",),
+            ("那曲县建档立卡贫困户信息表（2020年度）",),
+            "填报单位：那曲县扶贫办    单位：人、元",
+            notes=("备注：数据来源于全国扶贫开发信息系统。", "制表人："),
+            tibetan=True,
         ),
         CountySpec(
-            "wangmo", "522326", "望谟县", LAYOUTS["D"], *fmt("utf-8-sig"), "望谟县扶贫对象信息",
-            ("",), ("望谟县扶贫对象信息表",), "统计时间：2020年12月    单位：人、元", old_id_share=0.03,
+            "wangmo",
+            "522326",
+            "望谟县",
+            LAYOUTS["D"],
+            *fmt("utf-8-sig"),
+            "望谟县扶贫对象信息",
+            ("",),
+            ("望谟县扶贫对象信息表",),
+            "统计时间：2020年12月    单位：人、元",
+            old_id_share=0.03,
             form=SECTIONS,
         ),
         CountySpec(
-            "xintian", "431128", "新田县", LAYOUTS["A"], *fmt("xlsx"), "新田县建档立卡贫困户信息表",
+            "xintian",
+            "431128",
+            "新田县",
+            LAYOUTS["A"],
+            *fmt("xlsx"),
+            "新田县建档立卡贫困户信息表",
             () if xintian_by_township else ("第一片区", "第二片区"),
-            ("新田县建档立卡贫困户信息表",) if xintian_by_township
+            ("新田县建档立卡贫困户信息表",)
+            if xintian_by_township
             else ("新田县建档立卡贫困户信息表（第一片区）", "新田县建档立卡贫困户信息表（第二片区）"),
             _unit("新田县扶贫开发办公室"),
             form=TOWNSHIP_SHEETS if xintian_by_township else PLAIN,
@@ -117,8 +153,15 @@ def extra(count: int, file_format: str, taken: set[str]) -> list[CountySpec]:
         layout = LAYOUTS["A" if i % 2 == 0 else "D"]
         specs.append(
             CountySpec(
-                f"extra_{code}", code, name, layout, file_format, "" if file_format == "xlsx" else "utf-8-sig",
-                f"{code}_{name}建档立卡户", ("Sheet1",), (f"{name}建档立卡贫困户信息表（2020年度）",),
+                f"extra_{code}",
+                code,
+                name,
+                layout,
+                file_format,
+                "" if file_format == "xlsx" else "utf-8-sig",
+                f"{code}_{name}建档立卡户",
+                ("Sheet1",),
+                (f"{name}建档立卡贫困户信息表（2020年度）",),
                 _unit(f"{name}扶贫开发办公室"),
             )
         )
@@ -152,8 +195,17 @@ def person_exports(count: int, taken: set[str]) -> list[CountySpec]:
     names, picks = _picks(count, taken, shift=0.5)
     return [
         CountySpec(
-            f"persons_{code}", code, names[code], LAYOUTS["A"], "xlsx" if i % 2 == 0 else "xls", "",
-            f"{code}_{names[code]}{AS_OF}年贫困户信息列表", ("贫困户信息列表",), ("贫困户信息列表",), "", per_person=True,
+            f"persons_{code}",
+            code,
+            names[code],
+            LAYOUTS["A"],
+            "xlsx" if i % 2 == 0 else "xls",
+            "",
+            f"{code}_{names[code]}{AS_OF}年贫困户信息列表",
+            ("贫困户信息列表",),
+            ("贫困户信息列表",),
+            "",
+            per_person=True,
         )
         for i, code in enumerate(picks)
     ]

@@ -38,8 +38,7 @@ class Sheet:
 class CountyWriter:
     """Plans a county (places, households, defects) from its own random stream, then writes it."""
 
-    def __init__(self, spec: CountySpec, households: int, rng: np.random.Generator, showcase: bool,
-                 mart: Mart, log: Log):
+    def __init__(self, spec: CountySpec, households: int, rng: np.random.Generator, showcase: bool, mart: Mart, log: Log):
         self.spec, self.rng, self.mart, self.log = spec, rng, mart, log
         form = spec.form
         self.geo = geography.build(spec.code, households, None if form.township_sheets else len(spec.sheets), rng, spec.tibetan)
@@ -181,5 +180,6 @@ class CountyWriter:
         section rows; townships without households get no section row."""
         if not self.spec.form.sections:
             return {}
-        return {first: number for number, (first, last) in enumerate(self.geo.township_bounds, start=1)
-                if start <= first < end and first < last}
+        return {
+            first: number for number, (first, last) in enumerate(self.geo.township_bounds, start=1) if start <= first < end and first < last
+        }

@@ -22,12 +22,16 @@ from sample_data.table import Table
 from sample_data.table_sinks import Header
 
 HEADERS = {
-    "A": Header(("序号", "日期", "帮扶单位", "单位类型", "所属单位", "县", "乡镇", "村", "项目编号", "资金类别", "资金来源",
-                 "金额", "备注"), ("受援地", 5, 7)),
-    "B": Header(("日期", "帮扶单位", "单位类型", "上级单位", "受援县", "受援乡镇", "受援村", "项目编号", "资金类别", "资金来源",
-                 "金额（元）")),
-    "C": Header(("拨付日期", "帮扶单位名称", "帮扶主体类型", "受援县", "乡镇", "行政村", "项目代码", "帮扶类别", "资金性质",
-                 "投入资金（万元）")),
+    "A": Header(
+        ("序号", "日期", "帮扶单位", "单位类型", "所属单位", "县", "乡镇", "村", "项目编号", "资金类别", "资金来源", "金额", "备注"),
+        ("受援地", 5, 7),
+    ),
+    "B": Header(
+        ("日期", "帮扶单位", "单位类型", "上级单位", "受援县", "受援乡镇", "受援村", "项目编号", "资金类别", "资金来源", "金额（元）")
+    ),
+    "C": Header(
+        ("拨付日期", "帮扶单位名称", "帮扶主体类型", "受援县", "乡镇", "行政村", "项目代码", "帮扶类别", "资金性质", "投入资金（万元）")
+    ),
 }
 _WIDTHS = {
     "A": (6, 16, 30, 10, 14, 14, 12, 12, 14, 12, 12, 12, 16),
@@ -58,19 +62,44 @@ def _titles(spec: SourceSpec) -> tuple[str, str]:
     return f"{name}扶贫资金投入明细表（2016-2020年）", f"填报单位：{name}财政局    单位：万元"
 
 
-def _cells(layout: str, m: Movement, donor: Donor, code: str, place: tuple[str, str, str], aliases: tuple[bool, bool],
-           serial: int, as_date: bool) -> list:
+def _cells(
+    layout: str, m: Movement, donor: Donor, code: str, place: tuple[str, str, str], aliases: tuple[bool, bool], serial: int, as_date: bool
+) -> list:
     day: date = m.written_day
     kind = DONOR_TYPES[donor.kind][1]
     category = written(CATEGORIES, m.category, aliases[0])
     source = written(FUND_SOURCES, m.source, aliases[1])
     county, township, village = place
     if layout == "A":
-        return [serial, f"{day.year}年{day.month}月{day.day}日", donor.name, kind, donor.parent, county, township,
-                village, code, category, source, _wan(m.written_amount), m.note]
+        return [
+            serial,
+            f"{day.year}年{day.month}月{day.day}日",
+            donor.name,
+            kind,
+            donor.parent,
+            county,
+            township,
+            village,
+            code,
+            category,
+            source,
+            _wan(m.written_amount),
+            m.note,
+        ]
     if layout == "B":
-        return [f"{day.year}.{day.month}.{day.day}", donor.name, kind, donor.parent, county, township, village, code,
-                category, source, f"{m.written_amount:,.2f}"]
+        return [
+            f"{day.year}.{day.month}.{day.day}",
+            donor.name,
+            kind,
+            donor.parent,
+            county,
+            township,
+            village,
+            code,
+            category,
+            source,
+            f"{m.written_amount:,.2f}",
+        ]
     when = day if as_date else f"{day.year}{day.month:02d}{day.day:02d}"
     return [when, donor.name, kind, county, township, village, code, category, source, _wan(m.written_amount)]
 
@@ -88,8 +117,9 @@ def _total(layout: str, label: str, yuan: int, kind: str = "") -> list:
     return cells
 
 
-def table(spec: SourceSpec, movements: list[Movement], projects: list[Project], donors: list[Donor], geo: Geography,
-          rng: np.random.Generator) -> Table:
+def table(
+    spec: SourceSpec, movements: list[Movement], projects: list[Project], donors: list[Donor], geo: Geography, rng: np.random.Generator
+) -> Table:
     layout = spec.funds_layout
     file, sheet, kind = spec.funds_file()
     title, unit = _titles(spec)
@@ -110,8 +140,11 @@ def table(spec: SourceSpec, movements: list[Movement], projects: list[Project], 
         village = geo.village_names[m.village] if m.village is not None else ""
         place = (spec.name, township, village)
         rule = m.rule
-        out.data(_cells(layout, m, donors[m.donor], code_of(m, projects), place, tuple(aliases[i].tolist()), i + 1,
-                        bool(as_date[i])), rule, RULE_COLUMNS.get(rule))
+        out.data(
+            _cells(layout, m, donors[m.donor], code_of(m, projects), place, tuple(aliases[i].tolist()), i + 1, bool(as_date[i])),
+            rule,
+            RULE_COLUMNS.get(rule),
+        )
         group_sum += m.written_amount
         total += m.written_amount
         if i in blanks:

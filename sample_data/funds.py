@@ -75,8 +75,14 @@ def _split(rng: np.random.Generator, total: int, parts: int) -> list[int]:
     return pieces if pieces[-1] > 0 else [total]
 
 
-def build(projects: list[Project], donors: list[Donor], geo: Geography, village_households: np.ndarray,
-          target_yuan: int | None, rng: np.random.Generator) -> list[Movement]:
+def build(
+    projects: list[Project],
+    donors: list[Donor],
+    geo: Geography,
+    village_households: np.ndarray,
+    target_yuan: int | None,
+    rng: np.random.Generator,
+) -> list[Movement]:
     """The county's clean movements, in no particular order; may rescale the projects' costs."""
     funded_share = rng.uniform(0.3, 1.0, size=len(projects))
     parts = rng.choice(len(_SPLITS), size=len(projects), p=_SPLITS) + 1
@@ -100,16 +106,24 @@ def build(projects: list[Project], donors: list[Donor], geo: Geography, village_
             where = rng.random()
             township = int(geo.village_township[project.village]) if where < 0.75 else None
             village = project.village if where < 0.7 else None
-            movements.append(Movement(_project_day(rng, project.start), -1, township, village, index,
-                                      project.category, -1, amount))
+            movements.append(Movement(_project_day(rng, project.start), -1, township, village, index, project.category, -1, amount))
     weights = village_households.astype(np.float64) + 0.5
     for amount in loose_raw.tolist():
         where = rng.random()
         village = int(rng.choice(len(weights), p=weights / weights.sum()))
         township = int(geo.village_township[village]) if where < 0.7 else None
-        movements.append(Movement(_day_between(rng, FIRST_DAY, LAST_DAY), -1, township,
-                                  village if where < 0.6 else None, None,
-                                  int(rng.choice(len(CATEGORY_P), p=CATEGORY_P)), -1, _round_hundreds(amount)))
+        movements.append(
+            Movement(
+                _day_between(rng, FIRST_DAY, LAST_DAY),
+                -1,
+                township,
+                village if where < 0.6 else None,
+                None,
+                int(rng.choice(len(CATEGORY_P), p=CATEGORY_P)),
+                -1,
+                _round_hundreds(amount),
+            )
+        )
 
     # Every partner unit appears at least once, the rest of the transfers go to any of them.
     order = rng.permutation(len(movements)).tolist()

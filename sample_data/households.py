@@ -93,8 +93,9 @@ class Model:
         # Late registrations had less time to exit before the 2020 deadline; the first exits
         # were counted in 2014, even for households registered in 2013.
         never = rng.random(n) < np.where(identified >= 2019, 0.3, 0.03)
-        exited = np.clip(identified + rng.choice(len(_EXIT_DELAY_P), size=n, p=_EXIT_DELAY_P),
-                         np.maximum(identified, FIRST_YEAR + 1), LAST_EXIT_YEAR)
+        exited = np.clip(
+            identified + rng.choice(len(_EXIT_DELAY_P), size=n, p=_EXIT_DELAY_P), np.maximum(identified, FIRST_YEAR + 1), LAST_EXIT_YEAR
+        )
         came_back = ~never & (rng.random(n) < 0.02)
         returned = np.where(came_back, exited + rng.integers(1, LAST_RETURN_YEAR - exited + 1), 0)
         exited = np.where(never, 0, exited)

@@ -35,8 +35,7 @@ class InvestmentMart:
         self.projects = 0
         self.villages_listed = 0
 
-    def add_county(self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project],
-                   donors: list[Donor]) -> None:
+    def add_county(self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project], donors: list[Donor]) -> None:
         """Counts the county's clean movements; a movement for a quarantined project keeps its amount
         but brings no project."""
         clean_projects = {i for i, p in enumerate(projects) if not p.out_of_range}
@@ -59,8 +58,7 @@ class InvestmentMart:
                     members.add(m.project)
         self._add_reach(county_code, geo, movements, projects, clean_projects)
         for key, (amount, members) in groups.items():
-            figures = (amount[0], len(members), sum(projects[i].households for i in members),
-                       sum(projects[i].persons for i in members))
+            figures = (amount[0], len(members), sum(projects[i].households for i in members), sum(projects[i].persons for i in members))
             self._local.append((*key, *figures))
             if key[0] == "county":
                 for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00")):
@@ -68,8 +66,9 @@ class InvestmentMart:
                     for i, value in enumerate(figures):
                         totals[i] += value
 
-    def _add_reach(self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project],
-                   clean_projects: set[int]) -> None:
+    def _add_reach(
+        self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project], clean_projects: set[int]
+    ) -> None:
         """Each clean project with a clean movement, once: at its village, township and county, in the
         year of its first movement, under its own type, with everything booked on it."""
         first_year: dict[int, int] = {}

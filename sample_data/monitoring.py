@@ -35,18 +35,58 @@ MONTHLY_YEAR = 2024
 MONTH_ENDS = [date(MONTHLY_YEAR + m // 12, m % 12 + 1, 1) - timedelta(days=1) for m in range(1, 13)]
 COUNTIES = 2  # the first sends its lists per household, the second per person
 PER_COUNTY = 36  # monitored households of each county, planted ones included
-HOUSEHOLD_HEADERS = ("县", "乡镇", "行政村", "户编号", "户主姓名", "证件号码", "人数", "劳动力人数", "监测对象类别", "纳入监测时间",
-                     "风险类型", "家庭年人均纯收入（元）", "帮扶措施", "是否风险消除", "风险消除时间", "风险消除方式", "联系电话")
-PERSON_HEADERS = ("县(市、区)", "乡(镇)", "行政村", "户编号", "姓名", "证件号码", "与户主关系", "人数", "健康状况", "劳动能力", "监测对象类别",
-                  "纳入监测时间", "风险类型", "家庭年人均纯收入", "帮扶措施", "是否风险消除", "风险消除时间", "风险消除方式", "联系电话")
+HOUSEHOLD_HEADERS = (
+    "县",
+    "乡镇",
+    "行政村",
+    "户编号",
+    "户主姓名",
+    "证件号码",
+    "人数",
+    "劳动力人数",
+    "监测对象类别",
+    "纳入监测时间",
+    "风险类型",
+    "家庭年人均纯收入（元）",
+    "帮扶措施",
+    "是否风险消除",
+    "风险消除时间",
+    "风险消除方式",
+    "联系电话",
+)
+PERSON_HEADERS = (
+    "县(市、区)",
+    "乡(镇)",
+    "行政村",
+    "户编号",
+    "姓名",
+    "证件号码",
+    "与户主关系",
+    "人数",
+    "健康状况",
+    "劳动能力",
+    "监测对象类别",
+    "纳入监测时间",
+    "风险类型",
+    "家庭年人均纯收入",
+    "帮扶措施",
+    "是否风险消除",
+    "风险消除时间",
+    "风险消除方式",
+    "联系电话",
+)
 _NOTES = ("注：风险类型、帮扶措施可填多项，用“、”分隔。", "填表人：", "审核人：")
 _HEALTH = ("健康", "健康", "长期慢性病", "患有大病", "残疾")
 _RELATIONS = ("配偶", "之子", "之女", "之孙子", "之孙女", "之父", "之母")
 _YOUNG = (date(1996, 1, 1), date(2004, 12, 31))
 # The planted cases, for the warehouse's checks; each a household of its own.
 EARLY, NO_MEASURE, NO_LABOUR, UNSTABLE_NOT_EXITED, EDGE_REGISTERED, TWO_COUNTIES, DROPPED = (
-    "eliminated_within_six_months", "eliminated_without_measure", "eliminated_without_labour",
-    "unstable_not_exited_in_registry", "edge_household_registered_poor", "household_in_two_counties",
+    "eliminated_within_six_months",
+    "eliminated_without_measure",
+    "eliminated_without_labour",
+    "unstable_not_exited_in_registry",
+    "edge_household_registered_poor",
+    "household_in_two_counties",
     "missing_from_later_snapshot",
 )
 # The eliminations at or below their province's known monitoring line (truth "planted"), and how
@@ -54,8 +94,11 @@ EARLY, NO_MEASURE, NO_LABOUR, UNSTABLE_NOT_EXITED, EDGE_REGISTERED, TWO_COUNTIES
 BELOW_LINE = "income_at_or_below_line"
 AT_OR_BELOW_LINE, ABOVE_LINE, LINE_UNKNOWN = "at_or_below_line", "above_line", "line_unknown"
 # Rows each county's last list carries that staging must quarantine, each a household of no spell.
-ROW_DEFECTS = (("eliminated_before_taken_in", "eliminated_date"), ("unknown_code_in_list", "risk_types"),
-               ("eliminated_without_date", "risk_eliminated"))
+ROW_DEFECTS = (
+    ("eliminated_before_taken_in", "eliminated_date"),
+    ("unknown_code_in_list", "risk_types"),
+    ("eliminated_without_date", "risk_eliminated"),
+)
 
 
 @dataclass
@@ -108,13 +151,33 @@ class RegistryHeads:
     def __call__(self, batch, clean: np.ndarray, geo) -> None:
         status = batch.status
         usable = clean & ~batch.old_id
-        for wanted, target in (((status == EXITED_SUPPORTED) | (status == EXITED_UNSUPPORTED), self.exited), (status == NOT_EXITED, self.poor)):
+        for wanted, target in (
+            ((status == EXITED_SUPPORTED) | (status == EXITED_UNSUPPORTED), self.exited),
+            (status == NOT_EXITED, self.poor),
+        ):
             for i in np.flatnonzero(usable & wanted)[: max(0, self.limit - len(target))].tolist():
-                number = idnumbers.render(self.county_code, batch.birth_year[i:i + 1], batch.birth_month[i:i + 1], batch.birth_day[i:i + 1],
-                                          batch.sequence[i:i + 1], np.zeros(1, dtype=bool), np.zeros(1, dtype=np.int64))[0]
+                number = idnumbers.render(
+                    self.county_code,
+                    batch.birth_year[i : i + 1],
+                    batch.birth_month[i : i + 1],
+                    batch.birth_day[i : i + 1],
+                    batch.sequence[i : i + 1],
+                    np.zeros(1, dtype=bool),
+                    np.zeros(1, dtype=np.int64),
+                )[0]
                 village = int(batch.village[i])
-                target.append(Head(number, batch.head[i], geo.township_names[geo.village_township[village]], str(geo.village_names[village]),
-                                   int(batch.size[i]), float(batch.income[i]), f"1{int(batch.phone[i])}", target is self.exited))
+                target.append(
+                    Head(
+                        number,
+                        batch.head[i],
+                        geo.township_names[geo.village_township[village]],
+                        str(geo.village_names[village]),
+                        int(batch.size[i]),
+                        float(batch.income[i]),
+                        f"1{int(batch.phone[i])}",
+                        target is self.exited,
+                    )
+                )
 
 
 def _day(rng: np.random.Generator, first: date, last: date) -> date:
@@ -133,9 +196,19 @@ def _new_heads(rng: np.random.Generator, county_code: str, geo, count: int) -> l
     numbers = idnumbers.render(county_code, year, month, day, sequence, np.zeros(count, dtype=bool), np.zeros(count, dtype=np.int64))
     heads = names.head_names(rng, sequence % 2 == 1, False)
     villages = rng.integers(0, len(geo.village_codes), size=count)
-    return [Head(n, h, geo.township_names[geo.village_township[v]], str(geo.village_names[v]), int(rng.integers(1, 7)),
-                 float(round(rng.uniform(4500, 9000))), f"1{int(rng.integers(3, 10))}{int(rng.integers(0, 10**9)):09d}", False)
-            for n, h, v in zip(numbers, heads, villages.tolist())]
+    return [
+        Head(
+            n,
+            h,
+            geo.township_names[geo.village_township[v]],
+            str(geo.village_names[v]),
+            int(rng.integers(1, 7)),
+            float(round(rng.uniform(4500, 9000))),
+            f"1{int(rng.integers(3, 10))}{int(rng.integers(0, 10**9)):09d}",
+            False,
+        )
+        for n, h, v in zip(numbers, heads, villages.tolist())
+    ]
 
 
 def plan_county(county_code: str, geo, registry: RegistryHeads, rng: np.random.Generator, planted: bool) -> list[Monitored]:
@@ -148,8 +221,19 @@ def plan_county(county_code: str, geo, registry: RegistryHeads, rng: np.random.G
         taken_in = _day(rng, FIRST_DAY, LAST_DAY - timedelta(days=30))
         entry = float(round(rng.uniform(4200, 7800)))
         labour = int(rng.integers(1, min(head.size, 3) + 1))
-        spell = Monitored(f"{county_code}M{i + 1:05d}", county_code, head, head.exited, category, taken_in,
-                          _codes(rng, RISK_TYPE, 3), _codes(rng, HELP_MEASURE, 3), entry, None, labour)
+        spell = Monitored(
+            f"{county_code}M{i + 1:05d}",
+            county_code,
+            head,
+            head.exited,
+            category,
+            taken_in,
+            _codes(rng, RISK_TYPE, 3),
+            _codes(rng, HELP_MEASURE, 3),
+            entry,
+            None,
+            labour,
+        )
         if rng.random() < 0.5:
             eliminated = taken_in + timedelta(days=int(rng.integers(190, 560)))
             if eliminated <= LAST_DAY:
@@ -193,7 +277,9 @@ def _members(spell: Monitored, rng: np.random.Generator, allocator: idnumbers.Al
     others = size - 1
     if others:
         year, month, day, sequence = allocator.draw(rng, others)
-        numbers = idnumbers.render(spell.county_code, year, month, day, sequence, np.zeros(others, dtype=bool), np.zeros(others, dtype=np.int64))
+        numbers = idnumbers.render(
+            spell.county_code, year, month, day, sequence, np.zeros(others, dtype=bool), np.zeros(others, dtype=np.int64)
+        )
         member_names = names.head_names(rng, sequence % 2 == 1, False)
     else:
         numbers, member_names = [], []
@@ -244,7 +330,9 @@ def _defect_rows(spell: Monitored, snapshot: date, rule: str) -> dict[str, str]:
 def monitoring_lines() -> dict[tuple[str, int], float]:
     """The known lines of the shipped reference table: (province code, year) → yuan."""
     with open(REFERENCE_DIR / "monitoring_lines.csv", encoding="utf-8", newline="") as handle:
-        return {(row["province_code"], int(row["year"])): float(row["line_yuan"]) for row in csv.DictReader(handle) if row["line_yuan"].strip()}
+        return {
+            (row["province_code"], int(row["year"])): float(row["line_yuan"]) for row in csv.DictReader(handle) if row["line_yuan"].strip()
+        }
 
 
 def _line_of(spell: Monitored, lines: dict[tuple[str, int], float]) -> float | None:
@@ -284,8 +372,19 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
     file = f"monitoring/{lists.county_name}防止返贫监测对象_{snapshot.year}年{snapshot.month:02d}月.{fmt}"
     title = f"{lists.county_name}防止返贫监测对象名单（截至{snapshot.year}年{snapshot.month}月{snapshot.day}日）"
     headers = PERSON_HEADERS if lists.per_person else HOUSEHOLD_HEADERS
-    planned = Table("monitoring", "per_person" if lists.per_person else "per_household", lists.county_code, file, sheet, kind,
-                    title, "单位：人、元", Header(headers), tuple(12 for _ in headers), notes=list(_NOTES))
+    planned = Table(
+        "monitoring",
+        "per_person" if lists.per_person else "per_household",
+        lists.county_code,
+        file,
+        sheet,
+        kind,
+        title,
+        "单位：人、元",
+        Header(headers),
+        tuple(12 for _ in headers),
+        notes=list(_NOTES),
+    )
     on = [h for h in lists.households if h.on(snapshot)]
     rows, persons = [], 0
     last = snapshot == lists.snapshots[-1]
@@ -298,15 +397,57 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
         if lists.per_person:
             for position, (relation, name, number, health) in enumerate(spell.members):
                 mine = position == 0
-                planned.data([*place, name, number, relation, str(head.size), health, spell.labour_skills[position],
-                              *(([values["category"], values["taken_in"], values["risks"], values["income"], values["measures"],
-                                  values["eliminated"], values["eliminated_on"], values["method"], head.phone]) if mine else [""] * 9)],
-                             rule if mine else (None if rule is None else "household_member_rejected"),
-                             column if mine else (None if rule is None else "relation"))
+                planned.data(
+                    [
+                        *place,
+                        name,
+                        number,
+                        relation,
+                        str(head.size),
+                        health,
+                        spell.labour_skills[position],
+                        *(
+                            (
+                                [
+                                    values["category"],
+                                    values["taken_in"],
+                                    values["risks"],
+                                    values["income"],
+                                    values["measures"],
+                                    values["eliminated"],
+                                    values["eliminated_on"],
+                                    values["method"],
+                                    head.phone,
+                                ]
+                            )
+                            if mine
+                            else [""] * 9
+                        ),
+                    ],
+                    rule if mine else (None if rule is None else "household_member_rejected"),
+                    column if mine else (None if rule is None else "relation"),
+                )
         else:
-            planned.data([*place, head.name, head.id_number, str(head.size), str(spell.labour), values["category"], values["taken_in"],
-                          values["risks"], values["income"], values["measures"], values["eliminated"], values["eliminated_on"],
-                          values["method"], head.phone], rule, column)
+            planned.data(
+                [
+                    *place,
+                    head.name,
+                    head.id_number,
+                    str(head.size),
+                    str(spell.labour),
+                    values["category"],
+                    values["taken_in"],
+                    values["risks"],
+                    values["income"],
+                    values["measures"],
+                    values["eliminated"],
+                    values["eliminated_on"],
+                    values["method"],
+                    head.phone,
+                ],
+                rule,
+                column,
+            )
         if rule is None:
             rows.append(spell)
         persons += head.size
@@ -318,8 +459,13 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
         if rule is None:
             excel_rows[spell.household_id] = row
         row += len(spell.members) if lists.per_person else 1
-    return {**entry, "snapshot_date": snapshot.isoformat(), "households": len(rows), "rows": excel_rows,
-            "persons": sum(h.head.size for h in rows)}
+    return {
+        **entry,
+        "snapshot_date": snapshot.isoformat(),
+        "households": len(rows),
+        "rows": excel_rows,
+        "persons": sum(h.head.size for h in rows),
+    }
 
 
 def _truth_of(spell: Monitored, lines: dict[tuple[str, int], float]) -> dict:
@@ -355,8 +501,10 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
     for index, (code, name, geo, registry) in enumerate(counties[:COUNTIES]):
         rng = np.random.default_rng([seed, 7, index])
         households = plan_county(code, geo, registry, rng, planted=index == 0)
-        defects = [Monitored(f"{code}X{i + 1:05d}", code, head, False, "02", date(2024, 3, 1), ["01"], ["02"], 5000.0, None, 1)
-                   for i, head in enumerate(_new_heads(rng, code, geo, len(ROW_DEFECTS)))]
+        defects = [
+            Monitored(f"{code}X{i + 1:05d}", code, head, False, "02", date(2024, 3, 1), ["01"], ["02"], 5000.0, None, 1)
+            for i, head in enumerate(_new_heads(rng, code, geo, len(ROW_DEFECTS)))
+        ]
         snapshots = sorted(set(HALF_YEARS) | (set(MONTH_ENDS) if index == 0 else set()))
         all_lists.append(CountyLists(code, name, index == 1, households, defects, snapshots))
     if len(all_lists) == 2:
@@ -364,8 +512,19 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
         moved = next(h for h in all_lists[0].households if h.planted == TWO_COUNTIES)
         there = all_lists[1].households[-1].head
         head = replace(moved.head, township=there.township, village=there.village)
-        twin = Monitored(f"{all_lists[1].county_code}M{len(all_lists[1].households) + 1:05d}", all_lists[1].county_code, head, False,
-                         moved.category, moved.taken_in + timedelta(days=92), moved.risks, moved.measures, moved.income_entry, None, moved.labour)
+        twin = Monitored(
+            f"{all_lists[1].county_code}M{len(all_lists[1].households) + 1:05d}",
+            all_lists[1].county_code,
+            head,
+            False,
+            moved.category,
+            moved.taken_in + timedelta(days=92),
+            moved.risks,
+            moved.measures,
+            moved.income_entry,
+            None,
+            moved.labour,
+        )
         twin.planted = TWO_COUNTIES
         all_lists[1].households.append(twin)
     lines = monitoring_lines()
@@ -380,8 +539,23 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
         for snapshot in lists.snapshots:
             entry = _write(lists, snapshot, out, log, rng, fmt)
             files.append(entry["file"])
-            snapshots_truth.append({k: entry[k] for k in ("file", "sheet", "county_code", "layout", "snapshot_date", "households", "persons",
-                                                          "data_rows", "clean_rows", "rows")})
+            snapshots_truth.append(
+                {
+                    k: entry[k]
+                    for k in (
+                        "file",
+                        "sheet",
+                        "county_code",
+                        "layout",
+                        "snapshot_date",
+                        "households",
+                        "persons",
+                        "data_rows",
+                        "clean_rows",
+                        "rows",
+                    )
+                }
+            )
         for spell in lists.households:
             truth_households.append({**_truth_of(spell, lines), "snapshots": [s.isoformat() for s in lists.snapshots if spell.on(s)]})
             if spell.planted:

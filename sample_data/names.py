@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 _PLACE_FIRST = (
-    "猫板水大小白黑石龙马牛松新高长平青红黄火宗格四五三双沙花金银铜鸡羊鹿凉云桐梅竹茶岩"
-    "洞麻打边乐昂者纳罗达秧宁安和兴太坪冷甘桃柳杉枫鱼凤狮"
+    "猫板水大小白黑石龙马牛松新高长平青红黄火宗格四五三双沙花金银铜鸡羊鹿凉云桐梅竹茶岩洞麻打边乐昂者纳罗达秧宁安和兴太坪冷甘桃柳杉枫鱼凤狮"
 )
 _PLACE_SECOND = "营当塘河坪坝岩山湾沟田寨口桥溪场关江林洞井堡冲屯阳水头岭窝坡滩铺庄嘴家洋"
 # Tibetan place names come through Chinese transcription syllables rather than Han stems.
@@ -52,8 +51,9 @@ def _stem(rng: np.random.Generator, tibetan: bool) -> str:
             return first + second
 
 
-def unique_names(rng: np.random.Generator, count: int, suffixes: tuple[str, ...], weights: tuple[float, ...],
-                 tibetan: bool = False) -> list[str]:
+def unique_names(
+    rng: np.random.Generator, count: int, suffixes: tuple[str, ...], weights: tuple[float, ...], tibetan: bool = False
+) -> list[str]:
     """``count`` distinct names such as 猫营镇 or 大河村; the suffix is drawn with ``weights``."""
     names: list[str] = []
     seen: set[str] = set()

@@ -30,10 +30,34 @@ from sample_data.vocab import ATTRIBUTES, CAUSES
 
 AS_OF = 2019  # the year in the file name; households identified later are not in the export
 HEADERS = (
-    "省（自治区、直辖市）", "市（盟、州）", "县(市、区、旗)", "镇(乡)", "行政村", "姓名", "性别", "证件号码", "人数", "与户主关系",
-    "民族", "文化程度", "在校生状况", "健康状况", "劳动能力\n页面（劳动技能）", "务工状况", "务工时间（月）",
-    "是否参加新农合\n页面（是否参加新型农村合作医疗）", "是否参加新型养老保险\n页面（是否参加新型农村社会养老保险）",
-    "是否参加城镇职工基本养老保险", "脱贫属性", "贫困户属性", "主要致贫原因", "人均纯收入", "联系电话", "开户银行名称", "银行卡号", "",
+    "省（自治区、直辖市）",
+    "市（盟、州）",
+    "县(市、区、旗)",
+    "镇(乡)",
+    "行政村",
+    "姓名",
+    "性别",
+    "证件号码",
+    "人数",
+    "与户主关系",
+    "民族",
+    "文化程度",
+    "在校生状况",
+    "健康状况",
+    "劳动能力\n页面（劳动技能）",
+    "务工状况",
+    "务工时间（月）",
+    "是否参加新农合\n页面（是否参加新型农村合作医疗）",
+    "是否参加新型养老保险\n页面（是否参加新型农村社会养老保险）",
+    "是否参加城镇职工基本养老保险",
+    "脱贫属性",
+    "贫困户属性",
+    "主要致贫原因",
+    "人均纯收入",
+    "联系电话",
+    "开户银行名称",
+    "银行卡号",
+    "",
 )
 CARD = HEADERS.index("银行卡号")  # its header cell is merged with the empty one to its right
 C = {h.split("\n")[0]: i for i, h in enumerate(HEADERS)}
@@ -46,7 +70,11 @@ _YOUNG_FIRST, _YOUNG_LAST = date(1996, 1, 1), date(AS_OF, 12, 31)
 
 # Defects, each on a household of its own; the rule the rows it names are quarantined with.
 NO_HEAD, TWO_HEADS, BAD_ID, SCHOOLING, LABOUR, DUPLICATE = (
-    "household_without_head", "household_with_two_heads", "id_check_digit", "schooling_contradicts_age", "unknown_code",
+    "household_without_head",
+    "household_with_two_heads",
+    "id_check_digit",
+    "schooling_contradicts_age",
+    "unknown_code",
     "person_in_two_households",
 )
 MEMBER_REJECTED = "household_member_rejected"
@@ -102,9 +130,16 @@ class PersonExportWriter:
         self._plan_defects(households)
         every_row = spec.file_format == "xlsx"  # 人数 on every row; the .xls gives it on the head's row
         planned = table.Table(
-            source="registry", layout="persons", county_code=spec.code, file=file_of(spec),
-            sheet=spec.sheets[0], kind=spec.file_format, title=spec.titles[0], unit="",
-            header=Header(HEADERS, merged_right=(CARD,)), widths=(12,) * len(HEADERS),
+            source="registry",
+            layout="persons",
+            county_code=spec.code,
+            file=file_of(spec),
+            sheet=spec.sheets[0],
+            kind=spec.file_format,
+            title=spec.titles[0],
+            unit="",
+            header=Header(HEADERS, merged_right=(CARD,)),
+            widths=(12,) * len(HEADERS),
         )
         exited_by = (batch.exited > 0) & (batch.exited <= AS_OF)
         returned_by = (batch.returned > 0) & (batch.returned <= AS_OF)
@@ -143,15 +178,24 @@ class PersonExportWriter:
                 household.members.append(Member("之子" if son else "之女", son, child_born, child_born >= _YOUNG_FIRST.year))
             else:
                 father = bool(rng.random() < 0.5)
-                household.members.append(Member("之父" if father else "之母", father, max(head_born - int(rng.integers(22, 32)), 1940), False))
+                household.members.append(
+                    Member("之父" if father else "之母", father, max(head_born - int(rng.integers(22, 32)), 1940), False)
+                )
         household.stated = len(household.members)
         return household
 
     def _number(self, households: list[Household], batch) -> None:
         """ID numbers and names: heads keep the model's; the others are drawn from the allocators."""
         code, rng = self.spec.code, self.rng
-        head_ids = idnumbers.render(code, batch.birth_year, batch.birth_month, batch.birth_day, batch.sequence,
-                                    np.zeros(len(batch), dtype=bool), np.zeros(len(batch), dtype=np.int64))
+        head_ids = idnumbers.render(
+            code,
+            batch.birth_year,
+            batch.birth_month,
+            batch.birth_day,
+            batch.sequence,
+            np.zeros(len(batch), dtype=bool),
+            np.zeros(len(batch), dtype=np.int64),
+        )
         others = [m for h in households for m in h.members[1:]]
         for young in (False, True):
             chosen = [m for m in others if m.young == young]
@@ -169,8 +213,15 @@ class PersonExportWriter:
                 waiting = np.flatnonzero(~numbered)
                 year, month, day, sequence = allocator.take(days[waiting])
                 fits = (sequence % 2 == 1) == male[waiting]
-                numbers = idnumbers.render(code, year[fits], month[fits], day[fits], sequence[fits],
-                                           np.zeros(int(fits.sum()), dtype=bool), np.zeros(int(fits.sum()), dtype=np.int64))
+                numbers = idnumbers.render(
+                    code,
+                    year[fits],
+                    month[fits],
+                    day[fits],
+                    sequence[fits],
+                    np.zeros(int(fits.sum()), dtype=bool),
+                    np.zeros(int(fits.sum()), dtype=np.int64),
+                )
                 for position, number in zip(waiting[fits], numbers):
                     chosen[position].id_number = number
                 numbered[waiting[fits]] = True
@@ -219,7 +270,7 @@ class PersonExportWriter:
                 member.rule = TWO_HEADS
         pairs = [i for i, h in enumerate(households) if len(h.members) >= 2]
         for rule, column in ((BAD_ID, "id_number"), (SCHOOLING, "schooling"), (LABOUR, "labour_skill"), (DUPLICATE, "id_number")):
-            chosen = pick(pairs[len(pairs) // 4:] if rule == DUPLICATE else pairs)
+            chosen = pick(pairs[len(pairs) // 4 :] if rule == DUPLICATE else pairs)
             if chosen is None:
                 continue
             member = households[chosen].members[-1]
@@ -263,7 +314,9 @@ class PersonExportWriter:
             cells[C["文化程度"]] = "学龄前儿童" if age < 6 else ("小学" if age < 30 or rng.random() < 0.5 else "初中")
             cells[C["在校生状况"]] = _schooling(age)
             cells[C["健康状况"]] = _HEALTH[int(rng.integers(len(_HEALTH)))]
-            cells[C["劳动能力"]] = "无劳动力" if age < 16 else ("丧失劳动力" if age >= 65 else ("技能劳动力" if rng.random() < 0.2 else "普通劳动力"))
+            cells[C["劳动能力"]] = (
+                "无劳动力" if age < 16 else ("丧失劳动力" if age >= 65 else ("技能劳动力" if rng.random() < 0.2 else "普通劳动力"))
+            )
             working = 16 <= age < 60 and rng.random() < 0.6
             cells[C["务工状况"]] = _WORK[int(rng.integers(len(_WORK)))] if working else "非务工"
             cells[C["务工时间（月）"]] = int(rng.integers(3, 13)) if working else 0

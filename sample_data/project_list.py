@@ -13,8 +13,23 @@ from sample_data.source_plan import SourceSpec
 from sample_data.table import Table
 from sample_data.table_sinks import Header
 
-HEADER = Header(("县", "乡镇", "行政村", "项目编号", "项目名称", "项目类型", "开工日期", "完工日期", "计划投资（万元）",
-                 "项目状态", "带动贫困户数", "带动贫困人口数", "建设规模"))
+HEADER = Header(
+    (
+        "县",
+        "乡镇",
+        "行政村",
+        "项目编号",
+        "项目名称",
+        "项目类型",
+        "开工日期",
+        "完工日期",
+        "计划投资（万元）",
+        "项目状态",
+        "带动贫困户数",
+        "带动贫困人口数",
+        "建设规模",
+    )
+)
 _WIDTHS = (12, 12, 12, 14, 36, 12, 12, 12, 14, 10, 12, 14, 14)
 _NOTES = ("注：项目类型按产业、基础设施、教育、医疗、就业、消费帮扶、易地搬迁、其他分类填写。", "填表人：", "审核人：")
 
@@ -31,8 +46,18 @@ def _date(day: date | None, form: int) -> str:
 
 def table(spec: SourceSpec, projects: list[Project], geo: Geography, rng: np.random.Generator) -> Table:
     file, sheet, kind = spec.projects_file()
-    out = Table("projects", "A", spec.county.code, file, sheet, kind, f"{spec.name}脱贫攻坚项目库（2016-2020年）",
-                "单位：万元、户、人", HEADER, _WIDTHS)
+    out = Table(
+        "projects",
+        "A",
+        spec.county.code,
+        file,
+        sheet,
+        kind,
+        f"{spec.name}脱贫攻坚项目库（2016-2020年）",
+        "单位：万元、户、人",
+        HEADER,
+        _WIDTHS,
+    )
     forms = rng.choice(3, size=len(projects), p=[0.5, 0.25, 0.25])
     aliases = rng.random((len(projects), 2)) < np.array([0.3, 0.5])
     blanks = set(rng.choice(len(projects), size=min(len(projects), int(rng.integers(0, 2))), replace=False).tolist())

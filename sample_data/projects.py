@@ -32,30 +32,41 @@ REPORTED = date(2020, 12, 31)  # the lists describe projects as they stood at th
 _START_YEARS = np.arange(2016, 2022)
 _START_YEAR_P = np.array([0.14, 0.2, 0.22, 0.22, 0.17, 0.05])
 _CROPS = "精品水果 茶叶 蔬菜 中药材 刺梨 百香果 李子 油茶 猕猴桃 花椒".split()
-_ANIMALS = (("生猪", "头", 100, 2000), ("肉牛", "头", 30, 400), ("蛋鸡", "羽", 2000, 30000), ("中华蜂", "箱", 100, 1000),
-            ("山羊", "只", 100, 1500))
+_ANIMALS = (
+    ("生猪", "头", 100, 2000),
+    ("肉牛", "头", 30, 400),
+    ("蛋鸡", "羽", 2000, 30000),
+    ("中华蜂", "箱", 100, 1000),
+    ("山羊", "只", 100, 1500),
+)
 # (name template, scale unit, low, high, decimals); {p} is the village, with or without its township.
 _TEMPLATES = {
     INFRASTRUCTURE: (
-        ("{v}通组路硬化工程", "公里", 1, 12, 1), ("{v}太阳能路灯安装工程", "盏", 50, 600, 0),
-        ("{v}人饮安全巩固提升工程", "户", 30, 300, 0), ("{p}产业路建设项目", "公里", 1, 8, 1),
+        ("{v}通组路硬化工程", "公里", 1, 12, 1),
+        ("{v}太阳能路灯安装工程", "盏", 50, 600, 0),
+        ("{v}人饮安全巩固提升工程", "户", 30, 300, 0),
+        ("{p}产业路建设项目", "公里", 1, 8, 1),
         ("{p}危桥改造工程", "座", 1, 3, 0),
     ),
     EDUCATION: (
-        ("{t}中心幼儿园建设项目", "平方米", 600, 3000, 0), ("{p}教育资助项目", "人", 20, 200, 0),
+        ("{t}中心幼儿园建设项目", "平方米", 600, 3000, 0),
+        ("{p}教育资助项目", "人", 20, 200, 0),
         ("{t}中学学生宿舍改造工程", "平方米", 3000, 15000, 0),
     ),
     HEALTH: (
-        ("{v}标准化卫生室建设", "平方米", 60, 200, 0), ("{p}家庭医生签约服务", "户", 50, 500, 0),
+        ("{v}标准化卫生室建设", "平方米", 60, 200, 0),
+        ("{p}家庭医生签约服务", "户", 50, 500, 0),
         ("{t}卫生院医疗设备购置", "台", 5, 40, 0),
     ),
     EMPLOYMENT: (
-        ("{p}扶贫车间建设项目", "平方米", 500, 3000, 0), ("{t}劳动力技能培训", "人", 50, 500, 0),
+        ("{p}扶贫车间建设项目", "平方米", 500, 3000, 0),
+        ("{t}劳动力技能培训", "人", 50, 500, 0),
         ("{p}公益性岗位开发", "个", 10, 80, 0),
     ),
     CONSUMPTION: (("{t}农特产品产销对接", "吨", 20, 500, 0), ("{p}消费扶贫专柜", "个", 1, 10, 0)),
     RELOCATION: (
-        ("{t}易地扶贫搬迁安置点配套设施建设", "平方米", 2000, 30000, 0), ("{t}搬迁群众后续扶持项目", "户", 30, 400, 0),
+        ("{t}易地扶贫搬迁安置点配套设施建设", "平方米", 2000, 30000, 0),
+        ("{t}搬迁群众后续扶持项目", "户", 30, 400, 0),
     ),
     OTHER: (("{v}人居环境整治项目", "户", 50, 400, 0), ("{v}文化广场建设", "平方米", 300, 2000, 0)),
 }
@@ -112,8 +123,15 @@ def _dates(rng: np.random.Generator, year: int) -> tuple[date, date | None, int]
     return start, end, ACCEPTED if rng.random() < 0.55 else COMPLETED
 
 
-def build(prefix: str, count: int, geo: Geography, village_households: np.ndarray, rng: np.random.Generator,
-          defect_rate: float, at_least_one_defect: bool) -> list[Project]:
+def build(
+    prefix: str,
+    count: int,
+    geo: Geography,
+    village_households: np.ndarray,
+    rng: np.random.Generator,
+    defect_rate: float,
+    at_least_one_defect: bool,
+) -> list[Project]:
     """``count`` projects, ordered as lists write them: by township and village, then by code."""
     weights = village_households.astype(np.float64)
     if weights.sum() == 0:
@@ -127,13 +145,13 @@ def build(prefix: str, count: int, geo: Geography, village_households: np.ndarra
     for i in range(count):
         village = int(villages[i])
         start, end, status = _dates(rng, int(years[i]))
-        name, scale = _describe(rng, int(categories[i]), geo.township_names[geo.village_township[village]],
-                                geo.village_names[village])
+        name, scale = _describe(rng, int(categories[i]), geo.township_names[geo.village_township[village]], geo.village_names[village])
         registered = int(village_households[village])
         households = int(rng.integers(min(5, registered), registered + 1))
         persons = int(round(households * rng.uniform(3.0, 4.5)))
-        drafts.append((start, village, int(categories[i]), name, scale, end, status,
-                       int(round(planned[i] / 100)) * 100, households, persons))
+        drafts.append(
+            (start, village, int(categories[i]), name, scale, end, status, int(round(planned[i] / 100)) * 100, households, persons)
+        )
 
     # Codes number each start year's projects in date order, as a project library registers them.
     drafts.sort(key=lambda d: (d[0], d[1]))
@@ -141,8 +159,7 @@ def build(prefix: str, count: int, geo: Geography, village_households: np.ndarra
     for start, village, category, name, scale, end, status, planned_yuan, households, persons in drafts:
         serial[start.year] = serial.get(start.year, 0) + 1
         code = f"{prefix}{start.year}-{serial[start.year]:03d}"
-        projects.append(Project(code, village, category, name, scale, start, end, status, planned_yuan,
-                                households, persons, start))
+        projects.append(Project(code, village, category, name, scale, start, end, status, planned_yuan, households, persons, start))
     defects = int(rng.binomial(count, defect_rate))
     if at_least_one_defect:
         defects = max(defects, 1)

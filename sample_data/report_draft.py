@@ -45,9 +45,19 @@ class Draft:
         self.figures, self.rng = figures, rng
         self.claims: list[dict] = []
 
-    def _record(self, metric: str, value: int, unit: str, period: Period, written: str, warehouse: int | None,
-                region_code: str | None, qualifier: str | None = None, step: float = 1.0,
-                context_code: str | None = None) -> None:
+    def _record(
+        self,
+        metric: str,
+        value: int,
+        unit: str,
+        period: Period,
+        written: str,
+        warehouse: int | None,
+        region_code: str | None,
+        qualifier: str | None = None,
+        step: float = 1.0,
+        context_code: str | None = None,
+    ) -> None:
         claim = {
             "metric": metric,
             "value": value,
@@ -62,8 +72,7 @@ class Draft:
         # A township's claim also names the county the report is read in, where its code is found.
         self.claims.append(claim if context_code is None else {**claim, "context_code": context_code})
 
-    def count(self, metric: str, period: Period, word: str = "户", skew: float = 0.0, at_least: int = 0,
-              in_chinese: bool = False) -> str:
+    def count(self, metric: str, period: Period, word: str = "户", skew: float = 0.0, at_least: int = 0, in_chinese: bool = False) -> str:
         """A county count (households, persons or villages); ``skew`` moves it off the model's value."""
         truth = self.figures.value(metric, period)
         value = max(skewed(truth, skew) if skew else truth, at_least)
@@ -74,8 +83,7 @@ class Draft:
     def township(self, place: Township, period: tuple[int, int], word: str, skew: float = 0.0) -> str:
         """A township's exits, which the warehouse answers from its township rows once it finds the
         township by name in the report's county; ``skew`` moves the figure off the model's value."""
-        households, persons = (sum(place.exited.get(y, (0, 0))[i] for y in range(period[0], period[1] + 1))
-                               for i in (0, 1))
+        households, persons = (sum(place.exited.get(y, (0, 0))[i] for y in range(period[0], period[1] + 1)) for i in (0, 1))
         truth = households if word == "户" else persons
         value = skewed(truth, skew) if skew else truth
         metric = "households_exited" if word == "户" else "persons_exited"
@@ -99,12 +107,11 @@ class Draft:
         return written
 
     def money_more(self, period: Period) -> str:
-        """"X万余元": X is the whole 万 the amount reaches."""
+        """ "X万余元": X is the whole 万 the amount reaches."""
         truth = self.figures.value("investment_amount", period)
         value = truth // 10_000 * 10_000
         written = f"{value // 10_000}万余元"
-        self._record("investment_amount", value, "yuan", period, written, truth, self.figures.code,
-                     "more_than", step_of(value, 10_000))
+        self._record("investment_amount", value, "yuan", period, written, truth, self.figures.code, "more_than", step_of(value, 10_000))
         return written
 
     def monitoring(self, metric: str, column: str, year: int, word: str, skew: float = 0.0) -> str:

@@ -49,30 +49,28 @@ class CountyFigures:
     def value(self, metric: str, period: Period) -> int | None:
         """The warehouse figure for the county, or None where it has no rows."""
         if metric == "investment_amount":
-            amounts = [self.invested[y] for y in (sorted(self.invested) if period is None else self._span(period))
-                       if y in self.invested]
+            amounts = [self.invested[y] for y in (sorted(self.invested) if period is None else self._span(period)) if y in self.invested]
             return sum(amounts) if amounts else None
         if metric in ("registered_poor_households", "registered_poor_persons"):
             year = LAST_REGISTERED_YEAR if period is None else period[1]
             row = self.years.get(year)
             column = "registered_households" if metric.endswith("households") else "registered_persons"
             return None if row is None else int(row[column])
-        column = {"households_exited": "exited_households", "persons_exited": "exited_persons",
-                  "villages_exited": "villages_exited"}[metric]
+        column = {"households_exited": "exited_households", "persons_exited": "exited_persons", "villages_exited": "villages_exited"}[
+            metric
+        ]
         rows = [self.years[y] for y in self._span(period) if y in self.years]
         return sum(int(r[column]) for r in rows) if rows else None
 
 
-def collect(mart: Mart, investment: InvestmentMart, townships: dict[str, tuple[list[str], list[str]]]
-            ) -> dict[str, CountyFigures]:
+def collect(mart: Mart, investment: InvestmentMart, townships: dict[str, tuple[list[str], list[str]]]) -> dict[str, CountyFigures]:
     """Figures of the counties in ``townships`` (county code -> township names, township codes).
 
     The marts list provinces, cities and counties before townships and villages, so reading stops
     at the first village row: the cost does not grow with the number of households.
     """
     figures = {code: CountyFigures(code) for code in townships}
-    by_code = {tc: (figures[county], name) for county, (names, codes) in townships.items()
-               for name, tc in zip(names, codes)}
+    by_code = {tc: (figures[county], name) for county, (names, codes) in townships.items() for name, tc in zip(names, codes)}
     places: dict[str, Township] = {}
     for row in mart.rows():
         level = row["region_level"]
@@ -139,11 +137,14 @@ def period_text(period: Period) -> str | None:
 def exits_exceed_registered(claims: list[dict]) -> bool:
     """The reports' self-contradiction: for one place, exits over periods that do not overlap add
     up to more than the largest registered count (the same greedy choice of periods as the rule)."""
-    for registered_metric, exit_metric in (("registered_poor_households", "households_exited"),
-                                           ("registered_poor_persons", "persons_exited")):
+    for registered_metric, exit_metric in (
+        ("registered_poor_households", "households_exited"),
+        ("registered_poor_persons", "persons_exited"),
+    ):
         for place in {c["region_code"] or c.get("region") for c in claims if c["metric"] == registered_metric}:
-            registered = max(c["value"] for c in claims
-                             if c["metric"] == registered_metric and (c["region_code"] or c.get("region")) == place)
+            registered = max(
+                c["value"] for c in claims if c["metric"] == registered_metric and (c["region_code"] or c.get("region")) == place
+            )
             exits = [c for c in claims if c["metric"] == exit_metric and (c["region_code"] or c.get("region")) == place]
             dated = sorted((c for c in exits if c["period"]), key=lambda c: _years(c["period"]))
             total, last = 0, None

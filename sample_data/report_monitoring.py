@@ -28,7 +28,8 @@ def county_years(households: Iterable[dict]) -> list[dict]:
     spells: dict[str, list[tuple[int, int | None, int]]] = {}
     for spell in households:
         spells.setdefault(spell["county_code"], []).append(
-            (_year(spell["taken_in_date"]), _year(spell.get("eliminated_date")), int(spell["household_size"])))
+            (_year(spell["taken_in_date"]), _year(spell.get("eliminated_date")), int(spell["household_size"]))
+        )
     rows = []
     for code, items in sorted(spells.items()):
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
@@ -36,11 +37,20 @@ def county_years(households: Iterable[dict]) -> list[dict]:
             ever = _households_and_persons([size for taken, _, size in items if taken <= year])
             gone_now = _households_and_persons([size for _, gone, size in items if gone == year])
             gone_ever = _households_and_persons([size for _, gone, size in items if gone is not None and gone <= year])
-            rows.append({
-                "region_level": "county", "region_code": code, "period_kind": "year", "year": year,
-                "newly_taken_in_households": new[0], "newly_taken_in_persons": new[1],
-                "cumulative_taken_in_households": ever[0], "cumulative_taken_in_persons": ever[1],
-                "eliminated_households": gone_now[0], "eliminated_persons": gone_now[1],
-                "cumulative_eliminated_households": gone_ever[0], "cumulative_eliminated_persons": gone_ever[1],
-            })
+            rows.append(
+                {
+                    "region_level": "county",
+                    "region_code": code,
+                    "period_kind": "year",
+                    "year": year,
+                    "newly_taken_in_households": new[0],
+                    "newly_taken_in_persons": new[1],
+                    "cumulative_taken_in_households": ever[0],
+                    "cumulative_taken_in_persons": ever[1],
+                    "eliminated_households": gone_now[0],
+                    "eliminated_persons": gone_now[1],
+                    "cumulative_eliminated_households": gone_ever[0],
+                    "cumulative_eliminated_persons": gone_ever[1],
+                }
+            )
     return rows

@@ -31,8 +31,7 @@ def _lines(story: Story) -> list[str]:
 
 
 def write_txt(path: Path, story: Story, date: str, office: str) -> None:
-    lines = [story.title, f"来源：{office}\u3000\u3000发布时间：{date}", "", *_lines(story), "",
-             f"（{office}供稿）"]
+    lines = [story.title, f"来源：{office}\u3000\u3000发布时间：{date}", "", *_lines(story), "", f"（{office}供稿）"]
     path.write_bytes("\r\n".join(lines).encode("gb18030") + b"\r\n")
 
 

@@ -44,8 +44,7 @@ class Plan:
 # 望谟县's report speaks of 今年: it must be dated 2020.
 PLANS = (
     Plan("ziyun", "紫云县", "reports/紫云县脱贫攻坚成效综述.html", "紫云县融媒体中心", 2020, 12, (10, 28)),
-    Plan("yongzhou_zone", "永州经开区", "reports/永州经开区2020年脱贫攻坚工作总结.docx", "永州经济技术开发区社会事务局",
-         2021, 1, (5, 28)),
+    Plan("yongzhou_zone", "永州经开区", "reports/永州经开区2020年脱贫攻坚工作总结.docx", "永州经济技术开发区社会事务局", 2021, 1, (5, 28)),
     Plan("nagqu", "色尼区", "reports/色尼区脱贫攻坚工作综述.pdf", "色尼区人民政府", 2021, 2, (1, 26)),
     Plan("wangmo", "望谟县", "reports/望谟县2020年脱贫攻坚工作情况报告.txt", "望谟县扶贫开发办公室", 2020, 12, (1, 25)),
     Plan("xintian", "新田县", "reports/新田县脱贫攻坚成效与经验.md", "新田县乡村振兴局", 2021, 3, (1, 28)),
@@ -68,8 +67,14 @@ class Reports:
         return {"reports": self.entries, "report_claims": self.claims, "report_findings": self.findings}
 
 
-def write(out: Path, seed: int, counties: list[tuple[CountySpec, Geography, SourceSpec]], mart: Mart,
-          investment: InvestmentMart, monitoring: Iterable[dict] | None = None) -> Reports:
+def write(
+    out: Path,
+    seed: int,
+    counties: list[tuple[CountySpec, Geography, SourceSpec]],
+    mart: Mart,
+    investment: InvestmentMart,
+    monitoring: Iterable[dict] | None = None,
+) -> Reports:
     """Writes the reports of the showcase counties among ``counties`` under ``out/reports``.
 
     ``monitoring`` is the monitoring source's truth (its "households" spells) when the sample has one:
@@ -77,8 +82,9 @@ def write(out: Path, seed: int, counties: list[tuple[CountySpec, Geography, Sour
     January 2026, after the years it quotes; without it no report speaks of monitoring."""
     by_key = {spec.key: (spec, geo, source) for spec, geo, source in counties}
     plans = [plan for plan in PLANS if plan.key in by_key]
-    figures = collect(mart, investment, {by_key[p.key][0].code: (by_key[p.key][1].township_names,
-                                                                   by_key[p.key][1].township_codes) for p in plans})
+    figures = collect(
+        mart, investment, {by_key[p.key][0].code: (by_key[p.key][1].township_names, by_key[p.key][1].township_codes) for p in plans}
+    )
     add_monitoring(figures, county_years(monitoring["households"]) if monitoring else None)
     # A county without a clean registered household has nothing to report on.
     plans = [plan for plan in plans if figures[by_key[plan.key][0].code].years]

@@ -16,8 +16,15 @@ from sample_data.registry_forms import HeaderBlock
 
 # Files carry this as their creation time, so that a seed always gives the same bytes.
 EXPORTED = datetime(2021, 1, 8, 9, 30)
-_WIDTHS = {"household_id": 18, "id_number": 20, "phone": 13, "attribute_code": 14, "main_cause_code": 12,
-           "status_code": 16, "income_per_person": 12}
+_WIDTHS = {
+    "household_id": 18,
+    "id_number": 20,
+    "phone": 13,
+    "attribute_code": 14,
+    "main_cause_code": 12,
+    "status_code": 16,
+    "income_per_person": 12,
+}
 
 
 class CsvSheet:

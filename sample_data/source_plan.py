@@ -17,15 +17,31 @@ FUND_LAYOUTS = ("A", "B", "C")
 WIDE_YEAR = 2019  # the year 紫云县 reports in its own wide ledger (紫云县2019年帮扶资金台账)
 # (written as the ledgers' 所属单位, the prefix their enterprises' names carry)
 PARTNERS = (
-    ("宁波市", "宁波"), ("杭州市", "杭州"), ("大连市", "大连"), ("青岛市", "青岛"), ("苏州市", "苏州"),
-    ("佛山市", "佛山"), ("东莞市", "东莞"), ("广州市", "广州"), ("珠海市", "珠海"), ("厦门市", "厦门"),
-    ("福州市", "福州"), ("济南市", "济南"), ("常州市", "常州"), ("无锡市", "无锡"), ("天津市", "天津"),
+    ("宁波市", "宁波"),
+    ("杭州市", "杭州"),
+    ("大连市", "大连"),
+    ("青岛市", "青岛"),
+    ("苏州市", "苏州"),
+    ("佛山市", "佛山"),
+    ("东莞市", "东莞"),
+    ("广州市", "广州"),
+    ("珠海市", "珠海"),
+    ("厦门市", "厦门"),
+    ("福州市", "福州"),
+    ("济南市", "济南"),
+    ("常州市", "常州"),
+    ("无锡市", "无锡"),
+    ("天津市", "天津"),
 )
 # Project codes: showcase counties use letters of their names, others the county code.
 _PREFIXES = {"ziyun": "ZY", "yongzhou_zone": "YZJK", "nagqu": "NQ", "wangmo": "WM", "xintian": "XT"}
 # Showcase partners stay the same whatever the seed, so their ledgers keep their file names.
-_SHOWCASE_PARTNERS = {"yongzhou_zone": ("广州市", "广州"), "nagqu": ("杭州市", "杭州"), "wangmo": ("宁波市", "宁波"),
-                      "xintian": ("佛山市", "佛山")}
+_SHOWCASE_PARTNERS = {
+    "yongzhou_zone": ("广州市", "广州"),
+    "nagqu": ("杭州市", "杭州"),
+    "wangmo": ("宁波市", "宁波"),
+    "xintian": ("佛山市", "佛山"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,17 +95,29 @@ class SourceSpec:
         return (f"{path}.xlsx", sheet, "xlsx") if self.file_format == "xlsx" else (f"{path}.csv", "", "utf-8-sig")
 
 
-def plan(county: CountySpec, index: int, file_format: str, rng: np.random.Generator,
-         total_mismatch: bool, omit_village: bool) -> SourceSpec:
+def plan(
+    county: CountySpec, index: int, file_format: str, rng: np.random.Generator, total_mismatch: bool, omit_village: bool
+) -> SourceSpec:
     layout = FUND_LAYOUTS[index % len(FUND_LAYOUTS)]
     if county.key == "ziyun":
-        return SourceSpec(county, layout, "贵阳经开区", "贵阳", "ZY", 127, 23_860_000, (27, 32, 0, 0),
-                          file_format, total_mismatch, omit_village, wide_year=WIDE_YEAR)
+        return SourceSpec(
+            county,
+            layout,
+            "贵阳经开区",
+            "贵阳",
+            "ZY",
+            127,
+            23_860_000,
+            (27, 32, 0, 0),
+            file_format,
+            total_mismatch,
+            omit_village,
+            wide_year=WIDE_YEAR,
+        )
     partner, short = _SHOWCASE_PARTNERS.get(county.key) or PARTNERS[int(rng.integers(len(PARTNERS)))]
     projects = int(rng.integers(30, 121))
     departments = int(rng.integers(max(3, projects // 10), max(4, projects // 4) + 1))
     enterprises = int(rng.integers(max(3, projects // 10), max(4, projects // 4) + 1))
     donors = (departments, enterprises, int(rng.integers(1, 5)), int(rng.integers(1, 4)))
     prefix = _PREFIXES.get(county.key, f"{county.code}-")
-    return SourceSpec(county, layout, partner, short, prefix, projects, None, donors, file_format,
-                      total_mismatch, omit_village)
+    return SourceSpec(county, layout, partner, short, prefix, projects, None, donors, file_format, total_mismatch, omit_village)

@@ -26,8 +26,17 @@ def village_households(geo: Geography, households: int) -> np.ndarray:
     return np.diff(np.append(geo.village_start, households))
 
 
-def write_county(out: Path, spec: SourceSpec, geo: Geography, households: int, rng: np.random.Generator,
-                 showcase: bool, mart: Mart, investment: InvestmentMart, log: Log) -> list[str]:
+def write_county(
+    out: Path,
+    spec: SourceSpec,
+    geo: Geography,
+    households: int,
+    rng: np.random.Generator,
+    showcase: bool,
+    mart: Mart,
+    investment: InvestmentMart,
+    log: Log,
+) -> list[str]:
     """Writes the fund ledger (and the wide ledger of its year, if it has one), the project list and
     the village list; returns their paths relative to ``out``."""
     per_village = village_households(geo, households)

@@ -151,8 +151,9 @@ class XlsTable:
             self._ws.col(c).width = 256 * width
         self._styles = {
             "title": xlwt.easyxf("font: bold on, height 320; align: horiz center, vert center"),
-            "header": xlwt.easyxf("font: bold on; align: horiz center, vert center, wrap on; "
-                                  "borders: left thin, right thin, top thin, bottom thin"),
+            "header": xlwt.easyxf(
+                "font: bold on; align: horiz center, vert center, wrap on; borders: left thin, right thin, top thin, bottom thin"
+            ),
             "date": xlwt.easyxf(num_format_str="yyyy-m-d"),
         }
         self.row = 1

@@ -200,8 +200,16 @@ def _items(handle, rows) -> None:
     handle.write("\n]")
 
 
-def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: Log,
-          investment: InvestmentMart, reports: dict[str, list[dict]] | None = None) -> None:
+def write(
+    path: Path,
+    seed: int,
+    households: int,
+    clean: int,
+    mart: Mart,
+    log: Log,
+    investment: InvestmentMart,
+    reports: dict[str, list[dict]] | None = None,
+) -> None:
     """Streams the truth file: the mart alone can reach a million rows at national scale.
 
     ``reports`` adds the narrative reports' keys (reports, report_claims, report_findings); report
@@ -223,10 +231,15 @@ def write(path: Path, seed: int, households: int, clean: int, mart: Mart, log: L
         handle.write("{\n")
         for key, value in head.items():
             handle.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        for key, rows in (("mart_poverty_exit", mart.rows()), ("mart_investment", investment.rows()),
-                          ("mart_project_reach", investment.reach_rows()),
-                          ("defects", log.defects), ("skipped_rows", log.skipped), *(reports or {}).items(),
-                          ("files", log.files)):
+        for key, rows in (
+            ("mart_poverty_exit", mart.rows()),
+            ("mart_investment", investment.rows()),
+            ("mart_project_reach", investment.reach_rows()),
+            ("defects", log.defects),
+            ("skipped_rows", log.skipped),
+            *(reports or {}).items(),
+            ("files", log.files),
+        ):
             handle.write(f"{json.dumps(key)}: ")
             if isinstance(rows, dict):
                 handle.write(json.dumps(rows, ensure_ascii=False))

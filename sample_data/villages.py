@@ -56,8 +56,7 @@ def exit_year(remaining: np.ndarray, agricultural: int, percent: int) -> int:
     return LAST_EXIT_YEAR
 
 
-def _scales(rng: np.random.Generator, persons: np.ndarray, remaining: np.ndarray, farming: np.ndarray,
-            percent: int) -> np.ndarray:
+def _scales(rng: np.random.Generator, persons: np.ndarray, remaining: np.ndarray, farming: np.ndarray, percent: int) -> np.ndarray:
     """户籍人口 per registered person, between 4 and 8: just enough for the village to get under the
     threshold by a year drawn as real exits spread (most in 2017-2019), or as large as allowed."""
     target = rng.choice(_TARGET_YEARS, size=len(persons), p=_TARGET_YEAR_P)
@@ -81,8 +80,16 @@ def _extra_names(rng: np.random.Generator, geo: Geography, tibetan: bool) -> lis
     return extras
 
 
-def build(county_code: str, geo: Geography, households: np.ndarray, persons: np.ndarray, remaining: np.ndarray,
-          rng: np.random.Generator, tibetan: bool, omit: bool) -> Listing:
+def build(
+    county_code: str,
+    geo: Geography,
+    households: np.ndarray,
+    persons: np.ndarray,
+    remaining: np.ndarray,
+    rng: np.random.Generator,
+    tibetan: bool,
+    omit: bool,
+) -> Listing:
     """``households``, ``persons`` and ``remaining`` per registry village, from the clean registry."""
     count = len(geo.village_codes)
     inhabited = np.flatnonzero(households > 0)
@@ -103,8 +110,16 @@ def build(county_code: str, geo: Geography, households: np.ndarray, persons: np.
         while (remaining[v] * 100 == percent * agricultural).any():
             agricultural += 1
         year = exit_year(remaining[v], agricultural, percent) if poor[v] else None
-        village = Village(int(geo.village_township[v]), geo.village_names[v], v, bool(poor[v]), year, population,
-                          agricultural, int(round(income[v] * (1 if poor[v] else 2.5) * 100)) * 100)
+        village = Village(
+            int(geo.village_township[v]),
+            geo.village_names[v],
+            v,
+            bool(poor[v]),
+            year,
+            population,
+            agricultural,
+            int(round(income[v] * (1 if poor[v] else 2.5) * 100)) * 100,
+        )
         if v == omitted:
             continue
         by_township[village.township].append(village)
@@ -112,8 +127,17 @@ def build(county_code: str, geo: Geography, households: np.ndarray, persons: np.
         denominators[v] = agricultural if households[v] > 0 else 0
     for township, name in _extra_names(rng, geo, tibetan):
         population = int(rng.integers(400, 2500))
-        by_township[township].append(Village(township, name, None, False, None, population,
-                                              int(round(population * rng.uniform(0.8, 0.95))),
-                                              int(rng.integers(30, 800)) * 100))
+        by_township[township].append(
+            Village(
+                township,
+                name,
+                None,
+                False,
+                None,
+                population,
+                int(round(population * rng.uniform(0.8, 0.95))),
+                int(rng.integers(30, 800)) * 100,
+            )
+        )
     villages = [village for t in sorted(by_township) for village in by_township[t]]
     return Listing(villages, omitted, exit_years, denominators)

@@ -67,11 +67,19 @@ def rows_of(movements: list[Movement], projects: list[Project], donors: list[Don
     return sorted(rows.values(), key=order)
 
 
-def table(spec: SourceSpec, movements: list[Movement], projects: list[Project], donors: list[Donor], geo: Geography,
-          rng: np.random.Generator, showcase: bool) -> Table:
+def table(
+    spec: SourceSpec,
+    movements: list[Movement],
+    projects: list[Project],
+    donors: list[Donor],
+    geo: Geography,
+    rng: np.random.Generator,
+    showcase: bool,
+) -> Table:
     file, sheet, kind = spec.wide_file()
-    out = Table("funds", "wide", spec.county.code, file, sheet, kind, f"{spec.name}{spec.wide_year}年帮扶资金台账",
-                "单位：万元", HEADER, _WIDTHS)
+    out = Table(
+        "funds", "wide", spec.county.code, file, sheet, kind, f"{spec.name}{spec.wide_year}年帮扶资金台账", "单位：万元", HEADER, _WIDTHS
+    )
     rows = rows_of(movements, projects, donors, geo)
     # A unit's row is broken, not a person's gift: a typo in a unit's figures is what offices send.
     candidates = [i for i, row in enumerate(rows) if donors[row.donor].kind != INDIVIDUAL]
@@ -89,8 +97,16 @@ def table(spec: SourceSpec, movements: list[Movement], projects: list[Project], 
         donor = donors[row.donor]
         township = geo.township_names[row.township] if row.township is not None else ""
         village = geo.village_names[row.village] if row.village is not None else ""
-        cells = [serial, township, village, row.code, donor.name, DONOR_TYPES[donor.kind][1],
-                 written(CATEGORIES, row.category, False), _wan(sum(amounts))]
+        cells = [
+            serial,
+            township,
+            village,
+            row.code,
+            donor.name,
+            DONOR_TYPES[donor.kind][1],
+            written(CATEGORIES, row.category, False),
+            _wan(sum(amounts)),
+        ]
         cells += [_wan(a) if filled else None for a, filled in zip(amounts, row.filled)]
         out.data(cells, rule, "amount" if rule else None)
         # The 合计 row adds up what is written, the rejected row too: what its author added up.

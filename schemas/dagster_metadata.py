@@ -26,7 +26,10 @@ def column_lineage(table: Table) -> dg.TableColumnLineage | None:
     """The columns of its inputs each column is computed from, as its fields declare them; None
     for a table that declares no lineage."""
     deps_by_column = {
-        f.name: [dg.TableColumnDep(asset_key=dg.AssetKey(source), column_name=column) for source, column in (ref.split(".", 1) for ref in f.derived_from)]
+        f.name: [
+            dg.TableColumnDep(asset_key=dg.AssetKey(source), column_name=column)
+            for source, column in (ref.split(".", 1) for ref in f.derived_from)
+        ]
         for f in table.fields
         if f.derived_from
     }

@@ -26,14 +26,21 @@ RUN_ID = Field("run_id", STRING, "运行编号", "pipeline run", required=True)
 SOURCE = Field("source", STRING, "数据源", "source kind, e.g. registry", required=True)
 
 HOUSEHOLD_KEY = Field(
-    "household_key", STRING, "户主键（假名化）",
-    "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number", required=True,
+    "household_key",
+    STRING,
+    "户主键（假名化）",
+    "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number",
+    required=True,
 )
 
 # Region codes of a row's place, each of one level (names in dim_region).
 COUNTY_CODE = Field("county_code", STRING, "县级区划代码", "county-level region code", required=True, region="county")
-TOWNSHIP_CODE = Field("township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True, region="township")
-VILLAGE_CODE = Field("village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True, region="village")
+TOWNSHIP_CODE = Field(
+    "township_code", STRING, "乡镇代码", "township code (project-local code under the county)", required=True, region="township"
+)
+VILLAGE_CODE = Field(
+    "village_code", STRING, "行政村代码", "village code (project-local code under the township)", required=True, region="village"
+)
 
 # A mart's region: a code whose level the row's region_level gives.
 REGION_CODE = Field("region_code", STRING, "区划代码", "region code", required=True, region=ROW_LEVEL)

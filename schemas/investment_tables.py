@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.fields import AUDITED_SHEET, COUNTY_CODE, PROVENANCE, REGION_CODE, REGION_LEVEL_COLUMN, SOURCE_FILE, SOURCE_ROW, TOWNSHIP_CODE, VILLAGE_CODE
+from schemas.fields import (
+    AUDITED_SHEET,
+    COUNTY_CODE,
+    PROVENANCE,
+    REGION_CODE,
+    REGION_LEVEL_COLUMN,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    TOWNSHIP_CODE,
+    VILLAGE_CODE,
+)
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.names import with_names
 from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
@@ -27,7 +37,9 @@ STG_FUND_MOVEMENT = CATALOG.add(
         source="fund ledgers after validation",
         fields=(
             FUND_MOVEMENT.field("fund_date"),
-            Field("donor_key", STRING, "帮扶方主键", "donor key: hash of type, parent and name (keyed hash for individuals)", required=True),
+            Field(
+                "donor_key", STRING, "帮扶方主键", "donor key: hash of type, parent and name (keyed hash for individuals)", required=True
+            ),
             Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals (personal data)"),
             FUND_MOVEMENT.field("donor_type"),
             FUND_MOVEMENT.field("donor_parent"),
@@ -60,7 +72,13 @@ STG_PROJECT = CATALOG.add(
             PROJECT.field("households_benefited"),
             PROJECT.field("persons_benefited"),
             Field("scale_text", STRING, "建设规模（原文）", "construction scale as written"),
-            Field("scale_value", NUMBER, "建设规模数值", "construction scale, number part (万 applied), in scale_unit, which differs between projects", additive=False),
+            Field(
+                "scale_value",
+                NUMBER,
+                "建设规模数值",
+                "construction scale, number part (万 applied), in scale_unit, which differs between projects",
+                additive=False,
+            ),
             Field("scale_unit", STRING, "建设规模单位", "construction scale unit (亩, 盏, 公里, …)"),
             *PROVENANCE,
         ),
@@ -101,16 +119,26 @@ STG_LEDGER_TOTAL = CATALOG.add(
             replace(SOURCE_FILE, en="ledger file"),
             AUDITED_SHEET,
             replace(SOURCE_ROW, zh="行号", en="row of the total as Excel shows it", additive=True),
-            Field("label", STRING, "合计类型", "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)", required=True),
+            Field(
+                "label",
+                STRING,
+                "合计类型",
+                "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)",
+                required=True,
+            ),
             Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
             Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
             Field("difference_yuan", MONEY, "差额", "stated − computed", unit=_YUAN),
             Field("rows_covered", INTEGER, "覆盖行数", "data rows the total covers"),
-            Field("unit", STRING, "金额单位", "the money unit the sheet (or its column) states the amounts in: 元, 千元, 万元 or 亿元; the figures above are converted to yuan"),
+            Field(
+                "unit",
+                STRING,
+                "金额单位",
+                "the money unit the sheet (or its column) states the amounts in: 元, 千元, 万元 or 亿元; the figures above are converted to yuan",
+            ),
         ),
     )
 )
-
 
 
 def _dim_donor_select(db) -> str:
@@ -122,26 +150,27 @@ def _dim_donor_select(db) -> str:
     )
 
 
-DIM_DONOR = CATALOG.add(with_names(
-    Table(
-        name="dim_donor",
-        zh="帮扶方维表",
-        en="Donors: departments, enterprises, social organisations and (pseudonymised) individuals",
-        layer="warehouse",
-        primary_key=("donor_key",),
-        inputs=(STG_FUND_MOVEMENT.name,),
-        select=_dim_donor_select,
-        fields=(
-            Field("donor_key", STRING, "帮扶方主键", "donor key", required=True),
-            Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals"),
-            Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual", vocabulary=DONOR_TYPE.name),
-            Field("donor_parent", STRING, "所属单位", "the donor's parent"),
-            Field("movements", INTEGER, "资金笔数", "fund movements recorded"),
-            Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=_YUAN),
-        ),
+DIM_DONOR = CATALOG.add(
+    with_names(
+        Table(
+            name="dim_donor",
+            zh="帮扶方维表",
+            en="Donors: departments, enterprises, social organisations and (pseudonymised) individuals",
+            layer="warehouse",
+            primary_key=("donor_key",),
+            inputs=(STG_FUND_MOVEMENT.name,),
+            select=_dim_donor_select,
+            fields=(
+                Field("donor_key", STRING, "帮扶方主键", "donor key", required=True),
+                Field("donor_name", STRING, "帮扶单位", "donor name; empty for individuals"),
+                Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual", vocabulary=DONOR_TYPE.name),
+                Field("donor_parent", STRING, "所属单位", "the donor's parent"),
+                Field("movements", INTEGER, "资金笔数", "fund movements recorded"),
+                Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=_YUAN),
+            ),
+        )
     )
-))
-
+)
 
 
 def _dim_project_select(db) -> str:
@@ -153,22 +182,24 @@ def _dim_project_select(db) -> str:
     )
 
 
-DIM_PROJECT = CATALOG.add(with_names(
-    Table(
-        name="dim_project",
-        zh="项目维表",
-        en="Projects from the project lists, with the money booked on them",
-        layer="warehouse",
-        primary_key=("project_code",),
-        inputs=(STG_PROJECT.name, STG_FUND_MOVEMENT.name),
-        fields=(
-            *[f for f in STG_PROJECT.fields if f not in PROVENANCE],
-            Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=_YUAN),
-            *PROVENANCE,
-        ),
-        select=_dim_project_select,
+DIM_PROJECT = CATALOG.add(
+    with_names(
+        Table(
+            name="dim_project",
+            zh="项目维表",
+            en="Projects from the project lists, with the money booked on them",
+            layer="warehouse",
+            primary_key=("project_code",),
+            inputs=(STG_PROJECT.name, STG_FUND_MOVEMENT.name),
+            fields=(
+                *[f for f in STG_PROJECT.fields if f not in PROVENANCE],
+                Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=_YUAN),
+                *PROVENANCE,
+            ),
+            select=_dim_project_select,
+        )
     )
-))
+)
 
 
 def _fact_investment_select(db) -> str:
@@ -177,114 +208,180 @@ def _fact_investment_select(db) -> str:
     return f"SELECT {columns} FROM {db.name(STG_FUND_MOVEMENT)}"
 
 
-FACT_INVESTMENT = CATALOG.add(with_names(
-    Table(
-        name="fact_investment",
-        zh="帮扶资金事实表",
-        en="One row per fund movement: date, donor, recipient region, project, category, fund source, amount in yuan",
-        layer="warehouse",
-        inputs=(STG_FUND_MOVEMENT.name,),
-        select=_fact_investment_select,
-        fields=(
-            FUND_MOVEMENT.field("fund_date"),
-            Field("year", YEAR, "年度", "year of the fund date", required=True),
-            Field("donor_key", STRING, "帮扶方主键", "donor (dim_donor)", required=True),
-            FUND_MOVEMENT.field("donor_type"),
-            *_PLACE_CODES,
-            FUND_MOVEMENT.field("project_code"),
-            FUND_MOVEMENT.field("category"),
-            FUND_MOVEMENT.field("fund_source"),
-            Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
-            *PROVENANCE,
-        ),
+FACT_INVESTMENT = CATALOG.add(
+    with_names(
+        Table(
+            name="fact_investment",
+            zh="帮扶资金事实表",
+            en="One row per fund movement: date, donor, recipient region, project, category, fund source, amount in yuan",
+            layer="warehouse",
+            inputs=(STG_FUND_MOVEMENT.name,),
+            select=_fact_investment_select,
+            fields=(
+                FUND_MOVEMENT.field("fund_date"),
+                Field("year", YEAR, "年度", "year of the fund date", required=True),
+                Field("donor_key", STRING, "帮扶方主键", "donor (dim_donor)", required=True),
+                FUND_MOVEMENT.field("donor_type"),
+                *_PLACE_CODES,
+                FUND_MOVEMENT.field("project_code"),
+                FUND_MOVEMENT.field("category"),
+                FUND_MOVEMENT.field("fund_source"),
+                Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
+                *PROVENANCE,
+            ),
+        )
     )
-))
+)
 
-MART_INVESTMENT = CATALOG.add(with_names(
-    Table(
-        name="mart_investment",
-        zh="帮扶投入集市表",
-        en="Money by region, year, category and donor type, with the projects and poor people it reached",
-        layer="marts",
-        primary_key=("region_level", "region_code", "year", "category", "donor_type"),
-        inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
-        fields=(
-            replace(REGION_CODE, derived_from=FACT_INVESTMENT.column_refs("county_code", "township_code", "village_code")),
-            replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the ledger names them"),
-            *dated(Field("year", YEAR, "年度", "year of the fund date", required=True, derived_from=FACT_INVESTMENT.column_refs("year"))),
-            Field("category", CODE, "资金类别", "category of assistance", required=True, vocabulary=FUND_CATEGORY.name,
-                  derived_from=FACT_INVESTMENT.column_refs("category")),
-            Field("donor_type", CODE, "单位类型", "donor type", vocabulary=DONOR_TYPE.name, derived_from=FACT_INVESTMENT.column_refs("donor_type")),
-            Field("amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN, derived_from=FACT_INVESTMENT.column_refs("amount_yuan")),
-            Field(
-                "project_count",
-                INTEGER,
-                "项目数（不可加总：同一项目在其拨款的每个年度、单位类型各计一次，请用 mart_project_reach）",
-                "distinct projects the money was booked on; not additive: a project funded in two years or by two donor "
-                "types counts in each of those rows (sum mart_project_reach instead)",
-                additive=False,
-                derived_from=FACT_INVESTMENT.column_refs("project_code"),
+MART_INVESTMENT = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_investment",
+            zh="帮扶投入集市表",
+            en="Money by region, year, category and donor type, with the projects and poor people it reached",
+            layer="marts",
+            primary_key=("region_level", "region_code", "year", "category", "donor_type"),
+            inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
+            fields=(
+                replace(REGION_CODE, derived_from=FACT_INVESTMENT.column_refs("county_code", "township_code", "village_code")),
+                replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the ledger names them"),
+                *dated(
+                    Field("year", YEAR, "年度", "year of the fund date", required=True, derived_from=FACT_INVESTMENT.column_refs("year"))
+                ),
+                Field(
+                    "category",
+                    CODE,
+                    "资金类别",
+                    "category of assistance",
+                    required=True,
+                    vocabulary=FUND_CATEGORY.name,
+                    derived_from=FACT_INVESTMENT.column_refs("category"),
+                ),
+                Field(
+                    "donor_type",
+                    CODE,
+                    "单位类型",
+                    "donor type",
+                    vocabulary=DONOR_TYPE.name,
+                    derived_from=FACT_INVESTMENT.column_refs("donor_type"),
+                ),
+                Field(
+                    "amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN, derived_from=FACT_INVESTMENT.column_refs("amount_yuan")
+                ),
+                Field(
+                    "project_count",
+                    INTEGER,
+                    "项目数（不可加总：同一项目在其拨款的每个年度、单位类型各计一次，请用 mart_project_reach）",
+                    "distinct projects the money was booked on; not additive: a project funded in two years or by two donor "
+                    "types counts in each of those rows (sum mart_project_reach instead)",
+                    additive=False,
+                    derived_from=FACT_INVESTMENT.column_refs("project_code"),
+                ),
+                Field(
+                    "households_benefited",
+                    INTEGER,
+                    "带动贫困户数（不可加总，理由同项目数）",
+                    "poor households those projects benefit (per project list); not additive, as project_count",
+                    unit="户 / households",
+                    additive=False,
+                    derived_from=DIM_PROJECT.column_refs("households_benefited"),
+                ),
+                Field(
+                    "persons_benefited",
+                    INTEGER,
+                    "带动贫困人口数（不可加总，理由同项目数）",
+                    "poor persons those projects benefit; not additive, as project_count",
+                    unit="人 / persons",
+                    additive=False,
+                    derived_from=DIM_PROJECT.column_refs("persons_benefited"),
+                ),
+                Field(
+                    "yuan_per_household_benefited",
+                    MONEY,
+                    "户均投入（比值，不可加总或平均）",
+                    "amount ÷ households benefited (empty when none); a ratio: never summed or averaged, divide summed amounts "
+                    "by households summed from mart_project_reach",
+                    unit=_YUAN,
+                    additive=False,
+                    derived_from=(*FACT_INVESTMENT.column_refs("amount_yuan"), *DIM_PROJECT.column_refs("households_benefited")),
+                ),
             ),
-            Field(
-                "households_benefited",
-                INTEGER,
-                "带动贫困户数（不可加总，理由同项目数）",
-                "poor households those projects benefit (per project list); not additive, as project_count",
-                unit="户 / households",
-                additive=False,
-                derived_from=DIM_PROJECT.column_refs("households_benefited"),
-            ),
-            Field(
-                "persons_benefited",
-                INTEGER,
-                "带动贫困人口数（不可加总，理由同项目数）",
-                "poor persons those projects benefit; not additive, as project_count",
-                unit="人 / persons",
-                additive=False,
-                derived_from=DIM_PROJECT.column_refs("persons_benefited"),
-            ),
-            Field(
-                "yuan_per_household_benefited",
-                MONEY,
-                "户均投入（比值，不可加总或平均）",
-                "amount ÷ households benefited (empty when none); a ratio: never summed or averaged, divide summed amounts "
-                "by households summed from mart_project_reach",
-                unit=_YUAN,
-                additive=False,
-                derived_from=(*FACT_INVESTMENT.column_refs("amount_yuan"), *DIM_PROJECT.column_refs("households_benefited")),
-            ),
-        ),
+        )
     )
-))
+)
 
-MART_PROJECT_REACH = CATALOG.add(with_names(
-    Table(
-        name="mart_project_reach",
-        zh="项目带动集市表（各列均可加总）",
-        en=(
-            "Projects funded and the poor people they reach, by region, year and project type: each project counted once, "
-            "where its project list puts it, in the year of its first fund movement; every figure adds up over the regions "
-            "of one level, over years and over types"
-        ),
-        layer="marts",
-        primary_key=("region_level", "region_code", "year", "category"),
-        inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
-        fields=(
-            replace(REGION_CODE, en="region code of the project's place (project list)",
-                    derived_from=DIM_PROJECT.column_refs("county_code", "township_code", "village_code")),
-            replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the project list names them"),
-            *dated(Field("year", YEAR, "首次拨款年度", "year of the project's first fund movement", required=True,
-                         derived_from=FACT_INVESTMENT.column_refs("year", "project_code"))),
-            Field("category", CODE, "项目类型", "project type (the fund categories' vocabulary)", required=True, vocabulary=FUND_CATEGORY.name,
-                  derived_from=DIM_PROJECT.column_refs("project_type")),
-            Field("projects", INTEGER, "新获资助项目数", "projects first funded in the year", unit="个 / projects",
-                  derived_from=(*FACT_INVESTMENT.column_refs("project_code"), *DIM_PROJECT.column_refs("project_code"))),
-            Field("households_benefited", INTEGER, "带动贫困户数", "poor households those projects benefit (per project list)", unit="户 / households",
-                  derived_from=DIM_PROJECT.column_refs("households_benefited")),
-            Field("persons_benefited", INTEGER, "带动贫困人口数", "poor persons those projects benefit", unit="人 / persons",
-                  derived_from=DIM_PROJECT.column_refs("persons_benefited")),
-            Field("booked_yuan", MONEY, "项目拨付资金", "all money booked on those projects, in whatever year", unit=_YUAN,
-                  derived_from=FACT_INVESTMENT.column_refs("amount_yuan", "project_code")),
-        ),
+MART_PROJECT_REACH = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_project_reach",
+            zh="项目带动集市表（各列均可加总）",
+            en=(
+                "Projects funded and the poor people they reach, by region, year and project type: each project counted once, "
+                "where its project list puts it, in the year of its first fund movement; every figure adds up over the regions "
+                "of one level, over years and over types"
+            ),
+            layer="marts",
+            primary_key=("region_level", "region_code", "year", "category"),
+            inputs=(FACT_INVESTMENT.name, DIM_PROJECT.name),
+            fields=(
+                replace(
+                    REGION_CODE,
+                    en="region code of the project's place (project list)",
+                    derived_from=DIM_PROJECT.column_refs("county_code", "township_code", "village_code"),
+                ),
+                replace(REGION_LEVEL_COLUMN, en="province, city, county; township and village where the project list names them"),
+                *dated(
+                    Field(
+                        "year",
+                        YEAR,
+                        "首次拨款年度",
+                        "year of the project's first fund movement",
+                        required=True,
+                        derived_from=FACT_INVESTMENT.column_refs("year", "project_code"),
+                    )
+                ),
+                Field(
+                    "category",
+                    CODE,
+                    "项目类型",
+                    "project type (the fund categories' vocabulary)",
+                    required=True,
+                    vocabulary=FUND_CATEGORY.name,
+                    derived_from=DIM_PROJECT.column_refs("project_type"),
+                ),
+                Field(
+                    "projects",
+                    INTEGER,
+                    "新获资助项目数",
+                    "projects first funded in the year",
+                    unit="个 / projects",
+                    derived_from=(*FACT_INVESTMENT.column_refs("project_code"), *DIM_PROJECT.column_refs("project_code")),
+                ),
+                Field(
+                    "households_benefited",
+                    INTEGER,
+                    "带动贫困户数",
+                    "poor households those projects benefit (per project list)",
+                    unit="户 / households",
+                    derived_from=DIM_PROJECT.column_refs("households_benefited"),
+                ),
+                Field(
+                    "persons_benefited",
+                    INTEGER,
+                    "带动贫困人口数",
+                    "poor persons those projects benefit",
+                    unit="人 / persons",
+                    derived_from=DIM_PROJECT.column_refs("persons_benefited"),
+                ),
+                Field(
+                    "booked_yuan",
+                    MONEY,
+                    "项目拨付资金",
+                    "all money booked on those projects, in whatever year",
+                    unit=_YUAN,
+                    derived_from=FACT_INVESTMENT.column_refs("amount_yuan", "project_code"),
+                ),
+            ),
+        )
     )
-))
+)

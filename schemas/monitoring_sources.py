@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
 from schemas.fields import COUNTY_CODE, HOUSEHOLD_KEY, PROVENANCE, TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_CODE, VILLAGE_NAME
+from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
+from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
 from schemas.sources import REGISTRY_HOUSEHOLD, unknown_code
 from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, LABOUR_SKILL, MONITORING_CATEGORY, RISK_TYPE
 
@@ -26,15 +27,22 @@ _registry = REGISTRY_HOUSEHOLD.field
 
 
 def _monitoring_date(name: str, zh: str, en: str, *, required: bool = False) -> Field:
-    return Field(name, DATE, zh, en, required=required, rules=(
-        Rule(
-            "date_out_of_range",
-            "date_in_range",
-            {"first": FIRST_MONITORING_DATE, "last": LAST_MONITORING_DATE},
-            "日期应在2020年1月1日（监测机制建立）至2035年12月31日之间",
-            "date must fall between 2020-01-01 (when monitoring began) and 2035-12-31",
+    return Field(
+        name,
+        DATE,
+        zh,
+        en,
+        required=required,
+        rules=(
+            Rule(
+                "date_out_of_range",
+                "date_in_range",
+                {"first": FIRST_MONITORING_DATE, "last": LAST_MONITORING_DATE},
+                "日期应在2020年1月1日（监测机制建立）至2035年12月31日之间",
+                "date must fall between 2020-01-01 (when monitoring began) and 2035-12-31",
+            ),
         ),
-    ))
+    )
 
 
 def _code_list(name: str, vocabulary, zh: str, en: str, *, required: bool = False) -> Field:
@@ -54,23 +62,53 @@ MONITORING_HOUSEHOLD = CATALOG.add(
             _registry("county_name"),
             TOWNSHIP_NAME,
             VILLAGE_NAME,
-            replace(_registry("household_id"), required=False, en="household number in the monitoring system (else the head's ID number identifies it)"),
+            replace(
+                _registry("household_id"),
+                required=False,
+                en="household number in the monitoring system (else the head's ID number identifies it)",
+            ),
             _registry("head_name"),
             replace(_registry("id_number"), required=False),
             replace(_registry("household_size"), zh="人数", en="persons in the household"),
-            Field("labour_count", INTEGER, "劳动力人数", "members able to work", unit="人 / persons", rules=(
-                Rule("labour_count_range", "in_range", {"min_value": 0, "max_value": 20}, "劳动力人数应在0至20之间", "labour count must be between 0 and 20"),
-            )),
-            Field("category_code", CODE, "监测对象类别", "category of monitored household", required=True,
-                  vocabulary=MONITORING_CATEGORY.name, rules=(unknown_code(MONITORING_CATEGORY),)),
+            Field(
+                "labour_count",
+                INTEGER,
+                "劳动力人数",
+                "members able to work",
+                unit="人 / persons",
+                rules=(
+                    Rule(
+                        "labour_count_range",
+                        "in_range",
+                        {"min_value": 0, "max_value": 20},
+                        "劳动力人数应在0至20之间",
+                        "labour count must be between 0 and 20",
+                    ),
+                ),
+            ),
+            Field(
+                "category_code",
+                CODE,
+                "监测对象类别",
+                "category of monitored household",
+                required=True,
+                vocabulary=MONITORING_CATEGORY.name,
+                rules=(unknown_code(MONITORING_CATEGORY),),
+            ),
             _monitoring_date("taken_in_date", "纳入监测时间", "date the household was taken into monitoring", required=True),
             _code_list("risk_types", RISK_TYPE, "风险类型", "risk types (one or several, joined with 、)", required=True),
             replace(_registry("income_per_person"), required=False, zh="家庭年人均纯收入"),
             _code_list("measures", HELP_MEASURE, "帮扶措施", "help measures (one or several, joined with 、)"),
             Field("risk_eliminated", FLAG, "是否风险消除", "risk eliminated"),
             _monitoring_date("eliminated_date", "风险消除时间", "date the risk was eliminated"),
-            Field("elimination_method_code", CODE, "风险消除方式", "how the risk was eliminated",
-                  vocabulary=ELIMINATION_METHOD.name, rules=(unknown_code(ELIMINATION_METHOD),)),
+            Field(
+                "elimination_method_code",
+                CODE,
+                "风险消除方式",
+                "how the risk was eliminated",
+                vocabulary=ELIMINATION_METHOD.name,
+                rules=(unknown_code(ELIMINATION_METHOD),),
+            ),
             _monitoring_date("snapshot_date", "统计时间", "date the list is as of, where a column gives it"),
             _registry("phone"),
         ),
@@ -99,14 +137,39 @@ MONITORING_PERSON = CATALOG.add(
         fields=(
             *(_household(n) for n in ("county_name", "township_name", "village_name", "household_id")),
             replace(_household("head_name"), zh="姓名（本行成员）", en="name of the member on the row"),
-            replace(_household("id_number"), required=True, zh="证件号码（本行成员）", en="ID number of the member on the row", form=ID_NUMBER),
-            replace(_household("household_size"), required=False, zh="人数（户主行或每行）", en="persons in the household as written (on the head's row or on every row)"),
-            Field("relation", STRING, "与户主关系", "relation to the household head (户主/本人 on the head's row)", required=True, form=COMPACT),
+            replace(
+                _household("id_number"), required=True, zh="证件号码（本行成员）", en="ID number of the member on the row", form=ID_NUMBER
+            ),
+            replace(
+                _household("household_size"),
+                required=False,
+                zh="人数（户主行或每行）",
+                en="persons in the household as written (on the head's row or on every row)",
+            ),
+            Field(
+                "relation",
+                STRING,
+                "与户主关系",
+                "relation to the household head (户主/本人 on the head's row)",
+                required=True,
+                form=COMPACT,
+            ),
             # Sensitive: read so that it can be masked wherever it turns up, never staged.
             Field("health", STRING, "健康状况", "health status (sensitive: never kept)", personal=True, form=COMPACT),
             Field("labour_skill", CODE, "劳动能力", "labour capacity", vocabulary=LABOUR_SKILL.name, rules=(unknown_code(LABOUR_SKILL),)),
             *(replace(_household(n), required=False) for n in ("category_code", "taken_in_date", "risk_types")),
-            *(_household(n) for n in ("income_per_person", "measures", "risk_eliminated", "eliminated_date", "elimination_method_code", "snapshot_date", "phone")),
+            *(
+                _household(n)
+                for n in (
+                    "income_per_person",
+                    "measures",
+                    "risk_eliminated",
+                    "eliminated_date",
+                    "elimination_method_code",
+                    "snapshot_date",
+                    "phone",
+                )
+            ),
         ),
         frame_rules=(PERSON_REPEATED,),
     )
@@ -121,32 +184,55 @@ UNKNOWN_CODE_IN_LIST = Rule(
     "one of the values is not in the list (separate several with 、)",
 )
 TAKEN_IN_AFTER_SNAPSHOT = Rule(
-    "taken_in_after_snapshot", "lookup", {},
-    "纳入监测时间晚于本表的统计时间", "taken into monitoring after the date the list is as of",
+    "taken_in_after_snapshot",
+    "lookup",
+    {},
+    "纳入监测时间晚于本表的统计时间",
+    "taken into monitoring after the date the list is as of",
 )
 ELIMINATED_BEFORE_TAKEN_IN = Rule(
-    "eliminated_before_taken_in", "lookup", {},
-    "风险消除时间早于纳入监测时间", "risk eliminated before the household was taken into monitoring",
+    "eliminated_before_taken_in",
+    "lookup",
+    {},
+    "风险消除时间早于纳入监测时间",
+    "risk eliminated before the household was taken into monitoring",
 )
 ELIMINATED_AFTER_SNAPSHOT = Rule(
-    "eliminated_after_snapshot", "lookup", {},
-    "风险消除时间晚于本表的统计时间", "risk eliminated after the date the list is as of",
+    "eliminated_after_snapshot",
+    "lookup",
+    {},
+    "风险消除时间晚于本表的统计时间",
+    "risk eliminated after the date the list is as of",
 )
 ELIMINATED_WITHOUT_DATE = Rule(
-    "eliminated_without_date", "lookup", {},
-    "是否风险消除为“是”，但没有风险消除时间", "marked risk eliminated (是否风险消除 是) but no date of elimination",
+    "eliminated_without_date",
+    "lookup",
+    {},
+    "是否风险消除为“是”，但没有风险消除时间",
+    "marked risk eliminated (是否风险消除 是) but no date of elimination",
 )
 DATE_WITHOUT_ELIMINATION = Rule(
-    "elimination_date_but_not_eliminated", "lookup", {},
-    "是否风险消除为“否”，却填有风险消除时间或方式", "marked not eliminated (否) but a date or way of elimination is given",
+    "elimination_date_but_not_eliminated",
+    "lookup",
+    {},
+    "是否风险消除为“否”，却填有风险消除时间或方式",
+    "marked not eliminated (否) but a date or way of elimination is given",
 )
 HOUSEHOLD_UNIDENTIFIED = Rule(
-    "household_unidentified", "lookup", {},
-    "既无户编号也无户主证件号码，无法识别该户", "neither a household number nor the head's ID number: the household cannot be identified",
+    "household_unidentified",
+    "lookup",
+    {},
+    "既无户编号也无户主证件号码，无法识别该户",
+    "neither a household number nor the head's ID number: the household cannot be identified",
 )
 MONITORING_RULES = (
-    UNKNOWN_CODE_IN_LIST, TAKEN_IN_AFTER_SNAPSHOT, ELIMINATED_BEFORE_TAKEN_IN, ELIMINATED_AFTER_SNAPSHOT,
-    ELIMINATED_WITHOUT_DATE, DATE_WITHOUT_ELIMINATION, HOUSEHOLD_UNIDENTIFIED,
+    UNKNOWN_CODE_IN_LIST,
+    TAKEN_IN_AFTER_SNAPSHOT,
+    ELIMINATED_BEFORE_TAKEN_IN,
+    ELIMINATED_AFTER_SNAPSHOT,
+    ELIMINATED_WITHOUT_DATE,
+    DATE_WITHOUT_ELIMINATION,
+    HOUSEHOLD_UNIDENTIFIED,
 )
 PERSON_LAYOUT_RULES = (NO_HEAD, TWO_HEADS, MEMBER_REJECTED)
 
@@ -158,20 +244,50 @@ STG_MONITORING = CATALOG.add(
         layer="staging",
         source="monitoring lists after validation",
         fields=(
-            replace(HOUSEHOLD_KEY, en="pseudonymous household key: keyed hash of the head's ID number as in fact_household, else of county code and 户编号"),
+            replace(
+                HOUSEHOLD_KEY,
+                en="pseudonymous household key: keyed hash of the head's ID number as in fact_household, else of county code and 户编号",
+            ),
             COUNTY_CODE,
             TOWNSHIP_CODE,
             VILLAGE_CODE,
             Field("township_name", STRING, "乡镇名称", "township name, as the list writes it (dim_region learns the place from it)"),
             Field("village_name", STRING, "行政村名称", "village name, as the list writes it (dim_region learns the place from it)"),
             Field("snapshot_date", DATE, "统计时间", "the date the list is as of (its title, file name or column)", required=True),
-            Field("household_size", INTEGER, "人数", "persons in the household (a per-person list: its members listed)", unit="人 / persons", required=True),
-            Field("labour_count", INTEGER, "劳动力人数", "members able to work (a per-person list: members of ordinary, skilled or weak labour); NULL when the list does not say", unit="人 / persons"),
+            Field(
+                "household_size",
+                INTEGER,
+                "人数",
+                "persons in the household (a per-person list: its members listed)",
+                unit="人 / persons",
+                required=True,
+            ),
+            Field(
+                "labour_count",
+                INTEGER,
+                "劳动力人数",
+                "members able to work (a per-person list: members of ordinary, skilled or weak labour); NULL when the list does not say",
+                unit="人 / persons",
+            ),
             _household("category_code"),
             _household("taken_in_date"),
-            Field("risk_type_codes", STRING, "风险类型代码", "risk type codes (vocabulary risk_type), sorted, joined with ','", required=True),
-            Field("measure_codes", STRING, "帮扶措施代码", "help measure codes (vocabulary help_measure), sorted, joined with ','; NULL when none"),
-            Field("income_per_person_yuan", MONEY, "家庭年人均纯收入", "net income per person (a per-person figure: weight it by household_size)", unit="元 / yuan", additive=False),
+            Field(
+                "risk_type_codes", STRING, "风险类型代码", "risk type codes (vocabulary risk_type), sorted, joined with ','", required=True
+            ),
+            Field(
+                "measure_codes",
+                STRING,
+                "帮扶措施代码",
+                "help measure codes (vocabulary help_measure), sorted, joined with ','; NULL when none",
+            ),
+            Field(
+                "income_per_person_yuan",
+                MONEY,
+                "家庭年人均纯收入",
+                "net income per person (a per-person figure: weight it by household_size)",
+                unit="元 / yuan",
+                additive=False,
+            ),
             Field("risk_eliminated", FLAG, "是否风险消除", "risk eliminated by the snapshot date", required=True),
             _household("eliminated_date"),
             _household("elimination_method_code"),

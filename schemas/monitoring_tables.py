@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemas.fields import REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
+from schemas.monitoring_sources import STG_MONITORING
 from schemas.names import with_names
 from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
-from schemas.monitoring_sources import STG_MONITORING
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
-from schemas.vocabularies import ELIMINATION_METHOD, MONITORING_CATEGORY
+from schemas.vocabularies import MONITORING_CATEGORY
 
 _COUNT = "户 / households"
 _PERSONS = "人 / persons"
@@ -22,43 +22,92 @@ _DAYS = "天 / days"
 
 _stg = STG_MONITORING.field
 
-FACT_MONITORING_SPELL = CATALOG.add(with_names(
-    Table(
-        name="fact_monitoring_spell",
-        zh="监测对象帮扶周期事实表",
-        en=(
-            "One row per spell of a monitored household, from taken in to risk eliminated (or still open), "
-            "built from every snapshot of its county; no names, ID numbers or phones"
-        ),
-        layer="warehouse",
-        primary_key=("household_key", "county_code", "taken_in_date"),
-        source="stg_monitoring (all snapshots)",
-        inputs=(STG_MONITORING.name,),
-        fields=(
-            _stg("household_key"),
-            _stg("county_code"),
-            replace(TOWNSHIP_CODE, en="township code, as the spell's last snapshot gives it", required=False),
-            replace(VILLAGE_CODE, en="village code, as the spell's last snapshot gives it", required=False),
-            Field("taken_in_date", DATE, "纳入监测时间", "date the household was taken into monitoring: the spell's start", required=True),
-            Field("category_code", CODE, "监测对象类别代码", "category, as the spell's last snapshot gives it", vocabulary=MONITORING_CATEGORY.name),
-            Field("risk_type_codes", STRING, "风险类型代码", "risk types (codes of risk_type joined by ','), as the last snapshot gives them"),
-            Field("measure_codes", STRING, "帮扶措施代码", "help measures (codes of help_measure joined by ','), as the last snapshot gives them; empty: none"),
-            Field("household_size", INTEGER, "人数", "persons in the household, as the last snapshot gives it", unit=_PERSONS),
-            Field("labour_count", INTEGER, "劳动力人数", "persons able to work, as the last snapshot gives it (empty when unknown)", unit=_PERSONS, additive=False),
-            Field("income_at_entry_yuan", MONEY, "纳入时人均纯收入", "income per person in the first snapshot of the spell", unit="元 / yuan", additive=False),
-            Field("income_at_exit_yuan", MONEY, "消除时人均纯收入", "income per person in the first snapshot that shows the risk eliminated", unit="元 / yuan", additive=False),
-            Field("risk_eliminated", FLAG, "是否风险消除", "a snapshot of the spell shows the risk eliminated", required=True),
-            Field("eliminated_date", DATE, "风险消除时间", "date of elimination (its snapshot's date when the export gives none)"),
-            _stg("elimination_method_code"),
-            Field("days_to_elimination", INTEGER, "纳入至消除天数", "days from taken in to eliminated", unit=_DAYS, additive=False),
-            Field("first_snapshot_date", DATE, "首次出现快照", "date of the first snapshot that lists the spell", required=True),
-            Field("last_snapshot_date", DATE, "最后出现快照", "date of the last snapshot that lists the spell", required=True),
-            Field("snapshots", INTEGER, "出现快照数", "snapshots that list the spell", unit="期 / snapshots", additive=False),
-            Field("missing_from_later_snapshot", FLAG, "未消除即从后续快照消失", "not eliminated, and absent from a later snapshot of its county", required=True),
-            Field("missing_since_date", DATE, "消失于快照", "the first later snapshot of its county that no longer lists the open spell"),
-        ),
+FACT_MONITORING_SPELL = CATALOG.add(
+    with_names(
+        Table(
+            name="fact_monitoring_spell",
+            zh="监测对象帮扶周期事实表",
+            en=(
+                "One row per spell of a monitored household, from taken in to risk eliminated (or still open), "
+                "built from every snapshot of its county; no names, ID numbers or phones"
+            ),
+            layer="warehouse",
+            primary_key=("household_key", "county_code", "taken_in_date"),
+            source="stg_monitoring (all snapshots)",
+            inputs=(STG_MONITORING.name,),
+            fields=(
+                _stg("household_key"),
+                _stg("county_code"),
+                replace(TOWNSHIP_CODE, en="township code, as the spell's last snapshot gives it", required=False),
+                replace(VILLAGE_CODE, en="village code, as the spell's last snapshot gives it", required=False),
+                Field(
+                    "taken_in_date", DATE, "纳入监测时间", "date the household was taken into monitoring: the spell's start", required=True
+                ),
+                Field(
+                    "category_code",
+                    CODE,
+                    "监测对象类别代码",
+                    "category, as the spell's last snapshot gives it",
+                    vocabulary=MONITORING_CATEGORY.name,
+                ),
+                Field(
+                    "risk_type_codes",
+                    STRING,
+                    "风险类型代码",
+                    "risk types (codes of risk_type joined by ','), as the last snapshot gives them",
+                ),
+                Field(
+                    "measure_codes",
+                    STRING,
+                    "帮扶措施代码",
+                    "help measures (codes of help_measure joined by ','), as the last snapshot gives them; empty: none",
+                ),
+                Field("household_size", INTEGER, "人数", "persons in the household, as the last snapshot gives it", unit=_PERSONS),
+                Field(
+                    "labour_count",
+                    INTEGER,
+                    "劳动力人数",
+                    "persons able to work, as the last snapshot gives it (empty when unknown)",
+                    unit=_PERSONS,
+                    additive=False,
+                ),
+                Field(
+                    "income_at_entry_yuan",
+                    MONEY,
+                    "纳入时人均纯收入",
+                    "income per person in the first snapshot of the spell",
+                    unit="元 / yuan",
+                    additive=False,
+                ),
+                Field(
+                    "income_at_exit_yuan",
+                    MONEY,
+                    "消除时人均纯收入",
+                    "income per person in the first snapshot that shows the risk eliminated",
+                    unit="元 / yuan",
+                    additive=False,
+                ),
+                Field("risk_eliminated", FLAG, "是否风险消除", "a snapshot of the spell shows the risk eliminated", required=True),
+                Field("eliminated_date", DATE, "风险消除时间", "date of elimination (its snapshot's date when the export gives none)"),
+                _stg("elimination_method_code"),
+                Field("days_to_elimination", INTEGER, "纳入至消除天数", "days from taken in to eliminated", unit=_DAYS, additive=False),
+                Field("first_snapshot_date", DATE, "首次出现快照", "date of the first snapshot that lists the spell", required=True),
+                Field("last_snapshot_date", DATE, "最后出现快照", "date of the last snapshot that lists the spell", required=True),
+                Field("snapshots", INTEGER, "出现快照数", "snapshots that list the spell", unit="期 / snapshots", additive=False),
+                Field(
+                    "missing_from_later_snapshot",
+                    FLAG,
+                    "未消除即从后续快照消失",
+                    "not eliminated, and absent from a later snapshot of its county",
+                    required=True,
+                ),
+                Field(
+                    "missing_since_date", DATE, "消失于快照", "the first later snapshot of its county that no longer lists the open spell"
+                ),
+            ),
+        )
     )
-))
+)
 
 _GRAIN = (
     REGION_CODE,
@@ -77,87 +126,180 @@ def _figures(within: str = "") -> tuple[Field, ...]:
     """The monitoring figures of a region and period; ``within`` says which households they count."""
     return (
         Field("newly_taken_in_households", INTEGER, "新纳入监测户数", f"households taken in during the period{within}", unit=_COUNT),
-        Field("newly_taken_in_persons", INTEGER, "新纳入监测人数", f"persons of households taken in during the period{within}", unit=_PERSONS),
-        Field("monitored_households_at_end", INTEGER, "期末监测户数（存量）", f"households under monitoring at the period's end (taken in, not eliminated, not dropped from the lists){within}{_STOCK_EN}", unit=_COUNT, additive=False),
-        Field("monitored_persons_at_end", INTEGER, "期末监测人数（存量）", f"persons of households under monitoring at the period's end{within}{_STOCK_EN}", unit=_PERSONS, additive=False),
-        Field("cumulative_taken_in_households", INTEGER, "累计纳入监测户数（存量）", f"households taken in by the period's end{within}{_STOCK_EN}", unit=_COUNT, additive=False),
-        Field("cumulative_taken_in_persons", INTEGER, "累计纳入监测人数（存量）", f"persons of households taken in by the period's end{within}{_STOCK_EN}", unit=_PERSONS, additive=False),
+        Field(
+            "newly_taken_in_persons", INTEGER, "新纳入监测人数", f"persons of households taken in during the period{within}", unit=_PERSONS
+        ),
+        Field(
+            "monitored_households_at_end",
+            INTEGER,
+            "期末监测户数（存量）",
+            f"households under monitoring at the period's end (taken in, not eliminated, not dropped from the lists){within}{_STOCK_EN}",
+            unit=_COUNT,
+            additive=False,
+        ),
+        Field(
+            "monitored_persons_at_end",
+            INTEGER,
+            "期末监测人数（存量）",
+            f"persons of households under monitoring at the period's end{within}{_STOCK_EN}",
+            unit=_PERSONS,
+            additive=False,
+        ),
+        Field(
+            "cumulative_taken_in_households",
+            INTEGER,
+            "累计纳入监测户数（存量）",
+            f"households taken in by the period's end{within}{_STOCK_EN}",
+            unit=_COUNT,
+            additive=False,
+        ),
+        Field(
+            "cumulative_taken_in_persons",
+            INTEGER,
+            "累计纳入监测人数（存量）",
+            f"persons of households taken in by the period's end{within}{_STOCK_EN}",
+            unit=_PERSONS,
+            additive=False,
+        ),
         Field("eliminated_households", INTEGER, "风险消除户数", f"households whose risk was eliminated in the period{within}", unit=_COUNT),
-        Field("eliminated_persons", INTEGER, "风险消除人数", f"persons of households whose risk was eliminated in the period{within}", unit=_PERSONS),
+        Field(
+            "eliminated_persons",
+            INTEGER,
+            "风险消除人数",
+            f"persons of households whose risk was eliminated in the period{within}",
+            unit=_PERSONS,
+        ),
         Field("eliminated_by_help_households", INTEGER, "帮扶消除户数", f"of them, eliminated by help{within}", unit=_COUNT),
         Field("eliminated_naturally_households", INTEGER, "自然消除户数", f"of them, eliminated naturally{within}", unit=_COUNT),
-        Field("cumulative_eliminated_households", INTEGER, "累计风险消除户数（存量）", f"households whose risk was eliminated by the period's end{within}{_STOCK_EN}", unit=_COUNT, additive=False),
-        Field("cumulative_eliminated_persons", INTEGER, "累计风险消除人数（存量）", f"persons of households whose risk was eliminated by the period's end{within}{_STOCK_EN}", unit=_PERSONS, additive=False),
-        Field("median_days_to_elimination", NUMBER, "纳入至消除天数中位数", f"median days from taken in to eliminated, of the households eliminated in the period{within}; empty when none", unit=_DAYS, additive=False),
-        Field("share_without_measure", NUMBER, "无帮扶措施占比", f"share (0-1) of the households under monitoring at the period's end with no help measure{within}; empty when none", additive=False),
-        Field("share_eliminated_within_six_months", NUMBER, "六个月内消除占比", f"share (0-1) of the households eliminated in the period whose risk was eliminated within six months of being taken in{within}; empty when none", additive=False),
+        Field(
+            "cumulative_eliminated_households",
+            INTEGER,
+            "累计风险消除户数（存量）",
+            f"households whose risk was eliminated by the period's end{within}{_STOCK_EN}",
+            unit=_COUNT,
+            additive=False,
+        ),
+        Field(
+            "cumulative_eliminated_persons",
+            INTEGER,
+            "累计风险消除人数（存量）",
+            f"persons of households whose risk was eliminated by the period's end{within}{_STOCK_EN}",
+            unit=_PERSONS,
+            additive=False,
+        ),
+        Field(
+            "median_days_to_elimination",
+            NUMBER,
+            "纳入至消除天数中位数",
+            f"median days from taken in to eliminated, of the households eliminated in the period{within}; empty when none",
+            unit=_DAYS,
+            additive=False,
+        ),
+        Field(
+            "share_without_measure",
+            NUMBER,
+            "无帮扶措施占比",
+            f"share (0-1) of the households under monitoring at the period's end with no help measure{within}; empty when none",
+            additive=False,
+        ),
+        Field(
+            "share_eliminated_within_six_months",
+            NUMBER,
+            "六个月内消除占比",
+            f"share (0-1) of the households eliminated in the period whose risk was eliminated within six months of being taken in{within}; empty when none",
+            additive=False,
+        ),
     )
 
 
 _MART_KEY = ("region_level", "region_code", "period_kind", "period_start")
 _SPELLS_BY_REGION = (FACT_MONITORING_SPELL.name, DIM_REGION.name)
 
-MART_MONITORING = CATALOG.add(with_names(
-    Table(
-        name="mart_monitoring",
-        zh="防止返贫监测集市表",
-        en="Monitored households by region (every level) and period (year and month): taken in, under monitoring, eliminated",
-        layer="marts",
-        primary_key=_MART_KEY,
-        inputs=_SPELLS_BY_REGION,
-        fields=(*_GRAIN, *_figures()),
+MART_MONITORING = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_monitoring",
+            zh="防止返贫监测集市表",
+            en="Monitored households by region (every level) and period (year and month): taken in, under monitoring, eliminated",
+            layer="marts",
+            primary_key=_MART_KEY,
+            inputs=_SPELLS_BY_REGION,
+            fields=(*_GRAIN, *_figures()),
+        )
     )
-))
+)
 
-MART_MONITORING_CATEGORY = CATALOG.add(with_names(
-    Table(
-        name="mart_monitoring_category",
-        zh="防止返贫监测集市表（按监测对象类别）",
-        en="mart_monitoring's figures by monitored household category",
-        layer="marts",
-        primary_key=(*_MART_KEY, "category_code"),
-        inputs=_SPELLS_BY_REGION,
-        fields=(*_GRAIN, _stg("category_code"), *_figures(", of the category")),
+MART_MONITORING_CATEGORY = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_monitoring_category",
+            zh="防止返贫监测集市表（按监测对象类别）",
+            en="mart_monitoring's figures by monitored household category",
+            layer="marts",
+            primary_key=(*_MART_KEY, "category_code"),
+            inputs=_SPELLS_BY_REGION,
+            fields=(*_GRAIN, _stg("category_code"), *_figures(", of the category")),
+        )
     )
-))
+)
 
-MART_MONITORING_RISK = CATALOG.add(with_names(
-    Table(
-        name="mart_monitoring_risk",
-        zh="防止返贫监测集市表（按风险类型；一户多种风险则计入多行，不可跨风险类型加总）",
-        en="mart_monitoring's figures by risk type: a household with two risk types counts under both, so rows of different risk types do not add up",
-        layer="marts",
-        primary_key=(*_MART_KEY, "risk_type_code"),
-        inputs=_SPELLS_BY_REGION,
-        fields=(
-            *_GRAIN,
-            Field("risk_type_code", CODE, "风险类型代码", "risk type", required=True, vocabulary="risk_type"),
-            *_figures(" with the risk type"),
-        ),
+MART_MONITORING_RISK = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_monitoring_risk",
+            zh="防止返贫监测集市表（按风险类型；一户多种风险则计入多行，不可跨风险类型加总）",
+            en="mart_monitoring's figures by risk type: a household with two risk types counts under both, so rows of different risk types do not add up",
+            layer="marts",
+            primary_key=(*_MART_KEY, "risk_type_code"),
+            inputs=_SPELLS_BY_REGION,
+            fields=(
+                *_GRAIN,
+                Field("risk_type_code", CODE, "风险类型代码", "risk type", required=True, vocabulary="risk_type"),
+                *_figures(" with the risk type"),
+            ),
+        )
     )
-))
+)
 
-MART_MONITORING_EXITED = CATALOG.add(with_names(
-    Table(
-        name="mart_monitoring_exited",
-        zh="脱贫户返贫风险监测集市表",
-        en=(
-            "Registered households that exited poverty (fact_household), by region of the registry and exit year, "
-            "and how many of them the monitoring lists: the households back at risk"
-        ),
-        layer="marts",
-        primary_key=("region_level", "region_code", "exit_year"),
-        inputs=(FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name),
-        fields=(
-            replace(REGION_CODE, en="region code (the registry's place of the household)"),
-            REGION_LEVEL_COLUMN,
-            *dated(Field("exit_year", YEAR, "脱贫年度", "the registry's exit year (households without one are in no row)", required=True)),
-            Field("exited_households", INTEGER, "脱贫户数", "registered households that exited in the year", unit=_COUNT),
-            Field("exited_persons", INTEGER, "脱贫人数", "persons of those households (the registry's household size)", unit=_PERSONS),
-            Field("monitored_households", INTEGER, "曾纳入监测户数", "of them, households the monitoring has ever taken in", unit=_COUNT),
-            Field("monitored_persons", INTEGER, "曾纳入监测人数", "persons of those households (the registry's household size)", unit=_PERSONS),
-            Field("monitored_now_households", INTEGER, "仍在监测户数", "of them, households with a spell still open (not eliminated, not dropped from the lists) in the latest snapshot", unit=_COUNT),
-            Field("share_monitored", NUMBER, "曾纳入监测占比", "monitored_households ÷ exited_households (0-1)", additive=False),
-        ),
+MART_MONITORING_EXITED = CATALOG.add(
+    with_names(
+        Table(
+            name="mart_monitoring_exited",
+            zh="脱贫户返贫风险监测集市表",
+            en=(
+                "Registered households that exited poverty (fact_household), by region of the registry and exit year, "
+                "and how many of them the monitoring lists: the households back at risk"
+            ),
+            layer="marts",
+            primary_key=("region_level", "region_code", "exit_year"),
+            inputs=(FACT_HOUSEHOLD.name, FACT_MONITORING_SPELL.name, DIM_REGION.name),
+            fields=(
+                replace(REGION_CODE, en="region code (the registry's place of the household)"),
+                REGION_LEVEL_COLUMN,
+                *dated(
+                    Field("exit_year", YEAR, "脱贫年度", "the registry's exit year (households without one are in no row)", required=True)
+                ),
+                Field("exited_households", INTEGER, "脱贫户数", "registered households that exited in the year", unit=_COUNT),
+                Field("exited_persons", INTEGER, "脱贫人数", "persons of those households (the registry's household size)", unit=_PERSONS),
+                Field(
+                    "monitored_households", INTEGER, "曾纳入监测户数", "of them, households the monitoring has ever taken in", unit=_COUNT
+                ),
+                Field(
+                    "monitored_persons",
+                    INTEGER,
+                    "曾纳入监测人数",
+                    "persons of those households (the registry's household size)",
+                    unit=_PERSONS,
+                ),
+                Field(
+                    "monitored_now_households",
+                    INTEGER,
+                    "仍在监测户数",
+                    "of them, households with a spell still open (not eliminated, not dropped from the lists) in the latest snapshot",
+                    unit=_COUNT,
+                ),
+                Field("share_monitored", NUMBER, "曾纳入监测占比", "monitored_households ÷ exited_households (0-1)", additive=False),
+            ),
+        )
     )
-))
+)

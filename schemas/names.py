@@ -42,17 +42,23 @@ def _names_of(code: Field) -> list[Field]:
     if code.vocabulary:
         vocabulary = VOCABULARIES[code.vocabulary]
         zh = code.zh.removesuffix("代码") + "名称"
-        en = (f"Chinese name of {code.name} ({vocabulary.en_title}); the English one is in analytics.dim_code, "
-              f"vocabulary '{vocabulary.name}'")
+        en = (
+            f"Chinese name of {code.name} ({vocabulary.en_title}); the English one is in analytics.dim_code, vocabulary '{vocabulary.name}'"
+        )
         return [Field(column, STRING, zh, en, labels=code.name)]
     zh = code.zh.replace("代码", "名称").replace("编码", "名称")
     en = f"name of the region in {code.name}: {_SHORT_NAME_EN}"
     names = [Field(column, STRING, zh if zh != code.zh else f"{code.zh}名称", en, labels=code.name)]
     if code.region in (ROW_LEVEL, ANY_LEVEL):
         names += [
-            Field(f"{level}_name", STRING, _ANCESTOR_ZH[level],
-                  f"name of the {level} the region of {code.name} lies in (itself at {level} level, empty above): {_SHORT_NAME_EN}",
-                  labels=code.name, region=level)
+            Field(
+                f"{level}_name",
+                STRING,
+                _ANCESTOR_ZH[level],
+                f"name of the {level} the region of {code.name} lies in (itself at {level} level, empty above): {_SHORT_NAME_EN}",
+                labels=code.name,
+                region=level,
+            )
             for level in ANCESTOR_LEVELS
         ]
     return names

@@ -112,6 +112,8 @@ NOT_ADDITIVE_MARK = " — 不可跨行相加 / not additive"
 
 # Region levels a region code field can declare besides a fixed one (see Field.region).
 ROW_LEVEL, ANY_LEVEL = "row", "any"
+
+
 def year_start(year: Field) -> Field:
     """The DATE beside a year field, named ``<year>_start``: 1 January of its year. BI tools filter
     by a time range and group by year, quarter or month on a date column only, never on a number."""

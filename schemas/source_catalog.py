@@ -162,31 +162,87 @@ def judged_by_others(name: str) -> bool:
     return any(s.judged_against == name for s in _DECLARED.values())
 
 
-register_source(Source(
-    name="projects", zh="扶贫项目库", en="project list", suffixes=SPREADSHEET_SUFFIXES, stage_order=10,
-    staged=(STG_PROJECT,), column_map="projects", record=PROJECT, stage="etl_project.ingest.staging.investment:stage_projects",
-    codes_field="project_code",
-))
-register_source(Source(
-    name="villages", zh="行政村名单", en="village list", suffixes=SPREADSHEET_SUFFIXES, stage_order=20,
-    staged=(STG_VILLAGE,), column_map="villages", record=VILLAGE, stage="etl_project.ingest.staging.investment:stage_villages",
-))
-register_source(Source(
-    name="registry", zh="建档立卡户登记", en="household registry", suffixes=SPREADSHEET_SUFFIXES, stage_order=30,
-    staged=(STG_HOUSEHOLD, STG_PERSON), column_map="registry", record=REGISTRY_HOUSEHOLD, stage="etl_project.ingest.staging.registry:stage_file",
-    layout_records=(REGISTRY_PERSON,), settings=("ETL_AS_OF_YEAR",), names_people=True,
-))
-register_source(Source(
-    name="funds", zh="帮扶资金台账", en="fund ledger", suffixes=SPREADSHEET_SUFFIXES, stage_order=40,
-    staged=(STG_FUND_MOVEMENT,), column_map="funds", record=FUND_MOVEMENT, stage="etl_project.ingest.staging.investment:stage_funds",
-    judged_against="projects", totals=STG_LEDGER_TOTAL, names_people=True,
-))
-register_source(Source(
-    name="monitoring", zh="防止返贫监测对象", en="monitored households", suffixes=SPREADSHEET_SUFFIXES, stage_order=50,
-    staged=(STG_MONITORING,), column_map="monitoring", record=MONITORING_HOUSEHOLD, stage="etl_project.ingest.staging.monitoring:stage_file",
-    layout_records=(MONITORING_PERSON,), names_people=True,
-))
-register_source(Source(
-    name="reports", zh="工作报告与新闻稿", en="narrative report", suffixes=REPORT_SUFFIXES, stage_order=90,
-    staged=(REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM),
-))
+register_source(
+    Source(
+        name="projects",
+        zh="扶贫项目库",
+        en="project list",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=10,
+        staged=(STG_PROJECT,),
+        column_map="projects",
+        record=PROJECT,
+        stage="etl_project.ingest.staging.investment:stage_projects",
+        codes_field="project_code",
+    )
+)
+register_source(
+    Source(
+        name="villages",
+        zh="行政村名单",
+        en="village list",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=20,
+        staged=(STG_VILLAGE,),
+        column_map="villages",
+        record=VILLAGE,
+        stage="etl_project.ingest.staging.investment:stage_villages",
+    )
+)
+register_source(
+    Source(
+        name="registry",
+        zh="建档立卡户登记",
+        en="household registry",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=30,
+        staged=(STG_HOUSEHOLD, STG_PERSON),
+        column_map="registry",
+        record=REGISTRY_HOUSEHOLD,
+        stage="etl_project.ingest.staging.registry:stage_file",
+        layout_records=(REGISTRY_PERSON,),
+        settings=("ETL_AS_OF_YEAR",),
+        names_people=True,
+    )
+)
+register_source(
+    Source(
+        name="funds",
+        zh="帮扶资金台账",
+        en="fund ledger",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=40,
+        staged=(STG_FUND_MOVEMENT,),
+        column_map="funds",
+        record=FUND_MOVEMENT,
+        stage="etl_project.ingest.staging.investment:stage_funds",
+        judged_against="projects",
+        totals=STG_LEDGER_TOTAL,
+        names_people=True,
+    )
+)
+register_source(
+    Source(
+        name="monitoring",
+        zh="防止返贫监测对象",
+        en="monitored households",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=50,
+        staged=(STG_MONITORING,),
+        column_map="monitoring",
+        record=MONITORING_HOUSEHOLD,
+        stage="etl_project.ingest.staging.monitoring:stage_file",
+        layout_records=(MONITORING_PERSON,),
+        names_people=True,
+    )
+)
+register_source(
+    Source(
+        name="reports",
+        zh="工作报告与新闻稿",
+        en="narrative report",
+        suffixes=REPORT_SUFFIXES,
+        stage_order=90,
+        staged=(REPORT_CLAIM, REPORT_FINDING, REPORT_FINDING_CLAIM),
+    )
+)

@@ -7,6 +7,7 @@ number feeds the pseudonymous key, and then the personal fields are dropped.
 from __future__ import annotations
 
 from etl_project.core.amounts import yuan_text
+from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.registry import (
     CATALOG,
     CODE,
@@ -24,7 +25,6 @@ from schemas.registry import (
     Rule,
     Table,
 )
-from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE
 
 FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
@@ -244,7 +244,13 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
 PARSE_RULES = {
     INTEGER: Rule("not_an_integer", "parse", {}, "应为整数", "expected a whole number"),
     NUMBER: Rule("not_a_number", "parse", {}, "应为数字", "expected a number"),
-    DATE: Rule("not_a_date", "parse", {}, "应为日期（如 2019年5月27日、2019.5.27、20190527）", "expected a date such as 2019年5月27日, 2019.5.27 or 20190527"),
+    DATE: Rule(
+        "not_a_date",
+        "parse",
+        {},
+        "应为日期（如 2019年5月27日、2019.5.27、20190527）",
+        "expected a date such as 2019年5月27日, 2019.5.27 or 20190527",
+    ),
     YEAR: Rule("not_a_year", "parse", {}, "应为年份（如 2016 或 2016年）", "expected a year such as 2016 or 2016年"),
     MONEY: Rule("not_a_number", "parse", {}, "应为数字金额", "expected an amount of money"),
     FLAG: Rule("not_yes_no", "parse", {}, "应为“是”或“否”", "expected 是 (yes) or 否 (no)"),
@@ -272,4 +278,3 @@ ALL_SOURCE_RULES = {
     UNKNOWN_REGION.id: UNKNOWN_REGION,
     **{rule.id: rule for rule in PARSE_RULES.values()},
 }
-

@@ -39,7 +39,10 @@ FIGURE_TYPES = (INTEGER, MONEY, NUMBER)
 # The rows that share a region, year and category in the money-and-reach view: each mart's rows are
 # brought to these before they are set side by side.
 REACH_KEY = ("region_code", "year", "category")
-_RISK_NOTE = ("；但一户多种风险计入多行，跨风险类型相加不是合计", " within a risk type; a household with two risk types counts under both, so a sum over risk types is not a total")
+_RISK_NOTE = (
+    "；但一户多种风险计入多行，跨风险类型相加不是合计",
+    " within a risk type; a household with two risk types counts under both, so a sum over risk types is not a total",
+)
 PERIOD_KINDS = {"year": ("年度", "year"), "month": ("月度", "month")}
 # Columns of a monitoring mart a per-period-kind view has no use for: fixed by the view, or (month)
 # carried by period_start, which BI tools bin by month themselves.
@@ -133,7 +136,10 @@ def _reach_view(level: str) -> View:
     joined = {
         "region_code": ("区划代码", "region code: where the money went (ledger) and where the projects are (project list)"),
         "year": ("年度", "year of the fund date; for the projects, the year of their first fund movement"),
-        "category": ("资金类别（资金）或项目类型（项目）", "category of the money; for the projects, their project type (the same vocabulary)"),
+        "category": (
+            "资金类别（资金）或项目类型（项目）",
+            "category of the money; for the projects, their project type (the same vocabulary)",
+        ),
     }
     dimensions = tuple(replace(f, zh=joined[f.name][0], en=joined[f.name][1]) if f.name in joined else f for f in dimensions)
     dimensions = tuple(

@@ -90,7 +90,10 @@ def _install_duckdb1(environment: Path, python: Path) -> str | None:
         venv.EnvBuilder(with_pip=True, clear=True).create(environment)
         subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", DUCKDB1_REQUIREMENT],
-            check=True, capture_output=True, text=True, timeout=600,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     except subprocess.CalledProcessError as exc:
         said = (exc.stderr or exc.stdout or "").strip().splitlines()

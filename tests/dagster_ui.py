@@ -36,7 +36,10 @@ def webserver(dagster_home: Path, timeout: float = 120) -> Iterator[str]:
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + timeout
@@ -58,7 +61,8 @@ def webserver(dagster_home: Path, timeout: float = 120) -> Iterator[str]:
 
 def graphql(base: str, query: str, variables: dict | None = None) -> dict:
     request = urllib.request.Request(
-        f"{base}/graphql", data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        f"{base}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -100,11 +104,13 @@ class DevTools:
 
     def click_text(self, selector: str, text: str) -> bool:
         """Clicks the first element matching the CSS selector whose own text is ``text``."""
-        return bool(self.evaluate(
-            f"(() => {{ const e = [...document.querySelectorAll({json.dumps(selector)})]"
-            f".find(e => e.innerText && e.innerText.trim() === {json.dumps(text)});"
-            " if (e) { e.click(); return true; } return false; })()"
-        ))
+        return bool(
+            self.evaluate(
+                f"(() => {{ const e = [...document.querySelectorAll({json.dumps(selector)})]"
+                f".find(e => e.innerText && e.innerText.trim() === {json.dumps(text)});"
+                " if (e) { e.click(); return true; } return false; })()"
+            )
+        )
 
     def skip_first_visit_dialog(self) -> None:
         """The first visit opens a community dialog over the page a moment after it loads."""
@@ -139,11 +145,22 @@ def chromium(profile: Path, size: str = "1400,900") -> Iterator[DevTools]:
     port = free_port()
     browser = subprocess.Popen(
         [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic", f"--user-data-dir={profile}",
-            f"--window-size={size}", f"--remote-debugging-port={port}", "about:blank",
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            f"--user-data-dir={profile}",
+            f"--window-size={size}",
+            f"--remote-debugging-port={port}",
+            "about:blank",
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline, page = time.time() + 60, None

@@ -44,9 +44,21 @@ def superset_wheel() -> Path | None:
     cache.mkdir(parents=True, exist_ok=True)
     try:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             f"apache-superset=={SUPERSET_VERSION}", "-d", str(cache)],
-            check=True, timeout=900, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                f"apache-superset=={SUPERSET_VERSION}",
+                "-d",
+                str(cache),
+            ],
+            check=True,
+            timeout=900,
+            capture_output=True,
         )
     except (subprocess.SubprocessError, OSError):
         return None
@@ -97,8 +109,10 @@ class Schemas:
     def _read(self, module: ast.Module) -> None:
         constants = {
             target.id: node.value.value
-            for node in module.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-            for target in node.targets if isinstance(target, ast.Name)
+            for node in module.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name)
         }
         for node in module.body:
             if isinstance(node, ast.ClassDef) and any(_name(b) == "Nested" for b in node.bases):
@@ -133,8 +147,12 @@ class Schemas:
             return isinstance(value, ast.Constant) and value.value is True
 
         load_default_none = isinstance(keywords.get("load_default"), ast.Constant) and keywords["load_default"].value is None
-        spec = Spec("Nested" if kind in self.nested_fields else kind, required=flag("required"),
-                    allow_none=flag("allow_none") or load_default_none, many=flag("many"))
+        spec = Spec(
+            "Nested" if kind in self.nested_fields else kind,
+            required=flag("required"),
+            allow_none=flag("allow_none") or load_default_none,
+            many=flag("many"),
+        )
         if spec.kind == "Nested" and call.args:
             spec.nested = _name(call.args[0])
         if spec.kind == "List" and call.args:
@@ -189,9 +207,22 @@ class Schemas:
             return [] if spec.allow_none else [f"{where}: None not allowed"]
         kind = spec.kind
         simple = {
-            "String": str, "Str": str, "URL": str, "Url": str, "Email": str, "Enum": str,
-            "Integer": int, "Int": int, "Float": (int, float), "Number": (int, float), "Decimal": (int, float),
-            "Boolean": bool, "Bool": bool, "Dict": dict, "Mapping": dict, "List": list,
+            "String": str,
+            "Str": str,
+            "URL": str,
+            "Url": str,
+            "Email": str,
+            "Enum": str,
+            "Integer": int,
+            "Int": int,
+            "Float": (int, float),
+            "Number": (int, float),
+            "Decimal": (int, float),
+            "Boolean": bool,
+            "Bool": bool,
+            "Dict": dict,
+            "Mapping": dict,
+            "List": list,
         }
         if kind == "Raw":
             return []

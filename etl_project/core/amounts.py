@@ -51,7 +51,7 @@ def _grouped(text: str) -> str:
     sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, dot, fraction = digits.partition(".")
     head = len(whole) % 3 or 3
-    groups = [whole[:head]] + [whole[i:i + 3] for i in range(head, len(whole), 3)]
+    groups = [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
     return sign + GROUP_SEPARATOR.join(groups) + dot + fraction
 
 

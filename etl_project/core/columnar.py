@@ -85,7 +85,9 @@ def _spread(per_value: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Seri
 def as_arrow(series: pd.Series) -> pa.Array | None:
     """The column as an Arrow string array, or None when it holds anything but text and nulls."""
     try:
-        return pa.array(series.array if isinstance(series.dtype, pd.StringDtype) else series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        return pa.array(
+            series.array if isinstance(series.dtype, pd.StringDtype) else series.to_numpy(dtype=object), type=pa.string(), from_pandas=True
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
 

@@ -43,7 +43,9 @@ def decode_bytes(raw: bytes, name: str) -> tuple[str, str]:
                 "for sure; save it again as UTF-8 CSV (or as Excel's Unicode text, which has the mark)",
                 "似乎是没有字节顺序标记（BOM）的 UTF-16 文本，无法与二进制内容可靠区分：请另存为 UTF-8 编码的 CSV",
             ) from utf8_error
-        raise UndecodableText(f"{name}: binary content, not UTF-8 or GB18030 text", "内容为二进制，不是 UTF-8 或 GB18030 文本") from utf8_error
+        raise UndecodableText(
+            f"{name}: binary content, not UTF-8 or GB18030 text", "内容为二进制，不是 UTF-8 或 GB18030 文本"
+        ) from utf8_error
     # The encoding that reads further tells where the text changes: a file saved in one encoding
     # and appended to in the other (the other one fails at its first Chinese character), or cut
     # short inside its last character.

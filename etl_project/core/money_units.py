@@ -45,7 +45,7 @@ def _normal(text: str) -> str:
 def _money_unit(part: str) -> str:
     for name in _CURRENCY_NAMES:
         if part.upper().startswith(name):
-            part = part[len(name):]
+            part = part[len(name) :]
     return part.strip("()（）")
 
 
@@ -62,7 +62,11 @@ def read_units(text: str) -> UnitStatement:
     if unknown:
         return UnitStatement(text, None, f"{'、'.join(unknown)} is not a money unit the pipeline knows ({', '.join(UNIT_SCALES)})")
     if len(money) > 1:
-        return UnitStatement(text, None, f"it names several money units ({', '.join(sorted(money, key=UNIT_SCALES.get))}) without saying which column is in which")
+        return UnitStatement(
+            text,
+            None,
+            f"it names several money units ({', '.join(sorted(money, key=UNIT_SCALES.get))}) without saying which column is in which",
+        )
     return UnitStatement(text, UNIT_SCALES[money.pop()] if money else None)
 
 

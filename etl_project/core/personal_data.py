@@ -39,8 +39,20 @@ KINDS = (ID_NUMBER, PHONE, BANK_CARD, NAME)
 _HALF_WIDTH = str.maketrans(
     {
         **{chr(0xFF10 + i): str(i) for i in range(10)},
-        "Ｘ": "X", "ｘ": "x", "－": "-", "‐": "-", "‑": "-", "–": "-", "—": "-", "―": "-", "−": "-",
-        "\u3000": " ", "\u00a0": " ", "（": "(", "）": ")", "＋": "+",
+        "Ｘ": "X",
+        "ｘ": "x",
+        "－": "-",
+        "‐": "-",
+        "‑": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "−": "-",
+        "\u3000": " ",
+        "\u00a0": " ",
+        "（": "(",
+        "）": ")",
+        "＋": "+",
     }
 )
 # Digits with at most two separators between them (spaces, dashes), possibly ending in X.
@@ -160,7 +172,9 @@ class NameBook:
 
     def __init__(self, key: bytes, fingerprints: Iterable[int] | np.ndarray = ()):
         self.key = hashlib.sha256(b"names|" + key).digest()[:32]
-        self._known = np.unique(np.asarray(list(fingerprints) if not isinstance(fingerprints, np.ndarray) else fingerprints, dtype=np.int64))
+        self._known = np.unique(
+            np.asarray(list(fingerprints) if not isinstance(fingerprints, np.ndarray) else fingerprints, dtype=np.int64)
+        )
 
     def fingerprint(self, name: str) -> int:
         digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8, key=self.key).digest()
@@ -351,16 +365,13 @@ def mask_series(values: pd.Series, names: NameBook | None = None) -> tuple[pd.Se
 # names are not among them: a name book of millions matches parts of village names ("石林村" holds a
 # "石林") far more often than a person is written into one; a number there is still found.
 NAME_BEARING_COLUMNS = frozenset(
-    "source_file source_sheet source_header value_masked sentence message_zh message_en donor_name donor_parent "
-    "label note".split()
+    "source_file source_sheet source_header value_masked sentence message_zh message_en donor_name donor_parent label note".split()
 )
 
 
 # Text the project makes itself: keyed hashes (*_key) and the region codes it assigns. Vocabulary
 # codes (type "code") are parsed into a fixed list. Neither can hold what a sender wrote.
-ASSIGNED_CODES = frozenset(
-    "county_code township_code village_code region_code parent_code province_code city_code".split()
-)
+ASSIGNED_CODES = frozenset("county_code township_code village_code region_code parent_code province_code city_code".split())
 
 
 def sender_text_columns(table) -> list[str]:

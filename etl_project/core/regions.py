@@ -23,9 +23,7 @@ _NATIONALITIES = (
     "景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 "
     "保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
-_AUTONOMY = re.compile(
-    "^(.+?)(?:(?:" + "|".join(sorted(_NATIONALITIES, key=len, reverse=True)) + ")族|各族)+自治(县|旗)$"
-)
+_AUTONOMY = re.compile("^(.+?)(?:(?:" + "|".join(sorted(_NATIONALITIES, key=len, reverse=True)) + ")族|各族)+自治(县|旗)$")
 
 
 def short_name(name: str) -> str | None:

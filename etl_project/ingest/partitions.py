@@ -97,4 +97,3 @@ def range_tags(keys: list[str]) -> dict[str, str]:
     """Tags of one run from the first to the last of these keys, in Dagster's order (one step
     stages them all; see BackfillPolicy)."""
     return {_RANGE_START: keys[0], _RANGE_END: keys[-1]}
-

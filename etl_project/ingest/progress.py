@@ -61,8 +61,16 @@ class RunProgress:
     ``staging_step``: the step that stages the files; while it runs, the line shows files and rows.
     """
 
-    def __init__(self, stream, staging_step: str, *, terminal: bool | None = None, interval: float = PLAIN_INTERVAL_S,
-                 delay: float = TERMINAL_DELAY_S, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        stream,
+        staging_step: str,
+        *,
+        terminal: bool | None = None,
+        interval: float = PLAIN_INTERVAL_S,
+        delay: float = TERMINAL_DELAY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = stream
         self.staging_step = staging_step
         self.terminal = _is_terminal(stream) if terminal is None else terminal
@@ -146,7 +154,9 @@ class RunProgress:
             if self._done or self.staging:
                 parts.append(f"files {len(self._done)}/{self.files_total}" + (f" ({self.failed} failed)" if self.failed else ""))
                 parts.append(f"{self.rows:,} rows")
-                took = self._staging_took if self._staging_took is not None else (now - self._staging_since if self._staging_since else None)
+                took = (
+                    self._staging_took if self._staging_took is not None else (now - self._staging_since if self._staging_since else None)
+                )
                 if took and self.rows:
                     parts.append(f"{self.rows / took:,.0f} rows/s")
                 if self.staging:
@@ -239,7 +249,9 @@ class RunProgress:
 
 def _without_time(text: str) -> list[str]:
     # What is new in a line besides the clock (the elapsed time, the rate and ETA it moves).
-    return [part for part in text.split(" · ") if not (part.endswith("rows/s") or part.startswith("ETA") or part[:1].isdigit() and ":" in part)]
+    return [
+        part for part in text.split(" · ") if not (part.endswith("rows/s") or part.startswith("ETA") or part[:1].isdigit() and ":" in part)
+    ]
 
 
 def _is_terminal(stream) -> bool:

@@ -33,7 +33,7 @@ from etl_project.core.settings import (
     Settings,
 )
 from etl_project.warehouse.engine import Warehouse, opened
-from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES  # noqa: F401  (declared with the sources)
+from schemas.source_catalog import REPORT_SUFFIXES, SPREADSHEET_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,15 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def open(self) -> AbstractContextManager[Warehouse]:
         """The warehouse for a ``with`` block, closed when the block ends."""
-        return opened(self.url, Settings(warehouse_url=self.url, duckdb_memory_limit=self.duckdb_memory_limit,
-                                         lock_timeout=self.lock_timeout, lock_tries=self.lock_tries))
+        return opened(
+            self.url,
+            Settings(
+                warehouse_url=self.url,
+                duckdb_memory_limit=self.duckdb_memory_limit,
+                lock_timeout=self.lock_timeout,
+                lock_tries=self.lock_tries,
+            ),
+        )
 
 
 class StagingResource(dg.ConfigurableResource):
@@ -165,8 +172,13 @@ class StagingResource(dg.ConfigurableResource):
 
     def written(self, variable: str) -> str:
         """The setting ``variable`` gives, as written (what a source's rules version hashes)."""
-        return {WORKERS_ENV: self.workers, STAGING_MEMORY_ENV: self.memory_limit, AS_OF_ENV: self.as_of_year,
-                MAX_UNCOMPRESSED_MB_ENV: self.max_uncompressed_mb, MAX_COMPRESSION_RATIO_ENV: self.max_compression_ratio}[variable]
+        return {
+            WORKERS_ENV: self.workers,
+            STAGING_MEMORY_ENV: self.memory_limit,
+            AS_OF_ENV: self.as_of_year,
+            MAX_UNCOMPRESSED_MB_ENV: self.max_uncompressed_mb,
+            MAX_COMPRESSION_RATIO_ENV: self.max_compression_ratio,
+        }[variable]
 
 
 class AlertsResource(dg.ConfigurableResource):
@@ -183,10 +195,18 @@ def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
 
     return {
         "raw_files": RawFilesResource(root=given("raw_dir"), pii_key=given("pii_key")),
-        "warehouse": WarehouseResource(url=given("warehouse_url"), duckdb_memory_limit=given("duckdb_memory_limit"),
-                                       lock_timeout=given("lock_timeout"), lock_tries=given("lock_tries")),
-        "staging": StagingResource(workers=given("staging_workers"), memory_limit=given("staging_memory_limit"),
-                                   max_uncompressed_mb=given("max_uncompressed_mb"), max_compression_ratio=given("max_compression_ratio"),
-                                   as_of_year=given("as_of_year")),
+        "warehouse": WarehouseResource(
+            url=given("warehouse_url"),
+            duckdb_memory_limit=given("duckdb_memory_limit"),
+            lock_timeout=given("lock_timeout"),
+            lock_tries=given("lock_tries"),
+        ),
+        "staging": StagingResource(
+            workers=given("staging_workers"),
+            memory_limit=given("staging_memory_limit"),
+            max_uncompressed_mb=given("max_uncompressed_mb"),
+            max_compression_ratio=given("max_compression_ratio"),
+            as_of_year=given("as_of_year"),
+        ),
         "alerts": AlertsResource(file=given("alerts_file")),
     }

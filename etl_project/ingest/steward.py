@@ -10,11 +10,11 @@ from pathlib import Path
 
 from etl_project.core import personal_data, pii
 from etl_project.core.amounts import money_text
-from etl_project.ingest.readers.extract import SourceFileError
-from etl_project.ingest.readers.grid import UnreadableFile, read_grids
 from etl_project.core.refusal import Refusal, both, joined
 from etl_project.core.regions import default_index
 from etl_project.core.settings import Settings
+from etl_project.ingest.readers.extract import SourceFileError
+from etl_project.ingest.readers.grid import UnreadableFile, read_grids
 from etl_project.ingest.staging.investment import TOTAL_TOLERANCE_YUAN
 from etl_project.ingest.steward_survey import Survey, survey
 from schemas import source_catalog
@@ -99,8 +99,10 @@ class Verdict:
             lines.append(f"  problems by rule / 按规则汇总 ({len(self.problems)} in all / 共 {len(self.problems)} 个):")
             for entry in self.by_rule():
                 more = " …" if entry["count"] > len(entry["first_rows"]) else ""
-                lines.append(f"    {entry['rule']} ({', '.join(map(str, entry['columns'][:3]))}): {entry['count']}, "
-                             f"{_positions(entry['first_rows'])}{more}")
+                lines.append(
+                    f"    {entry['rule']} ({', '.join(map(str, entry['columns'][:3]))}): {entry['count']}, "
+                    f"{_positions(entry['first_rows'])}{more}"
+                )
             lines.append("  problems / 问题明细:")
         for p in self.problems:
             where = f"sheet {p['sheet']!r} row {p['row']}" if p["sheet"] else f"line {p['row']}"
@@ -116,8 +118,10 @@ def _positions(first_rows: list[dict]) -> str:
     by_sheet: dict[str, list[str]] = {}
     for where in first_rows:
         by_sheet.setdefault(where["sheet"] or "", []).append(str(where["row"]))
-    return "; ".join((f"sheet {sheet!r} row" if sheet else "line") + ("s " if len(rows) > 1 else " ") + ", ".join(rows)
-                     for sheet, rows in by_sheet.items())
+    return "; ".join(
+        (f"sheet {sheet!r} row" if sheet else "line") + ("s " if len(rows) > 1 else " ") + ", ".join(rows)
+        for sheet, rows in by_sheet.items()
+    )
 
 
 def validate_file(path: Path, source: str | None = None, settings: Settings = Settings()) -> Verdict:
@@ -141,15 +145,22 @@ def validate_file(path: Path, source: str | None = None, settings: Settings = Se
     return verdict
 
 
-_REPORT_EN = ("a narrative report is not a table: `validate` checks spreadsheets and CSV files; read the report's figures "
-              "with `etl-project extract-claims FILE`")
+_REPORT_EN = (
+    "a narrative report is not a table: `validate` checks spreadsheets and CSV files; read the report's figures "
+    "with `etl-project extract-claims FILE`"
+)
 _REPORT_ZH = "文字报告不是表格，validate 只检查表格和 CSV 文件；请用 etl-project extract-claims 文件名 提取报告中的数字"
 
 
 def _refused(name: str, source: str | None, refusal: Refusal) -> Verdict:
     # The reasons quote file and sheet names, headers and cells as written: they may name a person.
-    return Verdict(name, source, "unreadable", message_en=personal_data.mask_text(refusal.en).text,
-                   message_zh=personal_data.mask_text(refusal.zh).text if refusal.zh else None)
+    return Verdict(
+        name,
+        source,
+        "unreadable",
+        message_en=personal_data.mask_text(refusal.en).text,
+        message_zh=personal_data.mask_text(refusal.zh).text if refusal.zh else None,
+    )
 
 
 def _validated(path: Path, source: str | None, settings: Settings) -> Verdict:
@@ -157,8 +168,14 @@ def _validated(path: Path, source: str | None, settings: Settings) -> Verdict:
     name = personal_data.mask_text(path.name).text
     tabular = [s.name for s in source_catalog.tabular_sources()]
     if source is not None and source not in tabular:
-        return _refused(name, source, Refusal(f"{name}: unknown source {source!r}; one of {', '.join(tabular)}",
-                                              f"未知的文件类型 {source!r}，应为 {'、'.join(tabular)} 之一"))
+        return _refused(
+            name,
+            source,
+            Refusal(
+                f"{name}: unknown source {source!r}; one of {', '.join(tabular)}",
+                f"未知的文件类型 {source!r}，应为 {'、'.join(tabular)} 之一",
+            ),
+        )
     detected = source
     if source is None:
         try:
@@ -182,8 +199,12 @@ def _validated(path: Path, source: str | None, settings: Settings) -> Verdict:
             errors.append(exc)
             continue
         except Exception as exc:  # any file at all gets an answer, never a traceback
-            errors.append(Refusal(f"{name}: could not be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
-                                  "读取时出错，无法导入：请把此文件和英文说明一并交给数据管理员"))
+            errors.append(
+                Refusal(
+                    f"{name}: could not be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                    "读取时出错，无法导入：请把此文件和英文说明一并交给数据管理员",
+                )
+            )
             continue
         q = staged.quarantine
         problems = [
@@ -216,7 +237,6 @@ def _validated(path: Path, source: str | None, settings: Settings) -> Verdict:
     return _refused(name, detected, Refusal(*both(distinct)))
 
 
-
 def _total_problems(staged) -> list[dict]:
     """A 合计/小计 row that disagrees with its rows: the rows load, but the ledger needs fixing."""
     totals = staged.totals
@@ -227,13 +247,15 @@ def _total_problems(staged) -> list[dict]:
     for row in wrong.itertuples():
         # In the sheet's own unit first, as the person who typed the total reads it.
         stated, computed, difference = (money_text(v, row.unit) for v in (row.stated_yuan, row.computed_yuan, row.difference_yuan))
-        problems.append({
-            "sheet": row.source_sheet,
-            "row": int(row.source_row),
-            "column": "金额 / amount",
-            "value": stated,
-            "rule": "total_mismatch",
-            "message_zh": f"{row.label}行与逐行加总不符：表内 {stated}，逐行加总 {computed}，差额 {difference}",
-            "message_en": f"{row.label} row disagrees with its rows: states {stated}, rows add up to {computed} (difference {difference})",
-        })
+        problems.append(
+            {
+                "sheet": row.source_sheet,
+                "row": int(row.source_row),
+                "column": "金额 / amount",
+                "value": stated,
+                "rule": "total_mismatch",
+                "message_zh": f"{row.label}行与逐行加总不符：表内 {stated}，逐行加总 {computed}，差额 {difference}",
+                "message_en": f"{row.label} row disagrees with its rows: states {stated}, rows add up to {computed} (difference {difference})",
+            }
+        )
     return problems

@@ -9,10 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from etl_project.core.refusal import Refusal
 from etl_project.ingest.readers.column_map import ColumnMap, load_column_map
 from etl_project.ingest.readers.grid import SheetGrid
 from etl_project.ingest.readers.layout import HEADER_SEARCH_ROWS, LayoutError, locate
-from etl_project.core.refusal import Refusal
 from schemas import source_catalog
 from schemas.source_catalog import Source
 

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 
 from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
 from assets.metadata import WAREHOUSE_KIND, engine_kind
-from etl_project.ingest.resources import RawFilesResource, resources_for
+from etl_project.core.settings import Settings, from_environment
 from etl_project.ingest import partitions
 from etl_project.ingest.incremental.pending import pending_files
+from etl_project.ingest.resources import RawFilesResource, resources_for
 from etl_project.orchestration.sensors import build_raw_files_sensor, build_refresh_after_failed_files, run_failure_recorder
-from etl_project.core.settings import Settings, from_environment
 
 FULL_JOB_NAME = "warehouse_full_refresh"
 REFRESH_JOB_NAME = "warehouse_refresh"
@@ -123,10 +123,17 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
     warehouse_kind = engine_kind(settings.warehouse_url)
     return dg.Definitions(
         assets=dg.map_asset_specs(lambda spec: _with_policies(spec, warehouse_kind), assets),
-        asset_checks=[*dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]), *checks.build_source_checks()],
+        asset_checks=[
+            *dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]),
+            *checks.build_source_checks(),
+        ],
         jobs=[full_refresh_job, refresh_job],
         schedules=[build_nightly_schedule(settings, refresh_assets)],
-        sensors=[build_raw_files_sensor(full_refresh_job, refresh_job, settings), build_refresh_after_failed_files(full_refresh_job, refresh_job), run_failure_recorder],
+        sensors=[
+            build_raw_files_sensor(full_refresh_job, refresh_job, settings),
+            build_refresh_after_failed_files(full_refresh_job, refresh_job),
+            run_failure_recorder,
+        ],
         resources=resources_for(settings),
     )
 

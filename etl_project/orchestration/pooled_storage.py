@@ -29,8 +29,13 @@ class PooledPostgresStorage(DagsterPostgresStorage):
             # Each of dagster-postgres's storages talks through its `_engine`, made with no pool.
             storage._engine.dispose()
             storage._engine = create_pg_engine(
-                postgres_url, token_provider, isolation_level="AUTOCOMMIT", pool_size=KEPT_CONNECTIONS,
-                max_overflow=SPARE_CONNECTIONS, pool_recycle=RECYCLE_S, pool_pre_ping=True,
+                postgres_url,
+                token_provider,
+                isolation_level="AUTOCOMMIT",
+                pool_size=KEPT_CONNECTIONS,
+                max_overflow=SPARE_CONNECTIONS,
+                pool_recycle=RECYCLE_S,
+                pool_pre_ping=True,
             )
 
     @classmethod

@@ -16,8 +16,8 @@ import logging
 import dagster as dg
 
 from etl_project.ingest import progress
-from etl_project.ingest.partitions import source_of
 from etl_project.ingest.incremental.pending import Pending
+from etl_project.ingest.partitions import source_of
 from etl_project.orchestration.sensors import STAGED_FILE_STEP
 from schemas import source_catalog
 

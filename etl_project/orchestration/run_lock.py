@@ -62,6 +62,7 @@ def _advisory_lock(url: str, timeout_s: float | None, on_wait):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
+
             def attempt() -> bool:
                 return bool(connection.execute(sa.text("SELECT pg_try_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID}).scalar())
 

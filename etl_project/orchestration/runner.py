@@ -19,12 +19,12 @@ from typing import Protocol
 
 import dagster as dg
 
+from etl_project.core.settings import Settings, from_environment
 from etl_project.ingest import partitions
-from etl_project.orchestration.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
 from etl_project.ingest.incremental.pending import Pending, pending_files
 from etl_project.ingest.resources import RawFilesResource
+from etl_project.orchestration.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
 from etl_project.orchestration.sensors import STAGED_FILE_STEP
-from etl_project.core.settings import Settings, from_environment
 
 
 @dataclass
@@ -45,8 +45,7 @@ class PipelineRun:
         if not self.results or not self.results[-1].success:
             return False
         return all(
-            result.success or {e.step_key for e in result.all_events if e.is_step_failure} == {STAGED_FILE_STEP}
-            for result in self.results
+            result.success or {e.step_key for e in result.all_events if e.is_step_failure} == {STAGED_FILE_STEP} for result in self.results
         )
 
     @property

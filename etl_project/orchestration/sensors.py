@@ -20,17 +20,16 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from etl_project.ingest import partitions
+from assets.metadata import FAILED_FILES
 from etl_project.core import personal_data
+from etl_project.core.settings import Settings
+from etl_project.ingest import partitions
 from etl_project.ingest.incremental.pending import standing_loads
 from etl_project.ingest.resources import AlertsResource, RawFilesResource, file_sha256
-from etl_project.core.settings import Settings
 from schemas import source_catalog
 
 SCAN_INTERVAL_SECONDS = 30
 STAGED_FILE_STEP = "staged_file"
-# The metadata key under which the staging step's failure lists each failed file and its reason.
-FAILED_FILES = "failed_files"
 
 
 def snapshot(raw_files: RawFilesResource, previous: dict[str, dict] | None = None) -> dict[str, dict]:
@@ -101,8 +100,12 @@ def build_raw_files_sensor(full_job, refresh_job, settings: Settings) -> dg.Sens
         if not requests and not change.added and not change.deleted:
             return dg.SkipReason(f"no new, changed or removed files under {settings.raw_dir}")
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(job_name=full_job.name if r.staged else refresh_job.name, run_key=r.run_key,
-                                        partition_key=r.partition_key, tags=r.tags) for r in requests],
+            run_requests=[
+                dg.RunRequest(
+                    job_name=full_job.name if r.staged else refresh_job.name, run_key=r.run_key, partition_key=r.partition_key, tags=r.tags
+                )
+                for r in requests
+            ],
             dynamic_partitions_requests=change.requests(),
         )
 
@@ -126,8 +129,13 @@ def plan_runs(diff: dict[str, list[str]], before: dict, after: dict, keys_in_ord
     summary = ", ".join(f"{len(paths)} {kind}" for kind, paths in diff.items() if paths)
     tags = {"etl/trigger": "raw_files", "etl/changes": summary[:200]}
     fingerprint = hashlib.sha256(
-        json.dumps({kind: [(p, (before.get(p) or {}).get("sha256"), (after.get(p) or {}).get("sha256")) for p in paths]
-                    for kind, paths in diff.items()}, sort_keys=True).encode()
+        json.dumps(
+            {
+                kind: [(p, (before.get(p) or {}).get("sha256"), (after.get(p) or {}).get("sha256")) for p in paths]
+                for kind, paths in diff.items()
+            },
+            sort_keys=True,
+        ).encode()
     ).hexdigest()[:20]
     if len(arrived) == 1 and not source_catalog.judged_by_others(partitions.source_of(arrived[0])):
         path = arrived[0]

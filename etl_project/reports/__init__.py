@@ -5,6 +5,10 @@
 it measures (metrics), when (periods) and where (places, attribution, regions), and lists the
 figures of the report that contradict each other (findings). Each module's docstring states the
 rules it applies.
+
+Once the warehouse is built, each claim is set against the figure it holds for the same metric,
+region and period (reconciliation; monitoring claims in monitoring_claims, townships named in
+reports in townships).
 """
 
 from etl_project.reports.extract import extract_report, extract_text

@@ -24,8 +24,7 @@ ASSISTANCE = {"investment_amount", "households_benefited", "persons_benefited", 
 
 
 class Attribution:
-    def __init__(self, text: str, places: list[Place], segments: Segments, lookup: RegionLookup,
-                 title_end: int, first_paragraph_end: int):
+    def __init__(self, text: str, places: list[Place], segments: Segments, lookup: RegionLookup, title_end: int, first_paragraph_end: int):
         self.text, self.places, self.segments, self.lookup = text, places, segments, lookup
         self.subject = subject_of(places, title_end, first_paragraph_end)
         self._subject_code = lookup.resolve(self.subject.name) if self.subject else None
@@ -91,8 +90,14 @@ class Attribution:
         earlier in its sentence, else the pairing's recipient, else the report's subject. In a
         pairing report the helper is passed over: the townships it speaks of are the recipient's."""
         sentence_start, _ = self.segments.sentence_at(township.start)
-        earlier = [p for p in self.places if (p.large or p.level == "alias") and sentence_start <= p.start
-                   and p.end <= township.start and not (self.recipient is not None and self._code(p) == self._subject_code)]
+        earlier = [
+            p
+            for p in self.places
+            if (p.large or p.level == "alias")
+            and sentence_start <= p.start
+            and p.end <= township.start
+            and not (self.recipient is not None and self._code(p) == self._subject_code)
+        ]
         glued = [p for p in earlier if p.end == township.start]
         for place in (*glued, *reversed(earlier)):
             code = self._code(place)

@@ -31,8 +31,9 @@ def _first_paragraph_end(body: str, title_end: int) -> int:
     return len(body) if end < 0 else end
 
 
-def extract_text(body: str, title: str | None, report_date: str | None,
-                 regions: RegionLookup | None = None) -> tuple[list[dict], list[dict]]:
+def extract_text(
+    body: str, title: str | None, report_date: str | None, regions: RegionLookup | None = None
+) -> tuple[list[dict], list[dict]]:
     """Claims and findings of an already cleaned body."""
     lookup = regions or default_regions()
     folded = fold(body)
@@ -45,26 +46,28 @@ def extract_text(body: str, title: str | None, report_date: str | None,
     claims, clause_before = [], []
     for figure in find_figures(folded, segments):
         clause_start, clause_end = segments.clause_at(figure.start)
-        before, after = folded[clause_start:figure.start], folded[figure.end:clause_end]
+        before, after = folded[clause_start : figure.start], folded[figure.end : clause_end]
         metric = metric_of(figure.unit, before, after)
         sentence_start, _ = segments.sentence_at(figure.start)
-        sentence = folded[sentence_start:segments.sentence_at(figure.start)[1]]
+        sentence = folded[sentence_start : segments.sentence_at(figure.start)[1]]
         period = period_of(sentence, figure.start - sentence_start, clause_end - sentence_start, report_year)
         region, region_code, context_code = attribution.region_of(figure.start, figure.end, metric)
-        claims.append({
-            "value": figure.value,
-            "unit": figure.unit,
-            "approx": figure.approx,
-            "range_high": figure.range_high,
-            "metric": metric,
-            "period": period,
-            "region": region,
-            "region_code": region_code,
-            "context_code": context_code,
-            "text": body[sentence_start:sentence_start + len(sentence)].strip(),
-            "start": figure.start,
-            "end": figure.end,
-        })
+        claims.append(
+            {
+                "value": figure.value,
+                "unit": figure.unit,
+                "approx": figure.approx,
+                "range_high": figure.range_high,
+                "metric": metric,
+                "period": period,
+                "region": region,
+                "region_code": region_code,
+                "context_code": context_code,
+                "text": body[sentence_start : sentence_start + len(sentence)].strip(),
+                "start": figure.start,
+                "end": figure.end,
+            }
+        )
         clause_before.append(before)
     findings = find_inconsistencies(claims, folded, segments.sentence_at, clause_before)
     return claims, findings

@@ -105,7 +105,7 @@ def _is_excluded(match: re.Match, text: str, segments: Segments) -> bool:
 
 
 def _unit_word_is_wrong(word: str, match: re.Match, text: str, segments: Segments) -> bool:
-    following = text[match.end("unit"):]
+    following = text[match.end("unit") :]
     if following[:1] in DIGITS:
         return True  # 五个一批: a slogan
     if word == "个" and following.startswith(DURATIONS):
@@ -125,19 +125,19 @@ def _figure(match: re.Match, text: str, segments: Segments) -> Figure | None:
     high = _number(match.group("n2")) if match.group("n2") else None
     word = match.group("unit")
     clause_start, clause_end = segments.clause_at(match.start())
-    preceding = text[clause_start:match.start()]
+    preceding = text[clause_start : match.start()]
     if word is None:
         has_multiplier = match.group("m1") or match.group("m2") or match.group("n1")[-1] in "万亿"
         if not has_multiplier or match.group("post"):
             return None
-        if not (_MONEY_AFTER.match(text[match.end():]) or _MONEY_BEFORE.search(preceding)):
+        if not (_MONEY_AFTER.match(text[match.end() :]) or _MONEY_BEFORE.search(preceding)):
             return None
         unit, factor = "yuan", Decimal(1)
     else:
         if _unit_word_is_wrong(word, match, text, segments):
             return None
         ends_clause = match.end() >= clause_end or not "\u4e00" <= text[match.end()] <= "\u9fff"
-        unit, factor = unit_of(word, text[match.end("unit"):clause_end], preceding, ends_clause)
+        unit, factor = unit_of(word, text[match.end("unit") : clause_end], preceding, ends_clause)
     start, qualifiers = match.start(), ("pre", "q1", "q2", "q3", "post")
     pre = match.group("pre")
     if pre and start and text[start - 1] in _NOT_QUALIFIER_AFTER.get(pre, ""):

@@ -57,17 +57,23 @@ def exits_exceed_registered(claims: list[dict]) -> list[dict]:
             total, used = _disjoint_sum(exits)
             if total <= reg["value"]:
                 continue
-            parts_zh = "、".join(f"{claims[i]['period']}年{claims[i]['value']}{zh_unit}" if claims[i]["period"]
-                                 else f"{claims[i]['value']}{zh_unit}（时期不明）" for i in used)
+            parts_zh = "、".join(
+                f"{claims[i]['period']}年{claims[i]['value']}{zh_unit}"
+                if claims[i]["period"]
+                else f"{claims[i]['value']}{zh_unit}（时期不明）"
+                for i in used
+            )
             parts_en = ", ".join(f"{claims[i]['value']} in {claims[i]['period'] or 'an unstated period'}" for i in used)
-            findings.append({
-                "rule": "exits_exceed_registered",
-                "message_zh": f"{reg['region'] or '本地'}建档立卡{zh_noun}{reg['value']}{zh_unit}，"
-                              f"报告的脱贫数合计{total}{zh_unit}（{parts_zh}），超过建档立卡数{total - reg['value']}{zh_unit}",
-                "message_en": f"{reg['region'] or 'the report place'}: {total} {en_unit} exited ({parts_en}) "
-                              f"but only {reg['value']} were registered as poor ({total - reg['value']} too many)",
-                "claims": [reg_index, *used],
-            })
+            findings.append(
+                {
+                    "rule": "exits_exceed_registered",
+                    "message_zh": f"{reg['region'] or '本地'}建档立卡{zh_noun}{reg['value']}{zh_unit}，"
+                    f"报告的脱贫数合计{total}{zh_unit}（{parts_zh}），超过建档立卡数{total - reg['value']}{zh_unit}",
+                    "message_en": f"{reg['region'] or 'the report place'}: {total} {en_unit} exited ({parts_en}) "
+                    f"but only {reg['value']} were registered as poor ({total - reg['value']} too many)",
+                    "claims": [reg_index, *used],
+                }
+            )
     return findings
 
 
@@ -79,8 +85,14 @@ def parts_exceed_total(claims: list[dict], body: str, sentence_of) -> list[dict]
         if marker < 0:
             continue
         previous_start, _ = sentence_of(max(sentence_start - 1, 0))
-        totals = [i for i, c in enumerate(claims) if c["unit"] == part["unit"] and previous_start <= c["start"]
-                  and c["end"] <= marker and _TOTAL.search(body[sentence_of(c["start"])[0]:c["start"]])]
+        totals = [
+            i
+            for i, c in enumerate(claims)
+            if c["unit"] == part["unit"]
+            and previous_start <= c["start"]
+            and c["end"] <= marker
+            and _TOTAL.search(body[sentence_of(c["start"])[0] : c["start"]])
+        ]
         if totals:
             parts_of.setdefault(totals[-1], []).append(j)
     for total_index, part_indices in parts_of.items():
@@ -92,25 +104,29 @@ def parts_exceed_total(claims: list[dict], body: str, sentence_of) -> list[dict]
             else:
                 parts, whole = number_text(summed), number_text(total["value"])
                 unit_zh, unit_en = f"（单位：{total['unit']}）", f" ({total['unit']})"
-            findings.append({
-                "rule": "parts_exceed_total",
-                "message_zh": f"“其中”所列各项合计{parts}，超过总数{whole}{unit_zh}",
-                "message_en": f"the parts listed after 其中 add up to {parts}, more than the stated total {whole}{unit_en}",
-                "claims": [total_index, *part_indices],
-            })
+            findings.append(
+                {
+                    "rule": "parts_exceed_total",
+                    "message_zh": f"“其中”所列各项合计{parts}，超过总数{whole}{unit_zh}",
+                    "message_en": f"the parts listed after 其中 add up to {parts}, more than the stated total {whole}{unit_en}",
+                    "claims": [total_index, *part_indices],
+                }
+            )
     return findings
 
 
 def percent_over_100(claims: list[dict], clause_before: list[str]) -> list[dict]:
-    return [{
-        "rule": "percent_over_100",
-        "message_zh": f"比例{claim['value']}%超过100%",
-        "message_en": f"a share of {claim['value']}% is above 100%",
-        "claims": [i],
-    } for i, claim in enumerate(claims)
-        if claim["unit"] == "percent" and claim["value"] > 100 and not _CHANGE.search(clause_before[i])]
+    return [
+        {
+            "rule": "percent_over_100",
+            "message_zh": f"比例{claim['value']}%超过100%",
+            "message_en": f"a share of {claim['value']}% is above 100%",
+            "claims": [i],
+        }
+        for i, claim in enumerate(claims)
+        if claim["unit"] == "percent" and claim["value"] > 100 and not _CHANGE.search(clause_before[i])
+    ]
 
 
 def find_inconsistencies(claims: list[dict], body: str, sentence_of, clause_before: list[str]) -> list[dict]:
-    return [*exits_exceed_registered(claims), *parts_exceed_total(claims, body, sentence_of),
-            *percent_over_100(claims, clause_before)]
+    return [*exits_exceed_registered(claims), *parts_exceed_total(claims, body, sentence_of), *percent_over_100(claims, clause_before)]

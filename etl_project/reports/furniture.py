@@ -30,9 +30,37 @@ _WHERE = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位
 _CRUMB_SEPARATORS = re.compile(r"\s*[>＞»›]\s*")
 _SENTENCE_PUNCTUATION = re.compile(r"[。，,；;！？!?、]")
 _SHARE = re.compile(r"分享到|分享至|一键分享|^分享\s*[:：]?")
-_SHARE_WORDS = {"微信", "微博", "新浪微博", "腾讯微博", "QQ", "QQ空间", "朋友圈", "豆瓣", "人人网", "复制链接", "扫一扫",
-                "二维码", "打印", "关闭", "收藏", "点赞", "评论", "大", "中", "小", "字号", "打印本页", "关闭窗口",
-                "返回顶部", "回到顶部", "【", "】", "[", "]"}
+_SHARE_WORDS = {
+    "微信",
+    "微博",
+    "新浪微博",
+    "腾讯微博",
+    "QQ",
+    "QQ空间",
+    "朋友圈",
+    "豆瓣",
+    "人人网",
+    "复制链接",
+    "扫一扫",
+    "二维码",
+    "打印",
+    "关闭",
+    "收藏",
+    "点赞",
+    "评论",
+    "大",
+    "中",
+    "小",
+    "字号",
+    "打印本页",
+    "关闭窗口",
+    "返回顶部",
+    "回到顶部",
+    "【",
+    "】",
+    "[",
+    "]",
+}
 _COPYRIGHT = re.compile(
     r"版权所有|copyright|©|ICP备|ICP证|备案号|公网安备|all rights reserved|未经授权|违法和不良信息举报|"
     r"技术支持\s*[:：]|主办单位\s*[:：]|承办单位\s*[:：]|责任编辑",
@@ -100,16 +128,16 @@ def _drop_menu_runs(lines: list[str]) -> list[str]:
 
 def _drop_teasers(lines: list[str], title: str | None) -> list[str]:
     """A summary line that repeats the article's start (often after the title) is page furniture."""
+
     def opening(line: str) -> str:
         if title and line.startswith(title):
-            line = line[len(title):]
+            line = line[len(title) :]
         return line.strip()
 
     kept = []
     for index, line in enumerate(lines):
         start = opening(line).rstrip("…. ")
-        repeats = len(start) >= 15 and any(
-            other != line and other.startswith(start) for other in lines[index + 1:])
+        repeats = len(start) >= 15 and any(other != line and other.startswith(start) for other in lines[index + 1 :])
         if not repeats:
             kept.append(line)
     return kept
@@ -136,8 +164,13 @@ def clean(text: str, title_hint: str | None = None, date_hint: str | None = None
             if report_date is None and (line_date or _DATE_LABEL.search(folded)):
                 report_date = line_date or first_date(line)
             continue
-        if _is_breadcrumb(folded) or _is_share_or_tools(folded) or _COPYRIGHT.search(folded) \
-                or _PAGE_NUMBER.match(folded) or _is_menu_line(folded):
+        if (
+            _is_breadcrumb(folded)
+            or _is_share_or_tools(folded)
+            or _COPYRIGHT.search(folded)
+            or _PAGE_NUMBER.match(folded)
+            or _is_menu_line(folded)
+        ):
             continue
         kept.append(line)
     kept = _drop_menu_runs(kept)

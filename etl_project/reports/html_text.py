@@ -11,16 +11,65 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-_SKIPPED_TAGS = {"script", "style", "noscript", "nav", "aside", "footer", "form", "button", "select", "iframe",
-                 "template", "svg", "head"}
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
-               "article", "header", "dd", "dt", "dl", "blockquote", "pre", "hr", "title", "figcaption", "center"}
+_SKIPPED_TAGS = {"script", "style", "noscript", "nav", "aside", "footer", "form", "button", "select", "iframe", "template", "svg", "head"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "dd",
+    "dt",
+    "dl",
+    "blockquote",
+    "pre",
+    "hr",
+    "title",
+    "figcaption",
+    "center",
+}
 _VOID_TAGS = {"br", "img", "meta", "link", "input", "hr", "area", "base", "col", "embed", "source", "wbr"}
-_FURNITURE_WORDS = {"nav", "navbar", "menu", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "bread", "share",
-                    "social", "footer", "foot", "copyright", "related", "recommend", "sidebar", "comment",
-                    "comments", "ad", "ads", "advert", "toolbar", "weizhi", "topbar", "pager", "pagination"}
-_DATE_META = {"pubdate", "publishdate", "publish_date", "article:published_time", "date", "dc.date",
-              "firstpublishedtime", "publishtime"}
+_FURNITURE_WORDS = {
+    "nav",
+    "navbar",
+    "menu",
+    "breadcrumb",
+    "breadcrumbs",
+    "crumb",
+    "crumbs",
+    "bread",
+    "share",
+    "social",
+    "footer",
+    "foot",
+    "copyright",
+    "related",
+    "recommend",
+    "sidebar",
+    "comment",
+    "comments",
+    "ad",
+    "ads",
+    "advert",
+    "toolbar",
+    "weizhi",
+    "topbar",
+    "pager",
+    "pagination",
+}
+_DATE_META = {"pubdate", "publishdate", "publish_date", "article:published_time", "date", "dc.date", "firstpublishedtime", "publishtime"}
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||-|–|—)\s*")
 
 

@@ -27,14 +27,78 @@ from __future__ import annotations
 
 import re
 
-_INVESTMENT = ("投入", "投资", "资金", "拨付", "拨款", "捐赠", "捐款", "捐资", "捐助", "援助", "筹措", "筹集", "整合",
-               "安排", "下达", "发放", "贷款", "信贷", "专项", "经费", "补助", "补贴", "奖补")
-_NOT_INVESTMENT = ("产值", "增加值", "总值", "GDP", "收入", "营收", "营业", "销售", "利润", "利税", "税收", "分红",
-                   "增收", "收益", "效益", "价", "工资", "薪", "收购", "创收", "产出", "交易额", "成交")
+_INVESTMENT = (
+    "投入",
+    "投资",
+    "资金",
+    "拨付",
+    "拨款",
+    "捐赠",
+    "捐款",
+    "捐资",
+    "捐助",
+    "援助",
+    "筹措",
+    "筹集",
+    "整合",
+    "安排",
+    "下达",
+    "发放",
+    "贷款",
+    "信贷",
+    "专项",
+    "经费",
+    "补助",
+    "补贴",
+    "奖补",
+)
+_NOT_INVESTMENT = (
+    "产值",
+    "增加值",
+    "总值",
+    "GDP",
+    "收入",
+    "营收",
+    "营业",
+    "销售",
+    "利润",
+    "利税",
+    "税收",
+    "分红",
+    "增收",
+    "收益",
+    "效益",
+    "价",
+    "工资",
+    "薪",
+    "收购",
+    "创收",
+    "产出",
+    "交易额",
+    "成交",
+)
 _HELPERS = ("党员", "干部", "职工", "志愿者", "专家", "医生", "教师", "记者", "工作队")
 _EMPLOYMENT = ("就业", "务工", "雇佣", "雇用", "用工", "员工", "上岗", "招聘", "吸纳", "农民工", "工人")
-_BENEFIT = ("带动", "惠及", "受益", "受惠", "覆盖", "辐射", "帮助", "扶持", "资助", "救助", "增收", "分红", "签订",
-            "结对", "联结", "帮带", "入股", "带来")
+_BENEFIT = (
+    "带动",
+    "惠及",
+    "受益",
+    "受惠",
+    "覆盖",
+    "辐射",
+    "帮助",
+    "扶持",
+    "资助",
+    "救助",
+    "增收",
+    "分红",
+    "签订",
+    "结对",
+    "联结",
+    "帮带",
+    "入股",
+    "带来",
+)
 _EXIT = ("脱贫", "减贫", "退出", "摘帽", "出列", "销号")
 _REGISTERED = re.compile("建档立卡|识别|在册|纳入|(?:共有|现有|有)贫困(?:户|人口)")
 _RISK_ELIMINATED = re.compile("风险消除|消除(?:了)?(?:返贫|致贫|返贫致贫)?风险|解除风险")
@@ -62,7 +126,7 @@ def _money(before: str, after: str) -> str:
     if _RATE.search(before) or after.startswith("/"):
         return "other"
     income = [m.end() for m in _INCOME_PER_PERSON.finditer(before)]
-    if income and _nearest(before, _INVESTMENT) < income[-1] and "增收" not in before[income[-1]:]:
+    if income and _nearest(before, _INVESTMENT) < income[-1] and "增收" not in before[income[-1] :]:
         return "income_per_person"
     put_in, earned = _nearest(before, _INVESTMENT), _nearest(before, _NOT_INVESTMENT)
     if put_in < 0 and earned < 0:

@@ -25,8 +25,7 @@ import sqlalchemy as sa
 from etl_project.warehouse.engine import Warehouse
 from schemas.tables import MART_POVERTY_EXIT
 
-MONITORING_METRICS = frozenset({"monitored_households", "monitored_persons", "risk_eliminated_households",
-                                "risk_eliminated_persons"})
+MONITORING_METRICS = frozenset({"monitored_households", "monitored_persons", "risk_eliminated_households", "risk_eliminated_persons"})
 # The mart lives beside the other marts; it is looked up by name so a warehouse built before the
 # monitoring source existed answers "no data" rather than failing.
 MART_MONITORING_NAME = "mart_monitoring"
@@ -35,7 +34,7 @@ MART_CATEGORY_NAME = "mart_monitoring_category"
 CATEGORY_CODES = {"脱贫不稳定户": "01", "边缘易致贫户": "02", "突发严重困难户": "03"}
 NOT_HELD = {
     "income_per_person": "the warehouse holds no income per person for a region yet; the income of monitored "
-                         "households at entry and exit (fact_monitoring_spell) could answer it for them later",
+    "households at entry and exit (fact_monitoring_spell) could answer it for them later",
     "growth_rate": "the warehouse holds no series a growth rate could be computed from yet",
 }
 
@@ -56,7 +55,7 @@ class Reading:
 def _before_figure(sentence: str, figure_text: str | None) -> str:
     """The sentence up to the figure; "56户" is not the end of "456户"."""
     found = re.search(rf"(?<![\d.,]){re.escape(figure_text)}", sentence) if figure_text else None
-    return sentence if found is None else sentence[:found.start()]
+    return sentence if found is None else sentence[: found.start()]
 
 
 def category_of(sentence: str, figure_text: str | None) -> str | None:
@@ -86,21 +85,31 @@ class MonitoringAnswers:
     def __init__(self, db: Warehouse):
         self.db = db
         inspector, schema = sa.inspect(db.engine), MART_POVERTY_EXIT.schema
-        self.present = {name for name in (MART_MONITORING_NAME, MART_CATEGORY_NAME)
-                        if inspector.has_table(name, schema=schema)}
+        self.present = {name for name in (MART_MONITORING_NAME, MART_CATEGORY_NAME) if inspector.has_table(name, schema=schema)}
 
     def _rows(self, name: str, category: str | None) -> str:
         """The mart's year rows of one place (and category), as a FROM … WHERE to extend."""
         where = " AND category_code = :category" if category else ""
-        return (f"FROM {self.db.name(MART_POVERTY_EXIT, name)} WHERE period_kind = 'year' AND region_level = :level "
-                f"AND region_code = :code{where}")
+        return (
+            f"FROM {self.db.name(MART_POVERTY_EXIT, name)} WHERE period_kind = 'year' AND region_level = :level "
+            f"AND region_code = :code{where}"
+        )
 
     def _last_year(self, rows: str, params: dict, report_year: int | None) -> int | None:
         value = self.db.scalar(f"SELECT MAX(year) {rows} AND year <= :limit", {**params, "limit": report_year or 9999})
         return None if value is None else int(value)
 
-    def answer(self, metric: str, level: str, code: str, start: int | None, end: int | None,
-               report_year: int | None, sentence: str | None, figure_text: str | None) -> tuple[float | None, str]:
+    def answer(
+        self,
+        metric: str,
+        level: str,
+        code: str,
+        start: int | None,
+        end: int | None,
+        report_year: int | None,
+        sentence: str | None,
+        figure_text: str | None,
+    ) -> tuple[float | None, str]:
         category = category_of(sentence or "", figure_text)
         name = MART_CATEGORY_NAME if category else MART_MONITORING_NAME
         if name not in self.present:
@@ -112,8 +121,10 @@ class MonitoringAnswers:
         if last is None:
             return None, f"no {name} year rows for {code}{of}"
         first = (start or last) if reading.summed else last
-        value = self.db.scalar(f"SELECT SUM({self.db.quote(reading.column)}) {rows} AND year BETWEEN :first AND :last",
-                               {**params, "first": first, "last": last})
+        value = self.db.scalar(
+            f"SELECT SUM({self.db.quote(reading.column)}) {rows} AND year BETWEEN :first AND :last",
+            {**params, "first": first, "last": last},
+        )
         span = str(last) if first == last else f"{first}-{last}"
         if value is None:
             return None, f"no {name} year rows for {code}{of} in {span}"

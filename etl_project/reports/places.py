@@ -32,12 +32,55 @@ _NOT_IN_NAMES = set(
     "的了在为与和及对向把将从到是有个各每全该本此其这那一两多数贫困帮驻进入返回去来乡村城镇集等被由给让至往赴赶于以"
     "并或但而所们内外省市县区里级又走也都就还再已要会能可前后下上整"
 )
-_NOT_NAMES = {"重点", "行政", "自然", "示范", "出列", "深度", "美丽", "富美", "新建", "新修", "新增", "新型", "特色", "民族",
-              "少数", "片区", "社区", "易地", "搬迁", "中心", "集中", "试点", "先进", "文明", "生态", "旅游", "产业", "小康",
-              "农村", "传统", "边远", "偏远", "省级", "市级", "县级", "整个", "周边", "邻近", "附近"}
+_NOT_NAMES = {
+    "重点",
+    "行政",
+    "自然",
+    "示范",
+    "出列",
+    "深度",
+    "美丽",
+    "富美",
+    "新建",
+    "新修",
+    "新增",
+    "新型",
+    "特色",
+    "民族",
+    "少数",
+    "片区",
+    "社区",
+    "易地",
+    "搬迁",
+    "中心",
+    "集中",
+    "试点",
+    "先进",
+    "文明",
+    "生态",
+    "旅游",
+    "产业",
+    "小康",
+    "农村",
+    "传统",
+    "边远",
+    "偏远",
+    "省级",
+    "市级",
+    "县级",
+    "整个",
+    "周边",
+    "邻近",
+    "附近",
+}
 # ... and characters after it that make a word of it (村民, 乡村, 县城).
-_NOT_AFTER = {"村": set("民集级委干组庄落部容貌务规"), "乡": set("村亲里土贤镇愁"), "镇": set("村化"),
-              "县": set("城委级域长里乡"), "街道": set("办")}
+_NOT_AFTER = {
+    "村": set("民集级委干组庄落部容貌务规"),
+    "乡": set("村亲里土贤镇愁"),
+    "镇": set("村化"),
+    "县": set("城委级域长里乡"),
+    "街道": set("办"),
+}
 _ORGANISATION = re.compile(r"^[\u4e00-\u9fff]{1,12}?(?:有限公司|公司|集团|医院|大学|学院|小学|中学|学校|银行|日报|报社|电视台)")
 _RECIPIENT_MARKER = re.compile("(?:帮扶|助力|援助|支援|帮助|带动|捐赠|捐助|协作|为|向)了?$")
 
@@ -79,7 +122,7 @@ def _known_places(text: str, reference: ReferenceRegions, skip) -> list[Place]:
     found, pos = [], 0
     while pos < len(text):
         for length in lengths.get(text[pos], ()):
-            candidate = text[pos:pos + length]
+            candidate = text[pos : pos + length]
             if candidate in names and not skip(pos):
                 found.append(Place(pos, pos + length, candidate, names[candidate]))
                 pos += length
@@ -95,15 +138,14 @@ def _small_places(text: str, known: list[Place], skip) -> list[Place]:
     found: list[Place] = []
     for match in _SMALL_SUFFIXES.finditer(text):
         suffix, at = match.group(), match.start()
-        if at in covered or skip(at) or text[match.end():match.end() + 1] in _NOT_AFTER[suffix]:
+        if at in covered or skip(at) or text[match.end() : match.end() + 1] in _NOT_AFTER[suffix]:
             continue
         level = _LEVEL_OF_SUFFIX[suffix]
-        starts = [ends[at - n].end for n in (2, 3, 4)
-                  if at - n in ends and _RANK[ends[at - n].level] < _RANK[level]] + [at - 2]
+        starts = [ends[at - n].end for n in (2, 3, 4) if at - n in ends and _RANK[ends[at - n].level] < _RANK[level]] + [at - 2]
         for start in starts:
-            stem = text[max(start, 0):at]
+            stem = text[max(start, 0) : at]
             if start >= 0 and _is_name(stem):
-                place = Place(start, match.end(), text[start:match.end()], level)
+                place = Place(start, match.end(), text[start : match.end()], level)
                 found.append(place)
                 ends[place.end] = place
                 break
@@ -113,8 +155,9 @@ def _small_places(text: str, known: list[Place], skip) -> list[Place]:
 def _bare_zones(text: str, taken: list[Place], skip) -> list[Place]:
     covered = {i for p in taken for i in range(p.start, p.end)}
     pattern = re.compile("|".join(BARE_ZONES))
-    return [Place(m.start(), m.end(), m.group(), "alias") for m in pattern.finditer(text)
-            if m.start() not in covered and not skip(m.start())]
+    return [
+        Place(m.start(), m.end(), m.group(), "alias") for m in pattern.finditer(text) if m.start() not in covered and not skip(m.start())
+    ]
 
 
 def _joined(text: str, places: list[Place]) -> list[Place]:
@@ -123,19 +166,22 @@ def _joined(text: str, places: list[Place]) -> list[Place]:
     for place in places:
         if place.level in ("township", "village"):
             head = place.start - 3
-            if merged and merged[-1].level == place.level and merged[-1].end == place.start - 1 \
-                    and text[place.start - 1] == "、":
+            if merged and merged[-1].level == place.level and merged[-1].end == place.start - 1 and text[place.start - 1] == "、":
                 previous = merged.pop()
-                place = Place(previous.start, place.end, text[previous.start:place.end], place.level)
-            elif head >= 0 and text[place.start - 1] == "、" and _is_name(text[head:place.start - 1]) \
-                    and (head == 0 or text[head - 1] in _NOT_IN_NAMES or not _is_cjk(text[head - 1])):
-                place = Place(head, place.end, text[head:place.end], place.level)
+                place = Place(previous.start, place.end, text[previous.start : place.end], place.level)
+            elif (
+                head >= 0
+                and text[place.start - 1] == "、"
+                and _is_name(text[head : place.start - 1])
+                and (head == 0 or text[head - 1] in _NOT_IN_NAMES or not _is_cjk(text[head - 1]))
+            ):
+                place = Place(head, place.end, text[head : place.end], place.level)
         merged.append(place)
     return merged
 
 
 def _starts_organisation(text: str, place: Place) -> bool:
-    organisation = _ORGANISATION.match(text[place.end:])
+    organisation = _ORGANISATION.match(text[place.end :])
     return bool(organisation) and not _SMALL_SUFFIXES.search(organisation.group())
 
 
@@ -164,8 +210,7 @@ def subject_of(places: list[Place], title_end: int, first_paragraph_end: int) ->
 
 def recipient_of(text: str, places: list[Place], is_subject) -> Place | None:
     """The pairing's receiving place, when the report is about helping another place."""
-    received = [p for p in places if p.large and not is_subject(p)
-                and _RECIPIENT_MARKER.search(text[max(0, p.start - 6):p.start])]
+    received = [p for p in places if p.large and not is_subject(p) and _RECIPIENT_MARKER.search(text[max(0, p.start - 6) : p.start])]
     if not received:
         return None
     counts = Counter(p.name for p in received)
@@ -174,4 +219,4 @@ def recipient_of(text: str, places: list[Place], is_subject) -> Place | None:
 
 
 def after_recipient_marker(text: str, place: Place) -> bool:
-    return bool(_RECIPIENT_MARKER.search(text[max(0, place.start - 6):place.start]))
+    return bool(_RECIPIENT_MARKER.search(text[max(0, place.start - 6) : place.start]))

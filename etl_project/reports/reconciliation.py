@@ -90,7 +90,9 @@ class WarehouseAnswers:
 
     def __init__(self, db: Warehouse):
         self.db = db
-        levels = db.query(f"SELECT region_code, region_level FROM {db.name(DIM_REGION)} WHERE region_level IN ('province', 'city', 'county')")
+        levels = db.query(
+            f"SELECT region_code, region_level FROM {db.name(DIM_REGION)} WHERE region_level IN ('province', 'city', 'county')"
+        )
         # A code that is both a city and a county (东莞市) is answered at county level.
         self.levels = dict(zip(levels["region_code"], levels["region_level"]))
         self.townships = Townships(db)
@@ -102,8 +104,16 @@ class WarehouseAnswers:
         value = self.db.scalar(sql, params)
         return None if value is None else float(value)
 
-    def answer(self, metric: str, region_code: str | None, start: int | None, end: int | None,
-               report_year: int | None = None, sentence: str | None = None, figure_text: str | None = None) -> Answer:
+    def answer(
+        self,
+        metric: str,
+        region_code: str | None,
+        start: int | None,
+        end: int | None,
+        report_year: int | None = None,
+        sentence: str | None = None,
+        figure_text: str | None = None,
+    ) -> Answer:
         """``report_year``, ``sentence`` and ``figure_text`` tell a monitoring figure's year when it
         writes none, and which of mart_monitoring's figures its words quote."""
         if metric in NOT_HELD:
@@ -193,8 +203,7 @@ def reconcile(db: Warehouse, claims: pd.DataFrame) -> pd.DataFrame:
             township = answers.townships.resolve(claim.region, _text(getattr(claim, "context_code", None)))
             region_code = township.code
         report_year = None if pd.isna(claim.report_date) else pd.Timestamp(claim.report_date).year
-        answer = answers.answer(claim.metric, region_code, start, end, report_year, _text(claim.sentence),
-                                _text(claim.figure_text))
+        answer = answers.answer(claim.metric, region_code, start, end, report_year, _text(claim.sentence), _text(claim.figure_text))
         if township is not None:
             answer = Answer(answer.value, f"{answer.basis}; {township.note}" if township.code else township.note)
         qualifier = claim.qualifier if isinstance(claim.qualifier, str) else None

@@ -55,7 +55,7 @@ def _markdown(text: str) -> Source:
         for line in front.group(1).splitlines():
             key, _, value = line.partition(":")
             fields[key.strip().lower()] = value.strip().strip("\"'")
-        text = text[front.end():]
+        text = text[front.end() :]
     heading = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", text, re.M)
     for pattern, replacement in _MD_INLINE:
         text = pattern.sub(replacement, text)

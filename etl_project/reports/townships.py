@@ -63,8 +63,9 @@ class Townships:
             return TownshipMatch(None, "unknown", f"{written} names several townships, not one")
         if not within:
             return TownshipMatch(None, "unknown", f"township {written}: the report names no county it lies in")
-        inside = self.frame[(self.frame["county_code"] == within) | (self.frame["city_code"] == within)
-                            | (self.frame["province_code"] == within)]
+        inside = self.frame[
+            (self.frame["county_code"] == within) | (self.frame["city_code"] == within) | (self.frame["province_code"] == within)
+        ]
         stem = _stem(name)
         for how, found in (
             ("same name", inside[inside["region_name"] == name]),
@@ -73,7 +74,11 @@ class Townships:
         ):
             if len(found) == 1:
                 row = found.iloc[0]
-                return TownshipMatch(row["region_code"], "resolved", f"township {written} is {row['region_name']} {row['region_code']} of {row['county_name'] or row['county_code']} ({how})")
+                return TownshipMatch(
+                    row["region_code"],
+                    "resolved",
+                    f"township {written} is {row['region_name']} {row['region_code']} of {row['county_name'] or row['county_code']} ({how})",
+                )
             if len(found) > 1:
                 places = "; ".join(f"{r.region_name} {r.region_code} of {r.county_name or r.county_code}" for r in found.itertuples())
                 return TownshipMatch(None, "ambiguous", f"township {written} in {within} could be any of: {places}")

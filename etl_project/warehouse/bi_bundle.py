@@ -43,7 +43,9 @@ def _parsed(text: str, option: str) -> sa.engine.URL:
     try:
         return sa.engine.make_url(text)
     except sa.exc.ArgumentError:
-        raise BundleError(f"{option} {text!r} 不是 SQLAlchemy URL / is not a SQLAlchemy URL (e.g. duckdb:///path, postgresql://user@host/db)") from None
+        raise BundleError(
+            f"{option} {text!r} 不是 SQLAlchemy URL / is not a SQLAlchemy URL (e.g. duckdb:///path, postgresql://user@host/db)"
+        ) from None
 
 
 def _without_password(url: sa.engine.URL) -> str:
@@ -62,7 +64,9 @@ def superset_uri(warehouse_url: str, given: str | None = None) -> str:
     if url.get_backend_name() == "duckdb":
         copy = published_path(warehouse_url)
         if copy is None:
-            raise BundleError(f"--warehouse {warehouse_url}: 内存中的 DuckDB 无法提供给 BI 工具 / an in-memory DuckDB warehouse cannot be served to a BI tool")
+            raise BundleError(
+                f"--warehouse {warehouse_url}: 内存中的 DuckDB 无法提供给 BI 工具 / an in-memory DuckDB warehouse cannot be served to a BI tool"
+            )
         return f"duckdb:///{copy.resolve()}"
     if url.get_backend_name() == "postgresql":
         # Superset speaks psycopg2 (SQLAlchemy 1.4); the password is typed in Superset, never shipped.
@@ -160,17 +164,40 @@ def metrics(table: Table) -> list[dict]:
             if not is_view:
                 continue
             warning = "存量：请按期（年度或月份）分组，同一期内各地区可相加，跨期不可 / a stock: group by period (year, or month in a monthly view); it adds up over regions within a period, never over periods"
-        found.append(_metric(f"sum__{field.name}", label(field) + ("（元）" if field.type == MONEY else ""), total, field.description, _format(field), warning))
+        found.append(
+            _metric(
+                f"sum__{field.name}",
+                label(field) + ("（元）" if field.type == MONEY else ""),
+                total,
+                field.description,
+                _format(field),
+                warning,
+            )
+        )
         if field.type == MONEY:
             found.append(
-                _metric(f"sum__{field.name}__wan", f"{label(field)}（万元）", f"{total} / 10000.0", f"{field.description} [万元 / 10,000 yuan]", _MONEY_FORMAT, warning)
+                _metric(
+                    f"sum__{field.name}__wan",
+                    f"{label(field)}（万元）",
+                    f"{total} / 10000.0",
+                    f"{field.description} [万元 / 10,000 yuan]",
+                    _MONEY_FORMAT,
+                    warning,
+                )
             )
     if is_view:
         for ratio in RATIOS:
             if {ratio.numerator, ratio.denominator} <= set(table.column_names):
                 expression = f"SUM({_quoted(ratio.numerator)}) * 1.0 / NULLIF(SUM({_quoted(ratio.denominator)}), 0)"
                 found.append(
-                    _metric(ratio.name, ratio.zh, expression, f"{ratio.zh} / {ratio.en}", _PERCENT_FORMAT if ratio.percent else _MONEY_FORMAT, ratio.warning)
+                    _metric(
+                        ratio.name,
+                        ratio.zh,
+                        expression,
+                        f"{ratio.zh} / {ratio.en}",
+                        _PERCENT_FORMAT if ratio.percent else _MONEY_FORMAT,
+                        ratio.warning,
+                    )
                 )
     return found
 
@@ -184,10 +211,12 @@ def dataset(table: Table, database_uuid: str, dialect) -> dict:
     time = time_column(table)
     columns = [_column(f, dialect, time is not None and time[0] == f.name) for f in table.fields]
     if time is not None and time[1] is not None:
-        columns.append({
-            **_column(Field(time[0], DATE, time[2], "the year's first day, for time filters and grains"), dialect, True),
-            "expression": time[1],
-        })
+        columns.append(
+            {
+                **_column(Field(time[0], DATE, time[2], "the year's first day, for time filters and grains"), dialect, True),
+                "expression": time[1],
+            }
+        )
     description = table.description
     if _all_levels(table):
         description += "。各层级均有行，汇总前请筛选 region_level 或改用分层视图 / every region level has rows: filter region_level, or use the per-level views, before summing"
@@ -358,7 +387,10 @@ def dashboard(title: str, charts: list[tuple[str, str]], dashboard_uuid: str) ->
         row_id = f"ROW-{r}"
         position["GRID_ID"]["children"].append(row_id)
         position[row_id] = {
-            "type": "ROW", "id": row_id, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID"],
             "meta": {"background": "BACKGROUND_TRANSPARENT"},
         }
         for chart_uuid, chart_title in row:
@@ -366,7 +398,10 @@ def dashboard(title: str, charts: list[tuple[str, str]], dashboard_uuid: str) ->
             chart_id = f"CHART-{number}"
             position[row_id]["children"].append(chart_id)
             position[chart_id] = {
-                "type": "CHART", "id": chart_id, "children": [], "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "type": "CHART",
+                "id": chart_id,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
                 "meta": {"chartId": number, "uuid": chart_uuid, "sliceName": chart_title, "width": 12 // len(row), "height": 60},
             }
     return {

@@ -25,10 +25,13 @@ def places_sql(name: Callable[[Table], str]) -> str:
     """SELECT of the distinct places (the columns build_dim_region's ``places`` takes) of every
     table of PLACE_TABLES; ``name`` gives a table's qualified name."""
     # Rows staged before their table kept place names (a warehouse of an older release) name no place.
-    return " UNION ".join(
-        f"SELECT DISTINCT {_PLACE_COLUMNS} FROM {name(table)} WHERE township_name IS NOT NULL AND village_name IS NOT NULL"
-        for table in PLACE_TABLES
-    ) + " ORDER BY county_code, township_code, village_code"
+    return (
+        " UNION ".join(
+            f"SELECT DISTINCT {_PLACE_COLUMNS} FROM {name(table)} WHERE township_name IS NOT NULL AND village_name IS NOT NULL"
+            for table in PLACE_TABLES
+        )
+        + " ORDER BY county_code, township_code, village_code"
+    )
 
 
 def build_dim_region(index: RegionIndex, places: pd.DataFrame, village_list: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from etl_project.warehouse.pg_locks import LockPolicy, drop_giving_way
 from etl_project.core.settings import DUCKDB_MEMORY_ENV, Settings
+from etl_project.warehouse.pg_locks import LockPolicy, drop_giving_way
 from schemas.registry import CATALOG, Table
 from schemas.sql import sql_table
 from schemas.views import select_sql
@@ -27,10 +27,16 @@ LOADING_SUFFIX = "__loading"
 
 
 _TYPE_FAMILIES = {
-    "varchar": "text", "character varying": "text", "text": "text",
-    "double": "double", "double precision": "double", "float8": "double",
-    "decimal": "numeric", "numeric": "numeric",
-    "timestamp": "timestamp", "timestamp without time zone": "timestamp",
+    "varchar": "text",
+    "character varying": "text",
+    "text": "text",
+    "double": "double",
+    "double precision": "double",
+    "float8": "double",
+    "decimal": "numeric",
+    "numeric": "numeric",
+    "timestamp": "timestamp",
+    "timestamp without time zone": "timestamp",
 }
 
 
@@ -288,7 +294,9 @@ class Warehouse:
             # Empty text is stored as NULL, as COPY's CSV reads an empty field on PostgreSQL: both
             # engines then hold the same rows (a CSV file's rows have no sheet, NULL on both).
             values = ", ".join(
-                f"NULLIF({self.quote(f.name)}, '')" if pa.types.is_string(f.type) or pa.types.is_large_string(f.type) else self.quote(f.name)
+                f"NULLIF({self.quote(f.name)}, '')"
+                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                else self.quote(f.name)
                 for f in arrow.schema
             )
             duck.execute(f"INSERT INTO {target} ({columns}) SELECT {values} FROM {self.quote(view)}")

@@ -41,7 +41,11 @@ def _by_level(select: str, source: str, where: str = "", levels=tuple(_LEVEL_KEY
     parts = []
     for level in levels:
         key = _LEVEL_KEYS[level]
-        condition = f" WHERE {key} IS NOT NULL" + (f" AND {where}" if where else "") if level in ("township", "village") else (f" WHERE {where}" if where else "")
+        condition = (
+            f" WHERE {key} IS NOT NULL" + (f" AND {where}" if where else "")
+            if level in ("township", "village")
+            else (f" WHERE {where}" if where else "")
+        )
         parts.append(f"SELECT '{level}' AS region_level, {key} AS region_code, {select.format(key=key)} FROM {source}{condition}")
     return "\nUNION ALL\n".join(parts)
 
@@ -60,8 +64,10 @@ def event_year_bounds_sql(fact: str) -> str:
 def poverty_exit_sql(fact: str, dim_region: str, dialect: str) -> str:
     """SELECT yielding mart_poverty_exit's columns; params: first_year, last_year (axis of the
     cumulative sums, which may start before 2014) and mart_first_year."""
-    sums = ("year, SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, "
-            "SUM(by_exit_h) AS by_exit_h, SUM(by_exit_p) AS by_exit_p, SUM(ret_h) AS ret_h, SUM(by_ret_h) AS by_ret_h, SUM(by_ret_p) AS by_ret_p")
+    sums = (
+        "year, SUM(reg_h) AS reg_h, SUM(reg_p) AS reg_p, SUM(exit_h) AS exit_h, SUM(exit_p) AS exit_p, "
+        "SUM(by_exit_h) AS by_exit_h, SUM(by_exit_p) AS by_exit_p, SUM(ret_h) AS ret_h, SUM(by_ret_h) AS by_ret_h, SUM(by_ret_p) AS by_ret_p"
+    )
     level_events = "\nUNION ALL\n".join(
         f"SELECT '{level}' AS region_level, {key} AS region_code, {sums} FROM village_events GROUP BY {key}, year"
         for level, key in _LEVEL_KEYS.items()

@@ -13,8 +13,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from etl_project.warehouse.marts import rounded_quotient_sql
 from etl_project.core.regions import REFERENCE_DIR
+from etl_project.warehouse.marts import rounded_quotient_sql
 from schemas.vocabularies import EXITED_STATUSES, RISK_TYPE
 
 MONITORING_LINES_FILE = Path(REFERENCE_DIR) / "monitoring_lines.csv"
@@ -101,7 +101,9 @@ def period_rows(first: date, last: date) -> tuple[str, dict]:
     values = []
     for i, (kind, start, following, year, month) in enumerate(rows):
         params.update({f"pk{i}": kind, f"ps{i}": start, f"pn{i}": following, f"py{i}": year, f"pm{i}": month})
-        values.append(f"(CAST(:pk{i} AS VARCHAR), CAST(:ps{i} AS DATE), CAST(:pn{i} AS DATE), CAST(:py{i} AS INTEGER), CAST(:pm{i} AS INTEGER))")
+        values.append(
+            f"(CAST(:pk{i} AS VARCHAR), CAST(:ps{i} AS DATE), CAST(:pn{i} AS DATE), CAST(:py{i} AS INTEGER), CAST(:pm{i} AS INTEGER))"
+        )
     return "VALUES " + ",\n       ".join(values), params
 
 
@@ -146,16 +148,19 @@ def monitoring_mart_sql(spell: str, dim_region: str, periods: str, dialect: str,
         source, code = f"(SELECT t.*, t.category_code AS code FROM {spell} t WHERE t.category_code IS NOT NULL)", "l.code, "
     elif by == "risk":
         risks, _ = risk_code_rows()
-        source = (f"(SELECT t.*, r.code FROM {spell} t JOIN ({risks}) AS r(code) "
-                  "ON ',' || t.risk_type_codes || ',' LIKE '%,' || r.code || ',%')")
+        source = (
+            f"(SELECT t.*, r.code FROM {spell} t JOIN ({risks}) AS r(code) ON ',' || t.risk_type_codes || ',' LIKE '%,' || r.code || ',%')"
+        )
         code = "l.code, "
     else:
         source, code = spell, ""
     columns = _SPELL_COLUMNS + (", t.code" if code else "")
     in_period = "l.{0} >= p.period_start AND l.{0} < p.next_start"
     by_end = "l.{0} < p.next_start"
-    monitored = (f"{by_end.format('taken_in_date')} AND (l.eliminated_date IS NULL OR l.eliminated_date >= p.next_start) "
-                 "AND (l.missing_since_date IS NULL OR l.missing_since_date >= p.next_start)")
+    monitored = (
+        f"{by_end.format('taken_in_date')} AND (l.eliminated_date IS NULL OR l.eliminated_date >= p.next_start) "
+        "AND (l.missing_since_date IS NULL OR l.missing_since_date >= p.next_start)"
+    )
     eliminated = in_period.format("eliminated_date")
 
     def share(part: str, whole: str) -> str:
@@ -168,8 +173,8 @@ WITH leveled AS (
 periods AS (SELECT * FROM ({periods}) AS axis(period_kind, period_start, next_start, year, month)),
 counted AS (
     SELECT l.region_level, l.region_code, p.period_kind, p.period_start, p.year, p.month, {code}
-           SUM(CASE WHEN {in_period.format('taken_in_date')} THEN 1 ELSE 0 END) AS new_h,
-           SUM(CASE WHEN {in_period.format('taken_in_date')} THEN l.persons ELSE 0 END) AS new_p,
+           SUM(CASE WHEN {in_period.format("taken_in_date")} THEN 1 ELSE 0 END) AS new_h,
+           SUM(CASE WHEN {in_period.format("taken_in_date")} THEN l.persons ELSE 0 END) AS new_p,
            SUM(CASE WHEN {monitored} THEN 1 ELSE 0 END) AS mon_h,
            SUM(CASE WHEN {monitored} THEN l.persons ELSE 0 END) AS mon_p,
            COUNT(*) AS cum_h, SUM(l.persons) AS cum_p,
@@ -177,23 +182,23 @@ counted AS (
            SUM(CASE WHEN {eliminated} THEN l.persons ELSE 0 END) AS elim_p,
            SUM(CASE WHEN {eliminated} AND l.elimination_method_code = 'by_help' THEN 1 ELSE 0 END) AS help_h,
            SUM(CASE WHEN {eliminated} AND l.elimination_method_code = 'natural' THEN 1 ELSE 0 END) AS natural_h,
-           SUM(CASE WHEN {by_end.format('eliminated_date')} THEN 1 ELSE 0 END) AS cum_elim_h,
-           SUM(CASE WHEN {by_end.format('eliminated_date')} THEN l.persons ELSE 0 END) AS cum_elim_p,
+           SUM(CASE WHEN {by_end.format("eliminated_date")} THEN 1 ELSE 0 END) AS cum_elim_h,
+           SUM(CASE WHEN {by_end.format("eliminated_date")} THEN l.persons ELSE 0 END) AS cum_elim_p,
            PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY CASE WHEN {eliminated} THEN l.days_to_elimination END) AS median_days,
            SUM(CASE WHEN {monitored} THEN l.without_measure ELSE 0 END) AS mon_without_measure,
            SUM(CASE WHEN {eliminated} THEN l.within_six_months ELSE 0 END) AS elim_early
     FROM periods p JOIN leveled l ON l.taken_in_date < p.next_start
-    GROUP BY l.region_level, l.region_code, p.period_kind, p.period_start, p.year, p.month{', l.code' if code else ''}
+    GROUP BY l.region_level, l.region_code, p.period_kind, p.period_start, p.year, p.month{", l.code" if code else ""}
 )
-SELECT region_code, region_level, period_kind, period_start, CAST(year AS SMALLINT), CAST(month AS BIGINT), {code.replace('l.', '')}
+SELECT region_code, region_level, period_kind, period_start, CAST(year AS SMALLINT), CAST(month AS BIGINT), {code.replace("l.", "")}
        CAST(new_h AS BIGINT), CAST(new_p AS BIGINT), CAST(mon_h AS BIGINT), CAST(mon_p AS BIGINT),
        CAST(cum_h AS BIGINT), CAST(cum_p AS BIGINT), CAST(elim_h AS BIGINT), CAST(elim_p AS BIGINT),
        CAST(help_h AS BIGINT), CAST(natural_h AS BIGINT), CAST(cum_elim_h AS BIGINT), CAST(cum_elim_p AS BIGINT),
        CAST(median_days AS DOUBLE PRECISION),
-       {share('mon_without_measure', 'mon_h')},
-       {share('elim_early', 'elim_h')}
+       {share("mon_without_measure", "mon_h")},
+       {share("elim_early", "elim_h")}
 FROM counted
-ORDER BY region_level, region_code, period_kind, period_start{', code' if code else ''}
+ORDER BY region_level, region_code, period_kind, period_start{", code" if code else ""}
 """
 
 
@@ -214,7 +219,7 @@ exited AS (
     WHERE h.exit_year IS NOT NULL
 ),
 leveled AS (
-{_placed('exited', dim_region, 't.exit_year, t.persons, t.monitored, t.open_now')}
+{_placed("exited", dim_region, "t.exit_year, t.persons, t.monitored, t.open_now")}
 )
 SELECT region_code, region_level, exit_year, MAKE_DATE(CAST(exit_year AS INTEGER), 1, 1),
        CAST(COUNT(*) AS BIGINT), CAST(SUM(persons) AS BIGINT),
@@ -227,6 +232,7 @@ ORDER BY region_level, region_code, exit_year
 
 
 # --- Rules: each a SELECT listing the spells that break it ------------------------------------
+
 
 def early_or_unhelped_elimination_sql(spell: str) -> str:
     """Eliminated before six months of monitoring, or with no help measure in place."""
@@ -306,8 +312,10 @@ def _known_lines(lines: list[dict]) -> tuple[str, dict]:
     without rows when no line is known."""
     known = [line for line in lines if line["line_yuan"] is not None]
     if not known:
-        return ("(SELECT CAST(NULL AS VARCHAR) AS province_code, CAST(NULL AS INTEGER) AS year, "
-                "CAST(NULL AS DECIMAL(18, 2)) AS line_yuan WHERE 1 = 0)"), {}
+        return (
+            "(SELECT CAST(NULL AS VARCHAR) AS province_code, CAST(NULL AS INTEGER) AS year, "
+            "CAST(NULL AS DECIMAL(18, 2)) AS line_yuan WHERE 1 = 0)"
+        ), {}
     params: dict = {}
     values = []
     for i, line in enumerate(known):

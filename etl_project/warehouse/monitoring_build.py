@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 
 from etl_project.warehouse import monitoring as sql
-from etl_project.warehouse.names import named_select
 from etl_project.warehouse.engine import Warehouse
+from etl_project.warehouse.names import named_select
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,

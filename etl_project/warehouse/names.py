@@ -54,8 +54,10 @@ def named_select(db: Warehouse, table: Table, base_sql: str) -> tuple[str, dict]
             items.append(_region_name(own))
             continue
         ancestor = f"{own}_{f.region}"
-        joins[ancestor] = (f"LEFT JOIN {regions} {ancestor} ON {ancestor}.region_level = '{f.region}' "
-                           f"AND {ancestor}.region_code = {own}.{quote(f.region + '_code')}")
+        joins[ancestor] = (
+            f"LEFT JOIN {regions} {ancestor} ON {ancestor}.region_level = '{f.region}' "
+            f"AND {ancestor}.region_code = {own}.{quote(f.region + '_code')}"
+        )
         items.append(_region_name(ancestor))
     columns = ", ".join(quote(c) for c in table.base_column_names)
     listed = ",\n       ".join(items)

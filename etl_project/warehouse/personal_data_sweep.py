@@ -16,9 +16,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl_project.core import personal_data
+from etl_project.core.personal_data import MAY_HOLD, NAME_BEARING_COLUMNS, NameBook
 from etl_project.warehouse.incremental import Decision, version_of
 from etl_project.warehouse.incremental import tables as incremental_tables
-from etl_project.core.personal_data import MAY_HOLD, NAME_BEARING_COLUMNS, NameBook
 from schemas.registry import Table
 
 STEP = "personal_data_sweep"

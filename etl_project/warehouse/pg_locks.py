@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from etl_project.core.settings import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV
+
 LOCK_NOT_AVAILABLE = "55P03"
 # While it waits for a lock, the server looks this often whether the run is still there: a run killed
 # meanwhile leaves no DROP queued in front of the readers.

@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
+from etl_project.warehouse.engine import Warehouse
 from etl_project.warehouse.incremental import Decision, fresh_version, version_of
 from etl_project.warehouse.incremental.memo import recall, recall_last, remember
 from etl_project.warehouse.incremental.tables import changed_files, marker, recipe, table_fingerprint
-from etl_project.warehouse.engine import Warehouse
 from schemas.registry import CATALOG, LAYER_SCHEMAS
 from schemas.views import select_sql
 
@@ -280,13 +280,15 @@ def grant_bi(
         if missing:
             raise ValueError(f"no login role {', '.join(missing)}: create it first (CREATE ROLE name LOGIN PASSWORD '...')")
         statements += [f"GRANT {quoted} TO {db.quote(login)}" for login in logins]
-        members = set(connection.execute(
-            sa.text(
-                "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member "
-                "JOIN pg_roles g ON g.oid = a.roleid WHERE g.rolname = :role AND m.rolcanlogin"
-            ),
-            {"role": role},
-        ).scalars())
+        members = set(
+            connection.execute(
+                sa.text(
+                    "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member "
+                    "JOIN pg_roles g ON g.oid = a.roleid WHERE g.rolname = :role AND m.rolcanlogin"
+                ),
+                {"role": role},
+            ).scalars()
+        )
         database = db.quote(connection.execute(sa.text("SELECT current_database()")).scalar())
         for login in sorted(members | set(logins)):
             statements += [
@@ -299,6 +301,8 @@ def grant_bi(
 
 
 def _login_roles(connection, names) -> set[str]:
-    rows = connection.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname IN :names").bindparams(
-        sa.bindparam("names", expanding=True)), {"names": list(names)})
+    rows = connection.execute(
+        sa.text("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname IN :names").bindparams(sa.bindparam("names", expanding=True)),
+        {"names": list(names)},
+    )
     return set(rows.scalars())

@@ -36,8 +36,9 @@ def write_million_villages(path: Path, rows: int = MILLION) -> None:
         handle.writelines(f"紫云县,第{k // 1000}镇,第{k}村,{'是' if k % 7 == 0 else '否'}\r\n" for k in range(rows))
 
 
-MILLION_CASE = Case("million_rows", "villages", "百万行村表.csv", write_million_villages,
-                    "a sheet of 1 000 000 villages", CLEAN, rows=(MILLION, 0))
+MILLION_CASE = Case(
+    "million_rows", "villages", "百万行村表.csv", write_million_villages, "a sheet of 1 000 000 villages", CLEAN, rows=(MILLION, 0)
+)
 
 
 def build(out: Path, cases: list[Case] = CASES) -> dict[str, Path]:

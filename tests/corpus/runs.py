@@ -8,13 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.ingest import partitions
-from etl_project.core.pii import PII_KEY_ENV
-from etl_project.orchestration.runner import PipelineRun
-from etl_project.orchestration.runner import run_pipeline as run_once
+from etl_project.core.settings import Settings
 from etl_project.ingest import partitions
 from etl_project.ingest.resources import RawFilesResource
-from etl_project.core.settings import Settings
+from etl_project.orchestration.runner import PipelineRun
+from etl_project.orchestration.runner import run_pipeline as run_once
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RAW = ROOT / "data" / "raw"

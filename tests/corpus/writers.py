@@ -69,8 +69,12 @@ def raw_bytes(content: bytes | Callable[[], bytes]) -> Writer:
     return lambda path: path.write_bytes(content() if callable(content) else content)
 
 
-def sheets_xlsx(sheets: dict[str, list[list]], hidden_sheets=(), hidden_rows: dict[str, tuple[int, ...]] | None = None,
-                merges: dict[str, list[tuple[int, int, int, int, object]]] | None = None) -> Writer:
+def sheets_xlsx(
+    sheets: dict[str, list[list]],
+    hidden_sheets=(),
+    hidden_rows: dict[str, tuple[int, ...]] | None = None,
+    merges: dict[str, list[tuple[int, int, int, int, object]]] | None = None,
+) -> Writer:
     """Free-form sheets, row 1 first; cells may be Formula. Rows and merge corners are 0-based."""
 
     def write(path: Path) -> None:
@@ -244,4 +248,3 @@ def png() -> bytes:
 def html_table(headers: list, rows: list[list]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in [headers, *rows])
     return f'<html><head><meta charset="utf-8"><title>花名册</title></head><body><table border="1">{body}</table></body></html>'
-

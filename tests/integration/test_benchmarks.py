@@ -13,9 +13,20 @@ from etl_project.warehouse.engine import opened
 from schemas.registry import CATALOG
 
 REQUIRED = (
-    "households", "rows", "pipeline_s", "pipeline_rows_per_s", "naive_s", "speedup_vs_naive", "floor_s",
-    "fraction_of_floor", "peak_rss_mb", "noop_rerun_s", "one_county_rerun_s",
-    "deployed_pipeline_s", "deployed_noop_s", "deployed_one_county_s",
+    "households",
+    "rows",
+    "pipeline_s",
+    "pipeline_rows_per_s",
+    "naive_s",
+    "speedup_vs_naive",
+    "floor_s",
+    "fraction_of_floor",
+    "peak_rss_mb",
+    "noop_rerun_s",
+    "one_county_rerun_s",
+    "deployed_pipeline_s",
+    "deployed_noop_s",
+    "deployed_one_county_s",
 )
 DEPLOYED_PASSES = {"pipeline": "pipeline", "noop": "noop_rerun", "one_county": "one_county_rerun"}
 
@@ -46,7 +57,9 @@ def test_the_figures_agree_with_one_another(result):
     assert result["peak_rss_mb"] >= result["peak_rss_main_mb"] > 0
     assert result["one_county_file"].startswith("registry/")
     assert {t["metric"] for t in result["targets"]} == {
-        "pipeline_rows_per_s_per_core", "speedup_vs_naive", *(f"deployed_{name}_vs_cli" for name in DEPLOYED_PASSES)
+        "pipeline_rows_per_s_per_core",
+        "speedup_vs_naive",
+        *(f"deployed_{name}_vs_cli" for name in DEPLOYED_PASSES),
     }
     assert all(t["met"] in (True, False) for t in result["targets"])
 
@@ -95,11 +108,11 @@ def test_staging_in_worker_processes_gives_the_same_warehouse(tmp_path, monkeypa
         pd.testing.assert_frame_equal(frame, pooled[name], obj=name)
 
 
-
 def test_duckdb_cache_is_capped_lower_while_staging_workers_run(tmp_path):
     from etl_project.warehouse.engine import memory_capped
 
     with opened(f"duckdb:///{tmp_path / 'capped.duckdb'}") as db:
+
         def limit():
             return db.scalar("SELECT current_setting('memory_limit')")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from etl_project.orchestration.cli import main
 from etl_project.warehouse.bi_bundle import (
     PASSWORD_MASK,
     YEAR_DATE_COLUMN,
@@ -23,7 +24,6 @@ from etl_project.warehouse.bi_bundle import (
     starter_charts,
     time_column,
 )
-from etl_project.orchestration.cli import main
 from etl_project.warehouse.serving import published_path
 from schemas.registry import CATALOG, DATE, MONEY, NUMBER, STRING, YEAR, Field, Table
 from schemas.views import RATIOS, is_figure
@@ -134,12 +134,18 @@ def test_datasets_carry_the_declared_names_descriptions_and_time_column(duck_bun
 
 
 def test_the_time_column_is_the_declared_date_whatever_its_name():
-    table = Table("t", "表", "table", "marts", (
-        Field("region_code", STRING, "区划代码", "region"),
-        Field("year", YEAR, "年度", "year"),
-        Field("reported_on", DATE, "报告期", "first day of the year"),
-        Field("amount_yuan", MONEY, "金额", "amount"),
-    ))
+    table = Table(
+        "t",
+        "表",
+        "table",
+        "marts",
+        (
+            Field("region_code", STRING, "区划代码", "region"),
+            Field("year", YEAR, "年度", "year"),
+            Field("reported_on", DATE, "报告期", "first day of the year"),
+            Field("amount_yuan", MONEY, "金额", "amount"),
+        ),
+    )
     assert time_column(table)[:2] == ("reported_on", None)
     without = Table("u", "表", "table", "marts", table.fields[:2])
     assert time_column(without)[0] == YEAR_DATE_COLUMN
@@ -174,9 +180,7 @@ def test_metrics_sum_only_what_adds_up_and_compute_ratios_from_sums(duck_bundle)
             has_both = {ratio.numerator, ratio.denominator} <= set(view.column_names)
             assert (ratio.name in metrics) == has_both, (view.name, ratio.name)
             if has_both:
-                assert metrics[ratio.name]["expression"] == (
-                    f'SUM("{ratio.numerator}") * 1.0 / NULLIF(SUM("{ratio.denominator}"), 0)'
-                )
+                assert metrics[ratio.name]["expression"] == (f'SUM("{ratio.numerator}") * 1.0 / NULLIF(SUM("{ratio.denominator}"), 0)')
                 assert metrics[ratio.name]["d3format"] == (".2%" if ratio.percent else ",.2f")
     assert "yuan_per_household_benefited" in {m["metric_name"] for m in datasets["mart_investment_reach_county"]["metrics"]}
     assert "poverty_incidence" in {m["metric_name"] for m in datasets["mart_poverty_exit_county"]["metrics"]}
@@ -192,13 +196,22 @@ def test_the_starter_dashboard_holds_the_three_charts_on_their_datasets(duck_bun
         columns = {c["column_name"] for c in dataset["columns"]}
         params = chart["params"]
         assert set(params.get("metrics", [])) <= metrics, chart["slice_name"]
-        used = [params.get("x_axis"), *params.get("groupby", []), *params.get("groupbyRows", []),
-                *params.get("groupbyColumns", []), *params.get("all_columns", []), *[f["subject"] for f in params.get("adhoc_filters", [])]]
+        used = [
+            params.get("x_axis"),
+            *params.get("groupby", []),
+            *params.get("groupbyRows", []),
+            *params.get("groupbyColumns", []),
+            *params.get("all_columns", []),
+            *[f["subject"] for f in params.get("adhoc_filters", [])],
+        ]
         assert set(filter(None, used)) <= columns, chart["slice_name"]
     titles = {c["slice_name"] for c in charts.values()}
     assert {spec.title for spec in starter_charts()} == titles
     assert {datasets[c["dataset_uuid"]]["table_name"] for c in charts.values()} == {
-        "mart_poverty_exit_province", "mart_investment_county", "reconciliation"}
+        "mart_poverty_exit_province",
+        "mart_investment_county",
+        "reconciliation",
+    }
     (board,) = _of(files, "dashboards/").values()
     placed = [node["meta"] for node in board["position"].values() if isinstance(node, dict) and node.get("type") == "CHART"]
     assert sorted(meta["uuid"] for meta in placed) == sorted(charts)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from etl_project.core.settings import PROGRESS_SECONDS_ENV
 from etl_project.ingest import progress
 from etl_project.ingest.progress import RunProgress
-from etl_project.core.settings import PROGRESS_SECONDS_ENV
 from etl_project.ingest.staging.workers import Stager
 from etl_project.warehouse.engine import opened
 from schemas.tables import LOAD_AUDIT
@@ -172,8 +172,10 @@ def test_files_staged_in_worker_processes_are_announced_here():
 
     files = [(SAMPLE / relative, relative) for relative in KEPT[1:] + ("registry/望谟县扶贫对象信息.csv",)]
     heard = []
-    with progress.listening(lambda source_file, rows, failed: heard.append((source_file, rows, failed))):
-        with Stager(2, pii.pii_key(None), as_arrow=False) as stager:
-            outcomes = list(stager.stage("registry", files))
+    with (
+        progress.listening(lambda source_file, rows, failed: heard.append((source_file, rows, failed))),
+        Stager(2, pii.pii_key(None), as_arrow=False) as stager,
+    ):
+        outcomes = list(stager.stage("registry", files))
     assert heard == [(o.source_file, o.rows_read, o.error is not None) for o in outcomes]
     assert [h[0] for h in heard] == [relative for _, relative in files] and all(h[1] > 0 for h in heard)

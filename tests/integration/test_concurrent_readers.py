@@ -15,16 +15,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.warehouse.pg_locks import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV, LockPolicy
 from etl_project.orchestration.runner import run_pipeline
-from etl_project.warehouse.serving import published_path
 from etl_project.warehouse.engine import opened
+from etl_project.warehouse.pg_locks import LOCK_TIMEOUT_ENV, LOCK_TRIES_ENV, LockPolicy
+from etl_project.warehouse.serving import published_path
 from tests.builders import cli_run
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw"
-TOTAL_SQL = (
-    "SELECT SUM(registered_households) FROM analytics.mart_poverty_exit WHERE region_level = 'province' AND year = 2020"
-)
+TOTAL_SQL = "SELECT SUM(registered_households) FROM analytics.mart_poverty_exit WHERE region_level = 'province' AND year = 2020"
 
 READER = r"""
 import json, sys, time
@@ -147,7 +145,11 @@ class _Watch:
         import psycopg
 
         with psycopg.connect(self.dsn, autocommit=True) as probe:
-            return bool(probe.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").fetchone()[0])
+            return bool(
+                probe.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ).fetchone()[0]
+            )
 
 
 @pytest.mark.postgres
@@ -189,8 +191,10 @@ def test_postgres_reader_idle_in_transaction_is_named_and_never_queues_readers(t
         assert queued and queued[-1] <= policy.timeout_s + 0.3, queued  # readers did queue, never longer
         assert max(watch.reads) <= policy.timeout_s + 1.0, max(watch.reads)
         assert _total(postgres_database) == old  # the mart kept its whole old version
-        print(f"run failed after {took:.1f} s; its DROP waited {[round(w, 2) for w in drops]} s; {len(queued)} readers "
-              f"queued, at most {queued[-1]:.2f} s; {len(watch.reads)} reads, slowest {max(watch.reads):.2f} s")
+        print(
+            f"run failed after {took:.1f} s; its DROP waited {[round(w, 2) for w in drops]} s; {len(queued)} readers "
+            f"queued, at most {queued[-1]:.2f} s; {len(watch.reads)} reads, slowest {max(watch.reads):.2f} s"
+        )
 
         run = cli_run(raw, postgres_database, env={LOCK_TIMEOUT_ENV: "120"})
         deadline = time.monotonic() + 120

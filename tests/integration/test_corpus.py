@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl_project.orchestration import cli
 from etl_project.core import pii
 from etl_project.core.regions import default_index
 from etl_project.ingest.steward import stage_function, validate_file
+from etl_project.orchestration import cli
 from etl_project.warehouse.engine import opened
 from schemas.registry import CATALOG
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, QUARANTINE
@@ -129,7 +129,11 @@ def test_the_installed_command_answers_without_a_traceback(name: str, corpus: Pa
     case = next(c for c in CASES if c.name == name)
     done = subprocess.run(
         [sys.executable, "-m", "etl_project", "validate", str(case.path_in(corpus)), "--format", "json"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
     )
     assert "Traceback" not in done.stderr
     assert done.returncode == case.exit_code
@@ -164,7 +168,9 @@ def _audit(run) -> pd.DataFrame:
 
 def _quarantine(run) -> set[tuple]:
     with opened(run.url) as db:
-        frame = db.query(f"SELECT source_file, source_sheet, source_row, rule FROM {db.name(QUARANTINE)} WHERE run_id = :run", {"run": run.run_id})
+        frame = db.query(
+            f"SELECT source_file, source_sheet, source_row, rule FROM {db.name(QUARANTINE)} WHERE run_id = :run", {"run": run.run_id}
+        )
     return {(f, s or "", int(r), rule) for f, s, r, rule in frame.itertuples(index=False)}
 
 

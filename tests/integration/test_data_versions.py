@@ -12,8 +12,8 @@ import pytest
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from etl_project.orchestration.definitions import REFRESH_JOB_NAME, build_definitions
 from etl_project.ingest.partitions import partition_key
+from etl_project.orchestration.definitions import REFRESH_JOB_NAME, build_definitions
 from etl_project.orchestration.runner import run_pipeline
 from etl_project.warehouse.engine import opened
 from schemas.report_tables import RECONCILIATION
@@ -25,15 +25,25 @@ WANGMO = "registry/望谟县扶贫对象信息.csv"
 # What one county's registry file reaches, table by table.
 REACHED_BY_A_REGISTRY_FILE = {
     # the file itself, and its rows in staging (a registry writes households, persons and rejects)
-    ("raw_file", partition_key(WANGMO)), ("staged_file", partition_key(WANGMO)),
-    ("stg_household", None), ("stg_person", None), ("quarantine", None), ("load_audit", None),
+    ("raw_file", partition_key(WANGMO)),
+    ("staged_file", partition_key(WANGMO)),
+    ("stg_household", None),
+    ("stg_person", None),
+    ("quarantine", None),
+    ("load_audit", None),
     # built from the registry's staging generation
-    ("dim_region", None), ("fact_household", None), ("fact_person", None),
+    ("dim_region", None),
+    ("fact_household", None),
+    ("fact_person", None),
     # made from those: the exits, and the monitoring marts, which name their regions from dim_region
-    ("mart_poverty_exit", None), ("mart_monitoring", None), ("mart_monitoring_category", None),
-    ("mart_monitoring_risk", None), ("mart_monitoring_exited", None),
+    ("mart_poverty_exit", None),
+    ("mart_monitoring", None),
+    ("mart_monitoring_category", None),
+    ("mart_monitoring_risk", None),
+    ("mart_monitoring_exited", None),
     # the guard's search and the read copy cover all of these
-    ("personal_data_guard", None), ("published_read_copy", None),
+    ("personal_data_guard", None),
+    ("published_read_copy", None),
 }
 
 
@@ -58,7 +68,11 @@ def _versions(instance: dg.DagsterInstance, graph) -> dict[tuple[str, str | None
 def _stale(instance: dg.DagsterInstance, graph) -> set[tuple[str, str | None]]:
     """What Dagster's UI would show as unsynced."""
     resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
-    return {asset_partition for asset_partition in _versions(instance, graph) if resolver.get_status(dg.AssetKey(asset_partition[0]), asset_partition[1]) != StaleStatus.FRESH}
+    return {
+        asset_partition
+        for asset_partition in _versions(instance, graph)
+        if resolver.get_status(dg.AssetKey(asset_partition[0]), asset_partition[1]) != StaleStatus.FRESH
+    }
 
 
 def _reconciliation(url: str):

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.orchestration.definitions import FULL_JOB_NAME, build_definitions, defs
 from etl_project.ingest.partitions import RAW_FILES
+from etl_project.orchestration.definitions import FULL_JOB_NAME, build_definitions, defs
 from schemas import source_catalog
 from tests import dagster_ui
 
@@ -25,9 +25,24 @@ def test_every_asset_has_group_description_owner_kind():
     graph = defs().resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert {k.to_user_string() for k in keys} >= {
-        "raw_file", "staged_file", "report_claim", "report_finding",
-        "stg_household", "stg_fund_movement", "stg_project", "stg_village", "stg_ledger_total", "quarantine", "load_audit",
-        "dim_region", "dim_donor", "dim_project", "fact_household", "fact_investment", "mart_poverty_exit", "mart_investment",
+        "raw_file",
+        "staged_file",
+        "report_claim",
+        "report_finding",
+        "stg_household",
+        "stg_fund_movement",
+        "stg_project",
+        "stg_village",
+        "stg_ledger_total",
+        "quarantine",
+        "load_audit",
+        "dim_region",
+        "dim_donor",
+        "dim_project",
+        "fact_household",
+        "fact_investment",
+        "mart_poverty_exit",
+        "mart_investment",
     }
     for key in keys:
         node = graph.get(key)
@@ -87,7 +102,8 @@ def test_dagster_definitions_validate_on_workspace():
 def test_webserver_serves_the_asset_graph(webserver):
     """What `dagster dev` shows: the webserver on workspace.yaml answers with the asset graph."""
     nodes = dagster_ui.graphql(
-        webserver, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned partitionDefinition { dimensionTypes { dynamicPartitionsDefinitionName } } } }"
+        webserver,
+        "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned partitionDefinition { dimensionTypes { dynamicPartitionsDefinitionName } } } }",
     )["assetNodes"]
     graph = {n["assetKey"]["path"][0]: ({d["path"][0] for d in n["dependencyKeys"]}, n["groupName"]) for n in nodes}
     assert graph["mart_poverty_exit"] == ({"fact_household", "dim_region"}, "marts")

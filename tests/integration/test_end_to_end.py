@@ -21,10 +21,10 @@ from assets.staging import latest_file_states
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import extract
 from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.engine import Warehouse, opened
+from etl_project.warehouse.summary import quarantine_counts, render
 from sample_data import generate
 from sample_data.investment_truth import yuan_per
-from etl_project.warehouse.summary import quarantine_counts, render
-from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.names import code_fields, name_column
 from schemas.registry import ANY_LEVEL, CATALOG, MONEY, ROW_LEVEL
@@ -72,7 +72,9 @@ def _frames_equal(got: pd.DataFrame, want: pd.DataFrame, key: list[str], rates: 
             assert (g.isna() == w.isna()).all(), f"{column}: known in one, unknown in the other"
             # Money to the fen exactly: both sides round a half fen away from zero.
             tolerance = 1e-3 if column in rates else 0.0
-            assert ((g - w).abs().fillna(0) <= tolerance).all(), f"{column} differs:\n{pd.concat([got[key], g, w], axis=1)[(g - w).abs() > tolerance].head()}"
+            assert ((g - w).abs().fillna(0) <= tolerance).all(), (
+                f"{column} differs:\n{pd.concat([got[key], g, w], axis=1)[(g - w).abs() > tolerance].head()}"
+            )
         elif column not in key:
             assert (got[column].astype("Int64") == want[column].astype("Int64")).all(), f"{column} differs"
 
@@ -83,7 +85,9 @@ def _assert_matches_truth(db: Warehouse, truth: dict) -> None:
 
     quarantined = [d for d in truth["defects"] if d["rule"] not in CHECKED_DEFECTS]
     quarantine = db.query(f"SELECT source_file, source_sheet, source_row, rule FROM {db.name(QUARANTINE)}")
-    found = set(zip(quarantine["source_file"], quarantine["source_sheet"].fillna(""), quarantine["source_row"].astype(int), quarantine["rule"]))
+    found = set(
+        zip(quarantine["source_file"], quarantine["source_sheet"].fillna(""), quarantine["source_row"].astype(int), quarantine["rule"])
+    )
     missing = [d for d in quarantined if (d["file"], d["sheet"], int(d["row"]), d["rule"]) not in found]
     assert not missing, f"{len(missing)} injected defects not in quarantine, e.g. {missing[:5]}"
     # Nothing else is rejected: a clean row in quarantine would be a false alarm.
@@ -174,7 +178,8 @@ def _assert_reports_reconcile(db: Warehouse, truth: dict) -> None:
     unmatched = []
     for claim in truth["report_claims"]:
         same = got[
-            (got["source_file"] == claim["file"]) & (got["metric"] == claim["metric"])
+            (got["source_file"] == claim["file"])
+            & (got["metric"] == claim["metric"])
             & ((got["claimed_value"] - claim["value"]).abs() < 0.5)
             & (got["period"].fillna("") == (claim["period"] or ""))
             & (got["region_code"].fillna("") == (claim["region_code"] or ""))
@@ -265,7 +270,9 @@ def assert_every_code_named(db: Warehouse) -> None:
                 assert wrong == 0, f"{table.name}.{name_column(code)}: {wrong} rows without the name of their code"
                 named_columns += 1
             elif name_column(code) in table.column_names:
-                missing = db.scalar(f"SELECT COUNT(*) FROM {db.name(table)} t WHERE {column} IS NOT NULL AND t.{db.quote(name_column(code))} IS NULL")
+                missing = db.scalar(
+                    f"SELECT COUNT(*) FROM {db.name(table)} t WHERE {column} IS NOT NULL AND t.{db.quote(name_column(code))} IS NULL"
+                )
                 assert missing == 0, f"{table.name}.{name_column(code)}: {missing} rows without a name"
                 named_columns += 1
     assert named_columns >= 25
@@ -366,8 +373,12 @@ def analytics_column_types(db: Warehouse) -> dict[tuple[str, str], tuple[str, in
 def assert_money_is_decimal(db: Warehouse) -> None:
     """Every money column of the analytics tables is DECIMAL(18,2) in the database: a BI tool sums
     it exactly, never showing 120.17999999999999; and no column of yuan is declared other than money."""
-    not_money = [f"{t.name}.{f.name}" for t in ANALYTICS_TABLES for f in t.fields
-                 if ("yuan" in f.name or (f.unit or "").endswith("yuan")) and f.type != MONEY]
+    not_money = [
+        f"{t.name}.{f.name}"
+        for t in ANALYTICS_TABLES
+        for f in t.fields
+        if ("yuan" in f.name or (f.unit or "").endswith("yuan")) and f.type != MONEY
+    ]
     assert not not_money, not_money
     types = analytics_column_types(db)
     money = [(t.name, f.name) for t in ANALYTICS_TABLES for f in t.fields if f.type == MONEY]
@@ -385,8 +396,11 @@ def assert_years_have_dates(db: Warehouse) -> None:
     for table, field in dated:
         assert types[(table.name, field.name)][0] == "date", (table.name, field.name, types[(table.name, field.name)])
         pairs = db.query(f"SELECT DISTINCT {db.quote(field.first_day_of)}, {db.quote(field.name)} FROM {db.name(table)}")
-        wrong = [(year, day) for year, day in pairs.itertuples(index=False)
-                 if (None if pd.isna(year) else date(int(year), 1, 1)) != (None if pd.isna(day) else pd.Timestamp(day).date())]
+        wrong = [
+            (year, day)
+            for year, day in pairs.itertuples(index=False)
+            if (None if pd.isna(year) else date(int(year), 1, 1)) != (None if pd.isna(day) else pd.Timestamp(day).date())
+        ]
         assert not wrong and pairs.iloc[:, 1].notna().any(), (table.name, field.name, wrong[:5])
 
 
@@ -490,7 +504,10 @@ def test_validate_answers_every_generated_file(sample):
     "url, said",
     [
         # Port 1 on this machine: nothing listens there, so the connection is refused at once.
-        ("postgresql+psycopg://steward:secret@127.0.0.1:1/warehouse", "postgresql+psycopg://steward:***@127.0.0.1:1/warehouse: connection failed"),
+        (
+            "postgresql+psycopg://steward:secret@127.0.0.1:1/warehouse",
+            "postgresql+psycopg://steward:***@127.0.0.1:1/warehouse: connection failed",
+        ),
         ("duckbd:///data/warehouse/warehouse.duckdb", "duckbd:///data/warehouse/warehouse.duckdb: Can't load plugin"),
     ],
 )
@@ -499,9 +516,22 @@ def test_a_warehouse_that_cannot_be_opened_is_named_without_a_traceback(url, sai
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "etl_project", "run", "--raw", str(Path(__file__).resolve().parents[2] / "data" / "raw"),
-         "--warehouse", url, "--ephemeral"],
-        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "etl_project",
+            "run",
+            "--raw",
+            str(Path(__file__).resolve().parents[2] / "data" / "raw"),
+            "--warehouse",
+            url,
+            "--ephemeral",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "secret" not in done.stderr

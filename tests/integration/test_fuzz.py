@@ -16,19 +16,63 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from etl_project.core.money_units import header_scale as _unit_of
 from etl_project.ingest.readers import values
 from etl_project.ingest.readers.column_map import header_key, load_column_map
-from etl_project.core.money_units import header_scale as _unit_of
 from schemas import vocabularies
 
-SEED_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=[HealthCheck.too_slow])
+SEED_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces county spreadsheets are made of, so generated text is near the formats as well as far.
 FRAGMENTS = [
-    "0", "1", "2", "9", "12", "2019", "0.5", "１", "２０１９", "٣", "-", "+", ".", ",", "，", "/", ":", " ", "\u3000",
-    "\u200b", "\ufeff", "\x00", "年", "月", "日", "度", "万", "亿", "千", "元", "人", "户", "亩", "e", "E", "inf", "nan", "NaN",
-    "(", ")", "（", "）", "【", "】", "*", "#DIV/0!", "\n", "😀",
+    "0",
+    "1",
+    "2",
+    "9",
+    "12",
+    "2019",
+    "0.5",
+    "１",
+    "２０１９",
+    "٣",
+    "-",
+    "+",
+    ".",
+    ",",
+    "，",
+    "/",
+    ":",
+    " ",
+    "\u3000",
+    "\u200b",
+    "\ufeff",
+    "\x00",
+    "年",
+    "月",
+    "日",
+    "度",
+    "万",
+    "亿",
+    "千",
+    "元",
+    "人",
+    "户",
+    "亩",
+    "e",
+    "E",
+    "inf",
+    "nan",
+    "NaN",
+    "(",
+    ")",
+    "（",
+    "）",
+    "【",
+    "】",
+    "*",
+    "#DIV/0!",
+    "\n",
+    "😀",
 ]
 near = st.lists(st.sampled_from(FRAGMENTS), max_size=8).map("".join)
 anything = st.one_of(st.text(max_size=40), near, st.none())
@@ -69,8 +113,9 @@ def _assert_cellwise(parse, cells: pd.Series, parsed: pd.Series) -> None:
 # -- nothing escapes -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("parse", [values.parse_year, values.parse_integer, values.parse_money, values.parse_date],
-                         ids=["year", "integer", "money", "date"])
+@pytest.mark.parametrize(
+    "parse", [values.parse_year, values.parse_integer, values.parse_money, values.parse_date], ids=["year", "integer", "money", "date"]
+)
 @SEED_SETTINGS
 @given(cells=batches)
 def test_any_text_is_read_or_flagged(parse, cells):
@@ -119,15 +164,33 @@ def test_any_header_has_a_key_and_any_text_a_unit_or_none(text):
         assert _unit_of(str(text)) in (None, 1.0, 1e3, 1e4, 1e8)
 
 
-@pytest.mark.parametrize("parse, good", [(values.parse_year, "2019"), (values.parse_integer, "4"), (values.parse_money, "12.5"),
-                                         (values.parse_date, "2019.5.27")], ids=["year", "integer", "money", "date"])
+@pytest.mark.parametrize(
+    "parse, good",
+    [(values.parse_year, "2019"), (values.parse_integer, "4"), (values.parse_money, "12.5"), (values.parse_date, "2019.5.27")],
+    ids=["year", "integer", "money", "date"],
+)
 def test_a_nul_character_does_not_make_two_cells_one(parse, good):
     _, bad = parse(_series([good + "\x00x", good, good, good]))
     assert bad.tolist() == [True, False, False, False]
 
 
-INVISIBLE = ["\x01", "\x07", "\x1b", "\x7f", "\x9b", "\u00ad", "\u200b", "\u200c", "\u200e", "\u200f", "\u202a", "\u202e",
-             "\u2060", "\u2066", "\ufeff"]
+INVISIBLE = [
+    "\x01",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x9b",
+    "\u00ad",
+    "\u200b",
+    "\u200c",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202e",
+    "\u2060",
+    "\u2066",
+    "\ufeff",
+]
 
 
 @SEED_SETTINGS
@@ -143,8 +206,11 @@ def test_characters_nobody_sees_change_no_cell(cells, data):
     assert values.normalise(_series(marked)).equals(values.normalise(_series(cells)))
 
 
-own_unit = st.builds(lambda n, unit: f"{n}{unit}", st.integers(-10**9, 10**9).map(lambda n: Decimal(n) / 100),
-                     st.sampled_from(["万", "亿", "元", "万元", "亿元"]))
+own_unit = st.builds(
+    lambda n, unit: f"{n}{unit}",
+    st.integers(-(10**9), 10**9).map(lambda n: Decimal(n) / 100),
+    st.sampled_from(["万", "亿", "元", "万元", "亿元"]),
+)
 
 
 @SEED_SETTINGS
@@ -174,7 +240,12 @@ def test_years_round_trip(year, form, full_width, pad):
 
 
 @SEED_SETTINGS
-@given(number=st.integers(-10**12, 10**12), form=st.sampled_from(["{}", "{}人", "{}户", "{}个", "{}.0"]), full_width=st.booleans(), pad=st.booleans())
+@given(
+    number=st.integers(-(10**12), 10**12),
+    form=st.sampled_from(["{}", "{}人", "{}户", "{}个", "{}.0"]),
+    full_width=st.booleans(),
+    pad=st.booleans(),
+)
 def test_integers_round_trip(number, form, full_width, pad):
     parsed, bad = values.parse_integer(_series([_decorate(form.format(number), full_width, pad)]))
     assert parsed.iloc[0] == number and not bad.iloc[0]
@@ -192,7 +263,7 @@ def _grouped(number: Decimal, separator: str) -> str:
 
 @SEED_SETTINGS
 @given(
-    fen=st.integers(-10**13, 10**13),
+    fen=st.integers(-(10**13), 10**13),
     suffix=st.sampled_from(["", "万", "亿"]),
     separator=st.sampled_from(["", ",", "，"]),
     yuan=st.booleans(),
@@ -219,8 +290,14 @@ def test_money_in_a_stated_unit_round_trips(fen, unit):
 
 
 DATE_FORMS = [
-    "{y}年{m}月{d}日", "{y}年{m:02d}月{d:02d}日", "{y}.{m}.{d}", "{y}-{m}-{d}", "{y}/{m}/{d}", "{y}{m:02d}{d:02d}",
-    "{y}-{m:02d}-{d:02d} 00:00:00", "{y} 年 {m} 月 {d} 日",
+    "{y}年{m}月{d}日",
+    "{y}年{m:02d}月{d:02d}日",
+    "{y}.{m}.{d}",
+    "{y}-{m}-{d}",
+    "{y}/{m}/{d}",
+    "{y}{m:02d}{d:02d}",
+    "{y}-{m:02d}-{d:02d} 00:00:00",
+    "{y} 年 {m} 月 {d} 日",
 ]
 
 
@@ -271,8 +348,14 @@ def test_codes_and_names_round_trip(vocabulary, data):
 
 def _header_variants(alias: str):
     decorations = [
-        lambda a: a, lambda a: f" {a} ", lambda a: a.replace("(", "（").replace(")", "）"), lambda a: "\n".join(a),
-        lambda a: f"*{a}", lambda a: f"{a}：", lambda a: f"\u200b{a}\ufeff", lambda a: unicodedata.normalize("NFKD", a),
+        lambda a: a,
+        lambda a: f" {a} ",
+        lambda a: a.replace("(", "（").replace(")", "）"),
+        lambda a: "\n".join(a),
+        lambda a: f"*{a}",
+        lambda a: f"{a}：",
+        lambda a: f"\u200b{a}\ufeff",
+        lambda a: unicodedata.normalize("NFKD", a),
     ]
     return st.sampled_from(decorations).map(lambda d: d(alias))
 
@@ -289,9 +372,11 @@ def test_header_spellings_find_their_field_however_decorated(data):
 
 
 @SEED_SETTINGS
-@given(header=st.text(max_size=12).filter(lambda t: "元" not in unicodedata.normalize("NFKC", t)),
-       unit=st.sampled_from([("元", 1.0), ("千元", 1e3), ("万元", 1e4), ("亿元", 1e8)]),
-       brackets=st.sampled_from(["（）", "()", "【】", "[]"]))
+@given(
+    header=st.text(max_size=12).filter(lambda t: "元" not in unicodedata.normalize("NFKC", t)),
+    unit=st.sampled_from([("元", 1.0), ("千元", 1e3), ("万元", 1e4), ("亿元", 1e8)]),
+    brackets=st.sampled_from(["（）", "()", "【】", "[]"]),
+)
 def test_a_bracketed_amount_unit_is_found_after_any_header(header, unit, brackets):
     name, scale = unit
     assert _unit_of(f"{header}{brackets[0]}{name}{brackets[1]}") == scale

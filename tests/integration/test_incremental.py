@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from etl_project.orchestration.runner import run_pipeline
-from etl_project.warehouse.serving import published_path
 from etl_project.warehouse.engine import Warehouse, opened
+from etl_project.warehouse.serving import published_path
 from schemas.tables import FACT_HOUSEHOLD, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 from tests.builders import assert_same_rows, drop_first_household
 
@@ -41,10 +41,12 @@ def _statuses(db: Warehouse, run_id: str) -> dict[str, str]:
 
 
 def _county_registered(db: Warehouse, code: str) -> int:
-    return int(db.scalar(
-        f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' AND region_code = :c AND year = 2020",
-        {"c": code},
-    ))
+    return int(
+        db.scalar(
+            f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' AND region_code = :c AND year = 2020",
+            {"c": code},
+        )
+    )
 
 
 def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_path):
@@ -70,9 +72,9 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_alone_is(raw, tmp_
     text = path.read_bytes().decode("utf-8-sig").splitlines(keepends=True)
     header_end = next(i for i, line in enumerate(text) if line.startswith("望谟县,"))
     with opened(url) as db:
-        quarantined_rows = set(db.query(
-            f"SELECT source_row FROM {db.name(QUARANTINE)} WHERE source_file = :f", {"f": WANGMO}
-        )["source_row"])
+        quarantined_rows = set(
+            db.query(f"SELECT source_row FROM {db.name(QUARANTINE)} WHERE source_file = :f", {"f": WANGMO})["source_row"]
+        )
     clean_line = next(i for i in range(header_end, len(text)) if (i + 1) not in quarantined_rows and text[i].startswith("望谟县,"))
     identification_year = int(text[clean_line].split(",")[9].strip().removesuffix("年") or 0)
     del text[clean_line]
@@ -108,9 +110,7 @@ def test_a_removed_file_leaves_the_warehouse(raw, tmp_path):
         assert _statuses(db, result.run_id)[WANGMO] == "removed"
         for table in (FACT_HOUSEHOLD, QUARANTINE):
             assert db.scalar(f"SELECT COUNT(*) FROM {db.name(table)} WHERE source_file = :f", {"f": WANGMO}) == 0
-        assert db.scalar(
-            f"SELECT COUNT(*) FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' AND region_code = '522326'"
-        ) == 0
+        assert db.scalar(f"SELECT COUNT(*) FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' AND region_code = '522326'") == 0
 
 
 def test_schema_drift_is_migrated_without_losing_rows(raw, tmp_path):
@@ -154,9 +154,7 @@ def test_a_night_with_nothing_new_keeps_the_checks_answers_and_the_read_copy(raw
 
     drop_first_household(raw / WANGMO)
     changed = _run(raw, url)
-    assert set(computed(changed).values()) == {
-        "this run, over the rows of 1 changed file(s); the rest passed earlier and did not change"
-    }
+    assert set(computed(changed).values()) == {"this run, over the rows of 1 changed file(s); the rest passed earlier and did not change"}
     assert published.stat().st_mtime_ns != written
     publishing = changed.asset_materializations_for_node("published_read_copy")[-1]
     assert publishing.metadata["written"].value.startswith("this run, as the published copy with what changed")
@@ -171,8 +169,11 @@ def test_a_check_that_passed_looks_again_at_the_changed_files_alone_and_still_ca
         with dg.DagsterInstance.ephemeral() as instance:
             result = run_pipeline(raw, url, instance)
         # the checks whose answer is kept while the table is unchanged (they say how it was computed)
-        evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()
-                       if e.asset_key.path == ["fact_household"] and "computed" in e.metadata}
+        evaluations = {
+            e.check_name: e
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.path == ["fact_household"] and "computed" in e.metadata
+        }
         return {n: e.passed for n, e in evaluations.items()}, {n: e.metadata["computed"].value for n, e in evaluations.items()}
 
     passed, computed = run()
@@ -221,10 +222,10 @@ def test_files_are_hashed_again_only_when_their_size_or_time_changed(raw, tmp_pa
 def test_a_pass_reads_what_is_new_touched_or_failed_and_every_file_when_a_project_list_changed(raw, tmp_path):
     import os
 
+    from etl_project.core.settings import Settings
     from etl_project.ingest import partitions
     from etl_project.ingest.incremental.pending import pending_files
     from etl_project.ingest.resources import RawFilesResource
-    from etl_project.core.settings import Settings
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.warehouse.bi_bundle import bundle_files
-from etl_project.warehouse.marts import FIRST_MART_YEAR
 from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.bi_bundle import bundle_files
+from etl_project.warehouse.engine import Warehouse, opened
+from etl_project.warehouse.marts import FIRST_MART_YEAR
+from etl_project.warehouse.serving import grant_bi, published_path
 from sample_data import generate
 from sample_data.investment_truth import yuan_per
-from etl_project.warehouse.serving import grant_bi, published_path
-from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
@@ -98,7 +98,9 @@ def test_summing_every_row_of_a_view_gives_the_total(warehouse, sample):
     checked = 0
     for view in TRUTH_VIEWS:
         figures = [f for f in view.fields if is_figure(f) and f.additive]
-        sums = db.query(f"SELECT {', '.join(f'SUM({db.quote(f.name)}) AS {db.quote(f.name)}' for f in figures)} FROM {db.name(view)}").iloc[0]
+        sums = db.query(f"SELECT {', '.join(f'SUM({db.quote(f.name)}) AS {db.quote(f.name)}' for f in figures)} FROM {db.name(view)}").iloc[
+            0
+        ]
         for f in figures:
             got = float(sums[f.name] or 0)
             assert got == pytest.approx(_expected_from_truth(view, f.name, truth), abs=0.005), (view.name, f.name)
@@ -173,12 +175,12 @@ def test_incidence_of_a_group_is_a_ratio_of_carried_sums(warehouse, sample):
     """The incidence denominator rides along: 100 × SUM(remaining_persons) ÷
     SUM(agricultural_population) over a province's counties in a year is the province's incidence."""
     db, (_, truth) = warehouse, sample
-    counties = db.query(f"SELECT region_code, year, remaining_persons, agricultural_population FROM {db.name(CATALOG.views['mart_poverty_exit_county'])}")
+    counties = db.query(
+        f"SELECT region_code, year, remaining_persons, agricultural_population FROM {db.name(CATALOG.views['mart_poverty_exit_county'])}"
+    )
     counties["province"] = counties["region_code"].str[:2] + "0000"
     grouped = counties.groupby(["province", "year"]).agg(remaining=("remaining_persons", "sum"), farming=("agricultural_population", "sum"))
-    provinces = {
-        (r["region_code"], r["year"]): r for r in truth["mart_poverty_exit"] if r["region_level"] == "province"
-    }
+    provinces = {(r["region_code"], r["year"]): r for r in truth["mart_poverty_exit"] if r["region_level"] == "province"}
     compared = 0
     for (province, year), row in grouped.iterrows():
         want = provinces[(province, year)]
@@ -254,7 +256,9 @@ def test_the_bundle_metrics_run_and_give_the_distinct_count_answers(warehouse, s
         f"{_metric('mart_poverty_exit_county', 'poverty_incidence')} AS ratio "
         f"FROM {db.name(CATALOG.views['mart_poverty_exit_county'])} GROUP BY SUBSTR(region_code, 1, 2), year"
     )
-    provinces = {(r["region_code"], r["year"]): r["poverty_incidence"] for r in truth["mart_poverty_exit"] if r["region_level"] == "province"}
+    provinces = {
+        (r["region_code"], r["year"]): r["poverty_incidence"] for r in truth["mart_poverty_exit"] if r["region_level"] == "province"
+    }
     for province, year, ratio in incidence.itertuples(index=False):
         want = provinces[(province, int(year))]
         assert (ratio is None or pd.isna(ratio)) == (want is None), (province, year)
@@ -376,8 +380,12 @@ def test_summing_every_row_of_a_monitoring_view_gives_the_spells_totals(warehous
     households = db.query(f"SELECT household_key, exit_year, household_size FROM {db.name(FACT_HOUSEHOLD)} WHERE exit_year IS NOT NULL")
     monitored = households["household_key"].isin(set(spells["household_key"]))
     open_now = spells[~spells["risk_eliminated"].astype(bool) & spells["missing_since_date"].isna()]["household_key"]
-    whole = (len(households), int(households["household_size"].fillna(0).sum()), int(monitored.sum()),
-             int(households["household_key"].isin(set(open_now)).sum()))
+    whole = (
+        len(households),
+        int(households["household_size"].fillna(0).sum()),
+        int(monitored.sum()),
+        int(households["household_key"].isin(set(open_now)).sum()),
+    )
     assert whole[2] > 0
     for level in REGION_LEVELS:
         view = CATALOG.views[f"{MART_MONITORING_EXITED.name}_{level}"]

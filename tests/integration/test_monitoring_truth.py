@@ -62,8 +62,13 @@ def run(tmp_path_factory):
     with opened(url) as db:
         staged = db.query(f"SELECT household_key, source_file, source_row FROM {db.name(STG_MONITORING)}")
         spells = db.query(f"SELECT * FROM {db.name(FACT_MONITORING_SPELL)}")
-        marts = {table.name: db.query(f"SELECT * FROM {db.name(table)}") for table in (MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK)}
-        marts[DIM_REGION.name] = db.query(f"SELECT region_level, region_code, region_name, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")
+        marts = {
+            table.name: db.query(f"SELECT * FROM {db.name(table)}")
+            for table in (MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK)
+        }
+        marts[DIM_REGION.name] = db.query(
+            f"SELECT region_level, region_code, region_name, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code"
+        )
     checks = {e.check_name: e for e in outcome.check_evaluations()}
     return truth, _keys(truth, staged), spells, marts, checks
 
@@ -135,8 +140,19 @@ def _got_spells(spells: pd.DataFrame) -> dict[tuple, dict]:
     got = {}
     for r in spells.to_dict("records"):
         got[(r["household_key"], r["county_code"], _plain_date(r["taken_in_date"]))] = {
-            **{c: (None if pd.isna(r[c]) else r[c]) for c in ("township_code", "village_code", "category_code", "risk_type_codes", "measure_codes",
-                                                              "elimination_method_code", "income_at_entry_yuan", "income_at_exit_yuan")},
+            **{
+                c: (None if pd.isna(r[c]) else r[c])
+                for c in (
+                    "township_code",
+                    "village_code",
+                    "category_code",
+                    "risk_type_codes",
+                    "measure_codes",
+                    "elimination_method_code",
+                    "income_at_entry_yuan",
+                    "income_at_exit_yuan",
+                )
+            },
             "household_size": int(r["household_size"]),
             "labour_count": None if pd.isna(r["labour_count"]) else int(r["labour_count"]),
             "risk_eliminated": bool(r["risk_eliminated"]),
@@ -154,6 +170,7 @@ def test_spells_equal_the_truth(run):
     truth, keys, spells, _, _ = run
     want, got = _expected_spells(truth, keys), _got_spells(spells)
     assert len(want) == len(truth["households"]) > 0
+
     # Every county's count of spells, then each spell field by field.
     def counties(spells_by_key):
         return pd.Series([k[1] for k in spells_by_key]).value_counts().sort_index().to_dict()
@@ -174,8 +191,11 @@ def test_flagged_households_are_those_their_stories_drop(run):
     flagged = spells[spells["missing_from_later_snapshot"].astype(bool)]
     county_last = {county: dates[-1] for county, dates in _county_snapshots(truth).items()}
     last_seen = {h["household_id"]: max(map(_day, h["snapshots"])) for h in truth["households"] if h["snapshots"]}
-    dropped = {keys[h["household_id"]]: last_seen[h["household_id"]] for h in truth["households"]
-               if h["last_listed"] is not None and h["eliminated_date"] is None and last_seen[h["household_id"]] < county_last[h["county_code"]]}
+    dropped = {
+        keys[h["household_id"]]: last_seen[h["household_id"]]
+        for h in truth["households"]
+        if h["last_listed"] is not None and h["eliminated_date"] is None and last_seen[h["household_id"]] < county_last[h["county_code"]]
+    }
     assert dropped and dict(zip(flagged["household_key"], flagged["last_snapshot_date"].map(_plain_date))) == dropped
     assert {keys[h] for h in truth["planted"]["missing_from_later_snapshot"]} <= set(dropped)
 
@@ -214,8 +234,13 @@ def _periods(spells: dict[tuple, dict]) -> list[tuple[str, date, date]]:
 
 def _places(county: str, spell: dict) -> list[tuple[str, str]]:
     # 520425 lies in 安顺市 (520400), 431171 in 永州市 (431100): prefecture and province by the code's digits.
-    return [("province", county[:2] + "0000"), ("city", county[:4] + "00"), ("county", county),
-            ("township", spell["township_code"]), ("village", spell["village_code"])]
+    return [
+        ("province", county[:2] + "0000"),
+        ("city", county[:4] + "00"),
+        ("county", county),
+        ("township", spell["township_code"]),
+        ("village", spell["village_code"]),
+    ]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -240,8 +265,28 @@ def _expected_marts(truth: dict, keys: dict[str, str], codes_of=lambda spell: [N
                 for kind, start, end in periods:
                     if taken >= end:
                         continue
-                    r = rows.setdefault((*place, kind, start, code), dict.fromkeys(
-                        ("new", "new_p", "mon", "mon_p", "cum", "cum_p", "elim", "elim_p", "help", "natural", "cum_elim", "cum_elim_p", "bare", "early"), 0))
+                    r = rows.setdefault(
+                        (*place, kind, start, code),
+                        dict.fromkeys(
+                            (
+                                "new",
+                                "new_p",
+                                "mon",
+                                "mon_p",
+                                "cum",
+                                "cum_p",
+                                "elim",
+                                "elim_p",
+                                "help",
+                                "natural",
+                                "cum_elim",
+                                "cum_elim_p",
+                                "bare",
+                                "early",
+                            ),
+                            0,
+                        ),
+                    )
                     r.setdefault("days", [])
                     r["cum"] += 1
                     r["cum_p"] += persons
@@ -263,12 +308,18 @@ def _expected_marts(truth: dict, keys: dict[str, str], codes_of=lambda spell: [N
                             r["early"] += eliminated < _six_months_after(taken)
     return {
         key: {
-            "newly_taken_in_households": r["new"], "newly_taken_in_persons": r["new_p"],
-            "monitored_households_at_end": r["mon"], "monitored_persons_at_end": r["mon_p"],
-            "cumulative_taken_in_households": r["cum"], "cumulative_taken_in_persons": r["cum_p"],
-            "eliminated_households": r["elim"], "eliminated_persons": r["elim_p"],
-            "eliminated_by_help_households": r["help"], "eliminated_naturally_households": r["natural"],
-            "cumulative_eliminated_households": r["cum_elim"], "cumulative_eliminated_persons": r["cum_elim_p"],
+            "newly_taken_in_households": r["new"],
+            "newly_taken_in_persons": r["new_p"],
+            "monitored_households_at_end": r["mon"],
+            "monitored_persons_at_end": r["mon_p"],
+            "cumulative_taken_in_households": r["cum"],
+            "cumulative_taken_in_persons": r["cum_p"],
+            "eliminated_households": r["elim"],
+            "eliminated_persons": r["elim_p"],
+            "eliminated_by_help_households": r["help"],
+            "eliminated_naturally_households": r["natural"],
+            "cumulative_eliminated_households": r["cum_elim"],
+            "cumulative_eliminated_persons": r["cum_elim_p"],
             "median_days_to_elimination": float(statistics.median(r["days"])) if r["days"] else None,
             "share_without_measure": _share(r["bare"], r["mon"]),
             "share_eliminated_within_six_months": _share(r["early"], r["elim"]),
@@ -300,15 +351,24 @@ def test_mart_monitoring_every_level_year_and_month_equals_the_truth(run):
     levels = {key[0] for key in want}
     assert levels == {"province", "city", "county", "township", "village"} and {key[2] for key in want} == {"year", "month"}
     # Every figure is exercised by the sample: eliminations, medians and both shares somewhere.
-    for column in ("eliminated_naturally_households", "median_days_to_elimination", "share_without_measure", "share_eliminated_within_six_months"):
+    for column in (
+        "eliminated_naturally_households",
+        "median_days_to_elimination",
+        "share_without_measure",
+        "share_eliminated_within_six_months",
+    ):
         assert any(row[column] for row in want.values()), column
     _assert_marts_equal(_got_marts(marts[MART_MONITORING.name], None, next(iter(want.values()))), want)
 
 
-@pytest.mark.parametrize(("table", "code", "codes_of"), [
-    (MART_MONITORING_CATEGORY, "category_code", lambda spell: [spell["category_code"]]),
-    (MART_MONITORING_RISK, "risk_type_code", lambda spell: spell["risk_type_codes"].split(",")),
-], ids=["category", "risk_type"])
+@pytest.mark.parametrize(
+    ("table", "code", "codes_of"),
+    [
+        (MART_MONITORING_CATEGORY, "category_code", lambda spell: [spell["category_code"]]),
+        (MART_MONITORING_RISK, "risk_type_code", lambda spell: spell["risk_type_codes"].split(",")),
+    ],
+    ids=["category", "risk_type"],
+)
 def test_marts_by_category_and_risk_type_equal_the_truth(run, table, code, codes_of):
     truth, keys, _, marts, _ = run
     want = _expected_marts(truth, keys, codes_of)

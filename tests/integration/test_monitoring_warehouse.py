@@ -17,7 +17,6 @@ import pytest
 
 from etl_project.warehouse import monitoring_build as build
 from etl_project.warehouse.engine import Warehouse, opened
-from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_EXITED, MART_MONITORING_RISK
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import (
     FACT_MONITORING_SPELL,
@@ -38,34 +37,164 @@ T9, V9 = "441900-dddddd", "441900-dddddd-eeeeee"
 # eliminated: (date, method, income at the exporting snapshot); listed: {snapshot: income} before elimination.
 HOUSEHOLDS = [
     # h1: eliminated by help after 255 days, with measures: breaks nothing.
-    dict(key="h1", county=ZIYUN, town=T1, village=V1, category="01", taken=date(2021, 3, 10), risks="01,05", measures="01,02",
-         size=4, labour=2, open_in={A1: 5000}, eliminated=(date(2021, 11, 20), "by_help"), eliminated_in={A2: 8000, A3: 8500}),
+    dict(
+        key="h1",
+        county=ZIYUN,
+        town=T1,
+        village=V1,
+        category="01",
+        taken=date(2021, 3, 10),
+        risks="01,05",
+        measures="01,02",
+        size=4,
+        labour=2,
+        open_in={A1: 5000},
+        eliminated=(date(2021, 11, 20), "by_help"),
+        eliminated_in={A2: 8000, A3: 8500},
+    ),
     # h2: eliminated naturally after four months: before six months.
-    dict(key="h2", county=ZIYUN, town=T1, village=V1, category="02", taken=date(2021, 5, 1), risks="07", measures="03",
-         size=3, labour=1, open_in={A1: 5500}, eliminated=(date(2021, 9, 1), "natural"), eliminated_in={A2: 7000}),
+    dict(
+        key="h2",
+        county=ZIYUN,
+        town=T1,
+        village=V1,
+        category="02",
+        taken=date(2021, 5, 1),
+        risks="07",
+        measures="03",
+        size=3,
+        labour=1,
+        open_in={A1: 5500},
+        eliminated=(date(2021, 9, 1), "natural"),
+        eliminated_in={A2: 7000},
+    ),
     # h2 again: taken in anew in 2022, still open.
-    dict(key="h2", county=ZIYUN, town=T1, village=V1, category="02", taken=date(2022, 2, 1), risks="01", measures="02",
-         size=3, labour=1, open_in={A3: 4800}, eliminated=None, eliminated_in={}),
+    dict(
+        key="h2",
+        county=ZIYUN,
+        town=T1,
+        village=V1,
+        category="02",
+        taken=date(2022, 2, 1),
+        risks="01",
+        measures="02",
+        size=3,
+        labour=1,
+        open_in={A3: 4800},
+        eliminated=None,
+        eliminated_in={},
+    ),
     # h3: open all along, no help measure, no labour (open, so no rule applies).
-    dict(key="h3", county=ZIYUN, town=T1, village=V1, category="03", taken=date(2021, 6, 1), risks="04", measures="",
-         size=2, labour=0, open_in={A1: 3000, A2: 3500, A3: 4000}, eliminated=None, eliminated_in={}),
+    dict(
+        key="h3",
+        county=ZIYUN,
+        town=T1,
+        village=V1,
+        category="03",
+        taken=date(2021, 6, 1),
+        risks="04",
+        measures="",
+        size=2,
+        labour=0,
+        open_in={A1: 3000, A2: 3500, A3: 4000},
+        eliminated=None,
+        eliminated_in={},
+    ),
     # h4: listed once, then gone from the county's later exports without elimination.
-    dict(key="h4", county=ZIYUN, town=T1, village=V2, category="02", taken=date(2021, 4, 1), risks="01", measures="05",
-         size=5, labour=2, open_in={A1: 5200}, eliminated=None, eliminated_in={}),
+    dict(
+        key="h4",
+        county=ZIYUN,
+        town=T1,
+        village=V2,
+        category="02",
+        taken=date(2021, 4, 1),
+        risks="01",
+        measures="05",
+        size=5,
+        labour=2,
+        open_in={A1: 5200},
+        eliminated=None,
+        eliminated_in={},
+    ),
     # h5: no labour at all, marked eliminated (at exactly the 2021 line of the test).
-    dict(key="h5", county=ZIYUN, town=T1, village=V2, category="01", taken=date(2021, 2, 1), risks="08", measures="08",
-         size=1, labour=0, open_in={A1: 4000}, eliminated=(date(2021, 10, 15), "by_help"), eliminated_in={A2: 6000}),
+    dict(
+        key="h5",
+        county=ZIYUN,
+        town=T1,
+        village=V2,
+        category="01",
+        taken=date(2021, 2, 1),
+        risks="08",
+        measures="08",
+        size=1,
+        labour=0,
+        open_in={A1: 4000},
+        eliminated=(date(2021, 10, 15), "by_help"),
+        eliminated_in={A2: 6000},
+    ),
     # h6: already eliminated in its first export, without any measure and before six months.
-    dict(key="h6", county=ZIYUN, town=T1, village=V2, category="01", taken=date(2021, 1, 10), risks="09", measures="",
-         size=2, labour=1, open_in={}, eliminated=(date(2021, 6, 1), "by_help"), eliminated_in={A1: 6500}),
+    dict(
+        key="h6",
+        county=ZIYUN,
+        town=T1,
+        village=V2,
+        category="01",
+        taken=date(2021, 1, 10),
+        risks="09",
+        measures="",
+        size=2,
+        labour=1,
+        open_in={},
+        eliminated=(date(2021, 6, 1), "by_help"),
+        eliminated_in={A1: 6500},
+    ),
     # h7: 东莞市, eliminated in 2022 (no line of that year known to the test).
-    dict(key="h7", county=DONGGUAN, town=T9, village=V9, category="01", taken=date(2021, 8, 1), risks="02", measures="04",
-         size=2, labour=1, open_in={B1: 5000}, eliminated=(date(2022, 3, 1), "by_help"), eliminated_in={B2: 9000}),
+    dict(
+        key="h7",
+        county=DONGGUAN,
+        town=T9,
+        village=V9,
+        category="01",
+        taken=date(2021, 8, 1),
+        risks="02",
+        measures="04",
+        size=2,
+        labour=1,
+        open_in={B1: 5000},
+        eliminated=(date(2022, 3, 1), "by_help"),
+        eliminated_in={B2: 9000},
+    ),
     # h8: listed by both counties, open.
-    dict(key="h8", county=ZIYUN, town=T1, village=V2, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
-         size=6, labour=3, open_in={A3: 2000}, eliminated=None, eliminated_in={}),
-    dict(key="h8", county=DONGGUAN, town=T9, village=V9, category="03", taken=date(2022, 1, 5), risks="01,04", measures="07",
-         size=6, labour=3, open_in={B2: 2000}, eliminated=None, eliminated_in={}),
+    dict(
+        key="h8",
+        county=ZIYUN,
+        town=T1,
+        village=V2,
+        category="03",
+        taken=date(2022, 1, 5),
+        risks="01,04",
+        measures="07",
+        size=6,
+        labour=3,
+        open_in={A3: 2000},
+        eliminated=None,
+        eliminated_in={},
+    ),
+    dict(
+        key="h8",
+        county=DONGGUAN,
+        town=T9,
+        village=V9,
+        category="03",
+        taken=date(2022, 1, 5),
+        risks="01,04",
+        measures="07",
+        size=6,
+        labour=3,
+        open_in={B2: 2000},
+        eliminated=None,
+        eliminated_in={},
+    ),
 ]
 COUNTY_SNAPSHOTS = {ZIYUN: [A1, A2, A3], DONGGUAN: [B1, B2]}
 
@@ -88,15 +217,30 @@ def _staging_rows() -> pd.DataFrame:
         states = [(when, income, False) for when, income in h["open_in"].items()]
         states += [(when, income, True) for when, income in h["eliminated_in"].items()]
         for row, (when, income, eliminated) in enumerate(states):
-            rows.append({
-                "household_key": h["key"], "county_code": h["county"], "township_code": h["town"], "village_code": h["village"],
-                "township_name": None, "village_name": None, "snapshot_date": pd.Timestamp(when), "household_size": h["size"], "labour_count": h["labour"],
-                "category_code": h["category"], "taken_in_date": pd.Timestamp(h["taken"]), "risk_type_codes": h["risks"],
-                "measure_codes": h["measures"] or None, "income_per_person_yuan": float(income), "risk_eliminated": eliminated,
-                "eliminated_date": pd.Timestamp(h["eliminated"][0]) if eliminated else pd.NaT,
-                "elimination_method_code": h["eliminated"][1] if eliminated else None,
-                "source_file": f"monitoring/{h['county']}_{when:%Y%m}.xlsx", "source_sheet": "监测对象", "source_row": 4 + row,
-            })
+            rows.append(
+                {
+                    "household_key": h["key"],
+                    "county_code": h["county"],
+                    "township_code": h["town"],
+                    "village_code": h["village"],
+                    "township_name": None,
+                    "village_name": None,
+                    "snapshot_date": pd.Timestamp(when),
+                    "household_size": h["size"],
+                    "labour_count": h["labour"],
+                    "category_code": h["category"],
+                    "taken_in_date": pd.Timestamp(h["taken"]),
+                    "risk_type_codes": h["risks"],
+                    "measure_codes": h["measures"] or None,
+                    "income_per_person_yuan": float(income),
+                    "risk_eliminated": eliminated,
+                    "eliminated_date": pd.Timestamp(h["eliminated"][0]) if eliminated else pd.NaT,
+                    "elimination_method_code": h["eliminated"][1] if eliminated else None,
+                    "source_file": f"monitoring/{h['county']}_{when:%Y%m}.xlsx",
+                    "source_sheet": "监测对象",
+                    "source_row": 4 + row,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["risk_eliminated"] = frame["risk_eliminated"].astype("boolean")
     return frame[STG_MONITORING.column_names]
@@ -111,7 +255,10 @@ def _regions(db: Warehouse) -> None:
         ("520400", "安顺市", "city", "520000", "520000", "520400", None, None),
         ("520425", "紫云县", "county", "520400", "520000", "520400", "520425", None),
     ]
-    frame = pd.DataFrame(rows, columns=["region_code", "region_name", "region_level", "parent_code", "province_code", "city_code", "county_code", "township_code"])
+    frame = pd.DataFrame(
+        rows,
+        columns=["region_code", "region_name", "region_level", "parent_code", "province_code", "city_code", "county_code", "township_code"],
+    )
     for column in DIM_REGION.column_names:
         if column not in frame:
             frame[column] = None
@@ -119,12 +266,24 @@ def _regions(db: Warehouse) -> None:
 
 
 def _registry(db: Warehouse) -> None:
-    frame = pd.DataFrame([
-        {"household_key": key, "county_code": county, "township_code": f"{county}-t", "village_code": f"{county}-t-v",
-         "household_size": SIZES[key], "exit_year": year, "status_code": status,
-         "attribute_code": "04" if year else "01", "main_cause_code": "01", "source_file": "registry/r.xlsx", "source_row": i + 5}
-        for i, (key, county, year, status) in enumerate(REGISTRY)
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "household_key": key,
+                "county_code": county,
+                "township_code": f"{county}-t",
+                "village_code": f"{county}-t-v",
+                "household_size": SIZES[key],
+                "exit_year": year,
+                "status_code": status,
+                "attribute_code": "04" if year else "01",
+                "main_cause_code": "01",
+                "source_file": "registry/r.xlsx",
+                "source_row": i + 5,
+            }
+            for i, (key, county, year, status) in enumerate(REGISTRY)
+        ]
+    )
     for column in FACT_HOUSEHOLD.column_names:
         if column not in frame:
             frame[column] = None
@@ -167,6 +326,7 @@ def postgres_database_module(postgres_url):
 
 # --- The truth, from the households' stories ---------------------------------------------------
 
+
 def _expected_spells() -> dict[tuple, dict]:
     spells = {}
     for h in HOUSEHOLDS:
@@ -175,14 +335,22 @@ def _expected_spells() -> dict[tuple, dict]:
         entry_income = {**h["open_in"], **h["eliminated_in"]}[seen[0]]
         eliminated = h["eliminated"] is not None
         spells[(h["key"], h["county"], h["taken"])] = {
-            "township_code": h["town"], "village_code": h["village"], "category_code": h["category"],
-            "risk_type_codes": h["risks"], "measure_codes": h["measures"] or None, "household_size": h["size"],
-            "labour_count": h["labour"], "income_at_entry_yuan": entry_income,
+            "township_code": h["town"],
+            "village_code": h["village"],
+            "category_code": h["category"],
+            "risk_type_codes": h["risks"],
+            "measure_codes": h["measures"] or None,
+            "household_size": h["size"],
+            "labour_count": h["labour"],
+            "income_at_entry_yuan": entry_income,
             "income_at_exit_yuan": h["eliminated_in"][min(h["eliminated_in"])] if eliminated else None,
-            "risk_eliminated": eliminated, "eliminated_date": h["eliminated"][0] if eliminated else None,
+            "risk_eliminated": eliminated,
+            "eliminated_date": h["eliminated"][0] if eliminated else None,
             "elimination_method_code": h["eliminated"][1] if eliminated else None,
             "days_to_elimination": (h["eliminated"][0] - h["taken"]).days if eliminated else None,
-            "first_snapshot_date": seen[0], "last_snapshot_date": seen[-1], "snapshots": len(seen),
+            "first_snapshot_date": seen[0],
+            "last_snapshot_date": seen[-1],
+            "snapshots": len(seen),
             "missing_from_later_snapshot": not eliminated and bool(later),
             "missing_since_date": later[0] if not eliminated and later else None,
         }
@@ -207,7 +375,9 @@ def _plain(value):
 def test_one_spell_per_household_taking_in_with_entry_exit_and_snapshots(built):
     got = built.query(f"SELECT * FROM {built.name(FACT_MONITORING_SPELL)}")
     actual = {
-        (r["household_key"], r["county_code"], _plain(r["taken_in_date"])): {k: _plain(r[k]) for k in _expected_spells()[("h1", ZIYUN, date(2021, 3, 10))]}
+        (r["household_key"], r["county_code"], _plain(r["taken_in_date"])): {
+            k: _plain(r[k]) for k in _expected_spells()[("h1", ZIYUN, date(2021, 3, 10))]
+        }
         for _, r in got.iterrows()
     }
     assert actual == _expected_spells()
@@ -240,7 +410,23 @@ def _expected_mart_rows(code_of=lambda h: [None]) -> dict[tuple, dict]:
                 for kind, start, end in periods:
                     if h["taken"] >= end:
                         continue
-                    row = rows.setdefault((*place, kind, start, code), {"new": 0, "new_p": 0, "mon": 0, "mon_p": 0, "cum": 0, "elim": 0, "help": 0, "natural": 0, "cum_elim": 0, "days": [], "bare": 0, "early": 0})
+                    row = rows.setdefault(
+                        (*place, kind, start, code),
+                        {
+                            "new": 0,
+                            "new_p": 0,
+                            "mon": 0,
+                            "mon_p": 0,
+                            "cum": 0,
+                            "elim": 0,
+                            "help": 0,
+                            "natural": 0,
+                            "cum_elim": 0,
+                            "days": [],
+                            "bare": 0,
+                            "early": 0,
+                        },
+                    )
                     gone = s["eliminated_date"] if s["risk_eliminated"] else s["missing_since_date"]
                     row["cum"] += 1
                     row["new"] += start <= h["taken"]
@@ -258,10 +444,14 @@ def _expected_mart_rows(code_of=lambda h: [None]) -> dict[tuple, dict]:
                             row["early"] += s["eliminated_date"] < _six_months_after(h["taken"])
     return {
         key: {
-            "newly_taken_in_households": r["new"], "newly_taken_in_persons": r["new_p"],
-            "monitored_households_at_end": r["mon"], "monitored_persons_at_end": r["mon_p"],
-            "cumulative_taken_in_households": r["cum"], "eliminated_households": r["elim"],
-            "eliminated_by_help_households": r["help"], "eliminated_naturally_households": r["natural"],
+            "newly_taken_in_households": r["new"],
+            "newly_taken_in_persons": r["new_p"],
+            "monitored_households_at_end": r["mon"],
+            "monitored_persons_at_end": r["mon_p"],
+            "cumulative_taken_in_households": r["cum"],
+            "eliminated_households": r["elim"],
+            "eliminated_by_help_households": r["help"],
+            "eliminated_naturally_households": r["natural"],
             "cumulative_eliminated_households": r["cum_elim"],
             "median_days_to_elimination": statistics.median(r["days"]) if r["days"] else None,
             "share_without_measure": round(r["bare"] / r["mon"], 4) if r["mon"] else None,
@@ -275,7 +465,9 @@ def _mart(db: Warehouse, table, code: str | None = None) -> dict[tuple, dict]:
     got = db.query(f"SELECT * FROM {db.name(table)}")
     figures = list(_expected_mart_rows().values())[0].keys()
     return {
-        (r["region_level"], r["region_code"], r["period_kind"], _plain(r["period_start"]), r[code] if code else None): {k: _plain(r[k]) for k in figures}
+        (r["region_level"], r["region_code"], r["period_kind"], _plain(r["period_start"]), r[code] if code else None): {
+            k: _plain(r[k]) for k in figures
+        }
         for _, r in got.iterrows()
     }
 
@@ -296,10 +488,22 @@ def test_marts_by_category_and_by_risk_type(built):
 
 def test_exited_households_back_at_risk_by_exit_year(built):
     got = built.query(f"SELECT * FROM {built.name(MART_MONITORING_EXITED)} WHERE region_level = 'county'")
-    actual = {(r["region_code"], int(r["exit_year"])): (int(r["exited_households"]), int(r["exited_persons"]), int(r["monitored_households"]),
-                                                         int(r["monitored_persons"]), int(r["monitored_now_households"])) for _, r in got.iterrows()}
+    actual = {
+        (r["region_code"], int(r["exit_year"])): (
+            int(r["exited_households"]),
+            int(r["exited_persons"]),
+            int(r["monitored_households"]),
+            int(r["monitored_persons"]),
+            int(r["monitored_now_households"]),
+        )
+        for _, r in got.iterrows()
+    }
     monitored = {h["key"] for h in HOUSEHOLDS}
-    open_now = {h["key"] for h, s in zip(HOUSEHOLDS, _expected_spells().values()) if not s["risk_eliminated"] and not s["missing_from_later_snapshot"]}
+    open_now = {
+        h["key"]
+        for h, s in zip(HOUSEHOLDS, _expected_spells().values())
+        if not s["risk_eliminated"] and not s["missing_from_later_snapshot"]
+    }
     expected: dict = {}
     for key, county, year, _status in REGISTRY:
         if year is None:
@@ -327,13 +531,21 @@ def test_each_rule_lists_the_households_that_break_it_and_only_those(built):
 
 
 def test_income_rule_judges_known_lines_only_and_counts_the_rest(built):
-    guizhou_2021 = [{"province_code": "520000", "year": 2021, "line_yuan": 6000.0}, {"province_code": "440000", "year": 2022, "line_yuan": None}]
+    guizhou_2021 = [
+        {"province_code": "520000", "year": 2021, "line_yuan": 6000.0},
+        {"province_code": "440000", "year": 2022, "line_yuan": None},
+    ]
     listed, unjudged = build.income_findings(built, guizhou_2021)
     assert _keys(listed) == {"h5"}  # at the line exactly; h1, h2, h6 above it
     assert unjudged == 1  # h7, eliminated in 东莞市 in 2022
     judged = build.income_judgements(built, guizhou_2021)
     assert dict(zip(judged["household_key"], judged["judgement"])) == {
-        "h1": "above_line", "h2": "above_line", "h5": "at_or_below_line", "h6": "above_line", "h7": "line_unknown"}
+        "h1": "above_line",
+        "h2": "above_line",
+        "h5": "at_or_below_line",
+        "h6": "above_line",
+        "h7": "line_unknown",
+    }
     # No line known at all: nothing is listed, every elimination is left unjudged.
     listed, unjudged = build.income_findings(built, [])
     assert listed.empty and unjudged == sum(h["eliminated"] is not None for h in HOUSEHOLDS)
@@ -351,15 +563,31 @@ def _eliminated_in(db: Warehouse, county: str, stories: list[tuple[str, int, flo
     rows = []
     for key, year, income in stories:
         taken, eliminated = date(year - 1, 3, 1), date(year, 6, 1)
-        for row, (when, income_then, done) in enumerate(((date(year - 1, 6, 30), 3000.0, False), (date(year, 6, 30), income, True))):
-            rows.append({
-                "household_key": key, "county_code": county, "township_code": f"{county}-t", "village_code": f"{county}-t-v",
-                "township_name": None, "village_name": None, "snapshot_date": pd.Timestamp(when), "household_size": 3, "labour_count": 1,
-                "category_code": "02", "taken_in_date": pd.Timestamp(taken), "risk_type_codes": "01", "measure_codes": "02",
-                "income_per_person_yuan": income_then, "risk_eliminated": done, "eliminated_date": pd.Timestamp(eliminated) if done else pd.NaT,
-                "elimination_method_code": "by_help" if done else None,
-                "source_file": f"monitoring/{county}_{when:%Y%m}.xlsx", "source_sheet": "监测对象", "source_row": 4 + len(rows),
-            })
+        for _row, (when, income_then, done) in enumerate(((date(year - 1, 6, 30), 3000.0, False), (date(year, 6, 30), income, True))):
+            rows.append(
+                {
+                    "household_key": key,
+                    "county_code": county,
+                    "township_code": f"{county}-t",
+                    "village_code": f"{county}-t-v",
+                    "township_name": None,
+                    "village_name": None,
+                    "snapshot_date": pd.Timestamp(when),
+                    "household_size": 3,
+                    "labour_count": 1,
+                    "category_code": "02",
+                    "taken_in_date": pd.Timestamp(taken),
+                    "risk_type_codes": "01",
+                    "measure_codes": "02",
+                    "income_per_person_yuan": income_then,
+                    "risk_eliminated": done,
+                    "eliminated_date": pd.Timestamp(eliminated) if done else pd.NaT,
+                    "elimination_method_code": "by_help" if done else None,
+                    "source_file": f"monitoring/{county}_{when:%Y%m}.xlsx",
+                    "source_sheet": "监测对象",
+                    "source_row": 4 + len(rows),
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["risk_eliminated"] = frame["risk_eliminated"].astype("boolean")
     _regions(db)
@@ -385,14 +613,22 @@ def test_income_check_against_the_shipped_lines_lists_what_is_below_and_cannot_t
     county = province[:2] + "0102"
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with opened(url) as db:
-        _eliminated_in(db, county, [("below", year, line - 1), ("at", year, line), ("above", year, line + 1), ("unknown", unknown_year, 1.0)])
+        _eliminated_in(
+            db, county, [("below", year, line - 1), ("at", year, line), ("above", year, line + 1), ("unknown", unknown_year, 1.0)]
+        )
         judged = build.income_judgements(db)
     assert dict(zip(judged["household_key"], judged["judgement"])) == {
-        "below": "at_or_below_line", "at": "at_or_below_line", "above": "above_line", "unknown": "line_unknown"}
+        "below": "at_or_below_line",
+        "at": "at_or_below_line",
+        "above": "above_line",
+        "unknown": "line_unknown",
+    }
     result, metadata = _income_check(url)
     assert not result.passed and result.severity.value == "WARN"
     assert (metadata["spells"], metadata["eliminations_above_line"], metadata["eliminations_not_judged_line_unknown"]) == (2, 1, 1)
-    assert metadata["verdict"].startswith("eliminations at or below") and "below" in metadata["sample"] and "above" not in metadata["sample"]
+    assert (
+        metadata["verdict"].startswith("eliminations at or below") and "below" in metadata["sample"] and "above" not in metadata["sample"]
+    )
     assert metadata["lines_unknown_for"] == f"{province} {unknown_year}: 1"
 
     url = f"duckdb:///{tmp_path / 'unknown_only.duckdb'}"
@@ -466,7 +702,10 @@ def test_query_exited_back_at_risk_by_exit_year(built):
             e[0] += 1
             e[1] += key in monitored
             e[2] += key in now
-    assert {int(r.exit_year): [int(r.exited_households), int(r.ever_monitored_households), int(r.monitored_now_households)] for r in got.itertuples()} == expected
+    assert {
+        int(r.exit_year): [int(r.exited_households), int(r.ever_monitored_households), int(r.monitored_now_households)]
+        for r in got.itertuples()
+    } == expected
     assert {int(r.exit_year): float(r.percent_ever_monitored) for r in got.itertuples()} == {
         year: round(100 * e[1] / e[0], 1) for year, e in expected.items()
     }
@@ -485,12 +724,18 @@ def test_the_checks_warn_with_counts_and_samples(tmp_path):
         db.replace(STG_MONITORING, _staging_rows())
         build.build_spells(db)
     warehouse = WarehouseResource(url=url)
-    results = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].name: c(warehouse=warehouse)
-               for c in monitoring_checks.monitoring_rule_checks}
+    results = {
+        c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].name: c(warehouse=warehouse)
+        for c in monitoring_checks.monitoring_rule_checks
+    }
     spells_of = {"h2": 2}  # h2 was taken in twice: both its spells are listed where h2 breaks a rule
     expected = {
-        "early_or_unhelped_elimination": 2, "eliminated_without_labour": 1, "dates_out_of_order": 0,
-        "household_in_two_counties": 1, "unstable_household_not_exited": 1, "marginal_household_registered_poor": spells_of["h2"],
+        "early_or_unhelped_elimination": 2,
+        "eliminated_without_labour": 1,
+        "dates_out_of_order": 0,
+        "household_in_two_counties": 1,
+        "unstable_household_not_exited": 1,
+        "marginal_household_registered_poor": spells_of["h2"],
     }
     assert {name: int(next(v.value for k, v in r.metadata.items() if k != "sample")) for name, r in results.items()} == expected
     for name, result in results.items():
@@ -516,14 +761,23 @@ def test_assets_build_the_tables_and_keep_them_while_their_inputs_hold(tmp_path)
         _registry(db)
         db.ensure_table(LOAD_AUDIT)
         db.replace(STG_MONITORING, _staging_rows())
-    steps = [monitoring.fact_monitoring_spell, monitoring.mart_monitoring, monitoring.mart_monitoring_category,
-             monitoring.mart_monitoring_risk, monitoring.mart_monitoring_exited]
+    steps = [
+        monitoring.fact_monitoring_spell,
+        monitoring.mart_monitoring,
+        monitoring.mart_monitoring_category,
+        monitoring.mart_monitoring_risk,
+        monitoring.mart_monitoring_exited,
+    ]
     builds = []
     for _ in range(2):
         result = dg.materialize(steps, resources={"warehouse": WarehouseResource(url=url)})
         assert result.success
-        builds.append({step.key.path[-1]: next(iter(result.asset_materializations_for_node(step.key.path[-1]))).metadata["build"].value
-                       for step in steps})
+        builds.append(
+            {
+                step.key.path[-1]: next(iter(result.asset_materializations_for_node(step.key.path[-1]))).metadata["build"].value
+                for step in steps
+            }
+        )
     assert set(builds[0].values()) == {"rebuilt"} and set(builds[1].values()) == {"unchanged"}, builds
     with opened(url) as db:
         assert db.row_count(FACT_MONITORING_SPELL) == len(HOUSEHOLDS)

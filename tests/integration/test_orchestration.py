@@ -14,8 +14,8 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from etl_project.orchestration.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
 from etl_project.ingest.partitions import RAW_FILES
+from etl_project.orchestration.definitions import FULL_JOB_NAME, REFRESH_JOB_NAME, build_definitions
 from etl_project.orchestration.runner import run_pipeline
 from etl_project.orchestration.sensors import record_failure
 from etl_project.warehouse.engine import opened
@@ -133,7 +133,9 @@ def test_the_sensors_first_look_waits_while_the_warehouse_is_held(tmp_path):
     path = tmp_path / "w.duckdb"
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -159,7 +161,9 @@ def test_steps_run_in_process_still_wait_for_the_warehouse_pool(tmp_path):
         storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "its-step").is_claimed
         outcome = {}
-        worker = threading.Thread(target=lambda: outcome.update(run=run_pipeline(SAMPLE, f"duckdb:///{warehouse}", instance, log_level="ERROR")))
+        worker = threading.Thread(
+            target=lambda: outcome.update(run=run_pipeline(SAMPLE, f"duckdb:///{warehouse}", instance, log_level="ERROR"))
+        )
         worker.start()
         time.sleep(5)
         [waiting] = instance.get_runs()
@@ -219,15 +223,19 @@ def run_requested(defs, instance, request: dg.RunRequest):
 
 def _county_registered(url: str, code: str) -> int:
     with opened(url) as db:
-        return int(db.scalar(
-            f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' "
-            "AND region_code = :c AND year = 2020",
-            {"c": code},
-        ))
+        return int(
+            db.scalar(
+                f"SELECT registered_households FROM {db.name(MART_POVERTY_EXIT)} WHERE region_level = 'county' "
+                "AND region_code = :c AND year = 2020",
+                {"c": code},
+            )
+        )
 
 
 def test_failed_runs_are_recorded_for_alerts(tmp_path):
-    path = record_failure(tmp_path / "alerts" / "failures.jsonl", "run-1", FULL_JOB_NAME, "step staging_tables failed: disk full", ["staging_tables"])
+    path = record_failure(
+        tmp_path / "alerts" / "failures.jsonl", "run-1", FULL_JOB_NAME, "step staging_tables failed: disk full", ["staging_tables"]
+    )
     entry = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
     assert entry["run_id"] == "run-1" and entry["failed_steps"] == ["staging_tables"] and "disk full" in entry["reason"]
 
@@ -269,9 +277,7 @@ def _server_connections(database_url: str) -> int:
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-            return connection.execute(
-                sa.text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-            ).scalar()
+            return connection.execute(sa.text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")).scalar()
     finally:
         engine.dispose()
 
@@ -289,7 +295,9 @@ def test_a_run_whose_file_failed_is_followed_by_a_refresh_from_what_loaded(tmp_p
         [entry] = instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
         event = entry.dagster_event
         context = dg.build_run_status_sensor_context(
-            sensor_name="refresh_after_failed_files", dagster_event=event, dagster_instance=instance,
+            sensor_name="refresh_after_failed_files",
+            dagster_event=event,
+            dagster_instance=instance,
             dagster_run=instance.get_run_by_id(failed.run_id),
         ).for_run_failure()
         request = follow_up(context)

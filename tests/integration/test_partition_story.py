@@ -15,8 +15,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from etl_project.orchestration.runner import PipelineRun, run_pipeline
 from etl_project.ingest.resources import AlertsResource
+from etl_project.orchestration.runner import PipelineRun, run_pipeline
 from etl_project.orchestration.sensors import run_failure_recorder
 from etl_project.warehouse.engine import opened
 from schemas.tables import LOAD_AUDIT, QUARANTINE
@@ -31,7 +31,9 @@ PERSON, PERSON_ID = "王小明", VALID_IDS[1]
 BROKEN_NAME = f"{PERSON}_{PERSON_ID}.csv"
 
 # What the files below hold, as written: the counts each partition must tell.
-REGISTRY_ROWS = [household(户编号=f"520425001000{i}", 证件号码=VALID_IDS[i]) for i in (2, 3, 4)] + [household(户编号="5204250010009", 证件号码="123")]
+REGISTRY_ROWS = [household(户编号=f"520425001000{i}", 证件号码=VALID_IDS[i]) for i in (2, 3, 4)] + [
+    household(户编号="5204250010009", 证件号码="123")
+]
 REGISTRY_COUNTS = {"rows_loaded": 3, "rows_quarantined": 1, "skipped_blank": 1, "skipped_total": 1, "skipped_note": 2, "skipped_section": 0}
 PROJECT_ROWS = [project_row(), project_row(项目编号="ZY-2019-002", 项目名称="大河村养牛项目")]
 SHEETS = {REGISTRY: "花名册", PROJECTS: "Sheet1"}
@@ -115,8 +117,10 @@ def story(tmp_path_factory) -> Story:
         broken.write_text("这份文件只有说明文字\n表格另行报送\n", encoding="utf-8")
         second = run_pipeline(raw, url, instance)
     with opened(url) as db:
-        audit = db.query(f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id IN (:a, :b) AND status <> 'unchanged' ORDER BY loaded_at",
-                         {"a": first.run_id, "b": second.run_id})
+        audit = db.query(
+            f"SELECT * FROM {db.name(LOAD_AUDIT)} WHERE run_id IN (:a, :b) AND status <> 'unchanged' ORDER BY loaded_at",
+            {"a": first.run_id, "b": second.run_id},
+        )
         quarantine = db.query(f"SELECT source_file, rule, COUNT(*) AS n FROM {db.name(QUARANTINE)} GROUP BY source_file, rule")
     rows = {row["source_file"]: row for row in audit.to_dict("records")}
     [failed] = [row for row in rows.values() if row["status"] == "failed"]

@@ -10,12 +10,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from etl_project.core.regions import RegionIndex
+from etl_project.core.settings import Reading
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import SourceFileError, extract
-from etl_project.core.regions import RegionIndex
-from etl_project.orchestration.runner import run_pipeline
-from etl_project.core.settings import Reading
 from etl_project.ingest.staging.registry import stage_file
+from etl_project.orchestration.runner import run_pipeline
 from etl_project.warehouse.engine import opened
 from schemas.tables import FACT_HOUSEHOLD, FACT_PERSON
 from tests.builders import PERSON_HEADERS, VALID_IDS, member, write_table
@@ -54,9 +54,13 @@ def test_households_persons_and_quarantine_equal_the_truth(run):
     assert result.success
     with opened(url) as db:
         _assert_matches_truth(db, truth)  # the mart, every quarantined row and every file's accounting
-        households = db.query(f"SELECT source_file, COUNT(*) AS n FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file").set_index("source_file")["n"]
-        persons = db.query(f"SELECT source_file, COUNT(*) AS n, SUM(CASE WHEN is_head THEN 1 ELSE 0 END) AS heads "
-                           f"FROM {db.name(FACT_PERSON)} GROUP BY source_file").set_index("source_file")
+        households = db.query(f"SELECT source_file, COUNT(*) AS n FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file").set_index(
+            "source_file"
+        )["n"]
+        persons = db.query(
+            f"SELECT source_file, COUNT(*) AS n, SUM(CASE WHEN is_head THEN 1 ELSE 0 END) AS heads "
+            f"FROM {db.name(FACT_PERSON)} GROUP BY source_file"
+        ).set_index("source_file")
         exports = _exports(truth)
         for entry in exports:
             assert households[entry["file"]] == entry["households"], entry["file"]
@@ -124,9 +128,30 @@ def test_the_year_comes_from_the_title_then_the_file_name_then_as_of(tmp_path):
 def test_the_real_exports_header_is_the_persons_layout():
     extracted = extract(REAL_EXPORT, load_column_map("registry"))
     assert set(extracted.layouts.values()) == {"persons"}
-    expected = {"county_name", "township_name", "village_name", "head_name", "sex", "id_number", "household_size", "relation",
-                "ethnicity", "education", "schooling", "health", "labour_skill", "work_status", "work_months", "status_code",
-                "attribute_code", "main_cause_code", "income_per_person", "phone", "bank_name", "bank_card"}
+    expected = {
+        "county_name",
+        "township_name",
+        "village_name",
+        "head_name",
+        "sex",
+        "id_number",
+        "household_size",
+        "relation",
+        "ethnicity",
+        "education",
+        "schooling",
+        "health",
+        "labour_skill",
+        "work_status",
+        "work_months",
+        "status_code",
+        "attribute_code",
+        "main_cause_code",
+        "income_per_person",
+        "phone",
+        "bank_name",
+        "bank_card",
+    }
     assert expected <= set(extracted.headers)
 
 
@@ -135,11 +160,23 @@ def test_a_person_in_two_counties_exports_is_flagged(tmp_path):
     raw = tmp_path / "raw"
     (raw / "registry").mkdir(parents=True)
     shared = {"姓名": "李花", "性别": "女", "证件号码": VALID_IDS[2], "与户主关系": "配偶"}
-    write_table(raw / "registry" / "紫云县2019年贫困户信息列表.xlsx", PERSON_HEADERS,
-                [member(**{"人数": "2"}), member(**shared, **{"人数": "2"})], title="贫困户信息列表", unit_row="")
-    write_table(raw / "registry" / "望谟县2019年贫困户信息列表.xlsx", PERSON_HEADERS,
-                [member(**{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "证件号码": VALID_IDS[3], "人数": "3"}),
-                 member(**shared, **{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "人数": "3"})], title="贫困户信息列表", unit_row="")
+    write_table(
+        raw / "registry" / "紫云县2019年贫困户信息列表.xlsx",
+        PERSON_HEADERS,
+        [member(**{"人数": "2"}), member(**shared, **{"人数": "2"})],
+        title="贫困户信息列表",
+        unit_row="",
+    )
+    write_table(
+        raw / "registry" / "望谟县2019年贫困户信息列表.xlsx",
+        PERSON_HEADERS,
+        [
+            member(**{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "证件号码": VALID_IDS[3], "人数": "3"}),
+            member(**shared, **{"县(市、区、旗)": "望谟县", "镇(乡)": "复兴镇", "人数": "3"}),
+        ],
+        title="贫困户信息列表",
+        unit_row="",
+    )
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_pipeline(raw, url, instance)

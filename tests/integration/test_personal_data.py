@@ -21,8 +21,8 @@ from etl_project.core.pii import DEVELOPMENT_KEY
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import SourceFileError, extract
 from etl_project.ingest.readers.values import parse_code
-from etl_project.warehouse.serving import published_path
 from etl_project.warehouse.engine import opened
+from etl_project.warehouse.serving import published_path
 from schemas.investment_tables import MART_INVESTMENT
 from schemas.tables import MART_POVERTY_EXIT
 from schemas.vocabularies import DONOR_TYPE
@@ -166,8 +166,13 @@ def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path)
     from etl_project.warehouse.personal_data_sweep import sweep
     from schemas.registry import Field, Table
 
-    table = Table("probe", "探针", "values the personal-data sweep is tried on", "marts",
-                  (Field("note", "string", "备注", "free text"), Field("source_file", "string", "文件", "file")))
+    table = Table(
+        "probe",
+        "探针",
+        "values the personal-data sweep is tried on",
+        "marts",
+        (Field("note", "string", "备注", "free text"), Field("source_file", "string", "文件", "file")),
+    )
     assert table.schema == "analytics"
     values = [
         "村委会 520425199003071234 登记",  # an ID number inside text
@@ -193,4 +198,11 @@ def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path)
     assert after == ["村委会 5204**********1234 登记", "联系 138****5678", *values[2:6], "户主王**家"]
     assert again.empty and how_again == {"probe": "kept: unchanged since found clean"}
     # The patterns written here agree with the project's.
-    assert [bool(ID_LIKE.search(v) or PHONE_LIKE.search(v.replace("-", ""))) for v in values[:6]] == [True, True, False, False, False, False]
+    assert [bool(ID_LIKE.search(v) or PHONE_LIKE.search(v.replace("-", ""))) for v in values[:6]] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]

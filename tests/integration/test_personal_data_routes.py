@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from dagster._serdes import serialize_value
 
-from etl_project.orchestration.cli import main
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import extract
+from etl_project.orchestration.cli import main
 from etl_project.orchestration.runner import run_pipeline
-from etl_project.warehouse.serving import published_path
 from etl_project.warehouse.engine import opened
+from etl_project.warehouse.serving import published_path
 from tests.builders import FUND_HEADERS, VALID_IDS, fund_row, household, write_table, write_xlsx
 from tests.corpus.runs import copy_sample
 
@@ -103,24 +103,42 @@ def planted(tmp_path_factory):
     write_xlsx(registry, rows, sheet=f"户主{PLANTED_NAMES[0]} 13900000777")
 
     ledger = raw / "funds" / "紫云县个人捐赠台账.xlsx"
-    write_table(ledger, FUND_HEADERS, [
-        fund_row(1, **{"帮扶单位": f"{PLANTED_NAMES[1]}(13900000501)", "单位类型": "社会组织", "所属单位": "", "项目编号": "ZY2016-002"}),
-        fund_row(2, **{"帮扶单位": PLANTED_NAMES[2], "单位类型": "企业", "所属单位": VALID_IDS[2], "项目编号": "ZY2016-002"}),
-        fund_row(3, **{"帮扶单位": PLANTED_NAMES[2], "单位类型": "", "所属单位": "", "项目编号": "ZY2016-002"}),
-    ], title="紫云县个人捐赠资金台账", unit_row="单位：万元")
+    write_table(
+        ledger,
+        FUND_HEADERS,
+        [
+            fund_row(
+                1, **{"帮扶单位": f"{PLANTED_NAMES[1]}(13900000501)", "单位类型": "社会组织", "所属单位": "", "项目编号": "ZY2016-002"}
+            ),
+            fund_row(2, **{"帮扶单位": PLANTED_NAMES[2], "单位类型": "企业", "所属单位": VALID_IDS[2], "项目编号": "ZY2016-002"}),
+            fund_row(3, **{"帮扶单位": PLANTED_NAMES[2], "单位类型": "", "所属单位": "", "项目编号": "ZY2016-002"}),
+        ],
+        title="紫云县个人捐赠资金台账",
+        unit_row="单位：万元",
+    )
     _write_report(raw / "reports" / "紫云县2019年帮扶个案.txt", sample_head)
 
     url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_pipeline(raw, url, instance)
         events = [serialize_value(entry) for run_id in result.run_ids for entry in instance.all_logs(run_id)]
-    return {"raw": raw, "url": url, "result": result, "events": events, "registry": registry, "ledger": ledger,
-            "sample_head": sample_head, "names": {*PLANTED_NAMES, sample_head}}
+    return {
+        "raw": raw,
+        "url": url,
+        "result": result,
+        "events": events,
+        "registry": registry,
+        "ledger": ledger,
+        "sample_head": sample_head,
+        "names": {*PLANTED_NAMES, sample_head},
+    }
 
 
 def _tables(url: str) -> dict[str, pd.DataFrame]:
     with opened(url) as db:
-        names = db.query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('analytics', 'staging', 'audit')")
+        names = db.query(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('analytics', 'staging', 'audit')"
+        )
         return {f"{s}.{t}": db.query(f"SELECT * FROM {db.quote(s)}.{db.quote(t)}") for s, t in names.itertuples(index=False)}
 
 
@@ -134,7 +152,15 @@ def _hits(tables: dict[str, pd.DataFrame], names: set[str]) -> list[tuple[str, s
 
 
 def test_the_detector_here_sees_every_spelling(planted):
-    spellings = [HEAD_ID, _spaced(HEAD_ID, 6, "-"), _spaced(HEAD_ID), _full_width(HEAD_ID.lower()), "139 0000 0101", "0851-12345678", _spaced(CARD)]
+    spellings = [
+        HEAD_ID,
+        _spaced(HEAD_ID, 6, "-"),
+        _spaced(HEAD_ID),
+        _full_width(HEAD_ID.lower()),
+        "139 0000 0101",
+        "0851-12345678",
+        _spaced(CARD),
+    ]
     assert all(personal_in(s, set()) for s in spellings)
     assert not personal_in("5204**********2010 139****0101 2386万余元 520425101001", set())
 

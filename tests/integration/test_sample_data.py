@@ -23,9 +23,25 @@ from python_calamine import CalamineWorkbook
 from sample_data import generate
 
 FIELDS = (
-    "county_name", "township_name", "village_name", "household_id", "head_name", "id_number", "household_size",
-    "attribute_code", "main_cause_code", "identification_year", "exit_year", "status_code", "returned_year",
-    "income_per_person", "housing_secure", "water_secure", "schooling_secure", "medical_secure", "phone",
+    "county_name",
+    "township_name",
+    "village_name",
+    "household_id",
+    "head_name",
+    "id_number",
+    "household_size",
+    "attribute_code",
+    "main_cause_code",
+    "identification_year",
+    "exit_year",
+    "status_code",
+    "returned_year",
+    "income_per_person",
+    "housing_secure",
+    "water_secure",
+    "schooling_secure",
+    "medical_secure",
+    "phone",
 )
 F = {name: i for i, name in enumerate(FIELDS)}
 WIDTH = len(FIELDS)
@@ -35,10 +51,18 @@ PLAIN = "plain"
 SECTION = re.compile(r"^[一二三四五六七八九十]+、(.+[镇乡])$")
 PLACEHOLDER_CELLS = {"N", "示例", "…"}
 
-ATTRIBUTES = dict(zip("一般贫困户 低保贫困户 特困供养贫困户 一般脱贫户 低保脱贫户 特困供养脱贫户 边缘易致贫户 脱贫不稳定户".split(),
-                      ["01", "02", "03", "04", "05", "06", "07", "08"]))
-CAUSES = dict(zip("因病 因残 因学 因灾 缺土地 缺水 缺技术 缺劳力 缺资金 交通条件落后 自身发展动力不足 其他".split(),
-                  [f"{i:02d}" for i in range(1, 13)]))
+ATTRIBUTES = dict(
+    zip(
+        "一般贫困户 低保贫困户 特困供养贫困户 一般脱贫户 低保脱贫户 特困供养脱贫户 边缘易致贫户 脱贫不稳定户".split(),
+        ["01", "02", "03", "04", "05", "06", "07", "08"],
+    )
+)
+CAUSES = dict(
+    zip(
+        "因病 因残 因学 因灾 缺土地 缺水 缺技术 缺劳力 缺资金 交通条件落后 自身发展动力不足 其他".split(),
+        [f"{i:02d}" for i in range(1, 13)],
+    )
+)
 STATUSES = {"未脱贫": "0", "已脱贫（享受政策）": "1", "返贫": "3", "已脱贫（不享受政策）": "4"}
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 SHOWCASE_FILES = {
@@ -50,8 +74,14 @@ SHOWCASE_FILES = {
 }
 LEVELS = ("province", "city", "county", "township", "village")
 COUNTERS = (
-    "registered_households", "registered_persons", "exited_households", "exited_persons",
-    "cumulative_exited_households", "cumulative_exited_persons", "remaining_households", "remaining_persons",
+    "registered_households",
+    "registered_persons",
+    "exited_households",
+    "exited_persons",
+    "cumulative_exited_households",
+    "cumulative_exited_persons",
+    "remaining_households",
+    "remaining_persons",
     "returned_households",
 )
 
@@ -216,8 +246,9 @@ def _contents(out: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_same_seed_gives_the_same_bytes(tmp_path, fmt):
-    first, second, other = (_contents(_run(tmp_path / name, households=300, fmt=fmt, seed=seed)[0])
-                            for name, seed in (("a", 7), ("b", 7), ("c", 8)))
+    first, second, other = (
+        _contents(_run(tmp_path / name, households=300, fmt=fmt, seed=seed)[0]) for name, seed in (("a", 7), ("b", 7), ("c", 8))
+    )
     assert first == second
     assert first["truth.json"] != other["truth.json"]
     assert any(first[name] != other[name] for name in first if name.endswith(".csv"))
@@ -231,8 +262,14 @@ def test_default_sample_files(sample):
     assert {p.relative_to(out).as_posix() for p in (out / "registry").iterdir() if PER_PERSON not in p.name} == SHOWCASE_FILES
     assert sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) < 5_000_000
     assert truth["seed"] == 7 and truth["households"] == 2000
-    assert summary["clean_households"] == truth["clean_households"] == (
-        sum(e["clean_rows"] for e in registry(truth["files"])) + sum(e["households"] for e in truth["files"] if e.get("layout") == "persons"))
+    assert (
+        summary["clean_households"]
+        == truth["clean_households"]
+        == (
+            sum(e["clean_rows"] for e in registry(truth["files"]))
+            + sum(e["households"] for e in truth["files"] if e.get("layout") == "persons")
+        )
+    )
     # 新田县 sends one sheet per township, each named after it (as CSV files: one per 片区, below).
     xintian = [e for e in registry(truth["files"]) if "新田县" in e["file"]]
     assert len(xintian) >= 5 and all(e["sheet"].endswith(("镇", "乡")) and e["form"] == "sheet_per_township" for e in xintian)
@@ -373,8 +410,9 @@ def test_showcase_counties_carry_every_rule(sample):
         rules[defect["file"]].add(defect["rule"])
     expected = {"duplicate_household", "id_check_digit", "exit_before_identification", "income_range", "unknown_code"}
     assert all(rules[file] == expected for file in SHOWCASE_FILES)
-    assert {r: n for r, n in truth["defect_counts"].items() if r in expected} == \
-        {r: sum(d["rule"] == r for d in truth["defects"]) for r in expected}
+    assert {r: n for r, n in truth["defect_counts"].items() if r in expected} == {
+        r: sum(d["rule"] == r for d in truth["defects"]) for r in expected
+    }
 
 
 def test_old_ids_only_in_wangmo(sample, sample_sheets):
@@ -401,8 +439,10 @@ def test_skipped_rows_are_what_they_say(run, sheets):
         elif skipped["reason"] == "section":
             assert len(filled) == 1 and SECTION.match(cells[0])
         elif set(filled) <= PLACEHOLDER_CELLS:
-            assert skipped["reason"] == "note" and skipped["row"] in (first_row(entry_of[skipped["file"], skipped["sheet"]]),
-                                                                     first_row(entry_of[skipped["file"], skipped["sheet"]]) + 1)
+            assert skipped["reason"] == "note" and skipped["row"] in (
+                first_row(entry_of[skipped["file"], skipped["sheet"]]),
+                first_row(entry_of[skipped["file"], skipped["sheet"]]) + 1,
+            )
         else:
             assert len(filled) == 1 and cells[0] == filled[0]
 
@@ -465,8 +505,9 @@ def test_mart_arithmetic(run):
             for y, row in by_year.items():
                 for counter in COUNTERS:
                     assert row[counter] == sum(regions[child][y][counter] for child in children[region]), (region, y)
-    assert sum(regions["province", p][2020]["registered_households"] for lvl, p in regions if lvl == "province") == \
-        truth["clean_households"]
+    assert (
+        sum(regions["province", p][2020]["registered_households"] for lvl, p in regions if lvl == "province") == truth["clean_households"]
+    )
 
 
 def test_mart_matches_the_clean_rows_of_the_files(run, sheets):
@@ -487,8 +528,7 @@ def test_mart_matches_the_clean_rows_of_the_files(run, sheets):
                 year(cells[F["returned_year"]]),
                 int(norm(cells[F["household_size"]])),
             )
-            for key in (("county", county), ("township", local_code(county, township)),
-                        ("village", local_code(county, township, village))):
+            for key in (("county", county), ("township", local_code(county, township)), ("village", local_code(county, township, village))):
                 households[key].append(record)
     exports = per_person_counties(truth)
     regions = {k: v for k, v in _mart(truth).items() if not any(k[1].startswith(code) for code in exports)}
@@ -503,8 +543,7 @@ def test_mart_matches_the_clean_rows_of_the_files(run, sheets):
             assert row["cumulative_exited_persons"] == sum(r[3] for r in records if r[1] and r[1] <= y)
             assert row["returned_households"] == sum(r[2] == y for r in records)
             assert row["remaining_persons"] == (
-                row["registered_persons"] - row["cumulative_exited_persons"]
-                + sum(r[3] for r in records if r[2] and r[2] <= y)
+                row["registered_persons"] - row["cumulative_exited_persons"] + sum(r[3] for r in records if r[2] and r[2] <= y)
             )
 
 
@@ -538,8 +577,13 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def _probe(out: Path, households: int) -> int:
-    result = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(out), str(households)],
-                            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(out), str(households)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     return int(result.stdout.split()[0])
 
 

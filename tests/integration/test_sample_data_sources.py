@@ -24,14 +24,32 @@ from tests.integration.test_sample_data import F as REGISTRY_FIELD
 from tests.integration.test_sample_data import first_row, in_fields, read_sheet
 
 CATEGORIES = {
-    "产业": "industry", "产业扶贫": "industry", "基础设施": "infrastructure", "基础设施建设": "infrastructure",
-    "教育": "education", "教育扶贫": "education", "医疗": "health", "健康扶贫": "health", "就业": "employment",
-    "就业扶贫": "employment", "消费帮扶": "consumption", "消费扶贫": "consumption", "易地搬迁": "relocation",
-    "易地扶贫搬迁": "relocation", "其他": "other",
+    "产业": "industry",
+    "产业扶贫": "industry",
+    "基础设施": "infrastructure",
+    "基础设施建设": "infrastructure",
+    "教育": "education",
+    "教育扶贫": "education",
+    "医疗": "health",
+    "健康扶贫": "health",
+    "就业": "employment",
+    "就业扶贫": "employment",
+    "消费帮扶": "consumption",
+    "消费扶贫": "consumption",
+    "易地搬迁": "relocation",
+    "易地扶贫搬迁": "relocation",
+    "其他": "other",
 }
 SOURCES = {
-    "财政专项": "fiscal", "财政专项资金": "fiscal", "信贷": "credit", "扶贫贷款": "credit", "单位自筹": "own_funds",
-    "自筹资金": "own_funds", "社会募捐": "donation", "社会捐赠": "donation", "社会引资": "social_investment",
+    "财政专项": "fiscal",
+    "财政专项资金": "fiscal",
+    "信贷": "credit",
+    "扶贫贷款": "credit",
+    "单位自筹": "own_funds",
+    "自筹资金": "own_funds",
+    "社会募捐": "donation",
+    "社会捐赠": "donation",
+    "社会引资": "social_investment",
     "招商引资": "social_investment",
 }
 DONOR_TYPES = {"部门": "department", "企业": "enterprise", "社会组织": "social_org", "个人": "individual"}
@@ -40,13 +58,29 @@ WESTERN = {"15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65
 FIRST_DAY, LAST_DAY = date(2013, 1, 1), date(2021, 12, 31)
 # Header spellings of each field, over the three ledger layouts and the two lists.
 FIELDS = {
-    "date": ("日期", "拨付日期"), "donor": ("帮扶单位", "帮扶单位名称"), "donor_type": ("单位类型", "帮扶主体类型"),
-    "parent": ("所属单位", "上级单位"), "county": ("县", "受援县"), "township": ("乡镇", "受援乡镇"),
-    "village": ("村", "受援村", "行政村"), "code": ("项目编号", "项目代码"), "category": ("资金类别", "帮扶类别", "项目类型"),
-    "source": ("资金来源", "资金性质"), "amount": ("金额", "金额（元）", "投入资金（万元）", "合计"), "name": ("项目名称",),
-    "start": ("开工日期",), "end": ("完工日期",), "planned": ("计划投资（万元）",), "status": ("项目状态",),
-    "households": ("带动贫困户数",), "persons": ("带动贫困人口数",), "scale": ("建设规模",), "poor": ("是否贫困村",),
-    "exit_year": ("出列年度",), "population": ("户籍人口",), "agricultural": ("农业人口",),
+    "date": ("日期", "拨付日期"),
+    "donor": ("帮扶单位", "帮扶单位名称"),
+    "donor_type": ("单位类型", "帮扶主体类型"),
+    "parent": ("所属单位", "上级单位"),
+    "county": ("县", "受援县"),
+    "township": ("乡镇", "受援乡镇"),
+    "village": ("村", "受援村", "行政村"),
+    "code": ("项目编号", "项目代码"),
+    "category": ("资金类别", "帮扶类别", "项目类型"),
+    "source": ("资金来源", "资金性质"),
+    "amount": ("金额", "金额（元）", "投入资金（万元）", "合计"),
+    "name": ("项目名称",),
+    "start": ("开工日期",),
+    "end": ("完工日期",),
+    "planned": ("计划投资（万元）",),
+    "status": ("项目状态",),
+    "households": ("带动贫困户数",),
+    "persons": ("带动贫困人口数",),
+    "scale": ("建设规模",),
+    "poor": ("是否贫困村",),
+    "exit_year": ("出列年度",),
+    "population": ("户籍人口",),
+    "agricultural": ("农业人口",),
     "income": ("村集体经济收入（万元）",),
 }
 SHOWCASE_LEDGERS = {
@@ -199,8 +233,7 @@ def _defects(truth: dict, rule: str) -> list[dict]:
 
 
 def _project_codes(truth: dict, tables: dict) -> set[str]:
-    return {text(tables[e["file"]].get(r, "code")) for e in _entries(truth, "projects")
-            for r in tables[e["file"]].kinds["data"]}
+    return {text(tables[e["file"]].get(r, "code")) for e in _entries(truth, "projects") for r in tables[e["file"]].kinds["data"]}
 
 
 def _ledgers(truth: dict) -> list[dict]:
@@ -289,8 +322,21 @@ def test_ledger_a_two_row_header(sample):
     file = "funds/贵阳经开区帮扶紫云县资金台账.xlsx"
     rows = tables[file].rows
     assert text(rows[0][0]) == "贵阳经开区2016-2020年对口帮扶紫云县资金台账" and text(rows[1][0]) == "单位：万元"
-    assert [text(v) for v in rows[2][:13]] == ["序号", "日期", "帮扶单位", "单位类型", "所属单位", "受援地", "", "", "项目编号",
-                                              "资金类别", "资金来源", "金额", "备注"]
+    assert [text(v) for v in rows[2][:13]] == [
+        "序号",
+        "日期",
+        "帮扶单位",
+        "单位类型",
+        "所属单位",
+        "受援地",
+        "",
+        "",
+        "项目编号",
+        "资金类别",
+        "资金来源",
+        "金额",
+        "备注",
+    ]
     assert [text(v) for v in rows[3][5:8]] == ["县", "乡镇", "村"]
     merged = set(CalamineWorkbook.from_path(str(out / file)).get_sheet_by_name("资金台账").merged_cell_ranges)
     assert ((2, 5), (2, 7)) in merged and ((0, 0), (0, 12)) in merged
@@ -298,14 +344,17 @@ def test_ledger_a_two_row_header(sample):
 
 
 def _source_contents(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for folder in ("funds", "projects", "villages")
-            for p in sorted((out / folder).iterdir())}
+    return {
+        str(p.relative_to(out)): p.read_bytes() for folder in ("funds", "projects", "villages") for p in sorted((out / folder).iterdir())
+    }
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_same_seed_gives_the_same_sources(tmp_path, fmt):
-    first, second, other = (generate(tmp_path / name, households=300, fmt=fmt, seed=seed, truth=tmp_path / f"{name}.json")
-                            for name, seed in (("a", 7), ("b", 7), ("c", 8)))
+    first, second, other = (
+        generate(tmp_path / name, households=300, fmt=fmt, seed=seed, truth=tmp_path / f"{name}.json")
+        for name, seed in (("a", 7), ("b", 7), ("c", 8))
+    )
     assert _source_contents(tmp_path / "a") == _source_contents(tmp_path / "b")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert _source_contents(tmp_path / "a") != _source_contents(tmp_path / "c")
@@ -362,8 +411,7 @@ def test_subtotals_and_totals_add_up(run):
         (total,) = table.kinds["合计"]
         for field in ("planned", "households", "persons", "population", "agricultural", "income"):
             if field in table.columns:
-                assert number(table.get(total, field)) == pytest.approx(
-                    sum(number(table.get(r, field)) for r in table.kinds["data"]))
+                assert number(table.get(total, field)) == pytest.approx(sum(number(table.get(r, field)) for r in table.kinds["data"]))
 
 
 def _fund_rules(table: Table, row: int, codes: set[str]) -> set[str]:
@@ -439,8 +487,9 @@ def test_one_registry_village_is_missing_from_its_list(run):
     for entry in _entries(truth, "villages"):
         table = tables[entry["file"]]
         for r in table.kinds["data"]:
-            listed[entry["county_code"]].add(local_code(entry["county_code"], text(table.get(r, "township")),
-                                                        text(table.get(r, "village"))))
+            listed[entry["county_code"]].add(
+                local_code(entry["county_code"], text(table.get(r, "township")), text(table.get(r, "village")))
+            )
     registry_villages = set(households)
     everything = set().union(*listed.values())
     assert registry_villages - everything == {missing["village_code"]}
@@ -480,8 +529,11 @@ def test_movements_fund_projects_of_their_own_county(run):
     for entry in _entries(truth, "projects"):
         table = tables[entry["file"]]
         for row in table.kinds["data"]:
-            projects[text(table.get(row, "code"))] = (entry["county_code"], text(table.get(row, "township")),
-                                                     text(table.get(row, "village")))
+            projects[text(table.get(row, "code"))] = (
+                entry["county_code"],
+                text(table.get(row, "township")),
+                text(table.get(row, "village")),
+            )
     listed = {(d["file"], d["row"]) for d in truth["defects"]}
     placed = coded = rows = 0
     for entry in _entries(truth, "funds"):
@@ -516,8 +568,11 @@ def test_ziyun_follows_the_public_figures(sample):
     total = sum(table.yuan(r) for table in (ledger, wide) for r in table.kinds["data"])
     assert 23_000_000 < total < 24_700_000
     assert len(tables["projects/紫云县扶贫项目库.xlsx"].kinds["data"]) == 127
-    individuals = [e for e in _showcase(_ledgers(truth)) if any(
-        text(tables[e["file"]].get(r, "donor_type")) == "个人" for r in tables[e["file"]].kinds["data"])]
+    individuals = [
+        e
+        for e in _showcase(_ledgers(truth))
+        if any(text(tables[e["file"]].get(r, "donor_type")) == "个人" for r in tables[e["file"]].kinds["data"])
+    ]
     assert len(individuals) == 4  # every other showcase county names a few people among its donors
 
 
@@ -545,8 +600,7 @@ def _recomputed_investment(truth: dict, tables: dict) -> dict[tuple, dict]:
                 regions.append(("township", local_code(county, township)))
             if village:
                 regions.append(("village", local_code(county, township, village)))
-            key = (table.year(row), CATEGORIES[text(table.get(row, "category"))],
-                   DONOR_TYPES[text(table.get(row, "donor_type"))])
+            key = (table.year(row), CATEGORIES[text(table.get(row, "category"))], DONOR_TYPES[text(table.get(row, "donor_type"))])
             for region in regions:
                 group = groups.setdefault((*region, *key), [0, set()])
                 group[0] += table.yuan(row)
@@ -580,10 +634,19 @@ def _recomputed_project_reach(truth: dict, tables: dict) -> dict[tuple, dict]:
         for row in table.kinds["data"]:
             if (entry["file"], row) not in listed:
                 township, village = text(table.get(row, "township")), text(table.get(row, "village"))
-                places = [("province", county[:2] + "0000"), ("city", county[:4] + "00"), ("county", county),
-                          ("township", local_code(county, township)), ("village", local_code(county, township, village))]
-                projects[text(table.get(row, "code"))] = (places, CATEGORIES[text(table.get(row, "category"))],
-                                                          int(table.get(row, "households")), int(table.get(row, "persons")))
+                places = [
+                    ("province", county[:2] + "0000"),
+                    ("city", county[:4] + "00"),
+                    ("county", county),
+                    ("township", local_code(county, township)),
+                    ("village", local_code(county, township, village)),
+                ]
+                projects[text(table.get(row, "code"))] = (
+                    places,
+                    CATEGORIES[text(table.get(row, "category"))],
+                    int(table.get(row, "households")),
+                    int(table.get(row, "persons")),
+                )
     first_year, booked = {}, defaultdict(int)
     for entry in _entries(truth, "funds"):
         table = tables[entry["file"]]
@@ -598,8 +661,9 @@ def _recomputed_project_reach(truth: dict, tables: dict) -> dict[tuple, dict]:
     for code, year in first_year.items():
         places, category, households, persons = projects[code]
         for place in places:
-            figures = expected.setdefault((*place, year, category), {"projects": 0, "households_benefited": 0,
-                                                                     "persons_benefited": 0, "booked_yuan": 0.0})
+            figures = expected.setdefault(
+                (*place, year, category), {"projects": 0, "households_benefited": 0, "persons_benefited": 0, "booked_yuan": 0.0}
+            )
             figures["projects"] += 1
             figures["households_benefited"] += households
             figures["persons_benefited"] += persons
@@ -610,8 +674,12 @@ def _recomputed_project_reach(truth: dict, tables: dict) -> dict[tuple, dict]:
 def test_mart_project_reach_matches_the_clean_rows_and_adds_up(run):
     _, _, truth, tables = run
     rows = truth["mart_project_reach"]
-    actual = {(r["region_level"], r["region_code"], r["year"], r["category"]):
-              {k: r[k] for k in ("projects", "households_benefited", "persons_benefited", "booked_yuan")} for r in rows}
+    actual = {
+        (r["region_level"], r["region_code"], r["year"], r["category"]): {
+            k: r[k] for k in ("projects", "households_benefited", "persons_benefited", "booked_yuan")
+        }
+        for r in rows
+    }
     assert len(actual) == len(rows)
     assert actual == _recomputed_project_reach(truth, tables)
     # Summed over years and types, every level counts each funded clean project once.
@@ -623,8 +691,12 @@ def test_mart_project_reach_matches_the_clean_rows_and_adds_up(run):
 def _clean_codes(truth: dict, tables: dict, entry: dict) -> set[str]:
     """Codes of the clean projects that a clean movement of the ledger is booked on."""
     listed = {(d["file"], d["row"]) for d in truth["defects"] if d["row"] is not None}
-    clean = {text(tables[e["file"]].get(r, "code")) for e in _entries(truth, "projects")
-             for r in tables[e["file"]].kinds["data"] if (e["file"], r) not in listed}
+    clean = {
+        text(tables[e["file"]].get(r, "code"))
+        for e in _entries(truth, "projects")
+        for r in tables[e["file"]].kinds["data"]
+        if (e["file"], r) not in listed
+    }
     table = tables[entry["file"]]
     return {text(table.get(r, "code")) for r in table.kinds["data"] if (entry["file"], r) not in listed} & clean
 
@@ -632,9 +704,12 @@ def _clean_codes(truth: dict, tables: dict, entry: dict) -> set[str]:
 def test_mart_investment_matches_the_clean_rows(run):
     _, _, truth, tables = run
     rows = truth["mart_investment"]
-    actual = {(r["region_level"], r["region_code"], r["year"], r["category"], r["donor_type"]):
-              {k: r[k] for k in ("amount_yuan", "project_count", "households_benefited", "persons_benefited",
-                                 "yuan_per_household_benefited")} for r in rows}
+    actual = {
+        (r["region_level"], r["region_code"], r["year"], r["category"], r["donor_type"]): {
+            k: r[k] for k in ("amount_yuan", "project_count", "households_benefited", "persons_benefited", "yuan_per_household_benefited")
+        }
+        for r in rows
+    }
     assert len(actual) == len(rows)
     assert actual == _recomputed_investment(truth, tables)
     levels = ("province", "city", "county", "township", "village")
@@ -670,8 +745,10 @@ def _villages(truth: dict, tables: dict) -> dict[str, dict]:
         for row in table.kinds["data"]:
             exit_year = text(table.get(row, "exit_year")).removesuffix("年")
             villages[local_code(county, text(table.get(row, "township")), text(table.get(row, "village")))] = {
-                "poor": text(table.get(row, "poor")), "exit_year": int(exit_year) if exit_year else None,
-                "population": int(table.get(row, "population")), "agricultural": int(table.get(row, "agricultural")),
+                "poor": text(table.get(row, "poor")),
+                "exit_year": int(exit_year) if exit_year else None,
+                "population": int(table.get(row, "population")),
+                "agricultural": int(table.get(row, "agricultural")),
             }
     return villages
 
@@ -705,8 +782,13 @@ def test_poverty_exit_mart_counts_exited_villages_and_incidence(run):
 
     def subtree(level: str, code: str, village: str) -> bool:
         county = village.split("-")[0]
-        return {"province": county[:2] + "0000" == code, "city": county[:4] + "00" == code, "county": county == code,
-                "township": village.rsplit("-", 1)[0] == code, "village": village == code}[level]
+        return {
+            "province": county[:2] + "0000" == code,
+            "city": county[:4] + "00" == code,
+            "county": county == code,
+            "township": village.rsplit("-", 1)[0] == code,
+            "village": village == code,
+        }[level]
 
     checked = 0
     rows = truth["mart_poverty_exit"]
@@ -718,5 +800,4 @@ def test_poverty_exit_mart_counts_exited_villages_and_incidence(run):
         assert r["poverty_incidence"] == expected, r
         checked += 1
     assert checked > 100
-    assert sum(r["villages_exited"] for r in rows if r["region_level"] == "province") == \
-        sum(v["poor"] == "是" for c, v in villages.items())
+    assert sum(r["villages_exited"] for r in rows if r["region_level"] == "province") == sum(v["poor"] == "是" for c, v in villages.items())

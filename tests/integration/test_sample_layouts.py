@@ -84,7 +84,8 @@ def test_households_persons_and_yuan_of_each_layout_file(run):
     with opened(url) as db:
         households = db.query(
             f"SELECT source_file, COUNT(*) AS households, SUM(household_size) AS persons, COUNT(DISTINCT township_code) AS townships "
-            f"FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file").set_index("source_file")
+            f"FROM {db.name(FACT_HOUSEHOLD)} GROUP BY source_file"
+        ).set_index("source_file")
         for form in FORMS:
             entries = _entries(truth, form)
             file = entries[0]["file"]
@@ -96,7 +97,9 @@ def test_households_persons_and_yuan_of_each_layout_file(run):
         wide = _wide(truth)
         money = db.query(
             f"SELECT SUM(amount_yuan) AS yuan, COUNT(DISTINCT fund_date) AS dates, MIN(county_code) AS county "
-            f"FROM {db.name(FACT_INVESTMENT)} WHERE source_file = :f", {"f": wide["file"]})
+            f"FROM {db.name(FACT_INVESTMENT)} WHERE source_file = :f",
+            {"f": wide["file"]},
+        )
         assert float(money["yuan"].iloc[0]) == wide["clean_yuan"] > 0
         assert money["dates"].iloc[0] == 1 and money["county"].iloc[0] == wide["county_code"]
         ledgers = [e for e in truth["files"] if e["source"] == "funds"]

@@ -14,9 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from etl_project.orchestration.runner import run_pipeline
-from etl_project.warehouse.serving import READ_COPY_STORAGE, grant_bi, published_path
 from etl_project.warehouse.engine import opened
-from pathlib import Path
+from etl_project.warehouse.serving import READ_COPY_STORAGE, grant_bi, published_path
 from schemas.registry import CATALOG
 from tests.builders import assert_same_rows, drop_first_household
 
@@ -102,7 +101,7 @@ def test_read_copy_opens_in_duckdb_1_and_2_with_its_comments(tmp_path, duckdb1_p
     assert {(table, column): comment for table, column, _, comment in old["columns"]} == {
         (name, f.name): f.description for name, t in readable.items() for f in t.fields
     }
-    assert ["DECIMAL(18,2)"] == [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")]
+    assert [kind for table, column, kind, _ in old["columns"] if (table, column) == ("fact_investment", "amount_yuan")] == ["DECIMAL(18,2)"]
     with opened(url) as db:
         assert old["invested"] == str(db.scalar("SELECT SUM(amount_yuan) FROM analytics.fact_investment"))
     assert _storage_version(copy).startswith(READ_COPY_STORAGE)

@@ -15,14 +15,14 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from etl_project.orchestration import cli, sensors
+from etl_project.core.settings import Reading
 from etl_project.ingest import partitions
 from etl_project.ingest.resources import RawFilesResource
-from etl_project.orchestration.runner import run_pipeline
-from etl_project.core.settings import Reading
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, stage
 from etl_project.ingest.steward import validate_file
 from etl_project.ingest.validation import empty_issues
+from etl_project.orchestration import cli, sensors
+from etl_project.orchestration.runner import run_pipeline
 from etl_project.warehouse.engine import opened
 from schemas import source_catalog
 from schemas.registry import CATALOG, COMPACT, INTEGER, NUMBER, STRING, Field, Rule, Table
@@ -47,7 +47,10 @@ required: [county_name, well_code, depth_m]
 WELL_HEADERS = ["县", "乡镇", "水井编号", "井深（米）"]
 DEPTH_RANGE = Rule("depth_range", "in_range", {"min_value": 1, "max_value": 500}, "井深应在1至500米之间", "depth must be 1-500 m")
 WELL_RECORD = Table(
-    "src_test_well", "饮水井（源记录）", "drinking-water well as read", layer="source",
+    "src_test_well",
+    "饮水井（源记录）",
+    "drinking-water well as read",
+    layer="source",
     fields=(
         Field("county_name", STRING, "县", "county", required=True, form=COMPACT),
         Field("township_name", STRING, "乡镇", "township", form=COMPACT),
@@ -56,7 +59,10 @@ WELL_RECORD = Table(
     ),
 )
 STG_WELL = Table(
-    "stg_test_well", "饮水井（暂存）", "staged drinking-water wells", layer="staging",
+    "stg_test_well",
+    "饮水井（暂存）",
+    "staged drinking-water wells",
+    layer="staging",
     fields=(
         Field("county_name", STRING, "县", "county"),
         Field("well_code", STRING, "水井编号", "well code"),
@@ -77,8 +83,11 @@ def _shape_wells(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) 
 
 
 WELLS_SPEC = SourceSpec(
-    name="wells", record=WELL_RECORD, staged=STG_WELL,
-    look_up=lambda typed, context: (pd.DataFrame(index=typed.index), empty_issues()), shape=_shape_wells,
+    name="wells",
+    record=WELL_RECORD,
+    staged=STG_WELL,
+    look_up=lambda typed, context: (pd.DataFrame(index=typed.index), empty_issues()),
+    shape=_shape_wells,
 )
 
 
@@ -91,8 +100,16 @@ def wells_declared(maps: Path):
     maps.mkdir(parents=True, exist_ok=True)
     (maps / "wells.yaml").write_text(WELL_COLUMN_MAP, encoding="utf-8")
     declaration = Source(
-        name="wells", zh="饮水安全井清单", en="well list", suffixes=SPREADSHEET_SUFFIXES, stage_order=50,
-        staged=(STG_WELL,), column_map="wells", column_map_dir=maps, record=WELL_RECORD, stage=stage_wells,
+        name="wells",
+        zh="饮水安全井清单",
+        en="well list",
+        suffixes=SPREADSHEET_SUFFIXES,
+        stage_order=50,
+        staged=(STG_WELL,),
+        column_map="wells",
+        column_map_dir=maps,
+        record=WELL_RECORD,
+        stage=stage_wells,
     )
     CATALOG.add(WELL_RECORD)  # pandera builds its model from the catalog
     try:
@@ -119,7 +136,10 @@ def test_a_source_declared_once_is_listed_watched_detected_staged_and_checked(tm
         # partitions, in staging order, and the sensor's listing and plan
         assert partitions.raw_files(RawFilesResource(root=str(raw))) == ["wells/紫云县水井.xlsx"]
         assert partitions.ordered(["reports/a.txt", "wells/紫云县水井.xlsx", "funds/b.xlsx"]) == [
-            "funds/b.xlsx", "wells/紫云县水井.xlsx", "reports/a.txt"]
+            "funds/b.xlsx",
+            "wells/紫云县水井.xlsx",
+            "reports/a.txt",
+        ]
         after = sensors.snapshot(RawFilesResource(root=str(raw)))
         assert list(after) == ["wells/紫云县水井.xlsx"]
         planned = sensors.plan_runs(sensors.changes({}, after), {}, after, list(after))
@@ -176,8 +196,7 @@ def test_a_source_cannot_be_declared_twice_nor_against_an_unknown_one(tmp_path: 
     registry = source_catalog.source("registry")
     with pytest.raises(ValueError, match="declared twice"):
         source_catalog.register_source(registry)
-    orphan = Source(name="orphan", zh="孤", en="orphan", suffixes=(".xlsx",), stage_order=60, staged=(STG_WELL,),
-                    judged_against="nowhere")
+    orphan = Source(name="orphan", zh="孤", en="orphan", suffixes=(".xlsx",), stage_order=60, staged=(STG_WELL,), judged_against="nowhere")
     with pytest.raises(ValueError, match="not declared"):
         source_catalog.register_source(orphan)
 

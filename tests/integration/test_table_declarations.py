@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from etl_project.orchestration.definitions import build_definitions
-from etl_project.warehouse.dictionary import render
 from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse.dictionary import render
 from etl_project.warehouse.engine import opened
 from schemas import fields
 from schemas.registry import CATALOG, NUMBER, STRING, Field, Table, View
@@ -81,10 +81,14 @@ def test_each_asset_reads_what_its_table_declares_and_shows_its_declared_lineage
         assert set(table.inputs) <= parents <= {*table.inputs, "dim_region"}, table.name
         lineage = graph.get(dg.AssetKey(table.name)).metadata.get("dagster/column_lineage")
         declared = {f.name: sorted(f.derived_from) for f in table.fields if f.derived_from}
-        shown = {} if lineage is None else {
-            column: sorted(f"{dep.asset_key.to_user_string()}.{dep.column_name}" for dep in deps)
-            for column, deps in lineage.deps_by_column.items()
-        }
+        shown = (
+            {}
+            if lineage is None
+            else {
+                column: sorted(f"{dep.asset_key.to_user_string()}.{dep.column_name}" for dep in deps)
+                for column, deps in lineage.deps_by_column.items()
+            }
+        )
         assert shown == declared, table.name
     exits = graph.get(dg.AssetKey("mart_poverty_exit")).metadata["dagster/column_lineage"].deps_by_column
     assert {dep.asset_key.to_user_string() for dep in exits["villages_exited"]} == {"dim_region"}
@@ -123,7 +127,10 @@ def _deep_wells_select(db) -> str:
 
 
 DEEP_WELLS = Table(
-    "fact_test_deep_well", "深井（测试）", "wells deeper than 100 m", layer="warehouse",
+    "fact_test_deep_well",
+    "深井（测试）",
+    "wells deeper than 100 m",
+    layer="warehouse",
     inputs=(STG_WELL.name,),
     fields=(
         Field("well_code", STRING, "水井编号", "well code", required=True, derived_from=STG_WELL.column_refs("well_code")),
@@ -179,7 +186,11 @@ def test_a_declared_select_reads_staging_tables_only():
     """Its asset rebuilds it when the files under its inputs change: a table read from other
     warehouse tables has its own asset, which knows when those changed."""
     over_facts = Table(
-        "mart_test_households", "测试", "test", layer="marts", inputs=("fact_household",),
+        "mart_test_households",
+        "测试",
+        "test",
+        layer="marts",
+        inputs=("fact_household",),
         fields=(Field("households", NUMBER, "户数", "households"),),
         select=lambda db: f"SELECT COUNT(*) FROM {db.name(CATALOG['fact_household'])}",
     )

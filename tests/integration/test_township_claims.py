@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from etl_project.reports.reconciliation import reconcile
 from etl_project.reports import extract_text
+from etl_project.reports.reconciliation import reconcile
 from etl_project.reports.townships import Townships
 from etl_project.warehouse.engine import Warehouse, opened
 from schemas.report_tables import RECONCILIATION, REPORT_CLAIM
@@ -33,8 +33,7 @@ def test_a_township_named_alone_is_placed_in_the_report_s_county():
 
 
 def test_in_a_pairing_report_a_township_is_the_recipient_s():
-    body = ("贵阳经开区对口帮扶紫云县工作综述\n贵阳经开区积极助力紫云县打赢脱贫攻坚战。\n"
-            "在经开区的帮扶下，猫营镇2019年脱贫300户。")
+    body = "贵阳经开区对口帮扶紫云县工作综述\n贵阳经开区积极助力紫云县打赢脱贫攻坚战。\n在经开区的帮扶下，猫营镇2019年脱贫300户。"
     claim = _township_claim(body, "贵阳经开区对口帮扶紫云县工作综述")
     assert (claim["region"], claim["context_code"]) == ("猫营镇", "520425")
 
@@ -101,10 +100,12 @@ def test_a_township_name_two_counties_share_is_ambiguous_unless_the_county_is_kn
     county = true_claim["context_code"]
     city = county[:4] + "00"
     regions = db.query(f"SELECT * FROM {db.name(DIM_REGION)}")
-    other_county = regions[(regions["region_level"] == "county") & (regions["region_code"].str[:4] == county[:4])
-                           & (regions["region_code"] != county)]["region_code"].iloc[0]
+    other_county = regions[
+        (regions["region_level"] == "county") & (regions["region_code"].str[:4] == county[:4]) & (regions["region_code"] != county)
+    ]["region_code"].iloc[0]
     namesake = regions[regions["region_code"] == true_claim["region_code"]].assign(
-        region_code=f"{other_county}-000000", parent_code=other_county, county_code=other_county, township_code=f"{other_county}-000000")
+        region_code=f"{other_county}-000000", parent_code=other_county, county_code=other_county, township_code=f"{other_county}-000000"
+    )
     db.replace(DIM_REGION, pd.concat([regions, namesake], ignore_index=True))
     try:
         in_county = reconcile(db, claims)

@@ -14,8 +14,8 @@ from typing import NamedTuple
 import dagster as dg
 import pytest
 
-from etl_project.warehouse import figures
 from etl_project.orchestration.runner import run_pipeline
+from etl_project.warehouse import figures
 from etl_project.warehouse.engine import opened
 from schemas.tables import DIM_REGION
 from schemas.vocabularies import FUND_CATEGORY
@@ -157,7 +157,10 @@ def test_money_figure_keeps_the_counties_that_received_most(sample, monkeypatch)
 def test_projects_by_type_are_the_generators(sample, shown):
     truth = _province_sums(sample.truth["mart_project_reach"], "category", ("projects", "households_benefited", "booked_yuan"))
     label_to_code = {label: code for code, label in FUND_CATEGORY.codes.items()}
-    got = {label_to_code[r["类型"]]: (int(_number(r["项目"])), int(_number(r["带动贫困户"])), _number(r["资金（万元）"])) for r in _rows(shown["mart_project_reach"])}
+    got = {
+        label_to_code[r["类型"]]: (int(_number(r["项目"])), int(_number(r["带动贫困户"])), _number(r["资金（万元）"]))
+        for r in _rows(shown["mart_project_reach"])
+    }
     assert set(got) == set(truth)
     for category, (projects, households, booked) in truth.items():
         assert got[category][:2] == (projects, households), category
@@ -182,7 +185,15 @@ def test_figures_are_the_same_on_postgresql(sample, postgres_database):
     drawn = {}
     for url in (sample.url, postgres_database):
         with opened(url) as db:
-            drawn[url] = [draw(db) for draw in (figures.exits_by_year, figures.money_by_county_and_year, figures.projects_by_type, figures.reconciliation_mismatches)]
+            drawn[url] = [
+                draw(db)
+                for draw in (
+                    figures.exits_by_year,
+                    figures.money_by_county_and_year,
+                    figures.projects_by_type,
+                    figures.reconciliation_mismatches,
+                )
+            ]
     assert drawn[sample.url] == drawn[postgres_database]
     assert all(_rows(figure) for figure in drawn[postgres_database])
 

@@ -36,7 +36,12 @@ def test_validate_detects_each_source_and_answers_0_1_2(tmp_path: Path):
 
     ledger = tmp_path / "ledger.xlsx"
     rows = write_table(
-        ledger, FUND_HEADERS, [fund_row(1), ["合计", "", "", "", "", "", "", "", "", "", "", 99, ""]], "贵阳经开区2019年对口帮扶紫云县资金台账", "单位：万元", sheet="台账"
+        ledger,
+        FUND_HEADERS,
+        [fund_row(1), ["合计", "", "", "", "", "", "", "", "", "", "", 99, ""]],
+        "贵阳经开区2019年对口帮扶紫云县资金台账",
+        "单位：万元",
+        sheet="台账",
     )
     code, verdict = _validate(ledger)
     assert code == 1 and verdict["source"] == "funds"

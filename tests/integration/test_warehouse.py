@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from etl_project.warehouse.engine import Warehouse, opened
 from etl_project.warehouse.marts import rounded_quotient_sql
 from etl_project.warehouse.pg_locks import LockPolicy, TableBusy
-from etl_project.warehouse.engine import Warehouse, opened
 from schemas.investment_tables import STG_LEDGER_TOTAL
 from schemas.tables import LOAD_AUDIT, QUARANTINE
 
@@ -55,9 +55,7 @@ def test_replace_swaps_whole_table(warehouse):
     warehouse.replace(QUARANTINE, _quarantine_rows(10, "old"))
     warehouse.replace(QUARANTINE, _quarantine_rows(3, "new"))
     assert warehouse.query('SELECT DISTINCT run_id FROM "audit"."quarantine"')["run_id"].tolist() == ["new"]
-    assert not warehouse.scalar(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'quarantine__loading'"
-    )
+    assert not warehouse.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'quarantine__loading'")
 
 
 def test_failed_load_leaves_old_table(warehouse):
@@ -69,7 +67,12 @@ def test_failed_load_leaves_old_table(warehouse):
 
 
 def test_replace_where_is_idempotent(warehouse):
-    audit = pd.DataFrame([dict.fromkeys(LOAD_AUDIT.column_names) | {"run_id": "r1", "source": "registry", "source_file": "a.csv", "status": "loaded", "rows_read": 3}])
+    audit = pd.DataFrame(
+        [
+            dict.fromkeys(LOAD_AUDIT.column_names)
+            | {"run_id": "r1", "source": "registry", "source_file": "a.csv", "status": "loaded", "rows_read": 3}
+        ]
+    )
     ref = warehouse.reference(LOAD_AUDIT)
     for _ in range(2):
         warehouse.replace_where(LOAD_AUDIT, audit, ref.c.run_id == "r1")
@@ -79,7 +82,9 @@ def test_replace_where_is_idempotent(warehouse):
 def test_table_and_column_comments_reach_the_database(warehouse):
     warehouse.replace(QUARANTINE, _quarantine_rows(1, "x"))
     if warehouse.dialect == "duckdb":
-        comments = warehouse.query("SELECT comment FROM duckdb_columns() WHERE schema_name = 'audit' AND table_name = 'quarantine'")["comment"]
+        comments = warehouse.query("SELECT comment FROM duckdb_columns() WHERE schema_name = 'audit' AND table_name = 'quarantine'")[
+            "comment"
+        ]
         table_comment = warehouse.scalar("SELECT comment FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'quarantine'")
     else:
         comments = warehouse.query(
@@ -161,6 +166,8 @@ def test_migration_held_up_by_an_idle_reader_names_it(postgres_database):
         reader.rollback()
         assert db.ensure_table(QUARANTINE).startswith("migrated")
         reader.close()
+
+
 def test_empty_text_is_stored_as_null_on_both_engines(warehouse):
     """A CSV row has no sheet: COPY reads its empty sheet as NULL on PostgreSQL, and DuckDB stores
     the same, so a query finds CSV rows the same way on both."""
@@ -175,11 +182,19 @@ def test_money_is_stored_to_the_fen_exactly(warehouse):
     """Money is DECIMAL(18, 2): what arrives as a double (0.1 + 0.2) is stored as the fen it means,
     and reads back as a Decimal on both engines."""
     amounts = [0.1 + 0.2, 20351.93, 12345678901234.56, None]
-    rows = pd.DataFrame({
-        "source_file": "funds/台账.xlsx", "source_sheet": "Sheet1", "source_row": pd.array([5, 6, 7, 8], dtype="Int64"),
-        "label": "合计", "stated_yuan": amounts, "computed_yuan": amounts, "difference_yuan": 0.0,
-        "rows_covered": pd.array([1, 1, 1, 1], dtype="Int64"), "unit": "元",
-    })
+    rows = pd.DataFrame(
+        {
+            "source_file": "funds/台账.xlsx",
+            "source_sheet": "Sheet1",
+            "source_row": pd.array([5, 6, 7, 8], dtype="Int64"),
+            "label": "合计",
+            "stated_yuan": amounts,
+            "computed_yuan": amounts,
+            "difference_yuan": 0.0,
+            "rows_covered": pd.array([1, 1, 1, 1], dtype="Int64"),
+            "unit": "元",
+        }
+    )
     warehouse.replace(STG_LEDGER_TOTAL, rows)
     with warehouse.engine.connect() as connection:
         back = [row[0] for row in connection.execute(sa.text('SELECT stated_yuan FROM "staging"."stg_ledger_total" ORDER BY source_row'))]
@@ -216,7 +231,17 @@ def _regions_for_names(db: Warehouse) -> None:
         ("520425-aaaaaa", "猴场镇", None, "township", "520425", "520000", "520400", "520425", "520425-aaaaaa"),
         ("520425-aaaaaa-bbbbbb", "新村", None, "village", "520425-aaaaaa", "520000", "520400", "520425", "520425-aaaaaa"),
     ]
-    columns = ["region_code", "region_name", "short_name", "region_level", "parent_code", "province_code", "city_code", "county_code", "township_code"]
+    columns = [
+        "region_code",
+        "region_name",
+        "short_name",
+        "region_level",
+        "parent_code",
+        "province_code",
+        "city_code",
+        "county_code",
+        "township_code",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     for column in DIM_REGION.column_names:
         if column not in frame:
@@ -233,13 +258,21 @@ def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse):
     from schemas.registry import ROW_LEVEL, Field, Table
 
     _regions_for_names(warehouse)
-    table = with_names(Table("named_probe", "测试", "probe", "marts", fields=(
-        Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
-        Field("region_level", "string", "层级", "level", vocabulary="region_level"),
-        Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
-        Field("village_code", "string", "行政村代码", "village", region="village"),
-        Field("households", "integer", "户数", "households"),
-    )))
+    table = with_names(
+        Table(
+            "named_probe",
+            "测试",
+            "probe",
+            "marts",
+            fields=(
+                Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
+                Field("region_level", "string", "层级", "level", vocabulary="region_level"),
+                Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
+                Field("village_code", "string", "行政村代码", "village", region="village"),
+                Field("households", "integer", "户数", "households"),
+            ),
+        )
+    )
     base = (
         "SELECT * FROM (VALUES ('520425', 'county', '07', '520425-aaaaaa-bbbbbb', 1), ('441900', 'county', '1', NULL, 2), "
         "('441900', 'city', '12', NULL, 3), ('520000', 'province', NULL, NULL, 4), ('999999', 'county', '99', 'x', 5)) "

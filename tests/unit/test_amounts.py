@@ -49,7 +49,7 @@ def test_large_and_small_amounts_are_written_out_in_full(exponent):
 def test_random_amounts_read_back_exactly():
     rng = random.Random(15)
     for _ in range(2000):
-        fen = rng.randrange(-10**17, 10**17)
+        fen = rng.randrange(-(10**17), 10**17)
         amount = Decimal(fen) / 100
         assert _digits(yuan_text(amount)) == amount
         wan = money_text(amount, "万元").split(" = ")[0]
@@ -64,15 +64,26 @@ def test_a_unit_the_project_does_not_know_is_refused():
 
 
 def test_the_unit_a_report_writes_a_figure_in():
-    assert [written_unit(t) for t in ("2386万余元", "3.2亿元", "1,074,270元", "5千元", "2萬元", None)] == \
-        ["万元", "亿元", "元", "千元", "万元", "元"]
+    assert [written_unit(t) for t in ("2386万余元", "3.2亿元", "1,074,270元", "5千元", "2萬元", None)] == [
+        "万元",
+        "亿元",
+        "元",
+        "千元",
+        "万元",
+        "元",
+    ]
 
 
 def test_tables_for_the_ui_hold_no_scientific_notation():
-    frame = pd.DataFrame({
-        "stated_yuan": [7909740.0, None], "booked_yuan": [Decimal("12345678901234.56"), Decimal("1E+7")],
-        "poverty_incidence": [2.5, 1e16], "households": [3, 4], "label": ["合计", "小计"],
-    })
+    frame = pd.DataFrame(
+        {
+            "stated_yuan": [7909740.0, None],
+            "booked_yuan": [Decimal("12345678901234.56"), Decimal("1E+7")],
+            "poverty_incidence": [2.5, 1e16],
+            "households": [3, 4],
+            "label": ["合计", "小计"],
+        }
+    )
     table = money_columns_as_text(frame).to_markdown(index=False)
     assert "e+" not in table and "E+" not in table
     for shown in ("7 909 740 元", "12 345 678 901 234.56 元", "10 000 000 元", "10 000 000 000 000 000", "2.5"):
@@ -96,13 +107,15 @@ def test_a_wrong_total_is_reported_in_the_sheet_s_unit(tmp_path: Path):
 def test_reconciliation_rows_show_money_in_the_report_s_unit():
     from etl_project.reports.reconciliation import as_read
 
-    rows = pd.DataFrame({
-        "metric": ["investment_amount", "households_exited", "investment_amount"],
-        "claimed_value": [1074270.0, 67.0, 2.5e10],
-        "warehouse_value": [1074000.0, 63.0, None],
-        "difference": [270.0, 4.0, None],
-        "figure_text": ["107.427万元", "67户", "250亿元"],
-    })
+    rows = pd.DataFrame(
+        {
+            "metric": ["investment_amount", "households_exited", "investment_amount"],
+            "claimed_value": [1074270.0, 67.0, 2.5e10],
+            "warehouse_value": [1074000.0, 63.0, None],
+            "difference": [270.0, 4.0, None],
+            "figure_text": ["107.427万元", "67户", "250亿元"],
+        }
+    )
     shown = as_read(rows)
     assert shown["claimed_value"].tolist() == ["107.427 万元 = 1 074 270 元", "67", "250 亿元 = 25 000 000 000 元"]
     assert shown["warehouse_value"].tolist() == ["1 074 000 元", "63", "—"]

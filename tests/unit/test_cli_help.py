@@ -46,8 +46,14 @@ def test_every_command_and_option_has_help_in_both_languages():
 
 
 def test_help_shows_each_language_as_its_own_paragraph_within_the_width():
-    done = subprocess.run([sys.executable, "-m", "etl_project", "run", "-h"], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2], env={"COLUMNS": "80", "PATH": "/usr/bin:/bin", **_pythonpath()})
+    done = subprocess.run(
+        [sys.executable, "-m", "etl_project", "run", "-h"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={"COLUMNS": "80", "PATH": "/usr/bin:/bin", **_pythonpath()},
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     verbose = next(i for i, line in enumerate(lines) if line.lstrip().startswith("--verbose"))
@@ -64,7 +70,9 @@ def test_help_shows_each_language_as_its_own_paragraph_within_the_width():
 
 
 def _columns(line: str) -> int:
-    return sum(2 if CJK.match(character) or "\uff00" <= character <= "\uffef" or "\u3000" <= character <= "\u303f" else 1 for character in line)
+    return sum(
+        2 if CJK.match(character) or "\uff00" <= character <= "\uffef" or "\u3000" <= character <= "\u303f" else 1 for character in line
+    )
 
 
 def _pythonpath() -> dict[str, str]:

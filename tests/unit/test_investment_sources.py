@@ -179,5 +179,3 @@ def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     q = staged.quarantine
     assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
     assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
-
-

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from etl_project.reports.reconciliation import reconcile
 from etl_project.reports import extract_text
+from etl_project.reports.reconciliation import reconcile
 from etl_project.reports.rows import claim_rows
 from etl_project.warehouse.engine import Warehouse, opened
 from schemas.tables import DIM_REGION, MART_POVERTY_EXIT
@@ -25,9 +25,15 @@ def metrics(sentence: str, report_date: str | None = "2023-01-10") -> list[tuple
 @pytest.mark.parametrize(
     "sentence, expected",
     [
-        ("全县累计识别纳入防止返贫监测对象1234户4567人，已消除风险890户3210人。",
-         [(1234, "monitored_households"), (4567, "monitored_persons"),
-          (890, "risk_eliminated_households"), (3210, "risk_eliminated_persons")]),
+        (
+            "全县累计识别纳入防止返贫监测对象1234户4567人，已消除风险890户3210人。",
+            [
+                (1234, "monitored_households"),
+                (4567, "monitored_persons"),
+                (890, "risk_eliminated_households"),
+                (3210, "risk_eliminated_persons"),
+            ],
+        ),
         ("2022年新纳入监测户56户198人。", [(56, "monitored_households"), (198, "monitored_persons")]),
         ("目前全县有边缘易致贫户85户。", [(85, "monitored_households")]),
         ("全县识别突发严重困难户16户52人。", [(16, "monitored_households"), (52, "monitored_persons")]),
@@ -47,8 +53,7 @@ def test_monitoring_figures_have_their_own_metrics(sentence, expected):
     "sentence, expected",
     [
         # The registry's own words stay the registry's, even in a report on monitoring.
-        ("2019年，全县脱贫300户1200人，防止返贫监测工作同步推进。",
-         [(300, "households_exited"), (1200, "persons_exited")]),
+        ("2019年，全县脱贫300户1200人，防止返贫监测工作同步推进。", [(300, "households_exited"), (1200, "persons_exited")]),
         ("全县共识别建档立卡贫困户5000户。", [(5000, "registered_poor_households")]),
         # 防返贫监测排查 counts the households visited, not those under monitoring.
         ("开展防返贫监测集中排查，走访农户3200户。", [(3200, "other")]),
@@ -98,9 +103,16 @@ def test_money_and_percentages_that_are_not_income_or_growth(sentence, expected)
 # ---- reconciliation ------------------------------------------------------------------------
 
 MART_COLUMNS = (
-    "newly_taken_in_households", "newly_taken_in_persons", "monitored_households_at_end", "monitored_persons_at_end",
-    "cumulative_taken_in_households", "cumulative_taken_in_persons", "eliminated_households", "eliminated_persons",
-    "cumulative_eliminated_households", "cumulative_eliminated_persons",
+    "newly_taken_in_households",
+    "newly_taken_in_persons",
+    "monitored_households_at_end",
+    "monitored_persons_at_end",
+    "cumulative_taken_in_households",
+    "cumulative_taken_in_persons",
+    "eliminated_households",
+    "eliminated_persons",
+    "cumulative_eliminated_households",
+    "cumulative_eliminated_persons",
 )
 # 紫云县's year rows: each column has its own distinct figures, so a wrong column cannot match by chance.
 YEARS = {
@@ -111,12 +123,20 @@ YEARS = {
 
 @pytest.fixture()
 def warehouse(tmp_path):
-    regions = pd.DataFrame([
-        {"region_code": "520000", "region_name": "贵州省", "region_level": "province", "province_code": "520000"},
-        {"region_code": "520400", "region_name": "安顺市", "region_level": "city", "parent_code": "520000"},
-        {"region_code": ZIYUN, "region_name": "紫云苗族布依族自治县", "short_name": "紫云县", "region_level": "county",
-         "parent_code": "520400", "county_code": ZIYUN},
-    ]).reindex(columns=DIM_REGION.column_names)
+    regions = pd.DataFrame(
+        [
+            {"region_code": "520000", "region_name": "贵州省", "region_level": "province", "province_code": "520000"},
+            {"region_code": "520400", "region_name": "安顺市", "region_level": "city", "parent_code": "520000"},
+            {
+                "region_code": ZIYUN,
+                "region_name": "紫云苗族布依族自治县",
+                "short_name": "紫云县",
+                "region_level": "county",
+                "parent_code": "520400",
+                "county_code": ZIYUN,
+            },
+        ]
+    ).reindex(columns=DIM_REGION.column_names)
     with opened(f"duckdb:///{tmp_path / 'warehouse.duckdb'}") as db:
         db.replace(DIM_REGION, regions)
         db.replace(MART_POVERTY_EXIT, pd.DataFrame(columns=MART_POVERTY_EXIT.column_names))
@@ -127,18 +147,32 @@ def _plant_mart(db: Warehouse) -> None:
     with db.engine.begin() as connection:
         connection.execute(sa.text('CREATE SCHEMA IF NOT EXISTS "analytics"'))
         columns = ", ".join(f'"{c}" INTEGER' for c in MART_COLUMNS)
-        connection.execute(sa.text(
-            'CREATE TABLE "analytics"."mart_monitoring" (region_level VARCHAR, region_code VARCHAR, '
-            f"period_kind VARCHAR, period_start DATE, year INTEGER, month INTEGER, {columns})"))
+        connection.execute(
+            sa.text(
+                'CREATE TABLE "analytics"."mart_monitoring" (region_level VARCHAR, region_code VARCHAR, '
+                f"period_kind VARCHAR, period_start DATE, year INTEGER, month INTEGER, {columns})"
+            )
+        )
         for year, row in YEARS.items():
             for kind, month in (("year", None), ("month", 12)):
                 # A month row with other figures: only the year rows may be read.
                 values = {c: (v if kind == "year" else v + 1000) for c, v in row.items()}
-                connection.execute(sa.text(
-                    'INSERT INTO "analytics"."mart_monitoring" VALUES (:level, :code, :kind, :start, :year, :month, '
-                    + ", ".join(f":{c}" for c in MART_COLUMNS) + ")"),
-                    {"level": "county", "code": ZIYUN, "kind": kind, "start": f"{year}-{month or 1:02d}-01",
-                     "year": year, "month": month, **values})
+                connection.execute(
+                    sa.text(
+                        'INSERT INTO "analytics"."mart_monitoring" VALUES (:level, :code, :kind, :start, :year, :month, '
+                        + ", ".join(f":{c}" for c in MART_COLUMNS)
+                        + ")"
+                    ),
+                    {
+                        "level": "county",
+                        "code": ZIYUN,
+                        "kind": kind,
+                        "start": f"{year}-{month or 1:02d}-01",
+                        "year": year,
+                        "month": month,
+                        **values,
+                    },
+                )
 
 
 def _reconciled(db: Warehouse, body: str, report_date: str = "2023-01-10") -> pd.DataFrame:
@@ -149,8 +183,12 @@ def _reconciled(db: Warehouse, body: str, report_date: str = "2023-01-10") -> pd
 
 def test_without_mart_monitoring_every_monitoring_claim_is_no_data_with_its_reason(warehouse):
     result = _reconciled(warehouse, "紫云县累计识别纳入防止返贫监测对象456户1698人，已消除风险155户593人。")
-    assert result["metric"].tolist() == ["monitored_households", "monitored_persons",
-                                         "risk_eliminated_households", "risk_eliminated_persons"]
+    assert result["metric"].tolist() == [
+        "monitored_households",
+        "monitored_persons",
+        "risk_eliminated_households",
+        "risk_eliminated_persons",
+    ]
     assert set(result["status"]) == {"no_data"}
     assert all("no mart_monitoring table" in basis for basis in result["basis"])
 
@@ -161,8 +199,11 @@ def test_cumulative_words_read_the_cumulative_columns(warehouse):
     assert result["warehouse_value"].tolist() == [456, 1698, 155, 593]
     assert set(result["status"]) == {"match"}
     assert [b.split("(")[0].split(".")[1].strip() for b in result["basis"]] == [
-        "cumulative_taken_in_households", "cumulative_taken_in_persons",
-        "cumulative_eliminated_households", "cumulative_eliminated_persons"]
+        "cumulative_taken_in_households",
+        "cumulative_taken_in_persons",
+        "cumulative_eliminated_households",
+        "cumulative_eliminated_persons",
+    ]
 
 
 def test_without_cumulative_words_the_year_end_stock_and_the_year_s_eliminations(warehouse):
@@ -202,16 +243,26 @@ def test_a_category_income_and_growth_are_not_judged(warehouse):
 def test_a_category_s_figure_is_read_from_the_category_mart_and_a_total_is_not(warehouse):
     _plant_mart(warehouse)
     with warehouse.engine.begin() as connection:
-        connection.execute(sa.text(
-            'CREATE TABLE "analytics"."mart_monitoring_category" AS SELECT m.*, c.category_code '
-            'FROM "analytics"."mart_monitoring" m, (VALUES (\'01\'), (\'02\'), (\'03\')) c(category_code)'))
+        connection.execute(
+            sa.text(
+                'CREATE TABLE "analytics"."mart_monitoring_category" AS SELECT m.*, c.category_code '
+                "FROM \"analytics\".\"mart_monitoring\" m, (VALUES ('01'), ('02'), ('03')) c(category_code)"
+            )
+        )
         # Each category's stock at the end of 2022 differs: 01 → 101, 02 → 85, 03 → 16.
         for code, households in (("01", 101), ("02", 85), ("03", 16)):
-            connection.execute(sa.text(
-                'UPDATE "analytics"."mart_monitoring_category" SET monitored_households_at_end = :n '
-                "WHERE category_code = :code AND year = 2022"), {"n": households, "code": code})
-    result = _reconciled(warehouse, "2022年，紫云县有脱贫不稳定户101户、边缘易致贫户85户、突发严重困难户17户。"
-                                    "2022年，紫云县对脱贫不稳定户、边缘易致贫户和突发严重困难户开展监测，共有监测对象301户。")
+            connection.execute(
+                sa.text(
+                    'UPDATE "analytics"."mart_monitoring_category" SET monitored_households_at_end = :n '
+                    "WHERE category_code = :code AND year = 2022"
+                ),
+                {"n": households, "code": code},
+            )
+    result = _reconciled(
+        warehouse,
+        "2022年，紫云县有脱贫不稳定户101户、边缘易致贫户85户、突发严重困难户17户。"
+        "2022年，紫云县对脱贫不稳定户、边缘易致贫户和突发严重困难户开展监测，共有监测对象301户。",
+    )
     assert result["warehouse_value"].tolist() == [101, 85, 16, 301]
     assert result["status"].tolist() == ["match", "match", "mismatch", "match"]
     assert "category 02" in result["basis"][1] and "mart_monitoring_category" not in result["basis"][3]
@@ -235,6 +286,7 @@ def test_a_clause_with_its_own_year_is_not_cumulative_though_the_sentence_says_s
 
 # ---- the sample reports ----------------------------------------------------------------------
 
+
 def _story_with_monitoring(monitoring: dict[int, dict]):
     import numpy as np
 
@@ -255,8 +307,7 @@ def test_without_monitoring_figures_the_review_says_nothing_of_monitoring():
 
 
 def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(warehouse):
-    mart_rows = [{"region_level": "county", "region_code": ZIYUN, "period_kind": "year", "year": y, **row}
-                 for y, row in YEARS.items()]
+    mart_rows = [{"region_level": "county", "region_code": ZIYUN, "period_kind": "year", "year": y, **row} for y, row in YEARS.items()]
     from sample_data.report_figures import CountyFigures, add_monitoring
 
     figures = {ZIYUN: CountyFigures(ZIYUN)}
@@ -284,12 +335,17 @@ def test_the_review_s_monitoring_figures_are_read_and_judged_as_its_truth_says(w
 
 # ---- typeset figures ------------------------------------------------------------------------
 
+
 def test_figures_typeset_with_spaces_are_read_whole_with_their_clause_and_year():
-    claims, _ = extract_text("2022 年，全县累计识别纳入防止返贫监测对象 1 234 户 4 567 人，已消除风险 890 户 3 210 人。",
-                             None, "2023-01-10")
+    claims, _ = extract_text(
+        "2022 年，全县累计识别纳入防止返贫监测对象 1 234 户 4 567 人，已消除风险 890 户 3 210 人。", None, "2023-01-10"
+    )
     assert [(c["value"], c["metric"], c["period"]) for c in claims] == [
-        (1234, "monitored_households", "2022"), (4567, "monitored_persons", "2022"),
-        (890, "risk_eliminated_households", "2022"), (3210, "risk_eliminated_persons", "2022")]
+        (1234, "monitored_households", "2022"),
+        (4567, "monitored_persons", "2022"),
+        (890, "risk_eliminated_households", "2022"),
+        (3210, "risk_eliminated_persons", "2022"),
+    ]
     assert metrics("脱贫人口人均纯收入达到 12 345 元，同比增长 14.2%。") == [(12345, "income_per_person"), (14.2, "growth_rate")]
     assert metrics("2021 年，全县脱贫 300 户 1200 人。") == [(300, "households_exited"), (1200, "persons_exited")]
 

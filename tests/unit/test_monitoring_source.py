@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl_project.ingest.readers.extract import SourceFileError
 from etl_project.core.regions import RegionIndex
-from sample_data.generate import generate
+from etl_project.ingest.readers.extract import SourceFileError
 from etl_project.ingest.staging.monitoring import date_in_text, parse_code_list, stage_file
+from sample_data.generate import generate
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.vocabularies import HELP_MEASURE, RISK_TYPE
 from tests.builders import VALID_IDS, write_table
@@ -96,8 +96,14 @@ def test_the_same_head_in_two_counties_has_one_key_and_the_planted_cases_are_lis
     _, truth, staged = generated
     planted = truth["monitoring"]["planted"]
     assert set(planted) == {
-        "eliminated_within_six_months", "eliminated_without_measure", "eliminated_without_labour", "unstable_not_exited_in_registry",
-        "edge_household_registered_poor", "household_in_two_counties", "missing_from_later_snapshot", "income_at_or_below_line",
+        "eliminated_within_six_months",
+        "eliminated_without_measure",
+        "eliminated_without_labour",
+        "unstable_not_exited_in_registry",
+        "edge_household_registered_poor",
+        "household_in_two_counties",
+        "missing_from_later_snapshot",
+        "income_at_or_below_line",
     }
     households = _households(truth)
     pair = planted["household_in_two_counties"]
@@ -111,8 +117,11 @@ def test_the_same_head_in_two_counties_has_one_key_and_the_planted_cases_are_lis
     assert keys[pair[0]] == keys[pair[1]]
     assert len({next(iter(k)) for h, k in keys.items() if h not in pair}) == len(keys) - 2
     dropped = households[planted["missing_from_later_snapshot"][0]]
-    later = [s["snapshot_date"] for s in truth["monitoring"]["snapshots"]
-             if s["county_code"] == dropped["county_code"] and s["snapshot_date"] > dropped["last_listed"]]
+    later = [
+        s["snapshot_date"]
+        for s in truth["monitoring"]["snapshots"]
+        if s["county_code"] == dropped["county_code"] and s["snapshot_date"] > dropped["last_listed"]
+    ]
     assert dropped["eliminated_date"] is None and dropped["snapshots"][-1] == dropped["last_listed"] and later
     assert all(dropped["household_id"] not in s["rows"] for s in truth["monitoring"]["snapshots"] if s["snapshot_date"] in later)
     early = households[planted["eliminated_within_six_months"][0]]
@@ -144,19 +153,59 @@ def test_no_personal_data_in_staging_or_quarantine(generated):
 
 # ---------------------------------------------------------------- row rules, one file each
 
-HEADERS = ["县", "乡镇", "行政村", "户编号", "户主姓名", "证件号码", "人数", "劳动力人数", "监测对象类别", "纳入监测时间", "风险类型",
-           "家庭年人均纯收入", "帮扶措施", "是否风险消除", "风险消除时间", "风险消除方式", "联系电话"]
+HEADERS = [
+    "县",
+    "乡镇",
+    "行政村",
+    "户编号",
+    "户主姓名",
+    "证件号码",
+    "人数",
+    "劳动力人数",
+    "监测对象类别",
+    "纳入监测时间",
+    "风险类型",
+    "家庭年人均纯收入",
+    "帮扶措施",
+    "是否风险消除",
+    "风险消除时间",
+    "风险消除方式",
+    "联系电话",
+]
 
 
 def _row(**overrides) -> list:
-    row = dict(zip(HEADERS, ["紫云县", "猫营镇", "大河村", "M001", "王小明", VALID_IDS[1], "4", "2", "脱贫不稳定户", "2021-03-05",
-                             "因病、因学", "6500", "产业帮扶、健康帮扶", "否", "", "", "13812345678"]))
+    row = dict(
+        zip(
+            HEADERS,
+            [
+                "紫云县",
+                "猫营镇",
+                "大河村",
+                "M001",
+                "王小明",
+                VALID_IDS[1],
+                "4",
+                "2",
+                "脱贫不稳定户",
+                "2021-03-05",
+                "因病、因学",
+                "6500",
+                "产业帮扶、健康帮扶",
+                "否",
+                "",
+                "",
+                "13812345678",
+            ],
+        )
+    )
     row.update(overrides)
     return [row[h] for h in HEADERS]
 
 
-def _stage(tmp_path: Path, rows: list[list], headers=HEADERS, title="紫云县防止返贫监测对象名单（截至2023年6月30日）",
-           name="监测对象.xlsx"):
+def _stage(
+    tmp_path: Path, rows: list[list], headers=HEADERS, title="紫云县防止返贫监测对象名单（截至2023年6月30日）", name="监测对象.xlsx"
+):
     path = tmp_path / name
     excel_rows = write_table(path, headers, rows, title=title, unit_row="单位：人、元")
     return stage_file(path, f"monitoring/{name}", RegionIndex(), KEY), excel_rows
@@ -224,8 +273,27 @@ def test_the_snapshot_date_from_a_column_the_title_or_the_file_name(tmp_path):
 
 # ---------------------------------------------------------------- the per-person layout
 
-PERSON = ["县", "乡镇", "行政村", "户编号", "姓名", "证件号码", "与户主关系", "人数", "健康状况", "劳动能力", "监测对象类别", "纳入监测时间",
-          "风险类型", "家庭年人均纯收入", "帮扶措施", "是否风险消除", "风险消除时间", "风险消除方式", "联系电话"]
+PERSON = [
+    "县",
+    "乡镇",
+    "行政村",
+    "户编号",
+    "姓名",
+    "证件号码",
+    "与户主关系",
+    "人数",
+    "健康状况",
+    "劳动能力",
+    "监测对象类别",
+    "纳入监测时间",
+    "风险类型",
+    "家庭年人均纯收入",
+    "帮扶措施",
+    "是否风险消除",
+    "风险消除时间",
+    "风险消除方式",
+    "联系电话",
+]
 
 
 def _member(name: str, number: str, relation: str, size: str, skill: str, household: list[str] | None = None) -> list:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from etl_project.core.encoding import decode_bytes
 from etl_project.ingest.readers import values
 from etl_project.ingest.readers.column_map import load_column_map
-from etl_project.core.encoding import decode_bytes
 from etl_project.ingest.readers.extract import SourceFileError, extract
 from schemas.sources import REGISTRY_HOUSEHOLD
 from tests.builders import VALID_IDS, household, write_csv, write_xls, write_xlsx
@@ -75,9 +75,27 @@ def test_xls_renamed_to_xlsx_is_read_by_its_content(tmp_path: Path):
 
 
 def test_alias_spellings_of_another_county(tmp_path: Path):
-    headers = ["县（市、区）", "乡（镇）", "村", "户码", "户主", "身份证号", "人口数", "户属性", "致贫原因", "识别年份",
-               "脱贫年份", "贫困户状态", "返贫年份", "家庭人均纯收入", ("两不愁三保障", "住房安全"), ("两不愁三保障", "饮水安全"),
-               ("两不愁三保障", "义务教育"), ("两不愁三保障", "基本医疗"), "手机号码"]
+    headers = [
+        "县（市、区）",
+        "乡（镇）",
+        "村",
+        "户码",
+        "户主",
+        "身份证号",
+        "人口数",
+        "户属性",
+        "致贫原因",
+        "识别年份",
+        "脱贫年份",
+        "贫困户状态",
+        "返贫年份",
+        "家庭人均纯收入",
+        ("两不愁三保障", "住房安全"),
+        ("两不愁三保障", "饮水安全"),
+        ("两不愁三保障", "义务教育"),
+        ("两不愁三保障", "基本医疗"),
+        "手机号码",
+    ]
     path = tmp_path / "yongzhou.xlsx"
     write_xlsx(path, [household(**{"县": "永州经济技术开发区"})], headers=headers)
     extracted = extract(path, COLUMN_MAP)
@@ -107,8 +125,12 @@ def test_file_without_any_known_header_is_refused(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "content, expected",
-    [(b"", "empty"), (b"GIF89a\x01\x00\x01\x00" + b"\x00" * 10, "binary"), (b"<html><body>not a sheet</body></html>", "web page"),
-     (b"PK\x03\x04garbage", "not a readable xlsx")],
+    [
+        (b"", "empty"),
+        (b"GIF89a\x01\x00\x01\x00" + b"\x00" * 10, "binary"),
+        (b"<html><body>not a sheet</body></html>", "web page"),
+        (b"PK\x03\x04garbage", "not a readable xlsx"),
+    ],
 )
 def test_unreadable_files_say_why(tmp_path: Path, content: bytes, expected: str):
     path = tmp_path / "broken.xlsx"

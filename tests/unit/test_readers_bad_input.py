@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
+from etl_project.core.encoding import UndecodableText, decode_bytes
+from etl_project.core.settings import Reading
 from etl_project.ingest.readers import grid as grid_module
 from etl_project.ingest.readers import values
 from etl_project.ingest.readers.column_map import load_column_map
-from etl_project.core.encoding import UndecodableText, decode_bytes
 from etl_project.ingest.readers.extract import SourceFileError, extract
 from etl_project.ingest.readers.grid import UnreadableFile, read_grids, sniff_delimiter, sniff_format
-from etl_project.core.settings import Reading
 from tests.builders import HEADERS_A, VALID_IDS, _header_rows, household, write_xlsx
 
 COLUMN_MAP = load_column_map("registry")
@@ -93,11 +93,11 @@ def test_the_ratio_is_checked_per_part_before_anything_is_inflated(tmp_path: Pat
     "content",
     [
         "<!DOCTYPE html><html><body><table><tr><td>县</td></tr></table></body></html>".encode(),
-        "\ufeff  <html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><table></table></html>".encode(),
+        '\ufeff  <html xmlns:x="urn:schemas-microsoft-com:office:excel"><table></table></html>'.encode(),
         "<html><body><table></table></body></html>".encode("utf-16"),
         b"<table><tr><td>1</td></tr></table>",
         b'<?xml version="1.0"?>\r\n<?mso-application progid="Excel.Sheet"?>\r\n<Workbook></Workbook>',
-        b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart\"\r\n",
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart"\r\n',
     ],
     ids=["doctype", "bom_and_office_namespace", "utf16", "bare_table", "xml_spreadsheet_2003", "mhtml"],
 )
@@ -199,7 +199,10 @@ def _sheet_xml_workbook(path: Path, sheet_data: bytes, merges: bytes = b"") -> N
             b"</Relationships>"
         ),
         "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'.encode()
-        + sheet_data + b"</sheetData>" + (b"<mergeCells>" + merges + b"</mergeCells>" if merges else b"") + b"</worksheet>",
+        + sheet_data
+        + b"</sheetData>"
+        + (b"<mergeCells>" + merges + b"</mergeCells>" if merges else b"")
+        + b"</worksheet>",
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
@@ -300,7 +303,11 @@ def test_a_two_row_header_repeated_at_each_printed_page_is_skipped(tmp_path: Pat
 
 def test_conflicting_copies_of_a_column_are_named_by_their_letters(tmp_path: Path):
     flat = [h if isinstance(h, str) else h[1] for h in HEADERS_A]
-    rows = [["", "", *flat, "人口数"], ["", "", *household(), "4"], ["", "", *household(户编号="5204250010002", 证件号码=VALID_IDS[2]), "5"]]
+    rows = [
+        ["", "", *flat, "人口数"],
+        ["", "", *household(), "4"],
+        ["", "", *household(户编号="5204250010002", 证件号码=VALID_IDS[2]), "5"],
+    ]
     path = tmp_path / "两列人口.xlsx"
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("花名册")
@@ -337,7 +344,12 @@ def test_a_cell_writing_its_own_unit_ignores_the_sheets():
     scale = pd.Series([1e4] * 5 + [1.0] * 5 + [1e3] * 5)
     amounts, bad = values.parse_money(cells, multiplier=scale)
     assert amounts.tolist() == [15000.0, 3000.0, 125000.0, 2e8, 10005000.0] + [15000.0, 3000.0, 12.5, 2e8, 10005000.0] + [
-        15000.0, 3000.0, 12500.0, 2e8, 10005000.0]
+        15000.0,
+        3000.0,
+        12500.0,
+        2e8,
+        10005000.0,
+    ]
     assert not bad.any()
 
 

@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.ingest import partitions
 from etl_project.core import pii
 from etl_project.core.regions import default_index
-from etl_project.ingest.resources import SPREADSHEET_SUFFIXES
-from etl_project.orchestration.sensors import snapshot
+from etl_project.ingest import partitions
+from etl_project.ingest.resources import SPREADSHEET_SUFFIXES, RawFilesResource
 from etl_project.ingest.staging import registry
 from etl_project.ingest.staging.steady import FileChanged, read_steadily
 from etl_project.ingest.steward import validate_file
+from etl_project.orchestration.sensors import snapshot
 from tests.corpus.build import BY_NAME, build
 from tests.corpus.rows import households
 from tests.corpus.writers import csv_text
 
 
 def _stage(path: Path):
-    return registry.stage_file(path, path.name, default_index(), pii.pii_key())
+    return registry.stage_file(path, path.name, default_index(), pii.pii_key(None))
 
 
 def _sha256(data: bytes) -> str:
@@ -83,8 +83,9 @@ def test_the_sensor_the_run_and_validate_share_one_list_of_file_types(tmp_path: 
     build(tmp_path, [BY_NAME["wps_et_workbook"], BY_NAME["tab_separated_tsv"]])
     (tmp_path / "registry" / "截图.png").write_bytes(b"\x89PNG")
     expected = {"registry/WPS表格.et", "registry/制表符分隔.tsv"}
-    assert set(partitions.raw_files(tmp_path)) == expected
-    assert set(snapshot(tmp_path)) == expected
+    raw_files = RawFilesResource(root=str(tmp_path))
+    assert set(partitions.raw_files(raw_files)) == expected
+    assert set(snapshot(raw_files)) == expected
     assert {".et", ".tsv"} <= set(SPREADSHEET_SUFFIXES)
     for relative in expected:
         assert validate_file(tmp_path / relative).warnings == []

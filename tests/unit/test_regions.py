@@ -6,8 +6,8 @@ import hashlib
 
 import pandas as pd
 
-from etl_project.warehouse.dimensions import build_dim_region
 from etl_project.core.regions import RegionIndex, local_code, short_name
+from etl_project.warehouse.dimensions import build_dim_region
 
 INDEX = RegionIndex()
 
@@ -58,8 +58,13 @@ def test_local_codes_are_stable_and_recomputable():
 def test_dim_region_has_every_level_and_the_832_flag():
     township = local_code("520425", "猫营镇")
     places = pd.DataFrame(
-        {"county_code": ["520425"], "township_code": [township], "township_name": ["猫营镇"],
-         "village_code": [local_code(township, "猫营镇", "大河村")], "village_name": ["大河村"]}
+        {
+            "county_code": ["520425"],
+            "township_code": [township],
+            "township_name": ["猫营镇"],
+            "village_code": [local_code(township, "猫营镇", "大河村")],
+            "village_name": ["大河村"],
+        }
     )
     frame = build_dim_region(INDEX, places)
     # 东莞市, 中山市 and 儋州市 have no counties: the same code is both a city and a county.
@@ -111,8 +116,15 @@ def test_dim_region_learns_the_places_only_a_monitoring_list_names(tmp_path):
         db.ensure_table(LOAD_AUDIT)
         _staged_places(db, STG_HOUSEHOLD, [dict(zip(columns, places["registry"]))])
         _staged_places(db, STG_VILLAGE, [])
-        _staged_places(db, STG_MONITORING, [dict(zip(columns, places["monitoring"])), dict(zip(columns, places["monitoring, same village"])),
-                                            {"county_code": "520425", "township_code": older, "village_code": local_code(older, "四大寨乡", "羊场村")}])
+        _staged_places(
+            db,
+            STG_MONITORING,
+            [
+                dict(zip(columns, places["monitoring"])),
+                dict(zip(columns, places["monitoring, same village"])),
+                {"county_code": "520425", "township_code": older, "village_code": local_code(older, "四大寨乡", "羊场村")},
+            ],
+        )
     dim_region(warehouse=WarehouseResource(url=url))
     with opened(url) as db:
         local = db.query(f"SELECT region_code, region_name, region_level, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code")

@@ -16,12 +16,12 @@ def claims_in(text: str, report_date: str | None = None, title: str | None = Non
 
 def only_claim(text: str, **kwargs) -> dict:
     claims = claims_in(text, **kwargs)
-    assert len(claims) == 1, [(text[c["start"]:c["end"]], c["value"]) for c in claims]
+    assert len(claims) == 1, [(text[c["start"] : c["end"]], c["value"]) for c in claims]
     return claims[0]
 
 
 def written(text: str, claim: dict) -> str:
-    return text[claim["start"]:claim["end"]]
+    return text[claim["start"] : claim["end"]]
 
 
 @pytest.mark.parametrize(
@@ -168,15 +168,15 @@ def test_ordinals_and_list_numbers_are_not_figures(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "组织辖区300医院开展义诊。",          # a hospital's name
-        "全力实施七大行动。",                 # a programme: 大 is no classifier, the 7 counts no thing
-        "落实五个一批工程。",                 # a slogan: classifier followed by another numeral
-        "推进“六大战役”项目建设。",           # a quoted name
+        "组织辖区300医院开展义诊。",  # a hospital's name
+        "全力实施七大行动。",  # a programme: 大 is no classifier, the 7 counts no thing
+        "落实五个一批工程。",  # a slogan: classifier followed by another numeral
+        "推进“六大战役”项目建设。",  # a quoted name
         "印发《关于3个重点村帮扶的办法》。",  # inside a document title
         "新建5G基站。",
-        "瞄准一个目标，不让一个人掉队。",     # 一 as an article
-        "帮扶周期为3个月。",                  # a duration
-        "数十户群众前来咨询。",               # a vague count
+        "瞄准一个目标，不让一个人掉队。",  # 一 as an article
+        "帮扶周期为3个月。",  # a duration
+        "数十户群众前来咨询。",  # a vague count
         "一个个产业基地拔地而起。",
     ],
 )

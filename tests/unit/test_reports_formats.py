@@ -18,30 +18,31 @@ BODY = [
 
 def figures(report: dict) -> list[tuple[str, object, str]]:
     body = report["body"]
-    return [(body[c["start"]:c["end"]], c["value"], c["unit"]) for c in report["claims"]]
+    return [(body[c["start"] : c["end"]], c["value"], c["unit"]) for c in report["claims"]]
 
 
-EXPECTED = [("1200亩", 1200, "mu"), ("320户", 320, "household"), ("2,600万元", 26000000, "yuan"),
-            ("18个", 18, "project")]
+EXPECTED = [("1200亩", 1200, "mu"), ("320户", 320, "household"), ("2,600万元", 26000000, "yuan"), ("18个", 18, "project")]
 
 
 def web_page_text(date_line: str) -> str:
-    return "\n".join([
-        "首页 > 扶贫动态 > 正文",
-        "",
-        BODY[0],
-        "来源：县融媒体中心",
-        date_line,
-        "热度：",
-        "",
-        *BODY[1:],
-        "责任编辑：王五",
-        "分享到：微信 微博 QQ空间",
-        "相关阅读",
-        "邻县投入资金999万元",
-        "另一县带动888户脱贫",
-        "版权所有 © 2021",
-    ])
+    return "\n".join(
+        [
+            "首页 > 扶贫动态 > 正文",
+            "",
+            BODY[0],
+            "来源：县融媒体中心",
+            date_line,
+            "热度：",
+            "",
+            *BODY[1:],
+            "责任编辑：王五",
+            "分享到：微信 微博 QQ空间",
+            "相关阅读",
+            "邻县投入资金999万元",
+            "另一县带动888户脱贫",
+            "版权所有 © 2021",
+        ]
+    )
 
 
 def test_txt_in_gb18030(tmp_path):
@@ -118,7 +119,8 @@ def test_html_without_navigation_share_buttons_and_related_links(tmp_path, suffi
 def test_html_in_gbk_and_without_a_date_on_the_page(tmp_path):
     path = tmp_path / "report.html"
     page = HTML.replace('<meta name="publishdate" content="2021-03-02T08:00:00+08:00">', "").replace(
-        '<div class="info">发布时间：2021年3月2日 来源：县融媒体中心 热度：128</div>', "")
+        '<div class="info">发布时间：2021年3月2日 来源：县融媒体中心 热度：128</div>', ""
+    )
     path.write_bytes(page.replace("utf-8", "gbk").encode("gb18030"))
     report = extract_report(path)
     assert report["report_date"] is None

@@ -13,7 +13,7 @@ def claims_in(text: str, report_date: str | None = None, title: str | None = Non
 
 
 def by_figure(text: str, **kwargs) -> dict[str, dict]:
-    return {text[c["start"]:c["end"]]: c for c in claims_in(text, **kwargs)}
+    return {text[c["start"] : c["end"]]: c for c in claims_in(text, **kwargs)}
 
 
 @pytest.mark.parametrize(

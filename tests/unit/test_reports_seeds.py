@@ -21,13 +21,12 @@ def seed(name: str) -> dict:
 
 def table(report: dict) -> list[tuple]:
     body = report["body"]
-    return [(body[c["start"]:c["end"]], c["value"], c["unit"], c["approx"], c["metric"], c["period"])
-            for c in report["claims"]]
+    return [(body[c["start"] : c["end"]], c["value"], c["unit"], c["approx"], c["metric"], c["period"]) for c in report["claims"]]
 
 
 def by_figure(report: dict) -> dict[str, dict]:
     body = report["body"]
-    return {body[c["start"]:c["end"]]: c for c in report["claims"]}
+    return {body[c["start"] : c["end"]]: c for c in report["claims"]}
 
 
 GUIYANG = [
@@ -156,6 +155,6 @@ def test_seed_dates_ordinals_and_names_are_not_claims(name):
     report = seed(name)
     body = report["body"]
     for claim in report["claims"]:
-        written = body[claim["start"]:claim["end"]]
+        written = body[claim["start"] : claim["end"]]
         assert not any(mark in written for mark in ("年", "月", "日", "第", "医院", "大")), written
         assert claim["text"] in body and claim["start"] >= body.index(claim["text"])

@@ -15,16 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from etl_project.reports.reconciliation import judge, qualifier_of, step_of
 from etl_project.reports import extract_report
+from etl_project.reports.reconciliation import judge, qualifier_of, step_of
 from sample_data import generate
 
 FORMATS = {"html", "docx", "pdf", "txt", "md"}
 SHOWCASE_CODES = {"520425", "431171", "540602", "522326", "431128"}
 QUALIFIER_WINDOW = 3  # as the reports layer reads a qualifier around a figure
 # What must never be a claim: years, dates, months, ordinals, enumerations, plan names.
-NOT_FIGURES = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?|第[一二三四五六七八九十\d]+"
-                         r"|[一二三四五六七八九十]+[是、]|十[一二三四五]五|\d{4}-\d{2}-\d{2}")
+NOT_FIGURES = re.compile(
+    r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?|第[一二三四五六七八九十\d]+"
+    r"|[一二三四五六七八九十]+[是、]|十[一二三四五]五|\d{4}-\d{2}-\d{2}"
+)
 
 
 def _run(out: Path, seed: int) -> tuple[dict, dict]:
@@ -52,8 +54,9 @@ def test_same_seed_same_reports(sample, tmp_path):
     out, _, truth, _ = sample
     _, again = _run(tmp_path / "again", 5)
     assert _reports(tmp_path / "again") == _reports(out)
-    assert {k: again[k] for k in ("reports", "report_claims", "report_findings")} == \
-        {k: truth[k] for k in ("reports", "report_claims", "report_findings")}
+    assert {k: again[k] for k in ("reports", "report_claims", "report_findings")} == {
+        k: truth[k] for k in ("reports", "report_claims", "report_findings")
+    }
     _run(tmp_path / "other", 6)
     other = _reports(tmp_path / "other")
     assert other.keys() == _reports(out).keys() and other != _reports(out)
@@ -121,8 +124,10 @@ def test_no_date_year_or_ordinal_becomes_a_figure(sample):
         spans = [m.span() for m in NOT_FIGURES.finditer(body)]
         assert spans, entry["file"]
         for claim in report["claims"]:
-            assert not any(start < claim["end"] and claim["start"] < end for start, end in spans), \
-                (entry["file"], body[claim["start"]:claim["end"]])
+            assert not any(start < claim["end"] and claim["start"] < end for start, end in spans), (
+                entry["file"],
+                body[claim["start"] : claim["end"]],
+            )
         assert any(c["metric"] == "other" for c in report["claims"]), entry["file"]
 
 
@@ -141,8 +146,8 @@ def test_statuses_are_the_reconciliation_s(sample):
         body = report["body"]
         for claim in _claims(truth, entry["file"]):
             read = next(c for c in report["claims"] if _key(c) == _key(claim) and abs(c["value"] - claim["value"]) <= 0.5)
-            text = body[read["start"]:read["end"]]
-            window = body[max(0, read["start"] - QUALIFIER_WINDOW):read["end"] + QUALIFIER_WINDOW]
+            text = body[read["start"] : read["end"]]
+            window = body[max(0, read["start"] - QUALIFIER_WINDOW) : read["end"] + QUALIFIER_WINDOW]
             qualifier = qualifier_of(window) if read["approx"] else None
             status = judge(float(read["value"]), claim["warehouse_value"], qualifier, step_of(float(read["value"]), text))
             assert status == claim["expected_status"], (entry["file"], claim, text)
@@ -183,8 +188,7 @@ def test_warehouse_values_come_from_the_truth_marts(sample):
     for r in truth["mart_investment"]:
         if r["region_level"] == "county":
             invested[r["region_code"], r["year"]] += r["amount_yuan"]
-    columns = {"households_exited": "exited_households", "persons_exited": "exited_persons",
-               "villages_exited": "villages_exited"}
+    columns = {"households_exited": "exited_households", "persons_exited": "exited_persons", "villages_exited": "villages_exited"}
     for claim in truth["report_claims"]:
         code, period = claim["region_code"], claim["period"]
         if "mart_column" in claim:

@@ -69,9 +69,16 @@ def test_non_additive_columns_are_marked_where_analysts_read():
     dictionary = render()
     not_additive = {
         "mart_investment": {"project_count", "households_benefited", "persons_benefited", "yuan_per_household_benefited"},
-        "mart_poverty_exit": {"registered_households", "registered_persons", "cumulative_exited_households",
-                              "cumulative_exited_persons", "remaining_households", "remaining_persons", "poverty_incidence",
-                              "agricultural_population"},
+        "mart_poverty_exit": {
+            "registered_households",
+            "registered_persons",
+            "cumulative_exited_households",
+            "cumulative_exited_persons",
+            "remaining_households",
+            "remaining_persons",
+            "poverty_incidence",
+            "agricultural_population",
+        },
         "mart_project_reach": set(),
     }
     for name, columns in not_additive.items():
@@ -112,8 +119,17 @@ def test_every_vocabulary_names_each_code_in_chinese_and_english():
     rows = code_rows()
     assert len(rows) == sum(len(v.codes) for v in VOCABULARIES.values())
     assert not rows.duplicated(["vocabulary", "code"]).any()
-    for wanted in ("household_attribute", "poverty_cause", "exit_status", "fund_category", "fund_source", "donor_type",
-                   "region_level", "reconciliation_status", "report_metric"):
+    for wanted in (
+        "household_attribute",
+        "poverty_cause",
+        "exit_status",
+        "fund_category",
+        "fund_source",
+        "donor_type",
+        "region_level",
+        "reconciliation_status",
+        "report_metric",
+    ):
         assert wanted in set(rows["vocabulary"]), wanted
     # Each vocabulary says where its codes are held, so an analyst knows what to join it to.
     used = dict(zip(rows["vocabulary"], rows["used_in"]))
@@ -127,7 +143,9 @@ def test_every_code_column_of_analytics_says_what_names_it_and_has_its_name_besi
         if table.schema != "analytics":
             continue
         for f in table.fields:
-            looks_like_code = f.type == "code" or (f.type == "string" and (f.name.endswith("_code") or f.name in ("category", "status", "metric", "region_level")))
+            looks_like_code = f.type == "code" or (
+                f.type == "string" and (f.name.endswith("_code") or f.name in ("category", "status", "metric", "region_level"))
+            )
             if looks_like_code and f.labels is None and (table.name, f.name) not in KEYS:
                 assert f.vocabulary or f.region, f"{table.name}.{f.name} holds codes but declares no vocabulary or region"
         if table.name in JOINED_NOT_NAMED:
@@ -143,17 +161,33 @@ def test_name_columns_are_made_from_the_declaration():
     from schemas.names import with_names
     from schemas.registry import ROW_LEVEL, Field, Table
 
-    declared = Table("t", "表", "table", "marts", fields=(
-        Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
-        Field("region_level", "string", "层级", "level", vocabulary="region_level"),
-        Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
-        Field("village_code", "string", "行政村代码", "village", region="village"),
-        Field("households", "integer", "户数", "households"),
-    ))
+    declared = Table(
+        "t",
+        "表",
+        "table",
+        "marts",
+        fields=(
+            Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
+            Field("region_level", "string", "层级", "level", vocabulary="region_level"),
+            Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
+            Field("village_code", "string", "行政村代码", "village", region="village"),
+            Field("households", "integer", "户数", "households"),
+        ),
+    )
     named = with_names(declared)
     assert named.column_names == [
-        "region_code", "region_name", "province_name", "city_name", "county_name", "region_level", "region_level_name",
-        "main_cause_code", "main_cause_name", "village_code", "village_name", "households",
+        "region_code",
+        "region_name",
+        "province_name",
+        "city_name",
+        "county_name",
+        "region_level",
+        "region_level_name",
+        "main_cause_code",
+        "main_cause_name",
+        "village_code",
+        "village_name",
+        "households",
     ]
     assert named.base_column_names == declared.column_names
     assert named.field("main_cause_name").zh == "主要致贫原因名称" and "poverty_cause" in named.field("main_cause_name").en

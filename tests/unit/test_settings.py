@@ -13,34 +13,43 @@ from pathlib import Path
 
 import dagster as dg
 
-from etl_project.ingest.resources import resources_for
 from etl_project.core.settings import DEFAULT_WAREHOUSE_URL, VARIABLES, Reading, Settings, from_environment
+from etl_project.ingest.resources import resources_for
 from etl_project.ingest.staging.workers import Stager
 from tests.builders import household, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("etl_project", "assets", "schemas")
-THE_READER = Path("etl_project") / "settings.py"
+THE_READER = Path("etl_project") / "core" / "settings.py"
 
 
 def environment_reads(source: str) -> list[int]:
     """Lines that read (or write) the process environment: os.environ, os.getenv, os.putenv and
     the same names imported from os."""
     tree = ast.parse(source)
-    imported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "os"
-                for alias in node.names if alias.name in ("environ", "getenv", "putenv", "unsetenv", "environb")}
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "os"
+        for alias in node.names
+        if alias.name in ("environ", "getenv", "putenv", "unsetenv", "environb")
+    }
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" and node.attr in (
-                "environ", "getenv", "putenv", "unsetenv", "environb"):
-            found.append(node.lineno)
-        elif isinstance(node, ast.Name) and node.id in imported:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in ("environ", "getenv", "putenv", "unsetenv", "environb")
+            or isinstance(node, ast.Name)
+            and node.id in imported
+        ):
             found.append(node.lineno)
     return sorted(found)
 
 
 def test_the_scan_finds_every_way_of_reading_the_environment():
-    reads = '''
+    reads = """
 import os
 from os import getenv as env
 
@@ -49,7 +58,7 @@ url = os.getenv("ETL_WAREHOUSE_URL")
 raw = env("ETL_RAW_DIR")
 if "ETL_AS_OF_YEAR" in os.environ:
     pass
-'''
+"""
     assert environment_reads(reads) == [5, 6, 7, 8]
     assert environment_reads("import os\n\nworkers = os.cpu_count()\npath = os.path.join('a', 'b')\n") == []
 
@@ -101,9 +110,19 @@ print(json.dumps({"import": at_import, "load": looked_up[len(at_import):]}))
 
 def test_importing_the_code_location_reads_no_setting():
     settings = set(VARIABLES.values())
-    done = subprocess.run([sys.executable, "-c", _WATCHED_IMPORT, str(ROOT)], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**{k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}, "PYTHONPATH": str(ROOT),
-                               "ETL_PII_KEY": "k", "ETL_WAREHOUSE_URL": "postgresql+psycopg://x@h/db"})
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCHED_IMPORT, str(ROOT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **{k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ},
+            "PYTHONPATH": str(ROOT),
+            "ETL_PII_KEY": "k",
+            "ETL_WAREHOUSE_URL": "postgresql+psycopg://x@h/db",
+        },
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     looked_up = json.loads(done.stdout.strip().splitlines()[-1])
     assert not settings & set(looked_up["import"]), looked_up["import"]
@@ -125,10 +144,15 @@ def test_every_variable_gives_its_setting():
 
 
 def test_a_setting_the_environment_gave_reaches_dagster_as_its_variable():
-    settings = from_environment({"ETL_PII_KEY": "secret", "ETL_WAREHOUSE_URL": "postgresql+psycopg://u:pw@h/db", "ETL_STAGING_WORKERS": "3"})
+    settings = from_environment(
+        {"ETL_PII_KEY": "secret", "ETL_WAREHOUSE_URL": "postgresql+psycopg://u:pw@h/db", "ETL_STAGING_WORKERS": "3"}
+    )
     resources = resources_for(settings)
-    for resource, field, variable in (("raw_files", "pii_key", "ETL_PII_KEY"), ("warehouse", "url", "ETL_WAREHOUSE_URL"),
-                                      ("staging", "workers", "ETL_STAGING_WORKERS")):
+    for resource, field, variable in (
+        ("raw_files", "pii_key", "ETL_PII_KEY"),
+        ("warehouse", "url", "ETL_WAREHOUSE_URL"),
+        ("staging", "workers", "ETL_STAGING_WORKERS"),
+    ):
         value = getattr(resources[resource], field)
         assert isinstance(value, dg.EnvVar) and value.env_var_name == variable
     assert resources["raw_files"].root == "data/raw" and resources["alerts"].file == Settings().alerts_file

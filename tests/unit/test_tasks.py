@@ -30,8 +30,11 @@ def _older_python() -> str | None:
     candidates = [shutil.which(f"python3.{minor}") for minor in range(10, 5, -1)]
     # pyenv keeps each version under its root; its shims answer only for the versions made current.
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates += sorted(str(p) for p in pyenv.glob("3.*/bin/python3") if p.parent.parent.name.split(".")[1].isdigit()
-                         and int(p.parent.parent.name.split(".")[1]) < 11)
+    candidates += sorted(
+        str(p)
+        for p in pyenv.glob("3.*/bin/python3")
+        if p.parent.parent.name.split(".")[1].isdigit() and int(p.parent.parent.name.split(".")[1]) < 11
+    )
     for found in filter(None, candidates):
         if subprocess.run([found, "-c", "import sys; assert sys.version_info < (3, 11)"], capture_output=True, timeout=30).returncode == 0:
             return found
@@ -119,4 +122,6 @@ def test_the_fast_tests_need_no_server_or_browser():
     """Fixtures that start PostgreSQL databases, the webserver or another DuckDB belong to integration tests."""
     slow_fixtures = re.compile(r"\b(postgres_url|postgres_database|webserver|duckdb1_python)\b")
     for path in sorted((ROOT / "tests" / "unit").glob("*.py")):
+        if path.name == Path(__file__).name:
+            continue  # this test names them
         assert not slow_fixtures.search(path.read_text(encoding="utf-8")), f"{path.name} uses a fixture of the integration tests"

@@ -39,12 +39,14 @@ def _positions(text: str) -> list[tuple[str, int]]:
     found = []
     for part in text.split("; "):
         sheet = re.match(r"sheet '(.*)' rows? ", part)
-        numbers = part[sheet.end():] if sheet else re.sub(r"^lines? ", "", part)
+        numbers = part[sheet.end() :] if sheet else re.sub(r"^lines? ", "", part)
         found += [(sheet.group(1) if sheet else "", int(n)) for n in numbers.replace(" …", "").split(", ")]
     return found
 
 
-@pytest.mark.parametrize("relative", ["registry/新田县建档立卡贫困户信息表.xlsx", "registry/那曲县建档立卡贫困户.csv", "funds/贵阳经开区帮扶紫云县资金台账.xlsx"])
+@pytest.mark.parametrize(
+    "relative", ["registry/新田县建档立卡贫困户信息表.xlsx", "registry/那曲县建档立卡贫困户.csv", "funds/贵阳经开区帮扶紫云县资金台账.xlsx"]
+)
 def test_validate_summarises_each_rule_before_the_rows(relative, capsys):
     code, text = _cli(capsys, "validate", str(SAMPLE / relative))
     _, payload = _cli(capsys, "validate", str(SAMPLE / relative), "--format", "json")

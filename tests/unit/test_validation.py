@@ -98,6 +98,7 @@ def test_staged_rows_hold_no_personal_data(tmp_path: Path):
 
 # ---------------------------------------------------------------- the per-person layout (national export)
 
+
 def _id(first17: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]

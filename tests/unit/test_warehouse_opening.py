@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("etl_project", "assets", "benchmarks", "tests")
-WHERE_IT_IS_OPENED = Path("etl_project") / "warehouse.py"
+WHERE_IT_IS_OPENED = Path("etl_project") / "warehouse" / "engine.py"
 OPENERS = {"Warehouse", "opened"}
 
 
@@ -19,7 +19,9 @@ def _is_opening(call: ast.expr) -> bool:
         return False
     function = call.func
     name = function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else None
-    return name in OPENERS or (name == "open" and isinstance(function, ast.Attribute) and not call.args and "warehouse" in ast.unparse(function.value))
+    return name in OPENERS or (
+        name == "open" and isinstance(function, ast.Attribute) and not call.args and "warehouse" in ast.unparse(function.value)
+    )
 
 
 def _warehouse_names(tree: ast.AST) -> set[str]:
@@ -44,7 +46,9 @@ def opened_by_hand(source: str) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         function = node.func
-        if (isinstance(function, ast.Name) and function.id == "Warehouse") or (isinstance(function, ast.Attribute) and function.attr == "Warehouse"):
+        if (isinstance(function, ast.Name) and function.id == "Warehouse") or (
+            isinstance(function, ast.Attribute) and function.attr == "Warehouse"
+        ):
             found.append((node.lineno, "builds a Warehouse (use `with opened(url) as db`)"))
         elif isinstance(function, ast.Attribute) and function.attr in ("close", "dispose"):
             receiver = function.value
@@ -56,7 +60,7 @@ def opened_by_hand(source: str) -> list[str]:
 
 
 def test_the_scan_finds_a_warehouse_opened_or_closed_by_hand():
-    by_hand = '''
+    by_hand = """
 from etl_project import warehouse as wh
 from etl_project.warehouse import Warehouse
 
@@ -76,10 +80,10 @@ def check(warehouse):
 
 def helper(db: Warehouse):
     db.close()
-'''
+"""
     found = opened_by_hand(by_hand)
     assert [line.split(":")[0] for line in found] == ["line 6", "line 10", "line 13", "line 13", "line 17", "line 20"], found
-    the_one_way = '''
+    the_one_way = """
 from etl_project.warehouse import opened
 
 def count(url, warehouse, book):
@@ -87,7 +91,7 @@ def count(url, warehouse, book):
         total = db.scalar("SELECT 1") + other.scalar("SELECT 1")
     book.close()  # not a warehouse
     return total
-'''
+"""
     assert opened_by_hand(the_one_way) == []
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from etl_project.ingest.resources import KnownHashes, RawFile
-from etl_project.warehouse.incremental.store import audit_table
 from etl_project.warehouse.engine import Warehouse
+from etl_project.warehouse.incremental.store import audit_table
 from schemas.tables import LOAD_AUDIT
 
 HASH_TABLE = "file_hash"
@@ -34,9 +34,7 @@ def known_hashes(db: Warehouse) -> KnownHashes:
 
 def remember_hashes(db: Warehouse, files: Iterable[RawFile]) -> int:
     """Record the files' size, time and hash, replacing what was recorded of them."""
-    rows = [
-        {"source_file": f.relative, "file_bytes": f.size, "file_mtime_ns": f.mtime_ns, "content_sha256": f.sha256} for f in files
-    ]
+    rows = [{"source_file": f.relative, "file_bytes": f.size, "file_mtime_ns": f.mtime_ns, "content_sha256": f.sha256} for f in files]
     if not rows:
         return 0
     table = _table(db)

@@ -1,5 +1,5 @@
 """Where each raw file stands in the warehouse: its last successful load, and the version of the
-rules it was checked against. A file is read again when its content or those rules changed; what
+rules it was checked against and staged by. A file is read again when its content or those rules changed; what
 it staged is named by both (its version)."""
 
 from __future__ import annotations
@@ -8,17 +8,30 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from etl_project.ingest import readers as readers_package
 from etl_project import reports as reports_package
-from etl_project.warehouse.incremental import Decision
+from etl_project.core import columnar, encoding, money_units, refusal
+from etl_project.ingest import readers as readers_package
+from etl_project.ingest import staging as staging_package
 from etl_project.ingest.resources import RawFile
 from etl_project.warehouse.engine import Warehouse
+from etl_project.warehouse.incremental import Decision
 from schemas import source_catalog
 from schemas.tables import LOAD_AUDIT
+
+# Helpers of the readers that other layers use too, so they sit in core; they decide how a file is
+# read as much as the readers do.
+READER_HELPERS = (columnar, encoding, money_units, refusal)
 
 
 def _code_of(package) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(Path(package.__file__).parent.glob("*.py")))
+
+
+def _reading_code() -> bytes:
+    """The code that turns a file into staged rows: the readers, their helpers and staging (a
+    staging table that keeps one more column must have every file staged again to fill it)."""
+    helpers = b"".join(Path(helper.__file__).read_bytes() for helper in READER_HELPERS)
+    return _code_of(readers_package) + helpers + _code_of(staging_package)
 
 
 def rules_version(source: str, written: Callable[[str], str]) -> str:
@@ -29,9 +42,9 @@ def rules_version(source: str, written: Callable[[str], str]) -> str:
     if not declared.tabular:
         return hashlib.sha256(_code_of(reports_package)).hexdigest()[:16]
     column_map = declared.column_map_path.read_bytes()
-    declaration = repr((declared.record, *declared.layout_records)).encode("utf-8")
+    declaration = repr((declared.record, *declared.layout_records, *declared.staged)).encode("utf-8")
     settings = repr([written(name) for name in declared.settings]).encode("utf-8")
-    return hashlib.sha256(column_map + declaration + settings + _code_of(readers_package)).hexdigest()[:16]
+    return hashlib.sha256(column_map + declaration + settings + _reading_code()).hexdigest()[:16]
 
 
 def previous_loads(db: Warehouse) -> dict[tuple[str, str], dict]:

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl_project.core.settings import Settings
 from etl_project.ingest.incremental.file_hashes import known_hashes
 from etl_project.ingest.incremental.files import is_current, previous_loads, rules_version
 from etl_project.ingest.partitions import file_of, source_of
 from etl_project.ingest.resources import KnownHashes, RawFilesResource
-from etl_project.core.settings import Settings
 from etl_project.warehouse.engine import opened
 from schemas import source_catalog
 
@@ -50,8 +50,12 @@ def pending_files(settings: Settings, registered: list[str]) -> Pending:
         ledgers = {s.name for s in source_catalog.sources() if s.judged_against is not None}
         changed = set(keys)
         read += [key for key in sizes if source_of(key) in ledgers and key not in changed]
-    return Pending(keys=list(registered) if everything else keys, unchanged=len(registered) - len(keys), everything=everything,
-                   to_read={file_of(key): sizes[key] for key in read})
+    return Pending(
+        keys=list(registered) if everything else keys,
+        unchanged=len(registered) - len(keys),
+        everything=everything,
+        to_read={file_of(key): sizes[key] for key in read},
+    )
 
 
 def standing_loads(settings: Settings, relatives: Iterable[str]) -> KnownHashes:

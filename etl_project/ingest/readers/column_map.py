@@ -15,12 +15,14 @@ from etl_project.core.money_units import is_unit_list
 COLUMN_MAP_DIR = Path(__file__).resolve().parents[3] / "schemas" / "column_maps"
 
 # Units in brackets ("（万元）", "（人民币亿元）", "（元/人）") are part of how a header is written,
-# not of what it means; the unit itself is read by readers.units.
+# not of what it means; the unit itself is read by core.money_units.
 _BRACKETED = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
 _NOISE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\ufeff*＊:：]+")
 # How forms and exports number their headers: "1.", "2、", "一、", "（一）", "(1)", "①". Matched before
 # NFKC, which turns "①" into "1" and "（一）" into "(一)".
-_NUMBERING = re.compile(r"^\s*(?:[①-⑳⑴-⒇⒈-⒛]|[(（]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]|(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[.．、](?![\d０-９]))\s*")
+_NUMBERING = re.compile(
+    r"^\s*(?:[①-⑳⑴-⒇⒈-⒛]|[(（]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]|(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[.．、](?![\d０-９]))\s*"
+)
 
 
 def header_key(text: object) -> str:
@@ -93,16 +95,13 @@ def load_column_map(source: str, directory: Path = COLUMN_MAP_DIR) -> ColumnMap:
             if aliases.get(key, field_name) != field_name:
                 raise ValueError(f"{path.name}: header {spelling!r} is declared for both {aliases[key]} and {field_name}")
             aliases[key] = field_name
-    layouts = tuple(
-        SheetLayout(name, spec["marker"], tuple(spec["required"])) for name, spec in (declared.get("layouts") or {}).items()
-    )
+    layouts = tuple(SheetLayout(name, spec["marker"], tuple(spec["required"])) for name, spec in (declared.get("layouts") or {}).items())
     for required in (declared.get("required", []), *(layout.required for layout in layouts), [layout.marker for layout in layouts]):
         unknown = set(required) - set(declared["fields"])
         if unknown:
             raise ValueError(f"{path.name}: required fields {sorted(unknown)} have no aliases")
     wide = tuple(
-        WideGroup(group["field"], group["measure"], frozenset(header_key(g) for g in group["groups"]))
-        for group in declared.get("wide", [])
+        WideGroup(group["field"], group["measure"], frozenset(header_key(g) for g in group["groups"])) for group in declared.get("wide", [])
     )
     for group in wide:
         if {group.field, group.measure} - set(declared["fields"]):

@@ -87,8 +87,9 @@ def single_year(text: str) -> int | None:
     return years.pop() if len(years) == 1 else None
 
 
-def with_sections(context: SheetContext, data_rows: np.ndarray, section_rows: np.ndarray, names: list[str],
-                  row_numbers: np.ndarray) -> None:
+def with_sections(
+    context: SheetContext, data_rows: np.ndarray, section_rows: np.ndarray, names: list[str], row_numbers: np.ndarray
+) -> None:
     """Gives each data row (sheet positions) the place named by the last section row above it."""
     if not len(section_rows):
         return

@@ -12,13 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl_project.core import money_units as units
+from etl_project.core.refusal import Refusal, both
+from etl_project.core.settings import Reading
 from etl_project.ingest.readers.column_map import ColumnMap
 from etl_project.ingest.readers.context import SheetContext, sheet_context, with_sections
 from etl_project.ingest.readers.grid import SheetGrid, UnreadableFile, read_grids
 from etl_project.ingest.readers.layout import HEADER_SEARCH_ROWS, Layout, LayoutError, _display_headers, locate, missing_columns
-from etl_project.core.refusal import Refusal, both
-from etl_project.ingest.readers.rows import RowKinds, classify_rows, filled_cells, total_label
-from etl_project.core.settings import Reading
+from etl_project.ingest.readers.rows import classify_rows, filled_cells, total_label
 
 SHEET_COLUMN, ROW_COLUMN = "source_sheet", "source_row"
 # Of a wide table's rows: the column (0-based in the sheet) each value was read from.
@@ -40,8 +40,10 @@ def _sheet_unit(grid: SheetGrid, header_start: int) -> tuple[float, list[str]]:
         doubts.append(f"{where}the lines above the table state different money units ({'; '.join(s.text for _, s in stated)})")
     if doubts:
         texts = "、".join(f"“{s.text}”" for _, s in stated)
-        return 1.0, ["; ".join(doubts) + "; amounts without a unit of their own were read as 元 (yuan): state one unit, e.g. 单位：万元. "
-                     f"{_sheet_zh(grid)}表头上方的单位{texts}无法确定金额单位，未注明单位的金额已按元读取：请只写一个单位，如“单位：万元”"]
+        return 1.0, [
+            "; ".join(doubts) + "; amounts without a unit of their own were read as 元 (yuan): state one unit, e.g. 单位：万元. "
+            f"{_sheet_zh(grid)}表头上方的单位{texts}无法确定金额单位，未注明单位的金额已按元读取：请只写一个单位，如“单位：万元”"
+        ]
     return (scales.pop() if scales else 1.0), []
 
 
@@ -73,7 +75,7 @@ class SheetReport:
     # what the title, file name, sheet name and section rows said about its rows, and where
     context: dict | None = None
     header_row: int | None = None  # read: where its header starts, as Excel numbers rows
-    unit: str | None = None  # read: the money units its amounts were read in (readers.units.units_read)
+    unit: str | None = None  # read: the money units its amounts were read in (core.money_units.units_read)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None and (k != "context" or v)}
@@ -135,7 +137,9 @@ class Extract:
         typing it."""
         frames = []
         for part in self.sheet_rows:
-            frame = pd.DataFrame({name: column.to_numpy(zero_copy_only=False) for name, column in part.texts.items()}, index=range(len(part.row_numbers)))
+            frame = pd.DataFrame(
+                {name: column.to_numpy(zero_copy_only=False) for name, column in part.texts.items()}, index=range(len(part.row_numbers))
+            )
             frame[SHEET_COLUMN] = part.sheet
             frame[ROW_COLUMN] = part.row_numbers
             frames.append(frame)
@@ -162,7 +166,9 @@ class Extract:
         text (an empty cell, a sheet without the column, a field no sheet has)."""
         if name not in self._texts:
             parts = [part.texts.get(name) for part in self.sheet_rows]
-            parts = [pa.nulls(len(p.row_numbers), pa.string()) if t is None else t.cast(pa.string()) for t, p in zip(parts, self.sheet_rows)]
+            parts = [
+                pa.nulls(len(p.row_numbers), pa.string()) if t is None else t.cast(pa.string()) for t, p in zip(parts, self.sheet_rows)
+            ]
             self._texts[name] = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
         return self._texts[name]
 
@@ -185,14 +191,24 @@ class Extract:
         fields = {f for per_sheet in self.units.values() for f in per_sheet}
         # One scale per sheet, spread over its rows (a sheet no unit is known for gives NaN).
         found = {
-            f: pd.Series(np.array([self.units[s].get(f, 1.0) if s in self.units else np.nan for s in names] + [np.nan], dtype=float)[codes], index=sheets.index, name=SHEET_COLUMN)
+            f: pd.Series(
+                np.array([self.units[s].get(f, 1.0) if s in self.units else np.nan for s in names] + [np.nan], dtype=float)[codes],
+                index=sheets.index,
+                name=SHEET_COLUMN,
+            )
             for f in fields
         }
         # A wide table's columns state their own units ("资金来源（万元）/财政专项").
         for f in {f for part in self.sheet_rows for f in part.scales}:
             found[f] = pd.Series(
-                np.concatenate([part.scales.get(f, np.full(len(part.row_numbers), self.units.get(part.sheet, {}).get(f, 1.0))) for part in self.sheet_rows]),
-                index=sheets.index, name=SHEET_COLUMN,
+                np.concatenate(
+                    [
+                        part.scales.get(f, np.full(len(part.row_numbers), self.units.get(part.sheet, {}).get(f, 1.0)))
+                        for part in self.sheet_rows
+                    ]
+                ),
+                index=sheets.index,
+                name=SHEET_COLUMN,
             )
         return found
 
@@ -243,8 +259,10 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, 
             if grid.visibility != "visible" and exc.table_found:
                 # Templates hide the lists their drop-downs offer (县, 乡镇, 行政村) in a sheet of
                 # their own: a partial table there is no reason to refuse the file, but it is said.
-                warnings.append(f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(exc.en)}. "
-                                f"工作表“{grid.name}”被隐藏，其中的表格不完整，未读取")
+                warnings.append(
+                    f"sheet {grid.name!r} is {grid.visibility} and holds a table that was not read: {_after_sheet(exc.en)}. "
+                    f"工作表“{grid.name}”被隐藏，其中的表格不完整，未读取"
+                )
                 continue
             errors.append(exc)
             continue
@@ -252,7 +270,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, 
             headers.setdefault(f, header)
         layouts[grid.name] = layout.layout
         above = grid.head(layout.header_start)
-        above_header[grid.name] = " ".join(str(v) for row in range(layout.header_start) for v in above.iloc[row] if v is not None and str(v).strip())
+        above_header[grid.name] = " ".join(
+            str(v) for row in range(layout.header_start) for v in above.iloc[row] if v is not None and str(v).strip()
+        )
         sheet_unit, doubts = _sheet_unit(grid, layout.header_start)
         warnings.extend(doubts)
         units_of[grid.name] = {f: units.header_scale(h) or sheet_unit for f, h in layout.headers.items()}
@@ -281,16 +301,30 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, 
         )
         rows_below = grid.height - layout.first_data_row
         stated = [*layout.headers.values(), *(layout.wide.headers.values() if layout.wide is not None else ())]
-        reports.append(SheetReport(grid.name, grid.visibility, True, rows_below, f"read: header at row {header_row}, {rows_below} rows below it",
-                                   context.as_dict(), header_row, units.units_read(sheet_unit, stated)))
+        reports.append(
+            SheetReport(
+                grid.name,
+                grid.visibility,
+                True,
+                rows_below,
+                f"read: header at row {header_row}, {rows_below} rows below it",
+                context.as_dict(),
+                header_row,
+                units.units_read(sheet_unit, stated),
+            )
+        )
         if grid.visibility != "visible":
-            warnings.append(f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
-                            f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "
-                            f"{len(kinds.data)} 行数据已照常读取；如不是数据，请删除该表")
+            warnings.append(
+                f"sheet {grid.name!r} is {grid.visibility} in the workbook; its {len(kinds.data)} data rows were read like "
+                f"any other sheet's: delete the sheet if it is not data. 工作表“{grid.name}”在工作簿中被隐藏，其 "
+                f"{len(kinds.data)} 行数据已照常读取；如不是数据，请删除该表"
+            )
         if layout.header_start >= HEADER_SEARCH_ROWS:
-            warnings.append(f"{_where(grid)}the header is at row {header_row}, under {layout.header_start} rows of other text; "
-                            f"the table below it was read. {_sheet_zh(grid)}表头在第 {header_row} 行，其上有 {layout.header_start} "
-                            "行其他内容；其下的表格已读取")
+            warnings.append(
+                f"{_where(grid)}the header is at row {header_row}, under {layout.header_start} rows of other text; "
+                f"the table below it was read. {_sheet_zh(grid)}表头在第 {header_row} 行，其上有 {layout.header_start} "
+                "行其他内容；其下的表格已读取"
+            )
     if not frames:
         if not errors:
             raise SourceFileError(f"{name}: every sheet is empty", "所有工作表都是空的")
@@ -304,7 +338,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, 
         broken = [e for e in errors if e.table_found]
         if broken:
             raise SourceFileError(*both(broken, f"{name}: "))
-    total_rows = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
+    total_rows = (
+        pd.concat(totals, ignore_index=True) if totals else pd.DataFrame(columns=[*column_map.fields, "label", SHEET_COLUMN, ROW_COLUMN])
+    )
     for f in column_map.fields:
         if f not in total_rows.columns:
             total_rows[f] = None
@@ -329,7 +365,9 @@ def extract(path: Path, column_map: ColumnMap, display_name: str | None = None, 
 
 def _title_rows(grid: SheetGrid, header_start: int) -> list[tuple[int, str]]:
     """The rows above the header as (Excel row, their cells' text joined)."""
-    return [(grid.row_number(row), " ".join(text for text in cells if text.strip())) for row, cells in enumerate(grid.head_text(header_start))]
+    return [
+        (grid.row_number(row), " ".join(text for text in cells if text.strip())) for row, cells in enumerate(grid.head_text(header_start))
+    ]
 
 
 def _check_supplied(grid: SheetGrid, column_map: ColumnMap, layout: Layout, context: SheetContext) -> None:
@@ -359,7 +397,11 @@ def _wide_rows(grid: SheetGrid, layout: Layout, data: np.ndarray, sheet_unit: fl
     row with no value at all is kept once, its measure empty, so that it is rejected, not lost."""
     wide = layout.wide
     parts = sorted(wide.parts)
-    cells = np.stack([filled_cells(grid.columns[col].take(pa.array(data, pa.int64()))) for col in parts], axis=1) if len(data) else np.zeros((0, len(parts)), bool)
+    cells = (
+        np.stack([filled_cells(grid.columns[col].take(pa.array(data, pa.int64()))) for col in parts], axis=1)
+        if len(data)
+        else np.zeros((0, len(parts)), bool)
+    )
     empty = ~cells.any(axis=1)
     cells[empty, 0] = True  # the row's one value: nothing, under the first column
     which_row, which_part = np.nonzero(cells)
@@ -401,15 +443,19 @@ def _column_totals(grid: SheetGrid, layout: Layout, positions: np.ndarray, sheet
     part_scales = [units.header_scale(wide.headers[col]) or sheet_unit for col in parts]
     frames = []
     for col in wide.totals:
-        frames.append(pd.DataFrame({
-            SHEET_COLUMN: grid.name,
-            ROW_COLUMN: grid.row_numbers(positions),
-            "label": f"{wide.headers[col]}（{grid.column_letter(col)}列）",
-            "stated": grid.columns[col].take(take).to_pylist(),
-            "stated_scale": units.header_scale(wide.headers[col]) or sheet_unit,
-            "parts": list(zip(*part_texts)),
-            "part_scales": [tuple(part_scales)] * len(positions),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    SHEET_COLUMN: grid.name,
+                    ROW_COLUMN: grid.row_numbers(positions),
+                    "label": f"{wide.headers[col]}（{grid.column_letter(col)}列）",
+                    "stated": grid.columns[col].take(take).to_pylist(),
+                    "stated_scale": units.header_scale(wide.headers[col]) or sheet_unit,
+                    "parts": list(zip(*part_texts)),
+                    "part_scales": [tuple(part_scales)] * len(positions),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 

@@ -26,10 +26,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl_project.ingest.readers import plain_csv
 from etl_project.core.encoding import UndecodableText, decode_text
 from etl_project.core.refusal import Refusal
 from etl_project.core.settings import MAX_COMPRESSION_RATIO_ENV, MAX_UNCOMPRESSED_MB_ENV, Reading
+from etl_project.ingest.readers import plain_csv
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -137,7 +137,10 @@ class SheetGrid:
 def _frame(columns: list[pa.Array]) -> pd.DataFrame:
     height = len(columns[0]) if columns else 0
     return pd.DataFrame(
-        {i: column.to_numpy(zero_copy_only=False) for i, column in enumerate(columns)}, index=range(height), columns=range(len(columns)), dtype=object
+        {i: column.to_numpy(zero_copy_only=False) for i, column in enumerate(columns)},
+        index=range(height),
+        columns=range(len(columns)),
+        dtype=object,
     )
 
 
@@ -160,7 +163,9 @@ def sniff_format(path: Path) -> str:
 
 # Web systems' "export to Excel" writes an HTML table (or an MHTML archive, or an XML Spreadsheet
 # 2003) and names it .xls: Excel opens it after a warning, but it is not a workbook.
-_MARKUP = re.compile(r"^\s*(?:<!doctype\s+html|<html|<table|<\?xml[^>]*>\s*(?:<\?mso-application|<!doctype\s+html|<html|<workbook)|mime-version:)")
+_MARKUP = re.compile(
+    r"^\s*(?:<!doctype\s+html|<html|<table|<\?xml[^>]*>\s*(?:<\?mso-application|<!doctype\s+html|<html|<workbook)|mime-version:)"
+)
 
 
 def _is_markup(head: bytes) -> bool:
@@ -204,9 +209,11 @@ def _limit(path: Path, written: str, variable: str, default: float) -> float:
         value = float("nan")
     if not value > 0:
         # Every workbook fails alike and says why, rather than being read without a limit.
-        raise UnreadableFile(f"{path.name}: cannot be checked against the size limits: {variable}={written!r} is not a "
-                             f"positive number (unset it for the default, {default:g})",
-                             f"无法按大小上限检查：{variable}={written!r} 不是正数（删除该设置即使用默认值 {default:g}）")
+        raise UnreadableFile(
+            f"{path.name}: cannot be checked against the size limits: {variable}={written!r} is not a "
+            f"positive number (unset it for the default, {default:g})",
+            f"无法按大小上限检查：{variable}={written!r} 不是正数（删除该设置即使用默认值 {default:g}）",
+        )
     return value
 
 
@@ -254,7 +261,9 @@ def _read_csv(path: Path) -> SheetGrid:
     except UndecodableText as exc:
         raise UnreadableFile(exc.en, exc.zh) from exc
     if "\x00" in text[:4096]:
-        raise UnreadableFile(f"{path.name}: binary content, neither a workbook nor a CSV text file", "内容为二进制，既不是工作簿也不是 CSV 文本文件")
+        raise UnreadableFile(
+            f"{path.name}: binary content, neither a workbook nor a CSV text file", "内容为二进制，既不是工作簿也不是 CSV 文本文件"
+        )
     delimiter = sniff_delimiter(text)
     plain = plain_csv.columns(text) if delimiter == "," else None
     if plain is not None:
@@ -314,10 +323,13 @@ def _read_excel(path: Path, kind: str) -> list[SheetGrid]:
         workbook = fastexcel.read_excel(source)
     except Exception as exc:  # fastexcel raises its own hierarchy; all mean "not a workbook"
         if kind == "xls" and _is_encrypted_ooxml(path):
-            raise UnreadableFile(f"{path.name}: the workbook is password-protected; send it without a password",
-                                 "工作簿设有密码：请去掉密码后再报送") from exc
-        raise UnreadableFile(f"{path.name}: not a readable {kind} workbook ({_first_line(exc)})",
-                             f"不是可读取的 {kind} 工作簿（文件已损坏或并非此格式）：请用 Excel 打开后重新保存") from exc
+            raise UnreadableFile(
+                f"{path.name}: the workbook is password-protected; send it without a password", "工作簿设有密码：请去掉密码后再报送"
+            ) from exc
+        raise UnreadableFile(
+            f"{path.name}: not a readable {kind} workbook ({_first_line(exc)})",
+            f"不是可读取的 {kind} 工作簿（文件已损坏或并非此格式）：请用 Excel 打开后重新保存",
+        ) from exc
     merged, errors = _sheet_extras(path, kind, workbook.sheet_names)
     grids = []
     for index, name in enumerate(workbook.sheet_names):
@@ -386,7 +398,9 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _sheet_extras(path: Path, kind: str, sheet_names: list[str]) -> tuple[dict[str, list[MergedRange]], dict[str, list[tuple[int, int, str]]]]:
+def _sheet_extras(
+    path: Path, kind: str, sheet_names: list[str]
+) -> tuple[dict[str, list[MergedRange]], dict[str, list[tuple[int, int, str]]]]:
     """Per sheet, the merged areas (for multi-row headers and cells merged down the data rows) and
     the error cells as (row, column, text), 0-based from A1.
 

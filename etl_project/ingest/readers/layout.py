@@ -17,15 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl_project.core.refusal import Refusal
 from etl_project.ingest.readers.column_map import ColumnMap, header_key
 from etl_project.ingest.readers.grid import SheetGrid
-from etl_project.core.refusal import Refusal
 
 HEADER_SEARCH_ROWS = 30
 # A sheet with no table in its first rows is searched this far down, for a table under a long
 # explanation (such a header is reported: it is easily missed by a person, too).
 FAR_HEADER_SEARCH_ROWS = 1000
 MAX_HEADER_DEPTH = 3
+
+
 class LayoutError(Refusal):
     """The sheet's table cannot be found, lacks required columns or holds conflicting copies of one.
 
@@ -33,8 +35,16 @@ class LayoutError(Refusal):
     ("no_table": an instructions sheet, skipped) and a sheet whose table is there but broken
     ("missing_columns", "conflicting_copies": an error, never skipped, or its rows would be lost)."""
 
-    def __init__(self, message: str, kind: str = "no_table", matched: int = 0, missing: tuple[str, ...] = (),
-                 header_row: int | None = None, headers_found: tuple[str, ...] = (), zh: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        kind: str = "no_table",
+        matched: int = 0,
+        missing: tuple[str, ...] = (),
+        header_row: int | None = None,
+        headers_found: tuple[str, ...] = (),
+        zh: str | None = None,
+    ):
         super().__init__(message, zh)
         self.kind = kind
         self.matched = matched  # fields whose header was found
@@ -202,8 +212,9 @@ def _columns_per_field(names: list[list[str]], column_map: ColumnMap, wide: Wide
     return found
 
 
-def _conflicting_copies(grid: SheetGrid, names: list[list[str]], display: list[str], column_map: ColumnMap, first_data_row: int,
-                        wide: WideColumns | None) -> list[tuple[str, str]]:
+def _conflicting_copies(
+    grid: SheetGrid, names: list[list[str]], display: list[str], column_map: ColumnMap, first_data_row: int, wide: WideColumns | None
+) -> list[tuple[str, str]]:
     """Fields whose header appears over several columns that do not hold the same values, as
     sentences in English and Chinese. Copies that agree (an ID column repeated for convenience) are harmless: the first
     is read. Copies that disagree cannot be chosen between without asking the county."""
@@ -218,11 +229,13 @@ def _conflicting_copies(grid: SheetGrid, names: list[list[str]], display: list[s
                 headers = " and ".join(dict.fromkeys((display[cols[0]], display[other])))
                 letters = grid.column_letter(cols[0]), grid.column_letter(other)
                 first_row = grid.row_number(first_data_row + int(differ[0]))
-                conflicts.append((
-                    f"{headers} ({field_name}) heads two columns, {letters[0]} and {letters[1]}, "
-                    f"whose values differ in {differ.size} row(s), first at row {first_row}",
-                    f"{headers}同时是 {letters[0]} 列和 {letters[1]} 列的表头，两列有 {differ.size} 行取值不同（首次在第 {first_row} 行）",
-                ))
+                conflicts.append(
+                    (
+                        f"{headers} ({field_name}) heads two columns, {letters[0]} and {letters[1]}, "
+                        f"whose values differ in {differ.size} row(s), first at row {first_row}",
+                        f"{headers}同时是 {letters[0]} 列和 {letters[1]} 列的表头，两列有 {differ.size} 行取值不同（首次在第 {first_row} 行）",
+                    )
+                )
     return conflicts
 
 
@@ -255,8 +268,11 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
                 best = None
     if best is None or not best[2]:
         searched = min(top.height, FAR_HEADER_SEARCH_ROWS)
-        raise LayoutError(f"{where}: no header row found in its first {searched} rows; expected headers such as " + _expected(column_map, column_map.required),
-                          zh=f"{_where_zh(grid)}前 {searched} 行中未找到表头；应有如下列名：{_expected_zh(column_map, column_map.required)}")
+        raise LayoutError(
+            f"{where}: no header row found in its first {searched} rows; expected headers such as "
+            + _expected(column_map, column_map.required),
+            zh=f"{_where_zh(grid)}前 {searched} 行中未找到表头；应有如下列名：{_expected_zh(column_map, column_map.required)}",
+        )
     start, depth, _ = best
     depth = _full_depth(top, start, depth, column_map)
     block = _header_block(top, start, depth)
@@ -269,11 +285,14 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
     conflicts = _conflicting_copies(grid, _names_for(block), display, column_map, start + depth, wide)
     if conflicts:
         raise LayoutError(
-            f"{where}, header at row {grid.row_number(start)}: " + "; ".join(en for en, _ in conflicts)
+            f"{where}, header at row {grid.row_number(start)}: "
+            + "; ".join(en for en, _ in conflicts)
             + "; delete the wrong copy, or rename it if it means something else",
             kind="conflicting_copies",
             matched=len(fields),
-            zh=f"{_where_zh(grid)}第 {grid.row_number(start)} 行为表头：" + "；".join(zh for _, zh in conflicts) + "；请删除错误的一列，或如含义不同请改名",
+            zh=f"{_where_zh(grid)}第 {grid.row_number(start)} 行为表头："
+            + "；".join(zh for _, zh in conflicts)
+            + "；请删除错误的一列，或如含义不同请改名",
         )
     headers = {field_name: display[col] for field_name, col in matched.items()}
     if wide is not None:
@@ -284,11 +303,14 @@ def locate(grid: SheetGrid, column_map: ColumnMap, supplied: frozenset[str] = fr
     unmapped = [text for col, text in enumerate(display) if text and col not in mapped]
     written = [top.text(start + offset) for offset in range(depth)]
     sheet_layout = column_map.layout_of(fields)
-    return Layout(start, depth, matched, headers, unmapped, block, written, wide, missing,
-                  sheet_layout.name if sheet_layout is not None else None)
+    return Layout(
+        start, depth, matched, headers, unmapped, block, written, wide, missing, sheet_layout.name if sheet_layout is not None else None
+    )
 
 
-def missing_columns(grid: SheetGrid, column_map: ColumnMap, start: int, missing: list[str], display: list[str], matched: int) -> LayoutError:
+def missing_columns(
+    grid: SheetGrid, column_map: ColumnMap, start: int, missing: list[str], display: list[str], matched: int
+) -> LayoutError:
     where = f"sheet {grid.name!r}" if grid.name else "the file"
     return LayoutError(
         f"{where}, header at row {grid.row_number(start)}: missing required columns "
@@ -381,5 +403,3 @@ def _expected_zh(column_map: ColumnMap, fields: list[str] | tuple[str, ...]) -> 
 
 def _where_zh(grid: SheetGrid) -> str:
     return f"工作表“{grid.name}”" if grid.name else "文件"
-
-

@@ -79,11 +79,18 @@ def _parse(data: bytes, width: int, longest: int) -> pa.Table | None:
             io.BytesIO(data),
             read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=max(1 << 20, 4 * longest + 64)),
             parse_options=pa_csv.ParseOptions(
-                delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=False, ignore_empty_lines=True, invalid_row_handler=lambda row: "skip",
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+                invalid_row_handler=lambda row: "skip",
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.string() for name in names}, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, UnicodeError):

@@ -22,7 +22,24 @@ MAX_TITLE_ROWS = 3
 # Rows that total (or break down) other rows, by their label. A label may be qualified by what it
 # spans: 本页小计 the rows of its printed page, 本月合计 those of its month, 全县合计 the sheet.
 _BASE_LABELS = ("合计", "小计", "总计", "总合计", "共计", "累计", "汇总")
-_QUALIFIERS = ("本页", "上页", "本月", "当月", "本季", "本季度", "本期", "本年", "全年", "自年初", "全县", "全乡", "全镇", "全村", "全区", "全市")
+_QUALIFIERS = (
+    "本页",
+    "上页",
+    "本月",
+    "当月",
+    "本季",
+    "本季度",
+    "本期",
+    "本年",
+    "全年",
+    "自年初",
+    "全县",
+    "全乡",
+    "全镇",
+    "全村",
+    "全区",
+    "全市",
+)
 # 其中 opens a breakdown of the row above ("其中：财政专项资金"): part of a total, not a movement.
 PART_LABEL = "其中"
 TOTAL_LABELS = (*_BASE_LABELS, *(q + b for q in _QUALIFIERS for b in _BASE_LABELS), PART_LABEL)
@@ -30,8 +47,6 @@ _TOTAL = re.compile("^(?:" + "|".join(sorted(TOTAL_LABELS, key=len, reverse=True
 # What each kind of total is checked against (see staging.investment.ledger_totals).
 SPAN_SHEET, SPAN_GROUP, SPAN_PAGE, SPAN_PERIOD, SPAN_RUNNING, SPAN_PART = "sheet", "group", "page", "period", "running", "part"
 _NOTE = re.compile(r"^(?:注|备注|说明|填表|审核|制表|负责人|单位负责人|联系人|数据来源|统计时间|填报|主管领导|签字|盖章)")
-
-
 
 
 @dataclass
@@ -100,8 +115,14 @@ def classify_rows(grid: SheetGrid, layout: Layout) -> RowKinds:
             section[above] = False
             above -= 1
     data = ~(blank | total | note | section)
-    return RowKinds(positions[data], positions[blank], positions[total], positions[note], positions[section],
-                    [names[row] for row in np.flatnonzero(section)])
+    return RowKinds(
+        positions[data],
+        positions[blank],
+        positions[total],
+        positions[note],
+        positions[section],
+        [names[row] for row in np.flatnonzero(section)],
+    )
 
 
 def _placeholder_rows(body: list[pa.Array], counts: np.ndarray) -> np.ndarray:

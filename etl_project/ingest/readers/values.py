@@ -28,8 +28,19 @@ MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
 # direction marks, embeddings and isolates, word joiner and invisible operators, byte-order
 # marks, interlinear annotation marks.
 _INVISIBLE_RANGES = (
-    (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x84), (0x86, 0x9F), (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E),
-    (0x200B, 0x200C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF),
+    (0x00, 0x08),
+    (0x0E, 0x1B),
+    (0x7F, 0x84),
+    (0x86, 0x9F),
+    (0xAD, 0xAD),
+    (0x61C, 0x61C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200C),
+    (0x200E, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
     (0xFFF9, 0xFFFB),
 )
 _INVISIBLE = "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in _INVISIBLE_RANGES)  # RE2, for Arrow
@@ -191,7 +202,9 @@ def parse_flag(series: pd.Series, vocabulary: Vocabulary) -> tuple[pd.Series, pd
 
 _DATE_PATTERNS = (
     # 2019年5月27日, 2019年05月, 2019.5.27, 2019-5-27, 2019/5/27
-    re.compile(r"^(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})(?:\s*[月.\-/]\s*(?P<d>\d{1,2})\s*日?)?\s*月?(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(
+        r"^(?P<y>\d{4})\s*[年.\-/]\s*(?P<m>\d{1,2})(?:\s*[月.\-/]\s*(?P<d>\d{1,2})\s*日?)?\s*月?(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+    ),
     # 20190527
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 )
@@ -217,9 +230,7 @@ def parse_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         parts = text[pending].str.extract(pattern)
         matched = parts["y"].notna()
         if matched.any():
-            frame = pd.DataFrame(
-                {"year": parts["y"], "month": parts["m"], "day": parts["d"].fillna("1")}
-            )[matched].astype(int)
+            frame = pd.DataFrame({"year": parts["y"], "month": parts["m"], "day": parts["d"].fillna("1")})[matched].astype(int)
             result[frame.index] = pd.to_datetime(frame, errors="coerce")
             pending[frame.index] = False
     return result, _unreadable(text, result)

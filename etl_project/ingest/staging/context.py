@@ -38,8 +38,17 @@ def apply_context(extracted: Extract, column_map: ColumnMap, regions) -> tuple[p
                 if note:
                     notes.append(note)
                 if len(rows):
-                    issues.append(pd.DataFrame({"index": rows + offset, "column": field_name, "rule": CONTEXT_CONFLICT.id,
-                                                "value": [_text_at(part, field_name, r) for r in rows], "detail": details}))
+                    issues.append(
+                        pd.DataFrame(
+                            {
+                                "index": rows + offset,
+                                "column": field_name,
+                                "rule": CONTEXT_CONFLICT.id,
+                                "value": [_text_at(part, field_name, r) for r in rows],
+                                "detail": details,
+                            }
+                        )
+                    )
         offset += len(part.row_numbers)
     return (pd.concat(issues, ignore_index=True) if issues else empty_issues()), notes
 
@@ -110,9 +119,21 @@ def _county(extracted: Extract, part: SheetRows, context: SheetContext, name: st
     against_own = own_codes.notna() & clue_code.notna() & (own_codes != clue_code) & speaks_for_rows
     details = pd.Series([None] * count, dtype=object)
     if against_own.any():
-        details[against_own] = wheres[against_own] + " names " + clue[against_own].astype(str) + ", the row's own column " + own[against_own].astype(str)
+        details[against_own] = (
+            wheres[against_own] + " names " + clue[against_own].astype(str) + ", the row's own column " + own[against_own].astype(str)
+        )
     if against_section.any():
-        details[against_section] = wheres[against_section] + " names " + clue[against_section].astype(str) + ", " + SECTION + " " + section_rows[against_section].astype(str) + " names " + sections[against_section].astype(str)
+        details[against_section] = (
+            wheres[against_section]
+            + " names "
+            + clue[against_section].astype(str)
+            + ", "
+            + SECTION
+            + " "
+            + section_rows[against_section].astype(str)
+            + " names "
+            + sections[against_section].astype(str)
+        )
     filled, rows, listed = _verdict(own, clue, wheres, against_own | against_section, details)
     if filled is not None:
         _replace(extracted, part, name, filled)
@@ -158,14 +179,25 @@ def _township(extracted: Extract, part: SheetRows, context: SheetContext, name: 
         wheres = pd.Series(["sheet name"] * count, dtype=object)
         against_section = sections.notna() & (sections != context.township)
         if against_section.any():
-            details[against_section] = "the sheet name says " + context.township + ", " + SECTION + " " + section_rows[against_section].astype(str) + " says " + sections[against_section].astype(str)
+            details[against_section] = (
+                "the sheet name says "
+                + context.township
+                + ", "
+                + SECTION
+                + " "
+                + section_rows[against_section].astype(str)
+                + " says "
+                + sections[against_section].astype(str)
+            )
     else:
         clue, wheres = sections, SECTION + " " + section_rows.astype(str)
         against_section = pd.Series(False, index=own.index)
     squeezed = own.str.replace(r"\s+", "", regex=True)
     against_own = own.notna() & clue.notna() & (squeezed != clue) & ~against_section
     if against_own.any():
-        details[against_own] = wheres[against_own] + " says " + clue[against_own].astype(str) + ", the row's own column " + own[against_own].astype(str)
+        details[against_own] = (
+            wheres[against_own] + " says " + clue[against_own].astype(str) + ", the row's own column " + own[against_own].astype(str)
+        )
     filled, rows, listed = _verdict(own, clue, wheres, against_own | against_section, details)
     if filled is not None:
         _replace(extracted, part, name, filled)
@@ -185,12 +217,17 @@ def _year(extracted: Extract, part: SheetRows, context: SheetContext, name: str,
     if context.years_disagree:
         said = "; ".join(context.years_disagree)
         _replace(extracted, part, name, np.full(count, f"{context.year}-12-31", dtype=object))
-        return (np.arange(count, dtype=np.int64), [f"the sheet's context names different years ({said})"] * count,
-                f"{_where(part)}: no date column, and the years disagree ({said})")
+        return (
+            np.arange(count, dtype=np.int64),
+            [f"the sheet's context names different years ({said})"] * count,
+            f"{_where(part)}: no date column, and the years disagree ({said})",
+        )
     _replace(extracted, part, name, np.full(count, f"{context.year}-12-31", dtype=object))
-    note = (f"{_where(part)}: no date column; every row dated {context.year}-12-31, the year taken from the {context.year_from}. "
-            f"{'工作表“' + part.sheet + '”' if part.sheet else '本表'}无日期列，年度 {context.year} 取自{_ZH.get(context.year_from.split(' ')[0], context.year_from)}，"
-            f"日期记为 {context.year}年12月31日")
+    note = (
+        f"{_where(part)}: no date column; every row dated {context.year}-12-31, the year taken from the {context.year_from}. "
+        f"{'工作表“' + part.sheet + '”' if part.sheet else '本表'}无日期列，年度 {context.year} 取自{_ZH.get(context.year_from.split(' ')[0], context.year_from)}，"
+        f"日期记为 {context.year}年12月31日"
+    )
     return np.array([], dtype=np.int64), [], note
 
 

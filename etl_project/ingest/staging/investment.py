@@ -14,11 +14,11 @@ import pandas as pd
 
 from etl_project.core import personal_data, pii
 from etl_project.core.amounts import unit_of_scale
+from etl_project.core.regions import RegionIndex
+from etl_project.core.settings import Reading
 from etl_project.ingest.readers import values
 from etl_project.ingest.readers.extract import COLUMN_COLUMN, ROW_COLUMN, SHEET_COLUMN, Extract
 from etl_project.ingest.readers.rows import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
-from etl_project.core.regions import RegionIndex
-from etl_project.core.settings import Reading
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.ingest.staging.places import optional_place_codes, place_codes, resolve_counties
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
@@ -46,7 +46,17 @@ def _look_up_funds(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataF
         codes = typed["project_code"]
         unknown = codes.notna() & ~codes.isin(context.known_projects)
         issues = pd.concat(
-            [issues, pd.DataFrame({"index": typed.index[unknown], "column": "project_code", "rule": UNKNOWN_PROJECT.id, "value": codes[unknown].to_numpy()})],
+            [
+                issues,
+                pd.DataFrame(
+                    {
+                        "index": typed.index[unknown],
+                        "column": "project_code",
+                        "rule": UNKNOWN_PROJECT.id,
+                        "value": codes[unknown].to_numpy(),
+                    }
+                ),
+            ],
             ignore_index=True,
         )
     return found, issues
@@ -74,8 +84,7 @@ def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: byte
     """Organisations by a plain hash of type, parent and name; a person by a keyed hash of the
     name, so that no one without the key can tell who gave."""
     plain = [
-        hashlib.sha1(f"{t}|{p}|{n}".encode()).hexdigest()[:20]
-        for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
+        hashlib.sha1(f"{t}|{p}|{n}".encode()).hexdigest()[:20] for n, t, p in zip(names.fillna(""), types.fillna(""), parents.fillna(""))
     ]
     keys = pd.Series(plain, index=names.index, dtype="string")
     people = individual_donors(names, types, parents)
@@ -160,8 +169,9 @@ VILLAGES = SourceSpec(
 # -- staging entry points ---------------------------------------------------------------------
 
 
-def stage_funds(path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None, *,
-                reading: Reading = Reading()) -> StagedFile:
+def stage_funds(
+    path: Path, source_file: str, regions: RegionIndex, key: bytes, known_projects: set[str] | None = None, *, reading: Reading = Reading()
+) -> StagedFile:
     staged = stage(path, source_file, FUNDS, StageContext(regions, key, source_file, known_projects, reading=reading))
     staged.totals, found = personal_data.mask_frame(ledger_totals(staged.extract, staged.typed, source_file), ("source_sheet", "label"))
     staged.personal_data.update(found)
@@ -194,7 +204,10 @@ def ledger_totals(extracted: Extract, typed: pd.DataFrame, source_file: str) -> 
     scale = totals[SHEET_COLUMN].map({s: u.get("amount", 1.0) for s, u in extracted.units.items()}).astype(float)
     if wide:
         # Each wide column states its own unit; a total row's cell is in its column's unit.
-        column_scale = pd.Series(extracted.money_multipliers()["amount"].to_numpy(), index=pd.MultiIndex.from_frame(extracted.provenance[[SHEET_COLUMN, COLUMN_COLUMN]]))
+        column_scale = pd.Series(
+            extracted.money_multipliers()["amount"].to_numpy(),
+            index=pd.MultiIndex.from_frame(extracted.provenance[[SHEET_COLUMN, COLUMN_COLUMN]]),
+        )
         column_scale = column_scale[~column_scale.index.duplicated()]
         keys = pd.MultiIndex.from_frame(totals[[SHEET_COLUMN, COLUMN_COLUMN]])
         scale = pd.Series(column_scale.reindex(keys).to_numpy(), index=totals.index).fillna(scale)
@@ -249,7 +262,9 @@ def _column_totals(extracted: Extract, source_file: str) -> pd.DataFrame:
     checks = extracted.column_totals
     if checks.empty:
         return pd.DataFrame(columns=STG_LEDGER_TOTAL.column_names)
-    stated = values.parse_money(pd.Series(checks["stated"], dtype=object), multiplier=checks["stated_scale"].astype(float), limit=MONEY_LIMIT_YUAN)[0].astype(float)
+    stated = values.parse_money(
+        pd.Series(checks["stated"], dtype=object), multiplier=checks["stated_scale"].astype(float), limit=MONEY_LIMIT_YUAN
+    )[0].astype(float)
     width = len(checks["parts"].iloc[0])
     computed = np.zeros(len(checks))
     filled = np.zeros(len(checks), dtype=np.int64)
@@ -262,17 +277,19 @@ def _column_totals(extracted: Extract, source_file: str) -> pd.DataFrame:
     computed = np.round(computed, 2)
     # A row that states no total and has no parts is nothing to check.
     keep = stated.notna().to_numpy() | (filled > 0)
-    frame = pd.DataFrame({
-        "source_file": source_file,
-        "source_sheet": checks[SHEET_COLUMN].to_numpy(),
-        "source_row": checks[ROW_COLUMN].astype(int).to_numpy(),
-        "label": checks["label"].to_numpy(),
-        "stated_yuan": stated.to_numpy(),
-        "computed_yuan": computed,
-        "difference_yuan": np.round(stated.to_numpy() - computed, 2),
-        "rows_covered": 1,
-        "unit": [unit_of_scale(s) for s in checks["stated_scale"].astype(float)],
-    })[keep]
+    frame = pd.DataFrame(
+        {
+            "source_file": source_file,
+            "source_sheet": checks[SHEET_COLUMN].to_numpy(),
+            "source_row": checks[ROW_COLUMN].astype(int).to_numpy(),
+            "label": checks["label"].to_numpy(),
+            "stated_yuan": stated.to_numpy(),
+            "computed_yuan": computed,
+            "difference_yuan": np.round(stated.to_numpy() - computed, 2),
+            "rows_covered": 1,
+            "unit": [unit_of_scale(s) for s in checks["stated_scale"].astype(float)],
+        }
+    )[keep]
     frame["stated_yuan"] = frame["stated_yuan"].astype(object).where(frame["stated_yuan"].notna(), None)
     frame["difference_yuan"] = frame["difference_yuan"].astype(object).where(frame["difference_yuan"].notna(), None)
     return frame[STG_LEDGER_TOTAL.column_names].reset_index(drop=True)

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from etl_project.core import pii
-from etl_project.ingest.readers import values
-from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN, SourceFileError
 from etl_project.core.regions import RegionIndex
 from etl_project.core.settings import Reading
+from etl_project.ingest.readers import values
+from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN, SourceFileError
 from etl_project.ingest.staging import persons
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.ingest.staging.places import place_codes, resolve_counties
@@ -56,7 +56,9 @@ HOUSEHOLD_SIZE_MISMATCH = Rule(
 # Members who count as labour in a per-person list (劳动能力): ordinary, skilled, weak or half.
 LABOUR = ("ordinary", "skilled", "weak")
 # "截至2023年6月30日", "2023年6月", "2023-06-30", "2023.6", "202306" in a title or a file name.
-_DATE_IN_TEXT = re.compile(r"(?<![0-9])(20[2-3][0-9])\s*(?:年\s*|[-_.])(1[0-2]|0?[1-9])(?:\s*月)?(?:\s*(?:[-_.]\s*)?([0-3]?[0-9])\s*日?)?(?![0-9])")
+_DATE_IN_TEXT = re.compile(
+    r"(?<![0-9])(20[2-3][0-9])\s*(?:年\s*|[-_.])(1[0-2]|0?[1-9])(?:\s*月)?(?:\s*(?:[-_.]\s*)?([0-3]?[0-9])\s*日?)?(?![0-9])"
+)
 _COMPACT_MONTH = re.compile(r"(?<![0-9])(20[2-3][0-9])(0[1-9]|1[0-2])([0-3][0-9])?(?![0-9])")
 _WHERE_ZH = {"its title": "标题", "its file name": "文件名"}
 # Looked-up columns kept on the typed rows for shape.
@@ -155,8 +157,15 @@ def _row_rules(typed: pd.DataFrame, snapshots: pd.Series) -> tuple[dict[str, pd.
         codes, unknown = parse_code_list(typed[column], vocabulary)
         looked_up[target] = codes
         allowed = "、".join(f"{c} {n}" for c, n in vocabulary.codes.items())
-        found.append(_issues(typed, unknown.notna(), column, UNKNOWN_CODE_IN_LIST,
-                             [f"{UNKNOWN_CODE_IN_LIST.en}: {u} is not in the {vocabulary.name} list ({allowed})" for u in unknown]))
+        found.append(
+            _issues(
+                typed,
+                unknown.notna(),
+                column,
+                UNKNOWN_CODE_IN_LIST,
+                [f"{UNKNOWN_CODE_IN_LIST.en}: {u} is not in the {vocabulary.name} list ({allowed})" for u in unknown],
+            )
+        )
     taken_in, eliminated_on = typed["taken_in_date"], typed["eliminated_date"]
     flag = typed["risk_eliminated"]
     # A date of elimination with the flag left empty is an elimination.
@@ -167,7 +176,12 @@ def _row_rules(typed: pd.DataFrame, snapshots: pd.Series) -> tuple[dict[str, pd.
         _issues(typed, eliminated_on < taken_in, "eliminated_date", ELIMINATED_BEFORE_TAKEN_IN),
         _issues(typed, eliminated_on > snapshots, "eliminated_date", ELIMINATED_AFTER_SNAPSHOT),
         _issues(typed, (flag == True) & eliminated_on.isna(), "risk_eliminated", ELIMINATED_WITHOUT_DATE),  # noqa: E712
-        _issues(typed, (flag == False) & (eliminated_on.notna() | typed["elimination_method_code"].notna()), "risk_eliminated", DATE_WITHOUT_ELIMINATION),  # noqa: E712
+        _issues(
+            typed,
+            (flag == False) & (eliminated_on.notna() | typed["elimination_method_code"].notna()),  # noqa: E712
+            "risk_eliminated",
+            DATE_WITHOUT_ELIMINATION,
+        ),
     ]
     return looked_up, [f for f in found if f is not None]
 
@@ -175,8 +189,14 @@ def _row_rules(typed: pd.DataFrame, snapshots: pd.Series) -> tuple[dict[str, pd.
 def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     counties, issues = resolve_counties(typed, context)
     if typed.empty:
-        return counties.assign(**{SNAPSHOT: pd.Series(dtype="datetime64[ns]"), RISKS: pd.Series(dtype="string"),
-                                  MEASURES: pd.Series(dtype="string"), ELIMINATED: pd.Series(dtype="boolean")}), issues
+        return counties.assign(
+            **{
+                SNAPSHOT: pd.Series(dtype="datetime64[ns]"),
+                RISKS: pd.Series(dtype="string"),
+                MEASURES: pd.Series(dtype="string"),
+                ELIMINATED: pd.Series(dtype="boolean"),
+            }
+        ), issues
     snapshots = _snapshots(typed, context)
     codes, found = _row_rules(typed, snapshots)
     found.append(_issues(typed, typed["household_id"].isna() & typed["id_number"].isna(), "household_id", HOUSEHOLD_UNIDENTIFIED))
@@ -236,13 +256,25 @@ def look_up_persons(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Data
     # The household's values are on the head's row, or on every row: a member's row takes its head's.
     household, is_head, headless, two_heads = persons._households(typed, context.extract.provenance[SHEET_COLUMN])
     filled = typed.copy()
-    for column in (*HOUSEHOLD_VALUES, "measures", "income_per_person", "risk_eliminated", "eliminated_date", "elimination_method_code", "household_id", "snapshot_date"):
+    for column in (
+        *HOUSEHOLD_VALUES,
+        "measures",
+        "income_per_person",
+        "risk_eliminated",
+        "eliminated_date",
+        "elimination_method_code",
+        "household_id",
+        "snapshot_date",
+    ):
         head_values = pd.Series(typed[column].to_numpy(), index=household).where(pd.Series(is_head, index=household))
         per_household = head_values.groupby(level=0).first()
         filled.loc[~is_head, column] = per_household.reindex(household[~is_head]).to_numpy()
     looked_up, issues = look_up(filled, context)
     # A member's row carries its head's values only for shaping: a rule they break is the head's row's.
-    copied = issues["rule"].isin([rule.id for rule in MONITORING_RULES]) & ~pd.Series(is_head, index=typed.index).reindex(issues["index"]).to_numpy()
+    copied = (
+        issues["rule"].isin([rule.id for rule in MONITORING_RULES])
+        & ~pd.Series(is_head, index=typed.index).reindex(issues["index"]).to_numpy()
+    )
     issues = issues[~copied]
     found = [issues] if not issues.empty else []
     heads = typed[is_head]
@@ -254,8 +286,15 @@ def look_up_persons(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Data
     stated = pd.Series(typed["household_size"].to_numpy(dtype=float, na_value=np.nan), index=household).groupby(level=0).first()
     differs = stated.notna() & (stated != members.reindex(stated.index))
     short = pd.Series(differs.reindex(household).to_numpy() & is_head & ~headless & ~two_heads, index=typed.index)
-    found.append(_issues(typed, short, "household_size", HOUSEHOLD_SIZE_MISMATCH,
-                         [f"{HOUSEHOLD_SIZE_MISMATCH.en} ({int(m)} listed)" for m in members.reindex(household).to_numpy()]))
+    found.append(
+        _issues(
+            typed,
+            short,
+            "household_size",
+            HOUSEHOLD_SIZE_MISMATCH,
+            [f"{HOUSEHOLD_SIZE_MISMATCH.en} ({int(m)} listed)" for m in members.reindex(household).to_numpy()],
+        )
+    )
     for flagged, rule in ((headless, NO_HEAD), (two_heads, TWO_HEADS)):
         found.append(_issues(typed, pd.Series(flagged, index=typed.index), "relation", rule))
     found = [f for f in found if f is not None and not f.empty]

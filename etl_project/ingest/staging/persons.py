@@ -72,10 +72,16 @@ def _households(typed: pd.DataFrame, sheets: pd.Series) -> tuple[np.ndarray, np.
     """Per row: its household number, whether it is the head's, and per household whether it has no
     head and whether it has two (人数 joins it to the next one)."""
     is_head = typed["relation"].isin(HEAD_RELATIONS).to_numpy()
-    place = pd.DataFrame({"sheet": sheets.to_numpy(), **{c: typed[c].to_numpy() for c in ("county_name", "township_name", "village_name")}}).astype("string").fillna("")
+    place = (
+        pd.DataFrame({"sheet": sheets.to_numpy(), **{c: typed[c].to_numpy() for c in ("county_name", "township_name", "village_name")}})
+        .astype("string")
+        .fillna("")
+    )
     moved = np.r_[True, (place.iloc[1:].to_numpy() != place.iloc[:-1].to_numpy()).any(axis=1)] if len(place) else np.array([], dtype=bool)
     number = np.cumsum(is_head | moved) - 1
-    per = pd.DataFrame({"household": number, "head": is_head, "stated": typed["household_size"].to_numpy(dtype=float, na_value=np.nan), "moved": moved})
+    per = pd.DataFrame(
+        {"household": number, "head": is_head, "stated": typed["household_size"].to_numpy(dtype=float, na_value=np.nan), "moved": moved}
+    )
     groups = per.groupby("household", sort=True).agg(heads=("head", "sum"), members=("head", "size"), stated=("stated", "first"))
     starts_at_move = per.groupby("household")["moved"].first().to_numpy()
     headless = groups["heads"].to_numpy() == 0
@@ -102,11 +108,15 @@ def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, p
     it carries for the household, and every member's schooling against the age the ID number gives."""
     if typed.empty:
         # A header with no rows under it (an export of nothing, a template) is counted as of no year.
-        return typed[[]].assign(county_code=pd.Series(dtype="string"), **{HOUSEHOLD: 0, IS_HEAD: False, BIRTH_YEAR: pd.NA, AS_OF: pd.NA}), empty_issues()
+        return typed[[]].assign(
+            county_code=pd.Series(dtype="string"), **{HOUSEHOLD: 0, IS_HEAD: False, BIRTH_YEAR: pd.NA, AS_OF: pd.NA}
+        ), empty_issues()
     year, where = as_of_year(context)
     if not FIRST_PROGRAMME_YEAR <= year <= LAST_AS_OF_YEAR:
-        raise SourceFileError(f"{context.source_file}: the year it is as of ({year}, from {where}) is outside {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}",
-                              f"所处年度 {year}（取自{_WHERE_ZH.get(where, where)}）不在 {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR} 年之间")
+        raise SourceFileError(
+            f"{context.source_file}: the year it is as of ({year}, from {where}) is outside {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR}",
+            f"所处年度 {year}（取自{_WHERE_ZH.get(where, where)}）不在 {FIRST_PROGRAMME_YEAR}-{LAST_AS_OF_YEAR} 年之间",
+        )
     context.extract.warnings.append(
         f"per-person registry export: counted as of {year}, the year {where} gives (no 识别年度). 每人一行的贫困户信息列表，按{year}年的状况计"
     )
@@ -125,12 +135,25 @@ def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, p
         at_stage = typed["schooling"].str.startswith(stage).fillna(False) & ages.notna()
         wrong = typed.index[at_stage & ((ages < youngest) | (ages > oldest)).fillna(False)]
         if len(wrong):
-            found.append(pd.DataFrame({"index": wrong, "column": "schooling", "rule": SCHOOLING_AGE.id, "value": typed.loc[wrong, "schooling"].to_numpy(),
-                                       "detail": [f"{SCHOOLING_AGE.en}: {stage} at the age of {a} in {year} (expected {youngest}-{oldest})" for a in ages[wrong]]}))
+            found.append(
+                pd.DataFrame(
+                    {
+                        "index": wrong,
+                        "column": "schooling",
+                        "rule": SCHOOLING_AGE.id,
+                        "value": typed.loc[wrong, "schooling"].to_numpy(),
+                        "detail": [
+                            f"{SCHOOLING_AGE.en}: {stage} at the age of {a} in {year} (expected {youngest}-{oldest})" for a in ages[wrong]
+                        ],
+                    }
+                )
+            )
     for flagged, rule in ((headless, NO_HEAD), (two_heads, TWO_HEADS)):
         rows = typed.index[flagged]
         if len(rows):
-            found.append(pd.DataFrame({"index": rows, "column": "relation", "rule": rule.id, "value": typed.loc[rows, "relation"].to_numpy()}))
+            found.append(
+                pd.DataFrame({"index": rows, "column": "relation", "rule": rule.id, "value": typed.loc[rows, "relation"].to_numpy()})
+            )
     return looked_up, (pd.concat(found, ignore_index=True) if found else empty_issues())
 
 
@@ -147,7 +170,15 @@ def settle(typed: pd.DataFrame, issues: pd.DataFrame, context: StageContext) -> 
     rows = context.extract.provenance[ROW_COLUMN]
     first_rejected = pd.Series(rows.loc[rejected_rows].to_numpy(), index=struck.to_numpy()).groupby(level=0).min()
     detail = [f"{MEMBER_REJECTED.en} (row {int(first_rejected[h])})" for h in household.loc[members]]
-    return pd.DataFrame({"index": members, "column": "relation", "rule": MEMBER_REJECTED.id, "value": typed.loc[members, "relation"].to_numpy(), "detail": detail})
+    return pd.DataFrame(
+        {
+            "index": members,
+            "column": "relation",
+            "rule": MEMBER_REJECTED.id,
+            "value": typed.loc[members, "relation"].to_numpy(),
+            "detail": detail,
+        }
+    )
 
 
 def _age_bands(ages: pd.Series) -> pd.Series:

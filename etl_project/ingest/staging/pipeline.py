@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from etl_project.core import personal_data, pii
+from etl_project.core.settings import Reading
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN, Extract, SourceFileError, extract
-from etl_project.core.settings import Reading
 from etl_project.ingest.staging.context import apply_context
 from etl_project.ingest.staging.typing import type_rows
 from etl_project.ingest.validation import ISSUE_COLUMNS, empty_issues, validate

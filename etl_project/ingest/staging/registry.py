@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from etl_project.core import pii
-from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN
 from etl_project.core.regions import RegionIndex
 from etl_project.core.settings import Reading
+from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN
 from etl_project.ingest.staging import persons
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
 from etl_project.ingest.staging.places import place_codes, resolve_counties

@@ -40,7 +40,9 @@ def _looked_at(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def read_steadily(path: Path, read: Callable[[Path], T], known: tuple[int, int, str] | None = None, name: str | None = None) -> tuple[T, FileState]:
+def read_steadily(
+    path: Path, read: Callable[[Path], T], known: tuple[int, int, str] | None = None, name: str | None = None
+) -> tuple[T, FileState]:
     """``read(path)`` and the state of the file it read. ``known``: (size, mtime_ns, sha256) of the
     file when last hashed, whose hash stands while its size and time do."""
     name = name or path.name

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from etl_project.core import idcard
-from etl_project.ingest.readers import values
 from etl_project.core.columnar import per_distinct, upper
+from etl_project.ingest.readers import values
 from etl_project.ingest.readers.extract import Extract
 from etl_project.ingest.validation import empty_issues
 from schemas.registry import CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, MONEY_LIMIT_YUAN, NUMBER, YEAR, Table
@@ -23,7 +23,9 @@ def _text(column: pd.Series, form: str) -> pd.Series:
     return values.normalise(column)
 
 
-def type_rows(raw: pd.DataFrame | Extract, record: Table, money_multipliers: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def type_rows(
+    raw: pd.DataFrame | Extract, record: Table, money_multipliers: dict[str, pd.Series] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``raw``: the rows' text, one column per field, or an extract (whose text is read in Arrow as
     it came from the file, which gives the same values without a Python string per cell).
     ``money_multipliers`` gives, per money field, the unit scale of each row (万元 → 10 000)."""

@@ -27,10 +27,10 @@ import pandas as pd
 import pyarrow as pa
 
 from etl_project.core import personal_data
-from etl_project.ingest import progress
-from etl_project.ingest.readers.extract import SourceFileError
 from etl_project.core.regions import default_index
 from etl_project.core.settings import STAGING_MEMORY_DEFAULT, Reading
+from etl_project.ingest import progress
+from etl_project.ingest.readers.extract import SourceFileError
 from etl_project.ingest.staging.pipeline import StagedFile
 from etl_project.ingest.staging.steady import FileChanged, FileState, read_steadily
 from etl_project.warehouse.engine import conform, memory_capped
@@ -105,7 +105,9 @@ def outcome_of(staged: StagedFile, as_arrow: bool) -> FileOutcome:
         totals=staged.totals if not staged.totals.empty else None,
         project_codes=codes,
         personal_data_masked=sum(staged.personal_data.values()),
-        people=pd.DataFrame({"source_file": staged.source_file, "name_fingerprint": staged.people}) if staged.people is not None and len(staged.people) else None,
+        people=pd.DataFrame({"source_file": staged.source_file, "name_fingerprint": staged.people})
+        if staged.people is not None and len(staged.people)
+        else None,
         warnings="\n".join(staged.warnings()) or None,
         sheets=json.dumps(staged.sheets(), ensure_ascii=False) if extracted else None,
         **{name: getattr(staged, name) for name in COUNTS},
@@ -145,7 +147,7 @@ def failure_reason(message: str, source_file: str, path: Path) -> str:
     partition, the alert). The reason quotes sheet names and headers as written: they may name a
     person, so it is masked."""
     named = [name + joint for name in (source_file, path.name) for joint in (": ", ", ")]
-    reason = next((message[len(prefix):] for prefix in named if message.startswith(prefix)), message)
+    reason = next((message[len(prefix) :] for prefix in named if message.startswith(prefix)), message)
     return personal_data.mask_text(reason).text
 
 
@@ -164,8 +166,15 @@ class Stager:
     capped at ``memory_limit`` ($ETL_DUCKDB_STAGING_MEMORY_LIMIT, see warehouse.memory_capped): the
     blocks it has written are on disk, and the workers need the memory more than its cache does."""
 
-    def __init__(self, workers: int, key: bytes, known_projects: frozenset[str] | None = None, as_arrow: bool = True,
-                 reading: Reading = Reading(), memory_limit: str = STAGING_MEMORY_DEFAULT):
+    def __init__(
+        self,
+        workers: int,
+        key: bytes,
+        known_projects: frozenset[str] | None = None,
+        as_arrow: bool = True,
+        reading: Reading = Reading(),
+        memory_limit: str = STAGING_MEMORY_DEFAULT,
+    ):
         self.workers = workers
         self.setup = (key, known_projects, as_arrow, reading)
         self.memory_limit = memory_limit

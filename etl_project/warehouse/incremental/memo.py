@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from etl_project.warehouse.incremental.store import audit_table
 from etl_project.warehouse.engine import Warehouse
+from etl_project.warehouse.incremental.store import audit_table
 
 MEMO_TABLE = "step_memo"
 
@@ -46,7 +46,9 @@ def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) ->
         connection.execute(sa.delete(memo).where(memo.c.step == step))
         connection.execute(
             sa.insert(memo).values(
-                step=step, fingerprint=fingerprint, answer=json.dumps(answer, ensure_ascii=False, default=str),
+                step=step,
+                fingerprint=fingerprint,
+                answer=json.dumps(answer, ensure_ascii=False, default=str),
                 stored_at=datetime.now(UTC).replace(tzinfo=None),
             )
         )

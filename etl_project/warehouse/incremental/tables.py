@@ -21,14 +21,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from etl_project.warehouse.engine import Warehouse
 from etl_project.warehouse.incremental import Decision, fresh_version, version_of
 from etl_project.warehouse.incremental.memo import recall, remember
 from etl_project.warehouse.incremental.store import audit_table
-from etl_project.warehouse.engine import Warehouse
 from schemas import source_catalog
 from schemas.registry import Table
 from schemas.tables import LOAD_AUDIT
@@ -113,7 +113,7 @@ def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
         connection.execute(sa.delete(marker).where(marker.c.table_name == table))
         connection.execute(
             sa.insert(marker).values(
-                table_name=table, recipe=how, generation=generation.latest, built_at=datetime.now(timezone.utc).replace(tzinfo=None)
+                table_name=table, recipe=how, generation=generation.latest, built_at=datetime.now(UTC).replace(tzinfo=None)
             )
         )
 
