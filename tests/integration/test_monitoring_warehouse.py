@@ -553,7 +553,7 @@ def test_income_rule_judges_known_lines_only_and_counts_the_rest(built):
 
 def _shipped_lines() -> dict[tuple[str, int], float]:
     """The known lines of the shipped reference table, read here on their own."""
-    with open(Path(__file__).resolve().parents[1] / "data" / "reference" / "monitoring_lines.csv", encoding="utf-8", newline="") as handle:
+    with open(Path(__file__).resolve().parents[2] / "data" / "reference" / "monitoring_lines.csv", encoding="utf-8", newline="") as handle:
         return {(r["province_code"], int(r["year"])): float(r["line_yuan"]) for r in csv.DictReader(handle) if r["line_yuan"].strip()}
 
 

@@ -149,6 +149,11 @@ def test_the_sensors_first_look_waits_while_the_warehouse_is_held(tmp_path):
         holder.communicate("")
 
 
+def _pending_runs(instance, storage, pool: str) -> list[str]:
+    runs = instance.get_runs()
+    return [run.run_id for run in runs if run.run_id in storage.get_concurrency_info(pool).pending_run_ids]
+
+
 def test_steps_run_in_process_still_wait_for_the_warehouse_pool(tmp_path):
     """The pool "warehouse" as deploy/dagster.yaml sets it: while another run holds its one slot, no
     step of this run opens the warehouse; once the slot is free, the run goes on and succeeds."""
@@ -165,7 +170,11 @@ def test_steps_run_in_process_still_wait_for_the_warehouse_pool(tmp_path):
             target=lambda: outcome.update(run=run_pipeline(SAMPLE, f"duckdb:///{warehouse}", instance, log_level="ERROR"))
         )
         worker.start()
-        time.sleep(5)
+        # The run is created, then its first step asks for the slot: wait for both, however loaded the machine.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _pending_runs(instance, storage, WAREHOUSE_POOL):
+            time.sleep(0.5)
+        time.sleep(2)  # a step that wrongly went ahead would have started by now
         [waiting] = instance.get_runs()
         started = [e.dagster_event.step_key for e in instance.all_logs(waiting.run_id, of_type=dg.DagsterEventType.STEP_START)]
         assert worker.is_alive() and started == [] and not warehouse.exists()
