@@ -25,7 +25,7 @@ _STEP_ENDS = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE
 
 
 class ConsoleWatch:
-    """Follows one pass for the console (see etl_project/runner.RunWatch)."""
+    """Follows one pass for the console (see etl_project/orchestration/runner.RunWatch)."""
 
     def __init__(self, stream, verbose: bool = False, **progress_options):
         self.verbose = verbose

@@ -570,7 +570,7 @@ def test_twenty_counties_as_csv(many):
 _MEMORY_PROBE = """
 import resource, sys
 from pathlib import Path
-from etl_project.sample_data import generate
+from sample_data import generate
 generate(Path(sys.argv[1]), households=int(sys.argv[2]), fmt="csv", truth=Path(sys.argv[1]) / "truth.json")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
