@@ -4,6 +4,7 @@ and the staging code count as much as the column map and the readers."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from etl_project.ingest.incremental import files
 from schemas import source_catalog
@@ -29,7 +30,7 @@ def test_the_staging_code_counts(monkeypatch, tmp_path):
     before = _version("registry")
     copy = tmp_path / "staging"
     copy.mkdir()
-    for path in files.Path(files.staging_package.__file__).parent.glob("*.py"):
+    for path in Path(files.staging_package.__file__).parent.glob("*.py"):
         (copy / path.name).write_bytes(path.read_bytes())
     (copy / "registry.py").write_bytes((copy / "registry.py").read_bytes() + b"\n# one more line\n")
 
