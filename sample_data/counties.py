@@ -171,18 +171,27 @@ def extra(count: int, file_format: str, taken: set[str]) -> list[CountySpec]:
 def _picks(count: int, taken: set[str], shift: float = 0.0) -> tuple[dict[str, str], list[str]]:
     """County names by code, and ``count`` poverty counties spread evenly over the 832 list in code
     order (``shift``: how far into each step), none of ``taken``."""
-    names = {r["region_code"]: r["region_name"] for r in _read("regions_2023.csv") if r["region_level"] == "county"}
+    names = _county_names()
+    pool = _pool(names, taken)
+    if count > len(pool):
+        raise ValueError(f"only {len(pool) + len(taken)} counties are available, {count + len(taken)} asked for")
+    return names, [pool[int((i + shift) * len(pool) / count)] for i in range(count)]
+
+
+def _county_names() -> dict[str, str]:
+    return {r["region_code"]: r["region_name"] for r in _read("regions_2023.csv") if r["region_level"] == "county"}
+
+
+def _pool(names: dict[str, str], taken: set[str]) -> list[str]:
+    """The poverty counties not ``taken`` whose name no other county shares, in code order."""
     name_uses: dict[str, int] = {}
     for name in names.values():
         name_uses[name] = name_uses.get(name, 0) + 1
-    pool = sorted(
+    return sorted(
         code
         for code in (r["region_code"] for r in _read("poverty_counties_832.csv"))
         if code not in taken and code in names and name_uses[names[code]] == 1
     )
-    if count > len(pool):
-        raise ValueError(f"only {len(pool) + len(taken)} counties are available, {count + len(taken)} asked for")
-    return names, [pool[int((i + shift) * len(pool) / count)] for i in range(count)]
 
 
 def person_exports(count: int, taken: set[str]) -> list[CountySpec]:
@@ -212,8 +221,19 @@ def person_exports(count: int, taken: set[str]) -> list[CountySpec]:
 
 
 def plan(counties: int, file_format: str, per_person: int = 0) -> list[CountySpec]:
+    """The showcase counties, ``counties`` in all with the further ones, and ``per_person`` more
+    sending the per-person export. Where the 832 are all asked for (the national sample), the
+    per-person counties are among them rather than beyond them: there are no more to draw."""
     specs = showcase(file_format)
     if counties < len(specs):
         raise ValueError(f"at least {len(specs)} counties are written (the showcase ones), {counties} asked for")
-    specs += extra(counties - len(specs), file_format, {s.code for s in specs})
+    beyond = max(0, counties + per_person - available_counties(file_format))
+    specs += extra(counties - len(specs) - min(beyond, per_person), file_format, {s.code for s in specs})
     return specs + person_exports(per_person, {s.code for s in specs})
+
+
+def available_counties(file_format: str) -> int:
+    """How many counties a sample can hold: the showcase ones and every poverty county that can
+    be told apart by its name."""
+    taken = {s.code for s in showcase(file_format)}
+    return len(taken) + len(_pool(_county_names(), taken))

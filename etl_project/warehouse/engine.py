@@ -69,6 +69,7 @@ class Warehouse:
         self.dialect = self.engine.dialect.name  # "duckdb" or "postgresql"
         self.lock_policy = LockPolicy.written(settings.lock_timeout, settings.lock_tries)
         self._references: dict[str, sa.TableClause] = {}
+        self._bookkeeping: dict[str, sa.Table] = {}
 
     def close(self) -> None:
         """Only ``opened`` calls this: a warehouse is opened for a block and closed when it ends."""
@@ -103,7 +104,32 @@ class Warehouse:
             return tuple(connection.execute(sa.text(sql), params or {}).one())
 
     def has_table(self, table: Table) -> bool:
-        return sa.inspect(self.engine).has_table(table.name, schema=table.schema)
+        """Whether the table (or a view of its name) exists. information_schema rather than
+        SQLAlchemy's inspector: on DuckDB the inspector's catalog queries cost ~20 ms a call, and a
+        pass asks this a few hundred times."""
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.text("SELECT 1 FROM information_schema.tables WHERE table_schema = :schema AND table_name = :name"),
+                {"schema": self._schema_of(table), "name": table.name},
+            ).first()
+        return found is not None
+
+    def _schema_of(self, table: Table) -> str:
+        return table.schema or ("main" if self.dialect == "duckdb" else "public")
+
+    def bookkeeping(self, table: sa.Table) -> sa.Table:
+        """``table`` (a small table of the warehouse's own bookkeeping), created with its schema if
+        missing, once per opening of the warehouse: the steps of a pass consult these tables
+        hundreds of times, and a pass does not drop them."""
+        known = self._bookkeeping.get(table.fullname)
+        if known is not None:
+            return known
+        with self.engine.begin() as connection:
+            if table.schema:
+                connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {self.quote(table.schema)}"))
+            connection.execute(sa.schema.CreateTable(table, if_not_exists=True))
+        self._bookkeeping[table.fullname] = table
+        return table
 
     def row_count(self, table: Table) -> int:
         return int(self.scalar(f"SELECT COUNT(*) FROM {self.name(table)}"))
@@ -118,7 +144,7 @@ class Warehouse:
         with self.engine.begin() as connection:
             self.ensure_schema(connection, table)
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table, loading_name)}"))
-            loading.create(connection)
+            loading.create(connection, checkfirst=False)
             yield connection, self.name(table, loading_name)
             self._drop_for_swap(connection, table, "DROP TABLE IF EXISTS")
             connection.execute(sa.text(f"ALTER TABLE {self.name(table, loading_name)} RENAME TO {self.quote(table.name)}"))
@@ -220,7 +246,7 @@ class Warehouse:
             self.ensure_schema(connection, table)
             existing = self._columns(connection, table)
             if not existing:
-                declared.create(connection)
+                declared.create(connection, checkfirst=False)
                 self._create_views(connection, table)
                 return f"created {self.name(table)}"
             wanted = {c.name: _type_family(c.type.compile(dialect=self.engine.dialect)) for c in declared.columns}
@@ -232,7 +258,9 @@ class Warehouse:
             for column in target.columns:
                 # Rows loaded before a column existed have no value for it, required or not.
                 column.nullable = column.nullable or column.name not in existing
-            target.create(connection)
+            # A migration stopped halfway leaves its table behind; it holds nothing worth keeping.
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {self.name(table, migrating)}"))
+            target.create(connection, checkfirst=False)
             columns = ", ".join(self.quote(c) for c in kept)
             types = {c.name: c.type.compile(dialect=self.engine.dialect) for c in declared.columns}
             casts = ", ".join(f"CAST({self.quote(c)} AS {types[c]})" for c in kept)
@@ -258,7 +286,7 @@ class Warehouse:
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = :schema AND table_name = :name ORDER BY ordinal_position"
             ),
-            {"schema": table.schema or ("main" if self.dialect == "duckdb" else "public"), "name": table.name},
+            {"schema": self._schema_of(table), "name": table.name},
         ).fetchall()
         return {name: _type_family(kind) for name, kind in rows}
 

@@ -26,7 +26,6 @@ def known_hashes(db: Warehouse) -> KnownHashes:
     known = _from_audit(db)
     table = _table(db)
     with db.engine.begin() as connection:
-        table.create(connection, checkfirst=True)
         rows = connection.execute(sa.select(table.c.source_file, table.c.file_bytes, table.c.file_mtime_ns, table.c.content_sha256)).all()
     known.update({r.source_file: (int(r.file_bytes), int(r.file_mtime_ns), r.content_sha256) for r in rows})
     return known
@@ -39,7 +38,6 @@ def remember_hashes(db: Warehouse, files: Iterable[RawFile]) -> int:
         return 0
     table = _table(db)
     with db.engine.begin() as connection:
-        table.create(connection, checkfirst=True)
         connection.execute(sa.delete(table).where(table.c.source_file.in_([r["source_file"] for r in rows])))
         connection.execute(sa.insert(table), rows)
     return len(rows)

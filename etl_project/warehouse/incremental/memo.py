@@ -33,7 +33,6 @@ def recall_last(db: Warehouse, step: str) -> dict | None:
 def _stored(db: Warehouse, step: str):
     memo = _memo(db)
     with db.engine.begin() as connection:
-        memo.create(connection, checkfirst=True)
         return connection.execute(sa.select(memo.c.fingerprint, memo.c.answer).where(memo.c.step == step)).first()
 
 
@@ -42,7 +41,6 @@ def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) ->
         return
     memo = _memo(db)
     with db.engine.begin() as connection:
-        memo.create(connection, checkfirst=True)
         connection.execute(sa.delete(memo).where(memo.c.step == step))
         connection.execute(
             sa.insert(memo).values(

@@ -10,7 +10,5 @@ BOOKKEEPING_SCHEMA = "audit"
 
 
 def audit_table(db: Warehouse, name: str, *columns: sa.Column) -> sa.Table:
-    """A small bookkeeping table of the audit schema (the schema made if missing), for SQLAlchemy."""
-    with db.engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {db.quote(BOOKKEEPING_SCHEMA)}"))
-    return sa.Table(name, sa.MetaData(), *columns, schema=BOOKKEEPING_SCHEMA)
+    """A small bookkeeping table of the audit schema for SQLAlchemy, made (with the schema) if missing."""
+    return db.bookkeeping(sa.Table(name, sa.MetaData(), *columns, schema=BOOKKEEPING_SCHEMA))

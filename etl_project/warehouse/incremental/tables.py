@@ -9,7 +9,8 @@ transaction: a run stopped in between leaves an older marker, and the next run r
 table already has, which changes nothing.
 
 What a table holds, in one value (its fingerprint): equal fingerprints, equal contents. A table
-built from staging generations is fingerprinted by its build marker, at no cost. Any other table,
+built from staging generations is fingerprinted by its build marker, a table the file loads write
+by its sources' generation, both at no cost. Any other table,
 on DuckDB, by one pass: its row count and the sum of its rows' hashes (order does not matter, a
 repeated row counts twice; equal short of a 64-bit hash collision). On other engines there is
 none, and the steps that keep their answers by it do their work every time.
@@ -78,7 +79,6 @@ def built_from(db: Warehouse, table: str, how: str) -> Generation | None:
     """The generation the table was last built from the same way; None when unknown."""
     marker = _marker(db)
     with db.engine.begin() as connection:
-        marker.create(connection, checkfirst=True)
         row = connection.execute(sa.select(marker.c.generation, marker.c.recipe).where(marker.c.table_name == table)).first()
     if row is None or row.recipe != how:
         return None
@@ -89,7 +89,6 @@ def marker(db: Warehouse, table: str) -> tuple[str, Generation] | None:
     """How the table was last built and from which generation; None when it has no marker."""
     marker_table = _marker(db)
     with db.engine.begin() as connection:
-        marker_table.create(connection, checkfirst=True)
         row = connection.execute(
             sa.select(marker_table.c.recipe, marker_table.c.generation).where(marker_table.c.table_name == table)
         ).first()
@@ -109,7 +108,6 @@ def _marker_text(how: str, generation: Generation) -> str:
 def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
     marker = _marker(db)
     with db.engine.begin() as connection:
-        marker.create(connection, checkfirst=True)
         connection.execute(sa.delete(marker).where(marker.c.table_name == table))
         connection.execute(
             sa.insert(marker).values(
@@ -165,10 +163,14 @@ def from_staging(db: Warehouse, table: Table, sources: tuple[str, ...], how: str
 def staged(db: Warehouse, table: Table, removed_now: int) -> Decision:
     """A staging table, the union of the files loaded into it: its version follows the latest
     load or removal of a file of the sources that write it (and its declaration)."""
-    sources = tuple(s.name for s in source_catalog.sources() if table.name in {t.name for t in s.tables})
-    now = current(db, sources) if db.has_table(LOAD_AUDIT) else Generation(None)
+    now = current(db, loading_sources(table)) if db.has_table(LOAD_AUDIT) else Generation(None)
     reason = f"rows of {removed_now} removed file(s) taken out" if removed_now else "as its files' loads left it"
     return Decision(not removed_now, version_of("staged", recipe(table), str(now.latest)), reason)
+
+
+def loading_sources(table: Table) -> tuple[str, ...]:
+    """The sources whose file loads write the table; () for a table no load writes."""
+    return tuple(s.name for s in source_catalog.sources() if table.name in {t.name for t in s.tables})
 
 
 def audit_log(db: Warehouse) -> Decision:
@@ -180,6 +182,7 @@ def audit_log(db: Warehouse) -> Decision:
 # What a table holds.
 
 _FINGERPRINT_OF_BUILT = "built:"
+_FINGERPRINT_OF_LOADED = "loaded:"
 
 
 def table_fingerprint(db: Warehouse, table: Table) -> str | None:
@@ -188,6 +191,11 @@ def table_fingerprint(db: Warehouse, table: Table) -> str | None:
     built = marker_of(db, table.name)
     if built is not None:
         return f"{_FINGERPRINT_OF_BUILT}{built}"
+    loaded_by = loading_sources(table)
+    if loaded_by and db.has_table(LOAD_AUDIT):
+        # Changed only by file loads and removals, each a load_audit row: the latest of those is
+        # what it holds, where hashing it would read a national registry on every pass.
+        return f"{_FINGERPRINT_OF_LOADED}{recipe(table)}@{current(db, loaded_by).latest}"
     columns = ", ".join(db.quote(c) for c in table.column_names)
     # As text: the sum outgrows 64 bits, and a float would round its last digits away.
     rows, total = db.query(f"SELECT COUNT(*) AS n, CAST(SUM(hash({columns})::HUGEINT) AS VARCHAR) AS h FROM {db.name(table)}").iloc[0]
