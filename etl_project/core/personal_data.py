@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,11 +170,18 @@ class NameBook:
 
     LONGEST = 6  # Tibetan and Uyghur names transcribed run to four to six characters
 
-    def __init__(self, key: bytes, fingerprints: Iterable[int] | np.ndarray = ()):
+    def __init__(
+        self,
+        key: bytes,
+        fingerprints: Iterable[int] | np.ndarray = (),
+        stored: tuple[str, Callable[[], np.ndarray]] | None = None,
+    ):
+        """``stored``: the version of fingerprints kept elsewhere and how to read them, read at the
+        first lookup: a pass that looks nothing up does not read a national table of names."""
         self.key = hashlib.sha256(b"names|" + key).digest()[:32]
-        self._known = np.unique(
-            np.asarray(list(fingerprints) if not isinstance(fingerprints, np.ndarray) else fingerprints, dtype=np.int64)
-        )
+        self._added = _sorted_unique(fingerprints)
+        self._stored = stored
+        self._all: np.ndarray | None = None if stored is not None else self._added
 
     def fingerprint(self, name: str) -> int:
         digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8, key=self.key).digest()
@@ -186,7 +193,15 @@ class NameBook:
 
     def add(self, fingerprints: np.ndarray) -> None:
         if len(fingerprints):
-            self._known = np.union1d(self._known, np.asarray(fingerprints, dtype=np.int64))
+            self._added = np.union1d(self._added, np.asarray(fingerprints, dtype=np.int64))
+            if self._all is not None:
+                self._all = np.union1d(self._all, np.asarray(fingerprints, dtype=np.int64))
+
+    @property
+    def _known(self) -> np.ndarray:
+        if self._all is None:
+            self._all = np.union1d(_sorted_unique(self._stored[1]()), self._added)
+        return self._all
 
     def __len__(self) -> int:
         return len(self._known)
@@ -194,7 +209,8 @@ class NameBook:
     @property
     def version(self) -> str:
         """Changes whenever a name is added: what a step that used the book remembers it by."""
-        return f"{len(self._known)}:{int(self._known.sum()) if len(self._known) else 0}"
+        added = f"{len(self._added)}:{int(self._added.sum()) if len(self._added) else 0}"
+        return added if self._stored is None else f"{self._stored[0]}+{added}"
 
     def known(self) -> np.ndarray:
         return self._known.copy()
@@ -219,6 +235,10 @@ class NameBook:
                     places.append((i, i + length))
         found = [place for place, known in zip(places, self._knows(candidates)) if known]
         return _without_overlaps(found)
+
+
+def _sorted_unique(fingerprints: Iterable[int] | np.ndarray) -> np.ndarray:
+    return np.unique(np.asarray(list(fingerprints) if not isinstance(fingerprints, np.ndarray) else fingerprints, dtype=np.int64))
 
 
 def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
