@@ -156,7 +156,9 @@ def test_a_night_with_nothing_new_keeps_the_checks_answers_and_the_read_copy(raw
     drop_first_household(raw / WANGMO)
     changed = _run(raw, url)
     answers = computed(changed)
-    assert answers["fact_household_key_unique"] == "this run, over the rows of 1 changed file(s); the rest passed earlier and did not change"
+    assert (
+        answers["fact_household_key_unique"] == "this run, over the rows of 1 changed file(s); the rest passed earlier and did not change"
+    )
     # The checks that read the registry whole look again; one over the monitoring spells alone keeps its answer.
     assert answers["registry_villages_listed"] == answers["unstable_household_not_exited"] == "this run"
     assert answers["dates_out_of_order"].startswith("earlier: ")
