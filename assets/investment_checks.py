@@ -9,6 +9,7 @@ from assets.metadata import WAREHOUSE_POOL
 from etl_project.core.amounts import money_text, yuan_text
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.ingest.staging.investment import TOTAL_TOLERANCE_YUAN
+from etl_project.warehouse.incremental.checks import kept_while_unchanged
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, STG_LEDGER_TOTAL, STG_VILLAGE
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
@@ -100,26 +101,32 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         village_table = db.name(STG_VILLAGE)
-        missing = db.query(
+        missing_sql = (
             f"SELECT DISTINCT h.county_code, h.village_code, d.region_name AS village_name "
             f"FROM {db.name(FACT_HOUSEHOLD)} h "
             f"JOIN {db.name(DIM_REGION)} d ON d.region_code = h.village_code AND d.region_level = 'village' "
             f"WHERE h.county_code IN (SELECT DISTINCT county_code FROM {village_table}) "
             f"AND h.village_code NOT IN (SELECT village_code FROM {village_table}) ORDER BY h.county_code, h.village_code"
         )
-        unlisted_counties = db.query(
+        unlisted_sql = (
             f"SELECT DISTINCT county_code FROM {db.name(FACT_HOUSEHOLD)} "
             f"WHERE county_code NOT IN (SELECT DISTINCT county_code FROM {village_table}) ORDER BY county_code"
         )
+
+        def listed() -> tuple[bool, dict]:
+            missing, unlisted_counties = db.query(missing_sql), db.query(unlisted_sql)
+            return missing.empty, {
+                "villages_missing": len(missing),
+                "missing_village_codes": dg.MetadataValue.json(missing["village_code"].tolist()),
+                "sample": _md(missing),
+                "counties_without_village_list": dg.MetadataValue.json(unlisted_counties["county_code"].tolist()),
+            }
+
+        # It reads the national registry: a night that changed none of its tables keeps the answer.
+        inputs = [FACT_HOUSEHOLD, DIM_REGION, STG_VILLAGE]
+        decision, passed, metadata = kept_while_unchanged(db, "registry_villages_listed", inputs, missing_sql + unlisted_sql, listed)
     return dg.AssetCheckResult(
-        passed=missing.empty,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "villages_missing": len(missing),
-            "missing_village_codes": dg.MetadataValue.json(missing["village_code"].tolist()),
-            "sample": _md(missing),
-            "counties_without_village_list": dg.MetadataValue.json(unlisted_counties["county_code"].tolist()),
-        },
+        passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version}
     )
 
 

@@ -7,7 +7,7 @@ from assets.staging import latest_file_states
 from etl_project.core.amounts import yuan_text
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.warehouse import figures
-from etl_project.warehouse.incremental import tables
+from etl_project.warehouse.incremental import Decision, tables
 from etl_project.warehouse.marts import (
     FIRST_MART_YEAR,
     LAST_PROGRAMME_YEAR,
@@ -18,6 +18,7 @@ from etl_project.warehouse.marts import (
 )
 from etl_project.warehouse.names import named_select
 from schemas.investment_tables import DIM_PROJECT, FACT_INVESTMENT, MART_INVESTMENT, MART_PROJECT_REACH
+from schemas.registry import CATALOG, Table
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, MART_POVERTY_EXIT
 
 
@@ -76,6 +77,19 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     )
 
 
+def _kept_or_rebuilt(db, mart: Table, select: tuple[str, dict]) -> tuple[int, Decision]:
+    """The mart as it is while the tables it reads (and the region names beside its codes) hold
+    what they held when it was built; else built again from them."""
+    sql, params = select
+    inputs = [CATALOG[name] for name in mart.inputs] + [DIM_REGION]
+    rows, decision = tables.kept_or_rebuilt(
+        db, mart, inputs, tables.recipe(mart, sql, params), lambda: db.replace_from_sql(mart, sql, params)
+    )
+    if decision.kept:
+        db.ensure_views(mart)  # its per-level views, as declared now
+    return rows, decision
+
+
 @dg.asset(
     pool=WAREHOUSE_POOL,
     group_name="marts",
@@ -87,10 +101,8 @@ def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 )
 def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
-        rows = db.replace_from_sql(
-            MART_INVESTMENT, *named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
-        )
-        decision = tables.rewritten(db, MART_INVESTMENT)
+        select = named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
+        rows, decision = _kept_or_rebuilt(db, MART_INVESTMENT, select)
         total = db.scalar(f"SELECT SUM(amount_yuan) FROM {db.name(FACT_INVESTMENT)}")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.money_by_county_and_year(db)
@@ -120,10 +132,8 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
-        rows = db.replace_from_sql(
-            MART_PROJECT_REACH, *named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
-        )
-        decision = tables.rewritten(db, MART_PROJECT_REACH)
+        select = named_select(db, MART_PROJECT_REACH, project_reach_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT)))
+        rows, decision = _kept_or_rebuilt(db, MART_PROJECT_REACH, select)
         projects = db.scalar(f"SELECT SUM(projects) FROM {db.name(MART_PROJECT_REACH)} WHERE region_level = 'province'")
         provenance = built_from(db, ("funds", "projects"))
         figure = figures.projects_by_type(db)

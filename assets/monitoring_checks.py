@@ -7,7 +7,9 @@ from assets.checks import SAMPLE_ROWS, _md
 from assets.metadata import WAREHOUSE_POOL
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.warehouse import monitoring, monitoring_build
+from etl_project.warehouse.incremental.checks import kept_while_unchanged
 from schemas.monitoring_tables import FACT_MONITORING_SPELL
+from schemas.registry import CATALOG
 from schemas.tables import FACT_HOUSEHOLD
 
 _RULES = {
@@ -52,9 +54,18 @@ def _rule_check(rule: str, zh: str, en: str, counted: str, also_reads: tuple[str
     def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.open() as db:
             select, params = monitoring_build.RULES[rule](db)
-            count = int(db.scalar(f"SELECT COUNT(*) FROM ({select}) AS found", params))
-            sample = db.query(f"{select} ORDER BY 1, 2 LIMIT :limit", {**params, "limit": SAMPLE_ROWS})
-        return dg.AssetCheckResult(passed=count == 0, severity=dg.AssetCheckSeverity.WARN, metadata={counted: count, "sample": _md(sample)})
+
+            def breaking() -> tuple[bool, dict]:
+                count = int(db.scalar(f"SELECT COUNT(*) FROM ({select}) AS found", params))
+                sample = db.query(f"{select} ORDER BY 1, 2 LIMIT :limit", {**params, "limit": SAMPLE_ROWS})
+                return count == 0, {counted: count, "sample": _md(sample)}
+
+            # Its tables are national when it reads the registry: a night that changed neither keeps the answer.
+            inputs = [CATALOG[name] for name in (FACT_MONITORING_SPELL.name, *also_reads)]
+            decision, passed, metadata = kept_while_unchanged(db, rule, inputs, f"{select}|{params!r}", breaking)
+        return dg.AssetCheckResult(
+            passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version}
+        )
 
     return check
 

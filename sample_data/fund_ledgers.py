@@ -70,36 +70,12 @@ def _cells(
     category = written(CATEGORIES, m.category, aliases[0])
     source = written(FUND_SOURCES, m.source, aliases[1])
     county, township, village = place
+    # A and B share the columns from the donor to the fund source; they differ around them.
+    donor_to_source = [donor.name, kind, donor.parent, county, township, village, code, category, source]
     if layout == "A":
-        return [
-            serial,
-            f"{day.year}年{day.month}月{day.day}日",
-            donor.name,
-            kind,
-            donor.parent,
-            county,
-            township,
-            village,
-            code,
-            category,
-            source,
-            _wan(m.written_amount),
-            m.note,
-        ]
+        return [serial, f"{day.year}年{day.month}月{day.day}日", *donor_to_source, _wan(m.written_amount), m.note]
     if layout == "B":
-        return [
-            f"{day.year}.{day.month}.{day.day}",
-            donor.name,
-            kind,
-            donor.parent,
-            county,
-            township,
-            village,
-            code,
-            category,
-            source,
-            f"{m.written_amount:,.2f}",
-        ]
+        return [f"{day.year}.{day.month}.{day.day}", *donor_to_source, f"{m.written_amount:,.2f}"]
     when = day if as_date else f"{day.year}{day.month:02d}{day.day:02d}"
     return [when, donor.name, kind, county, township, village, code, category, source, _wan(m.written_amount)]
 

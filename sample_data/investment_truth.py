@@ -24,6 +24,16 @@ def yuan_per(amount_yuan: int, households: int) -> float:
     return fen / 100
 
 
+def _add_to_province_and_city(upper: dict[tuple, list[int]], county_code: str, key: tuple, figures) -> None:
+    """A county group's figures (``key`` = level, code, then the grouping) added to its province's and its city's."""
+    if key[0] != "county":
+        return
+    for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00")):
+        totals = upper.setdefault((level, code, *key[2:]), [0] * _FIGURES)
+        for i, value in enumerate(figures):
+            totals[i] += value
+
+
 class InvestmentMart:
     def __init__(self) -> None:
         self._local: list[tuple] = []  # (level, code, year, category, donor_type, *figures)
@@ -60,11 +70,7 @@ class InvestmentMart:
         for key, (amount, members) in groups.items():
             figures = (amount[0], len(members), sum(projects[i].households for i in members), sum(projects[i].persons for i in members))
             self._local.append((*key, *figures))
-            if key[0] == "county":
-                for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00")):
-                    totals = self._upper.setdefault((level, code, *key[2:]), [0] * _FIGURES)
-                    for i, value in enumerate(figures):
-                        totals[i] += value
+            _add_to_province_and_city(self._upper, county_code, key, figures)
 
     def _add_reach(
         self, county_code: str, geo: Geography, movements: list[Movement], projects: list[Project], clean_projects: set[int]
@@ -88,11 +94,7 @@ class InvestmentMart:
                     figures[i] += value
         for key, figures in groups.items():
             self._reach_local.append((*key, *figures))
-            if key[0] == "county":
-                for level, code in (("province", county_code[:2] + "0000"), ("city", county_code[:4] + "00")):
-                    totals = self._reach_upper.setdefault((level, code, *key[2:]), [0] * _FIGURES)
-                    for i, value in enumerate(figures):
-                        totals[i] += value
+            _add_to_province_and_city(self._reach_upper, county_code, key, figures)
 
     def reach_rows(self):
         everything = self._reach_local + [(*key, *figures) for key, figures in self._reach_upper.items()]

@@ -393,6 +393,18 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
         values = _household_values(spell, snapshot, rng) if rule is None else _defect_rows(spell, snapshot, rule)
         head = spell.head
         place = [lists.county_name, head.township, head.village, spell.household_id]
+        # The household's own columns, the last nine of both layouts; a per-person list gives them on the head's row only.
+        household = [
+            values["category"],
+            values["taken_in"],
+            values["risks"],
+            values["income"],
+            values["measures"],
+            values["eliminated"],
+            values["eliminated_on"],
+            values["method"],
+            head.phone,
+        ]
         column = dict(ROW_DEFECTS).get(rule) if rule else None
         if lists.per_person:
             for position, (relation, name, number, health) in enumerate(spell.members):
@@ -406,48 +418,13 @@ def _write(lists: CountyLists, snapshot: date, out, log: Log, rng: np.random.Gen
                         str(head.size),
                         health,
                         spell.labour_skills[position],
-                        *(
-                            (
-                                [
-                                    values["category"],
-                                    values["taken_in"],
-                                    values["risks"],
-                                    values["income"],
-                                    values["measures"],
-                                    values["eliminated"],
-                                    values["eliminated_on"],
-                                    values["method"],
-                                    head.phone,
-                                ]
-                            )
-                            if mine
-                            else [""] * 9
-                        ),
+                        *(household if mine else [""] * len(household)),
                     ],
                     rule if mine else (None if rule is None else "household_member_rejected"),
                     column if mine else (None if rule is None else "relation"),
                 )
         else:
-            planned.data(
-                [
-                    *place,
-                    head.name,
-                    head.id_number,
-                    str(head.size),
-                    str(spell.labour),
-                    values["category"],
-                    values["taken_in"],
-                    values["risks"],
-                    values["income"],
-                    values["measures"],
-                    values["eliminated"],
-                    values["eliminated_on"],
-                    values["method"],
-                    head.phone,
-                ],
-                rule,
-                column,
-            )
+            planned.data([*place, head.name, head.id_number, str(head.size), str(spell.labour), *household], rule, column)
         if rule is None:
             rows.append(spell)
         persons += head.size

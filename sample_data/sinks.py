@@ -63,34 +63,22 @@ class CsvSheet:
         self._handle.close()
 
 
-class XlsxBook:
-    """One workbook; its sheets are written one after the other."""
-
-    def __init__(self, path: Path, title: str):
-        self.workbook = xlsxwriter.Workbook(str(path))
-        self.workbook.set_properties({"title": title, "created": EXPORTED})
-        add = self.workbook.add_format
-        self.formats = {
-            "title": add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
-            "unit": add({"align": "left", "valign": "vcenter"}),
-            "header": add({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}),
-        }
-
-    def sheet(self, name: str, columns: list[str]) -> XlsxSheet:
-        return XlsxSheet(self.workbook.add_worksheet(name), self.formats, columns)
-
-    def close(self) -> None:
-        self.workbook.close()
+def open_workbook(path: Path, title: str) -> tuple[xlsxwriter.Workbook, dict]:
+    """A workbook stamped with EXPORTED, and the formats of its title, unit and header cells."""
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties({"title": title, "created": EXPORTED})
+    add = workbook.add_format
+    formats = {
+        "title": add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
+        "unit": add({"align": "left", "valign": "vcenter"}),
+        "header": add({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}),
+    }
+    return workbook, formats
 
 
-class XlsxSheet:
-    def __init__(self, worksheet, formats: dict, columns: list[str]):
-        self._ws = worksheet
-        self._formats = formats
-        self._last = len(columns) - 1
-        self.row = 1
-        for c, name in enumerate(columns):
-            worksheet.set_column(c, c, _WIDTHS.get(name, 9))
+class XlsxTitledSheet:
+    """An xlsx worksheet whose title and unit rows are merged across the table's width; a subclass
+    sets ``_ws``, ``_formats``, ``_last`` (the last column) and ``row``."""
 
     def title(self, text: str) -> None:
         self._ws.set_row(self.row - 1, 30)
@@ -100,6 +88,32 @@ class XlsxSheet:
     def unit(self, text: str) -> None:
         self._ws.merge_range(self.row - 1, 0, self.row - 1, self._last, text, self._formats["unit"])
         self.row += 1
+
+    def blank(self) -> None:
+        self.row += 1
+
+
+class XlsxBook:
+    """One workbook; its sheets are written one after the other."""
+
+    def __init__(self, path: Path, title: str):
+        self.workbook, self.formats = open_workbook(path, title)
+
+    def sheet(self, name: str, columns: list[str]) -> XlsxSheet:
+        return XlsxSheet(self.workbook.add_worksheet(name), self.formats, columns)
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+class XlsxSheet(XlsxTitledSheet):
+    def __init__(self, worksheet, formats: dict, columns: list[str]):
+        self._ws = worksheet
+        self._formats = formats
+        self._last = len(columns) - 1
+        self.row = 1
+        for c, name in enumerate(columns):
+            worksheet.set_column(c, c, _WIDTHS.get(name, 9))
 
     def header(self, block: HeaderBlock) -> None:
         top, fmt = self.row - 1, self._formats["header"]
@@ -119,9 +133,6 @@ class XlsxSheet:
             write(r, 0, cells)
             r += 1
         self.row = r + 1
-
-    def blank(self) -> None:
-        self.row += 1
 
     def line(self, cells: list) -> None:
         self._ws.write_row(self.row - 1, 0, cells)

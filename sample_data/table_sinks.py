@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import xlsxwriter
 import xlwt
 
-from sample_data.sinks import EXPORTED
+from sample_data.sinks import XlsxTitledSheet, open_workbook
 
 
 @dataclass(frozen=True)
@@ -76,32 +75,16 @@ class CsvTable:
         self._handle.close()
 
 
-class XlsxTable:
+class XlsxTable(XlsxTitledSheet):
     """One sheet of a workbook that holds a single table."""
 
     def __init__(self, path: Path, sheet: str, title: str, widths: tuple[int, ...]):
-        self._book = xlsxwriter.Workbook(str(path))
-        self._book.set_properties({"title": title, "created": EXPORTED})
-        add = self._book.add_format
-        self._formats = {
-            "title": add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
-            "unit": add({"align": "left", "valign": "vcenter"}),
-            "header": add({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}),
-        }
+        self._book, self._formats = open_workbook(path, title)
         self._ws = self._book.add_worksheet(sheet)
         self._last = len(widths) - 1
         for c, width in enumerate(widths):
             self._ws.set_column(c, c, width)
         self.row = 1
-
-    def title(self, text: str) -> None:
-        self._ws.set_row(self.row - 1, 30)
-        self._ws.merge_range(self.row - 1, 0, self.row - 1, self._last, text, self._formats["title"])
-        self.row += 1
-
-    def unit(self, text: str) -> None:
-        self._ws.merge_range(self.row - 1, 0, self.row - 1, self._last, text, self._formats["unit"])
-        self.row += 1
 
     def header(self, header: Header) -> None:
         top, fmt = self.row - 1, self._formats["header"]
@@ -130,9 +113,6 @@ class XlsxTable:
                 self._ws.write_string(self.row - 1, c, value)
             else:
                 self._ws.write_number(self.row - 1, c, value)
-        self.row += 1
-
-    def blank(self) -> None:
         self.row += 1
 
     def close(self) -> None:

@@ -1,4 +1,8 @@
-"""Writers of registry files for tests: the same rows as a messy xlsx, xls or CSV, the way counties send them."""
+"""Writers of source files for tests: the same rows as a messy xlsx, xls or CSV, the way counties send them.
+
+The header lists are the ones the sample-data generator writes (``sample_data``), so that a layout
+is spelled in one place; a column under a merged group header is given as (group, leaf).
+"""
 
 from __future__ import annotations
 
@@ -10,28 +14,32 @@ from pathlib import Path
 
 import xlsxwriter
 
-GROUP = "两不愁三保障"
-HEADERS_A = [
-    "县",
-    "乡镇",
-    "行政村",
-    "户编号",
-    "户主姓名",
-    "证件号码",
-    "家庭人口数",
-    "贫困户属性",
-    "主要致贫原因",
-    "识别年度",
-    "脱贫年度",
-    "脱贫状态",
-    "返贫年度",
-    "人均纯收入（元）",
-    (GROUP, "住房安全有保障"),
-    (GROUP, "饮水安全有保障"),
-    (GROUP, "义务教育有保障"),
-    (GROUP, "基本医疗有保障"),
-    "联系电话",
-]
+from sample_data import fund_ledgers, layouts, person_export, project_list, village_list
+
+
+def _grouped(names, group: str | None = None, columns: range = range(0)) -> list:
+    return [(group, name) if c in columns else name for c, name in enumerate(names)]
+
+
+def registry_headers(layout: str) -> list:
+    """The headers of the generator's registry layout ``layout`` (A to D), 两不愁三保障 over its four columns."""
+    return _grouped(layouts.LAYOUTS[layout].headers, layouts.GROUP, layouts.GROUP_COLUMNS)
+
+
+def _table_headers(header) -> list:
+    if header.group is None:
+        return list(header.names)
+    group, first, last = header.group
+    return _grouped(header.names, group, range(first, last + 1))
+
+
+HEADERS_A = registry_headers("A")
+FUND_HEADERS = _table_headers(fund_ledgers.HEADERS["A"])
+PROJECT_HEADERS = _table_headers(project_list.HEADER)
+VILLAGE_HEADERS = _table_headers(village_list.HEADER)
+# The national system's per-person export ("贫困户信息列表"): its 27 named columns (the bank card's
+# header is merged over an unnamed one to its right).
+PERSON_HEADERS = [h for h in person_export.HEADERS if h]
 
 # Valid GB 11643 numbers (check digits computed by hand from the standard's weights).
 VALID_IDS = [
@@ -42,14 +50,21 @@ VALID_IDS = [
     "520425198808080048",
     "520425199007070055",
 ]
+# Where every default row lives.
+PLACE = {"县": "紫云县", "乡镇": "猫营镇", "行政村": "大河村"}
+
+
+def _in_order(headers, cells: dict, overrides: dict) -> list:
+    """The row's cells in the order of ``headers``; a cell is named by its header's leaf, a
+    multi-line header by its first line."""
+    row = {**cells, **overrides}
+    return [row[(h if isinstance(h, str) else h[1]).split("\n")[0]] for h in headers]
 
 
 def household(**overrides) -> list:
     """One valid household row in layout A; keyword overrides by header name."""
     row = {
-        "县": "紫云县",
-        "乡镇": "猫营镇",
-        "行政村": "大河村",
+        **PLACE,
         "户编号": "5204250010001",
         "户主姓名": "王小明",
         "证件号码": VALID_IDS[1],
@@ -67,8 +82,7 @@ def household(**overrides) -> list:
         "基本医疗有保障": "是",
         "联系电话": "13812345678",
     }
-    row.update(overrides)
-    return [row[h if isinstance(h, str) else h[1]] for h in HEADERS_A]
+    return _in_order(HEADERS_A, row, overrides)
 
 
 def _header_rows(headers) -> tuple[list, list]:
@@ -81,6 +95,29 @@ def _header_rows(headers) -> tuple[list, list]:
             top.append(h)
             bottom.append("")
     return top, bottom
+
+
+def _two_row_header(ws, headers) -> None:
+    """The header in the sheet's third and fourth rows: a group's name merged over its leaves, any
+    other header merged down over both rows."""
+    width = len(headers)
+    top, bottom = _header_rows(headers)
+    col = 0
+    while col < width:
+        if bottom[col] == "":
+            ws.merge_range(2, col, 3, col, top[col])
+            col += 1
+            continue
+        end = col
+        while end + 1 < width and bottom[end + 1] != "" and top[end + 1] == "":
+            end += 1
+        if end > col:
+            ws.merge_range(2, col, 2, end, top[col])
+        else:
+            ws.write(2, col, top[col])
+        for c in range(col, end + 1):
+            ws.write(3, c, bottom[c])
+        col = end + 1
 
 
 def write_xlsx(
@@ -100,23 +137,7 @@ def write_xlsx(
     width = len(headers)
     ws.merge_range(0, 0, 0, width - 1, title)
     ws.write(1, 0, "填报单位：扶贫开发办公室    统计时间：2020年12月31日    单位：人、元")
-    top, bottom = _header_rows(headers)
-    col = 0
-    while col < width:
-        if bottom[col] == "":
-            ws.merge_range(2, col, 3, col, top[col])
-            col += 1
-            continue
-        end = col
-        while end + 1 < width and bottom[end + 1] != "" and top[end + 1] == "":
-            end += 1
-        if end > col:
-            ws.merge_range(2, col, 2, end, top[col])
-        else:
-            ws.write(2, col, top[col])
-        for c in range(col, end + 1):
-            ws.write(3, c, bottom[c])
-        col = end + 1
+    _two_row_header(ws, headers)
     excel_rows = {}
     r = 4
     for i, row in enumerate(rows):
@@ -187,23 +208,10 @@ def write_table(path: Path, headers, rows: list[list], title: str, unit_row: str
     ws.merge_range(0, 0, 0, width - 1, title)
     ws.write(1, 0, unit_row)
     two_rows = any(isinstance(h, tuple) for h in headers)
-    top, bottom = _header_rows(headers)
     if two_rows:
-        col = 0
-        while col < width:
-            if bottom[col] == "":
-                ws.merge_range(2, col, 3, col, top[col])
-                col += 1
-                continue
-            end = col
-            while end + 1 < width and bottom[end + 1] != "" and top[end + 1] == "":
-                end += 1
-            ws.merge_range(2, col, 2, end, top[col]) if end > col else ws.write(2, col, top[col])
-            for c in range(col, end + 1):
-                ws.write(3, c, bottom[c])
-            col = end + 1
+        _two_row_header(ws, headers)
     else:
-        ws.write_row(2, 0, top)
+        ws.write_row(2, 0, _header_rows(headers)[0])
     first = 4 if two_rows else 3
     excel_rows = {}
     for i, row in enumerate(rows):
@@ -211,23 +219,6 @@ def write_table(path: Path, headers, rows: list[list], title: str, unit_row: str
         excel_rows[i] = first + i + 1
     workbook.close()
     return excel_rows
-
-
-FUND_HEADERS = [
-    "序号",
-    "日期",
-    "帮扶单位",
-    "单位类型",
-    "所属单位",
-    ("受援地", "县"),
-    ("受援地", "乡镇"),
-    ("受援地", "村"),
-    "项目编号",
-    "资金类别",
-    "资金来源",
-    "金额",
-    "备注",
-]
 
 
 def fund_row(number=1, **overrides) -> list:
@@ -246,32 +237,12 @@ def fund_row(number=1, **overrides) -> list:
         "金额": 12.5,
         "备注": "",
     }
-    row.update(overrides)
-    return [row[h if isinstance(h, str) else h[1]] for h in FUND_HEADERS]
-
-
-PROJECT_HEADERS = [
-    "县",
-    "乡镇",
-    "行政村",
-    "项目编号",
-    "项目名称",
-    "项目类型",
-    "开工日期",
-    "完工日期",
-    "计划投资（万元）",
-    "项目状态",
-    "带动贫困户数",
-    "带动贫困人口数",
-    "建设规模",
-]
+    return _in_order(FUND_HEADERS, row, overrides)
 
 
 def project_row(**overrides) -> list:
     row = {
-        "县": "紫云县",
-        "乡镇": "猫营镇",
-        "行政村": "大河村",
+        **PLACE,
         "项目编号": "ZY-2019-001",
         "项目名称": "大河村精品水果种植项目",
         "项目类型": "产业扶贫",
@@ -283,26 +254,19 @@ def project_row(**overrides) -> list:
         "带动贫困人口数": 121,
         "建设规模": "200亩",
     }
-    row.update(overrides)
-    return [row[h] for h in PROJECT_HEADERS]
-
-
-VILLAGE_HEADERS = ["县", "乡镇", "行政村", "是否贫困村", "出列年度", "户籍人口", "农业人口", "村集体经济收入（万元）"]
+    return _in_order(PROJECT_HEADERS, row, overrides)
 
 
 def village_row(**overrides) -> list:
     row = {
-        "县": "紫云县",
-        "乡镇": "猫营镇",
-        "行政村": "大河村",
+        **PLACE,
         "是否贫困村": "是",
         "出列年度": "2019年",
         "户籍人口": 1850,
         "农业人口": 1620,
         "村集体经济收入（万元）": 6.5,
     }
-    row.update(overrides)
-    return [row[h] for h in VILLAGE_HEADERS]
+    return _in_order(VILLAGE_HEADERS, row, overrides)
 
 
 def drop_first_household(path: Path, county: str = "望谟县") -> None:
@@ -337,38 +301,6 @@ def cli_run(raw: Path, url: str, env: dict[str, str] | None = None, extra: list[
     )
 
 
-# The national system's per-person export ("贫困户信息列表"), its 27 columns as the system writes them.
-PERSON_HEADERS = [
-    "省（自治区、直辖市）",
-    "市（盟、州）",
-    "县(市、区、旗)",
-    "镇(乡)",
-    "行政村",
-    "姓名",
-    "性别",
-    "证件号码",
-    "人数",
-    "与户主关系",
-    "民族",
-    "文化程度",
-    "在校生状况",
-    "健康状况",
-    "劳动能力\n页面（劳动技能）",
-    "务工状况",
-    "务工时间（月）",
-    "是否参加新农合\n页面（是否参加新型农村合作医疗）",
-    "是否参加新型养老保险\n页面（是否参加新型农村社会养老保险）",
-    "是否参加城镇职工基本养老保险",
-    "脱贫属性",
-    "贫困户属性",
-    "主要致贫原因",
-    "人均纯收入",
-    "联系电话",
-    "开户银行名称",
-    "银行卡号",
-]
-
-
 def member(**overrides) -> list:
     """One household head's row of the per-person export; keyword overrides by header name (the
     multi-line headers by their first line: 劳动能力, 是否参加新农合, 是否参加新型养老保险)."""
@@ -401,5 +333,4 @@ def member(**overrides) -> list:
         "开户银行名称": "农村信用社",
         "银行卡号": "6228480000000000000",
     }
-    row.update(overrides)
-    return [row[h.split("\n")[0]] for h in PERSON_HEADERS]
+    return _in_order(PERSON_HEADERS, row, overrides)

@@ -4,6 +4,7 @@ import os
 import subprocess
 import uuid
 import venv
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,18 +52,52 @@ def postgres_url() -> str:
     return POSTGRES_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_database(postgres_url):
-    """A fresh database per test, dropped afterwards."""
+@contextmanager
+def _fresh_database(postgres_url: str):
+    """The URL of a new database on the server, dropped on leaving even while connections to it are open."""
     name = f"etl_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """A fresh database per test, dropped afterwards."""
+    with _fresh_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_database_module(postgres_url):
+    """A fresh database per test module, for tables built once and read by several tests."""
+    with _fresh_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture
+def coded_table():
+    """A marts table declaring one code of each kind that gets name columns: a region code of the
+    row's own level, that level, a vocabulary code and a village code; and a count."""
+    from schemas.registry import ROW_LEVEL, Field, Table
+
+    return Table(
+        "named_probe",
+        "测试",
+        "probe",
+        "marts",
+        fields=(
+            Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
+            Field("region_level", "string", "层级", "level", vocabulary="region_level"),
+            Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
+            Field("village_code", "string", "行政村代码", "village", region="village"),
+            Field("households", "integer", "户数", "households"),
+        ),
+    )
 
 
 # BI tools bundle their own DuckDB, often a 1.x one (Superset's DuckDB driver asks for duckdb<2): the

@@ -204,8 +204,10 @@ ORDER BY region_level, region_code, period_kind, period_start{", code" if code e
 
 def monitoring_exited_sql(fact_household: str, spell: str, dim_region: str, dialect: str) -> str:
     """SELECT yielding mart_monitoring_exited's base columns: registered households with an exit
-    year, at the registry's place, and which of them the monitoring lists (by household_key)."""
-    share = rounded_quotient_sql("SUM(monitored)", "COUNT(*)", 4, dialect)
+    year, at the registry's place, and which of them the monitoring lists (by household_key).
+    Counted per village first: a national registry is 30 million households and 130 000 villages,
+    and placing each village's counts at its five levels is far cheaper than placing each household."""
+    share = rounded_quotient_sql("SUM(monitored_h)", "SUM(households)", 4, dialect)
     return f"""
 WITH monitored AS (
     SELECT household_key,
@@ -213,17 +215,21 @@ WITH monitored AS (
     FROM {spell} GROUP BY household_key
 ),
 exited AS (
-    SELECT h.county_code, h.township_code, h.village_code, h.exit_year, COALESCE(h.household_size, 0) AS persons,
-           CASE WHEN m.household_key IS NULL THEN 0 ELSE 1 END AS monitored, COALESCE(m.open_now, 0) AS open_now
+    SELECT h.county_code, h.township_code, h.village_code, h.exit_year,
+           COUNT(*) AS households, SUM(COALESCE(h.household_size, 0)) AS persons,
+           SUM(CASE WHEN m.household_key IS NULL THEN 0 ELSE 1 END) AS monitored_h,
+           SUM(CASE WHEN m.household_key IS NULL THEN 0 ELSE COALESCE(h.household_size, 0) END) AS monitored_p,
+           SUM(COALESCE(m.open_now, 0)) AS open_now
     FROM {fact_household} h LEFT JOIN monitored m ON m.household_key = h.household_key
     WHERE h.exit_year IS NOT NULL
+    GROUP BY h.county_code, h.township_code, h.village_code, h.exit_year
 ),
 leveled AS (
-{_placed("exited", dim_region, "t.exit_year, t.persons, t.monitored, t.open_now")}
+{_placed("exited", dim_region, "t.exit_year, t.households, t.persons, t.monitored_h, t.monitored_p, t.open_now")}
 )
 SELECT region_code, region_level, exit_year, MAKE_DATE(CAST(exit_year AS INTEGER), 1, 1),
-       CAST(COUNT(*) AS BIGINT), CAST(SUM(persons) AS BIGINT),
-       CAST(SUM(monitored) AS BIGINT), CAST(SUM(monitored * persons) AS BIGINT), CAST(SUM(open_now) AS BIGINT),
+       CAST(SUM(households) AS BIGINT), CAST(SUM(persons) AS BIGINT),
+       CAST(SUM(monitored_h) AS BIGINT), CAST(SUM(monitored_p) AS BIGINT), CAST(SUM(open_now) AS BIGINT),
        CAST({share} AS DOUBLE PRECISION)
 FROM leveled
 GROUP BY region_level, region_code, exit_year

@@ -39,7 +39,7 @@ def result(tmp_path_factory) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_the_json_has_every_figure_the_issue_asks_for(result):
+def test_the_json_has_every_figure_of_both_paths(result):
     missing = [key for key in REQUIRED if key not in result]
     assert not missing
     assert all(isinstance(result[key], (int, float)) and result[key] > 0 for key in REQUIRED)

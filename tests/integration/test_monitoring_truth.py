@@ -4,21 +4,18 @@ The truth (data/sample_truth.json, key "monitoring") tells each household's stor
 when it was taken in, whether and how its risk was eliminated, the exports that list it, how its
 income at elimination stands against its province's monitoring line, and the cases planted for the
 checks. The spells, every row of the monitoring marts (each level, year and month, by category and
-by risk type) and the checks' findings are worked out here from that story alone, by the
-definitions the tables' descriptions give. A household is known to the warehouse only by a keyed
-hash, so its key is found through provenance: the truth gives the Excel row of each household in
-each export, and staging keeps the file and row every staged row came from. Township and village
-codes are recomputed by the formula the README documents.
+by risk type; tests/monitoring_marts.py) and the checks' findings are worked out from that story
+alone, by the definitions the tables' descriptions give. A household is known to the warehouse
+only by a keyed hash, so its key is found through provenance: the truth gives the Excel row of
+each household in each export, and staging keeps the file and row every staged row came from.
+Township and village codes are recomputed by the formula the README documents.
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
-import statistics
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +27,7 @@ from etl_project.warehouse.engine import opened
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK
 from schemas.tables import DIM_REGION
+from tests.monitoring_marts import expected_marts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -212,122 +210,6 @@ def test_every_place_of_the_lists_is_in_dim_region_with_its_name(run):
         assert dim.get(("village", village)) == (h["village"], township), h["household_id"]
 
 
-def _six_months_after(day: date) -> date:
-    """The same day six calendar months on; a day the month lacks is its last (2022-08-31 → 2023-02-28)."""
-    month = day.month + 6
-    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _periods(spells: dict[tuple, dict]) -> list[tuple[str, date, date]]:
-    """The marts' periods: every year and month from the first taking-in to the latest export or
-    elimination, as (kind, first day, first day of the next)."""
-    first = min(taken for _, _, taken in spells)
-    last = max(max(s["last_snapshot_date"], s["eliminated_date"] or s["last_snapshot_date"]) for s in spells.values())
-    periods = [("year", date(y, 1, 1), date(y + 1, 1, 1)) for y in range(first.year, last.year + 1)]
-    for y in range(first.year, last.year + 1):
-        for m in range(1, 13):
-            if (first.year, first.month) <= (y, m) <= (last.year, last.month):
-                periods.append(("month", date(y, m, 1), date(y + m // 12, m % 12 + 1, 1)))
-    return periods
-
-
-def _places(county: str, spell: dict) -> list[tuple[str, str]]:
-    # 520425 lies in 安顺市 (520400), 431171 in 永州市 (431100): prefecture and province by the code's digits.
-    return [
-        ("province", county[:2] + "0000"),
-        ("city", county[:4] + "00"),
-        ("county", county),
-        ("township", spell["township_code"]),
-        ("village", spell["village_code"]),
-    ]
-
-
-def _share(part: int, whole: int) -> float | None:
-    """part ÷ whole to four decimals, halves away from zero, as the marts state shares; None of nothing."""
-    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)) if whole else None
-
-
-def _expected_marts(truth: dict, keys: dict[str, str], codes_of=lambda spell: [None]) -> dict[tuple, dict]:
-    """The marts' rows from the stories: (level, region, period kind, period start, code) → figures.
-    Under monitoring at a period's end: taken in before it ends, not eliminated by then and not yet
-    missing from its county's lists. ``codes_of`` gives the codes a spell counts under (its category,
-    each of its risk types) for the marts by code."""
-    spells = _expected_spells(truth, keys)
-    periods = _periods(spells)
-    rows: dict[tuple, dict] = {}
-    for (_, county, taken), s in spells.items():
-        eliminated = s["eliminated_date"]
-        gone = eliminated or s["missing_since_date"]
-        persons = s["household_size"]
-        for code in codes_of(s):
-            for place in _places(county, s):
-                for kind, start, end in periods:
-                    if taken >= end:
-                        continue
-                    r = rows.setdefault(
-                        (*place, kind, start, code),
-                        dict.fromkeys(
-                            (
-                                "new",
-                                "new_p",
-                                "mon",
-                                "mon_p",
-                                "cum",
-                                "cum_p",
-                                "elim",
-                                "elim_p",
-                                "help",
-                                "natural",
-                                "cum_elim",
-                                "cum_elim_p",
-                                "bare",
-                                "early",
-                            ),
-                            0,
-                        ),
-                    )
-                    r.setdefault("days", [])
-                    r["cum"] += 1
-                    r["cum_p"] += persons
-                    if taken >= start:
-                        r["new"] += 1
-                        r["new_p"] += persons
-                    if gone is None or gone >= end:
-                        r["mon"] += 1
-                        r["mon_p"] += persons
-                        r["bare"] += s["measure_codes"] is None
-                    if eliminated is not None and eliminated < end:
-                        r["cum_elim"] += 1
-                        r["cum_elim_p"] += persons
-                        if eliminated >= start:
-                            r["elim"] += 1
-                            r["elim_p"] += persons
-                            r["help" if s["elimination_method_code"] == "by_help" else "natural"] += 1
-                            r["days"].append((eliminated - taken).days)
-                            r["early"] += eliminated < _six_months_after(taken)
-    return {
-        key: {
-            "newly_taken_in_households": r["new"],
-            "newly_taken_in_persons": r["new_p"],
-            "monitored_households_at_end": r["mon"],
-            "monitored_persons_at_end": r["mon_p"],
-            "cumulative_taken_in_households": r["cum"],
-            "cumulative_taken_in_persons": r["cum_p"],
-            "eliminated_households": r["elim"],
-            "eliminated_persons": r["elim_p"],
-            "eliminated_by_help_households": r["help"],
-            "eliminated_naturally_households": r["natural"],
-            "cumulative_eliminated_households": r["cum_elim"],
-            "cumulative_eliminated_persons": r["cum_elim_p"],
-            "median_days_to_elimination": float(statistics.median(r["days"])) if r["days"] else None,
-            "share_without_measure": _share(r["bare"], r["mon"]),
-            "share_eliminated_within_six_months": _share(r["early"], r["elim"]),
-        }
-        for key, r in rows.items()
-    }
-
-
 def _got_marts(mart: pd.DataFrame, code: str | None, figures) -> dict[tuple, dict]:
     got = {}
     for r in mart.to_dict("records"):
@@ -347,7 +229,7 @@ def _assert_marts_equal(got: dict[tuple, dict], want: dict[tuple, dict]) -> None
 
 def test_mart_monitoring_every_level_year_and_month_equals_the_truth(run):
     truth, keys, _, marts, _ = run
-    want = _expected_marts(truth, keys)
+    want = expected_marts(_expected_spells(truth, keys))
     levels = {key[0] for key in want}
     assert levels == {"province", "city", "county", "township", "village"} and {key[2] for key in want} == {"year", "month"}
     # Every figure is exercised by the sample: eliminations, medians and both shares somewhere.
@@ -371,7 +253,7 @@ def test_mart_monitoring_every_level_year_and_month_equals_the_truth(run):
 )
 def test_marts_by_category_and_risk_type_equal_the_truth(run, table, code, codes_of):
     truth, keys, _, marts, _ = run
-    want = _expected_marts(truth, keys, codes_of)
+    want = expected_marts(_expected_spells(truth, keys), codes_of)
     assert len({key[4] for key in want}) > 1
     _assert_marts_equal(_got_marts(marts[table.name], code, next(iter(want.values()))), want)
 

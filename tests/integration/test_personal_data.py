@@ -206,3 +206,43 @@ def test_the_sweep_masks_what_it_finds_in_place_and_nothing_else(tmp_path: Path)
         False,
         False,
     ]
+
+
+def test_after_a_file_is_loaded_again_the_sweep_searches_its_rows_alone_and_masks_what_slipped_in(run, tmp_path: Path):
+    """A national table is not searched whole because one county sent its file again: the sweep
+    reads the rows of the files loaded since it found the table clean, and catches what they hold."""
+    import shutil
+    from datetime import datetime, timedelta
+
+    from etl_project.core.pii import pii_key
+    from etl_project.warehouse.known_persons import known_persons
+    from etl_project.warehouse.personal_data_sweep import sweep
+    from schemas.tables import LOAD_AUDIT, STG_HOUSEHOLD
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(run.url.removeprefix("duckdb:///"), copy)
+    with opened(f"duckdb:///{copy}") as db:
+        book = known_persons(db, pii_key(None))
+        files = db.query(f"SELECT DISTINCT source_file FROM {db.name(STG_HOUSEHOLD)} ORDER BY source_file")["source_file"].tolist()
+        assert len(files) >= 2
+        assert sweep(db, [STG_HOUSEHOLD], book)[1] == {STG_HOUSEHOLD.name: "kept: unchanged since found clean"}
+
+        reloaded = files[0]
+        slipped = "村委会 520425199003071234"
+        latest = db.scalar(f"SELECT MAX(loaded_at) FROM {db.name(LOAD_AUDIT)}")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE staging.stg_household SET village_name = ? WHERE source_file = ? AND source_row = "
+                "(SELECT MIN(source_row) FROM staging.stg_household WHERE source_file = ?)",
+                (slipped, reloaded, reloaded),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO audit.load_audit (run_id, source, source_file, status, loaded_at) VALUES ('again', 'registry', ?, 'loaded', ?)",
+                (reloaded, latest + timedelta(seconds=1) if isinstance(latest, datetime) else datetime.now()),
+            )
+        hits, how = sweep(db, [STG_HOUSEHOLD], book)
+        left = db.scalar(f"SELECT COUNT(*) FROM {db.name(STG_HOUSEHOLD)} WHERE village_name = :v", {"v": slipped})
+
+    assert how[STG_HOUSEHOLD.name].startswith("searched now over the rows of 1 changed file(s)"), how
+    assert hits[["column", "kind"]].values.tolist() == [["village_name", "id_number"]]
+    assert left == 0

@@ -249,30 +249,15 @@ def _regions_for_names(db: Warehouse) -> None:
     db.replace(DIM_REGION, frame)
 
 
-def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse):
+def test_codes_are_named_in_sql_the_same_on_both_engines(warehouse, coded_table):
     """A table declared with a region code of the row's level, a vocabulary code and a village code
     gets its names from dim_region (short names first) and from the vocabulary; a code neither
     knows is left without a name, never given a wrong one."""
     from etl_project.warehouse.names import named_select
     from schemas.names import with_names
-    from schemas.registry import ROW_LEVEL, Field, Table
 
     _regions_for_names(warehouse)
-    table = with_names(
-        Table(
-            "named_probe",
-            "测试",
-            "probe",
-            "marts",
-            fields=(
-                Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
-                Field("region_level", "string", "层级", "level", vocabulary="region_level"),
-                Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
-                Field("village_code", "string", "行政村代码", "village", region="village"),
-                Field("households", "integer", "户数", "households"),
-            ),
-        )
-    )
+    table = with_names(coded_table)
     base = (
         "SELECT * FROM (VALUES ('520425', 'county', '07', '520425-aaaaaa-bbbbbb', 1), ('441900', 'county', '1', NULL, 2), "
         "('441900', 'city', '12', NULL, 3), ('520000', 'province', NULL, NULL, 4), ('999999', 'county', '99', 'x', 5)) "

@@ -76,6 +76,12 @@ def test_individual_donors_are_pseudonymised(tmp_path: Path):
     assert staged.staged["donor_key"].iloc[0].startswith("p-") and "王小明" not in staged.staged.to_string()
 
 
+def _assert_only_the_second_row_quarantined(quarantine, excel_rows: dict, rule: str, column: str) -> None:
+    """Of three rows, the second, which breaks ``rule`` on ``column``, is the one quarantined."""
+    assert set(quarantine["source_row"]) == {excel_rows[1]}, quarantine.to_string()
+    assert ((quarantine["rule"] == rule) & (quarantine["column_name"] == column)).any(), quarantine[["rule", "column_name"]].to_string()
+
+
 FUND_BREAKERS = {
     "required_missing": ({"资金来源": ""}, "fund_source"),
     "amount_not_positive": ({"金额": -2}, "amount"),
@@ -90,18 +96,12 @@ FUND_BREAKERS = {
 }
 
 
-def test_every_fund_rule_has_a_breaking_fixture():
-    assert set(FUND_BREAKERS) == set(rules_of(FUNDS))
-
-
 @pytest.mark.parametrize("rule", sorted(FUND_BREAKERS))
 def test_fund_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     overrides, column = FUND_BREAKERS[rule]
     path, excel_rows = _ledger(tmp_path, [fund_row(1), fund_row(2, **overrides), fund_row(3)])
     staged = stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, {"ZY-2019-001"})
-    q = staged.quarantine
-    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
-    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+    _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
     assert staged.rows_loaded == 2
 
 
@@ -122,10 +122,6 @@ PROJECT_BREAKERS = {
 }
 
 
-def test_every_project_rule_has_a_breaking_fixture():
-    assert set(PROJECT_BREAKERS) == set(rules_of(PROJECTS))
-
-
 @pytest.mark.parametrize("rule", sorted(PROJECT_BREAKERS))
 def test_project_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     overrides, column = PROJECT_BREAKERS[rule]
@@ -133,9 +129,7 @@ def test_project_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     path = tmp_path / "projects.xlsx"
     excel_rows = write_table(path, PROJECT_HEADERS, rows, "紫云县扶贫项目库", "单位：万元、户、人")
     staged = stage_projects(path, "projects/projects.xlsx", REGIONS, KEY)
-    q = staged.quarantine
-    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
-    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+    _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
 
 
 def test_project_scale_and_amounts(tmp_path: Path):
@@ -165,10 +159,6 @@ VILLAGE_BREAKERS = {
 }
 
 
-def test_every_village_rule_has_a_breaking_fixture():
-    assert set(VILLAGE_BREAKERS) == set(rules_of(VILLAGES))
-
-
 @pytest.mark.parametrize("rule", sorted(VILLAGE_BREAKERS))
 def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     overrides, column = VILLAGE_BREAKERS[rule]
@@ -176,6 +166,13 @@ def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
     path = tmp_path / "villages.xlsx"
     excel_rows = write_table(path, VILLAGE_HEADERS, rows, "紫云县行政村名单", "单位：人、万元")
     staged = stage_villages(path, "villages/villages.xlsx", REGIONS, KEY)
-    q = staged.quarantine
-    assert set(q["source_row"]) == {excel_rows[1]}, q.to_string()
-    assert ((q["rule"] == rule) & (q["column_name"] == column)).any(), q[["rule", "column_name"]].to_string()
+    _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
+
+
+@pytest.mark.parametrize(
+    ("spec", "breakers"),
+    [(FUNDS, FUND_BREAKERS), (PROJECTS, PROJECT_BREAKERS), (VILLAGES, VILLAGE_BREAKERS)],
+    ids=["funds", "projects", "villages"],
+)
+def test_every_rule_has_a_breaking_fixture(spec, breakers: dict):
+    assert set(breakers) == set(rules_of(spec))

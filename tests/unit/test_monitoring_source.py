@@ -15,6 +15,7 @@ from etl_project.core.regions import RegionIndex
 from etl_project.ingest.readers.extract import SourceFileError
 from etl_project.ingest.staging.monitoring import date_in_text, parse_code_list, stage_file
 from sample_data.generate import generate
+from sample_data.monitoring import HOUSEHOLD_HEADERS, PERSON_HEADERS
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.vocabularies import HELP_MEASURE, RISK_TYPE
 from tests.builders import VALID_IDS, write_table
@@ -153,25 +154,9 @@ def test_no_personal_data_in_staging_or_quarantine(generated):
 
 # ---------------------------------------------------------------- row rules, one file each
 
-HEADERS = [
-    "县",
-    "乡镇",
-    "行政村",
-    "户编号",
-    "户主姓名",
-    "证件号码",
-    "人数",
-    "劳动力人数",
-    "监测对象类别",
-    "纳入监测时间",
-    "风险类型",
-    "家庭年人均纯收入",
-    "帮扶措施",
-    "是否风险消除",
-    "风险消除时间",
-    "风险消除方式",
-    "联系电话",
-]
+# The generator's per-household layout, its income header spelled without the unit, as the column
+# map also knows it.
+HEADERS = [h.replace("（元）", "") for h in HOUSEHOLD_HEADERS]
 
 
 def _row(**overrides) -> list:
@@ -273,27 +258,8 @@ def test_the_snapshot_date_from_a_column_the_title_or_the_file_name(tmp_path):
 
 # ---------------------------------------------------------------- the per-person layout
 
-PERSON = [
-    "县",
-    "乡镇",
-    "行政村",
-    "户编号",
-    "姓名",
-    "证件号码",
-    "与户主关系",
-    "人数",
-    "健康状况",
-    "劳动能力",
-    "监测对象类别",
-    "纳入监测时间",
-    "风险类型",
-    "家庭年人均纯收入",
-    "帮扶措施",
-    "是否风险消除",
-    "风险消除时间",
-    "风险消除方式",
-    "联系电话",
-]
+# The generator's per-person layout, its county and township headers spelled as the per-household one spells them.
+PERSON = ["县", "乡镇", *PERSON_HEADERS[2:]]
 
 
 def _member(name: str, number: str, relation: str, size: str, skill: str, household: list[str] | None = None) -> list:

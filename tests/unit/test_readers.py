@@ -12,7 +12,7 @@ from etl_project.ingest.readers import values
 from etl_project.ingest.readers.column_map import load_column_map
 from etl_project.ingest.readers.extract import SourceFileError, extract
 from schemas.sources import REGISTRY_HOUSEHOLD
-from tests.builders import VALID_IDS, household, write_csv, write_xls, write_xlsx
+from tests.builders import HEADERS_A, VALID_IDS, household, registry_headers, write_csv, write_xls, write_xlsx
 
 COLUMN_MAP = load_column_map("registry")
 
@@ -75,27 +75,8 @@ def test_xls_renamed_to_xlsx_is_read_by_its_content(tmp_path: Path):
 
 
 def test_alias_spellings_of_another_county(tmp_path: Path):
-    headers = [
-        "县（市、区）",
-        "乡（镇）",
-        "村",
-        "户码",
-        "户主",
-        "身份证号",
-        "人口数",
-        "户属性",
-        "致贫原因",
-        "识别年份",
-        "脱贫年份",
-        "贫困户状态",
-        "返贫年份",
-        "家庭人均纯收入",
-        ("两不愁三保障", "住房安全"),
-        ("两不愁三保障", "饮水安全"),
-        ("两不愁三保障", "义务教育"),
-        ("两不愁三保障", "基本医疗"),
-        "手机号码",
-    ]
+    headers = registry_headers("B")
+    assert not set(headers) & set(HEADERS_A)  # every column spelled otherwise than in layout A
     path = tmp_path / "yongzhou.xlsx"
     write_xlsx(path, [household(**{"县": "永州经济技术开发区"})], headers=headers)
     extracted = extract(path, COLUMN_MAP)
@@ -105,8 +86,8 @@ def test_alias_spellings_of_another_county(tmp_path: Path):
 
 
 def test_missing_required_column_names_file_and_column(tmp_path: Path):
-    headers = [h for h in __import__("tests.builders", fromlist=["HEADERS_A"]).HEADERS_A if h != "家庭人口数"]
-    rows = [[c for h, c in zip(__import__("tests.builders", fromlist=["HEADERS_A"]).HEADERS_A, household()) if h != "家庭人口数"]]
+    headers = [h for h in HEADERS_A if h != "家庭人口数"]
+    rows = [[c for h, c in zip(HEADERS_A, household()) if h != "家庭人口数"]]
     path = tmp_path / "缺列.xlsx"
     write_xlsx(path, rows, headers=headers)
     with pytest.raises(SourceFileError) as error:
@@ -145,7 +126,7 @@ def test_new_alias_is_data_not_code(tmp_path: Path):
     declared = (Path(__file__).parents[2] / "schemas" / "column_maps" / "registry.yaml").read_text(encoding="utf-8")
     (maps / "registry.yaml").write_text(declared.replace("household_size: [", "household_size: [在册人口, "), encoding="utf-8")
     extended = load_column_map.__wrapped__("registry", maps)
-    headers = [("在册人口" if h == "家庭人口数" else h) for h in __import__("tests.builders", fromlist=["HEADERS_A"]).HEADERS_A]
+    headers = [("在册人口" if h == "家庭人口数" else h) for h in HEADERS_A]
     path = tmp_path / "new-county.xlsx"
     write_xlsx(path, [household()], headers=headers)
     with pytest.raises(SourceFileError):

@@ -157,23 +157,11 @@ def test_every_code_column_of_analytics_says_what_names_it_and_has_its_name_besi
             assert table.field(name_column(code)).labels == code.name
 
 
-def test_name_columns_are_made_from_the_declaration():
+def test_name_columns_are_made_from_the_declaration(coded_table):
     from schemas.names import with_names
-    from schemas.registry import ROW_LEVEL, Field, Table
+    from schemas.registry import Field, Table
 
-    declared = Table(
-        "t",
-        "表",
-        "table",
-        "marts",
-        fields=(
-            Field("region_code", "string", "区划代码", "region", region=ROW_LEVEL),
-            Field("region_level", "string", "层级", "level", vocabulary="region_level"),
-            Field("main_cause_code", "code", "主要致贫原因代码", "cause", vocabulary="poverty_cause"),
-            Field("village_code", "string", "行政村代码", "village", region="village"),
-            Field("households", "integer", "户数", "households"),
-        ),
-    )
+    declared = coded_table
     named = with_names(declared)
     assert named.column_names == [
         "region_code",

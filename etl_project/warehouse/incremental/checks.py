@@ -42,7 +42,7 @@ def memoised(
     version = version_of(key) if key is not None else fresh_version()
     stored = recall(db, step, key)
     if stored is not None:
-        metadata = {k: dg.MetadataValue.md(v["md"]) if isinstance(v, dict) and "md" in v else v for k, v in stored["metadata"].items()}
+        metadata = _restored_metadata(stored["metadata"])
         computed = "earlier: the table has not changed since"
         return Decision(True, version, computed), stored["passed"], {**metadata, "computed": computed}
     built = marker(db, table.name)
@@ -53,8 +53,7 @@ def memoised(
     else:
         passed, metadata = check_all()
         computed = "this run, over the whole table"
-    plain = {k: {"md": v.value} if isinstance(v, dg.MarkdownMetadataValue) else v for k, v in metadata.items()}
-    answer = {"passed": passed, "metadata": plain, "code": code}
+    answer = {"passed": passed, "metadata": _stored_metadata(metadata), "code": code}
     if built is not None and built[1].latest is not None:
         answer.update(built_how=built[0], built_from=built[1].latest.isoformat())
     remember(db, step, key, answer)
@@ -70,3 +69,48 @@ def _changed_since_passed(db, step: str, code: str, built, sources: tuple[str, .
     if built is None or built[0] != last["built_how"]:
         return None
     return changed_files(db, sources, datetime.fromisoformat(last["built_from"]))
+
+
+def kept_while_unchanged(db, step: str, inputs: list[Table], how: str, check: Callable[[], Verdict]) -> tuple[Decision, bool, dict]:
+    """A check over whole tables (a cross-source rule, a join with the registry): its last answer
+    while every input holds what it held then and the check is made the same way (``how``: its
+    SQL, with the check's own code), else worked out now. The decision, whether it passed, and its
+    metadata (saying when it was computed)."""
+    found = fingerprints(db, inputs, recipe=recipe(how, inspect.getsource(check)))
+    version = version_of(found) if found is not None else fresh_version()
+    stored = recall(db, step, found)
+    if stored is not None:
+        computed = "earlier: its tables have not changed since"
+        return Decision(True, version, computed), stored["passed"], {**_restored_metadata(stored["metadata"]), "computed": computed}
+    passed, metadata = check()
+    remember(db, step, found, {"passed": passed, "metadata": _stored_metadata(metadata)})
+    return Decision(False, version, "this run"), passed, {**metadata, "computed": "this run"}
+
+
+# Metadata kept as JSON in the step memo, each value tagged with the kind Dagster shows it as.
+_KINDS = {"md": dg.MetadataValue.md, "json": dg.MetadataValue.json, "float": dg.MetadataValue.float, "text": dg.MetadataValue.text}
+
+
+def _stored_metadata(metadata: dict) -> dict:
+    def stored(value):
+        if isinstance(value, dg.MarkdownMetadataValue):
+            return {"md": value.value}
+        if isinstance(value, dg.JsonMetadataValue):
+            return {"json": value.value}
+        if isinstance(value, dg.FloatMetadataValue):
+            return {"float": value.value}
+        if isinstance(value, dg.TextMetadataValue):
+            return {"text": value.value}
+        return value
+
+    return {key: stored(value) for key, value in metadata.items()}
+
+
+def _restored_metadata(stored: dict) -> dict:
+    def restored(value):
+        if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _KINDS:
+            kind, inner = next(iter(value.items()))
+            return _KINDS[kind](inner)
+        return value
+
+    return {key: restored(value) for key, value in stored.items()}
