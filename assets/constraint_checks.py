@@ -69,7 +69,7 @@ def _verdict(declared: constraints.Constraints, found: constraints.Findings) -> 
         metadata.update(
             rows_with_empty_required=found.rows_missing,
             # The columns found empty, each with its rows: {} when none is.
-            empty_required_columns=found.missing_by_column,
+            empty_required_columns=dg.MetadataValue.json(found.missing_by_column),
             empty_required_sample=_md(found.missing),
         )
     return found.passed, metadata

@@ -135,7 +135,12 @@ def test_the_answer_is_kept_while_the_table_is_unchanged_and_worked_out_again_wh
         broken.loc[1, "code"] = None
         db.replace(_as_left_before(table), broken)
         after = constraint_checks.evaluate(db, table)
+        still = constraint_checks.evaluate(db, table)
     assert first.passed and first.metadata["computed"].value == "this run, over the whole table"
     assert again.passed and again.metadata["computed"].value == "earlier: the table has not changed since"
     assert not after.passed and after.metadata["computed"].value == "this run, over the whole table"
     assert after.metadata["empty_required_columns"].value == {"code": 1}
+    # A failure kept is told as it was found.
+    assert not still.passed and still.metadata["computed"].value == "earlier: the table has not changed since"
+    assert still.metadata["empty_required_columns"].value == {"code": 1}
+    assert still.metadata["empty_required_sample"].value == after.metadata["empty_required_sample"].value
