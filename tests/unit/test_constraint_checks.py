@@ -5,62 +5,26 @@ naming what broke; the same table with neither passes."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import pandas as pd
 import pytest
 
 from assets import constraint_checks
 from etl_project.orchestration.definitions import build_definitions
 from etl_project.warehouse.engine import opened
-from schemas.registry import CATALOG, DATE, FLAG, INTEGER, MONEY, NUMBER, TIMESTAMP, YEAR, Field, Table
+from schemas.registry import CATALOG, Table
+from tests.table_rows import as_left_before, markdown_rows, rows
 
 CHECKED = constraint_checks.checked_tables()
 
 
-def _value(field: Field, row: int):
-    """A value of the field's type, different on every row."""
-    if field.type in (INTEGER, YEAR):
-        return 2000 + row
-    if field.type in (MONEY, NUMBER):
-        return 1.5 + row
-    if field.type == FLAG:
-        return row % 2 == 0
-    if field.type == DATE:
-        return date(2019, 1, 1 + row)
-    if field.type == TIMESTAMP:
-        return pd.Timestamp(2019, 1, 1, 8) + pd.Timedelta(days=row)
-    return f"{field.name}-{row}"
-
-
-def _rows(table: Table, count: int) -> pd.DataFrame:
-    """``count`` rows with every column filled and no key twice."""
-    return pd.DataFrame({f.name: [_value(f, row) for row in range(count)] for f in table.fields})
-
-
-def _as_left_before(table: Table) -> Table:
-    """The table as a release that required none of its columns made it. The database refuses an
-    empty value in a required column of a table made as declared now; a table kept through a
-    migration keeps the rows it had, empty in a column added since or required since."""
-    return replace(table, fields=tuple(replace(f, required=False) for f in table.fields))
-
-
 def _checked(tmp_path, table: Table, frame: pd.DataFrame):
     with opened(f"duckdb:///{tmp_path / 'warehouse.duckdb'}") as db:
-        db.replace(_as_left_before(table), frame)
+        db.replace(as_left_before(table), frame)
         return constraint_checks.evaluate(db, table)
 
 
 def _sample(result, key: str) -> list[dict[str, str]]:
-    """The rows of a Markdown sample, by column."""
-    lines = result.metadata[key].value.splitlines()
-    header, rows = lines[0], lines[2:]
-
-    def cells(line: str) -> list[str]:
-        return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-    return [dict(zip(cells(header), cells(row))) for row in rows]
+    return markdown_rows(result.metadata[key].value)
 
 
 def test_every_analytics_table_with_a_key_or_a_required_column_has_exactly_one_derived_check():
@@ -87,14 +51,14 @@ def test_staging_and_audit_tables_are_left_to_validation():
 
 @pytest.mark.parametrize("table", CHECKED, ids=lambda t: t.name)
 def test_the_declared_constraints_hold_on_rows_that_keep_them(tmp_path, table):
-    result = _checked(tmp_path, table, _rows(table, 3))
+    result = _checked(tmp_path, table, rows(table, 3))
     assert result.passed, result.metadata
     assert result.metadata["rows_checked"].value == 3
 
 
 @pytest.mark.parametrize("table", [t for t in CHECKED if t.primary_key], ids=lambda t: t.name)
 def test_a_key_on_two_rows_fails_the_check_naming_the_key(tmp_path, table):
-    frame = _rows(table, 3)
+    frame = rows(table, 3)
     for column in table.primary_key:
         frame.loc[2, column] = frame.loc[0, column]
     result = _checked(tmp_path, table, frame)
@@ -111,7 +75,7 @@ def test_a_key_on_two_rows_fails_the_check_naming_the_key(tmp_path, table):
 @pytest.mark.parametrize("table", [t for t in CHECKED if any(f.required for f in t.fields)], ids=lambda t: t.name)
 def test_an_empty_required_column_fails_the_check_naming_the_column(tmp_path, table):
     required = [f.name for f in table.fields if f.required]
-    frame = _rows(table, len(required) + 1).astype(object)
+    frame = rows(table, len(required) + 1).astype(object)
     for row, column in enumerate(required):
         frame.loc[row, column] = None
     result = _checked(tmp_path, table, frame)
@@ -128,12 +92,12 @@ def test_the_answer_is_kept_while_the_table_is_unchanged_and_worked_out_again_wh
     table = CATALOG["dim_code"]
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     with opened(url) as db:
-        db.replace(_as_left_before(table), _rows(table, 3))
+        db.replace(as_left_before(table), rows(table, 3))
         first = constraint_checks.evaluate(db, table)
         again = constraint_checks.evaluate(db, table)
-        broken = _rows(table, 3)
+        broken = rows(table, 3)
         broken.loc[1, "code"] = None
-        db.replace(_as_left_before(table), broken)
+        db.replace(as_left_before(table), broken)
         after = constraint_checks.evaluate(db, table)
         still = constraint_checks.evaluate(db, table)
     assert first.passed and first.metadata["computed"].value == "this run, over the whole table"
