@@ -14,7 +14,6 @@ from assets.staging import latest_file_states
 from etl_project.core import personal_data
 from etl_project.core.amounts import money_columns_as_text
 from etl_project.ingest.resources import WarehouseResource
-from etl_project.warehouse.incremental.checks import Verdict, memoised
 from schemas import source_catalog
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD, FACT_PERSON, LOAD_AUDIT, MART_POVERTY_EXIT, QUARANTINE
 
@@ -89,42 +88,6 @@ def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     unbalanced = counted[counted["rows_read"] != counted["rows_loaded"] + counted["rows_quarantined"] + counted["rows_skipped"]]
     columns = ["source_file", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"]
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL, asset=FACT_HOUSEHOLD.name, description="每户只出现一次 / each household appears once (across files too)"
-)
-def fact_household_key_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.open() as db:
-        fact = db.name(FACT_HOUSEHOLD)
-        duplicates = (
-            "SELECT household_key, COUNT(*) AS copies, MIN(source_file) AS first_file, MAX(source_file) AS last_file "
-            f"FROM {fact} {{candidates}} GROUP BY household_key HAVING COUNT(*) > 1 ORDER BY copies DESC LIMIT 50"
-        )
-
-        def verdict(dupes: pd.DataFrame) -> Verdict:
-            return dupes.empty, {"duplicated_keys": len(dupes), "sample": _md(dupes)}
-
-        def count_all() -> Verdict:
-            candidates = ""
-            if db.dialect == "duckdb":
-                # Grouping 30 million 64-bit hashes is several times faster than grouping the keys; only
-                # keys whose hash repeats are then grouped themselves, so the answer is the same.
-                candidates = (
-                    f"WHERE hash(household_key) IN (SELECT hash(household_key) FROM {fact} "
-                    "GROUP BY hash(household_key) HAVING COUNT(*) > 1)"
-                )
-            return verdict(db.query(duplicates.format(candidates=candidates)))
-
-        def count_files(files: list[str]) -> Verdict:
-            # Keys were unique when the check last passed, so a key now repeated has a row of a changed file.
-            candidates = f"WHERE household_key IN (SELECT household_key FROM {fact} WHERE source_file IN :files)"
-            return verdict(db.query(duplicates.format(candidates=candidates), {"files": files}))
-
-        decision, passed, metadata = memoised(db, "fact_household_key_unique", FACT_HOUSEHOLD, ("registry",), count_all, count_files)
-    return dg.AssetCheckResult(
-        passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata={**metadata, "answer_version": decision.version}
-    )
 
 
 @dg.asset_check(

@@ -12,7 +12,20 @@ from datetime import timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from assets import checks, investment_checks, marts, monitoring, monitoring_checks, privacy, raw, reports, serving, staging, warehouse
+from assets import (
+    checks,
+    constraint_checks,
+    investment_checks,
+    marts,
+    monitoring,
+    monitoring_checks,
+    privacy,
+    raw,
+    reports,
+    serving,
+    staging,
+    warehouse,
+)
 from assets.metadata import WAREHOUSE_KIND, engine_kind
 from etl_project.core.settings import Settings, from_environment
 from etl_project.ingest import partitions
@@ -126,6 +139,8 @@ def build_definitions(raw_dir: str | None = None, warehouse_url: str | None = No
         asset_checks=[
             *dg.load_asset_checks_from_modules([checks, investment_checks, monitoring_checks, reports]),
             *checks.build_source_checks(),
+            # So do the checks of each analytics table's key and required columns (assets/constraint_checks.py).
+            *constraint_checks.build_constraint_checks(),
         ],
         jobs=[full_refresh_job, refresh_job],
         schedules=[build_nightly_schedule(settings, refresh_assets)],

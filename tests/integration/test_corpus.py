@@ -249,5 +249,5 @@ def test_a_household_in_two_files_loads_twice_and_is_flagged(runs):
             {"a": files[0], "b": files[1]},
         )
     assert len(shared) == 1, "the head both files hold is one household key, in each file once"
-    assert alone.checks()["fact_household_key_unique"]
-    assert not together.checks()["fact_household_key_unique"]
+    assert alone.checks()["fact_household_constraints"]
+    assert not together.checks()["fact_household_constraints"]

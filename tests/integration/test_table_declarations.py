@@ -157,8 +157,10 @@ def test_a_table_and_a_source_declared_once_are_built_checked_and_documented(tmp
             "well_code": [("stg_test_well", "well_code")],
             "depth_m": [("stg_test_well", "depth_m")],
         }
-        # the source's check of its rejected rows, on its staging table
+        # the source's check of its rejected rows, on its staging table; the table's check of its
+        # declared constraints (well_code is required), on the table
         assert dg.AssetCheckKey(dg.AssetKey("stg_test_well"), "wells_rows_valid") in graph.asset_check_keys
+        assert dg.AssetCheckKey(dg.AssetKey("fact_test_deep_well"), "fact_test_deep_well_constraints") in graph.asset_check_keys
 
         # comments and the data dictionary
         sql = all_tables()["fact_test_deep_well"]
@@ -171,7 +173,10 @@ def test_a_table_and_a_source_declared_once_are_built_checked_and_documented(tmp
         with dg.DagsterInstance.ephemeral() as instance:
             result = run_pipeline(raw, url, instance)
         assert not result.files_failed, result.step_failures
-        assert {e.check_name: e.passed for e in result.check_evaluations()}["wells_rows_valid"] is False
+        evaluations = {e.check_name: e for e in result.check_evaluations()}
+        assert evaluations["wells_rows_valid"].passed is False
+        assert evaluations["fact_test_deep_well_constraints"].passed is True
+        assert evaluations["fact_test_deep_well_constraints"].metadata["rows_checked"].value == 1
         with opened(url) as db:
             built = db.query(f"SELECT well_code, depth_m FROM {db.name(DEEP_WELLS)}")
         # J-001 is 35 m deep; J-003's 900 m broke the source's depth rule and was quarantined.

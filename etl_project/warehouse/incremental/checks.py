@@ -29,10 +29,15 @@ def memoised(
     table: Table,
     sources: tuple[str, ...],
     check_all: Callable[[], Verdict],
-    check_files: Callable[[list[str]], Verdict],
+    check_files: Callable[[list[str]], Verdict] | None,
+    declared: tuple = (),
 ) -> tuple[Decision, bool, dict]:
-    """The decision, whether the check passed, and its metadata (saying how it was computed)."""
-    code = recipe(inspect.getsource(check_all), inspect.getsource(check_files))
+    """The decision, whether the check passed, and its metadata (saying how it was computed).
+    ``declared``: what else the answer depends on besides the two functions' code, such as the SQL
+    a check made from a table's declaration runs (the same code then checks many tables).
+    ``check_files`` None: the table's rows do not say which file they came from, and a changed
+    table is checked whole."""
+    code = recipe(inspect.getsource(check_all), inspect.getsource(check_files) if check_files else "", *declared)
     key = fingerprints(db, [table], recipe=code)
     version = version_of(key) if key is not None else fresh_version()
     stored = recall(db, step, key)
@@ -41,7 +46,7 @@ def memoised(
         computed = "earlier: the table has not changed since"
         return Decision(True, version, computed), stored["passed"], {**metadata, "computed": computed}
     built = marker(db, table.name)
-    changed = _changed_since_passed(db, step, code, built, sources)
+    changed = _changed_since_passed(db, step, code, built, sources) if check_files is not None else None
     if changed is not None and len(changed) <= FILES_CHECKED_ALONE:
         passed, metadata = check_files(changed)
         computed = f"this run, over the rows of {len(changed)} changed file(s); the rest passed earlier and did not change"
