@@ -34,6 +34,21 @@ def places_sql(name: Callable[[Table], str]) -> str:
     )
 
 
+def _local_level(places: pd.DataFrame, level: str, parent: str) -> pd.DataFrame:
+    """One region row per distinct township or village of ``places``, under its ``parent``."""
+    distinct = places.drop_duplicates(f"{level}_code")
+    return pd.DataFrame(
+        {
+            "region_code": distinct[f"{level}_code"],
+            "region_name": distinct[f"{level}_name"],
+            "region_level": level,
+            "parent_code": distinct[parent],
+            "county_code": distinct["county_code"],
+            "township_code": distinct["township_code"],
+        }
+    )
+
+
 def build_dim_region(index: RegionIndex, places: pd.DataFrame, village_list: pd.DataFrame | None = None) -> pd.DataFrame:
     """``places`` has county_code, township_code, township_name, village_code, village_name, from
     every source that names villages; ``village_list`` adds the village list's facts by village_code."""
@@ -50,29 +65,13 @@ def build_dim_region(index: RegionIndex, places: pd.DataFrame, village_list: pd.
     reference["is_poverty_county"] = codes.map(lambda c: c in exits).where(levels == "county")
     reference["county_exit_year"] = codes.map(exits)
 
-    townships = places.drop_duplicates("township_code")
-    township_rows = pd.DataFrame(
-        {
-            "region_code": townships["township_code"],
-            "region_name": townships["township_name"],
-            "region_level": "township",
-            "parent_code": townships["county_code"],
-            "county_code": townships["county_code"],
-            "township_code": townships["township_code"],
-        }
+    local = pd.concat(
+        [
+            _local_level(places, "township", parent="county_code"),
+            _local_level(places, "village", parent="township_code"),
+        ],
+        ignore_index=True,
     )
-    villages = places.drop_duplicates("village_code")
-    village_rows = pd.DataFrame(
-        {
-            "region_code": villages["village_code"],
-            "region_name": villages["village_name"],
-            "region_level": "village",
-            "parent_code": villages["township_code"],
-            "county_code": villages["county_code"],
-            "township_code": villages["township_code"],
-        }
-    )
-    local = pd.concat([township_rows, village_rows], ignore_index=True)
     local["province_code"] = local["county_code"].map(province_code)
     local["city_code"] = local["county_code"].map(city_code)
     local["is_local_code"] = True

@@ -290,6 +290,20 @@ def test_a_per_person_list_folds_to_its_households_and_checks_its_size(tmp_path)
         assert "长期慢性病" not in {str(v) for v in frame.astype(str).stack()}
 
 
+def test_a_household_value_left_blank_on_the_heads_row_rejects_the_head(tmp_path):
+    values = ["边缘易致贫户", "2022-02-01", "因病", "5200", "健康帮扶", "否", "", "", "13812345678"]
+    no_risk = ["边缘易致贫户", "2022-02-01", "", "5200", "健康帮扶", "否", "", "", "13812345678"]
+    rows = [
+        _member("王小明", VALID_IDS[1], "户主", "1", "普通劳动力", values),
+        _member("李四", VALID_IDS[2], "户主", "1", "丧失劳动力", no_risk),
+    ]
+    result, excel_rows = _stage(tmp_path, rows, headers=PERSON)
+    assert set(result.staged["source_row"]) == {excel_rows[0]}
+    rejected = set(zip(result.quarantine["source_row"], result.quarantine["rule"], result.quarantine["column_name"]))
+    assert (excel_rows[1], "required_missing", "risk_types") in rejected
+    assert not {row for row, _, _ in rejected} & {excel_rows[0]}
+
+
 def test_the_generator_plants_an_elimination_below_a_known_line_only_where_none_is():
     """A county whose eliminations meet known lines but none at or below gets one 100 yuan below its
     line; a county already holding one, or whose lines are unknown, is left as it is."""

@@ -97,20 +97,20 @@ def _unreadable(text: pd.Series, parsed: pd.Series) -> pd.Series:
     return (text.notna() & parsed.isna()).fillna(False).astype(bool)
 
 
+def _whole_numbers(series: pd.Series, pattern: re.Pattern) -> tuple[pd.Series, pd.Series]:
+    text = squeeze(series)
+    numbers = pd.to_numeric(text.str.extract(pattern, expand=False), errors="coerce").astype("Int64")
+    return numbers, _unreadable(text, numbers)
+
+
 @per_distinct
 def parse_year(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = squeeze(series)
-    digits = text.str.extract(_YEAR, expand=False)
-    years = pd.to_numeric(digits, errors="coerce").astype("Int64")
-    return years, _unreadable(text, years)
+    return _whole_numbers(series, _YEAR)
 
 
 @per_distinct
 def parse_integer(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = squeeze(series)
-    digits = text.str.extract(_INTEGER, expand=False)
-    values = pd.to_numeric(digits, errors="coerce").astype("Int64")
-    return values, _unreadable(text, values)
+    return _whole_numbers(series, _INTEGER)
 
 
 def parse_money(series: pd.Series, multiplier: float | pd.Series = 1.0, limit: float | None = None) -> tuple[pd.Series, pd.Series]:

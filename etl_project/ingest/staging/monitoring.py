@@ -41,7 +41,7 @@ from schemas.monitoring_sources import (
     UNKNOWN_CODE_IN_LIST,
 )
 from schemas.person_sources import NO_HEAD, TWO_HEADS
-from schemas.registry import REQUIRED_RULE, Rule
+from schemas.registry import Rule
 from schemas.sources import UNKNOWN_REGION
 from schemas.vocabularies import HELP_MEASURE, RISK_TYPE, Vocabulary
 
@@ -277,11 +277,7 @@ def look_up_persons(typed: pd.DataFrame, context: StageContext) -> tuple[pd.Data
     )
     issues = issues[~copied]
     found = [issues] if not issues.empty else []
-    heads = typed[is_head]
-    for column in HOUSEHOLD_VALUES:
-        missing = heads.index[heads[column].isna()]
-        if len(missing):
-            found.append(pd.DataFrame({"index": missing, "column": column, "rule": REQUIRED_RULE.id, "value": None}))
+    found += persons.missing_household_values(typed[is_head], HOUSEHOLD_VALUES)
     members = pd.Series(household).value_counts()
     stated = pd.Series(typed["household_size"].to_numpy(dtype=float, na_value=np.nan), index=household).groupby(level=0).first()
     differs = stated.notna() & (stated != members.reindex(stated.index))

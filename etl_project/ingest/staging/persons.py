@@ -41,6 +41,17 @@ HOUSEHOLD, IS_HEAD, BIRTH_YEAR, AS_OF = "_household", "_is_head", "_birth_year",
 _WHERE_ZH = {"its title": "标题", "its file name": "文件名"}
 
 
+def missing_household_values(heads: pd.DataFrame, columns: tuple[str, ...]) -> list[pd.DataFrame]:
+    """The household's values are read from its head's row: one left blank there is missing for
+    the whole household, so it is the head's row that is rejected."""
+    found = []
+    for column in columns:
+        missing = heads.index[heads[column].isna()]
+        if len(missing):
+            found.append(pd.DataFrame({"index": missing, "column": column, "rule": REQUIRED_RULE.id, "value": None}))
+    return found
+
+
 def as_of_year(context: StageContext) -> tuple[int, str]:
     """The year the snapshot is as of, and where it was read: the title, the file name, --as-of."""
     extracted = context.extract
@@ -125,11 +136,7 @@ def look_up(typed: pd.DataFrame, context: StageContext) -> tuple[pd.DataFrame, p
     births = _birth_years(typed["id_number"])
     looked_up = counties.assign(**{HOUSEHOLD: household, IS_HEAD: is_head, BIRTH_YEAR: births, AS_OF: year})
     found = [issues] if not issues.empty else []
-    heads = typed[is_head]
-    for column in HOUSEHOLD_VALUES:
-        missing = heads.index[heads[column].isna()]
-        if len(missing):
-            found.append(pd.DataFrame({"index": missing, "column": column, "rule": REQUIRED_RULE.id, "value": None}))
+    found += missing_household_values(typed[is_head], HOUSEHOLD_VALUES)
     ages = year - births
     for stage, youngest, oldest in SCHOOLING_AGES:
         at_stage = typed["schooling"].str.startswith(stage).fillna(False) & ages.notna()
