@@ -152,6 +152,9 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
         # Once per run with the in-process executor the jobs use; once per step process otherwise.
+        if self.url.startswith("duckdb") and _slots_go_step_by_step(context.instance):
+            yield self  # each step opens the file and lets it go: the next step to take the slot may be another run's
+            return
         with opened(self.url, self.settings) as db:
             self._run_warehouse = db
             try:
@@ -174,6 +177,20 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._run_warehouse is not None:
             return nullcontext(self._run_warehouse)
         return opened(self.url, self.settings)
+
+
+def _slots_go_step_by_step(instance: dg.DagsterInstance | None) -> bool:
+    """Whether the instance hands concurrency pool slots to one step at a time (granularity op, the
+    default, with a limit set). A DuckDB file stays locked to the process that holds it open, so a run
+    may keep it across its steps only where the pool is taken per run (deploy/dagster.yaml) or not at
+    all (the command line's ephemeral instance, which its own lock keeps to one run at a time)."""
+    if instance is None:
+        return False
+    pools = instance.get_concurrency_config().pool_config
+    taken_per_run = getattr(pools.pool_granularity, "value", None) == "run"
+    if taken_per_run or not instance.event_log_storage.supports_global_concurrency_limits:
+        return False
+    return pools.default_pool_limit is not None or bool(instance.event_log_storage.get_concurrency_keys())
 
 
 class StagingResource(dg.ConfigurableResource):
