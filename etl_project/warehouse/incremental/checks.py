@@ -2,7 +2,8 @@
 the table changed: kept when the table did not change since (nor the check's code), worked out
 over the rows of the changed files alone when it passed last time and few files changed, and over
 the whole table otherwise. A night with nothing new does not scan a national table, and one with
-a new county scans that county."""
+a new county scans that county. A check over whole tables (``kept_while_unchanged``) keeps its
+answer while every table it reads holds what it held, and is worked out again whole otherwise."""
 
 from __future__ import annotations
 
