@@ -9,7 +9,7 @@ from collections.abc import Callable
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import WAREHOUSE_POOL
+from assets.metadata import WAREHOUSE_POOL, table_check
 from assets.staging import latest_file_states
 from etl_project.core import personal_data
 from etl_project.core.amounts import money_columns_as_text
@@ -74,12 +74,7 @@ def build_source_checks() -> list[dg.AssetChecksDefinition]:
     return [_rows_valid_check(declared) for declared in source_catalog.tabular_sources()]
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=LOAD_AUDIT.name,
-    blocking=True,
-    description="读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file",
-)
+@table_check(LOAD_AUDIT, "读取 = 装载 + 隔离 + 跳过（逐文件）/ read = loaded + quarantined + skipped, per file", blocking=True)
 def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         # Every file as it stands now: its latest load, whichever run made it.
@@ -90,11 +85,10 @@ def load_audit_balanced(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=unbalanced.empty, metadata={"files_audited": len(state), "unbalanced": _md(unbalanced[columns])})
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=MART_POVERTY_EXIT.name,
+@table_check(
+    MART_POVERTY_EXIT,
+    "各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned",
     blocking=True,
-    description="各级汇总一致、剩余 = 识别 − 脱贫 + 返贫 / levels add up and remaining = registered − exited + returned",
 )
 def mart_poverty_exit_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
@@ -135,11 +129,7 @@ def _listed_warning(warehouse: WarehouseResource, counted: str, count_label: str
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=FACT_HOUSEHOLD.name,
-    description="人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists",
-)
+@table_check(FACT_HOUSEHOLD, "人数与所列家庭成员数一致 / 人数 as written equals the members a per-person export lists")
 def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """household_size counts the members; where the file's 人数 says otherwise, the household is listed."""
     return _listed_warning(
@@ -153,11 +143,7 @@ def household_size_matches_members(warehouse: WarehouseResource) -> dg.AssetChec
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=FACT_PERSON.name,
-    description="每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county",
-)
+@table_check(FACT_PERSON, "每人只属一户、一县（按证件号码）/ each person (by ID number) in one household and one county")
 def person_in_one_household(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     """A person listed in two households, or in two counties' exports: the duplicate-person rule of
     the registry's data-quality lists, across files (within a file, the second row is quarantined)."""

@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.checks import SAMPLE_ROWS, _md
-from assets.metadata import WAREHOUSE_POOL
+from assets.metadata import table_check
 from etl_project.core.amounts import money_text, yuan_text
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.ingest.staging.investment import TOTAL_TOLERANCE_YUAN
@@ -19,11 +19,7 @@ WESTERN_PROVINCES = ("15", "45", "50", "51", "52", "53", "54", "61", "62", "63",
 WEST_THRESHOLD, OTHER_THRESHOLD = 3.0, 2.0
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=STG_LEDGER_TOTAL.name,
-    description="台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals",
-)
+@table_check(STG_LEDGER_TOTAL, "台账合计、小计与逐行加总一致 / every 合计 and 小计 row equals the rows it totals")
 def ledger_totals_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         mismatched = db.query(
@@ -55,9 +51,7 @@ def _in_sheet_units(totals: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL, asset=FACT_INVESTMENT.name, description="每笔资金的项目都在项目库中 / every movement's project is a valid project"
-)
+@table_check(FACT_INVESTMENT, "每笔资金的项目都在项目库中 / every movement's project is a valid project")
 def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         orphans = db.query(
@@ -72,11 +66,7 @@ def investments_have_projects(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=DIM_PROJECT.name,
-    description="项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)",
-)
+@table_check(DIM_PROJECT, "项目拨付未超出计划投资 / money booked on a project within its planned investment (+10 %)")
 def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         over = db.query(
@@ -91,12 +81,11 @@ def projects_within_budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=STG_VILLAGE.name,
-    # It reads the registry's villages, with their names, from the warehouse: it runs once they are built.
+# It reads the registry's villages, with their names, from the warehouse: it runs once they are built.
+@table_check(
+    STG_VILLAGE,
+    "登记表中的行政村都在行政村名单里 / every registry village is in its county's village list",
     additional_deps=[FACT_HOUSEHOLD.name, DIM_REGION.name],
-    description="登记表中的行政村都在行政村名单里 / every registry village is in its county's village list",
 )
 def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
@@ -130,10 +119,9 @@ def registry_villages_listed(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=MART_POVERTY_EXIT.name,
-    description="出列/摘帽时贫困发生率低于标准（西部3%，其他2%）/ villages and counties exit only below the incidence threshold (3 % west, 2 % elsewhere)",
+@table_check(
+    MART_POVERTY_EXIT,
+    "出列/摘帽时贫困发生率低于标准（西部3%，其他2%）/ villages and counties exit only below the incidence threshold (3 % west, 2 % elsewhere)",
 )
 def exits_below_incidence_threshold(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.metadata import table_asset, table_metadata
 from assets.staging import latest_file_states
 from etl_project.core.amounts import yuan_text
 from etl_project.ingest.resources import WarehouseResource
@@ -33,15 +33,7 @@ def built_from(db, sources: tuple[str, ...]) -> dict:
     }
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="marts",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(MART_POVERTY_EXIT),
-    description=describe(MART_POVERTY_EXIT),
-    metadata=table_metadata(MART_POVERTY_EXIT),
-)
+@table_asset(MART_POVERTY_EXIT)
 def mart_poverty_exit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         fact = db.name(FACT_HOUSEHOLD)
@@ -91,15 +83,7 @@ def _kept_or_rebuilt(db, mart: Table, select: tuple[str, dict]) -> tuple[int, De
     return rows, Decision(decision.kept, tables.rewritten(db, mart).version, decision.reason)
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="marts",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(MART_INVESTMENT),
-    description=describe(MART_INVESTMENT),
-    metadata=table_metadata(MART_INVESTMENT),
-)
+@table_asset(MART_INVESTMENT)
 def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         select = named_select(db, MART_INVESTMENT, investment_sql(db.name(FACT_INVESTMENT), db.name(DIM_PROJECT), db.dialect))
@@ -119,17 +103,9 @@ def mart_investment(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     )
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="marts",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(MART_PROJECT_REACH),
-    description=describe(
-        MART_PROJECT_REACH,
-        "The table to sum: mart_investment counts a project in every year and donor type that funded it, this one once.",
-    ),
-    metadata=table_metadata(MART_PROJECT_REACH),
+@table_asset(
+    MART_PROJECT_REACH,
+    note="The table to sum: mart_investment counts a project in every year and donor type that funded it, this one once.",
 )
 def mart_project_reach(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:

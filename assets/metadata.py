@@ -50,3 +50,24 @@ def upstream(table: Table) -> list[str]:
 
 def describe(table: Table, extra: str = "") -> str:
     return f"{table.zh}\n\n{table.en}" + (f"\n\n{extra}" if extra else "")
+
+
+def table_asset(table: Table, *, group: str | None = None, note: str = "", kinds: set[str] = TABLE_KINDS):
+    """The decorator of the asset that builds ``table``: its name, dependencies, description and
+    metadata follow from the table's declaration, so an asset cannot drift from its table."""
+    return dg.asset(
+        pool=WAREHOUSE_POOL,
+        name=table.name,
+        group_name=group or table.layer,
+        owners=OWNERS,
+        kinds=kinds,
+        deps=upstream(table),
+        description=describe(table, note),
+        metadata=table_metadata(table),
+    )
+
+
+def table_check(table: Table, description: str, **options):
+    """The decorator of a check on ``table``'s asset; it takes the warehouse pool as every step that
+    opens the warehouse does."""
+    return dg.asset_check(pool=WAREHOUSE_POOL, asset=table.name, description=description, **options)

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.marts import built_from
-from assets.metadata import OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.metadata import table_asset, table_metadata
 from assets.warehouse import _names_recipe
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.warehouse import monitoring, monitoring_build
@@ -37,17 +37,7 @@ def _code_recipe() -> bytes:
     return b"".join(Path(module.__file__).read_bytes() for module in (monitoring, monitoring_build))
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="warehouse",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(FACT_MONITORING_SPELL),
-    description=describe(
-        FACT_MONITORING_SPELL, "A household absent from a later export of its county without elimination is flagged, not closed."
-    ),
-    metadata=table_metadata(FACT_MONITORING_SPELL),
-)
+@table_asset(FACT_MONITORING_SPELL, note="A household absent from a later export of its county without elimination is flagged, not closed.")
 def fact_monitoring_spell(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         select, params = monitoring_build.spell_select(db)
@@ -77,16 +67,7 @@ def _kept_or_rebuilt(db, table: Table, inputs: list[Table], rebuild):
 
 
 def _mart_asset(table: Table):
-    @dg.asset(
-        pool=WAREHOUSE_POOL,
-        name=table.name,
-        group_name="marts",
-        owners=OWNERS,
-        kinds=TABLE_KINDS,
-        deps=upstream(table),
-        description=describe(table, "Periods run from the first taking-in to the latest export or elimination, by year and by month."),
-        metadata=table_metadata(table),
-    )
+    @table_asset(table, note="Periods run from the first taking-in to the latest export or elimination, by year and by month.")
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.open() as db:
             rows, decision = _kept_or_rebuilt(
@@ -105,17 +86,8 @@ mart_monitoring_category = _mart_asset(MART_MONITORING_CATEGORY)
 mart_monitoring_risk = _mart_asset(MART_MONITORING_RISK)
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="marts",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(MART_MONITORING_EXITED),
-    description=describe(
-        MART_MONITORING_EXITED,
-        "Registry and monitoring meet on household_key, the same keyed hash of the head's ID number in both.",
-    ),
-    metadata=table_metadata(MART_MONITORING_EXITED),
+@table_asset(
+    MART_MONITORING_EXITED, note="Registry and monitoring meet on household_key, the same keyed hash of the head's ID number in both."
 )
 def mart_monitoring_exited(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:

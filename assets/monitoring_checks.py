@@ -4,7 +4,7 @@ households that break it, with a masked sample, so that a county can look at the
 import dagster as dg
 
 from assets.checks import SAMPLE_ROWS, _md
-from assets.metadata import WAREHOUSE_POOL
+from assets.metadata import WAREHOUSE_POOL, table_check
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.warehouse import monitoring, monitoring_build
 from etl_project.warehouse.incremental.checks import kept_while_unchanged
@@ -89,10 +89,9 @@ def _unknown_lines(judged) -> str:
     return ", ".join(f"{key}: {count}" for key, count in keys.value_counts().sort_index().items())
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=FACT_MONITORING_SPELL.name,
-    description=(
+@table_check(
+    FACT_MONITORING_SPELL,
+    (
         "消除时人均纯收入不高于本省当年监测线（监测线未知者无法判断，不算通过）/ income at elimination at or below its province's "
         "monitoring line of the year (an unknown line cannot tell, and is no pass)"
     ),

@@ -9,7 +9,7 @@ block.
 import dagster as dg
 
 from assets.checks import _md
-from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.metadata import FRAME_KINDS, OWNERS, WAREHOUSE_POOL, describe, table_asset, table_check, table_metadata
 from assets.staging import STAGED_FILE, latest_file_states
 from etl_project.ingest.resources import WarehouseResource
 from etl_project.reports.reconciliation import as_read, reconcile
@@ -62,16 +62,11 @@ def report_tables(warehouse: WarehouseResource):
         )
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="reports",
-    owners=OWNERS,
+@table_asset(
+    RECONCILIATION,
+    group="reports",
+    note="Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows.",
     kinds=FRAME_KINDS,
-    deps=upstream(RECONCILIATION),
-    description=describe(
-        RECONCILIATION, "Tolerance: 1 % of the warehouse figure; a qualified figure matches inside the range its wording allows."
-    ),
-    metadata=table_metadata(RECONCILIATION),
 )
 def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
@@ -90,7 +85,7 @@ def reconciliation(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=RECONCILIATION.name, description="报告数字与仓库一致 / report figures agree with the warehouse")
+@table_check(RECONCILIATION, "报告数字与仓库一致 / report figures agree with the warehouse")
 def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         mismatches = db.query(
@@ -107,7 +102,7 @@ def report_figures_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=REPORT_FINDING.name, description="报告自身数字一致 / no report contradicts itself")
+@table_check(REPORT_FINDING, "报告自身数字一致 / no report contradicts itself")
 def reports_self_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.open() as db:
         findings = db.query(f"SELECT source_file, rule, message_en, claim_indexes FROM {db.name(REPORT_FINDING)} ORDER BY source_file")

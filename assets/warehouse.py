@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.metadata import FRAME_KINDS, OWNERS, TABLE_KINDS, WAREHOUSE_POOL, describe, table_metadata, upstream
+from assets.metadata import FRAME_KINDS, table_asset, table_metadata
 from etl_project.core import regions
 from etl_project.core.regions import REFERENCE_DIR, default_index
 from etl_project.ingest.resources import WarehouseResource
@@ -39,15 +39,7 @@ def _dim_region_recipe() -> str:
     return tables.recipe(DIM_REGION, *dimensions.PLACE_TABLES, *code, *data)
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="warehouse",
-    owners=OWNERS,
-    kinds=FRAME_KINDS,
-    deps=upstream(DIM_REGION),
-    description=describe(DIM_REGION, "Reference: data/reference/SOURCES.md. Local codes: see README."),
-    metadata=table_metadata(DIM_REGION),
-)
+@table_asset(DIM_REGION, note="Reference: data/reference/SOURCES.md. Local codes: see README.", kinds=FRAME_KINDS)
 def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         staged = tables.from_staging(db, DIM_REGION, dimensions.PLACE_SOURCES, _dim_region_recipe())
@@ -73,14 +65,7 @@ def dim_region(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="warehouse",
-    owners=OWNERS,
-    kinds=FRAME_KINDS,
-    description=describe(DIM_CODE, "Made from schemas/vocabularies.py, as are the *_name columns beside the codes."),
-    metadata=table_metadata(DIM_CODE),
-)
+@table_asset(DIM_CODE, note="Made from schemas/vocabularies.py, as are the *_name columns beside the codes.", kinds=FRAME_KINDS)
 def dim_code(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = code_rows()
     with warehouse.open() as db:
@@ -99,15 +84,7 @@ def _names_recipe(table) -> tuple:
     return (_dim_region_recipe(),) if names_regions(table) else ()
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    group_name="warehouse",
-    owners=OWNERS,
-    kinds=TABLE_KINDS,
-    deps=upstream(FACT_HOUSEHOLD),
-    description=describe(FACT_HOUSEHOLD),
-    metadata=table_metadata(FACT_HOUSEHOLD),
-)
+@table_asset(FACT_HOUSEHOLD)
 def fact_household(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.open() as db:
         select, params = _fact_household_sql(db)
@@ -166,16 +143,7 @@ def _sql_asset(table: Table) -> dg.AssetsDefinition:
     names beside its codes, which are added to it) and replaced atomically when its sources changed."""
     sources = _staged_by(table)
 
-    @dg.asset(
-        pool=WAREHOUSE_POOL,
-        name=table.name,
-        group_name=table.layer,
-        owners=OWNERS,
-        kinds=TABLE_KINDS,
-        deps=upstream(table),
-        description=describe(table, _NOTES.get(table.name, "")),
-        metadata=table_metadata(table),
-    )
+    @table_asset(table, note=_NOTES.get(table.name, ""))
     def build(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.open() as db:
             sql, params = named_select(db, table, table.select(db))
