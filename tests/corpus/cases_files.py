@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.builders import write_xls
 from tests.corpus.case import CLEAN, REJECTED, UNREADABLE, Case, P
-from tests.corpus.rows import hh, households
+from tests.corpus.rows import hh, hh_wrong_check_digit, households
 from tests.corpus.writers import (
     FLAT,
     csv_text,
@@ -18,7 +18,6 @@ from tests.corpus.writers import (
     sheets_xlsx,
     text_file,
     truncated,
-    wrong_check_digit,
     zip_bomb,
     zip_of,
 )
@@ -251,7 +250,7 @@ CASES = [
         "bad_id_in_quoted_multiline_record",
         "registry",
         "单元格换行.csv",
-        text_file(csv_text([hh(1, 户主姓名="王\n小明"), hh(2, 证件号码=wrong_check_digit(hh(2)[5]))])),
+        text_file(csv_text([hh(1, 户主姓名="王\n小明"), hh_wrong_check_digit(2)])),
         "a quoted cell spanning two lines, then a bad row: line numbers follow the file",
         REJECTED,
         problems=(P(4, "id_check_digit", "证件号码"),),
