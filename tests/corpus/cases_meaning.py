@@ -8,7 +8,7 @@ import io
 
 from tests.builders import FUND_HEADERS
 from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import fund, hh, hh_wrong_check_digit, households
+from tests.corpus.rows import fund, hh, hh_bad_id, households
 from tests.corpus.writers import (
     FLAT,
     FUND_FLAT,
@@ -221,10 +221,7 @@ SHEETS = [
         "registry",
         "表头在第200行.xlsx",
         sheets_xlsx(
-            {
-                "花名册": [FLAT, hh(1)],
-                "补充名单": [["以下为补录户，请核对"]] + [[] for _ in range(198)] + [FLAT, hh(2), hh_wrong_check_digit(3)],
-            }
+            {"花名册": [FLAT, hh(1)], "补充名单": [["以下为补录户，请核对"]] + [[] for _ in range(198)] + [FLAT, hh(2), hh_bad_id(3)]}
         ),
         "a second sheet whose header is at row 200",
         REJECTED,

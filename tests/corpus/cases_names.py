@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import fund, hh, hh_wrong_check_digit, village
+from tests.corpus.rows import fund, hh, hh_bad_id, village
 from tests.corpus.writers import FLAT, FUND_FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file, village_list
 
 SQL_FILE = "a'; DROP TABLE analytics.fact_household; --.xlsx"
@@ -17,7 +17,7 @@ CASES = [
         "sql_in_file_name",
         "registry",
         SQL_FILE,
-        registry_xlsx([hh(1), hh_wrong_check_digit(2)]),
+        registry_xlsx([hh(1), hh_bad_id(2)]),
         "a file named like an SQL injection, with one bad row",
         REJECTED,
         problems=(P(6, "id_check_digit", "证件号码", "花名册"),),

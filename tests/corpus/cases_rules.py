@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.builders import VALID_IDS
 from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import INCOME, fund, hh, hh_wrong_check_digit, project, village
+from tests.corpus.rows import INCOME, fund, hh, hh_bad_id, project, village
 from tests.corpus.writers import FUND_FLAT, csv_text, ledger, project_list, sheets_xlsx, text_file, village_list
 
 
@@ -35,7 +35,7 @@ CASES = [
     _registry(
         "id_bad_check_digit",
         "校验位错误.csv",
-        [hh(1), hh_wrong_check_digit(2)],
+        [hh(1), hh_bad_id(2)],
         "an ID number whose GB 11643 check digit is wrong",
         (P(3, "id_check_digit", _ID),),
         1,

@@ -18,7 +18,7 @@ def hh(k: int, **overrides) -> list:
     return household(**values)
 
 
-def hh_wrong_check_digit(k: int, **overrides) -> list:
+def hh_bad_id(k: int, **overrides) -> list:
     """hh(k) but for its head's ID number, whose GB 11643 check digit is wrong."""
     row = hh(k, **overrides)
     row[5] = wrong_check_digit(row[5])
