@@ -174,13 +174,15 @@ class NameBook:
         self,
         key: bytes,
         fingerprints: Iterable[int] | np.ndarray = (),
-        stored: tuple[str, Callable[[], np.ndarray]] | None = None,
+        stored: tuple[Callable[[], str], Callable[[], np.ndarray]] | None = None,
     ):
-        """``stored``: the version of fingerprints kept elsewhere and how to read them, read at the
-        first lookup: a pass that looks nothing up does not read a national table of names."""
+        """``stored``: how to know the version of fingerprints kept elsewhere and how to read them,
+        each asked at most once and only when needed: a pass that looks nothing up does not read a
+        national table of names."""
         self.key = hashlib.sha256(b"names|" + key).digest()[:32]
         self._added = _sorted_unique(fingerprints)
         self._stored = stored
+        self._stored_version: str | None = None
         self._all: np.ndarray | None = None if stored is not None else self._added
 
     def fingerprint(self, name: str) -> int:
@@ -210,7 +212,11 @@ class NameBook:
     def version(self) -> str:
         """Changes whenever a name is added: what a step that used the book remembers it by."""
         added = f"{len(self._added)}:{int(self._added.sum()) if len(self._added) else 0}"
-        return added if self._stored is None else f"{self._stored[0]}+{added}"
+        if self._stored is None:
+            return added
+        if self._stored_version is None:
+            self._stored_version = self._stored[0]()
+        return f"{self._stored_version}+{added}"
 
     def known(self) -> np.ndarray:
         return self._known.copy()

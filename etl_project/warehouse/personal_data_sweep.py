@@ -58,6 +58,8 @@ def sweep_tables(db, tables: list[Table], names: NameBook) -> tuple[pd.DataFrame
         found = _sweep_table(db, table, names, scope)
         hits.extend(found)
         searched = "searched now" if scope is None else f"searched now over the rows of {len(scope.files)} changed file(s)"
+        if scope is not None and scope.names_everywhere:
+            searched += " and its name columns whole, for names learnt since"
         how[table.name] = f"{searched}, {sum(h['values'] for h in found)} value(s) masked"
         answer = {"clean": True, "book": book}
         if stands is not None:

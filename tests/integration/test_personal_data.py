@@ -240,9 +240,28 @@ def test_after_a_file_is_loaded_again_the_sweep_searches_its_rows_alone_and_mask
                 "INSERT INTO audit.load_audit (run_id, source, source_file, status, loaded_at) VALUES ('again', 'registry', ?, 'loaded', ?)",
                 (reloaded, latest + timedelta(seconds=1) if isinstance(latest, datetime) else datetime.now()),
             )
-        hits, how = sweep(db, [STG_HOUSEHOLD], book)
+        # Loaded again naming the persons it named before: the book is the same book.
+        book_again = known_persons(db, pii_key(None))
+        hits, how = sweep(db, [STG_HOUSEHOLD], book_again)
         left = db.scalar(f"SELECT COUNT(*) FROM {db.name(STG_HOUSEHOLD)} WHERE village_name = :v", {"v": slipped})
 
-    assert how[STG_HOUSEHOLD.name].startswith("searched now over the rows of 1 changed file(s)"), how
+        # Loaded once more, naming a person the book did not know: that name is looked for in every row.
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO audit.person_fingerprint (source_file, name_fingerprint) VALUES (?, ?)",
+                (reloaded, int(book.fingerprints(["欧阳新名"])[0])),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO audit.load_audit (run_id, source, source_file, status, loaded_at) VALUES ('more', 'registry', ?, 'loaded', ?)",
+                (reloaded, datetime.now() + timedelta(days=1)),
+            )
+        book_learnt = known_persons(db, pii_key(None))
+        _, how_learnt = sweep(db, [STG_HOUSEHOLD], book_learnt)
+
+    assert book_again.version == book.version != book_learnt.version
+    assert how[STG_HOUSEHOLD.name] == "searched now over the rows of 1 changed file(s), 1 value(s) masked", how
     assert hits[["column", "kind"]].values.tolist() == [["village_name", "id_number"]]
     assert left == 0
+    assert how_learnt[STG_HOUSEHOLD.name].startswith(
+        "searched now over the rows of 1 changed file(s) and its name columns whole, for names learnt since"
+    ), how_learnt
