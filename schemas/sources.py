@@ -18,9 +18,11 @@ from schemas.registry import (
     INTEGER,
     MONEY,
     NUMBER,
+    PERSONS,
     REQUIRED_RULE,
     STRING,
     YEAR,
+    YUAN,
     Field,
     Rule,
     Table,
@@ -28,6 +30,8 @@ from schemas.registry import (
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE
 
 FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
+# The last year a household (or a poor village) can be recorded as exiting or returning.
+LAST_EXIT_YEAR = 2035
 INCOME_CEILING_YUAN = 100_000
 
 
@@ -48,7 +52,32 @@ def unknown_code(vocabulary) -> Rule:
     )
 
 
-def _flag(name: str, zh: str, en: str) -> Field:
+def coded(name: str, vocabulary, zh: str, en: str, *, required: bool = False) -> Field:
+    """A code of the vocabulary, checked against it."""
+    return Field(name, CODE, zh, en, required=required, vocabulary=vocabulary.name, rules=(unknown_code(vocabulary),))
+
+
+def year_in_range(name: str, zh: str, en: str, first: int, last: int, *, required: bool = False) -> Field:
+    """A year, checked to fall from ``first`` to ``last``; the rule says so in the field's words."""
+    return Field(
+        name,
+        YEAR,
+        zh,
+        en,
+        required=required,
+        rules=(
+            Rule(
+                f"{name}_range",
+                "in_range",
+                {"min_value": first, "max_value": last},
+                f"{zh}应在{first}至{last}年之间",
+                f"{name.replace('_', ' ')} must be {first}-{last}",
+            ),
+        ),
+    )
+
+
+def flag(name: str, zh: str, en: str) -> Field:
     return Field(name, FLAG, zh, en)
 
 
@@ -95,7 +124,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 INTEGER,
                 "家庭人口数",
                 "persons in the household",
-                unit="人 / persons",
+                unit=PERSONS,
                 required=True,
                 rules=(
                     Rule(
@@ -107,85 +136,31 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                     ),
                 ),
             ),
-            Field(
-                "attribute_code",
-                CODE,
-                "贫困户属性代码",
-                "household attribute code",
-                required=True,
-                vocabulary=HOUSEHOLD_ATTRIBUTE.name,
-                rules=(unknown_code(HOUSEHOLD_ATTRIBUTE),),
-            ),
-            Field(
-                "main_cause_code",
-                CODE,
-                "主要致贫原因代码",
-                "main cause of poverty code",
-                required=True,
-                vocabulary=POVERTY_CAUSE.name,
-                rules=(unknown_code(POVERTY_CAUSE),),
-            ),
-            Field(
+            coded("attribute_code", HOUSEHOLD_ATTRIBUTE, "贫困户属性代码", "household attribute code", required=True),
+            coded("main_cause_code", POVERTY_CAUSE, "主要致贫原因代码", "main cause of poverty code", required=True),
+            year_in_range(
                 "identification_year",
-                YEAR,
                 "识别年度",
                 "year the household was identified as poor",
+                FIRST_PROGRAMME_YEAR,
+                LAST_IDENTIFICATION_YEAR,
                 required=True,
-                rules=(
-                    Rule(
-                        "identification_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": LAST_IDENTIFICATION_YEAR},
-                        f"识别年度应在{FIRST_PROGRAMME_YEAR}至{LAST_IDENTIFICATION_YEAR}年之间",
-                        f"identification year must be {FIRST_PROGRAMME_YEAR}-{LAST_IDENTIFICATION_YEAR}",
-                    ),
-                ),
             ),
-            Field(
-                "exit_year",
-                YEAR,
-                "脱贫年度",
-                "year the household exited poverty",
-                rules=(
-                    Rule(
-                        "exit_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": 2035},
-                        f"脱贫年度应在{FIRST_PROGRAMME_YEAR}至2035年之间",
-                        f"exit year must be {FIRST_PROGRAMME_YEAR}-2035",
-                    ),
-                ),
-            ),
-            Field(
+            year_in_range("exit_year", "脱贫年度", "year the household exited poverty", FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR),
+            coded(
                 "status_code",
-                CODE,
+                EXIT_STATUS,
                 "脱贫状态代码",
                 "exit status code (0 not exited, 1 exited with support, 3 returned, 4 exited, support ended)",
                 required=True,
-                vocabulary=EXIT_STATUS.name,
-                rules=(unknown_code(EXIT_STATUS),),
             ),
-            Field(
-                "returned_year",
-                YEAR,
-                "返贫年度",
-                "year the household returned to poverty",
-                rules=(
-                    Rule(
-                        "returned_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR + 1, "max_value": 2035},
-                        "返贫年度应在2014至2035年之间",
-                        "returned year must be 2014-2035",
-                    ),
-                ),
-            ),
+            year_in_range("returned_year", "返贫年度", "year the household returned to poverty", FIRST_PROGRAMME_YEAR + 1, LAST_EXIT_YEAR),
             Field(
                 "income_per_person",
                 MONEY,
                 "人均纯收入",
                 "net income per person",
-                unit="元 / yuan",
+                unit=YUAN,
                 required=True,
                 rules=(
                     Rule(
@@ -197,10 +172,10 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                     ),
                 ),
             ),
-            _flag("housing_secure", "住房安全有保障", "safe housing assured"),
-            _flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
-            _flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
-            _flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
+            flag("housing_secure", "住房安全有保障", "safe housing assured"),
+            flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
+            flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
+            flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
             Field("phone", STRING, "联系电话", "contact phone", personal=True, form=COMPACT),
         ),
         frame_rules=(
