@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.registry import CATALOG, COMPACT, DATE, FLAG, HOUSEHOLDS, INTEGER, MONEY, PERSONS, STRING, YUAN, Field, Rule, Table
-from schemas.sources import FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR, coded, year_in_range
+from schemas.sources import FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR, coded, repeats_earlier_row, year_in_range
 from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, FUND_SOURCE, PROJECT_STATUS
 
 FIRST_FUND_DATE, LAST_FUND_DATE = "2013-01-01", "2021-12-31"
@@ -117,14 +117,7 @@ PROJECT = CATALOG.add(
                 "end date is before the start date",
                 columns=("end_date",),
             ),
-            Rule(
-                "duplicate_project",
-                "first_occurrence",
-                {"keys": ("project_code",)},
-                "项目编号重复",
-                "project code repeats an earlier row",
-                columns=("project_code",),
-            ),
+            repeats_earlier_row("duplicate_project", "项目编号重复", "project code repeats an earlier row", "project_code"),
         ),
     )
 )

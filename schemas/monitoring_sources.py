@@ -33,7 +33,7 @@ from schemas.person_sources import (
     stated_household_size,
 )
 from schemas.registry import CATALOG, COMPACT, DATE, FLAG, INTEGER, PERSONS, STRING, Field, Rule, Table
-from schemas.sources import REGISTRY_HOUSEHOLD, coded
+from schemas.sources import REGISTRY_HOUSEHOLD, coded, persons_in_range, repeats_earlier_row
 from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, LABOUR_SKILL, MONITORING_CATEGORY, RISK_TYPE
 
 # The mechanism was set up in 2020; a date before it is a typing slip (or a registry date).
@@ -88,22 +88,7 @@ MONITORING_HOUSEHOLD = CATALOG.add(
             _registry("head_name"),
             replace(_registry("id_number"), required=False),
             replace(_registry("household_size"), zh="人数", en="persons in the household"),
-            Field(
-                "labour_count",
-                INTEGER,
-                "劳动力人数",
-                "members able to work",
-                unit=PERSONS,
-                rules=(
-                    Rule(
-                        "labour_count_range",
-                        "in_range",
-                        {"min_value": 0, "max_value": 20},
-                        "劳动力人数应在0至20之间",
-                        "labour count must be between 0 and 20",
-                    ),
-                ),
-            ),
+            persons_in_range("labour_count", "劳动力人数", "members able to work", 0, 20),
             coded("category_code", MONITORING_CATEGORY, "监测对象类别", "category of monitored household", required=True),
             _monitoring_date("taken_in_date", "纳入监测时间", "date the household was taken into monitoring", required=True),
             _code_list("risk_types", RISK_TYPE, "风险类型", "risk types (one or several, joined with 、)", required=True),
@@ -116,13 +101,11 @@ MONITORING_HOUSEHOLD = CATALOG.add(
             _registry("phone"),
         ),
         frame_rules=(
-            Rule(
+            repeats_earlier_row(
                 "duplicate_household",
-                "first_occurrence",
-                {"keys": ("id_number",)},
                 "重复户：户主证件号码与前面某行相同",
                 "duplicate household: the head's ID number repeats an earlier row",
-                columns=("id_number",),
+                "id_number",
             ),
         ),
     )

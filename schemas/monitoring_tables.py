@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.fields import REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
+from schemas.fields import INCOME_PER_PERSON_YUAN, REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, DATE, FLAG, HOUSEHOLDS, INTEGER, MONEY, NUMBER, PERSONS, STRING, YEAR, YUAN, Field, Table, dated
+from schemas.registry import CATALOG, CODE, DATE, FLAG, HOUSEHOLDS, INTEGER, NUMBER, PERSONS, STRING, YEAR, Field, Table, dated
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
 from schemas.vocabularies import MONITORING_CATEGORY
 
@@ -69,21 +69,17 @@ FACT_MONITORING_SPELL = CATALOG.add(
                     unit=PERSONS,
                     additive=False,
                 ),
-                Field(
-                    "income_at_entry_yuan",
-                    MONEY,
-                    "纳入时人均纯收入",
-                    "income per person in the first snapshot of the spell",
-                    unit=YUAN,
-                    additive=False,
+                replace(
+                    INCOME_PER_PERSON_YUAN,
+                    name="income_at_entry_yuan",
+                    zh="纳入时人均纯收入",
+                    en="income per person in the first snapshot of the spell",
                 ),
-                Field(
-                    "income_at_exit_yuan",
-                    MONEY,
-                    "消除时人均纯收入",
-                    "income per person in the first snapshot that shows the risk eliminated",
-                    unit=YUAN,
-                    additive=False,
+                replace(
+                    INCOME_PER_PERSON_YUAN,
+                    name="income_at_exit_yuan",
+                    zh="消除时人均纯收入",
+                    en="income per person in the first snapshot that shows the risk eliminated",
                 ),
                 Field("risk_eliminated", FLAG, "是否风险消除", "a snapshot of the spell shows the risk eliminated", required=True),
                 Field("eliminated_date", DATE, "风险消除时间", "date of elimination (its snapshot's date when the export gives none)"),

@@ -11,19 +11,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemas.registry import CATALOG, COMPACT, ID_NUMBER, INTEGER, STRING, Field, Rule, Table
-from schemas.sources import REGISTRY_HOUSEHOLD, coded, flag
+from schemas.sources import REGISTRY_HOUSEHOLD, coded, flag, repeats_earlier_row
 from schemas.vocabularies import LABOUR_SKILL, SEX
 
 _household = REGISTRY_HOUSEHOLD.field
 HEAD_RELATIONS = ("户主", "本人")
 
-PERSON_REPEATED = Rule(
+PERSON_REPEATED = repeats_earlier_row(
     "person_in_two_households",
-    "first_occurrence",
-    {"keys": ("id_number",)},
     "同一证件号码在本文件中出现两次：一人不能属于两户",
     "the same ID number appears twice in the file: one person cannot belong to two households",
-    columns=("id_number",),
+    "id_number",
 )
 
 

@@ -77,6 +77,32 @@ def year_in_range(name: str, zh: str, en: str, first: int, last: int, *, require
     )
 
 
+def persons_in_range(name: str, zh: str, en: str, least: int, most: int, *, required: bool = False) -> Field:
+    """A count of persons, checked to lie from ``least`` to ``most``; the rule says so in the field's words."""
+    return Field(
+        name,
+        INTEGER,
+        zh,
+        en,
+        unit=PERSONS,
+        required=required,
+        rules=(
+            Rule(
+                f"{name}_range",
+                "in_range",
+                {"min_value": least, "max_value": most},
+                f"{zh}应在{least}至{most}之间",
+                f"{name.replace('_', ' ')} must be between {least} and {most}",
+            ),
+        ),
+    )
+
+
+def repeats_earlier_row(rule_id: str, zh: str, en: str, *keys: str) -> Rule:
+    """A row whose value in any of ``keys`` an earlier row of the file has; reported against the first key."""
+    return Rule(rule_id, "first_occurrence", {"keys": keys}, zh, en, columns=(keys[0],))
+
+
 def flag(name: str, zh: str, en: str) -> Field:
     return Field(name, FLAG, zh, en)
 
@@ -119,23 +145,7 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                     ),
                 ),
             ),
-            Field(
-                "household_size",
-                INTEGER,
-                "家庭人口数",
-                "persons in the household",
-                unit=PERSONS,
-                required=True,
-                rules=(
-                    Rule(
-                        "household_size_range",
-                        "in_range",
-                        {"min_value": 1, "max_value": 20},
-                        "家庭人口数应在1至20之间",
-                        "household size must be between 1 and 20",
-                    ),
-                ),
-            ),
+            persons_in_range("household_size", "家庭人口数", "persons in the household", 1, 20, required=True),
             coded("attribute_code", HOUSEHOLD_ATTRIBUTE, "贫困户属性代码", "household attribute code", required=True),
             coded("main_cause_code", POVERTY_CAUSE, "主要致贫原因代码", "main cause of poverty code", required=True),
             year_in_range(
@@ -203,13 +213,12 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "exit status disagrees with the exit/returned years (0: none; 1, 4: exit year; 3: exit and returned years)",
                 columns=("status_code",),
             ),
-            Rule(
+            repeats_earlier_row(
                 "duplicate_household",
-                "first_occurrence",
-                {"keys": ("household_id", "id_number")},
                 "重复户：户编号或户主证件号码与前面某行相同",
                 "duplicate household: household number or head's ID number repeats an earlier row",
-                columns=("household_id",),
+                "household_id",
+                "id_number",
             ),
         ),
     )
