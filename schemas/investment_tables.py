@@ -240,6 +240,12 @@ FACT_INVESTMENT = CATALOG.add(
     )
 )
 
+
+def _category_key(zh: str, en: str, derived_from: tuple[str, ...]) -> Field:
+    """The category a money mart's rows are keyed by, on which the reach views join the two marts."""
+    return Field("category", CODE, zh, en, required=True, vocabulary=FUND_CATEGORY.name, derived_from=derived_from)
+
+
 MART_INVESTMENT = CATALOG.add(
     with_names(
         Table(
@@ -255,15 +261,7 @@ MART_INVESTMENT = CATALOG.add(
                 *dated(
                     Field("year", YEAR, "年度", "year of the fund date", required=True, derived_from=FACT_INVESTMENT.column_refs("year"))
                 ),
-                Field(
-                    "category",
-                    CODE,
-                    "资金类别",
-                    "category of assistance",
-                    required=True,
-                    vocabulary=FUND_CATEGORY.name,
-                    derived_from=FACT_INVESTMENT.column_refs("category"),
-                ),
+                _category_key("资金类别", "category of assistance", FACT_INVESTMENT.column_refs("category")),
                 Field(
                     "donor_type",
                     CODE,
@@ -345,15 +343,7 @@ MART_PROJECT_REACH = CATALOG.add(
                         derived_from=FACT_INVESTMENT.column_refs("year", "project_code"),
                     )
                 ),
-                Field(
-                    "category",
-                    CODE,
-                    "项目类型",
-                    "project type (the fund categories' vocabulary)",
-                    required=True,
-                    vocabulary=FUND_CATEGORY.name,
-                    derived_from=DIM_PROJECT.column_refs("project_type"),
-                ),
+                _category_key("项目类型", "project type (the fund categories' vocabulary)", DIM_PROJECT.column_refs("project_type")),
                 Field(
                     "projects",
                     INTEGER,

@@ -6,6 +6,8 @@ number feeds the pseudonymous key, and then the personal fields are dropped.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from etl_project.core.amounts import yuan_text
 from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.registry import (
@@ -57,44 +59,28 @@ def coded(name: str, vocabulary, zh: str, en: str, *, required: bool = False) ->
     return Field(name, CODE, zh, en, required=required, vocabulary=vocabulary.name, rules=(unknown_code(vocabulary),))
 
 
+def _within(field: Field, least: int, most: int, zh: str, en: str) -> Field:
+    """The field with the rule that it lies from ``least`` to ``most``, told to a steward as ``zh`` and ``en``."""
+    return replace(field, rules=(Rule(f"{field.name}_range", "in_range", {"min_value": least, "max_value": most}, zh, en),))
+
+
 def year_in_range(name: str, zh: str, en: str, first: int, last: int, *, required: bool = False) -> Field:
     """A year, checked to fall from ``first`` to ``last``; the rule says so in the field's words."""
-    return Field(
-        name,
-        YEAR,
-        zh,
-        en,
-        required=required,
-        rules=(
-            Rule(
-                f"{name}_range",
-                "in_range",
-                {"min_value": first, "max_value": last},
-                f"{zh}应在{first}至{last}年之间",
-                f"{name.replace('_', ' ')} must be {first}-{last}",
-            ),
-        ),
+    words = name.replace("_", " ")
+    return _within(
+        Field(name, YEAR, zh, en, required=required), first, last, f"{zh}应在{first}至{last}年之间", f"{words} must be {first}-{last}"
     )
 
 
 def persons_in_range(name: str, zh: str, en: str, least: int, most: int, *, required: bool = False) -> Field:
     """A count of persons, checked to lie from ``least`` to ``most``; the rule says so in the field's words."""
-    return Field(
-        name,
-        INTEGER,
-        zh,
-        en,
-        unit=PERSONS,
-        required=required,
-        rules=(
-            Rule(
-                f"{name}_range",
-                "in_range",
-                {"min_value": least, "max_value": most},
-                f"{zh}应在{least}至{most}之间",
-                f"{name.replace('_', ' ')} must be between {least} and {most}",
-            ),
-        ),
+    words = name.replace("_", " ")
+    return _within(
+        Field(name, INTEGER, zh, en, unit=PERSONS, required=required),
+        least,
+        most,
+        f"{zh}应在{least}至{most}之间",
+        f"{words} must be between {least} and {most}",
     )
 
 
