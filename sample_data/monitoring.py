@@ -23,6 +23,7 @@ import numpy as np
 
 from sample_data import idnumbers, names, table
 from sample_data.counties import REFERENCE_DIR
+from sample_data.layouts import LAYOUTS
 from sample_data.table import Table
 from sample_data.table_sinks import Header
 from sample_data.truth import Log
@@ -35,13 +36,9 @@ MONTHLY_YEAR = 2024
 MONTH_ENDS = [date(MONTHLY_YEAR + m // 12, m % 12 + 1, 1) - timedelta(days=1) for m in range(1, 13)]
 COUNTIES = 2  # the first sends its lists per household, the second per person
 PER_COUNTY = 36  # monitored households of each county, planted ones included
+# A per-household list heads its place and household columns as registry layout A does.
 HOUSEHOLD_HEADERS = (
-    "县",
-    "乡镇",
-    "行政村",
-    "户编号",
-    "户主姓名",
-    "证件号码",
+    *(LAYOUTS["A"].header(c) for c in ("county_name", "township_name", "village_name", "household_id", "head_name", "id_number")),
     "人数",
     "劳动力人数",
     "监测对象类别",

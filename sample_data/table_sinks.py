@@ -8,6 +8,7 @@ number of the next row as Excel (or a text editor, for CSV) shows it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,20 @@ class Header:
         upper = [name if c == first else "" if c in inside else h for c, h in enumerate(self.names)]
         lower = [h if c in inside else "" for c, h in enumerate(self.names)]
         return [upper, lower]
+
+    def one_row_cells(self) -> Iterator[tuple[int, str, bool]]:
+        """A one-row header's cells to write, as (column, text, merged with the next column); a
+        cell merged into the one before it is not written."""
+        for c, text in enumerate(self.names):
+            if c in self.merged_right:
+                yield c, text, True
+            elif c - 1 not in self.merged_right:
+                yield c, text, False
+
+
+def filled_cells(cells: list) -> Iterator[tuple[int, object]]:
+    """The cells that hold a value, with their column: a spreadsheet leaves an empty cell unwritten."""
+    return ((c, value) for c, value in enumerate(cells) if value is not None and value != "")
 
 
 def csv_text(value) -> str:
@@ -89,10 +104,10 @@ class XlsxTable(XlsxTitledSheet):
     def header(self, header: Header) -> None:
         top, fmt = self.row - 1, self._formats["header"]
         if header.group is None:
-            for c, text in enumerate(header.names):
-                if c in header.merged_right:
+            for c, text, merged in header.one_row_cells():
+                if merged:
                     self._ws.merge_range(top, c, top, c + 1, text, fmt)
-                elif c - 1 not in header.merged_right:
+                else:
                     self._ws.write_string(top, c, text, fmt)
             self.row += 1
             return
@@ -106,9 +121,7 @@ class XlsxTable(XlsxTitledSheet):
         self.row += 2
 
     def line(self, cells: list) -> None:
-        for c, value in enumerate(cells):
-            if value is None or value == "":
-                continue
+        for c, value in filled_cells(cells):
             if isinstance(value, str):
                 self._ws.write_string(self.row - 1, c, value)
             else:
@@ -149,17 +162,15 @@ class XlsTable:
     def header(self, header: Header) -> None:
         if header.group is not None:
             raise ValueError("the legacy ledger has a one-row header")
-        for c, text in enumerate(header.names):
-            if c in header.merged_right:
+        for c, text, merged in header.one_row_cells():
+            if merged:
                 self._ws.write_merge(self.row - 1, self.row - 1, c, c + 1, text, self._styles["header"])
-            elif c - 1 not in header.merged_right:
+            else:
                 self._ws.write(self.row - 1, c, text, self._styles["header"])
         self.row += 1
 
     def line(self, cells: list) -> None:
-        for c, value in enumerate(cells):
-            if value is None or value == "":
-                continue
+        for c, value in filled_cells(cells):
             if isinstance(value, date):
                 self._ws.write(self.row - 1, c, value, self._styles["date"])
             else:

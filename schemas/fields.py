@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.registry import COMPACT, INTEGER, ROW_LEVEL, STRING, Field, Rule
+from schemas.registry import COMPACT, INTEGER, MONEY, ROW_LEVEL, STRING, YUAN, Field, Rule
 from schemas.vocabularies import REGION_LEVEL
 
 # Where a row was read: what a steward opens to find it.
@@ -31,6 +31,16 @@ HOUSEHOLD_KEY = Field(
     "户主键（假名化）",
     "pseudonymous household key: keyed hash (HMAC-SHA-256, base32) of the head's ID number",
     required=True,
+)
+
+# A household's income as staged and kept: a per-person figure, which sums mean nothing of.
+INCOME_PER_PERSON_YUAN = Field(
+    "income_per_person_yuan",
+    MONEY,
+    "人均纯收入",
+    "net income per person (a per-person figure: weight it by household_size)",
+    unit=YUAN,
+    additive=False,
 )
 
 # Region codes of a row's place, each of one level (names in dim_region).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
-from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, INTEGER, MONEY, STRING, YEAR, Field, Rule, Table
-from schemas.sources import unknown_code
+from schemas.registry import CATALOG, COMPACT, DATE, FLAG, HOUSEHOLDS, INTEGER, MONEY, PERSONS, STRING, YUAN, Field, Rule, Table
+from schemas.sources import FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR, coded, repeats_earlier_row, year_in_range
 from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY, FUND_SOURCE, PROJECT_STATUS
 
 FIRST_FUND_DATE, LAST_FUND_DATE = "2013-01-01", "2021-12-31"
@@ -21,6 +21,32 @@ def _date_rule() -> Rule:
         "date must fall between 2013-01-01 and 2021-12-31",
     )
 
+
+def _positive_yuan(name: str, zh: str, en: str) -> Field:
+    """A required amount of money, scaled to yuan, checked to be above zero."""
+    return Field(
+        name,
+        MONEY,
+        zh,
+        en,
+        unit=YUAN,
+        required=True,
+        rules=(
+            Rule(f"{name}_not_positive", "gt", {"min_value": 0}, f"{zh}应大于0", f"{name.replace('_', ' ')} must be greater than zero"),
+        ),
+    )
+
+
+def _not_negative(name: str, zh: str, en: str, unit: str, rule: Rule) -> Field:
+    """A count of households or persons; ``rule`` is what a negative one breaks."""
+    return Field(name, INTEGER, zh, en, unit=unit, rules=(rule,))
+
+
+def _negative(rule_id: str, zh: str, en: str) -> Rule:
+    return Rule(rule_id, "ge", {"min_value": 0}, zh, en)
+
+
+_POPULATION_NEGATIVE = _negative("population_negative", "人口不能为负", "population cannot be negative")
 
 _PLACE = (
     COUNTY_NAME,
@@ -38,44 +64,13 @@ FUND_MOVEMENT = CATALOG.add(
         fields=(
             Field("fund_date", DATE, "日期", "date the money was allocated or arrived", required=True, rules=(_date_rule(),)),
             Field("donor_name", STRING, "帮扶单位", "donor (unit, enterprise, organisation or person)", required=True, form=COMPACT),
-            Field(
-                "donor_type",
-                CODE,
-                "单位类型",
-                "donor type",
-                vocabulary=DONOR_TYPE.name,
-                rules=(unknown_code(DONOR_TYPE),),
-            ),
+            coded("donor_type", DONOR_TYPE, "单位类型", "donor type"),
             Field("donor_parent", STRING, "所属单位", "the donor's parent (e.g. the development zone it belongs to)", form=COMPACT),
             *_PLACE,
             Field("project_code", STRING, "项目编号", "project code in the project list", form=COMPACT),
-            Field(
-                "category",
-                CODE,
-                "资金类别",
-                "category of assistance",
-                required=True,
-                vocabulary=FUND_CATEGORY.name,
-                rules=(unknown_code(FUND_CATEGORY),),
-            ),
-            Field(
-                "fund_source",
-                CODE,
-                "资金来源",
-                "source of the money",
-                required=True,
-                vocabulary=FUND_SOURCE.name,
-                rules=(unknown_code(FUND_SOURCE),),
-            ),
-            Field(
-                "amount",
-                MONEY,
-                "金额",
-                "amount, scaled to yuan from the unit the file states",
-                unit="元 / yuan",
-                required=True,
-                rules=(Rule("amount_not_positive", "gt", {"min_value": 0}, "金额应大于0", "amount must be greater than zero"),),
-            ),
+            coded("category", FUND_CATEGORY, "资金类别", "category of assistance", required=True),
+            coded("fund_source", FUND_SOURCE, "资金来源", "source of the money", required=True),
+            _positive_yuan("amount", "金额", "amount, scaled to yuan from the unit the file states"),
             Field("note", STRING, "备注", "note"),
         ),
     )
@@ -92,50 +87,24 @@ PROJECT = CATALOG.add(
             *_PLACE,
             Field("project_code", STRING, "项目编号", "project code", required=True, form=COMPACT),
             Field("project_name", STRING, "项目名称", "project name", required=True),
-            Field(
-                "project_type",
-                CODE,
-                "项目类型",
-                "project type",
-                required=True,
-                vocabulary=FUND_CATEGORY.name,
-                rules=(unknown_code(FUND_CATEGORY),),
-            ),
+            coded("project_type", FUND_CATEGORY, "项目类型", "project type", required=True),
             Field("start_date", DATE, "开工日期", "start date", rules=(_date_rule(),)),
             Field("end_date", DATE, "完工日期", "end date"),
-            Field(
-                "planned_investment",
-                MONEY,
-                "计划投资",
-                "planned investment, scaled to yuan",
-                unit="元 / yuan",
-                required=True,
-                rules=(
-                    Rule(
-                        "planned_investment_not_positive",
-                        "gt",
-                        {"min_value": 0},
-                        "计划投资应大于0",
-                        "planned investment must be greater than zero",
-                    ),
-                ),
-            ),
-            Field("status", CODE, "项目状态", "status", vocabulary=PROJECT_STATUS.name, rules=(unknown_code(PROJECT_STATUS),)),
-            Field(
+            _positive_yuan("planned_investment", "计划投资", "planned investment, scaled to yuan"),
+            coded("status", PROJECT_STATUS, "项目状态", "status"),
+            _not_negative(
                 "households_benefited",
-                INTEGER,
                 "带动贫困户数",
                 "poor households benefited",
-                unit="户 / households",
-                rules=(Rule("benefited_negative", "ge", {"min_value": 0}, "带动户数不能为负", "households benefited cannot be negative"),),
+                HOUSEHOLDS,
+                _negative("benefited_negative", "带动户数不能为负", "households benefited cannot be negative"),
             ),
-            Field(
+            _not_negative(
                 "persons_benefited",
-                INTEGER,
                 "带动贫困人口数",
                 "poor persons benefited",
-                unit="人 / persons",
-                rules=(Rule("benefited_negative", "ge", {"min_value": 0}, "带动人数不能为负", "persons benefited cannot be negative"),),
+                PERSONS,
+                _negative("benefited_negative", "带动人数不能为负", "persons benefited cannot be negative"),
             ),
             Field("scale", STRING, "建设规模", "construction scale as written (e.g. 200亩)"),
         ),
@@ -148,14 +117,7 @@ PROJECT = CATALOG.add(
                 "end date is before the start date",
                 columns=("end_date",),
             ),
-            Rule(
-                "duplicate_project",
-                "first_occurrence",
-                {"keys": ("project_code",)},
-                "项目编号重复",
-                "project code repeats an earlier row",
-                columns=("project_code",),
-            ),
+            repeats_earlier_row("duplicate_project", "项目编号重复", "project code repeats an earlier row", "project_code"),
         ),
     )
 )
@@ -172,38 +134,10 @@ VILLAGE = CATALOG.add(
             TOWNSHIP_NAME,
             replace(VILLAGE_NAME, en="village name"),
             Field("is_poor_village", FLAG, "是否贫困村", "registered poor village", required=True),
-            Field(
-                "exit_year",
-                YEAR,
-                "出列年度",
-                "year the poor village exited (出列)",
-                rules=(
-                    Rule(
-                        "exit_year_range",
-                        "in_range",
-                        {"min_value": 2013, "max_value": 2035},
-                        "出列年度应在2013至2035年之间",
-                        "exit year must be 2013-2035",
-                    ),
-                ),
-            ),
-            Field(
-                "registered_population",
-                INTEGER,
-                "户籍人口",
-                "registered population",
-                unit="人 / persons",
-                rules=(Rule("population_negative", "ge", {"min_value": 0}, "人口不能为负", "population cannot be negative"),),
-            ),
-            Field(
-                "agricultural_population",
-                INTEGER,
-                "农业人口",
-                "agricultural population",
-                unit="人 / persons",
-                rules=(Rule("population_negative", "ge", {"min_value": 0}, "人口不能为负", "population cannot be negative"),),
-            ),
-            Field("collective_income", MONEY, "村集体经济收入", "village collective income, scaled to yuan", unit="元 / yuan"),
+            year_in_range("exit_year", "出列年度", "year the poor village exited (出列)", FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR),
+            _not_negative("registered_population", "户籍人口", "registered population", PERSONS, _POPULATION_NEGATIVE),
+            _not_negative("agricultural_population", "农业人口", "agricultural population", PERSONS, _POPULATION_NEGATIVE),
+            Field("collective_income", MONEY, "村集体经济收入", "village collective income, scaled to yuan", unit=YUAN),
         ),
         frame_rules=(
             Rule(

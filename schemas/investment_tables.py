@@ -17,10 +17,8 @@ from schemas.fields import (
 )
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, VILLAGE
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
+from schemas.registry import CATALOG, CODE, HOUSEHOLDS, INTEGER, MONEY, NUMBER, PERSONS, STRING, YEAR, YUAN, Field, Table, dated
 from schemas.vocabularies import DONOR_TYPE, FUND_CATEGORY
-
-_YUAN = "元 / yuan"
 
 _PLACE_CODES = (
     COUNTY_CODE,
@@ -47,7 +45,7 @@ STG_FUND_MOVEMENT = CATALOG.add(
             FUND_MOVEMENT.field("project_code"),
             FUND_MOVEMENT.field("category"),
             FUND_MOVEMENT.field("fund_source"),
-            Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
+            Field("amount_yuan", MONEY, "金额", "amount", unit=YUAN, required=True),
             *PROVENANCE,
         ),
     )
@@ -67,7 +65,7 @@ STG_PROJECT = CATALOG.add(
             *_PLACE_CODES,
             PROJECT.field("start_date"),
             PROJECT.field("end_date"),
-            Field("planned_investment_yuan", MONEY, "计划投资", "planned investment", unit=_YUAN),
+            Field("planned_investment_yuan", MONEY, "计划投资", "planned investment", unit=YUAN),
             PROJECT.field("status"),
             PROJECT.field("households_benefited"),
             PROJECT.field("persons_benefited"),
@@ -102,7 +100,7 @@ STG_VILLAGE = CATALOG.add(
             VILLAGE.field("exit_year"),
             VILLAGE.field("registered_population"),
             VILLAGE.field("agricultural_population"),
-            Field("collective_income_yuan", MONEY, "村集体经济收入", "village collective income", unit=_YUAN),
+            Field("collective_income_yuan", MONEY, "村集体经济收入", "village collective income", unit=YUAN),
             *PROVENANCE,
         ),
     )
@@ -126,9 +124,9 @@ STG_LEDGER_TOTAL = CATALOG.add(
                 "the label as written: 合计/总计 (whole sheet), 小计 (its group), 本页小计 (its page), 本月合计 (its month), 累计 (every row above it)",
                 required=True,
             ),
-            Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=_YUAN),
-            Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=_YUAN),
-            Field("difference_yuan", MONEY, "差额", "stated − computed", unit=_YUAN),
+            Field("stated_yuan", MONEY, "表内合计", "the total the sheet states", unit=YUAN),
+            Field("computed_yuan", MONEY, "逐行加总", "sum of the rows it covers, as written (rejected rows included)", unit=YUAN),
+            Field("difference_yuan", MONEY, "差额", "stated − computed", unit=YUAN),
             Field("rows_covered", INTEGER, "覆盖行数", "data rows the total covers"),
             Field(
                 "unit",
@@ -166,7 +164,7 @@ DIM_DONOR = CATALOG.add(
                 Field("donor_type", CODE, "单位类型", "department, enterprise, social_org or individual", vocabulary=DONOR_TYPE.name),
                 Field("donor_parent", STRING, "所属单位", "the donor's parent"),
                 Field("movements", INTEGER, "资金笔数", "fund movements recorded"),
-                Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=_YUAN),
+                Field("amount_yuan", MONEY, "帮扶金额", "total amount given", unit=YUAN),
             ),
         )
     )
@@ -193,13 +191,16 @@ DIM_PROJECT = CATALOG.add(
             inputs=(STG_PROJECT.name, STG_FUND_MOVEMENT.name),
             fields=(
                 *[f for f in STG_PROJECT.fields if f not in PROVENANCE],
-                Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=_YUAN),
+                Field("booked_yuan", MONEY, "已拨付资金", "money booked on the project in the ledgers", unit=YUAN),
                 *PROVENANCE,
             ),
             select=_dim_project_select,
         )
     )
 )
+
+
+_movement = STG_FUND_MOVEMENT.field
 
 
 def _fact_investment_select(db) -> str:
@@ -217,21 +218,33 @@ FACT_INVESTMENT = CATALOG.add(
             layer="warehouse",
             inputs=(STG_FUND_MOVEMENT.name,),
             select=_fact_investment_select,
+            # The staged movement's columns, the donor by its key alone.
             fields=(
-                FUND_MOVEMENT.field("fund_date"),
+                _movement("fund_date"),
                 Field("year", YEAR, "年度", "year of the fund date", required=True),
-                Field("donor_key", STRING, "帮扶方主键", "donor (dim_donor)", required=True),
-                FUND_MOVEMENT.field("donor_type"),
-                *_PLACE_CODES,
-                FUND_MOVEMENT.field("project_code"),
-                FUND_MOVEMENT.field("category"),
-                FUND_MOVEMENT.field("fund_source"),
-                Field("amount_yuan", MONEY, "金额", "amount", unit=_YUAN, required=True),
+                replace(_movement("donor_key"), en="donor (dim_donor)"),
+                *(
+                    _movement(name)
+                    for name in (
+                        "donor_type",
+                        *(f.name for f in _PLACE_CODES),
+                        "project_code",
+                        "category",
+                        "fund_source",
+                        "amount_yuan",
+                    )
+                ),
                 *PROVENANCE,
             ),
         )
     )
 )
+
+
+def _category_key(zh: str, en: str, derived_from: tuple[str, ...]) -> Field:
+    """The category a money mart's rows are keyed by, on which the reach views join the two marts."""
+    return Field("category", CODE, zh, en, required=True, vocabulary=FUND_CATEGORY.name, derived_from=derived_from)
+
 
 MART_INVESTMENT = CATALOG.add(
     with_names(
@@ -248,15 +261,7 @@ MART_INVESTMENT = CATALOG.add(
                 *dated(
                     Field("year", YEAR, "年度", "year of the fund date", required=True, derived_from=FACT_INVESTMENT.column_refs("year"))
                 ),
-                Field(
-                    "category",
-                    CODE,
-                    "资金类别",
-                    "category of assistance",
-                    required=True,
-                    vocabulary=FUND_CATEGORY.name,
-                    derived_from=FACT_INVESTMENT.column_refs("category"),
-                ),
+                _category_key("资金类别", "category of assistance", FACT_INVESTMENT.column_refs("category")),
                 Field(
                     "donor_type",
                     CODE,
@@ -265,9 +270,7 @@ MART_INVESTMENT = CATALOG.add(
                     vocabulary=DONOR_TYPE.name,
                     derived_from=FACT_INVESTMENT.column_refs("donor_type"),
                 ),
-                Field(
-                    "amount_yuan", MONEY, "投入金额", "money put in", unit=_YUAN, derived_from=FACT_INVESTMENT.column_refs("amount_yuan")
-                ),
+                Field("amount_yuan", MONEY, "投入金额", "money put in", unit=YUAN, derived_from=FACT_INVESTMENT.column_refs("amount_yuan")),
                 Field(
                     "project_count",
                     INTEGER,
@@ -282,7 +285,7 @@ MART_INVESTMENT = CATALOG.add(
                     INTEGER,
                     "带动贫困户数（不可加总，理由同项目数）",
                     "poor households those projects benefit (per project list); not additive, as project_count",
-                    unit="户 / households",
+                    unit=HOUSEHOLDS,
                     additive=False,
                     derived_from=DIM_PROJECT.column_refs("households_benefited"),
                 ),
@@ -291,7 +294,7 @@ MART_INVESTMENT = CATALOG.add(
                     INTEGER,
                     "带动贫困人口数（不可加总，理由同项目数）",
                     "poor persons those projects benefit; not additive, as project_count",
-                    unit="人 / persons",
+                    unit=PERSONS,
                     additive=False,
                     derived_from=DIM_PROJECT.column_refs("persons_benefited"),
                 ),
@@ -301,7 +304,7 @@ MART_INVESTMENT = CATALOG.add(
                     "户均投入（比值，不可加总或平均）",
                     "amount ÷ households benefited (empty when none); a ratio: never summed or averaged, divide summed amounts "
                     "by households summed from mart_project_reach",
-                    unit=_YUAN,
+                    unit=YUAN,
                     additive=False,
                     derived_from=(*FACT_INVESTMENT.column_refs("amount_yuan"), *DIM_PROJECT.column_refs("households_benefited")),
                 ),
@@ -340,15 +343,7 @@ MART_PROJECT_REACH = CATALOG.add(
                         derived_from=FACT_INVESTMENT.column_refs("year", "project_code"),
                     )
                 ),
-                Field(
-                    "category",
-                    CODE,
-                    "项目类型",
-                    "project type (the fund categories' vocabulary)",
-                    required=True,
-                    vocabulary=FUND_CATEGORY.name,
-                    derived_from=DIM_PROJECT.column_refs("project_type"),
-                ),
+                _category_key("项目类型", "project type (the fund categories' vocabulary)", DIM_PROJECT.column_refs("project_type")),
                 Field(
                     "projects",
                     INTEGER,
@@ -362,7 +357,7 @@ MART_PROJECT_REACH = CATALOG.add(
                     INTEGER,
                     "带动贫困户数",
                     "poor households those projects benefit (per project list)",
-                    unit="户 / households",
+                    unit=HOUSEHOLDS,
                     derived_from=DIM_PROJECT.column_refs("households_benefited"),
                 ),
                 Field(
@@ -370,7 +365,7 @@ MART_PROJECT_REACH = CATALOG.add(
                     INTEGER,
                     "带动贫困人口数",
                     "poor persons those projects benefit",
-                    unit="人 / persons",
+                    unit=PERSONS,
                     derived_from=DIM_PROJECT.column_refs("persons_benefited"),
                 ),
                 Field(
@@ -378,7 +373,7 @@ MART_PROJECT_REACH = CATALOG.add(
                     MONEY,
                     "项目拨付资金",
                     "all money booked on those projects, in whatever year",
-                    unit=_YUAN,
+                    unit=YUAN,
                     derived_from=FACT_INVESTMENT.column_refs("amount_yuan", "project_code"),
                 ),
             ),

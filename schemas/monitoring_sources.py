@@ -12,10 +12,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.fields import COUNTY_CODE, HOUSEHOLD_KEY, PROVENANCE, TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_CODE, VILLAGE_NAME
-from schemas.person_sources import MEMBER_REJECTED, NO_HEAD, PERSON_REPEATED, TWO_HEADS
-from schemas.registry import CATALOG, CODE, COMPACT, DATE, FLAG, ID_NUMBER, INTEGER, MONEY, STRING, Field, Rule, Table
-from schemas.sources import REGISTRY_HOUSEHOLD, unknown_code
+from schemas.fields import (
+    COUNTY_CODE,
+    HOUSEHOLD_KEY,
+    INCOME_PER_PERSON_YUAN,
+    PROVENANCE,
+    TOWNSHIP_CODE,
+    TOWNSHIP_NAME,
+    VILLAGE_CODE,
+    VILLAGE_NAME,
+)
+from schemas.person_sources import (
+    MEMBER_REJECTED,
+    NO_HEAD,
+    PERSON_REPEATED,
+    RELATION,
+    TWO_HEADS,
+    member_id_number,
+    member_name,
+    stated_household_size,
+)
+from schemas.registry import CATALOG, COMPACT, DATE, FLAG, INTEGER, PERSONS, STRING, Field, Rule, Table
+from schemas.sources import REGISTRY_HOUSEHOLD, coded, persons_in_range, repeats_earlier_row
 from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, LABOUR_SKILL, MONITORING_CATEGORY, RISK_TYPE
 
 # The mechanism was set up in 2020; a date before it is a typing slip (or a registry date).
@@ -70,56 +88,24 @@ MONITORING_HOUSEHOLD = CATALOG.add(
             _registry("head_name"),
             replace(_registry("id_number"), required=False),
             replace(_registry("household_size"), zh="人数", en="persons in the household"),
-            Field(
-                "labour_count",
-                INTEGER,
-                "劳动力人数",
-                "members able to work",
-                unit="人 / persons",
-                rules=(
-                    Rule(
-                        "labour_count_range",
-                        "in_range",
-                        {"min_value": 0, "max_value": 20},
-                        "劳动力人数应在0至20之间",
-                        "labour count must be between 0 and 20",
-                    ),
-                ),
-            ),
-            Field(
-                "category_code",
-                CODE,
-                "监测对象类别",
-                "category of monitored household",
-                required=True,
-                vocabulary=MONITORING_CATEGORY.name,
-                rules=(unknown_code(MONITORING_CATEGORY),),
-            ),
+            persons_in_range("labour_count", "劳动力人数", "members able to work", 0, 20),
+            coded("category_code", MONITORING_CATEGORY, "监测对象类别", "category of monitored household", required=True),
             _monitoring_date("taken_in_date", "纳入监测时间", "date the household was taken into monitoring", required=True),
             _code_list("risk_types", RISK_TYPE, "风险类型", "risk types (one or several, joined with 、)", required=True),
             replace(_registry("income_per_person"), required=False, zh="家庭年人均纯收入"),
             _code_list("measures", HELP_MEASURE, "帮扶措施", "help measures (one or several, joined with 、)"),
             Field("risk_eliminated", FLAG, "是否风险消除", "risk eliminated"),
             _monitoring_date("eliminated_date", "风险消除时间", "date the risk was eliminated"),
-            Field(
-                "elimination_method_code",
-                CODE,
-                "风险消除方式",
-                "how the risk was eliminated",
-                vocabulary=ELIMINATION_METHOD.name,
-                rules=(unknown_code(ELIMINATION_METHOD),),
-            ),
+            coded("elimination_method_code", ELIMINATION_METHOD, "风险消除方式", "how the risk was eliminated"),
             _monitoring_date("snapshot_date", "统计时间", "date the list is as of, where a column gives it"),
             _registry("phone"),
         ),
         frame_rules=(
-            Rule(
+            repeats_earlier_row(
                 "duplicate_household",
-                "first_occurrence",
-                {"keys": ("id_number",)},
                 "重复户：户主证件号码与前面某行相同",
                 "duplicate household: the head's ID number repeats an earlier row",
-                columns=("id_number",),
+                "id_number",
             ),
         ),
     )
@@ -136,27 +122,13 @@ MONITORING_PERSON = CATALOG.add(
         source="data/raw/monitoring/*.xlsx|xls|csv (per person)",
         fields=(
             *(_household(n) for n in ("county_name", "township_name", "village_name", "household_id")),
-            replace(_household("head_name"), zh="姓名（本行成员）", en="name of the member on the row"),
-            replace(
-                _household("id_number"), required=True, zh="证件号码（本行成员）", en="ID number of the member on the row", form=ID_NUMBER
-            ),
-            replace(
-                _household("household_size"),
-                required=False,
-                zh="人数（户主行或每行）",
-                en="persons in the household as written (on the head's row or on every row)",
-            ),
-            Field(
-                "relation",
-                STRING,
-                "与户主关系",
-                "relation to the household head (户主/本人 on the head's row)",
-                required=True,
-                form=COMPACT,
-            ),
+            member_name(_household("head_name")),
+            member_id_number(_household("id_number"), "ID number of the member on the row"),
+            stated_household_size(_household("household_size")),
+            RELATION,
             # Sensitive: read so that it can be masked wherever it turns up, never staged.
             Field("health", STRING, "健康状况", "health status (sensitive: never kept)", personal=True, form=COMPACT),
-            Field("labour_skill", CODE, "劳动能力", "labour capacity", vocabulary=LABOUR_SKILL.name, rules=(unknown_code(LABOUR_SKILL),)),
+            coded("labour_skill", LABOUR_SKILL, "劳动能力", "labour capacity"),
             *(replace(_household(n), required=False) for n in ("category_code", "taken_in_date", "risk_types")),
             *(
                 _household(n)
@@ -259,7 +231,7 @@ STG_MONITORING = CATALOG.add(
                 INTEGER,
                 "人数",
                 "persons in the household (a per-person list: its members listed)",
-                unit="人 / persons",
+                unit=PERSONS,
                 required=True,
             ),
             Field(
@@ -267,7 +239,7 @@ STG_MONITORING = CATALOG.add(
                 INTEGER,
                 "劳动力人数",
                 "members able to work (a per-person list: members of ordinary, skilled or weak labour); NULL when the list does not say",
-                unit="人 / persons",
+                unit=PERSONS,
             ),
             _household("category_code"),
             _household("taken_in_date"),
@@ -280,14 +252,7 @@ STG_MONITORING = CATALOG.add(
                 "帮扶措施代码",
                 "help measure codes (vocabulary help_measure), sorted, joined with ','; NULL when none",
             ),
-            Field(
-                "income_per_person_yuan",
-                MONEY,
-                "家庭年人均纯收入",
-                "net income per person (a per-person figure: weight it by household_size)",
-                unit="元 / yuan",
-                additive=False,
-            ),
+            replace(INCOME_PER_PERSON_YUAN, zh="家庭年人均纯收入"),
             Field("risk_eliminated", FLAG, "是否风险消除", "risk eliminated by the snapshot date", required=True),
             _household("eliminated_date"),
             _household("elimination_method_code"),

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.fields import REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
+from schemas.fields import INCOME_PER_PERSON_YUAN, REGION_CODE, REGION_LEVEL_COLUMN, TOWNSHIP_CODE, VILLAGE_CODE
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.names import with_names
-from schemas.registry import CATALOG, CODE, DATE, FLAG, INTEGER, MONEY, NUMBER, STRING, YEAR, Field, Table, dated
+from schemas.registry import CATALOG, CODE, DATE, FLAG, HOUSEHOLDS, INTEGER, NUMBER, PERSONS, STRING, YEAR, Field, Table, dated
 from schemas.tables import DIM_REGION, FACT_HOUSEHOLD
 from schemas.vocabularies import MONITORING_CATEGORY
 
-_COUNT = "户 / households"
-_PERSONS = "人 / persons"
 _DAYS = "天 / days"
 
 _stg = STG_MONITORING.field
@@ -62,30 +60,26 @@ FACT_MONITORING_SPELL = CATALOG.add(
                     "帮扶措施代码",
                     "help measures (codes of help_measure joined by ','), as the last snapshot gives them; empty: none",
                 ),
-                Field("household_size", INTEGER, "人数", "persons in the household, as the last snapshot gives it", unit=_PERSONS),
+                Field("household_size", INTEGER, "人数", "persons in the household, as the last snapshot gives it", unit=PERSONS),
                 Field(
                     "labour_count",
                     INTEGER,
                     "劳动力人数",
                     "persons able to work, as the last snapshot gives it (empty when unknown)",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     additive=False,
                 ),
-                Field(
-                    "income_at_entry_yuan",
-                    MONEY,
-                    "纳入时人均纯收入",
-                    "income per person in the first snapshot of the spell",
-                    unit="元 / yuan",
-                    additive=False,
+                replace(
+                    INCOME_PER_PERSON_YUAN,
+                    name="income_at_entry_yuan",
+                    zh="纳入时人均纯收入",
+                    en="income per person in the first snapshot of the spell",
                 ),
-                Field(
-                    "income_at_exit_yuan",
-                    MONEY,
-                    "消除时人均纯收入",
-                    "income per person in the first snapshot that shows the risk eliminated",
-                    unit="元 / yuan",
-                    additive=False,
+                replace(
+                    INCOME_PER_PERSON_YUAN,
+                    name="income_at_exit_yuan",
+                    zh="消除时人均纯收入",
+                    en="income per person in the first snapshot that shows the risk eliminated",
                 ),
                 Field("risk_eliminated", FLAG, "是否风险消除", "a snapshot of the spell shows the risk eliminated", required=True),
                 Field("eliminated_date", DATE, "风险消除时间", "date of elimination (its snapshot's date when the export gives none)"),
@@ -125,16 +119,16 @@ _STOCK_EN = "; a stock at the period's end, not additive over periods"
 def _figures(within: str = "") -> tuple[Field, ...]:
     """The monitoring figures of a region and period; ``within`` says which households they count."""
     return (
-        Field("newly_taken_in_households", INTEGER, "新纳入监测户数", f"households taken in during the period{within}", unit=_COUNT),
+        Field("newly_taken_in_households", INTEGER, "新纳入监测户数", f"households taken in during the period{within}", unit=HOUSEHOLDS),
         Field(
-            "newly_taken_in_persons", INTEGER, "新纳入监测人数", f"persons of households taken in during the period{within}", unit=_PERSONS
+            "newly_taken_in_persons", INTEGER, "新纳入监测人数", f"persons of households taken in during the period{within}", unit=PERSONS
         ),
         Field(
             "monitored_households_at_end",
             INTEGER,
             "期末监测户数（存量）",
             f"households under monitoring at the period's end (taken in, not eliminated, not dropped from the lists){within}{_STOCK_EN}",
-            unit=_COUNT,
+            unit=HOUSEHOLDS,
             additive=False,
         ),
         Field(
@@ -142,7 +136,7 @@ def _figures(within: str = "") -> tuple[Field, ...]:
             INTEGER,
             "期末监测人数（存量）",
             f"persons of households under monitoring at the period's end{within}{_STOCK_EN}",
-            unit=_PERSONS,
+            unit=PERSONS,
             additive=False,
         ),
         Field(
@@ -150,7 +144,7 @@ def _figures(within: str = "") -> tuple[Field, ...]:
             INTEGER,
             "累计纳入监测户数（存量）",
             f"households taken in by the period's end{within}{_STOCK_EN}",
-            unit=_COUNT,
+            unit=HOUSEHOLDS,
             additive=False,
         ),
         Field(
@@ -158,25 +152,27 @@ def _figures(within: str = "") -> tuple[Field, ...]:
             INTEGER,
             "累计纳入监测人数（存量）",
             f"persons of households taken in by the period's end{within}{_STOCK_EN}",
-            unit=_PERSONS,
+            unit=PERSONS,
             additive=False,
         ),
-        Field("eliminated_households", INTEGER, "风险消除户数", f"households whose risk was eliminated in the period{within}", unit=_COUNT),
+        Field(
+            "eliminated_households", INTEGER, "风险消除户数", f"households whose risk was eliminated in the period{within}", unit=HOUSEHOLDS
+        ),
         Field(
             "eliminated_persons",
             INTEGER,
             "风险消除人数",
             f"persons of households whose risk was eliminated in the period{within}",
-            unit=_PERSONS,
+            unit=PERSONS,
         ),
-        Field("eliminated_by_help_households", INTEGER, "帮扶消除户数", f"of them, eliminated by help{within}", unit=_COUNT),
-        Field("eliminated_naturally_households", INTEGER, "自然消除户数", f"of them, eliminated naturally{within}", unit=_COUNT),
+        Field("eliminated_by_help_households", INTEGER, "帮扶消除户数", f"of them, eliminated by help{within}", unit=HOUSEHOLDS),
+        Field("eliminated_naturally_households", INTEGER, "自然消除户数", f"of them, eliminated naturally{within}", unit=HOUSEHOLDS),
         Field(
             "cumulative_eliminated_households",
             INTEGER,
             "累计风险消除户数（存量）",
             f"households whose risk was eliminated by the period's end{within}{_STOCK_EN}",
-            unit=_COUNT,
+            unit=HOUSEHOLDS,
             additive=False,
         ),
         Field(
@@ -184,7 +180,7 @@ def _figures(within: str = "") -> tuple[Field, ...]:
             INTEGER,
             "累计风险消除人数（存量）",
             f"persons of households whose risk was eliminated by the period's end{within}{_STOCK_EN}",
-            unit=_PERSONS,
+            unit=PERSONS,
             additive=False,
         ),
         Field(
@@ -215,50 +211,42 @@ def _figures(within: str = "") -> tuple[Field, ...]:
 _MART_KEY = ("region_level", "region_code", "period_kind", "period_start")
 _SPELLS_BY_REGION = (FACT_MONITORING_SPELL.name, DIM_REGION.name)
 
-MART_MONITORING = CATALOG.add(
-    with_names(
-        Table(
-            name="mart_monitoring",
-            zh="防止返贫监测集市表",
-            en="Monitored households by region (every level) and period (year and month): taken in, under monitoring, eliminated",
-            layer="marts",
-            primary_key=_MART_KEY,
-            inputs=_SPELLS_BY_REGION,
-            fields=(*_GRAIN, *_figures()),
-        )
-    )
-)
 
-MART_MONITORING_CATEGORY = CATALOG.add(
-    with_names(
-        Table(
-            name="mart_monitoring_category",
-            zh="防止返贫监测集市表（按监测对象类别）",
-            en="mart_monitoring's figures by monitored household category",
-            layer="marts",
-            primary_key=(*_MART_KEY, "category_code"),
-            inputs=_SPELLS_BY_REGION,
-            fields=(*_GRAIN, _stg("category_code"), *_figures(", of the category")),
+def _monitoring_mart(name: str, zh: str, en: str, by: tuple[Field, ...] = (), within: str = "") -> Table:
+    """mart_monitoring's figures over the spells by region and period, and by the ``by`` columns."""
+    return CATALOG.add(
+        with_names(
+            Table(
+                name=name,
+                zh=zh,
+                en=en,
+                layer="marts",
+                primary_key=(*_MART_KEY, *(f.name for f in by)),
+                inputs=_SPELLS_BY_REGION,
+                fields=(*_GRAIN, *by, *_figures(within)),
+            )
         )
     )
-)
 
-MART_MONITORING_RISK = CATALOG.add(
-    with_names(
-        Table(
-            name="mart_monitoring_risk",
-            zh="防止返贫监测集市表（按风险类型；一户多种风险则计入多行，不可跨风险类型加总）",
-            en="mart_monitoring's figures by risk type: a household with two risk types counts under both, so rows of different risk types do not add up",
-            layer="marts",
-            primary_key=(*_MART_KEY, "risk_type_code"),
-            inputs=_SPELLS_BY_REGION,
-            fields=(
-                *_GRAIN,
-                Field("risk_type_code", CODE, "风险类型代码", "risk type", required=True, vocabulary="risk_type"),
-                *_figures(" with the risk type"),
-            ),
-        )
-    )
+
+MART_MONITORING = _monitoring_mart(
+    "mart_monitoring",
+    "防止返贫监测集市表",
+    "Monitored households by region (every level) and period (year and month): taken in, under monitoring, eliminated",
+)
+MART_MONITORING_CATEGORY = _monitoring_mart(
+    "mart_monitoring_category",
+    "防止返贫监测集市表（按监测对象类别）",
+    "mart_monitoring's figures by monitored household category",
+    by=(_stg("category_code"),),
+    within=", of the category",
+)
+MART_MONITORING_RISK = _monitoring_mart(
+    "mart_monitoring_risk",
+    "防止返贫监测集市表（按风险类型；一户多种风险则计入多行，不可跨风险类型加总）",
+    "mart_monitoring's figures by risk type: a household with two risk types counts under both, so rows of different risk types do not add up",
+    by=(Field("risk_type_code", CODE, "风险类型代码", "risk type", required=True, vocabulary="risk_type"),),
+    within=" with the risk type",
 )
 
 MART_MONITORING_EXITED = CATALOG.add(
@@ -279,24 +267,28 @@ MART_MONITORING_EXITED = CATALOG.add(
                 *dated(
                     Field("exit_year", YEAR, "脱贫年度", "the registry's exit year (households without one are in no row)", required=True)
                 ),
-                Field("exited_households", INTEGER, "脱贫户数", "registered households that exited in the year", unit=_COUNT),
-                Field("exited_persons", INTEGER, "脱贫人数", "persons of those households (the registry's household size)", unit=_PERSONS),
+                Field("exited_households", INTEGER, "脱贫户数", "registered households that exited in the year", unit=HOUSEHOLDS),
+                Field("exited_persons", INTEGER, "脱贫人数", "persons of those households (the registry's household size)", unit=PERSONS),
                 Field(
-                    "monitored_households", INTEGER, "曾纳入监测户数", "of them, households the monitoring has ever taken in", unit=_COUNT
+                    "monitored_households",
+                    INTEGER,
+                    "曾纳入监测户数",
+                    "of them, households the monitoring has ever taken in",
+                    unit=HOUSEHOLDS,
                 ),
                 Field(
                     "monitored_persons",
                     INTEGER,
                     "曾纳入监测人数",
                     "persons of those households (the registry's household size)",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                 ),
                 Field(
                     "monitored_now_households",
                     INTEGER,
                     "仍在监测户数",
                     "of them, households with a spell still open (not eliminated, not dropped from the lists) in the latest snapshot",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                 ),
                 Field("share_monitored", NUMBER, "曾纳入监测占比", "monitored_households ÷ exited_households (0-1)", additive=False),
             ),

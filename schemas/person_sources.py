@@ -10,25 +10,48 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemas.registry import CATALOG, CODE, COMPACT, FLAG, ID_NUMBER, INTEGER, STRING, Field, Rule, Table
-from schemas.sources import REGISTRY_HOUSEHOLD, unknown_code
+from schemas.registry import CATALOG, COMPACT, ID_NUMBER, INTEGER, STRING, Field, Rule, Table
+from schemas.sources import REGISTRY_HOUSEHOLD, coded, flag, repeats_earlier_row
 from schemas.vocabularies import LABOUR_SKILL, SEX
 
 _household = REGISTRY_HOUSEHOLD.field
 HEAD_RELATIONS = ("户主", "本人")
 
-PERSON_REPEATED = Rule(
+PERSON_REPEATED = repeats_earlier_row(
     "person_in_two_households",
-    "first_occurrence",
-    {"keys": ("id_number",)},
     "同一证件号码在本文件中出现两次：一人不能属于两户",
     "the same ID number appears twice in the file: one person cannot belong to two households",
-    columns=("id_number",),
+    "id_number",
 )
 
 
-def _flag(name: str, zh: str, en: str) -> Field:
-    return Field(name, FLAG, zh, en)
+# What a per-person export says of the member on its row, in the words of its household's columns:
+# the same in the registry's export and in the monitoring system's.
+def member_name(head_name: Field) -> Field:
+    return replace(head_name, zh="姓名（本行成员）", en="name of the member on the row")
+
+
+def member_id_number(id_number: Field, en: str) -> Field:
+    return replace(id_number, required=True, zh="证件号码（本行成员）", en=en, form=ID_NUMBER)
+
+
+def stated_household_size(household_size: Field) -> Field:
+    return replace(
+        household_size,
+        required=False,
+        zh="人数（户主行或每行）",
+        en="persons in the household as written (on the head's row or on every row)",
+    )
+
+
+RELATION = Field(
+    "relation",
+    STRING,
+    "与户主关系",
+    "relation to the household head (户主/本人 on the head's row)",
+    required=True,
+    form=COMPACT,
+)
 
 
 def _text(name: str, zh: str, en: str) -> Field:
@@ -46,40 +69,16 @@ REGISTRY_PERSON = CATALOG.add(
             _household("county_name"),
             _household("township_name"),
             _household("village_name"),
-            replace(_household("head_name"), zh="姓名（本行成员）", en="name of the member on the row"),
-            Field("sex", CODE, "性别", "sex as written (else from the ID number)", vocabulary=SEX.name, rules=(unknown_code(SEX),)),
-            replace(
-                _household("id_number"),
-                zh="证件号码（本行成员）",
-                en="ID number of the member on the row (15-digit numbers upgraded to 18)",
-                form=ID_NUMBER,
-            ),
-            replace(
-                _household("household_size"),
-                required=False,
-                zh="人数（户主行或每行）",
-                en="persons in the household as written (on the head's row or on every row)",
-            ),
-            Field(
-                "relation",
-                STRING,
-                "与户主关系",
-                "relation to the household head (户主/本人 on the head's row)",
-                required=True,
-                form=COMPACT,
-            ),
+            member_name(_household("head_name")),
+            coded("sex", SEX, "性别", "sex as written (else from the ID number)"),
+            member_id_number(_household("id_number"), "ID number of the member on the row (15-digit numbers upgraded to 18)"),
+            stated_household_size(_household("household_size")),
+            RELATION,
             _text("ethnicity", "民族", "ethnic group"),
             _text("education", "文化程度", "education"),
             _text("schooling", "在校生状况", "schooling (非在校生 or the stage attended)"),
             _text("health", "健康状况", "health"),
-            Field(
-                "labour_skill",
-                CODE,
-                "劳动能力（劳动技能）",
-                "labour capacity and skill",
-                vocabulary=LABOUR_SKILL.name,
-                rules=(unknown_code(LABOUR_SKILL),),
-            ),
+            coded("labour_skill", LABOUR_SKILL, "劳动能力（劳动技能）", "labour capacity and skill"),
             _text("work_status", "务工状况", "work status"),
             Field(
                 "work_months",
@@ -97,10 +96,10 @@ REGISTRY_PERSON = CATALOG.add(
                     ),
                 ),
             ),
-            _flag("rural_medical_insured", "是否参加新型农村合作医疗", "in the new rural cooperative medical scheme (新农合)"),
-            _flag("rural_pension_insured", "是否参加新型农村社会养老保险", "in the rural social pension scheme"),
-            _flag("employee_pension_insured", "是否参加城镇职工基本养老保险", "in the urban employees' basic pension scheme"),
-            _flag("serious_illness_insured", "是否参加大病保险", "in the serious illness insurance"),
+            flag("rural_medical_insured", "是否参加新型农村合作医疗", "in the new rural cooperative medical scheme (新农合)"),
+            flag("rural_pension_insured", "是否参加新型农村社会养老保险", "in the rural social pension scheme"),
+            flag("employee_pension_insured", "是否参加城镇职工基本养老保险", "in the urban employees' basic pension scheme"),
+            flag("serious_illness_insured", "是否参加大病保险", "in the serious illness insurance"),
             replace(_household("status_code"), required=False),
             replace(_household("attribute_code"), required=False),
             replace(_household("main_cause_code"), required=False),

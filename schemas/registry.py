@@ -43,6 +43,9 @@ PANDAS_DTYPES = {
 MONEY_PRECISION, MONEY_SCALE = 18, 2
 MONEY_LIMIT_YUAN = 10 ** (MONEY_PRECISION - MONEY_SCALE)
 
+# Units as a column's description states them, the same words in every table.
+YUAN, PERSONS, HOUSEHOLDS = "元 / yuan", "人 / persons", "户 / households"
+
 # How text fields are cleaned before validation: "text" trims and NFKC-normalises; "compact" also
 # drops inner spaces (names, codes: "新 村" is 新村); "id_number" also upper-cases and upgrades
 # 15-digit numbers to 18.

@@ -162,79 +162,75 @@ def judged_by_others(name: str) -> bool:
     return any(s.judged_against == name for s in _DECLARED.values())
 
 
-register_source(
-    Source(
-        name="projects",
-        zh="扶贫项目库",
-        en="project list",
-        suffixes=SPREADSHEET_SUFFIXES,
-        stage_order=10,
-        staged=(STG_PROJECT,),
-        column_map="projects",
-        record=PROJECT,
-        stage="etl_project.ingest.staging.investment:stage_projects",
-        codes_field="project_code",
+def _spreadsheet_source(name: str, zh: str, en: str, stage_order: int, staged: tuple[Table, ...], **declared) -> Source:
+    """A source of spreadsheets, read by the column map of its own name."""
+    return register_source(
+        Source(
+            name=name,
+            zh=zh,
+            en=en,
+            suffixes=SPREADSHEET_SUFFIXES,
+            stage_order=stage_order,
+            staged=staged,
+            column_map=name,
+            **declared,
+        )
     )
+
+
+_spreadsheet_source(
+    "projects",
+    "扶贫项目库",
+    "project list",
+    10,
+    (STG_PROJECT,),
+    record=PROJECT,
+    stage="etl_project.ingest.staging.investment:stage_projects",
+    codes_field="project_code",
 )
-register_source(
-    Source(
-        name="villages",
-        zh="行政村名单",
-        en="village list",
-        suffixes=SPREADSHEET_SUFFIXES,
-        stage_order=20,
-        staged=(STG_VILLAGE,),
-        column_map="villages",
-        record=VILLAGE,
-        stage="etl_project.ingest.staging.investment:stage_villages",
-    )
+_spreadsheet_source(
+    "villages",
+    "行政村名单",
+    "village list",
+    20,
+    (STG_VILLAGE,),
+    record=VILLAGE,
+    stage="etl_project.ingest.staging.investment:stage_villages",
 )
-register_source(
-    Source(
-        name="registry",
-        zh="建档立卡户登记",
-        en="household registry",
-        suffixes=SPREADSHEET_SUFFIXES,
-        stage_order=30,
-        staged=(STG_HOUSEHOLD, STG_PERSON),
-        column_map="registry",
-        record=REGISTRY_HOUSEHOLD,
-        stage="etl_project.ingest.staging.registry:stage_file",
-        layout_records=(REGISTRY_PERSON,),
-        settings=("ETL_AS_OF_YEAR",),
-        names_people=True,
-    )
+_spreadsheet_source(
+    "registry",
+    "建档立卡户登记",
+    "household registry",
+    30,
+    (STG_HOUSEHOLD, STG_PERSON),
+    record=REGISTRY_HOUSEHOLD,
+    stage="etl_project.ingest.staging.registry:stage_file",
+    layout_records=(REGISTRY_PERSON,),
+    settings=("ETL_AS_OF_YEAR",),
+    names_people=True,
 )
-register_source(
-    Source(
-        name="funds",
-        zh="帮扶资金台账",
-        en="fund ledger",
-        suffixes=SPREADSHEET_SUFFIXES,
-        stage_order=40,
-        staged=(STG_FUND_MOVEMENT,),
-        column_map="funds",
-        record=FUND_MOVEMENT,
-        stage="etl_project.ingest.staging.investment:stage_funds",
-        judged_against="projects",
-        totals=STG_LEDGER_TOTAL,
-        names_people=True,
-    )
+_spreadsheet_source(
+    "funds",
+    "帮扶资金台账",
+    "fund ledger",
+    40,
+    (STG_FUND_MOVEMENT,),
+    record=FUND_MOVEMENT,
+    stage="etl_project.ingest.staging.investment:stage_funds",
+    judged_against="projects",
+    totals=STG_LEDGER_TOTAL,
+    names_people=True,
 )
-register_source(
-    Source(
-        name="monitoring",
-        zh="防止返贫监测对象",
-        en="monitored households",
-        suffixes=SPREADSHEET_SUFFIXES,
-        stage_order=50,
-        staged=(STG_MONITORING,),
-        column_map="monitoring",
-        record=MONITORING_HOUSEHOLD,
-        stage="etl_project.ingest.staging.monitoring:stage_file",
-        layout_records=(MONITORING_PERSON,),
-        names_people=True,
-    )
+_spreadsheet_source(
+    "monitoring",
+    "防止返贫监测对象",
+    "monitored households",
+    50,
+    (STG_MONITORING,),
+    record=MONITORING_HOUSEHOLD,
+    stage="etl_project.ingest.staging.monitoring:stage_file",
+    layout_records=(MONITORING_PERSON,),
+    names_people=True,
 )
 register_source(
     Source(

@@ -6,6 +6,8 @@ number feeds the pseudonymous key, and then the personal fields are dropped.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from etl_project.core.amounts import yuan_text
 from schemas.fields import COUNTY_NAME, TOWNSHIP_NAME, VILLAGE_NAME
 from schemas.registry import (
@@ -18,9 +20,11 @@ from schemas.registry import (
     INTEGER,
     MONEY,
     NUMBER,
+    PERSONS,
     REQUIRED_RULE,
     STRING,
     YEAR,
+    YUAN,
     Field,
     Rule,
     Table,
@@ -28,6 +32,8 @@ from schemas.registry import (
 from schemas.vocabularies import EXIT_STATUS, HOUSEHOLD_ATTRIBUTE, POVERTY_CAUSE
 
 FIRST_PROGRAMME_YEAR, LAST_IDENTIFICATION_YEAR = 2013, 2020
+# The last year a household (or a poor village) can be recorded as exiting or returning.
+LAST_EXIT_YEAR = 2035
 INCOME_CEILING_YUAN = 100_000
 
 
@@ -48,7 +54,42 @@ def unknown_code(vocabulary) -> Rule:
     )
 
 
-def _flag(name: str, zh: str, en: str) -> Field:
+def coded(name: str, vocabulary, zh: str, en: str, *, required: bool = False) -> Field:
+    """A code of the vocabulary, checked against it."""
+    return Field(name, CODE, zh, en, required=required, vocabulary=vocabulary.name, rules=(unknown_code(vocabulary),))
+
+
+def _within(field: Field, least: int, most: int, zh: str, en: str) -> Field:
+    """The field with the rule that it lies from ``least`` to ``most``, told to a steward as ``zh`` and ``en``."""
+    return replace(field, rules=(Rule(f"{field.name}_range", "in_range", {"min_value": least, "max_value": most}, zh, en),))
+
+
+def year_in_range(name: str, zh: str, en: str, first: int, last: int, *, required: bool = False) -> Field:
+    """A year, checked to fall from ``first`` to ``last``; the rule says so in the field's words."""
+    words = name.replace("_", " ")
+    return _within(
+        Field(name, YEAR, zh, en, required=required), first, last, f"{zh}应在{first}至{last}年之间", f"{words} must be {first}-{last}"
+    )
+
+
+def persons_in_range(name: str, zh: str, en: str, least: int, most: int, *, required: bool = False) -> Field:
+    """A count of persons, checked to lie from ``least`` to ``most``; the rule says so in the field's words."""
+    words = name.replace("_", " ")
+    return _within(
+        Field(name, INTEGER, zh, en, unit=PERSONS, required=required),
+        least,
+        most,
+        f"{zh}应在{least}至{most}之间",
+        f"{words} must be between {least} and {most}",
+    )
+
+
+def repeats_earlier_row(rule_id: str, zh: str, en: str, *keys: str) -> Rule:
+    """A row whose value in any of ``keys`` an earlier row of the file has; reported against the first key."""
+    return Rule(rule_id, "first_occurrence", {"keys": keys}, zh, en, columns=(keys[0],))
+
+
+def flag(name: str, zh: str, en: str) -> Field:
     return Field(name, FLAG, zh, en)
 
 
@@ -90,102 +131,32 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                     ),
                 ),
             ),
-            Field(
-                "household_size",
-                INTEGER,
-                "家庭人口数",
-                "persons in the household",
-                unit="人 / persons",
-                required=True,
-                rules=(
-                    Rule(
-                        "household_size_range",
-                        "in_range",
-                        {"min_value": 1, "max_value": 20},
-                        "家庭人口数应在1至20之间",
-                        "household size must be between 1 and 20",
-                    ),
-                ),
-            ),
-            Field(
-                "attribute_code",
-                CODE,
-                "贫困户属性代码",
-                "household attribute code",
-                required=True,
-                vocabulary=HOUSEHOLD_ATTRIBUTE.name,
-                rules=(unknown_code(HOUSEHOLD_ATTRIBUTE),),
-            ),
-            Field(
-                "main_cause_code",
-                CODE,
-                "主要致贫原因代码",
-                "main cause of poverty code",
-                required=True,
-                vocabulary=POVERTY_CAUSE.name,
-                rules=(unknown_code(POVERTY_CAUSE),),
-            ),
-            Field(
+            persons_in_range("household_size", "家庭人口数", "persons in the household", 1, 20, required=True),
+            coded("attribute_code", HOUSEHOLD_ATTRIBUTE, "贫困户属性代码", "household attribute code", required=True),
+            coded("main_cause_code", POVERTY_CAUSE, "主要致贫原因代码", "main cause of poverty code", required=True),
+            year_in_range(
                 "identification_year",
-                YEAR,
                 "识别年度",
                 "year the household was identified as poor",
+                FIRST_PROGRAMME_YEAR,
+                LAST_IDENTIFICATION_YEAR,
                 required=True,
-                rules=(
-                    Rule(
-                        "identification_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": LAST_IDENTIFICATION_YEAR},
-                        f"识别年度应在{FIRST_PROGRAMME_YEAR}至{LAST_IDENTIFICATION_YEAR}年之间",
-                        f"identification year must be {FIRST_PROGRAMME_YEAR}-{LAST_IDENTIFICATION_YEAR}",
-                    ),
-                ),
             ),
-            Field(
-                "exit_year",
-                YEAR,
-                "脱贫年度",
-                "year the household exited poverty",
-                rules=(
-                    Rule(
-                        "exit_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR, "max_value": 2035},
-                        f"脱贫年度应在{FIRST_PROGRAMME_YEAR}至2035年之间",
-                        f"exit year must be {FIRST_PROGRAMME_YEAR}-2035",
-                    ),
-                ),
-            ),
-            Field(
+            year_in_range("exit_year", "脱贫年度", "year the household exited poverty", FIRST_PROGRAMME_YEAR, LAST_EXIT_YEAR),
+            coded(
                 "status_code",
-                CODE,
+                EXIT_STATUS,
                 "脱贫状态代码",
                 "exit status code (0 not exited, 1 exited with support, 3 returned, 4 exited, support ended)",
                 required=True,
-                vocabulary=EXIT_STATUS.name,
-                rules=(unknown_code(EXIT_STATUS),),
             ),
-            Field(
-                "returned_year",
-                YEAR,
-                "返贫年度",
-                "year the household returned to poverty",
-                rules=(
-                    Rule(
-                        "returned_year_range",
-                        "in_range",
-                        {"min_value": FIRST_PROGRAMME_YEAR + 1, "max_value": 2035},
-                        "返贫年度应在2014至2035年之间",
-                        "returned year must be 2014-2035",
-                    ),
-                ),
-            ),
+            year_in_range("returned_year", "返贫年度", "year the household returned to poverty", FIRST_PROGRAMME_YEAR + 1, LAST_EXIT_YEAR),
             Field(
                 "income_per_person",
                 MONEY,
                 "人均纯收入",
                 "net income per person",
-                unit="元 / yuan",
+                unit=YUAN,
                 required=True,
                 rules=(
                     Rule(
@@ -197,10 +168,10 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                     ),
                 ),
             ),
-            _flag("housing_secure", "住房安全有保障", "safe housing assured"),
-            _flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
-            _flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
-            _flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
+            flag("housing_secure", "住房安全有保障", "safe housing assured"),
+            flag("water_secure", "饮水安全有保障", "safe drinking water assured"),
+            flag("schooling_secure", "义务教育有保障", "compulsory schooling assured"),
+            flag("medical_secure", "基本医疗有保障", "basic medical care assured"),
             Field("phone", STRING, "联系电话", "contact phone", personal=True, form=COMPACT),
         ),
         frame_rules=(
@@ -228,13 +199,12 @@ REGISTRY_HOUSEHOLD = CATALOG.add(
                 "exit status disagrees with the exit/returned years (0: none; 1, 4: exit year; 3: exit and returned years)",
                 columns=("status_code",),
             ),
-            Rule(
+            repeats_earlier_row(
                 "duplicate_household",
-                "first_occurrence",
-                {"keys": ("household_id", "id_number")},
                 "重复户：户编号或户主证件号码与前面某行相同",
                 "duplicate household: household number or head's ID number repeats an earlier row",
-                columns=("household_id",),
+                "household_id",
+                "id_number",
             ),
         ),
     )

@@ -12,6 +12,7 @@ from schemas.fields import (
     AUDITED_SHEET,
     COUNTY_CODE,
     HOUSEHOLD_KEY,
+    INCOME_PER_PERSON_YUAN,
     PROVENANCE,
     REGION_CODE,
     REGION_LEVEL_COLUMN,
@@ -23,7 +24,22 @@ from schemas.fields import (
 )
 from schemas.names import with_names
 from schemas.person_sources import REGISTRY_PERSON
-from schemas.registry import ANY_LEVEL, CATALOG, CODE, FLAG, INTEGER, MONEY, NUMBER, STRING, TIMESTAMP, YEAR, Field, Table, dated
+from schemas.registry import (
+    ANY_LEVEL,
+    CATALOG,
+    CODE,
+    FLAG,
+    HOUSEHOLDS,
+    INTEGER,
+    NUMBER,
+    PERSONS,
+    STRING,
+    TIMESTAMP,
+    YEAR,
+    Field,
+    Table,
+    dated,
+)
 from schemas.sources import REGISTRY_HOUSEHOLD
 from schemas.sql import column_sql
 from schemas.vocabularies import REGION_LEVEL, SEX
@@ -50,14 +66,7 @@ _HOUSEHOLD_FACTS = (
     _src("exit_year"),
     _src("status_code"),
     _src("returned_year"),
-    Field(
-        "income_per_person_yuan",
-        MONEY,
-        "人均纯收入",
-        "net income per person (a per-person figure: weight it by household_size)",
-        unit="元 / yuan",
-        additive=False,
-    ),
+    INCOME_PER_PERSON_YUAN,
     _src("housing_secure"),
     _src("water_secure"),
     _src("schooling_secure"),
@@ -73,7 +82,7 @@ _HOUSEHOLD_FACTS = (
         INTEGER,
         "文件所填人数",
         "per-person export: 人数 as written (household_size counts the members listed; check household_size_matches_members lists where they differ)",
-        unit="人 / persons",
+        unit=PERSONS,
     ),
 )
 
@@ -139,8 +148,8 @@ DIM_REGION = CATALOG.add(
             Field("county_exit_year", YEAR, "贫困县摘帽年度", "year the poverty county exited (摘帽)"),
             Field("is_poor_village", FLAG, "是否贫困村", "registered poor village (village list)"),
             Field("village_exit_year", YEAR, "贫困村出列年度", "year the poor village exited (出列)"),
-            Field("registered_population", INTEGER, "户籍人口", "registered population (village list)", unit="人 / persons"),
-            Field("agricultural_population", INTEGER, "农业人口", "agricultural population (village list)", unit="人 / persons"),
+            Field("registered_population", INTEGER, "户籍人口", "registered population (village list)", unit=PERSONS),
+            Field("agricultural_population", INTEGER, "农业人口", "agricultural population (village list)", unit=PERSONS),
         ),
     )
 )
@@ -172,8 +181,6 @@ DIM_CODE = CATALOG.add(
     )
 )
 
-_COUNT = "户 / households"
-_PERSONS = "人 / persons"
 # What the exit mart counts from: each household's years of identification, exit and return, and
 # its members.
 _EVENT_YEARS = FACT_HOUSEHOLD.column_refs("identification_year", "exit_year", "returned_year")
@@ -206,7 +213,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "累计识别户数（存量，不可跨年加总）",
                     "households identified in or before the year (a snapshot without 识别年度: its households from the year it is as of); a stock, not additive over years",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -215,7 +222,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "累计识别人数（存量，不可跨年加总）",
                     "persons in households identified in or before the year (a snapshot: from its year; a per-person export counts its members); a stock, not additive over years",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -224,7 +231,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "当年脱贫户数",
                     "households whose exit year is the year (a snapshot's exits, whose year it does not give, are in no year's figure but in the cumulative ones)",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                     derived_from=_COUNTED,
                 ),
                 Field(
@@ -232,7 +239,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "当年脱贫人数",
                     "persons in households whose exit year is the year",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     derived_from=_COUNTED,
                 ),
                 Field(
@@ -240,7 +247,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "累计脱贫户数（存量，不可跨年加总）",
                     "households whose exit year is the year or earlier, including those that later returned, and a snapshot's exited households from the year it is as of; a stock, not additive over years",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -249,7 +256,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "累计脱贫人数（存量，不可跨年加总）",
                     "persons in households that exited in or before the year, including those that later returned; a stock, not additive over years",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -258,7 +265,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "剩余贫困户数（存量，不可跨年加总）",
                     "registered − cumulative exited + returned to poverty in or before the year: households poor at year end; a stock, not additive over years",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -267,7 +274,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "剩余贫困人数（存量，不可跨年加总）",
                     "persons in households poor at year end (counts those that returned); a stock, not additive over years",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     additive=False,
                     derived_from=_COUNTED,
                 ),
@@ -276,7 +283,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     INTEGER,
                     "当年返贫户数",
                     "households whose returned-to-poverty year is the year (a snapshot's returns, of no given year, count in remaining from its year)",
-                    unit=_COUNT,
+                    unit=HOUSEHOLDS,
                     derived_from=_COUNTED,
                 ),
                 Field(
@@ -306,7 +313,7 @@ MART_POVERTY_EXIT = CATALOG.add(
                     "agricultural population of the listed villages that hold registered households: the denominator of "
                     "poverty_incidence (empty when none is known); for the incidence of several regions of one level in one "
                     "year, 100 × SUM(remaining_persons) ÷ SUM(agricultural_population); a stock, not additive over years",
-                    unit=_PERSONS,
+                    unit=PERSONS,
                     additive=False,
                     derived_from=(*DIM_REGION.column_refs("agricultural_population"), *FACT_HOUSEHOLD.column_refs("village_code")),
                 ),
