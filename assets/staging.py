@@ -33,7 +33,7 @@ from etl_project.ingest.staging.writer import StagingWriter
 from etl_project.reports import UnreadableReport, default_regions, extract_report
 from etl_project.reports.rows import claim_rows, finding_claim_rows, finding_rows
 from etl_project.warehouse.incremental import batch_version, tables
-from etl_project.warehouse.known_persons import known_persons
+from etl_project.warehouse.known_persons import known_persons, with_learnt_at
 from etl_project.warehouse.summary import quarantine_counts
 from schemas import source_catalog
 from schemas.registry import Table
@@ -217,7 +217,11 @@ def _write(writer: StagingWriter, run: SourceRun, staged: FileOutcome, run_id: s
     if declared.totals is not None:
         writer.replace(declared.totals, staged.source_file, staged.totals)
     if declared.names_people:
-        writer.replace(PERSON_FINGERPRINT, staged.source_file, staged.people)
+        people = staged.people
+        if people is not None:
+            before = writer.stored_rows(PERSON_FINGERPRINT, staged.source_file, ["name_fingerprint", "learnt_at"])
+            people = with_learnt_at(people, before, _now())
+        writer.replace(PERSON_FINGERPRINT, staged.source_file, people)
     if rejects is not None and not rejects.empty:
         run.rejected_rules.append(rejects["rule"].to_numpy())
     if staged.project_codes:

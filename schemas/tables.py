@@ -431,6 +431,13 @@ PERSON_FINGERPRINT = CATALOG.add(
                 "keyed BLAKE2b fingerprint of a name (64 bits); useless without the key",
                 required=True,
             ),
+            Field(
+                "learnt_at",
+                TIMESTAMP,
+                "首次得知时间",
+                "when this file first named the person (UTC): a file loaded again keeps the time of the persons it named before, "
+                "so the guard knows whether names were learnt since it last found a table clean",
+            ),
         ),
     )
 )

@@ -5,8 +5,10 @@ read later (reports, file names) or in tables already built."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 import numpy as np
+import pandas as pd
 
 from etl_project.core.personal_data import NameBook
 from etl_project.warehouse.incremental import memo
@@ -36,15 +38,25 @@ def known_persons(db, key: bytes) -> NameBook:
 
 
 def _held_names(db, held: str) -> str:
-    """The book known by the names it holds, not by when they were written: a registry loaded again
-    naming the persons it named before leaves the version as it was, so the tables found clean
-    against the book are not searched for names again. Worked out once per change of the table
-    (one scan of a column of 64-bit numbers)."""
+    """The book known by the names it was taught and when, not by when its files were written: a
+    registry loaded again naming no one it had not named before leaves the version as it was, so
+    the tables found clean against the book are not searched for names again. Worked out once per
+    change of the table (one scan of a column of timestamps)."""
     known = memo.recall(db, BOOK_STEP, held)
     if known is not None:
         return known["names"]
-    # A sum of hashes is blind to order; as text, for the sum outgrows 64 bits.
-    rows, total = db.one(f"SELECT COUNT(*), CAST(SUM(hash(name_fingerprint)::HUGEINT) AS VARCHAR) FROM {db.name(PERSON_FINGERPRINT)}")
-    names = f"names:{int(rows)}:{total}"
+    # Rows of a release that did not stamp them (NULL) count as unknown times: their number is in the version.
+    latest, unstamped = db.one(f"SELECT CAST(MAX(learnt_at) AS VARCHAR), COUNT(*) - COUNT(learnt_at) FROM {db.name(PERSON_FINGERPRINT)}")
+    names = f"learnt:{latest}:{int(unstamped)}"
     memo.remember(db, BOOK_STEP, held, {"names": names})
     return names
+
+
+def with_learnt_at(people: pd.DataFrame, before: pd.DataFrame | None, now: datetime) -> pd.DataFrame:
+    """A file's fingerprints stamped with when the file first named each person: the time stored
+    for it before, else ``now``. A person the file named before is no name learnt."""
+    learnt = pd.Series(now, index=people.index, dtype="datetime64[us]")
+    if before is not None and not before.empty:
+        earliest = before.groupby("name_fingerprint")["learnt_at"].min().dropna()
+        learnt = people["name_fingerprint"].map(earliest).astype("datetime64[us]").fillna(learnt)
+    return people.assign(learnt_at=learnt)

@@ -248,8 +248,8 @@ def test_after_a_file_is_loaded_again_the_sweep_searches_its_rows_alone_and_mask
         # Loaded once more, naming a person the book did not know: that name is looked for in every row.
         with db.engine.begin() as connection:
             connection.exec_driver_sql(
-                "INSERT INTO audit.person_fingerprint (source_file, name_fingerprint) VALUES (?, ?)",
-                (reloaded, int(book.fingerprints(["欧阳新名"])[0])),
+                "INSERT INTO audit.person_fingerprint (source_file, name_fingerprint, learnt_at) VALUES (?, ?, ?)",
+                (reloaded, int(book.fingerprints(["欧阳新名"])[0]), datetime.now() + timedelta(days=1)),
             )
             connection.exec_driver_sql(
                 "INSERT INTO audit.load_audit (run_id, source, source_file, status, loaded_at) VALUES ('more', 'registry', ?, 'loaded', ?)",

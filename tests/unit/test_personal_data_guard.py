@@ -96,3 +96,20 @@ def test_file_labels_are_masked_and_stay_apart():
     assert one.startswith("registry/张*5204**********0014~") and one.endswith(".xlsx")
     assert mask_file_label("registry/紫云县.xlsx", b"key") == "registry/紫云县.xlsx"
     assert one != other and mask_file_label(one, b"key") == one
+
+
+def test_a_file_loaded_again_keeps_when_it_first_named_each_person_and_stamps_new_names_now():
+    from datetime import datetime
+
+    from etl_project.warehouse.known_persons import with_learnt_at
+
+    first, now = datetime(2026, 1, 5, 2, 0), datetime(2026, 3, 9, 2, 0)
+    before = pd.DataFrame({"name_fingerprint": [11, 22, 22], "learnt_at": [first, datetime(2026, 2, 1), first]})
+    people = pd.DataFrame({"source_file": "registry/a.csv", "name_fingerprint": [22, 33, 11]})
+
+    stamped = with_learnt_at(people, before, now)
+    fresh = with_learnt_at(people, None, now)
+
+    assert stamped["learnt_at"].tolist() == [first, now, first]
+    assert fresh["learnt_at"].tolist() == [now, now, now]
+    assert stamped["name_fingerprint"].tolist() == [22, 33, 11]

@@ -52,6 +52,14 @@ class StagingWriter:
         if batch.rows >= self.flush_rows:
             self.flush(table)
 
+    def stored_rows(self, table: Table, source_file: str, columns: list[str]) -> pd.DataFrame | None:
+        """The file's rows as the table holds them before this run replaces them; None when it holds
+        none (a new file costs no query)."""
+        if source_file not in self._files_held(table):
+            return None
+        selected = ", ".join(self.db.quote(c) for c in columns)
+        return self.db.query(f"SELECT {selected} FROM {self.db.name(table)} WHERE source_file = :file", {"file": source_file})
+
     def flush(self, table: Table | None = None) -> None:
         """Write what is waiting (for one table, or for all)."""
         for name in [table.name] if table is not None else list(self._batches):
