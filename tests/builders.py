@@ -221,52 +221,54 @@ def write_table(path: Path, headers, rows: list[list], title: str, unit_row: str
     return excel_rows
 
 
+# One valid row of each investment source, by header; the builders below take overrides cell by cell.
+FUND_CELLS = {
+    "日期": "2019年5月27日",
+    "帮扶单位": "经开区财政局",
+    "单位类型": "部门",
+    "所属单位": "贵阳经开区",
+    "县": "紫云县",
+    "乡镇": "猫营镇",
+    "村": "大河村",
+    "项目编号": "ZY-2019-001",
+    "资金类别": "产业",
+    "资金来源": "财政专项",
+    "金额": 12.5,
+    "备注": "",
+}
+PROJECT_CELLS = {
+    **PLACE,
+    "项目编号": "ZY-2019-001",
+    "项目名称": "大河村精品水果种植项目",
+    "项目类型": "产业扶贫",
+    "开工日期": "2019年3月",
+    "完工日期": "2019.11.30",
+    "计划投资（万元）": 50,
+    "项目状态": "已完工",
+    "带动贫困户数": 32,
+    "带动贫困人口数": 121,
+    "建设规模": "200亩",
+}
+VILLAGE_CELLS = {
+    **PLACE,
+    "是否贫困村": "是",
+    "出列年度": "2019年",
+    "户籍人口": 1850,
+    "农业人口": 1620,
+    "村集体经济收入（万元）": 6.5,
+}
+
+
 def fund_row(number=1, **overrides) -> list:
-    row = {
-        "序号": number,
-        "日期": "2019年5月27日",
-        "帮扶单位": "经开区财政局",
-        "单位类型": "部门",
-        "所属单位": "贵阳经开区",
-        "县": "紫云县",
-        "乡镇": "猫营镇",
-        "村": "大河村",
-        "项目编号": "ZY-2019-001",
-        "资金类别": "产业",
-        "资金来源": "财政专项",
-        "金额": 12.5,
-        "备注": "",
-    }
-    return _in_order(FUND_HEADERS, row, overrides)
+    return _in_order(FUND_HEADERS, {"序号": number, **FUND_CELLS}, overrides)
 
 
 def project_row(**overrides) -> list:
-    row = {
-        **PLACE,
-        "项目编号": "ZY-2019-001",
-        "项目名称": "大河村精品水果种植项目",
-        "项目类型": "产业扶贫",
-        "开工日期": "2019年3月",
-        "完工日期": "2019.11.30",
-        "计划投资（万元）": 50,
-        "项目状态": "已完工",
-        "带动贫困户数": 32,
-        "带动贫困人口数": 121,
-        "建设规模": "200亩",
-    }
-    return _in_order(PROJECT_HEADERS, row, overrides)
+    return _in_order(PROJECT_HEADERS, PROJECT_CELLS, overrides)
 
 
 def village_row(**overrides) -> list:
-    row = {
-        **PLACE,
-        "是否贫困村": "是",
-        "出列年度": "2019年",
-        "户籍人口": 1850,
-        "农业人口": 1620,
-        "村集体经济收入（万元）": 6.5,
-    }
-    return _in_order(VILLAGE_HEADERS, row, overrides)
+    return _in_order(VILLAGE_HEADERS, VILLAGE_CELLS, overrides)
 
 
 def drop_first_household(path: Path, county: str = "望谟县") -> None:

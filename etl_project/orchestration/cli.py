@@ -229,6 +229,16 @@ def _year(text: str) -> int:
     return int(text)
 
 
+def _output_format(command: argparse.ArgumentParser, json_en: str, json_zh: str) -> None:
+    """--format text|json: text for the person at the terminal, json for a program."""
+    command.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=f"text for people, {json_en} (default text) / 输出格式：text 供人阅读，{json_zh}",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from etl_project.core.settings import (
         AS_OF_ENV,
@@ -372,12 +382,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SOURCE",
         help=f"the kind of file: {', '.join(tabular)} (detected from the headers when omitted) / 文件类型（不指定时按表头识别）",
     )
-    validate.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people, json for programs (default text) / 输出格式：text 供人阅读，json 供程序处理",
-    )
+    _output_format(validate, "json for programs", "json 供程序处理")
     validate.add_argument("--as-of", type=_year, default=None, metavar="YEAR", help=as_of_help)
     validate.set_defaults(handler=_validate)
 
@@ -388,12 +393,7 @@ def _parser() -> argparse.ArgumentParser:
         "数值、单位、指标、时期、地区及其代码、所在句子",
     )
     claims.add_argument("file", metavar="FILE", help="the report to read / 要读取的报告文件")
-    claims.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people, json with each figure's offsets (default text) / 输出格式：text 供人阅读，json 含每个数字的位置",
-    )
+    _output_format(claims, "json with each figure's offsets", "json 含每个数字的位置")
     claims.set_defaults(handler=_extract_claims)
 
     grant = command(

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.corpus.writers import csv_text, text_file
+
 CLEAN, REJECTED, UNREADABLE = 0, 1, 2
 
 
@@ -46,3 +48,19 @@ class Case:
 
     def path_in(self, raw: Path) -> Path:
         return raw / self.source / self.filename
+
+
+def bare_registry_case(name: str, filename: str, rows: list[list], what: str, problems: tuple[P, ...], ok: int, **expected) -> Case:
+    """A bare registry CSV: header on line 1, so row k of ``rows`` is line k + 2; ``ok`` rows load and
+    each row a problem names is rejected."""
+    return Case(
+        name,
+        "registry",
+        filename,
+        text_file(csv_text(rows)),
+        what,
+        REJECTED if problems else CLEAN,
+        problems=problems,
+        rows=(ok, len({p.row for p in problems})),
+        **expected,
+    )

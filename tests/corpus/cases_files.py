@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.builders import write_xls
 from tests.corpus.case import CLEAN, REJECTED, UNREADABLE, Case, P
-from tests.corpus.rows import hh, households
+from tests.corpus.rows import hh, hh_bad_id, households
 from tests.corpus.writers import (
     FLAT,
     csv_text,
@@ -18,7 +18,6 @@ from tests.corpus.writers import (
     sheets_xlsx,
     text_file,
     truncated,
-    wrong_check_digit,
     zip_bomb,
     zip_of,
 )
@@ -32,6 +31,12 @@ def _nul_twins() -> str:
     """Sixty households of three (past the 4 KB sniff), one damaged 4, twenty of four."""
     rows = [hh(k, 家庭人口数="3") for k in range(1, 61)] + [hh(61, 家庭人口数="4\x00x")] + [hh(k, 家庭人口数="4") for k in range(62, 82)]
     return csv_text(rows)
+
+
+def _appended_in_another_encoding(first: str, then: str):
+    """A CSV of one household in ``first``, with two more households appended, header left off, in ``then``."""
+    appended = csv_text(households(2, start=5))[len(",".join(FLAT)) + 2 :]
+    return lambda path: path.write_bytes(csv_text(households(1)).encode(first) + appended.encode(then))
 
 
 def _xls_renamed(path) -> None:
@@ -192,9 +197,7 @@ CASES = [
         "utf8_lines_then_gb18030_lines",
         "registry",
         "混合编码.csv",
-        lambda path: path.write_bytes(
-            csv_text(households(1)).encode("utf-8") + csv_text(households(2, start=5))[len(",".join(FLAT)) + 2 :].encode("gb18030")
-        ),
+        _appended_in_another_encoding("utf-8", "gb18030"),
         "the first lines in UTF-8, the rest appended in GB18030: the first bad UTF-8 byte starts line 3",
         UNREADABLE,
         says_any=("line 3",),
@@ -203,9 +206,7 @@ CASES = [
         "gb18030_lines_then_utf8_lines",
         "registry",
         "混合编码2.csv",
-        lambda path: path.write_bytes(
-            csv_text(households(1)).encode("gb18030") + csv_text(households(2, start=5))[len(",".join(FLAT)) + 2 :].encode("utf-8")
-        ),
+        _appended_in_another_encoding("gb18030", "utf-8"),
         "the first lines in GB18030, the rest appended in UTF-8",
         UNREADABLE,
         says=("neither UTF-8 nor GB18030",),
@@ -251,7 +252,7 @@ CASES = [
         "bad_id_in_quoted_multiline_record",
         "registry",
         "单元格换行.csv",
-        text_file(csv_text([hh(1, 户主姓名="王\n小明"), hh(2, 证件号码=wrong_check_digit(hh(2)[5]))])),
+        text_file(csv_text([hh(1, 户主姓名="王\n小明"), hh_bad_id(2)])),
         "a quoted cell spanning two lines, then a bad row: line numbers follow the file",
         REJECTED,
         problems=(P(4, "id_check_digit", "证件号码"),),

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from tests.corpus.case import CLEAN, REJECTED, UNREADABLE, Case, P
-from tests.corpus.rows import hh, households
-from tests.corpus.writers import FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file, wrong_check_digit
-
-
-def _bad(k: int, **overrides) -> list:
-    """A household whose head's ID number has a wrong check digit."""
-    row = hh(k, **overrides)
-    row[5] = wrong_check_digit(row[5])
-    return row
+from tests.corpus.rows import hh, hh_bad_id, households
+from tests.corpus.writers import FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file
 
 
 def _blank_places(row: list) -> list:
@@ -50,7 +43,7 @@ CASES = [
         "instructions_sheet_first",
         "registry",
         "含说明页.xlsx",
-        sheets_xlsx({"填表说明": [["填表说明"], ["1. 证件号码填写18位身份证号"]], "花名册": [FLAT, hh(1), _bad(2)]}),
+        sheets_xlsx({"填表说明": [["填表说明"], ["1. 证件号码填写18位身份证号"]], "花名册": [FLAT, hh(1), hh_bad_id(2)]}),
         "an instructions sheet before the data sheet",
         REJECTED,
         problems=(P(3, "id_check_digit", "证件号码", "花名册"),),
@@ -61,7 +54,7 @@ CASES = [
         "header_shifted_down",
         "registry",
         "表头下移.xlsx",
-        sheets_xlsx({"花名册": [[], [], FLAT, hh(1), _bad(2)]}),
+        sheets_xlsx({"花名册": [[], [], FLAT, hh(1), hh_bad_id(2)]}),
         "two empty rows above the header: Excel row numbers must still be right",
         REJECTED,
         problems=(P(5, "id_check_digit", "证件号码"),),
@@ -71,7 +64,7 @@ CASES = [
         "table_starts_in_column_c",
         "registry",
         "表格右移.xlsx",
-        sheets_xlsx({"花名册": [["", "", *FLAT], ["", "", *hh(1)], ["", "", *_bad(2)]]}),
+        sheets_xlsx({"花名册": [["", "", *FLAT], ["", "", *hh(1)], ["", "", *hh_bad_id(2)]]}),
         "the table starts in column C",
         REJECTED,
         problems=(P(3, "id_check_digit", "证件号码"),),
@@ -81,7 +74,7 @@ CASES = [
         "blank_row_under_header",
         "registry",
         "表头下空行.xlsx",
-        sheets_xlsx({"花名册": [FLAT, [], hh(1), _bad(2)]}),
+        sheets_xlsx({"花名册": [FLAT, [], hh(1), hh_bad_id(2)]}),
         "a blank row between header and data",
         REJECTED,
         problems=(P(4, "id_check_digit", "证件号码"),),
@@ -99,7 +92,7 @@ CASES = [
                     ["填报单位：扶贫办", "", "", "", "单位：人、元"],
                     FLAT,
                     hh(1),
-                    _bad(2),
+                    hh_bad_id(2),
                 ]
             }
         ),
@@ -122,7 +115,7 @@ CASES = [
         "duplicate_header_same_values",
         "registry",
         "重复表头.xlsx",
-        sheets_xlsx({"花名册": [FLAT + ["证件号码"], hh(1) + [hh(1)[5]], _bad(2) + [_bad(2)[5]]]}),
+        sheets_xlsx({"花名册": [FLAT + ["证件号码"], hh(1) + [hh(1)[5]], hh_bad_id(2) + [hh_bad_id(2)[5]]]}),
         "the ID column appears twice with the same values",
         REJECTED,
         problems=(P(3, "id_check_digit", "证件号码"),),
@@ -172,7 +165,9 @@ CASES = [
         "merged_total_in_the_middle",
         "registry",
         "中间合计.xlsx",
-        sheets_xlsx({"花名册": [FLAT, hh(1), hh(2), ["合计", "", "", "2户"], hh(3), _bad(4)]}, merges={"花名册": [(3, 0, 3, 2, "合计")]}),
+        sheets_xlsx(
+            {"花名册": [FLAT, hh(1), hh(2), ["合计", "", "", "2户"], hh(3), hh_bad_id(4)]}, merges={"花名册": [(3, 0, 3, 2, "合计")]}
+        ),
         "a merged 合计 row between data rows",
         REJECTED,
         problems=(P(6, "id_check_digit", "证件号码"),),
@@ -193,7 +188,9 @@ CASES = [
         "two_tables_same_header",
         "registry",
         "两张表.xlsx",
-        sheets_xlsx({"花名册": [["猫营镇建档立卡户"], FLAT, hh(1), hh(2), [], ["板当镇建档立卡户"], FLAT, hh(3, 乡镇="板当镇"), _bad(4)]}),
+        sheets_xlsx(
+            {"花名册": [["猫营镇建档立卡户"], FLAT, hh(1), hh(2), [], ["板当镇建档立卡户"], FLAT, hh(3, 乡镇="板当镇"), hh_bad_id(4)]}
+        ),
         "two townships' tables one under the other, each with title and header",
         REJECTED,
         problems=(P(9, "id_check_digit", "证件号码"),),
@@ -222,7 +219,7 @@ CASES = [
         "hidden_sheet_old_copy",
         "registry",
         "隐藏旧表.xlsx",
-        sheets_xlsx({"花名册": [FLAT, hh(1), hh(2)], "旧版": [FLAT, _bad(1), _bad(2)]}, hidden_sheets=("旧版",)),
+        sheets_xlsx({"花名册": [FLAT, hh(1), hh(2)], "旧版": [FLAT, hh_bad_id(1), hh_bad_id(2)]}, hidden_sheets=("旧版",)),
         "a hidden sheet holding last year's broken copy: read like any sheet, its rows caught as repeats, and said so",
         REJECTED,
         problems=(
@@ -249,7 +246,10 @@ CASES = [
         "registry",
         "分乡镇.xlsx",
         sheets_xlsx(
-            {"猫营镇": [FLAT, hh(1), _bad(2)], "板当镇": [FLAT, hh(3, 乡镇="板当镇"), hh(4, 乡镇="板当镇"), _bad(5, 乡镇="板当镇")]}
+            {
+                "猫营镇": [FLAT, hh(1), hh_bad_id(2)],
+                "板当镇": [FLAT, hh(3, 乡镇="板当镇"), hh(4, 乡镇="板当镇"), hh_bad_id(5, 乡镇="板当镇")],
+            }
         ),
         "one sheet per township: problems name their sheet",
         REJECTED,

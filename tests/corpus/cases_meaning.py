@@ -8,7 +8,7 @@ import io
 
 from tests.builders import FUND_HEADERS
 from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import fund, hh, households
+from tests.corpus.rows import fund, hh, hh_bad_id, households
 from tests.corpus.writers import (
     FLAT,
     FUND_FLAT,
@@ -16,7 +16,6 @@ from tests.corpus.writers import (
     openpyxl_sheets,
     sheets_xlsx,
     text_file,
-    wrong_check_digit,
     xls_file,
 )
 
@@ -37,12 +36,6 @@ def _fund(k: int, amount, date: str = "2019年5月27日") -> list:
 
 def _amount_header(header: str) -> list:
     return [header if h == "金额" else h for h in FUND_HEADERS]
-
-
-def _bad(k: int) -> list:
-    row = hh(k)
-    row[5] = wrong_check_digit(row[5])
-    return row
 
 
 def _tsv(rows: list[list]) -> str:
@@ -227,7 +220,9 @@ SHEETS = [
         "second_sheet_header_far_down",
         "registry",
         "表头在第200行.xlsx",
-        sheets_xlsx({"花名册": [FLAT, hh(1)], "补充名单": [["以下为补录户，请核对"]] + [[] for _ in range(198)] + [FLAT, hh(2), _bad(3)]}),
+        sheets_xlsx(
+            {"花名册": [FLAT, hh(1)], "补充名单": [["以下为补录户，请核对"]] + [[] for _ in range(198)] + [FLAT, hh(2), hh_bad_id(3)]}
+        ),
         "a second sheet whose header is at row 200",
         REJECTED,
         problems=(P(202, "id_check_digit", "证件号码", "补充名单"),),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import fund, hh, village
-from tests.corpus.writers import FLAT, FUND_FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file, village_list, wrong_check_digit
+from tests.corpus.case import CLEAN, REJECTED, Case, P, bare_registry_case
+from tests.corpus.rows import fund, hh, hh_bad_id, village
+from tests.corpus.writers import FLAT, FUND_FLAT, csv_text, registry_xlsx, sheets_xlsx, text_file, village_list
 
 SQL_FILE = "a'; DROP TABLE analytics.fact_household; --.xlsx"
 SQL_SHEET = "x'); DROP TABLE audit.quarantine; --"[:31]
@@ -17,7 +17,7 @@ CASES = [
         "sql_in_file_name",
         "registry",
         SQL_FILE,
-        registry_xlsx([hh(1), hh(2, 证件号码=wrong_check_digit(hh(2)[5]))]),
+        registry_xlsx([hh(1), hh_bad_id(2)]),
         "a file named like an SQL injection, with one bad row",
         REJECTED,
         problems=(P(6, "id_check_digit", "证件号码", "花名册"),),
@@ -65,15 +65,13 @@ CASES = [
         CLEAN,
         rows=(1, 0),
     ),
-    Case(
+    bare_registry_case(
         "sql_in_rejected_value",
-        "registry",
         "值注入.csv",
-        text_file(csv_text([hh(1, 家庭人口数="4'; DROP TABLE audit.quarantine; --"), hh(2)])),
+        [hh(1, 家庭人口数="4'; DROP TABLE audit.quarantine; --"), hh(2)],
         "an SQL string where a number belongs: quarantined as written",
-        REJECTED,
-        problems=(P(2, "not_an_integer", "家庭人口数"),),
-        rows=(1, 1),
+        (P(2, "not_an_integer", "家庭人口数"),),
+        1,
     ),
     Case(
         "sql_in_village_list",
@@ -84,22 +82,20 @@ CASES = [
         CLEAN,
         rows=(2, 0),
     ),
-    Case(
+    bare_registry_case(
         "same_household_file_a",
-        "registry",
         "重复户甲.csv",
-        text_file(csv_text([hh(SHARED), hh(SHARED + 1)])),
+        [hh(SHARED), hh(SHARED + 1)],
         "a household that a second file also holds (first copy)",
-        CLEAN,
-        rows=(2, 0),
+        (),
+        2,
     ),
-    Case(
+    bare_registry_case(
         "same_household_file_b",
-        "registry",
         "重复户乙.csv",
-        text_file(csv_text([hh(SHARED, 户编号="5204259999999"), hh(SHARED + 2)])),
+        [hh(SHARED, 户编号="5204259999999"), hh(SHARED + 2)],
         "the same head's ID number in a second file, under another household number",
-        CLEAN,
-        rows=(2, 0),
+        (),
+        2,
     ),
 ]

@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 from tests.builders import VALID_IDS
-from tests.corpus.case import CLEAN, REJECTED, Case, P
-from tests.corpus.rows import INCOME, fund, hh, project, village
-from tests.corpus.writers import FUND_FLAT, csv_text, ledger, project_list, sheets_xlsx, text_file, village_list, wrong_check_digit
-
-
-def _registry(name: str, filename: str, rows: list[list], what: str, problems: tuple[P, ...], ok: int) -> Case:
-    """A bare registry CSV: header on line 1, so row k of ``rows`` is line k + 2."""
-    return Case(
-        name,
-        "registry",
-        filename,
-        text_file(csv_text(rows)),
-        what,
-        REJECTED if problems else CLEAN,
-        problems=problems,
-        rows=(ok, len({p.row for p in problems})),
-    )
+from tests.corpus.case import CLEAN, REJECTED, Case, P, bare_registry_case
+from tests.corpus.rows import INCOME, fund, hh, hh_bad_id, project, village
+from tests.corpus.writers import FUND_FLAT, csv_text, ledger, project_list, sheets_xlsx, text_file, village_list
 
 
 def _fifteen(k: int) -> str:
@@ -32,15 +18,15 @@ _ID = "证件号码"
 _SUBTOTAL = ["小计", "", "", "", "", "", "", "", "", "", "", 20, ""]
 
 CASES = [
-    _registry(
+    bare_registry_case(
         "id_bad_check_digit",
         "校验位错误.csv",
-        [hh(1), hh(2, 证件号码=wrong_check_digit(hh(2)[5]))],
+        [hh(1), hh_bad_id(2)],
         "an ID number whose GB 11643 check digit is wrong",
         (P(3, "id_check_digit", _ID),),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "id_wrong_length",
         "证件号位数.csv",
         [hh(1, 证件号码=hh(1)[5][:16]), hh(2, 证件号码=hh(2)[5] + "1")],
@@ -48,7 +34,7 @@ CASES = [
         (P(2, "id_number_format", _ID), P(3, "id_number_format", _ID)),
         0,
     ),
-    _registry(
+    bare_registry_case(
         "id_fifteen_digits",
         "15位身份证.csv",
         [hh(1, 证件号码=_fifteen(1)), hh(2)],
@@ -56,7 +42,7 @@ CASES = [
         (),
         2,
     ),
-    _registry(
+    bare_registry_case(
         "id_fifteen_and_eighteen_same_head",
         "新旧号码同一人.csv",
         [hh(1), hh(2, 证件号码=_fifteen(1))],
@@ -64,7 +50,7 @@ CASES = [
         (P(3, "duplicate_household", "户编号"),),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "id_lowercase_x_and_spaces",
         "小写x.csv",
         [hh(1, 证件号码=VALID_IDS[0].lower()), hh(2, 证件号码=" ".join([hh(2)[5][:6], hh(2)[5][6:14], hh(2)[5][14:]]))],
@@ -72,7 +58,7 @@ CASES = [
         (),
         2,
     ),
-    _registry(
+    bare_registry_case(
         "future_years",
         "未来年份.csv",
         [hh(1, 识别年度="2031", 脱贫年度="", 脱贫状态="未脱贫"), hh(2, 脱贫年度="2040"), hh(3, 脱贫状态="返贫", 返贫年度="2036"), hh(4)],
@@ -80,7 +66,7 @@ CASES = [
         (P(2, "identification_year_range", "识别年度"), P(3, "exit_year_range", "脱贫年度"), P(4, "returned_year_range", "返贫年度")),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "identified_before_the_programme",
         "2012年识别.csv",
         [hh(1, 识别年度="2012")],
@@ -88,7 +74,7 @@ CASES = [
         (P(2, "identification_year_range", "识别年度"),),
         0,
     ),
-    _registry(
+    bare_registry_case(
         "exit_before_identification",
         "先脱贫后识别.csv",
         [hh(1, 识别年度="2018", 脱贫年度="2016"), hh(2)],
@@ -96,7 +82,7 @@ CASES = [
         (P(2, "exit_before_identification", "脱贫年度"),),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "returned_before_exit",
         "先返贫后脱贫.csv",
         [hh(1, 脱贫状态="返贫", 脱贫年度="2018", 返贫年度="2017")],
@@ -104,7 +90,7 @@ CASES = [
         (P(2, "returned_before_exit", "返贫年度"),),
         0,
     ),
-    _registry(
+    bare_registry_case(
         "status_inconsistent",
         "状态不符.csv",
         [hh(1, 脱贫状态="未脱贫"), hh(2, 脱贫状态="返贫")],
@@ -112,8 +98,10 @@ CASES = [
         (P(2, "status_inconsistent", "脱贫状态"), P(3, "status_inconsistent", "脱贫状态")),
         0,
     ),
-    _registry("unknown_county", "未知县.csv", [hh(1, 县="火星县"), hh(2)], "a county no code list has", (P(2, "unknown_region", "县"),), 1),
-    _registry(
+    bare_registry_case(
+        "unknown_county", "未知县.csv", [hh(1, 县="火星县"), hh(2)], "a county no code list has", (P(2, "unknown_region", "县"),), 1
+    ),
+    bare_registry_case(
         "retired_county_name",
         "那曲县.csv",
         [hh(1, 县="那曲县"), hh(2, 县="紫云苗族布依族自治县")],
@@ -121,7 +109,7 @@ CASES = [
         (),
         2,
     ),
-    _registry(
+    bare_registry_case(
         "household_size_out_of_range",
         "人口数异常.csv",
         [hh(1, 家庭人口数="0"), hh(2, 家庭人口数="25"), hh(3)],
@@ -129,7 +117,7 @@ CASES = [
         (P(2, "household_size_range", "家庭人口数"), P(3, "household_size_range", "家庭人口数")),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "income_out_of_range",
         "收入异常.csv",
         [hh(1, **{INCOME: "-1"}), hh(2, **{INCOME: "100000"}), hh(3, **{INCOME: "0"})],
@@ -137,7 +125,7 @@ CASES = [
         (P(2, "income_range", INCOME), P(3, "income_range", INCOME)),
         1,
     ),
-    _registry(
+    bare_registry_case(
         "unknown_codes",
         "代码不在表内.csv",
         [hh(1, 主要致贫原因="因懒"), hh(2, 贫困户属性="富裕户"), hh(3, 脱贫状态="9")],
@@ -145,7 +133,7 @@ CASES = [
         (P(2, "unknown_code", "主要致贫原因"), P(3, "unknown_code", "贫困户属性"), P(4, "unknown_code", "脱贫状态")),
         0,
     ),
-    _registry(
+    bare_registry_case(
         "duplicate_household_in_file",
         "重复户.csv",
         [hh(1), hh(2), hh(3, 户编号=hh(1)[3])],
@@ -153,7 +141,7 @@ CASES = [
         (P(4, "duplicate_household", "户编号"),),
         2,
     ),
-    _registry(
+    bare_registry_case(
         "required_values_missing",
         "必填为空.csv",
         [hh(1, 证件号码=""), hh(2, 县=""), hh(3, 家庭人口数=" "), hh(4)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from tests.corpus.case import CLEAN, REJECTED, Case, P
+from tests.corpus.case import CLEAN, REJECTED, Case, P, bare_registry_case
 from tests.corpus.rows import INCOME, fund, hh, households
 from tests.corpus.writers import (
     FLAT,
@@ -131,15 +131,13 @@ CASES = [
         rows=(2, 0),
         staged={"household_size": [4, 4], "identification_year": [2014, 2015], "income_per_person_yuan": [4567.5, 3500.0]},
     ),
-    Case(
+    bare_registry_case(
         "numbers_with_foreign_units",
-        "registry",
         "数字带其他单位.csv",
-        text_file(csv_text([hh(1, 家庭人口数="4口人"), hh(2, **{INCOME: "4567.5美元"}), hh(3, 识别年度="2014财年")])),
+        [hh(1, 家庭人口数="4口人"), hh(2, **{INCOME: "4567.5美元"}), hh(3, 识别年度="2014财年")],
         "units the parsers do not know (口人, 美元, 财年)",
-        REJECTED,
-        problems=(P(2, "not_an_integer", "家庭人口数"), P(3, "not_a_number", INCOME), P(4, "not_a_year", "识别年度")),
-        rows=(0, 3),
+        (P(2, "not_an_integer", "家庭人口数"), P(3, "not_a_number", INCOME), P(4, "not_a_year", "识别年度")),
+        0,
     ),
     Case(
         "id_number_stored_as_number",
@@ -217,15 +215,13 @@ CASES = [
         ),
         rows=(0, 5),
     ),
-    Case(
+    bare_registry_case(
         "ten_thousand_characters_in_a_number",
-        "registry",
         "超长单元格.csv",
-        text_file(csv_text([hh(1, 家庭人口数="4" * 10_000), hh(2)])),
+        [hh(1, 家庭人口数="4" * 10_000), hh(2)],
         "a 10 000-character household size",
-        REJECTED,
-        problems=(P(2, "not_an_integer", "家庭人口数"),),
-        rows=(1, 1),
+        (P(2, "not_an_integer", "家庭人口数"),),
+        1,
     ),
     Case(
         "ten_thousand_characters_in_a_note",
@@ -236,24 +232,22 @@ CASES = [
         CLEAN,
         rows=(2, 0),
     ),
-    Case(
+    bare_registry_case(
         "control_characters",
-        "registry",
         "控制字符.csv",
-        text_file(csv_text([hh(1, 县="紫云县\x01"), hh(2, 行政村="大河\x07村"), hh(3, 家庭人口数="4\x0b")])),
+        [hh(1, 县="紫云县\x01"), hh(2, 行政村="大河\x07村"), hh(3, 家庭人口数="4\x0b")],
         "SOH, BEL and vertical tab inside cells",
-        CLEAN,
-        rows=(3, 0),
+        (),
+        3,
         staged={"village_name": ["大河村"] * 3},
     ),
-    Case(
+    bare_registry_case(
         "direction_and_zero_width_marks",
-        "registry",
         "不可见字符.csv",
-        text_file(csv_text([hh(1, 县="\u200f紫云县\u200e"), hh(2, 乡镇="猫营\u200b镇"), hh(3, 行政村="\u202a大河村\u202c")])),
+        [hh(1, 县="\u200f紫云县\u200e"), hh(2, 乡镇="猫营\u200b镇"), hh(3, 行政村="\u202a大河村\u202c")],
         "right-to-left, left-to-right, zero-width space and embedding marks",
-        CLEAN,
-        rows=(3, 0),
+        (),
+        3,
         staged={"township_name": ["猫营镇"] * 3, "village_name": ["大河村"] * 3},
     ),
     Case(
@@ -274,14 +268,13 @@ CASES = [
         CLEAN,
         rows=(2, 0),
     ),
-    Case(
+    bare_registry_case(
         "full_width_and_spaced_text",
-        "registry",
         "全角空格.csv",
-        text_file(csv_text([hh(1, 乡镇=" 猫营 镇 ", 行政村="大河村　", 贫困户属性="０１", 主要致贫原因=" 因 病 ")])),
+        [hh(1, 乡镇=" 猫营 镇 ", 行政村="大河村　", 贫困户属性="０１", 主要致贫原因=" 因 病 ")],
         "full-width digits, ideographic and inner spaces in names and codes",
-        CLEAN,
-        rows=(1, 0),
+        (),
+        1,
         staged={"township_name": ["猫营镇"], "village_name": ["大河村"]},
     ),
 ]

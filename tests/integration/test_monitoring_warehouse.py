@@ -38,22 +38,9 @@ V9 = "441900-dddddd-eeeeee"  # a village of 东莞市
 
 def _story(key, village, category, taken, risks, measures, size, labour, open_in, eliminated=None, eliminated_in=None) -> dict:
     """One spell of a household; its county and township are those of the village's code."""
-    county, town = village.split("-")[0], village.rsplit("-", 1)[0]
-    return dict(
-        key=key,
-        county=county,
-        town=town,
-        village=village,
-        category=category,
-        taken=taken,
-        risks=risks,
-        measures=measures,
-        size=size,
-        labour=labour,
-        open_in=open_in,
-        eliminated=eliminated,
-        eliminated_in=eliminated_in or {},
-    )
+    story = dict(locals(), county=village.split("-")[0], town=village.rsplit("-", 1)[0])  # the arguments by name
+    story["eliminated_in"] = eliminated_in or {}
+    return story
 
 
 # Each household's spell(s): where, what, and which exports list it in what state. Columns: key, village,

@@ -1,7 +1,9 @@
 """The sample-data generator: layouts, encodings, planted defects and the truth it reports.
 
 The checks here read the written files back with their own small reader and recompute the rules
-and the mart from the spec, so a generator bug cannot hide behind its own bookkeeping.
+and the mart from the spec, so a generator bug cannot hide behind its own bookkeeping. Only the
+order of the nineteen columns, where each cell stands, is taken from the layouts' declaration;
+every value in them is judged here.
 """
 
 from __future__ import annotations
@@ -21,30 +23,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from sample_data import generate
+from sample_data.layouts import COLUMNS
 
-FIELDS = (
-    "county_name",
-    "township_name",
-    "village_name",
-    "household_id",
-    "head_name",
-    "id_number",
-    "household_size",
-    "attribute_code",
-    "main_cause_code",
-    "identification_year",
-    "exit_year",
-    "status_code",
-    "returned_year",
-    "income_per_person",
-    "housing_secure",
-    "water_secure",
-    "schooling_secure",
-    "medical_secure",
-    "phone",
-)
-F = {name: i for i, name in enumerate(FIELDS)}
-WIDTH = len(FIELDS)
+F = {name: i for i, name in enumerate(COLUMNS)}
+WIDTH = len(COLUMNS)
 GROUP = range(F["housing_secure"], F["medical_secure"] + 1)
 FIRST_DATA_ROW = 5  # under a title, a unit line and a two-row header
 PLAIN = "plain"
@@ -200,10 +182,10 @@ def first_row(entry: dict) -> int:
 
 
 def in_fields(entry: dict, rows: list[list[str]]) -> list[list[str]]:
-    """Rows under the header with their cells in FIELDS order, whatever columns the file has; a
+    """Rows under the header with their cells in COLUMNS order, whatever columns the file has; a
     township the table leaves out is the sheet's name or the last section row's. Single-cell rows
     (notes, section rows) and header rows stay as they are."""
-    columns = entry.get("columns", list(FIELDS))
+    columns = entry.get("columns", list(COLUMNS))
     township = entry["sheet"] if "township_name" not in columns else None
     mapped = [list(row) for row in rows[: first_row(entry) - 1]]
     for row in rows[first_row(entry) - 1 :]:
@@ -357,7 +339,7 @@ def test_every_listed_defect_is_in_its_row(run, sheets):
             assert defect["column"] == "household_id"
         else:
             assert broken_rules(cells) == {defect["rule"]}, (defect, cells)
-            assert defect["column"] in FIELDS
+            assert defect["column"] in COLUMNS
 
 
 def test_rows_without_a_listed_defect_are_clean(run, sheets):

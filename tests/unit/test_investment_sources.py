@@ -82,56 +82,6 @@ def _assert_only_the_second_row_quarantined(quarantine, excel_rows: dict, rule: 
     assert ((quarantine["rule"] == rule) & (quarantine["column_name"] == column)).any(), quarantine[["rule", "column_name"]].to_string()
 
 
-FUND_BREAKERS = {
-    "required_missing": ({"资金来源": ""}, "fund_source"),
-    "amount_not_positive": ({"金额": -2}, "amount"),
-    "date_out_of_range": ({"日期": "2012年12月31日"}, "fund_date"),
-    "not_a_date": ({"日期": "去年五月"}, "fund_date"),
-    "not_a_number": ({"金额": "若干"}, "amount"),
-    "unknown_code": ({"资金类别": "吃喝"}, "category"),
-    "unknown_region": ({"县": "不存在县"}, "county_name"),
-    "unknown_project": ({"项目编号": "NOPE-1"}, "project_code"),
-    "personal_number_in_place_name": ({"村": "13900000101"}, "village_name"),
-    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
-}
-
-
-@pytest.mark.parametrize("rule", sorted(FUND_BREAKERS))
-def test_fund_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
-    overrides, column = FUND_BREAKERS[rule]
-    path, excel_rows = _ledger(tmp_path, [fund_row(1), fund_row(2, **overrides), fund_row(3)])
-    staged = stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, {"ZY-2019-001"})
-    _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
-    assert staged.rows_loaded == 2
-
-
-PROJECT_BREAKERS = {
-    "required_missing": ({"项目名称": ""}, "project_name"),
-    "planned_investment_not_positive": ({"计划投资（万元）": 0}, "planned_investment"),
-    "date_out_of_range": ({"开工日期": "2011-01-01"}, "start_date"),
-    "not_a_date": ({"开工日期": "春节后"}, "start_date"),
-    "not_a_number": ({"计划投资（万元）": "待定"}, "planned_investment"),
-    "not_an_integer": ({"带动贫困户数": "三十"}, "households_benefited"),
-    "benefited_negative": ({"带动贫困户数": -3}, "households_benefited"),
-    "unknown_code": ({"项目类型": "形象工程"}, "project_type"),
-    "end_before_start": ({"开工日期": "2019-05-01", "完工日期": "2019-01-01"}, "end_date"),
-    "duplicate_project": ({"项目编号": "ZY-2019-001"}, "project_code"),
-    "unknown_region": ({"县": "不存在县"}, "county_name"),
-    "personal_number_in_place_name": ({"乡镇": "520425-19800101-0014"}, "township_name"),
-    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
-}
-
-
-@pytest.mark.parametrize("rule", sorted(PROJECT_BREAKERS))
-def test_project_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
-    overrides, column = PROJECT_BREAKERS[rule]
-    rows = [project_row(), project_row(**{"项目编号": "ZY-2019-002", **overrides}), project_row(**{"项目编号": "ZY-2019-003"})]
-    path = tmp_path / "projects.xlsx"
-    excel_rows = write_table(path, PROJECT_HEADERS, rows, "紫云县扶贫项目库", "单位：万元、户、人")
-    staged = stage_projects(path, "projects/projects.xlsx", REGIONS, KEY)
-    _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
-
-
 def test_project_scale_and_amounts(tmp_path: Path):
     rows = [project_row(), project_row(**{"项目编号": "P2", "建设规模": "1.2万平方米", "计划投资（万元）": "120"})]
     path = tmp_path / "projects.xlsx"
@@ -142,37 +92,77 @@ def test_project_scale_and_amounts(tmp_path: Path):
     assert staged["status"].tolist() == ["completed", "completed"] and staged["project_type"].tolist() == ["industry"] * 2
 
 
-VILLAGE_BREAKERS = {
-    "required_missing": ({"是否贫困村": ""}, "is_poor_village"),
-    "not_yes_no": ({"是否贫困村": "也许"}, "is_poor_village"),
-    "not_a_year": ({"出列年度": "明年"}, "exit_year"),
-    "exit_year_range": ({"出列年度": "2040"}, "exit_year"),
-    "not_an_integer": ({"户籍人口": "很多"}, "registered_population"),
-    "not_a_number": ({"村集体经济收入（万元）": "没有"}, "collective_income"),
-    "population_negative": ({"户籍人口": -5, "农业人口": -9}, "registered_population"),
-    "exit_year_without_poor_flag": ({"是否贫困村": "否"}, "exit_year"),
-    "agricultural_above_registered": ({"农业人口": 5000}, "agricultural_population"),
-    "duplicate_village": ({"行政村": "大河村"}, "village_name"),
-    "unknown_region": ({"县": "不存在县"}, "county_name"),
-    "personal_number_in_place_name": ({"行政村": "１３９ ００００ ０１０１"}, "village_name"),
-    "context_conflict": ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+# (source, rule): (what the second of three rows is changed to, the staged column the rule names)
+BREAKERS = {
+    ("funds", "required_missing"): ({"资金来源": ""}, "fund_source"),
+    ("funds", "amount_not_positive"): ({"金额": -2}, "amount"),
+    ("funds", "date_out_of_range"): ({"日期": "2012年12月31日"}, "fund_date"),
+    ("funds", "not_a_date"): ({"日期": "去年五月"}, "fund_date"),
+    ("funds", "not_a_number"): ({"金额": "若干"}, "amount"),
+    ("funds", "unknown_code"): ({"资金类别": "吃喝"}, "category"),
+    ("funds", "unknown_region"): ({"县": "不存在县"}, "county_name"),
+    ("funds", "unknown_project"): ({"项目编号": "NOPE-1"}, "project_code"),
+    ("funds", "personal_number_in_place_name"): ({"村": "13900000101"}, "village_name"),
+    ("funds", "context_conflict"): ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+    ("projects", "required_missing"): ({"项目名称": ""}, "project_name"),
+    ("projects", "planned_investment_not_positive"): ({"计划投资（万元）": 0}, "planned_investment"),
+    ("projects", "date_out_of_range"): ({"开工日期": "2011-01-01"}, "start_date"),
+    ("projects", "not_a_date"): ({"开工日期": "春节后"}, "start_date"),
+    ("projects", "not_a_number"): ({"计划投资（万元）": "待定"}, "planned_investment"),
+    ("projects", "not_an_integer"): ({"带动贫困户数": "三十"}, "households_benefited"),
+    ("projects", "benefited_negative"): ({"带动贫困户数": -3}, "households_benefited"),
+    ("projects", "unknown_code"): ({"项目类型": "形象工程"}, "project_type"),
+    ("projects", "end_before_start"): ({"开工日期": "2019-05-01", "完工日期": "2019-01-01"}, "end_date"),
+    ("projects", "duplicate_project"): ({"项目编号": "ZY-2019-001"}, "project_code"),
+    ("projects", "unknown_region"): ({"县": "不存在县"}, "county_name"),
+    ("projects", "personal_number_in_place_name"): ({"乡镇": "520425-19800101-0014"}, "township_name"),
+    ("projects", "context_conflict"): ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
+    ("villages", "required_missing"): ({"是否贫困村": ""}, "is_poor_village"),
+    ("villages", "not_yes_no"): ({"是否贫困村": "也许"}, "is_poor_village"),
+    ("villages", "not_a_year"): ({"出列年度": "明年"}, "exit_year"),
+    ("villages", "exit_year_range"): ({"出列年度": "2040"}, "exit_year"),
+    ("villages", "not_an_integer"): ({"户籍人口": "很多"}, "registered_population"),
+    ("villages", "not_a_number"): ({"村集体经济收入（万元）": "没有"}, "collective_income"),
+    ("villages", "population_negative"): ({"户籍人口": -5, "农业人口": -9}, "registered_population"),
+    ("villages", "exit_year_without_poor_flag"): ({"是否贫困村": "否"}, "exit_year"),
+    ("villages", "agricultural_above_registered"): ({"农业人口": 5000}, "agricultural_population"),
+    ("villages", "duplicate_village"): ({"行政村": "大河村"}, "village_name"),
+    ("villages", "unknown_region"): ({"县": "不存在县"}, "county_name"),
+    ("villages", "personal_number_in_place_name"): ({"行政村": "１３９ ００００ ０１０１"}, "village_name"),
+    ("villages", "context_conflict"): ({"县": "望谟县"}, "county_name"),  # the title names 紫云县
 }
 
 
-@pytest.mark.parametrize("rule", sorted(VILLAGE_BREAKERS))
-def test_village_rule_rejects_the_row_that_breaks_it(tmp_path: Path, rule: str):
-    overrides, column = VILLAGE_BREAKERS[rule]
+def _stage_three_funds(tmp_path: Path, overrides: dict):
+    path, excel_rows = _ledger(tmp_path, [fund_row(1), fund_row(2, **overrides), fund_row(3)])
+    return stage_funds(path, "funds/ledger.xlsx", REGIONS, KEY, {"ZY-2019-001"}), excel_rows
+
+
+def _stage_three_projects(tmp_path: Path, overrides: dict):
+    rows = [project_row(), project_row(**{"项目编号": "ZY-2019-002", **overrides}), project_row(**{"项目编号": "ZY-2019-003"})]
+    path = tmp_path / "projects.xlsx"
+    excel_rows = write_table(path, PROJECT_HEADERS, rows, "紫云县扶贫项目库", "单位：万元、户、人")
+    return stage_projects(path, "projects/projects.xlsx", REGIONS, KEY), excel_rows
+
+
+def _stage_three_villages(tmp_path: Path, overrides: dict):
     rows = [village_row(), village_row(**{"行政村": "新寨村", **overrides}), village_row(**{"行政村": "坝子村"})]
     path = tmp_path / "villages.xlsx"
     excel_rows = write_table(path, VILLAGE_HEADERS, rows, "紫云县行政村名单", "单位：人、万元")
-    staged = stage_villages(path, "villages/villages.xlsx", REGIONS, KEY)
+    return stage_villages(path, "villages/villages.xlsx", REGIONS, KEY), excel_rows
+
+
+STAGE_THREE_ROWS = {"funds": _stage_three_funds, "projects": _stage_three_projects, "villages": _stage_three_villages}
+
+
+@pytest.mark.parametrize(("source", "rule"), sorted(BREAKERS), ids=[f"{source}-{rule}" for source, rule in sorted(BREAKERS)])
+def test_rule_rejects_the_row_that_breaks_it(tmp_path: Path, source: str, rule: str):
+    overrides, column = BREAKERS[source, rule]
+    staged, excel_rows = STAGE_THREE_ROWS[source](tmp_path, overrides)
     _assert_only_the_second_row_quarantined(staged.quarantine, excel_rows, rule, column)
+    assert staged.rows_loaded == 2
 
 
-@pytest.mark.parametrize(
-    ("spec", "breakers"),
-    [(FUNDS, FUND_BREAKERS), (PROJECTS, PROJECT_BREAKERS), (VILLAGES, VILLAGE_BREAKERS)],
-    ids=["funds", "projects", "villages"],
-)
-def test_every_rule_has_a_breaking_fixture(spec, breakers: dict):
-    assert set(breakers) == set(rules_of(spec))
+@pytest.mark.parametrize(("source", "spec"), [("funds", FUNDS), ("projects", PROJECTS), ("villages", VILLAGES)])
+def test_every_rule_has_a_breaking_fixture(source: str, spec):
+    assert {rule for of, rule in BREAKERS if of == source} == set(rules_of(spec))

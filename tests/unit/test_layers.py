@@ -14,6 +14,8 @@ import ast
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = (
     ("etl_project.orchestration",),
@@ -112,40 +114,51 @@ def test_imports_point_down_the_layers():
     assert wrong_imports(modules) == []
 
 
-def test_an_import_up_the_layers_is_found_even_inside_a_function():
-    modules = {
-        "etl_project.core.rule": "def check():\n    from etl_project.warehouse.engine import Warehouse\n",
-        "etl_project.warehouse.engine": "from etl_project.core import rule\n",
-    }
-    assert wrong_imports(modules) == [
-        "etl_project.core.rule imports etl_project.warehouse.engine, a layer above it (etl_project.warehouse is above etl_project.core)"
-    ]
-
-
-def test_a_module_imported_by_name_counts_as_itself():
-    modules = {
-        "etl_project.ingest.pending": "",
-        "etl_project.reports.rows": "from etl_project.ingest import pending\n",
-        "etl_project.ingest.steward": "from etl_project.reports import rows\n",
-    }
-    assert wrong_imports(modules) == [
-        "etl_project.reports.rows imports etl_project.ingest.pending, a layer above it (etl_project.ingest is above etl_project.reports)"
-    ]
-
-
-def test_packages_side_by_side_and_the_generator_keep_to_themselves():
-    modules = {
-        "assets.raw": "import sample_data.table\n",
-        "sample_data.table": "from schemas.vocabularies import HELP_MEASURE\nfrom etl_project.core.idcard import well_formed\n",
-        "schemas.vocabularies": "",
-        "etl_project.core.idcard": "",
-        "etl_project.loose": "",
-    }
-    assert wrong_imports(modules) == [
-        "assets.raw imports sample_data.table: assets and sample_data stand side by side",
-        "etl_project.loose is in no layer: put it in one of " + str([p for layer in LAYERS for p in layer]),
-        "sample_data.table imports etl_project.core.idcard: sample_data may import only schemas.vocabularies",
-    ]
+@pytest.mark.parametrize(
+    ("modules", "wrong"),
+    [
+        pytest.param(
+            {
+                "etl_project.core.rule": "def check():\n    from etl_project.warehouse.engine import Warehouse\n",
+                "etl_project.warehouse.engine": "from etl_project.core import rule\n",
+            },
+            [
+                "etl_project.core.rule imports etl_project.warehouse.engine, a layer above it "
+                "(etl_project.warehouse is above etl_project.core)"
+            ],
+            id="an import up the layers is found even inside a function",
+        ),
+        pytest.param(
+            {
+                "etl_project.ingest.pending": "",
+                "etl_project.reports.rows": "from etl_project.ingest import pending\n",
+                "etl_project.ingest.steward": "from etl_project.reports import rows\n",
+            },
+            [
+                "etl_project.reports.rows imports etl_project.ingest.pending, a layer above it "
+                "(etl_project.ingest is above etl_project.reports)"
+            ],
+            id="a module imported by name counts as itself",
+        ),
+        pytest.param(
+            {
+                "assets.raw": "import sample_data.table\n",
+                "sample_data.table": "from schemas.vocabularies import HELP_MEASURE\nfrom etl_project.core.idcard import well_formed\n",
+                "schemas.vocabularies": "",
+                "etl_project.core.idcard": "",
+                "etl_project.loose": "",
+            },
+            [
+                "assets.raw imports sample_data.table: assets and sample_data stand side by side",
+                "etl_project.loose is in no layer: put it in one of " + str([p for layer in LAYERS for p in layer]),
+                "sample_data.table imports etl_project.core.idcard: sample_data may import only schemas.vocabularies",
+            ],
+            id="packages side by side and the generator keep to themselves",
+        ),
+    ],
+)
+def test_wrong_imports_are_named(modules: dict, wrong: list):
+    assert wrong_imports(modules) == wrong
 
 
 def test_a_reader_helper_in_core_still_counts_in_the_rules_files_are_read_by(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ def metrics(sentence: str, report_date: str | None = "2023-01-10") -> list[tuple
 @pytest.mark.parametrize(
     "sentence, expected",
     [
+        # Monitoring figures have their own metrics.
         (
             "全县累计识别纳入防止返贫监测对象1234户4567人，已消除风险890户3210人。",
             [
@@ -43,16 +44,8 @@ def metrics(sentence: str, report_date: str | None = "2023-01-10") -> list[tuple
         ("全县共消除返贫致贫风险310户。", [(310, "risk_eliminated_households")]),
         ("全县已脱贫户中有监测对象40户。", [(40, "monitored_households")]),
         ("全县易返贫致贫人口1200人全部纳入监测。", [(1200, "monitored_persons")]),
-    ],
-)
-def test_monitoring_figures_have_their_own_metrics(sentence, expected):
-    assert metrics(sentence) == expected
-
-
-@pytest.mark.parametrize(
-    "sentence, expected",
-    [
-        # The registry's own words stay the registry's, even in a report on monitoring.
+        # Exits and registration stay what they were: the registry's own words stay the registry's,
+        # even in a report on monitoring.
         ("2019年，全县脱贫300户1200人，防止返贫监测工作同步推进。", [(300, "households_exited"), (1200, "persons_exited")]),
         ("全县共识别建档立卡贫困户5000户。", [(5000, "registered_poor_households")]),
         # 防返贫监测排查 counts the households visited, not those under monitoring.
@@ -67,27 +60,11 @@ def test_monitoring_figures_have_their_own_metrics(sentence, expected):
         ("全县消除绝对贫困，2020年脱贫500户。", [(500, "households_exited")]),
         ("消除住房安全隐患45户。", [(45, "other")]),
         ("全县有因病致贫户200户。", [(200, "other")]),
-    ],
-)
-def test_exits_registration_and_look_alikes_stay_what_they_were(sentence, expected):
-    assert metrics(sentence) == expected
-
-
-@pytest.mark.parametrize(
-    "sentence, expected",
-    [
+        # Income per person and growth.
         ("脱贫人口人均纯收入达到12345元，同比增长14.2%。", [(12345, "income_per_person"), (14.2, "growth_rate")]),
         ("监测对象家庭人均可支配收入10800元。", [(10800, "income_per_person")]),
         ("农村居民人均可支配收入年均增长9.8%。", [(9.8, "growth_rate")]),
-    ],
-)
-def test_income_per_person_and_growth(sentence, expected):
-    assert metrics(sentence) == expected
-
-
-@pytest.mark.parametrize(
-    "sentence, expected",
-    [
+        # Money and percentages that are not income or growth.
         ("全县投入帮扶资金5000万元。", [(50_000_000, "investment_amount")]),  # money put in stays investment
         ("人均增收2000元。", [(2000, "other")]),  # an increase is not the income itself
         ("全县贫困发生率降至0.8%。", [(0.8, "poverty_incidence")]),
@@ -96,7 +73,7 @@ def test_income_per_person_and_growth(sentence, expected):
         ("脱贫户人均纯收入增长的同时，全县投入资金3000万元。", [(30_000_000, "investment_amount")]),
     ],
 )
-def test_money_and_percentages_that_are_not_income_or_growth(sentence, expected):
+def test_each_sentence_is_read_as_its_metrics(sentence, expected):
     assert metrics(sentence) == expected
 
 

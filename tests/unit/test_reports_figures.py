@@ -61,26 +61,18 @@ def test_number_forms(text, figure, value, unit):
 @pytest.mark.parametrize(
     ("text", "value", "unit"),
     [
+        # full-width digits
         ("全村贫困户３００户。", 300, "household"),
         ("贫困发生率为１２．５％。", 12.5, "percent"),
         ("投入资金１，２００万元。", 12000000, "yuan"),
-    ],
-)
-def test_full_width_digits(text, value, unit):
-    claim = only_claim(text)
-    assert (claim["value"], claim["unit"]) == (value, unit)
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "unit"),
-    [
+        # traditional characters
         ("該縣帶動貧困戶3萬戶。", 30000, "household"),
         ("投入資金1.2億元。", 120000000, "yuan"),
         ("兩個村完成出列。", 2, "village"),
         ("補助金額五百餘萬元。", 5000000, "yuan"),
     ],
 )
-def test_traditional_characters(text, value, unit):
+def test_full_width_digits_and_traditional_characters(text, value, unit):
     claim = only_claim(text)
     assert (claim["value"], claim["unit"]) == (value, unit)
 

@@ -17,24 +17,42 @@ def by_figure(text: str, **kwargs) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize(
-    ("text", "metric"),
+    ("text", "unit", "metric"),
     [
-        ("累计投入帮扶资金860万元。", "investment_amount"),
-        ("整合涉农资金420万元。", "investment_amount"),
-        ("项目完成投资3.2亿元。", "investment_amount"),
-        ("社会各界捐款56万元。", "investment_amount"),
-        ("全年完成工业总产值88亿元。", "other"),
-        ("实现规模工业增加值24亿元。", "other"),
-        ("村集体经济收入达到12万元。", "other"),
-        ("贫困户户均增收3500元。", "other"),
-        ("合作社为社员分红9万元。", "other"),
-        ("辣椒收购价达到每斤6元。", "other"),
-        ("每亩补助600元。", "other"),
+        # money is investment only when it was put in
+        ("累计投入帮扶资金860万元。", "yuan", "investment_amount"),
+        ("整合涉农资金420万元。", "yuan", "investment_amount"),
+        ("项目完成投资3.2亿元。", "yuan", "investment_amount"),
+        ("社会各界捐款56万元。", "yuan", "investment_amount"),
+        ("全年完成工业总产值88亿元。", "yuan", "other"),
+        ("实现规模工业增加值24亿元。", "yuan", "other"),
+        ("村集体经济收入达到12万元。", "yuan", "other"),
+        ("贫困户户均增收3500元。", "yuan", "other"),
+        ("合作社为社员分红9万元。", "yuan", "other"),
+        ("辣椒收购价达到每斤6元。", "yuan", "other"),
+        ("每亩补助600元。", "yuan", "other"),
+        # persons employed, helpers and beneficiaries
+        ("扶贫车间吸纳就业150人。", "person", "persons_employed"),
+        ("带动贫困群众就近务工320余人。", "person", "persons_employed"),
+        ("选派党员干部260名参与结对帮扶。", "person", "other"),
+        ("全区320名党员干部下沉到村。", "person", "other"),
+        ("教育帮扶惠及学生1500人。", "person", "persons_benefited"),
+        # other units
+        ("今年有12个贫困村出列。", "village", "villages_exited"),
+        ("产业覆盖8个贫困村。", "village", "other"),
+        ("全省有5个县脱贫摘帽。", "county", "counties_exited"),
+        ("实施产业帮扶项目43个。", "project", "projects_count"),
+        ("新建扶贫项目17个。", "project", "projects_count"),
+        ("引进龙头企业6家。", "enterprise", "other"),
+        ("27家部门参与帮扶。", "department", "other"),
+        ("全县贫困发生率降至0.9%。", "percent", "poverty_incidence"),
+        ("粮食产量同比增长4.5%。", "percent", "growth_rate"),
+        ("新建蔬菜大棚300亩。", "mu", "other"),
     ],
 )
-def test_money_is_investment_only_when_it_was_put_in(text, metric):
+def test_a_figure_s_unit_and_metric(text, unit, metric):
     (claim,) = claims_in(text)
-    assert (claim["unit"], claim["metric"]) == ("yuan", metric)
+    assert (claim["unit"], claim["metric"]) == (unit, metric)
 
 
 def test_registered_households_and_persons_from_one_sentence():
@@ -57,41 +75,6 @@ def test_registered_households_and_persons_from_one_sentence():
 def test_households_and_persons_by_verb(text, household_metric, person_metric):
     household, person = claims_in(text)
     assert (household["metric"], person["metric"]) == (household_metric, person_metric)
-
-
-@pytest.mark.parametrize(
-    ("text", "metric"),
-    [
-        ("扶贫车间吸纳就业150人。", "persons_employed"),
-        ("带动贫困群众就近务工320余人。", "persons_employed"),
-        ("选派党员干部260名参与结对帮扶。", "other"),
-        ("全区320名党员干部下沉到村。", "other"),
-        ("教育帮扶惠及学生1500人。", "persons_benefited"),
-    ],
-)
-def test_persons_employed_helpers_and_beneficiaries(text, metric):
-    (claim,) = claims_in(text)
-    assert claim["metric"] == metric
-
-
-@pytest.mark.parametrize(
-    ("text", "unit", "metric"),
-    [
-        ("今年有12个贫困村出列。", "village", "villages_exited"),
-        ("产业覆盖8个贫困村。", "village", "other"),
-        ("全省有5个县脱贫摘帽。", "county", "counties_exited"),
-        ("实施产业帮扶项目43个。", "project", "projects_count"),
-        ("新建扶贫项目17个。", "project", "projects_count"),
-        ("引进龙头企业6家。", "enterprise", "other"),
-        ("27家部门参与帮扶。", "department", "other"),
-        ("全县贫困发生率降至0.9%。", "percent", "poverty_incidence"),
-        ("粮食产量同比增长4.5%。", "percent", "growth_rate"),
-        ("新建蔬菜大棚300亩。", "mu", "other"),
-    ],
-)
-def test_other_units_and_their_metrics(text, unit, metric):
-    (claim,) = claims_in(text)
-    assert (claim["unit"], claim["metric"]) == (unit, metric)
 
 
 @pytest.mark.parametrize(

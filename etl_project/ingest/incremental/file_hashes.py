@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from etl_project.ingest.resources import KnownHashes, RawFile
 from etl_project.warehouse.engine import Warehouse
-from etl_project.warehouse.incremental.store import audit_table
+from etl_project.warehouse.incremental.store import audit_table, replace_rows
 from schemas.tables import LOAD_AUDIT
 
 HASH_TABLE = "file_hash"
@@ -36,10 +36,7 @@ def remember_hashes(db: Warehouse, files: Iterable[RawFile]) -> int:
     rows = [{"source_file": f.relative, "file_bytes": f.size, "file_mtime_ns": f.mtime_ns, "content_sha256": f.sha256} for f in files]
     if not rows:
         return 0
-    table = _table(db)
-    with db.engine.begin() as connection:
-        connection.execute(sa.delete(table).where(table.c.source_file.in_([r["source_file"] for r in rows])))
-        connection.execute(sa.insert(table), rows)
+    replace_rows(db, _table(db), rows)
     return len(rows)
 
 
@@ -57,11 +54,4 @@ def _from_audit(db: Warehouse) -> KnownHashes:
 
 
 def _table(db: Warehouse) -> sa.Table:
-    return audit_table(
-        db,
-        HASH_TABLE,
-        sa.Column("source_file", sa.Text, primary_key=True),
-        sa.Column("file_bytes", sa.BigInteger, nullable=False),
-        sa.Column("file_mtime_ns", sa.BigInteger, nullable=False),
-        sa.Column("content_sha256", sa.Text, nullable=False),
-    )
+    return audit_table(db, HASH_TABLE, "source_file", file_bytes=sa.BigInteger, file_mtime_ns=sa.BigInteger, content_sha256=sa.Text)

@@ -123,22 +123,19 @@ def _county(extracted: Extract, part: SheetRows, context: SheetContext, name: st
             wheres[against_own] + " names " + clue[against_own].astype(str) + ", the row's own column " + own[against_own].astype(str)
         )
     if against_section.any():
-        details[against_section] = (
-            wheres[against_section]
-            + " names "
-            + clue[against_section].astype(str)
-            + ", "
-            + SECTION
-            + " "
-            + section_rows[against_section].astype(str)
-            + " names "
-            + sections[against_section].astype(str)
-        )
+        said = wheres[against_section] + " names " + clue[against_section].astype(str)
+        details[against_section] = _section_says_otherwise(said, section_rows[against_section], sections[against_section], "names")
     filled, rows, listed = _verdict(own, clue, wheres, against_own | against_section, details)
     if filled is not None:
         _replace(extracted, part, name, filled)
     note = f"{_where(part)}: county {named[0][1]} from the {named[0][0]}" if named and own.isna().any() else None
     return rows, listed, note
+
+
+def _section_says_otherwise(said, section_rows: pd.Series, sections: pd.Series, verb: str) -> pd.Series:
+    """Why a row is held: what the file says of its place, then the section row above it that says
+    another ("…, section row 12 names 秧河镇")."""
+    return said + ", " + SECTION + " " + section_rows.astype(str) + f" {verb} " + sections.astype(str)
 
 
 def _one_county(extracted: Extract, part: SheetRows, clue: tuple[str, str, str], name: str, regions):
@@ -179,16 +176,8 @@ def _township(extracted: Extract, part: SheetRows, context: SheetContext, name: 
         wheres = pd.Series(["sheet name"] * count, dtype=object)
         against_section = sections.notna() & (sections != context.township)
         if against_section.any():
-            details[against_section] = (
-                "the sheet name says "
-                + context.township
-                + ", "
-                + SECTION
-                + " "
-                + section_rows[against_section].astype(str)
-                + " says "
-                + sections[against_section].astype(str)
-            )
+            said = "the sheet name says " + context.township
+            details[against_section] = _section_says_otherwise(said, section_rows[against_section], sections[against_section], "says")
     else:
         clue, wheres = sections, SECTION + " " + section_rows.astype(str)
         against_section = pd.Series(False, index=own.index)

@@ -20,7 +20,7 @@ from etl_project.ingest.readers import values
 from etl_project.ingest.readers.extract import COLUMN_COLUMN, ROW_COLUMN, SHEET_COLUMN, Extract
 from etl_project.ingest.readers.rows import SPAN_PART, SPAN_RUNNING, SPAN_SHEET, total_span
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
-from etl_project.ingest.staging.places import optional_place_codes, place_codes, resolve_counties
+from etl_project.ingest.staging.places import add_place_codes, resolve_counties
 from schemas.investment_sources import FUND_MOVEMENT, PROJECT, UNKNOWN_PROJECT, VILLAGE
 from schemas.investment_tables import STG_FUND_MOVEMENT, STG_LEDGER_TOTAL, STG_PROJECT, STG_VILLAGE
 from schemas.registry import MONEY_LIMIT_YUAN
@@ -94,7 +94,6 @@ def donor_keys(names: pd.Series, types: pd.Series, parents: pd.Series, key: byte
 
 
 def _shape_funds(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"amount": "amount_yuan"}).copy()
     people = individual_donors(clean["donor_name"], clean["donor_type"], clean["donor_parent"])
     staged["donor_key"] = donor_keys(clean["donor_name"], clean["donor_type"], clean["donor_parent"], context.pii_key)
@@ -102,8 +101,7 @@ def _shape_funds(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) 
     staged["donor_type"] = clean["donor_type"].mask(people, "individual")
     staged["donor_name"] = clean["donor_name"].mask(people)
     staged["donor_parent"] = clean["donor_parent"].mask(people)
-    staged["township_code"] = township_codes
-    staged["village_code"] = village_codes
+    add_place_codes(staged, clean, optional=True)
     return _provenance(staged, raw, context)[STG_FUND_MOVEMENT.column_names]
 
 
@@ -127,10 +125,8 @@ FUNDS = SourceSpec(
 
 
 def _shape_projects(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    township_codes, village_codes = optional_place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"planned_investment": "planned_investment_yuan", "scale": "scale_text"}).copy()
-    staged["township_code"] = township_codes
-    staged["village_code"] = village_codes
+    add_place_codes(staged, clean, optional=True)
     staged["scale_value"], staged["scale_unit"], _ = values.parse_scale(clean["scale"])
     return _provenance(staged, raw, context)[STG_PROJECT.column_names]
 
@@ -149,10 +145,8 @@ PROJECTS = SourceSpec(
 
 
 def _shape_villages(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    township_codes, village_codes = place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"collective_income": "collective_income_yuan"}).copy()
-    staged["township_code"] = township_codes
-    staged["village_code"] = village_codes
+    add_place_codes(staged, clean)
     return _provenance(staged, raw, context)[STG_VILLAGE.column_names]
 
 

@@ -23,7 +23,7 @@ from etl_project.ingest.readers import values
 from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN, SourceFileError
 from etl_project.ingest.staging import persons
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
-from etl_project.ingest.staging.places import place_codes, resolve_counties
+from etl_project.ingest.staging.places import add_place_codes, resolve_counties
 from etl_project.ingest.validation import empty_issues
 from schemas.monitoring_sources import (
     DATE_WITHOUT_ELIMINATION,
@@ -214,12 +214,10 @@ def _key(heads: pd.DataFrame, county_codes: pd.Series, key: bytes) -> pd.Series:
 
 
 def _staged(heads: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    township_codes, village_codes = place_codes(heads["county_code"], heads["township_name"], heads["village_name"])
     staged = pd.DataFrame(index=heads.index)
     staged["household_key"] = _key(heads, heads["county_code"], context.pii_key)
     staged["county_code"] = heads["county_code"]
-    staged["township_code"] = township_codes
-    staged["village_code"] = village_codes
+    add_place_codes(staged, heads)
     staged["township_name"] = heads["township_name"]
     staged["village_name"] = heads["village_name"]
     staged["snapshot_date"] = heads[SNAPSHOT]

@@ -22,7 +22,7 @@ import pandas as pd
 from etl_project.core import pii
 from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN, SourceFileError
 from etl_project.ingest.staging.pipeline import StageContext
-from etl_project.ingest.staging.places import place_codes, resolve_counties
+from etl_project.ingest.staging.places import add_place_codes, resolve_counties
 from etl_project.ingest.validation import empty_issues
 from schemas.person_sources import HEAD_RELATIONS, MEMBER_REJECTED, NO_HEAD, SCHOOLING_AGE, TWO_HEADS
 from schemas.registry import REQUIRED_RULE
@@ -211,11 +211,9 @@ def shape(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> dict
     members = clean.groupby(HOUSEHOLD).size()
     stated = clean.groupby(HOUSEHOLD)["household_size"].first()
 
-    township_codes, village_codes = place_codes(heads["county_code"], heads["township_name"], heads["village_name"])
     households = heads.rename(columns={"income_per_person": "income_per_person_yuan", "county_name": "county_name_as_written"})
     households["household_key"] = household_keys.to_numpy()
-    households["township_code"] = township_codes
-    households["village_code"] = village_codes
+    add_place_codes(households, heads)
     households["household_size"] = members.loc[heads[HOUSEHOLD]].to_numpy()
     households["stated_household_size"] = stated.loc[heads[HOUSEHOLD]].astype("Int64").to_numpy()
     for column in ("identification_year", "exit_year", "returned_year"):
@@ -225,7 +223,7 @@ def shape(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> dict
     households["as_of_year"] = heads[AS_OF].astype("Int64")
     _provenance(households, raw.loc[heads.index], context)
 
-    village_of = pd.Series(village_codes.to_numpy(), index=heads[HOUSEHOLD].to_numpy())
+    village_of = pd.Series(households["village_code"].to_numpy(), index=heads[HOUSEHOLD].to_numpy())
     persons = pd.DataFrame(index=clean.index)
     persons["person_key"] = keys
     persons["household_key"] = household_keys.loc[clean[HOUSEHOLD]].to_numpy()

@@ -56,3 +56,10 @@ def optional_place_codes(county_codes: pd.Series, townships: pd.Series, villages
         township_codes[named] = t_codes
         village_codes[named] = v_codes.where(villages[named].notna())
     return township_codes, village_codes
+
+
+def add_place_codes(staged: pd.DataFrame, places: pd.DataFrame, *, optional: bool = False) -> None:
+    """township_code and village_code on ``staged`` for the county, township and village that
+    ``places`` names on the same rows (``optional``: either may be left empty)."""
+    coded = optional_place_codes if optional else place_codes
+    staged["township_code"], staged["village_code"] = coded(places["county_code"], places["township_name"], places["village_name"])

@@ -14,7 +14,7 @@ from etl_project.core.settings import Reading
 from etl_project.ingest.readers.extract import ROW_COLUMN, SHEET_COLUMN
 from etl_project.ingest.staging import persons
 from etl_project.ingest.staging.pipeline import SourceSpec, StageContext, StagedFile, stage
-from etl_project.ingest.staging.places import place_codes, resolve_counties
+from etl_project.ingest.staging.places import add_place_codes, resolve_counties
 from schemas.person_sources import PERSON_RULES, REGISTRY_PERSON
 from schemas.sources import REGISTRY_HOUSEHOLD, UNKNOWN_REGION
 from schemas.tables import STG_HOUSEHOLD, STG_PERSON
@@ -23,11 +23,9 @@ SOURCE = "registry"
 
 
 def _shape(clean: pd.DataFrame, raw: pd.DataFrame, context: StageContext) -> pd.DataFrame:
-    township_codes, village_codes = place_codes(clean["county_code"], clean["township_name"], clean["village_name"])
     staged = clean.rename(columns={"income_per_person": "income_per_person_yuan", "county_name": "county_name_as_written"})
     staged["household_key"] = pii.keyed_hash(clean["id_number"].str[:18], context.pii_key)
-    staged["township_code"] = township_codes
-    staged["village_code"] = village_codes
+    add_place_codes(staged, clean)
     staged["source_file"] = context.source_file
     staged["source_sheet"] = raw[SHEET_COLUMN].astype("string")
     staged["source_row"] = raw[ROW_COLUMN].astype("Int64")

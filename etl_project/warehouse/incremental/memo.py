@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from etl_project.warehouse.engine import Warehouse
-from etl_project.warehouse.incremental.store import audit_table
+from etl_project.warehouse.incremental.store import audit_table, replace_rows
 
 MEMO_TABLE = "step_memo"
 
@@ -39,25 +39,10 @@ def _stored(db: Warehouse, step: str):
 def remember(db: Warehouse, step: str, fingerprint: str | None, answer: dict) -> None:
     if fingerprint is None:
         return
-    memo = _memo(db)
-    with db.engine.begin() as connection:
-        connection.execute(sa.delete(memo).where(memo.c.step == step))
-        connection.execute(
-            sa.insert(memo).values(
-                step=step,
-                fingerprint=fingerprint,
-                answer=json.dumps(answer, ensure_ascii=False, default=str),
-                stored_at=datetime.now(UTC).replace(tzinfo=None),
-            )
-        )
+    answer_text = json.dumps(answer, ensure_ascii=False, default=str)
+    stored_at = datetime.now(UTC).replace(tzinfo=None)
+    replace_rows(db, _memo(db), [{"step": step, "fingerprint": fingerprint, "answer": answer_text, "stored_at": stored_at}])
 
 
 def _memo(db: Warehouse) -> sa.Table:
-    return audit_table(
-        db,
-        MEMO_TABLE,
-        sa.Column("step", sa.Text, primary_key=True),
-        sa.Column("fingerprint", sa.Text, nullable=False),
-        sa.Column("answer", sa.Text, nullable=False),
-        sa.Column("stored_at", sa.DateTime, nullable=False),
-    )
+    return audit_table(db, MEMO_TABLE, "step", fingerprint=sa.Text, answer=sa.Text, stored_at=sa.DateTime)

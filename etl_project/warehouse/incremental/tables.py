@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from etl_project.warehouse.engine import Warehouse
 from etl_project.warehouse.incremental import Decision, fresh_version, version_of
 from etl_project.warehouse.incremental.memo import recall, remember
-from etl_project.warehouse.incremental.store import audit_table
+from etl_project.warehouse.incremental.store import audit_table, replace_rows
 from schemas import source_catalog
 from schemas.registry import Table
 from schemas.tables import LOAD_AUDIT
@@ -106,24 +106,13 @@ def _marker_text(how: str, generation: Generation) -> str:
 
 
 def record(db: Warehouse, table: str, how: str, generation: Generation) -> None:
-    marker = _marker(db)
-    with db.engine.begin() as connection:
-        connection.execute(sa.delete(marker).where(marker.c.table_name == table))
-        connection.execute(
-            sa.insert(marker).values(
-                table_name=table, recipe=how, generation=generation.latest, built_at=datetime.now(UTC).replace(tzinfo=None)
-            )
-        )
+    built_at = datetime.now(UTC).replace(tzinfo=None)
+    replace_rows(db, _marker(db), [{"table_name": table, "recipe": how, "generation": generation.latest, "built_at": built_at}])
 
 
 def _marker(db: Warehouse) -> sa.Table:
     return audit_table(
-        db,
-        MARKER_TABLE,
-        sa.Column("table_name", sa.Text, primary_key=True),
-        sa.Column("recipe", sa.Text, nullable=False),
-        sa.Column("generation", sa.DateTime),
-        sa.Column("built_at", sa.DateTime, nullable=False),
+        db, MARKER_TABLE, "table_name", optional=("generation",), recipe=sa.Text, generation=sa.DateTime, built_at=sa.DateTime
     )
 
 
