@@ -5,7 +5,8 @@ year (and, for the first county, every month of one year): the first county per 
 second per person like the registry's national export. Exited households of the county's registry
 become 脱贫不稳定户; 边缘易致贫户 and 突发严重困难户 are households of their own. The files carry what
 real ones do (a merged title giving the date, a unit row, a 合计 row, notes, names, ID numbers and
-phones) and a few cases planted for the warehouse's checks, listed in the truth under "planted".
+phones) and a few cases planted for the warehouse's checks, with one household of a place only the
+monitoring lists name, listed in the truth under "planted".
 
 Each elimination is judged, in the truth, against its province's monitoring line of the year as
 data/reference/monitoring_lines.csv gives it (read here on its own): at or below the line, above
@@ -86,6 +87,11 @@ EARLY, NO_MEASURE, NO_LABOUR, UNSTABLE_NOT_EXITED, EDGE_REGISTERED, TWO_COUNTIES
     "household_in_two_counties",
     "missing_from_later_snapshot",
 )
+# A household of a relocation site (易地扶贫搬迁安置点) set up after the registry closed: its 街道 and
+# 社区 are named by the monitoring lists alone, never by the county's registry or village list (whose
+# places end in 镇, 乡 and 村), so dim_region and the marts must learn the place from the lists.
+MONITORING_ONLY_PLACE = "place_only_in_monitoring"
+RELOCATION_TOWNSHIP, RELOCATION_VILLAGE = "安居街道", "幸福社区"
 # The eliminations at or below their province's known monitoring line (truth "planted"), and how
 # each elimination stands against its line.
 BELOW_LINE = "income_at_or_below_line"
@@ -265,6 +271,8 @@ def _plant(households: list[Monitored], registry: RegistryHeads, others: list[He
     new[5].taken_in, new[5].eliminated, new[5].dropped_after, new[5].planted = date(2021, 2, 1), None, date(2022, 12, 31), DROPPED
     new[5].income_exit, new[5].method = None, None
     new[6].planted = TWO_COUNTIES
+    new[7].head = replace(new[7].head, township=RELOCATION_TOWNSHIP, village=RELOCATION_VILLAGE)
+    new[7].planted = MONITORING_ONLY_PLACE
 
 
 def _members(spell: Monitored, rng: np.random.Generator, allocator: idnumbers.Allocator) -> None:

@@ -24,9 +24,10 @@ import pytest
 
 from etl_project.orchestration.runner import run_pipeline
 from etl_project.warehouse.engine import opened
+from schemas.investment_tables import STG_VILLAGE
 from schemas.monitoring_sources import STG_MONITORING
 from schemas.monitoring_tables import FACT_MONITORING_SPELL, MART_MONITORING, MART_MONITORING_CATEGORY, MART_MONITORING_RISK
-from schemas.tables import DIM_REGION
+from schemas.tables import DIM_REGION, STG_HOUSEHOLD
 from tests.monitoring_marts import expected_marts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,10 @@ def run(tmp_path_factory):
         }
         marts[DIM_REGION.name] = db.query(
             f"SELECT region_level, region_code, region_name, parent_code FROM {db.name(DIM_REGION)} WHERE is_local_code"
+        )
+        # The places the registry and the village lists name, to tell a place only the monitoring lists name.
+        marts["registry_and_village_list_places"] = db.query(
+            " UNION ".join(f"SELECT township_code, village_code FROM {db.name(table)}" for table in (STG_HOUSEHOLD, STG_VILLAGE))
         )
     checks = {e.check_name: e for e in outcome.check_evaluations()}
     return truth, _keys(truth, staged), spells, marts, checks
@@ -208,6 +213,29 @@ def test_every_place_of_the_lists_is_in_dim_region_with_its_name(run):
         village = _local_code(township, h["township"], h["village"])
         assert dim.get(("township", township)) == (h["township"], h["county_code"]), h["household_id"]
         assert dim.get(("village", village)) == (h["village"], township), h["household_id"]
+
+
+def test_a_place_only_the_monitoring_lists_name_has_its_regions_and_mart_rows(run):
+    """The planted household of a relocation site the registry and the village lists never name:
+    dim_region learns its township and village from the monitoring lists alone, and mart_monitoring
+    counts it there, every year and month, as its story says."""
+    truth, keys, _, marts, _ = run
+    (household_id,) = truth["planted"]["place_only_in_monitoring"]
+    story = next(h for h in truth["households"] if h["household_id"] == household_id)
+    county = story["county_code"]
+    township = _local_code(county, story["township"])
+    village = _local_code(township, story["township"], story["village"])
+    named = marts["registry_and_village_list_places"]
+    assert township not in set(named["township_code"]) and village not in set(named["village_code"])
+    dim = {(r.region_level, r.region_code): (r.region_name, r.parent_code) for r in marts[DIM_REGION.name].itertuples()}
+    assert dim[("township", township)] == (story["township"], county)
+    assert dim[("village", village)] == (story["village"], township)
+    want = {k: v for k, v in expected_marts(_expected_spells(truth, keys)).items() if k[1] in (township, village)}
+    got = _got_marts(marts[MART_MONITORING.name], None, next(iter(want.values())))
+    assert {k[:3] for k in want} == {
+        (level, code, kind) for level, code in (("township", township), ("village", village)) for kind in ("year", "month")
+    }
+    _assert_marts_equal({k: v for k, v in got.items() if k[1] in (township, village)}, want)
 
 
 def _got_marts(mart: pd.DataFrame, code: str | None, figures) -> dict[tuple, dict]:

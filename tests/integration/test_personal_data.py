@@ -55,13 +55,16 @@ def _raw_rows(raw: Path, source: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def people(run) -> set[str]:
-    """Every name of a person the raw files hold: heads of household and individual donors."""
+    """Every name of a person the raw files hold: heads of household, the persons of the monitoring
+    lists (heads, and every member of a per-person list) and individual donors."""
     heads = _raw_rows(run.raw, "registry")["head_name"].dropna().str.strip()
     ledgers = _raw_rows(run.raw, "funds")
     individual = parse_code(ledgers["donor_type"], DONOR_TYPE) == "individual"
     donors = ledgers.loc[individual.fillna(False).to_numpy(), "donor_name"].dropna().str.strip()
-    names = set(heads) | set(donors)
+    monitored = set(_raw_rows(run.raw, "monitoring")["head_name"].dropna().str.strip())
+    names = set(heads) | set(donors) | monitored
     assert len(set(heads)) > 500 and len(set(donors)) > 0, "the sample should hold heads and individual donors"
+    assert monitored - set(heads), "the monitoring lists should name persons the registry does not"
     return {n for n in names if n}
 
 
@@ -125,6 +128,29 @@ def test_the_quarantine_masks_what_it_shows(run, people):
 def _hmac_key(secret: str, id_number: str) -> str:
     digest = hmac.new(secret.encode(), id_number.encode(), hashlib.sha256).digest()[:20]
     return base64.b32encode(digest).decode().lower()
+
+
+def test_no_health_status_of_the_monitoring_lists_is_kept(run):
+    """Health status (健康状况), which the per-person monitoring lists give for every member, is
+    sensitive: no monitoring table, nor any quarantined row of a monitoring list, holds a value of it."""
+    statuses = set(_raw_rows(run.raw, "monitoring")["health"].dropna().str.strip()) - {""}
+    assert len(statuses) > 1, "the sample's per-person lists should give health statuses"
+    tables = {
+        name: frame
+        for schema in ("analytics", "staging")
+        for name, frame in _warehouse_tables(run.url, schema).items()
+        if "monitoring" in name
+    }
+    quarantine = _warehouse_tables(run.url, "audit")["audit.quarantine"]
+    tables["audit.quarantine"] = quarantine[quarantine["source_file"].str.startswith("monitoring/")]
+    assert len(tables) > 5 and len(tables["audit.quarantine"]) > 0
+    found = [
+        f"{name}.{column}: {value!r}"
+        for name, frame in tables.items()
+        for column, values in _texts(frame)
+        for value in set(values.str.strip()) & statuses
+    ]
+    assert found == []
 
 
 def test_the_household_key_is_an_hmac_of_the_id_number(run):

@@ -104,6 +104,7 @@ def test_the_same_head_in_two_counties_has_one_key_and_the_planted_cases_are_lis
         "edge_household_registered_poor",
         "household_in_two_counties",
         "missing_from_later_snapshot",
+        "place_only_in_monitoring",
         "income_at_or_below_line",
     }
     households = _households(truth)
