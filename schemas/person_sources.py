@@ -77,7 +77,8 @@ REGISTRY_PERSON = CATALOG.add(
             _text("ethnicity", "民族", "ethnic group"),
             _text("education", "文化程度", "education"),
             _text("schooling", "在校生状况", "schooling (非在校生 or the stage attended)"),
-            _text("health", "健康状况", "health"),
+            # Sensitive: read so that it can be masked wherever it turns up, never staged or kept per person.
+            Field("health", STRING, "健康状况", "health status (sensitive: never kept)", personal=True, form=COMPACT),
             coded("labour_skill", LABOUR_SKILL, "劳动能力（劳动技能）", "labour capacity and skill"),
             _text("work_status", "务工状况", "work status"),
             Field(

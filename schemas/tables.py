@@ -464,7 +464,6 @@ _PERSON_FACTS = (
     _person("ethnicity"),
     _person("education"),
     _person("schooling"),
-    _person("health"),
     _person("labour_skill"),
     _person("work_status"),
     _person("work_months"),

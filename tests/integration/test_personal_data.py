@@ -130,20 +130,16 @@ def _hmac_key(secret: str, id_number: str) -> str:
     return base64.b32encode(digest).decode().lower()
 
 
-def test_no_health_status_of_the_monitoring_lists_is_kept(run):
-    """Health status (健康状况), which the per-person monitoring lists give for every member, is
-    sensitive: no monitoring table, nor any quarantined row of a monitoring list, holds a value of it."""
-    statuses = set(_raw_rows(run.raw, "monitoring")["health"].dropna().str.strip()) - {""}
-    assert len(statuses) > 1, "the sample's per-person lists should give health statuses"
-    tables = {
-        name: frame
-        for schema in ("analytics", "staging")
-        for name, frame in _warehouse_tables(run.url, schema).items()
-        if "monitoring" in name
-    }
-    quarantine = _warehouse_tables(run.url, "audit")["audit.quarantine"]
-    tables["audit.quarantine"] = quarantine[quarantine["source_file"].str.startswith("monitoring/")]
-    assert len(tables) > 5 and len(tables["audit.quarantine"]) > 0
+def test_no_health_status_is_kept(run):
+    """Health status (健康状况), which the per-person registry exports and monitoring lists give for
+    every member, is sensitive: no warehouse table, nor any quarantined row, holds a value of it."""
+    statuses = set()
+    for source in ("registry", "monitoring"):
+        given = set(_raw_rows(run.raw, source)["health"].dropna().str.strip()) - {""}
+        assert len(given) > 1, f"the sample's per-person {source} files should give health statuses"
+        statuses |= given
+    tables = {name: frame for schema in ("analytics", "staging", "audit") for name, frame in _warehouse_tables(run.url, schema).items()}
+    assert len(tables["audit.quarantine"]) > 0 and "analytics.fact_person" in tables
     found = [
         f"{name}.{column}: {value!r}"
         for name, frame in tables.items()
