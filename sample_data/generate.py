@@ -79,7 +79,7 @@ def generate(
         else:
             writer = CountyWriter(spec, count, rng, index < SHOWCASE, mart, log)
             if len(monitored) < monitoring.COUNTIES:
-                heads = monitoring.RegistryHeads(spec.code)
+                heads = monitoring.RegistryHeads(spec.code, spec.tibetan)
                 writer.listeners.append(heads)
                 monitored.append((spec.code, spec.written_name, writer.geo, heads))
         files += writer.write(out)

@@ -1,12 +1,13 @@
-"""Monitoring lists (防止返贫监测对象) of two counties over 2021-2025, and their truth.
+"""Monitoring lists (防止返贫监测对象) of a few counties over 2021-2025, and their truth.
 
 Each county's monitoring system exports its list of monitored households as of a date, every half
-year (and, for the first county, every month of one year): the first county per household, the
-second per person like the registry's national export. Exited households of the county's registry
-become 脱贫不稳定户; 边缘易致贫户 and 突发严重困难户 are households of their own. The files carry what
-real ones do (a merged title giving the date, a unit row, a 合计 row, notes, names, ID numbers and
-phones) and a few cases planted for the warehouse's checks, with one household of a place only the
-monitoring lists name, listed in the truth under "planted".
+year and, for some counties, every month of one year (SCHEDULES): the counties per household and per
+person in turn, a per-person list like the registry's national export. Exited households of the
+county's registry become 脱贫不稳定户; 边缘易致贫户 and 突发严重困难户 are households of their own. The
+files carry what real ones do (a merged title giving the date, a unit row, a 合计 row, notes, names,
+ID numbers and phones) and, in the first county's lists, a few cases planted for the warehouse's
+checks, with one household of a place only the monitoring lists name, listed in the truth under
+"planted"; the household in two counties is the first county's and the second's.
 
 Each elimination is judged, in the truth, against its province's monitoring line of the year as
 data/reference/monitoring_lines.csv gives it (read here on its own): at or below the line, above
@@ -33,9 +34,27 @@ from schemas.vocabularies import ELIMINATION_METHOD, HELP_MEASURE, MONITORING_CA
 
 FIRST_DAY, LAST_DAY = date(2021, 1, 1), date(2025, 6, 30)
 HALF_YEARS = [date(y, m, 30 if m == 6 else 31) for y in range(2021, 2026) for m in (6, 12) if date(y, m, 1) <= LAST_DAY]
-MONTHLY_YEAR = 2024
-MONTH_ENDS = [date(MONTHLY_YEAR + m // 12, m % 12 + 1, 1) - timedelta(days=1) for m in range(1, 13)]
-COUNTIES = 2  # the first sends its lists per household, the second per person
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How a county sends its lists: per household or per person, as of every half year's end and,
+    in ``monthly_year``, of every month's end too."""
+
+    per_person: bool
+    monthly_year: int | None = None
+
+    def snapshots(self) -> list[date]:
+        year = self.monthly_year
+        month_ends = {date(year + m // 12, m % 12 + 1, 1) - timedelta(days=1) for m in range(1, 13)} if year else set()
+        return sorted(set(HALF_YEARS) | month_ends)
+
+
+# One per county sending lists, in the order the sample's registry counties come, so a national
+# sample lists no more counties than these: the layouts alternate, and two counties list a year
+# month by month. The first county holds the planted cases.
+SCHEDULES = (Schedule(False, 2024), Schedule(True), Schedule(False, 2023), Schedule(True))
+COUNTIES = len(SCHEDULES)
 PER_COUNTY = 36  # monitored households of each county, planted ones included
 # A per-household list heads its place and household columns as registry layout A does.
 HOUSEHOLD_HEADERS = (
@@ -144,10 +163,11 @@ class Monitored:
 
 class RegistryHeads:
     """Collects, while a county's registry is written, a few of its clean households: the exited
-    ones a 脱贫不稳定户 is drawn from, and poor ones for a planted 边缘易致贫户."""
+    ones a 脱贫不稳定户 is drawn from, and poor ones for a planted 边缘易致贫户. ``tibetan``: the
+    county's persons bear Tibetan names, in its monitoring lists as in its registry."""
 
-    def __init__(self, county_code: str, limit: int = 40):
-        self.county_code, self.limit = county_code, limit
+    def __init__(self, county_code: str, tibetan: bool = False, limit: int = 40):
+        self.county_code, self.tibetan, self.limit = county_code, tibetan, limit
         self.exited: list[Head] = []
         self.poor: list[Head] = []
 
@@ -192,12 +212,12 @@ def _codes(rng: np.random.Generator, vocabulary, most: int) -> list[str]:
     return sorted(rng.choice(codes, size=int(rng.integers(1, most + 1)), replace=False).tolist())
 
 
-def _new_heads(rng: np.random.Generator, county_code: str, geo, count: int) -> list[Head]:
+def _new_heads(rng: np.random.Generator, county_code: str, geo, count: int, tibetan: bool) -> list[Head]:
     """Households outside the registry, headed by persons born after every registry head."""
     allocator = idnumbers.Allocator(rng, *_YOUNG)
     year, month, day, sequence = allocator.draw(rng, count)
     numbers = idnumbers.render(county_code, year, month, day, sequence, np.zeros(count, dtype=bool), np.zeros(count, dtype=np.int64))
-    heads = names.head_names(rng, sequence % 2 == 1, False)
+    heads = names.head_names(rng, sequence % 2 == 1, tibetan)
     villages = rng.integers(0, len(geo.village_codes), size=count)
     return [
         Head(
@@ -217,7 +237,7 @@ def _new_heads(rng: np.random.Generator, county_code: str, geo, count: int) -> l
 def plan_county(county_code: str, geo, registry: RegistryHeads, rng: np.random.Generator, planted: bool) -> list[Monitored]:
     """The county's monitored households and their spells; ``planted``: the county holding the planted cases."""
     unstable = registry.exited[: PER_COUNTY // 3]
-    others = _new_heads(rng, county_code, geo, PER_COUNTY - len(unstable))
+    others = _new_heads(rng, county_code, geo, PER_COUNTY - len(unstable), registry.tibetan)
     households = []
     for i, head in enumerate(unstable + others):
         category = "01" if head.exited else ("02" if i % 3 else "03")
@@ -275,7 +295,7 @@ def _plant(households: list[Monitored], registry: RegistryHeads, others: list[He
     new[7].planted = MONITORING_ONLY_PLACE
 
 
-def _members(spell: Monitored, rng: np.random.Generator, allocator: idnumbers.Allocator) -> None:
+def _members(spell: Monitored, rng: np.random.Generator, allocator: idnumbers.Allocator, tibetan: bool) -> None:
     """The household's members for a per-person list: the head and size − 1 more; the first
     ``labour`` of them able to work."""
     size = spell.head.size
@@ -285,7 +305,7 @@ def _members(spell: Monitored, rng: np.random.Generator, allocator: idnumbers.Al
         numbers = idnumbers.render(
             spell.county_code, year, month, day, sequence, np.zeros(others, dtype=bool), np.zeros(others, dtype=np.int64)
         )
-        member_names = names.head_names(rng, sequence % 2 == 1, False)
+        member_names = names.head_names(rng, sequence % 2 == 1, tibetan)
     else:
         numbers, member_names = [], []
     health = [_HEALTH[int(h)] for h in rng.integers(0, len(_HEALTH), size=size)]
@@ -367,6 +387,7 @@ class CountyLists:
     county_code: str
     county_name: str
     per_person: bool
+    tibetan: bool
     households: list[Monitored]
     defects: list[Monitored]  # households whose rows in the last list break a row rule
     snapshots: list[date]
@@ -474,22 +495,21 @@ def _truth_of(spell: Monitored, lines: dict[tuple[str, int], float]) -> dict:
 
 
 def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int, log: Log, fmt: str = "xlsx") -> tuple[list[str], dict]:
-    """``counties``: (code, name as written, geography, registry heads) of up to two counties; the
-    first sends its lists per household, the second per person; as xlsx, or as UTF-8 CSV with the
-    other sources when ``fmt`` is csv. Returns the files and the truth."""
+    """``counties``: (code, name as written, geography, registry heads) of the counties that send
+    lists, each as its place in SCHEDULES says (those beyond COUNTIES send none); as xlsx, or as
+    UTF-8 CSV with the other sources when ``fmt`` is csv. Returns the files and the truth."""
     files, truth_households, snapshots_truth = [], [], []
     planned_cases: dict[str, list[str]] = {}
     all_lists = []
-    for index, (code, name, geo, registry) in enumerate(counties[:COUNTIES]):
+    for index, ((code, name, geo, registry), schedule) in enumerate(zip(counties, SCHEDULES)):
         rng = np.random.default_rng([seed, 7, index])
         households = plan_county(code, geo, registry, rng, planted=index == 0)
         defects = [
             Monitored(f"{code}X{i + 1:05d}", code, head, False, "02", date(2024, 3, 1), ["01"], ["02"], 5000.0, None, 1)
-            for i, head in enumerate(_new_heads(rng, code, geo, len(ROW_DEFECTS)))
+            for i, head in enumerate(_new_heads(rng, code, geo, len(ROW_DEFECTS), registry.tibetan))
         ]
-        snapshots = sorted(set(HALF_YEARS) | (set(MONTH_ENDS) if index == 0 else set()))
-        all_lists.append(CountyLists(code, name, index == 1, households, defects, snapshots))
-    if len(all_lists) == 2:
+        all_lists.append(CountyLists(code, name, schedule.per_person, registry.tibetan, households, defects, schedule.snapshots()))
+    if len(all_lists) >= 2:
         # The same head in a second county: a household that moved, or one listed twice.
         moved = next(h for h in all_lists[0].households if h.planted == TWO_COUNTIES)
         there = all_lists[1].households[-1].head
@@ -517,7 +537,7 @@ def write(out, counties: list[tuple[str, str, object, RegistryHeads]], seed: int
         if lists.per_person:
             allocator = idnumbers.Allocator(rng, *_YOUNG)
             for spell in lists.households + lists.defects:
-                _members(spell, rng, allocator)
+                _members(spell, rng, allocator, lists.tibetan)
         for snapshot in lists.snapshots:
             entry = _write(lists, snapshot, out, log, rng, fmt)
             files.append(entry["file"])

@@ -547,6 +547,12 @@ def test_twenty_counties_as_csv(many):
         assert (out / entry["file"]).read_bytes().startswith(b"\xef\xbb\xbf")
     county_rows = {r["region_code"] for r in truth["mart_poverty_exit"] if r["region_level"] == "county"}
     assert county_rows == {e["county_code"] for e in registry(truth["files"])}
+    # Monitoring lists come from the first four counties however many the sample holds, so a national
+    # sample does not write lists by the thousand.
+    counties = list(dict.fromkeys(e["county_code"] for e in registry(truth["files"])))
+    monitoring = [s["file"] for s in truth["monitoring"]["snapshots"]]
+    assert {s["county_code"] for s in truth["monitoring"]["snapshots"]} == set(counties[:4])
+    assert summary["monitoring_lists"] == len(monitoring) and all(f.endswith(".csv") for f in monitoring)
 
 
 _MEMORY_PROBE = """

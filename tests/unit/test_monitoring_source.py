@@ -38,14 +38,36 @@ def _households(truth: dict) -> dict[str, dict]:
     return {h["household_id"]: h for h in truth["monitoring"]["households"]}
 
 
-def test_the_generator_writes_both_layouts_for_two_counties_over_2021_2025(generated):
+def test_the_generator_writes_four_counties_in_both_layouts_over_2021_2025(generated):
+    """The sample's first four registry counties send lists, per household and per person in turn,
+    as of every half year's end from 2021 to mid-2025; the first and the third also list every
+    month's end of one year (2024 for the first, whose lists hold the planted cases)."""
     _, truth, _ = generated
     snapshots = truth["monitoring"]["snapshots"]
-    assert {s["layout"] for s in snapshots} == {"per_household", "per_person"}
-    assert len({s["county_code"] for s in snapshots}) == 2
-    dates = sorted(s["snapshot_date"] for s in snapshots)
-    assert dates[0].startswith("2021") and dates[-1].startswith("2025")
-    assert 20 <= len(snapshots) <= 40
+    counties = list(dict.fromkeys(s["county_code"] for s in snapshots))
+    assert len(counties) == 4
+    assert [{s["layout"] for s in snapshots if s["county_code"] == c} for c in counties] == [{"per_household"}, {"per_person"}] * 2
+    half_years = {f"{y}-{md}" for y in range(2021, 2026) for md in ("06-30", "12-31")} - {"2025-12-31"}
+    monthly_years = []
+    for county in counties:
+        dates = {s["snapshot_date"] for s in snapshots if s["county_code"] == county}
+        assert half_years <= dates, county
+        months = dates - half_years
+        years = {d[:4] for d in months}
+        assert len(years) <= 1, county
+        if years:
+            (year,) = years
+            month_ends = {(pd.Timestamp(f"{year}-{m:02d}-01") + pd.offsets.MonthEnd(0)).date().isoformat() for m in range(1, 13)}
+            assert months | {d for d in half_years if d.startswith(year)} == month_ends, county
+        monthly_years.append(years.pop() if years else None)
+    assert monthly_years[0] == "2024" and monthly_years[2] and not monthly_years[1] and not monthly_years[3]
+    # The planted cases are the first county's, but for the other half of the household in two counties
+    # and the eliminations at or below a known line, which are wherever the lines are known.
+    households = _households(truth)
+    elsewhere = ("household_in_two_counties", "income_at_or_below_line")
+    planted = {h for case, listed in truth["monitoring"]["planted"].items() if case not in elsewhere for h in listed}
+    assert {households[h]["county_code"] for h in planted} == {counties[0]}
+    assert [households[h]["county_code"] for h in truth["monitoring"]["planted"]["household_in_two_counties"]] == counties[:2]
 
 
 def test_each_snapshot_stages_to_the_truth(generated):
