@@ -87,7 +87,8 @@ def _tables(url: str) -> dict[str, pd.DataFrame]:
         for table in CATALOG.tables.values():
             if table.layer == "source" or not db.has_table(table):
                 continue
-            frame = db.query(f"SELECT * FROM {db.name(table)}").drop(columns=["run_id", "loaded_at"], errors="ignore")
+            # When a run happened, not what it made: the run, its load times, when a file first named a person.
+            frame = db.query(f"SELECT * FROM {db.name(table)}").drop(columns=["run_id", "loaded_at", "learnt_at"], errors="ignore")
             frames[table.name] = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
         return frames
 
